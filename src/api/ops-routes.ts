@@ -1,0 +1,25 @@
+// Operational endpoints in Prometheus style: /-/healthy, /-/ready and /metrics.
+
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Readiness } from '../daemon/readiness.ts';
+
+export interface OpsDeps {
+  readonly registry: Registry;
+  readonly readiness: Readiness;
+}
+
+export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
+  app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('ovncp-monitor is Healthy.\n'));
+  app.get('/-/ready', async (_req, reply) => {
+    if (deps.readiness.isReady()) return reply.type('text/plain').send('ovncp-monitor is Ready.\n');
+    return reply
+      .code(503)
+      .type('text/plain')
+      .send(`ovncp-monitor is not ready: waiting for ${deps.readiness.waitingFor().join(', ')}.\n`);
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const text = await deps.registry.metrics();
+    return reply.type(deps.registry.contentType).send(text);
+  });
+}

@@ -1,0 +1,41 @@
+// The shape every subcommand has: a name, a summary, its flags, and run() returning the exit code.
+
+import type { FlagSpec, ParsedFlags } from './flags.ts';
+
+export interface CliIo {
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly usage: string;
+  readonly summary: string;
+  readonly flags: readonly FlagSpec[];
+  run(flags: ParsedFlags, io: CliIo): Promise<number>;
+}
+
+/** Flags shared by every command that reads the network. */
+export const SOURCE_FLAGS: readonly FlagSpec[] = [
+  { name: 'config.file', help: 'Daemon configuration file (YAML).' },
+  {
+    name: 'ovn.nb-db',
+    help: 'OVN Northbound DB remote (unix:PATH, tcp:IP:PORT, ssl:IP:PORT, comma list).',
+    env: 'OVN_NB_DB',
+  },
+  { name: 'ovn.sb-db', help: 'OVN Southbound DB remote, for the ovn-trace engine.', env: 'OVN_SB_DB' },
+  { name: 'topology.file', help: 'Snapshot file to read the topology from (YAML or JSON).' },
+];
+
+export function str(flags: ParsedFlags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function notImplemented(name: string, issue: string): Command['run'] {
+  return async (_flags, io) => {
+    io.err.write(`ovncp-monitor ${name}: not implemented yet (${issue})\n`);
+    return 2;
+  };
+}

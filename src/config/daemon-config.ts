@@ -1,0 +1,112 @@
+// The daemon configuration file (`--config.file`, e.g. config/ovncp.yaml) and its merge with flags.
+// Precedence: command-line flag > environment (OVN_NB_DB/OVN_SB_DB) > config file > default.
+// Relative paths in the file are resolved against the file's directory.
+
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { readYamlFile, unwrapLoaded } from './yaml-file.ts';
+
+export const ENGINE_CHOICES = ['model', 'ovn-trace', 'auto'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export const LOG_FORMATS = ['json', 'logfmt', 'pretty'] as const;
+
+export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:9477';
+
+export const configFileSchema = z.strictObject({
+  web: z
+    .strictObject({
+      listen_address: z.string().optional(),
+      insecure_no_auth: z.boolean().optional(),
+      tokens_file: z.string().optional(),
+      metrics_auth: z.boolean().optional(),
+      rate_limit: z
+        .strictObject({
+          rate: z.number().positive().optional(),
+          burst: z.number().int().positive().optional(),
+        })
+        .optional(),
+      trace_timeout: z.string().optional(),
+      max_traces_per_request: z.number().int().positive().optional(),
+    })
+    .nullish(),
+  ovn: z
+    .strictObject({
+      nb_db: z.string().optional(),
+      sb_db: z.string().optional(),
+      ssl: z
+        .strictObject({
+          private_key: z.string().optional(),
+          certificate: z.string().optional(),
+          ca_cert: z.string().optional(),
+        })
+        .optional(),
+    })
+    .nullish(),
+  topology: z.strictObject({ file: z.string().optional() }).nullish(),
+  paths: z.strictObject({ file: z.string().optional() }).nullish(),
+  engine: z
+    .strictObject({
+      type: z.enum(ENGINE_CHOICES).optional(),
+      cross_check_sample: z.number().min(0).max(1).optional(),
+    })
+    .nullish(),
+  log: z
+    .strictObject({ level: z.enum(LOG_LEVELS).optional(), format: z.enum(LOG_FORMATS).optional() })
+    .nullish(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** The effective settings the daemon runs with, after flags, environment and file are merged. */
+export interface DaemonSettings {
+  configFile: string | null;
+  listenAddress: string;
+  nbDb: string | null;
+  sbDb: string | null;
+  topologyFile: string | null;
+  pathsFile: string | null;
+  engine: EngineChoice;
+  logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: (typeof LOG_FORMATS)[number];
+  raw: ConfigFile;
+}
+
+export function loadConfigFile(file: string): ConfigFile {
+  return unwrapLoaded(readYamlFile(file, configFileSchema), 'OVNCP_ERR_CONFIG').value;
+}
+
+function rel(base: string | null, p: string | undefined): string | null {
+  if (!p) return null;
+  return base && !isAbsolute(p) ? resolve(dirname(base), p) : p;
+}
+
+export interface SettingFlags {
+  'config.file'?: string | undefined;
+  'web.listen-address'?: string | undefined;
+  'ovn.nb-db'?: string | undefined;
+  'ovn.sb-db'?: string | undefined;
+  'topology.file'?: string | undefined;
+  'paths.file'?: string | undefined;
+  engine?: string | undefined;
+  'log.level'?: string | undefined;
+  'log.format'?: string | undefined;
+}
+
+/** Merges flags, environment and the config file. Throws OvncpError on a bad file. */
+export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): DaemonSettings {
+  const configFile = flags['config.file'] ?? null;
+  const file: ConfigFile = configFile ? loadConfigFile(configFile) : {};
+  return {
+    configFile,
+    listenAddress: flags['web.listen-address'] ?? file.web?.listen_address ?? DEFAULT_LISTEN_ADDRESS,
+    nbDb: flags['ovn.nb-db'] ?? env.OVN_NB_DB ?? file.ovn?.nb_db ?? null,
+    sbDb: flags['ovn.sb-db'] ?? env.OVN_SB_DB ?? file.ovn?.sb_db ?? null,
+    topologyFile: flags['topology.file'] ?? rel(configFile, file.topology?.file),
+    pathsFile: flags['paths.file'] ?? rel(configFile, file.paths?.file),
+    engine: (flags.engine as EngineChoice | undefined) ?? file.engine?.type ?? 'auto',
+    logLevel: (flags['log.level'] as DaemonSettings['logLevel'] | undefined) ?? file.log?.level ?? 'info',
+    logFormat: (flags['log.format'] as DaemonSettings['logFormat'] | undefined) ?? file.log?.format ?? 'json',
+    raw: file,
+  };
+}

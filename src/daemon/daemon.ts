@@ -1,0 +1,79 @@
+// The one place that wires the daemon: settings -> logger, registry, topology source, HTTP routes.
+// Each feature adds itself here; nothing below this file knows about the others.
+
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { registerOpsRoutes } from '../api/ops-routes.ts';
+import { createHttpServer, parseListenAddress } from '../api/server.ts';
+import type { DaemonSettings } from '../config/daemon-config.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { createRegistry } from '../metrics/registry.ts';
+import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
+import { Readiness } from './readiness.ts';
+import { TopologyStore } from './topology-store.ts';
+
+export interface Daemon {
+  readonly settings: DaemonSettings;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly topology: TopologyStore;
+  readonly readiness: Readiness;
+  readonly app: FastifyInstance;
+  /** Address actually listened on (after start). */
+  address(): string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  logger?: Logger;
+}
+
+function loadInitialTopology(d: Pick<Daemon, 'settings' | 'topology' | 'readiness' | 'logger'>): void {
+  const s = d.settings;
+  if (s.nbDb) {
+    throw new Error('live NB sync (--ovn.nb-db) is not implemented yet; use --topology.file');
+  }
+  const topo = s.topologyFile ? loadTopologyFile(s.topologyFile) : loadDemoTopology();
+  d.topology.set(topo, ['initial']);
+  d.readiness.met('topology');
+  d.logger.info(
+    { source: topo.source, switches: topo.switches.size, ports: topo.ports.size, routers: topo.routers.size },
+    'topology loaded',
+  );
+}
+
+/** Builds a daemon without starting it; throws OvncpError on a bad file. */
+export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {}): Daemon {
+  const logger = opts.logger ?? createLogger(settings.logLevel, settings.logFormat);
+  const registry = createRegistry();
+  const topology = new TopologyStore();
+  const readiness = new Readiness();
+  readiness.require('topology');
+  const app = createHttpServer(logger);
+  registerOpsRoutes(app, { registry, readiness });
+  const listen = parseListenAddress(settings.listenAddress);
+  let bound = settings.listenAddress;
+  const daemon: Daemon = {
+    settings,
+    logger,
+    registry,
+    topology,
+    readiness,
+    app,
+    address: () => bound,
+    async start() {
+      loadInitialTopology(daemon);
+      await app.listen({ host: listen.host, port: listen.port });
+      const a = app.server.address();
+      if (a && typeof a === 'object')
+        bound = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+      logger.info({ address: bound }, `listening on http://${bound}/`);
+    },
+    async stop() {
+      await app.close();
+      logger.info('stopped');
+    },
+  };
+  return daemon;
+}

@@ -1,0 +1,39 @@
+// Loads a topology from a snapshot file (YAML or JSON) or the embedded demo network, reporting
+// every problem as `file:line: message`.
+
+import { fileURLToPath } from 'node:url';
+import { type Loaded, parseYamlText, readYamlFile } from '../../config/yaml-file.ts';
+import { OvncpError } from '../../errors.ts';
+import { buildTopology, TopologyBuildError } from './build.ts';
+import { type SnapshotDoc, snapshotSchema } from './snapshot-schema.ts';
+import type { Topology } from './types.ts';
+
+/** The embedded demo network shipped in config/. */
+export const DEMO_NETWORK_FILE = fileURLToPath(new URL('../../../config/demo-network.yaml', import.meta.url));
+
+function finish(loaded: Loaded<SnapshotDoc>, source: Topology['source']): Topology {
+  if (!loaded.ok) throw new OvncpError('OVNCP_ERR_TOPOLOGY', loaded.errors.join('\n'));
+  try {
+    return buildTopology(loaded.value, source);
+  } catch (err) {
+    if (!(err instanceof TopologyBuildError)) throw err;
+    const src = loaded.source;
+    throw new OvncpError(
+      'OVNCP_ERR_TOPOLOGY',
+      err.issues.map((i) => src.format(src.lineOf(i.path), i.message)).join('\n'),
+    );
+  }
+}
+
+export function loadTopologyFile(file: string): Topology {
+  return finish(readYamlFile(file, snapshotSchema), { kind: 'file', name: file });
+}
+
+export function loadTopologyText(name: string, text: string): Topology {
+  return finish(parseYamlText(name, text, snapshotSchema), { kind: 'memory', name });
+}
+
+export function loadDemoTopology(): Topology {
+  const t = loadTopologyFile(DEMO_NETWORK_FILE);
+  return { ...t, source: { kind: 'demo', name: 'embedded demo network' } };
+}
