@@ -4,9 +4,12 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type NbTransactionOptions, nbTransaction } from '../../src/ovn/topology/nb-transaction.ts';
+import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
 
 const run = promisify(execFile);
 
@@ -150,6 +153,20 @@ export class OvnTestbed {
     await this.nbctl('--wait=sb', 'sync');
   }
 
+  /**
+   * Builds a snapshot document in the NB with ONE OVSDB transaction (by default replacing every
+   * switch, router, port group, address set and load balancer already there), then waits for northd.
+   */
+  async loadSnapshot(doc: SnapshotDoc, opts: NbTransactionOptions = { replace: true }): Promise<void> {
+    const reply = (await ovsdbCall(this.nbSock, 'transact', nbTransaction(doc, opts))) as {
+      result?: { error?: string; details?: string }[];
+      error?: unknown;
+    };
+    const failed = reply.error ?? reply.result?.find((r) => r?.error);
+    if (failed) throw new Error(`loadSnapshot: NB transaction failed: ${JSON.stringify(failed)}`);
+    await this.sync();
+  }
+
   /** One-shot real ovn-trace. */
   async trace(datapath: string, microflow: string, opts: TraceOptions = {}): Promise<string> {
     const args = [`--db=${this.sbRemote}`, `--${opts.format ?? 'detailed'}`];
@@ -224,6 +241,28 @@ export class OvnTestbed {
   startedPids(): number[] {
     return this.pids();
   }
+}
+
+/** One JSON-RPC call on an OVSDB unix socket (no argv size limit, unlike `ovsdb-client transact`). */
+function ovsdbCall(socket: string, method: string, params: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const conn = createConnection(socket);
+    let buf = '';
+    conn.setEncoding('utf8');
+    conn.on('error', reject);
+    conn.on('data', (chunk: string) => {
+      buf += chunk;
+      try {
+        const msg = JSON.parse(buf) as { id?: unknown };
+        if (msg.id !== 1) return;
+        conn.destroy();
+        resolve(msg);
+      } catch {
+        /* reply not complete yet */
+      }
+    });
+    conn.write(JSON.stringify({ id: 1, method, params }));
+  });
 }
 
 export async function startOvn(): Promise<OvnTestbed> {
