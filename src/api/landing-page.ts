@@ -1,0 +1,62 @@
+// The landing page at `/`: plain server-rendered HTML (no scripts, no build step), in the spirit of
+// blackbox_exporter's: links to the endpoints, then every path with its state and a link to its last
+// trace. Long tables are cut so the page stays light on a 100k-check daemon.
+
+import type { Monitor } from '../monitor/monitor.ts';
+import { type CheckState, expectationMet, verdictOf } from '../monitor/results.ts';
+import { VERSION } from '../version.ts';
+
+const MAX_ROWS = 1000;
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function row(s: CheckState): string {
+  const c = s.check;
+  const met = expectationMet(s);
+  const state = met === null ? (s.last?.error ? 'error' : 'pending') : met ? 'ok' : 'UNMET';
+  const cells = [
+    `<a href="/api/v1/paths/${encodeURIComponent(c.path.name)}">${esc(c.path.name)}</a>`,
+    esc(c.sourcePort),
+    esc(c.destination),
+    `${c.protocol}${c.port !== null ? `/${c.port}` : ''}`,
+    c.path.expect,
+    esc(verdictOf(s.last) ?? 'pending'),
+    `<b class="${state}">${state}</b>`,
+    esc(s.last?.blockedBy ?? s.last?.error?.message ?? ''),
+    s.last ? new Date(s.last.at).toISOString() : '',
+    s.lastChange ? new Date(s.lastChange).toISOString() : '',
+  ];
+  return `<tr>${cells.map((x) => `<td>${x}</td>`).join('')}</tr>`;
+}
+
+export function renderLandingPage(m: Monitor): string {
+  const states = [...m.results.all()];
+  // Unmet and erroring checks first: that is what someone opening the page is looking for.
+  const rank = (s: CheckState) => (expectationMet(s) === false ? 0 : s.last?.error ? 1 : 2);
+  states.sort((a, b) => rank(a) - rank(b));
+  const shown = states.slice(0, MAX_ROWS);
+  const unmet = states.filter((s) => expectationMet(s) === false).length;
+  const shard = m.shardInfo();
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>ovncp-monitor</title>
+<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}.UNMET{color:#b00}.error{color:#b60}.ok{color:#070}</style>
+</head><body>
+<h1>ovncp-monitor</h1>
+<p>Version ${esc(VERSION)}. Paths file: ${esc(m.currentConfig().file ?? '(none)')}. Shard ${shard.shard} of ${shard.total}.</p>
+<ul>
+<li><a href="/metrics">Metrics</a></li>
+<li><a href="/api/v1/paths">Paths (JSON)</a></li>
+<li><a href="/-/ready">Readiness</a> · <a href="/-/healthy">Health</a></li>
+<li><a href="/openapi.json">OpenAPI</a></li>
+</ul>
+<h2>Paths: ${m.currentConfig().paths.length} configured, ${states.length} checks, ${unmet} unmet</h2>
+${states.length > MAX_ROWS ? `<p>Showing the first ${MAX_ROWS} checks (unmet and erroring first).</p>` : ''}
+<table>
+<tr><th>Path</th><th>Source port</th><th>Destination</th><th>Protocol</th><th>Expect</th><th>Verdict</th><th>State</th><th>Blocked by / error</th><th>Last check</th><th>Last change</th></tr>
+${shown.map(row).join('\n')}
+</table>
+</body></html>
+`;
+}

@@ -1,0 +1,95 @@
+// Status of the path monitor over HTTP: GET /api/v1/paths (every path with its checks' verdicts),
+// GET /api/v1/paths/:name (one path, with the last trace of each check), POST /-/reload (re-read the
+// paths file; the old config stays on failure) and the landing page at /.
+
+import type { FastifyInstance } from 'fastify';
+import { OvncpError } from '../errors.ts';
+import type { Monitor } from '../monitor/monitor.ts';
+import type { PathSpec } from '../monitor/paths-config.ts';
+import { type CheckState, expectationMet, verdictOf } from '../monitor/results.ts';
+import { renderLandingPage } from './landing-page.ts';
+
+function iso(ms: number | null | undefined): string | null {
+  return ms ? new Date(ms).toISOString() : null;
+}
+
+/** One check as the API shows it; `withTrace` adds the full last TraceResult. */
+export function checkView(s: CheckState, withTrace: boolean): Record<string, unknown> {
+  const o = s.last;
+  return {
+    source_port: s.check.sourcePort,
+    destination: s.check.destination,
+    protocol: s.check.protocol,
+    port: s.check.port,
+    verdict: verdictOf(o)?.replace(/:.*/, '') ?? 'pending',
+    reachable: o ? o.reachable : null,
+    expectation_met: expectationMet(s),
+    blocked_by: o?.blockedBy ?? null,
+    hop_type: o?.hopType ?? null,
+    error: o?.error ?? null,
+    summary: o?.summary ?? null,
+    engine: o?.engine ?? null,
+    trigger: o?.trigger ?? null,
+    duration_ms: o ? Math.round(o.durationMs * 1000) / 1000 : null,
+    last_check: iso(o?.at),
+    last_change: iso(s.lastChange),
+    ...(withTrace ? { trace: o?.trace ?? null } : {}),
+  };
+}
+
+export function pathView(m: Monitor, p: PathSpec, withTrace: boolean): Record<string, unknown> {
+  const checks = m.checksOf(p.name).flatMap((k) => {
+    const s = m.results.get(k);
+    return s ? [s] : [];
+  });
+  const met = checks.map(expectationMet);
+  return {
+    name: p.name,
+    description: p.description,
+    source: { [p.source.kind === 'group' ? 'source_group' : 'source_port']: p.source.name },
+    destination: {
+      [p.destination.kind === 'group'
+        ? 'destination_group'
+        : p.destination.kind === 'ip'
+          ? 'destination_ip'
+          : 'destination']: p.destination.name,
+    },
+    protocols: p.protocols,
+    ports: p.ports,
+    expect: p.expect,
+    schedule: p.schedule.kind === 'cron' ? { cron: p.schedule.expr } : { interval_ms: p.schedule.ms },
+    engine: p.engine,
+    labels: p.labels,
+    problem: m.pathProblems().get(p.name) ?? null,
+    status: met.some((x) => x === false) ? 'unmet' : met.some((x) => x === null) ? 'unknown' : 'ok',
+    checks: checks.map((s) => checkView(s, withTrace)),
+  };
+}
+
+export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): void {
+  app.get('/api/v1/paths', async () => {
+    const c = monitor.currentConfig();
+    return {
+      file: c.file,
+      shard: monitor.shardInfo(),
+      reload: monitor.reloadStatus() && { ...monitor.reloadStatus(), at: iso(monitor.reloadStatus()?.at) },
+      paths: c.paths.map((p) => pathView(monitor, p, false)),
+    };
+  });
+  app.get<{ Params: { name: string } }>('/api/v1/paths/:name', async (req) => {
+    const p = monitor.currentConfig().paths.find((x) => x.name === req.params.name);
+    if (!p)
+      throw new OvncpError('OVNCP_ERR_PATH_NOT_FOUND', `no path named "${req.params.name}" (on this shard)`, {
+        field: 'name',
+      });
+    return pathView(monitor, p, true);
+  });
+  app.post('/-/reload', async (_req, reply) => {
+    const r = monitor.reload();
+    if (!r.ok) throw new OvncpError('OVNCP_ERR_CONFIG', `reload failed, previous paths kept: ${r.error}`);
+    return reply.send({ status: 'reloaded', paths: r.paths, checks: r.checks });
+  });
+  app.get('/', async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(renderLandingPage(monitor)),
+  );
+}

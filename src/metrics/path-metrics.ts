@@ -1,0 +1,146 @@
+// Per-check Prometheus series of the path monitor, pre-rendered as text. prom-client needs ~400 ms to
+// render 100k labelled series (DESIGN.md §6) and blocks the event loop meanwhile; here each check keeps
+// its sample lines as strings, rebuilt only when its outcome changes, and a scrape only concatenates.
+//
+// A check whose last run errored has no verdict: its ovncp_path_reachable, ovncp_path_expectation_met
+// and ovncp_path_blocked_info series are absent (never a made-up 0), while its
+// ovncp_path_last_check_timestamp_seconds still advances and ovncp_path_check_errors_total{reason}
+// counts the error. Alert on `absent()`/`changes()` of those, not on a missing 0.
+
+import type { CheckState } from '../monitor/results.ts';
+import { expectationMet } from '../monitor/results.ts';
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  /** The sample line(s) of one check for this family ('' = no series). */
+  readonly line: (s: CheckState, labels: string) => string;
+}
+
+const FROM_LAST = 'Value from the last scheduled or change-driven check of this path';
+
+function num(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+}
+
+export const PATH_FAMILIES: readonly Family[] = [
+  {
+    name: 'ovncp_path_reachable',
+    help: `1 if the packet reached the destination, 0 if it was dropped. ${FROM_LAST}; absent while the check errors.`,
+    line: (s, l) =>
+      s.last && s.last.reachable !== null ? `ovncp_path_reachable${l} ${s.last.reachable ? 1 : 0}\n` : '',
+  },
+  {
+    name: 'ovncp_path_expected_reachable',
+    help: 'The configured expectation of the path: 1 = expect reachable, 0 = expect blocked.',
+    line: (s, l) => `ovncp_path_expected_reachable${l} ${s.check.path.expect === 'reachable' ? 1 : 0}\n`,
+  },
+  {
+    name: 'ovncp_path_expectation_met',
+    help: `1 if the verdict matches the expectation, else 0. ${FROM_LAST}; absent while the check errors.`,
+    line: (s, l) => {
+      const met = expectationMet(s);
+      return met === null ? '' : `ovncp_path_expectation_met${l} ${met ? 1 : 0}\n`;
+    },
+  },
+  {
+    name: 'ovncp_path_blocked_info',
+    help: `Present (value 1) only while the path is blocked: what dropped the packet and the hop type. ${FROM_LAST}.`,
+    line: (s, l) =>
+      s.last && s.last.reachable === false
+        ? `ovncp_path_blocked_info${l.slice(0, -1)},blocked_by="${escapeLabel(s.last.blockedBy ?? '')}",hop_type="${escapeLabel(s.last.hopType ?? '')}"} 1\n`
+        : '',
+  },
+  {
+    name: 'ovncp_path_last_check_timestamp_seconds',
+    help: 'Unix time the last check of this path finished (also advances when the check errors).',
+    line: (s, l) => (s.last ? `ovncp_path_last_check_timestamp_seconds${l} ${num(s.last.at / 1000)}\n` : ''),
+  },
+  {
+    name: 'ovncp_path_last_change_timestamp_seconds',
+    help: 'Unix time the verdict of this path last changed (reachable, blocked or error; the first verdict counts).',
+    line: (s, l) =>
+      s.lastChange !== null
+        ? `ovncp_path_last_change_timestamp_seconds${l} ${num(s.lastChange / 1000)}\n`
+        : '',
+  },
+];
+
+export function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** `{path="…",source_port="…",destination="…",protocol="…",port="…",<configured labels sorted>}` */
+export function labelsOf(s: CheckState): string {
+  const c = s.check;
+  const parts = [
+    `path="${escapeLabel(c.path.name)}"`,
+    `source_port="${escapeLabel(c.sourcePort)}"`,
+    `destination="${escapeLabel(c.destination)}"`,
+    `protocol="${c.protocol}"`,
+    `port="${c.port ?? ''}"`,
+  ];
+  for (const k of Object.keys(c.path.labels).sort()) parts.push(`${k}="${escapeLabel(c.path.labels[k]!)}"`);
+  return `{${parts.join(',')}}`;
+}
+
+/** Rendered lines of one check, one string per family (index = PATH_FAMILIES index). */
+type Rendered = string[];
+
+export class PathMetrics {
+  private readonly rendered = new Map<string, Rendered>();
+
+  /** Re-renders one check (after a run, or when its definition changed on reload). */
+  update(s: CheckState): void {
+    const labels = labelsOf(s);
+    this.rendered.set(
+      s.check.key,
+      PATH_FAMILIES.map((f) => f.line(s, labels)),
+    );
+  }
+
+  remove(key: string): void {
+    this.rendered.delete(key);
+  }
+
+  clear(): void {
+    this.rendered.clear();
+  }
+
+  get size(): number {
+    return this.rendered.size;
+  }
+
+  /**
+   * The text of every per-check family. Yields to the event loop every `sliceSize` checks so a
+   * 100k-series scrape never holds it for long.
+   */
+  async render(sliceSize = 20_000): Promise<string> {
+    const rows = [...this.rendered.values()];
+    const out: string[] = [];
+    for (let f = 0; f < PATH_FAMILIES.length; f++) {
+      const fam = PATH_FAMILIES[f]!;
+      out.push(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} gauge\n`);
+      for (let i = 0; i < rows.length; i += sliceSize) {
+        const end = Math.min(rows.length, i + sliceSize);
+        let chunk = '';
+        for (let j = i; j < end; j++) chunk += rows[j]![f]!;
+        out.push(chunk);
+        if (end < rows.length) await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    return out.join('');
+  }
+
+  /** Same text, synchronously (for the `check` command and tests). */
+  renderSync(): string {
+    const rows = [...this.rendered.values()];
+    let text = '';
+    for (let f = 0; f < PATH_FAMILIES.length; f++) {
+      const fam = PATH_FAMILIES[f]!;
+      text += `# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} gauge\n`;
+      for (const r of rows) text += r[f]!;
+    }
+    return text;
+  }
+}

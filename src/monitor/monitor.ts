@@ -1,0 +1,236 @@
+// The path monitor: holds the paths config, expands it against the current topology, schedules the
+// checks, records outcomes and keeps the metrics in step. Reload validates everything before swapping;
+// a topology change re-runs every check at once (change-driven: a verdict follows an ACL change
+// within a second).
+
+import type { Registry } from 'prom-client';
+import type { TopologyChange, TopologyStore } from '../daemon/topology-store.ts';
+import type { Logger } from '../log.ts';
+import { createMonitorMetrics, type MonitorMetrics } from '../metrics/monitor-metrics.ts';
+import { PathMetrics } from '../metrics/path-metrics.ts';
+import { type Check, type Expansion, expandPaths } from './expand.ts';
+import { EMPTY_PATHS_CONFIG, loadPathsFile, type PathsConfig } from './paths-config.ts';
+import { ResultsStore, type Trigger, verdictOf } from './results.ts';
+import { type EngineProvider, errorOf, runCheck } from './runner.ts';
+import { Scheduler } from './scheduler.ts';
+import { NO_SHARDING, type Shard, shardConfig } from './shard.ts';
+
+export interface MonitorOptions {
+  readonly pathsFile: string | null;
+  readonly topology: TopologyStore;
+  readonly engine: EngineProvider;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly shard?: Shard;
+  /** Called once the first round of checks has finished (readiness). */
+  readonly onFirstRound?: () => void;
+  readonly random?: () => number;
+}
+
+export interface ReloadResult {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly paths: number;
+  readonly checks: number;
+}
+
+/** What makes a kept check's last verdict stale: anything that changes the trace itself. */
+function traceSignature(c: Check): string {
+  return JSON.stringify([c.path.overrides, c.path.engine]);
+}
+
+export class Monitor {
+  readonly results = new ResultsStore();
+  readonly pathMetrics = new PathMetrics();
+  readonly metrics: MonitorMetrics;
+  private config: PathsConfig = EMPTY_PATHS_CONFIG;
+  private problems: ReadonlyMap<string, string> = new Map();
+  private keysByPath = new Map<string, string[]>();
+  private readonly scheduler: Scheduler;
+  private readonly abort = new AbortController();
+  private readonly shard: Shard;
+  private started = false;
+  private stopped = false;
+  private lastReload: { at: number; ok: boolean; error: string | null } | null = null;
+  private readonly onChange = (c: TopologyChange) => this.topologyChanged(c);
+
+  constructor(private readonly opts: MonitorOptions) {
+    this.shard = opts.shard ?? NO_SHARDING;
+    this.metrics = createMonitorMetrics(opts.registry);
+    this.metrics.shard.set(this.shard.shard);
+    this.metrics.totalShards.set(this.shard.total);
+    this.scheduler = new Scheduler({
+      concurrency: this.config.concurrency,
+      run: (key, trigger) => this.runOne(key, trigger),
+      keysOf: (path) => this.keysByPath.get(path) ?? [],
+      onSkip: (key) => opts.logger.debug({ check: key }, 'scheduled run skipped: previous run still busy'),
+      ...(opts.random ? { random: opts.random } : {}),
+    });
+  }
+
+  /** Loads the paths file (throws OvncpError on a bad file), runs the first round, arms the timers. */
+  async start(): Promise<void> {
+    const config = this.opts.pathsFile ? loadPathsFile(this.opts.pathsFile) : EMPTY_PATHS_CONFIG;
+    const sharded = shardConfig(config, this.shard);
+    this.apply(sharded, expandPaths(sharded, this.opts.topology.current(), true), 'initial');
+    this.markReload(true, null);
+    this.started = true;
+    this.opts.topology.on('change', this.onChange);
+    const first = this.scheduler.idle();
+    void first.then(() => {
+      if (this.stopped) return;
+      this.opts.logger.info({ checks: this.results.size }, 'first round of path checks done');
+      this.opts.onFirstRound?.();
+    });
+  }
+
+  /** Resolves when no check is queued or running (tests, `check` command). */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  /** Re-reads the paths file; on any error keeps the running config and says why. */
+  reload(): ReloadResult {
+    try {
+      const config = this.opts.pathsFile ? loadPathsFile(this.opts.pathsFile) : EMPTY_PATHS_CONFIG;
+      const sharded = shardConfig(config, this.shard);
+      const expansion = expandPaths(sharded, this.opts.topology.current(), true);
+      this.apply(sharded, expansion, 'reload');
+      this.markReload(true, null);
+      this.opts.logger.info(
+        { paths: sharded.paths.length, checks: expansion.checks.length },
+        'paths reloaded',
+      );
+      return { ok: true, paths: sharded.paths.length, checks: expansion.checks.length };
+    } catch (err) {
+      const message = errorOf(err).message;
+      this.markReload(false, message);
+      this.opts.logger.error(
+        { err, file: this.opts.pathsFile },
+        `paths reload failed, keeping the previous paths: ${message}`,
+      );
+      return { ok: false, error: message, paths: this.config.paths.length, checks: this.results.size };
+    }
+  }
+
+  private markReload(ok: boolean, error: string | null): void {
+    this.lastReload = { at: Date.now(), ok, error };
+    this.metrics.reloadOk.set(ok ? 1 : 0);
+    if (ok) this.metrics.reloadTime.set(Date.now() / 1000);
+  }
+
+  /** Swaps in a validated config: keeps state of surviving checks, drops series of removed ones. */
+  private apply(config: PathsConfig, expansion: Expansion, trigger: Trigger): void {
+    const before = new Map([...this.results.all()].map((s) => [s.check.key, traceSignature(s.check)]));
+    this.config = config;
+    this.problems = expansion.problems;
+    for (const [path, problem] of expansion.problems) this.opts.logger.warn({ path }, problem);
+    const { added, removed, kept } = this.results.replace(expansion.checks);
+    this.keysByPath = new Map();
+    for (const c of expansion.checks) {
+      const list = this.keysByPath.get(c.path.name) ?? [];
+      list.push(c.key);
+      this.keysByPath.set(c.path.name, list);
+    }
+    for (const s of removed) this.pathMetrics.remove(s.check.key);
+    for (const s of kept) this.pathMetrics.update(s);
+    for (const s of added) this.pathMetrics.update(s);
+    this.metrics.pathsConfigured.set(config.paths.length);
+    this.metrics.checksConfigured.set(expansion.checks.length);
+    this.scheduler.setConcurrency(config.concurrency);
+    const names = new Set(config.paths.map((p) => p.name));
+    for (const p of this.scheduler.scheduledPaths()) if (!names.has(p)) this.scheduler.removeSchedule(p);
+    for (const p of config.paths) this.scheduler.setSchedule(p.name, p.schedule);
+    for (const s of added) this.scheduler.enqueue(s.check.key, trigger);
+    for (const s of kept)
+      if (before.get(s.check.key) !== traceSignature(s.check))
+        this.scheduler.enqueue(s.check.key, trigger, true);
+  }
+
+  private topologyChanged(change: TopologyChange): void {
+    if (this.stopped || !this.started) return;
+    // Group members may have changed: re-expand (never failing: over the cap truncates and says so).
+    if (this.config.paths.some((p) => p.source.kind === 'group' || p.destination.kind === 'group'))
+      this.apply(this.config, expandPaths(this.config, change.current, false), 'topology');
+    this.opts.logger.debug(
+      { changed: change.changed, checks: this.results.size },
+      'topology changed: re-checking paths',
+    );
+    for (const s of this.results.all()) this.scheduler.enqueue(s.check.key, 'topology', true);
+  }
+
+  private async runOne(key: string, trigger: Trigger): Promise<void> {
+    const state = this.results.get(key);
+    if (!state) return;
+    const outcome = await runCheck(state.check, {
+      topology: this.opts.topology.current(),
+      engine: this.opts.engine,
+      timeoutMs: this.config.timeoutMs,
+      trigger,
+      signal: this.abort.signal,
+    });
+    if (this.stopped) return; // aborted by shutdown: not a verdict
+    const previous = verdictOf(state.last);
+    if (!this.results.record(key, outcome)) {
+      this.pathMetrics.update(state);
+      this.count(outcome);
+      return;
+    }
+    this.pathMetrics.update(state);
+    this.count(outcome);
+    this.opts.logger.info(
+      {
+        path: state.check.path.name,
+        check: key,
+        from: previous,
+        to: verdictOf(outcome),
+        trigger,
+        blocked_by: outcome.blockedBy,
+        error: outcome.error?.message,
+      },
+      'path verdict changed',
+    );
+  }
+
+  private count(o: {
+    engine: string | null;
+    durationMs: number;
+    reachable: boolean | null;
+    error: { reason: string } | null;
+  }): void {
+    if (o.engine) this.metrics.duration.observe({ engine: o.engine }, o.durationMs / 1000);
+    this.metrics.checks.inc({ result: o.error ? 'error' : o.reachable ? 'reachable' : 'blocked' });
+    if (o.error) this.metrics.errors.inc({ reason: o.error.reason });
+  }
+
+  /** Stops timers, aborts running checks and waits for them to end. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.opts.topology.off('change', this.onChange);
+    this.scheduler.stop();
+    this.abort.abort(new Error('shutting down'));
+    await this.scheduler.idle();
+  }
+
+  // Views for the API and the `check` command.
+  currentConfig(): PathsConfig {
+    return this.config;
+  }
+  pathProblems(): ReadonlyMap<string, string> {
+    return this.problems;
+  }
+  checksOf(path: string): string[] {
+    return this.keysByPath.get(path) ?? [];
+  }
+  reloadStatus(): { at: number; ok: boolean; error: string | null } | null {
+    return this.lastReload;
+  }
+  shardInfo(): Shard {
+    return this.shard;
+  }
+  /** Per-check series text for /metrics. */
+  renderMetrics(): Promise<string> {
+    return this.pathMetrics.render();
+  }
+}

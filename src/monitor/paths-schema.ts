@@ -1,0 +1,134 @@
+// The paths file (`--paths.file`, e.g. config/paths.yaml): defaults at the top, then a list of critical
+// paths under `paths:`. Validated with zod while parsing; cross-field rules (exactly one source, exactly
+// one destination, protocol/port pairs) are refinements so each error points at the offending path.
+
+import { validate as validateCron } from 'node-cron';
+import { z } from 'zod';
+import { PROTOCOLS } from '../engine/types.ts';
+
+export const EXPECTATIONS = ['reachable', 'blocked'] as const;
+export type Expectation = (typeof EXPECTATIONS)[number];
+export const PATH_ENGINES = ['model', 'ovn-trace', 'auto'] as const;
+export type PathEngine = (typeof PATH_ENGINES)[number];
+
+/** Label names the monitor sets itself; configured labels may not reuse them. */
+export const RESERVED_LABELS = [
+  'path',
+  'source_port',
+  'destination',
+  'protocol',
+  'port',
+  'blocked_by',
+  'hop_type',
+  'engine',
+  'result',
+  'reason',
+];
+
+/** Hard upper bound on `max_checks`: above this, /metrics could no longer be rendered in time. */
+export const HARD_MAX_CHECKS = 200_000;
+export const DEFAULT_MAX_CHECKS = 10_000;
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses `500ms`, `30s`, `5m`, `1h` into milliseconds; null when malformed. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION_RE.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : null;
+}
+
+const duration = (min: number) =>
+  z.string().refine((s) => {
+    const ms = parseDuration(s);
+    return ms !== null && ms >= min;
+  }, `must be a duration like 30s, 5m or 1h (at least ${min} ms)`);
+
+const cron = z
+  .string()
+  .refine((s) => validateCron(s), 'must be a cron expression (5 fields, or 6 with seconds first)');
+
+const labelName = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*')
+  .refine((s) => !s.startsWith('__'), 'label names starting with __ are reserved by Prometheus')
+  .refine((s) => !RESERVED_LABELS.includes(s), `label name is reserved (${RESERVED_LABELS.join(', ')})`);
+const labels = z.record(labelName, z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+const port = z.number().int().min(1).max(65535);
+const portName = z.string().min(1);
+
+/** Settings a path may take from `defaults:`. */
+const common = {
+  expect: z.enum(EXPECTATIONS).optional(),
+  schedule: cron.optional(),
+  interval: duration(100).optional(),
+  engine: z.enum(PATH_ENGINES).optional(),
+  labels: labels.optional(),
+};
+
+export const pathSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be letters, digits and . _ : - (no spaces)'),
+    description: z.string().optional(),
+    source_port: portName.optional(),
+    source_group: portName.optional(),
+    destination: portName.optional(),
+    destination_ip: z.string().min(1).optional(),
+    destination_group: portName.optional(),
+    protocol: z.enum(PROTOCOLS).optional(),
+    protocols: z.array(z.enum(PROTOCOLS)).min(1).optional(),
+    port: port.optional(),
+    ports: z.array(port).min(1).optional(),
+    source_mac: z.string().optional(),
+    source_ip: z.string().optional(),
+    destination_mac: z.string().optional(),
+    source_port_num: port.optional(),
+    ...common,
+  })
+  .superRefine((p, ctx) => {
+    const one = (keys: (keyof typeof p)[], what: string) => {
+      const given = keys.filter((k) => p[k] !== undefined);
+      if (given.length !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `give exactly one ${what} (${keys.join(' | ')})${given.length > 1 ? `, got ${given.join(' and ')}` : ''}`,
+          path: given.length > 1 ? [given[1]!] : [],
+        });
+    };
+    one(['source_port', 'source_group'], 'source');
+    one(['destination', 'destination_ip', 'destination_group'], 'destination');
+    for (const [a, b] of [
+      ['protocol', 'protocols'],
+      ['port', 'ports'],
+      ['schedule', 'interval'],
+    ] as const)
+      if (p[a] !== undefined && p[b] !== undefined)
+        ctx.addIssue({ code: 'custom', message: `give ${a} or ${b}, not both`, path: [b] });
+    const protos = p.protocols ?? (p.protocol ? [p.protocol] : []);
+    const hasPorts = p.port !== undefined || p.ports !== undefined;
+    if (protos.some((x) => x !== 'icmp') && !hasPorts)
+      ctx.addIssue({ code: 'custom', message: 'tcp/udp need a destination port (port or ports)', path: [] });
+    if (protos.length > 0 && protos.every((x) => x === 'icmp') && hasPorts)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'icmp takes no port',
+        path: [p.port !== undefined ? 'port' : 'ports'],
+      });
+  });
+
+export const pathsFileSchema = z.strictObject({
+  defaults: z
+    .strictObject({ ...common, protocol: z.enum(PROTOCOLS).optional(), timeout: duration(10).optional() })
+    .nullish(),
+  /** How many checks may run at once. */
+  concurrency: z.number().int().min(1).max(256).optional(),
+  /** Cap on the expanded checks (protocols × ports × group members); loading fails above it. */
+  max_checks: z.number().int().min(1).max(HARD_MAX_CHECKS).optional(),
+  paths: z.array(pathSchema).nullish(),
+});
+
+export type PathDef = z.infer<typeof pathSchema>;
+export type PathsFile = z.infer<typeof pathsFileSchema>;

@@ -1,0 +1,136 @@
+// Runs one check: turns it into a trace request, asks the engine, and reduces the TraceResult to an
+// outcome (verdict, what blocked it, or why the check could not run). Never throws: an error is an
+// outcome too, so one broken path cannot stop the others.
+
+import type { EngineName, TraceEngine, TraceRequest, TraceResult } from '../engine/types.ts';
+import { isOvncpError, OvncpError } from '../errors.ts';
+import { formatIp } from '../ovn/net/addr.ts';
+import { portIps } from '../ovn/topology/build.ts';
+import type { Topology } from '../ovn/topology/types.ts';
+import type { Check } from './expand.ts';
+import type { PathEngine } from './paths-schema.ts';
+import type { CheckError, CheckOutcome, Trigger } from './results.ts';
+
+/** Gives the engine a path asked for ('auto' = the daemon's choice). */
+export type EngineProvider = (choice: PathEngine) => TraceEngine;
+
+/** The IP a destination port is traced to: its first IPv4 address, else its first address. */
+function destinationIp(check: Check, topo: Topology): string {
+  if (check.destinationKind === 'ip') return check.destination;
+  const port = topo.ports.get(check.destination);
+  if (!port)
+    throw new OvncpError('OVNCP_ERR_PORT_NOT_FOUND', `destination port "${check.destination}" not found`, {
+      field: 'destination',
+    });
+  const ips = portIps(port);
+  const ip = ips.find((a) => a.family === 4) ?? ips[0];
+  if (!ip)
+    throw new OvncpError(
+      'OVNCP_ERR_UNRESOLVABLE',
+      `destination port "${check.destination}" has no IP address`,
+      {
+        field: 'destination',
+      },
+    );
+  return formatIp(ip);
+}
+
+export function requestFor(check: Check, topo: Topology): TraceRequest {
+  const o = check.path.overrides;
+  return {
+    source_port: check.sourcePort,
+    destination_ip: destinationIp(check, topo),
+    protocol: check.protocol,
+    ...(check.port !== null ? { destination_port_num: check.port } : {}),
+    ...(o.source_mac !== undefined ? { source_mac: o.source_mac } : {}),
+    ...(o.source_ip !== undefined ? { source_ip: o.source_ip } : {}),
+    ...(o.destination_mac !== undefined ? { destination_mac: o.destination_mac } : {}),
+    ...(o.source_port_num !== undefined ? { source_port_num: o.source_port_num } : {}),
+  };
+}
+
+/** What stopped the packet: the dropping ACL by name (else uuid, else match), or the stage. */
+function blockedBy(r: TraceResult): { by: string; type: CheckOutcome['hopType'] } {
+  const hop = r.dropped_at;
+  if (!hop) return { by: 'not_delivered', type: r.hops.at(-1)?.type ?? null };
+  const acl =
+    hop.acl_matches?.find((a) => a.action === 'drop' || a.action === 'reject') ?? hop.acl_matches?.[0];
+  if (acl) return { by: acl.acl_name ?? (acl.uuid ? `acl:${acl.uuid}` : acl.match), type: hop.type };
+  const where = [hop.datapath, hop.stage].filter(Boolean).join('/');
+  return { by: where || hop.component, type: hop.type };
+}
+
+export function errorOf(err: unknown): CheckError {
+  if (isOvncpError(err))
+    return { reason: err.code.replace(/^OVNCP_ERR_/, '').toLowerCase(), message: err.message };
+  const e = err as Error;
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
+    return { reason: 'timeout', message: e.message };
+  return { reason: 'internal', message: e?.message ?? String(err) };
+}
+
+export interface RunContext {
+  readonly topology: Topology | null;
+  readonly engine: EngineProvider;
+  readonly timeoutMs: number;
+  readonly trigger: Trigger;
+  /** Aborts the run on shutdown. */
+  readonly signal?: AbortSignal;
+}
+
+async function traceWithTimeout(
+  engine: TraceEngine,
+  req: TraceRequest,
+  ctx: RunContext,
+): Promise<TraceResult> {
+  const signals = [AbortSignal.timeout(ctx.timeoutMs), ...(ctx.signal ? [ctx.signal] : [])];
+  const signal = AbortSignal.any(signals);
+  // Engines should honour the signal; the race makes sure a check that ignores it still ends.
+  return await new Promise<TraceResult>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    engine
+      .trace(req, { signal })
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutcome> {
+  const started = performance.now();
+  let engineName: EngineName | null = null;
+  const done = (o: Omit<CheckOutcome, 'at' | 'durationMs' | 'trigger' | 'engine'>): CheckOutcome => ({
+    at: Date.now(),
+    durationMs: performance.now() - started,
+    trigger: ctx.trigger,
+    engine: engineName,
+    ...o,
+  });
+  try {
+    if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
+    const engine = ctx.engine(check.path.engine);
+    engineName = engine.name;
+    const result = await traceWithTimeout(engine, requestFor(check, ctx.topology), ctx);
+    engineName = result.engine;
+    const b = result.reaches_destination ? null : blockedBy(result);
+    return done({
+      reachable: result.reaches_destination,
+      error: null,
+      blockedBy: b?.by ?? null,
+      hopType: b?.type ?? null,
+      summary: result.summary,
+      trace: result,
+    });
+  } catch (err) {
+    const error = errorOf(err);
+    return done({
+      reachable: null,
+      error,
+      blockedBy: null,
+      hopType: null,
+      summary: error.message,
+      trace: null,
+    });
+  }
+}
