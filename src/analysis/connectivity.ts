@@ -1,0 +1,148 @@
+// Connectivity analysis: from one source port to several target ports, trace the services worth
+// testing for each target (see services.ts) and say which targets are reachable, on what, and what
+// blocks the rest (the deciding ACL, or the routing step where the packet died).
+
+import type { EngineName, Protocol, TraceEngine } from '../engine/types.ts';
+import { OvncpError } from '../errors.ts';
+import { portAddresses, primaryIp } from '../ovn/topology/port-addresses.ts';
+import type { Topology } from '../ovn/topology/types.ts';
+import { blockedBy, diedRouting } from './blocked-by.ts';
+import type { FanOutOptions } from './multi-path.ts';
+import { checkTraceBudget, traceWithin } from './run-trace.ts';
+import { expandServices, type Service, serviceKey, servicesFromAcls } from './services.ts';
+
+export interface ConnectivityRequest {
+  source_port: string;
+  target_ports: string[];
+  protocols?: Protocol[] | undefined;
+  ports?: number[] | undefined;
+  max_hops?: number | undefined;
+}
+
+export interface TargetResult {
+  port_name: string;
+  port_ip: string | null;
+  /** True when at least one tested service reaches the port. */
+  reachable: boolean;
+  /** Service key (`icmp`, `tcp:3306`) -> reached. */
+  protocols: Record<string, boolean>;
+  /** Service key -> what blocked it, for the services that did not get through. */
+  blocked_by?: Record<string, string>;
+}
+
+export interface ConnectivityResult {
+  source_port: string;
+  target_ports: TargetResult[];
+  /** True when every target port is reachable. */
+  fully_reachable: boolean;
+  recommendations: string[];
+  engine: EngineName;
+  warnings: string[];
+}
+
+interface Plan {
+  readonly name: string;
+  readonly ip: string | null;
+  readonly services: readonly Service[];
+}
+
+function servicesFor(t: Topology, req: ConnectivityRequest, target: string): Service[] {
+  if (req.protocols || req.ports) return expandServices(req.protocols, req.ports);
+  return servicesFromAcls(t, target) ?? expandServices();
+}
+
+function plan(t: Topology, req: ConnectivityRequest): Plan[] {
+  return req.target_ports.map((target, i) => {
+    const found = portAddresses(t, target);
+    if (!found) {
+      throw new OvncpError('OVNCP_ERR_PORT_NOT_FOUND', `Target port not found: ${target}`, {
+        field: `target_ports[${i}]`,
+      });
+    }
+    const ip = primaryIp(t, target);
+    return { name: found.port_name, ip, services: ip ? servicesFor(t, req, found.port_name) : [] };
+  });
+}
+
+interface Acc {
+  engine: EngineName;
+  readonly warnings: Set<string>;
+  readonly routing: Set<string>;
+}
+
+async function traceTarget(
+  engine: TraceEngine,
+  req: ConnectivityRequest,
+  p: Plan,
+  acc: Acc,
+  signal?: AbortSignal,
+) {
+  const out: TargetResult = { port_name: p.name, port_ip: p.ip, reachable: false, protocols: {} };
+  const blocked: Record<string, string> = {};
+  for (const s of p.services) {
+    const r = await traceWithin(
+      engine,
+      {
+        source_port: req.source_port,
+        destination_ip: p.ip ?? undefined,
+        protocol: s.protocol,
+        destination_port_num: s.port,
+        max_hops: req.max_hops,
+      },
+      signal,
+    );
+    acc.engine = r.engine;
+    for (const w of r.warnings) acc.warnings.add(w);
+    out.protocols[serviceKey(s)] = r.reaches_destination;
+    if (r.reaches_destination) out.reachable = true;
+    else blocked[serviceKey(s)] = blockedBy(r) ?? 'not delivered';
+    if (diedRouting(r)) acc.routing.add(p.name);
+  }
+  if (Object.keys(blocked).length > 0) out.blocked_by = blocked;
+  return out;
+}
+
+function recommend(targets: readonly TargetResult[], routing: ReadonlySet<string>): string[] {
+  const recs: string[] = [];
+  const down = targets.filter((t) => !t.reachable).map((t) => t.port_name);
+  if (down.length > 0) recs.push(`The following ports are unreachable: ${down.join(', ')}`);
+  for (const t of targets) {
+    if (t.port_ip === null) recs.push(`${t.port_name} has no IP address to test; give it an address`);
+    for (const [svc, why] of Object.entries(t.blocked_by ?? {})) {
+      recs.push(`${t.port_name} ${svc} is blocked by ${why}`);
+    }
+  }
+  const acl = targets.some((t) => Object.values(t.blocked_by ?? {}).some((b) => b.startsWith('ACL: ')));
+  if (acl) recs.push('Review the ACLs named above if that traffic should be allowed');
+  if (routing.size > 0) {
+    recs.push(
+      `Check routing towards ${[...routing].join(', ')}: packets died at a routing step (missing route, discard route or TTL)`,
+    );
+  }
+  return recs;
+}
+
+export async function connectivity(
+  t: Topology,
+  engine: TraceEngine,
+  req: ConnectivityRequest,
+  opts: FanOutOptions,
+): Promise<ConnectivityResult> {
+  const plans = plan(t, req);
+  checkTraceBudget(
+    plans.reduce((n, p) => n + p.services.length, 0),
+    opts.maxTraces,
+    'target_ports',
+  );
+  const acc: Acc = { engine: engine.name, warnings: new Set(), routing: new Set() };
+  const targets: TargetResult[] = [];
+  for (const p of plans) targets.push(await traceTarget(engine, req, p, acc, opts.signal));
+  return {
+    source_port: req.source_port,
+    target_ports: targets,
+    fully_reachable: targets.every((x) => x.reachable),
+    recommendations: recommend(targets, acc.routing),
+    engine: acc.engine,
+    warnings: [...acc.warnings],
+  };
+}

@@ -1,0 +1,45 @@
+// Runs engine traces under a request's deadline: the caller's AbortSignal carries the reason (an
+// OvncpError such as a timeout), and a trace still running when it fires is abandoned with that error.
+
+import type { TraceEngine, TraceRequest, TraceResult } from '../engine/types.ts';
+import { OvncpError } from '../errors.ts';
+
+function abortError(signal: AbortSignal): unknown {
+  const r = signal.reason;
+  return r instanceof Error ? r : new OvncpError('OVNCP_ERR_TIMEOUT', 'Trace aborted');
+}
+
+/** One trace; rejects with the signal's reason as soon as the signal fires. */
+export function traceWithin(
+  engine: TraceEngine,
+  request: TraceRequest,
+  signal?: AbortSignal,
+): Promise<TraceResult> {
+  if (!signal) return engine.trace(request);
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<TraceResult>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    engine.trace(request, { signal }).then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Refuses a fan-out request whose trace count is above the per-request bound. */
+export function checkTraceBudget(needed: number, max: number, field: string): void {
+  if (needed > max) {
+    throw new OvncpError(
+      'OVNCP_ERR_INVALID_FIELD',
+      `This request needs ${needed} traces; the limit is ${max} per request (web.max_traces_per_request)`,
+      { field },
+    );
+  }
+}

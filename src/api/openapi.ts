@@ -1,0 +1,25 @@
+// GET /openapi.json: the OpenAPI 3 document @fastify/swagger builds from the routes' zod schemas
+// (the very schemas requests are validated with), so the document cannot drift from the server.
+
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { VERSION } from '../version.ts';
+
+/** Call on the root instance, before the routes it should describe are registered. */
+export function registerOpenApi(app: FastifyInstance): void {
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'ovncp-monitor trace API',
+        version: VERSION,
+        description: 'On-demand packet traces through an OVN logical network.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

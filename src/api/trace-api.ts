@@ -1,0 +1,89 @@
+// Wires the trace API into a daemon's HTTP server from its settings: tokens (file and environment),
+// the loopback-only rule when there are none, rate limits, the trace deadline and fan-out bound, the
+// OpenAPI document, and the routes. The daemon calls setupTraceApi() once before listening.
+
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadTokens, type TokenStore } from '../auth/tokens.ts';
+import type { DaemonSettings } from '../config/daemon-config.ts';
+import { OvncpError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { registerAccessControl } from './access.ts';
+import { registerOpenApi } from './openapi.ts';
+import { DEFAULT_RATE_LIMIT, TokenBuckets } from './rate-limit.ts';
+import { isLoopbackHost, parseListenAddress } from './server.ts';
+import { type TraceApiDeps, traceRoutes } from './trace-routes.ts';
+
+export const DEFAULT_TRACE_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_TRACES_PER_REQUEST = 500;
+
+/** `30s`, `1500ms`, `2m`, or a bare number of seconds. */
+export function parseDuration(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m || Number(m[1]) <= 0)
+    throw new OvncpError('OVNCP_ERR_CONFIG', `${what}: want a duration like 30s, got "${text}"`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+export interface TraceApiSettings {
+  readonly tokens: TokenStore;
+  readonly metricsAuth: boolean;
+  readonly rate: number;
+  readonly burst: number;
+  readonly timeoutMs: number;
+  readonly maxTracesPerRequest: number;
+}
+
+/** Reads the `web:` part of the config file (relative tokens_file against the config's directory). */
+export function traceApiSettings(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings {
+  const web = s.raw.web ?? {};
+  const file = web.tokens_file;
+  const tokensFile = file && s.configFile && !isAbsolute(file) ? resolve(dirname(s.configFile), file) : file;
+  return {
+    tokens: loadTokens(tokensFile ?? null, env),
+    metricsAuth: web.metrics_auth ?? false,
+    rate: web.rate_limit?.rate ?? DEFAULT_RATE_LIMIT.rate,
+    burst: web.rate_limit?.burst ?? DEFAULT_RATE_LIMIT.burst,
+    timeoutMs: web.trace_timeout
+      ? parseDuration(web.trace_timeout, 'web.trace_timeout')
+      : DEFAULT_TRACE_TIMEOUT_MS,
+    maxTracesPerRequest: web.max_traces_per_request ?? DEFAULT_MAX_TRACES_PER_REQUEST,
+  };
+}
+
+/** Without tokens the API is for local callers only: refuse a non-loopback address unless told otherwise. */
+export function checkListenSecurity(listenAddress: string, api: TraceApiSettings, insecure: boolean): string {
+  if (api.tokens.size > 0) return `bearer-token auth on /api/v1/* (${api.tokens.size} tokens)`;
+  const { host } = parseListenAddress(listenAddress);
+  if (isLoopbackHost(host)) return 'no tokens configured: API open to loopback callers only';
+  if (insecure)
+    return `no tokens configured: API OPEN to anyone who can reach ${listenAddress} (--web.insecure-no-auth)`;
+  throw new OvncpError(
+    'OVNCP_ERR_CONFIG',
+    `refusing to serve the trace API without auth on non-loopback address ${listenAddress}: configure web.tokens_file or ${'OVNCP_API_TOKENS'}, listen on 127.0.0.1, or pass --web.insecure-no-auth`,
+  );
+}
+
+export type TraceEngines = Pick<TraceApiDeps, 'flowEngine' | 'modelEngine' | 'topology'>;
+
+/** Registers access control, /openapi.json and the trace routes on the daemon's root instance. */
+export function setupTraceApi(
+  app: FastifyInstance,
+  api: TraceApiSettings,
+  engines: TraceEngines,
+  logger?: Logger,
+): void {
+  registerAccessControl(app, {
+    tokens: api.tokens,
+    metricsAuth: api.metricsAuth,
+    buckets: new TokenBuckets({ rate: api.rate, burst: api.burst }),
+  });
+  registerOpenApi(app);
+  app.register(traceRoutes, {
+    ...engines,
+    timeoutMs: api.timeoutMs,
+    maxTracesPerRequest: api.maxTracesPerRequest,
+  } satisfies TraceApiDeps);
+  logger?.debug({ rate: api.rate, burst: api.burst, timeout_ms: api.timeoutMs }, 'trace API configured');
+}
