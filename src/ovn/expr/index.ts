@@ -1,22 +1,21 @@
 // Public face of the OVN match-expression language: compile a match once, evaluate it on many flows.
-// CONTRACT ONLY for now: the expression-language work (issue 3) replaces the body of compileMatch with
-// the real lexer -> parser -> annotate -> evaluate pipeline. Until then compileMatch reports every
-// match as unsupported, so nothing silently pretends to evaluate.
+// The pipeline mirrors OVN's lib/expr.c: lexer -> parser (references resolved, `!` pushed down) ->
+// annotation (subfields, predicates, prerequisites) -> closures. A match OVN would reject (and so ignore
+// the logical flow it is in) gives an ExprError with the offset and OVN's reason.
 
+import { annotate, fieldsOf } from './annotate.ts';
+import { type CompileOptions, compile } from './evaluate.ts';
 import type { Flow } from './flow.ts';
+import { ExprSyntaxError, parseMatch } from './parser.ts';
+import type { RefResolver } from './refs.ts';
 
+export type { Expr } from './ast.ts';
+export { formatExpr } from './ast.ts';
+export type { CompileOptions } from './evaluate.ts';
 export type { Flow } from './flow.ts';
 export { CT, cloneFlow, emptyFlow, FRAG } from './flow.ts';
-
-/** What a match may refer to outside itself: address sets, port groups and their derived sets. */
-export interface RefResolver {
-  /** Entries of address set `$name` (IPs, CIDRs or MACs as written), or undefined if unknown. */
-  addressSet(name: string): readonly string[] | undefined;
-  /** Member port names of port group `@name`, or undefined if unknown. */
-  portGroup(name: string): readonly string[] | undefined;
-  /** IPv4 / IPv6 addresses of the members of port group `name` (for `$name_ip4` / `$name_ip6`). */
-  portGroupAddresses(name: string, family: 4 | 6): readonly string[] | undefined;
-}
+export { ExprSyntaxError, parseMatch } from './parser.ts';
+export type { RefResolver } from './refs.ts';
 
 export interface ExprError {
   readonly ok: false;
@@ -34,6 +33,24 @@ export interface CompiledMatch {
   evaluate(flow: Flow): boolean;
 }
 
-export function compileMatch(match: string, _refs: RefResolver): CompiledMatch | ExprError {
-  return { ok: false, offset: 0, message: `expression language not implemented yet: ${match}` };
+/** A resolver that knows no address sets or port groups (every reference is then an error). */
+export const NO_REFS: RefResolver = {
+  addressSet: () => undefined,
+  portGroup: () => undefined,
+  portGroupAddresses: () => undefined,
+};
+
+export function compileMatch(
+  match: string,
+  refs: RefResolver,
+  opts: CompileOptions = {},
+): CompiledMatch | ExprError {
+  try {
+    const annotated = annotate(parseMatch(match, refs));
+    const evaluate = compile(annotated, opts);
+    return { ok: true, source: match, fields: [...fieldsOf(annotated)], evaluate };
+  } catch (err) {
+    if (err instanceof ExprSyntaxError) return { ok: false, offset: err.offset, message: err.message };
+    throw err;
+  }
 }

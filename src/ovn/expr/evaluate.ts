@@ -1,0 +1,145 @@
+// Compiles an annotated expression into a tree of closures, once per match, so evaluating a packet is
+// a few property reads and comparisons. Sets are hashed: exact values in one Set, masked entries (CIDRs,
+// arbitrary masks) in one Set per distinct mask, so a 10k-entry address set costs a handful of lookups.
+
+import type { AExpr, AIntEq, AIntRange, AStr } from './annotate.ts';
+import type { Flow } from './flow.ts';
+
+export type Predicate = (f: Flow) => boolean;
+
+const TRUE: Predicate = () => true;
+const FALSE: Predicate = () => false;
+
+export interface CompileOptions {
+  /** Value of `is_chassis_resident(...)`; OVN evaluates it per chassis, a logical trace assumes true. */
+  readonly chassisResident?: (port: string) => boolean;
+}
+
+export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {
+  switch (a.k) {
+    case 'bool':
+      return a.value ? TRUE : FALSE;
+    case 'cond': {
+      const v = (opts.chassisResident?.(a.port) ?? true) !== a.not;
+      return v ? TRUE : FALSE;
+    }
+    case 'and':
+    case 'or':
+      return compileAndOr(
+        a.k,
+        a.subs.map((s) => compile(s, opts)),
+      );
+    case 'str':
+      return compileStr(a);
+    case 'int':
+      return a.field.reader.kind === 'num' ? compileIntNum(a) : compileIntBig(a);
+    case 'range':
+      return compileRange(a);
+  }
+}
+
+function compileAndOr(kind: 'and' | 'or', subs: Predicate[]): Predicate {
+  if (subs.length === 1) return subs[0]!;
+  if (kind === 'and') {
+    if (subs.length === 2) {
+      const [x, y] = subs as [Predicate, Predicate];
+      return (f) => x(f) && y(f);
+    }
+    return (f) => {
+      for (const s of subs) if (!s(f)) return false;
+      return true;
+    };
+  }
+  if (subs.length === 2) {
+    const [x, y] = subs as [Predicate, Predicate];
+    return (f) => x(f) || y(f);
+  }
+  return (f) => {
+    for (const s of subs) if (s(f)) return true;
+    return false;
+  };
+}
+
+function compileStr(a: AStr): Predicate {
+  const read = (a.field.reader as { read: (f: Flow) => string }).read;
+  const want = a.relop === '==';
+  if (a.values.length === 1) {
+    const v = a.values[0];
+    return (f) => (read(f) === v) === want;
+  }
+  const set = new Set(a.values);
+  return (f) => set.has(read(f)) === want;
+}
+
+/** Groups entries by mask: masks are few (one per prefix length), values may be many. */
+function groupByMask<T>(entries: readonly { value: bigint; mask: bigint }[], conv: (v: bigint) => T) {
+  const groups = new Map<bigint, Set<T>>();
+  for (const e of entries) {
+    let g = groups.get(e.mask);
+    if (!g) groups.set(e.mask, (g = new Set()));
+    g.add(conv(e.value));
+  }
+  return [...groups].map(([mask, values]) => ({ mask: conv(mask), values }));
+}
+
+function compileIntNum(a: AIntEq): Predicate {
+  const read = (a.field.reader as { read: (f: Flow) => number }).read;
+  const want = a.relop === '==';
+  const groups = groupByMask(a.entries, Number);
+  if (groups.length === 1 && groups[0]!.values.size === 1) {
+    const mask = groups[0]!.mask;
+    const value = [...groups[0]!.values][0]!;
+    return (f) => ((read(f) & mask) >>> 0 === value) === want;
+  }
+  return (f) => {
+    const x = read(f);
+    for (const g of groups) if (g.values.has((x & g.mask) >>> 0)) return want;
+    return !want;
+  };
+}
+
+function compileIntBig(a: AIntEq): Predicate {
+  const read = (a.field.reader as { read: (f: Flow) => bigint }).read;
+  const want = a.relop === '==';
+  const groups = groupByMask(a.entries, (v) => v);
+  if (groups.length === 1 && groups[0]!.values.size === 1) {
+    const mask = groups[0]!.mask;
+    const value = [...groups[0]!.values][0]!;
+    return (f) => ((read(f) & mask) === value) === want;
+  }
+  return (f) => {
+    const x = read(f);
+    for (const g of groups) if (g.values.has(x & g.mask)) return want;
+    return !want;
+  };
+}
+
+function compileRange(a: AIntRange): Predicate {
+  const reader = a.field.reader;
+  if (reader.kind === 'num') {
+    const ofs = a.ofs;
+    const m = Number((1n << BigInt(a.nbits)) - 1n);
+    return relational(a.relop, Number(a.value), (f) => ((reader.read(f) >>> ofs) & m) >>> 0);
+  }
+  const shift = BigInt(a.ofs);
+  const nmask = (1n << BigInt(a.nbits)) - 1n;
+  const read = reader.kind === 'big' ? reader.read : () => 0n;
+  return relational(a.relop, a.value, (f) => (read(f) >> shift) & nmask);
+}
+
+function relational<T extends number | bigint>(
+  relop: AIntRange['relop'],
+  c: T,
+  x: (f: Flow) => T,
+): Predicate {
+  switch (relop) {
+    case '<':
+      return (f) => x(f) < c;
+    case '<=':
+      return (f) => x(f) <= c;
+    case '>':
+      return (f) => x(f) > c;
+    case '>=':
+      return (f) => x(f) >= c;
+  }
+}
