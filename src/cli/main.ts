@@ -4,6 +4,7 @@ import { isOvncpError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { type CliIo, type Command, notImplemented, SOURCE_FLAGS } from './command.ts';
 import { serveCommand } from './commands/serve.ts';
+import { snapshotCommand } from './commands/snapshot.ts';
 import { validateCommand } from './commands/validate.ts';
 import { FlagError, formatHelp, parseFlags } from './flags.ts';
 
@@ -25,13 +26,7 @@ export const COMMANDS: readonly Command[] = [
     run: notImplemented('check', 'the path monitor issue'),
   },
   validateCommand,
-  {
-    name: 'snapshot',
-    usage: 'ovncp-monitor snapshot --ovn.nb-db REMOTE [--output FILE]',
-    summary: 'Write the live Northbound topology to a snapshot file.',
-    flags: SOURCE_FLAGS,
-    run: notImplemented('snapshot', 'the live OVN issue'),
-  },
+  snapshotCommand,
 ];
 
 function topHelp(): string {

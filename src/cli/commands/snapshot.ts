@@ -1,0 +1,88 @@
+// `snapshot`: reads the live Northbound database once and writes it in the snapshot file format
+// (YAML, or JSON when the output file ends in .json), so production can be analysed offline and in CI.
+
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { resolveSettings } from '../../config/daemon-config.ts';
+import { OvncpError } from '../../errors.ts';
+import { buildLenient, NB_TABLES, nbToSnapshot } from '../../ovn/topology/from-nb.ts';
+import { OvsdbClient } from '../../ovsdb/client.ts';
+import { sslFromSettings } from '../../ovsdb/live-topology.ts';
+import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
+import { type Command, SOURCE_FLAGS, str } from '../command.ts';
+
+/** Connects, waits for the first full copy of the NB tables, then disconnects. */
+async function readNb(remote: string, ssl: SslFiles | undefined, timeoutMs: number): Promise<OvsdbClient> {
+  const remotes = parseRemotes(remote);
+  checkSsl(remotes, ssl);
+  const client = new OvsdbClient({ remotes, ssl, database: 'OVN_Northbound', tables: NB_TABLES });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failures = 0;
+      const timer = setTimeout(
+        () => reject(new OvncpError('OVNCP_ERR_OVSDB', `no answer from ${remote} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      client.on('sync', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      // One-shot: give up once every member has failed once, with the last reason.
+      client.on('attemptFailed', (_r, err) => {
+        if (++failures < remotes.length) return;
+        clearTimeout(timer);
+        reject(err);
+      });
+      client.start();
+    });
+  } finally {
+    client.stop();
+  }
+  return client;
+}
+
+export const snapshotCommand: Command = {
+  name: 'snapshot',
+  usage: 'ovncp-monitor snapshot --ovn.nb-db REMOTE [--output FILE]',
+  summary: 'Write the live Northbound topology to a snapshot file.',
+  flags: [
+    ...SOURCE_FLAGS,
+    { name: 'output', help: 'File to write (YAML; JSON if it ends in .json). Default: standard output.' },
+    { name: 'ovn.ssl.private-key', help: 'Private key for ssl: remotes (like OVS -p).' },
+    { name: 'ovn.ssl.certificate', help: 'Certificate for ssl: remotes (like OVS -c).' },
+    { name: 'ovn.ssl.ca-cert', help: 'CA certificate that signed the server (like OVS -C).' },
+    { name: 'timeout', help: 'Give up after this many seconds.', type: 'number', default: '30' },
+  ],
+  async run(flags, io) {
+    const settings = resolveSettings(
+      { 'config.file': str(flags, 'config.file'), 'ovn.nb-db': str(flags, 'ovn.nb-db') },
+      io.env,
+    );
+    if (!settings.nbDb)
+      throw new OvncpError('OVNCP_ERR_CONFIG', 'needs --ovn.nb-db REMOTE (or OVN_NB_DB)', {
+        field: 'ovn.nb-db',
+      });
+    const fromConfig = sslFromSettings(settings);
+    const ssl: SslFiles = {
+      privateKey: str(flags, 'ovn.ssl.private-key') ?? fromConfig?.privateKey,
+      certificate: str(flags, 'ovn.ssl.certificate') ?? fromConfig?.certificate,
+      caCert: str(flags, 'ovn.ssl.ca-cert') ?? fromConfig?.caCert,
+    };
+    const client = await readNb(settings.nbDb, ssl, Number(str(flags, 'timeout') ?? 30) * 1000);
+    const { doc, warnings } = nbToSnapshot((t) => client.cache.table(t));
+    const built = buildLenient(doc, { kind: 'ovsdb', name: settings.nbDb });
+    for (const w of [...warnings, ...built.warnings]) io.err.write(`ovncp-monitor snapshot: warning: ${w}\n`);
+    const output = str(flags, 'output');
+    const header = `# Snapshot of ${settings.nbDb} (NB schema ${client.schema?.version ?? '?'}) taken ${new Date().toISOString()}\n`;
+    const text = output?.endsWith('.json')
+      ? `${JSON.stringify(doc, null, 1)}\n`
+      : header + stringify(doc, { lineWidth: 0 });
+    if (output) writeFileSync(output, text);
+    else io.out.write(text);
+    const t = built.topology;
+    io.err.write(
+      `ovncp-monitor snapshot: ${t.switches.size} switches, ${t.ports.size} ports, ${t.routers.size} routers${output ? ` written to ${output}` : ''}\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,439 @@
+// Live Northbound rows -> the snapshot document -> buildTopology, so a live NB and a snapshot file build
+// alike (and `snapshot` writes exactly this document). References by UUID become names; rows the model
+// cannot take (a duplicate name, a bad address, an ACL action newer than NB 7.0.0) are left out with a
+// warning instead of failing the whole topology: one bad row in production must not freeze the view.
+
+import type { Atom, Datum, Row } from '../../ovsdb/datum.ts';
+import { buildTopology, type DocPath, TopologyBuildError } from './build.ts';
+import type { SnapshotAcl, SnapshotDoc, SnapshotRouter, SnapshotSwitch } from './snapshot-schema.ts';
+import { ACL_ACTIONS, type AclAction, type Topology } from './types.ts';
+
+/** The NB tables and columns the topology is made of (columns an older schema lacks are skipped). */
+export const NB_TABLES: Readonly<Record<string, readonly string[]>> = {
+  NB_Global: ['options'],
+  Logical_Switch: [
+    'name',
+    'ports',
+    'acls',
+    'load_balancer',
+    'load_balancer_group',
+    'other_config',
+    'external_ids',
+  ],
+  Logical_Switch_Port: [
+    'name',
+    'type',
+    'addresses',
+    'dynamic_addresses',
+    'port_security',
+    'options',
+    'up',
+    'enabled',
+    'tag',
+    'external_ids',
+  ],
+  ACL: [
+    'name',
+    'direction',
+    'priority',
+    'match',
+    'action',
+    'log',
+    'severity',
+    'label',
+    'options',
+    'external_ids',
+  ],
+  Port_Group: ['name', 'ports', 'acls', 'external_ids'],
+  Address_Set: ['name', 'addresses', 'external_ids'],
+  Load_Balancer: ['name', 'vips', 'protocol', 'selection_fields', 'options', 'external_ids'],
+  Load_Balancer_Group: ['name', 'load_balancer'],
+  Logical_Router: [
+    'name',
+    'ports',
+    'static_routes',
+    'policies',
+    'nat',
+    'load_balancer',
+    'load_balancer_group',
+    'enabled',
+    'options',
+    'external_ids',
+  ],
+  Logical_Router_Port: [
+    'name',
+    'mac',
+    'networks',
+    'peer',
+    'enabled',
+    'gateway_chassis',
+    'ha_chassis_group',
+    'options',
+    'external_ids',
+  ],
+  Logical_Router_Static_Route: [
+    'ip_prefix',
+    'nexthop',
+    'policy',
+    'output_port',
+    'route_table',
+    'options',
+    'external_ids',
+  ],
+  Logical_Router_Policy: ['priority', 'match', 'action', 'nexthop', 'nexthops', 'options', 'external_ids'],
+  NAT: [
+    'type',
+    'external_ip',
+    'external_mac',
+    'logical_ip',
+    'logical_port',
+    'external_port_range',
+    'gateway_port',
+    'options',
+    'external_ids',
+  ],
+  Gateway_Chassis: ['chassis_name', 'priority'],
+  HA_Chassis_Group: ['ha_chassis'],
+  HA_Chassis: ['chassis_name', 'priority'],
+};
+
+/** Read access to the monitored NB tables (uuid -> row). */
+export type NbTables = (table: string) => ReadonlyMap<string, Row>;
+
+// Column readers: a missing column (older schema) reads as its empty value.
+const str = (r: Row, c: string): string => (typeof r[c] === 'string' ? (r[c] as string) : '');
+const set = (r: Row, c: string): Atom[] => (Array.isArray(r[c]) ? [...(r[c] as Atom[])] : []);
+const strs = (r: Row, c: string): string[] => set(r, c).map(String);
+const opt = (r: Row, c: string): Atom | undefined => set(r, c)[0];
+function map(r: Row, c: string): Record<string, string> {
+  const m = r[c] as Datum | undefined;
+  return m instanceof Map ? Object.fromEntries([...m].map(([k, v]) => [String(k), String(v)])) : {};
+}
+const optStr = (r: Row, c: string) => (opt(r, c) === undefined ? null : String(opt(r, c)));
+const optBool = (r: Row, c: string) => (opt(r, c) === undefined ? null : opt(r, c) === true);
+
+/** Optional parts of a doc entry: present only when non-empty, so the snapshot stays readable. */
+function extras(r: Row, cols: Record<string, string>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [col, key] of Object.entries(cols)) {
+    const m = map(r, col);
+    if (Object.keys(m).length > 0) out[key] = m;
+  }
+  return out;
+}
+const common = (r: Row) => extras(r, { options: 'options', external_ids: 'external_ids' });
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+class DocMaker {
+  readonly warnings: string[] = [];
+  readonly lbNames = new Map<string, string>();
+  readonly lspNames = new Map<string, string>();
+
+  constructor(readonly t: NbTables) {
+    const counts = new Map<string, number>();
+    for (const r of t('Load_Balancer').values())
+      counts.set(str(r, 'name'), (counts.get(str(r, 'name')) ?? 0) + 1);
+    // Load balancer names need not be unique in the NB; the snapshot refers to them by name.
+    for (const [u, r] of t('Load_Balancer')) {
+      const n = str(r, 'name');
+      this.lbNames.set(u, n && counts.get(n) === 1 ? n : u);
+    }
+    for (const [u, r] of t('Logical_Switch_Port')) this.lspNames.set(u, str(r, 'name'));
+  }
+
+  rows(table: string, uuids: readonly Atom[]): [string, Row][] {
+    const out: [string, Row][] = [];
+    for (const u of uuids) {
+      const r = this.t(table).get(String(u));
+      if (r) out.push([String(u), r]);
+    }
+    return out;
+  }
+
+  acls(uuids: readonly Atom[], owner: string): SnapshotAcl[] {
+    const out: SnapshotAcl[] = [];
+    for (const [uuid, r] of this.rows('ACL', uuids)) {
+      const action = str(r, 'action');
+      if (!ACL_ACTIONS.includes(action as AclAction)) {
+        this.warnings.push(
+          `${owner}: ACL ${uuid} has action "${action}", which this model does not know (ignored)`,
+        );
+        continue;
+      }
+      const label = opt(r, 'label') ?? r.label;
+      out.push({
+        uuid,
+        ...(optStr(r, 'name') !== null ? { name: optStr(r, 'name') } : {}),
+        direction: str(r, 'direction') as SnapshotAcl['direction'],
+        priority: Number(r.priority ?? 0),
+        match: str(r, 'match'),
+        action: action as AclAction,
+        ...(r.log === true ? { log: true } : {}),
+        ...(optStr(r, 'severity') !== null
+          ? { severity: optStr(r, 'severity') as SnapshotAcl['severity'] }
+          : {}),
+        ...(typeof label === 'number' && label !== 0 ? { label } : {}),
+        ...common(r),
+      });
+    }
+    return out.sort((a, b) => b.priority - a.priority || (a.uuid! < b.uuid! ? -1 : 1));
+  }
+
+  lbRefs(r: Row): string[] {
+    const uuids = new Set(strs(r, 'load_balancer'));
+    for (const [, g] of this.rows('Load_Balancer_Group', set(r, 'load_balancer_group')))
+      for (const u of strs(g, 'load_balancer')) uuids.add(u);
+    return [...uuids]
+      .filter((u) => this.lbNames.has(u))
+      .map((u) => this.lbNames.get(u)!)
+      .sort();
+  }
+
+  switchPort(uuid: string, r: Row): NonNullable<SnapshotSwitch['ports']>[number] {
+    const tag = opt(r, 'tag');
+    return {
+      uuid,
+      name: str(r, 'name'),
+      ...(str(r, 'type') ? { type: str(r, 'type') } : {}),
+      ...(strs(r, 'addresses').length ? { addresses: strs(r, 'addresses').sort() } : {}),
+      ...(optStr(r, 'dynamic_addresses') !== null
+        ? { dynamic_addresses: optStr(r, 'dynamic_addresses') }
+        : {}),
+      ...(strs(r, 'port_security').length ? { port_security: strs(r, 'port_security').sort() } : {}),
+      ...(optBool(r, 'up') !== null ? { up: optBool(r, 'up') } : {}),
+      ...(optBool(r, 'enabled') !== null ? { enabled: optBool(r, 'enabled') } : {}),
+      ...(tag !== undefined ? { tag: Number(tag) } : {}),
+      ...common(r),
+    };
+  }
+
+  switch(uuid: string, r: Row): SnapshotSwitch {
+    const name = str(r, 'name') || uuid;
+    const ports = this.rows('Logical_Switch_Port', set(r, 'ports')).map(([u, p]) => this.switchPort(u, p));
+    const acls = this.acls(set(r, 'acls'), `switch ${name}`);
+    const lbs = this.lbRefs(r);
+    return {
+      uuid,
+      name,
+      ...(ports.length ? { ports: ports.sort(byName) } : {}),
+      ...(acls.length ? { acls } : {}),
+      ...(lbs.length ? { load_balancers: lbs } : {}),
+      ...extras(r, { other_config: 'other_config', external_ids: 'external_ids' }),
+    };
+  }
+}
+
+function chassisNames(m: DocMaker, lrp: Row): string[] {
+  const byPriority = (rows: [string, Row][]) =>
+    rows
+      .sort(([, a], [, b]) => Number(b.priority ?? 0) - Number(a.priority ?? 0))
+      .map(([, c]) => str(c, 'chassis_name'));
+  const names = byPriority(m.rows('Gateway_Chassis', set(lrp, 'gateway_chassis')));
+  for (const [, g] of m.rows('HA_Chassis_Group', set(lrp, 'ha_chassis_group')))
+    names.push(...byPriority(m.rows('HA_Chassis', set(g, 'ha_chassis'))));
+  return names;
+}
+
+function routerPorts(m: DocMaker, r: Row): NonNullable<SnapshotRouter['ports']> {
+  return m
+    .rows('Logical_Router_Port', set(r, 'ports'))
+    .map(([uuid, p]) => {
+      const gw = chassisNames(m, p);
+      return {
+        uuid,
+        name: str(p, 'name'),
+        mac: str(p, 'mac'),
+        networks: strs(p, 'networks').sort(),
+        ...(optStr(p, 'peer') !== null ? { peer: optStr(p, 'peer') } : {}),
+        ...(optBool(p, 'enabled') !== null ? { enabled: optBool(p, 'enabled') } : {}),
+        ...(gw.length ? { gateway_chassis: gw } : {}),
+        ...common(p),
+      };
+    })
+    .sort(byName);
+}
+
+function routerParts(m: DocMaker, r: Row): Pick<SnapshotRouter, 'static_routes' | 'policies' | 'nat'> {
+  const routes = m.rows('Logical_Router_Static_Route', set(r, 'static_routes')).map(([uuid, s]) => ({
+    uuid,
+    ip_prefix: str(s, 'ip_prefix'),
+    nexthop: str(s, 'nexthop'),
+    ...(optStr(s, 'policy') !== null ? { policy: optStr(s, 'policy') as 'dst-ip' | 'src-ip' } : {}),
+    ...(optStr(s, 'output_port') !== null ? { output_port: optStr(s, 'output_port') } : {}),
+    ...(str(s, 'route_table') ? { route_table: str(s, 'route_table') } : {}),
+    ...common(s),
+  }));
+  const policies = m.rows('Logical_Router_Policy', set(r, 'policies')).map(([uuid, p]) => {
+    const nexthops = [...strs(p, 'nexthops'), ...strs(p, 'nexthop')];
+    return {
+      uuid,
+      priority: Number(p.priority ?? 0),
+      match: str(p, 'match'),
+      action: str(p, 'action') as 'allow' | 'drop' | 'reroute',
+      ...(nexthops.length ? { nexthops } : {}),
+      ...common(p),
+    };
+  });
+  const nat = m.rows('NAT', set(r, 'nat')).map(([uuid, n]) => {
+    const gw = opt(n, 'gateway_port');
+    const gwName = gw === undefined ? null : str(m.t('Logical_Router_Port').get(String(gw)) ?? {}, 'name');
+    return {
+      uuid,
+      type: str(n, 'type') as 'snat' | 'dnat' | 'dnat_and_snat',
+      external_ip: str(n, 'external_ip'),
+      ...(optStr(n, 'external_mac') !== null ? { external_mac: optStr(n, 'external_mac') } : {}),
+      logical_ip: str(n, 'logical_ip'),
+      ...(optStr(n, 'logical_port') !== null ? { logical_port: optStr(n, 'logical_port') } : {}),
+      ...(str(n, 'external_port_range') ? { external_port_range: str(n, 'external_port_range') } : {}),
+      ...(gwName ? { gateway_port: gwName } : {}),
+      ...common(n),
+    };
+  });
+  const byUuid = (a: { uuid: string }, b: { uuid: string }) => (a.uuid < b.uuid ? -1 : 1);
+  return {
+    ...(routes.length ? { static_routes: routes.sort(byUuid) } : {}),
+    ...(policies.length
+      ? { policies: policies.sort((a, b) => b.priority - a.priority || byUuid(a, b)) }
+      : {}),
+    ...(nat.length ? { nat: nat.sort(byUuid) } : {}),
+  };
+}
+
+function router(m: DocMaker, uuid: string, r: Row): SnapshotRouter {
+  const ports = routerPorts(m, r);
+  const lbs = m.lbRefs(r);
+  return {
+    uuid,
+    name: str(r, 'name') || uuid,
+    ...(ports.length ? { ports } : {}),
+    ...routerParts(m, r),
+    ...(lbs.length ? { load_balancers: lbs } : {}),
+    ...(optBool(r, 'enabled') !== null ? { enabled: optBool(r, 'enabled') } : {}),
+    ...common(r),
+  };
+}
+
+function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_groups' | 'load_balancers'> {
+  const address_sets = [...m.t('Address_Set')].map(([uuid, r]) => ({
+    uuid,
+    name: str(r, 'name'),
+    addresses: strs(r, 'addresses').sort(),
+    ...extras(r, { external_ids: 'external_ids' }),
+  }));
+  const port_groups = [...m.t('Port_Group')].map(([uuid, r]) => {
+    const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
+    const ports = strs(r, 'ports')
+      .map((u) => m.lspNames.get(u))
+      .filter((n): n is string => n !== undefined);
+    return {
+      uuid,
+      name: str(r, 'name'),
+      ports: ports.sort(),
+      ...(acls.length ? { acls } : {}),
+      ...extras(r, { external_ids: 'external_ids' }),
+    };
+  });
+  const load_balancers = [...m.t('Load_Balancer')].map(([uuid, r]) => {
+    const protocol = optStr(r, 'protocol');
+    const fields = strs(r, 'selection_fields');
+    return {
+      uuid,
+      name: m.lbNames.get(uuid)!,
+      ...(protocol !== null ? { protocol: protocol as 'tcp' | 'udp' | 'sctp' } : {}),
+      vips: map(r, 'vips'),
+      ...(fields.length ? { selection_fields: fields.sort() } : {}),
+      ...common(r),
+    };
+  });
+  return {
+    address_sets: address_sets.sort(byName),
+    port_groups: port_groups.sort(byName),
+    load_balancers: load_balancers.sort(byName),
+  };
+}
+
+/** The snapshot document of the NB rows, plus warnings about rows that could not be expressed. */
+export function nbToSnapshot(tables: NbTables): { doc: SnapshotDoc; warnings: string[] } {
+  const m = new DocMaker(tables);
+  const global = [...tables('NB_Global').values()][0];
+  const doc: SnapshotDoc = {
+    version: 1,
+    nb_global: { options: global ? map(global, 'options') : {} },
+    ...sharedParts(m),
+    switches: [...tables('Logical_Switch')].map(([u, r]) => m.switch(u, r)).sort(byName),
+    routers: [...tables('Logical_Router')].map(([u, r]) => router(m, u, r)).sort(byName),
+  };
+  return { doc, warnings: m.warnings };
+}
+
+const PRUNED = Symbol('pruned');
+/** Fields that can be dropped alone; any other field's problem drops the row holding it. */
+const DROPPABLE_FIELDS = new Set([
+  'dynamic_addresses',
+  'peer',
+  'external_mac',
+  'output_port',
+  'gateway_port',
+]);
+const MAP_FIELDS = new Set(['vips', 'options', 'external_ids', 'other_config']);
+
+/** Removes what `path` points at (an entry, a map key, or the row owning a bad field). */
+function pruneAt(doc: unknown, path: DocPath): void {
+  let node: unknown = doc;
+  const parents: unknown[] = [];
+  for (const step of path.slice(0, -1)) {
+    parents.push(node);
+    node = (node as Record<string | number, unknown>)?.[step];
+    if (node === undefined || node === PRUNED) return;
+  }
+  const last = path.at(-1)!;
+  if (Array.isArray(node)) node[last as number] = PRUNED;
+  else if (DROPPABLE_FIELDS.has(String(last)) || MAP_FIELDS.has(String(path.at(-2))))
+    delete (node as Record<string, unknown>)[last];
+  else {
+    const holder = parents.at(-1);
+    if (Array.isArray(holder)) holder[path.at(-2) as number] = PRUNED;
+  }
+}
+
+function sweep(node: unknown): unknown {
+  if (Array.isArray(node)) return node.filter((x) => x !== PRUNED).map(sweep);
+  if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) (node as Record<string, unknown>)[k] = sweep(v);
+  }
+  return node;
+}
+
+/**
+ * Builds the topology of a snapshot document made from live rows. Problems drop the offending rows
+ * (a few rounds, as dropping a port can orphan a reference to it) and come back as warnings.
+ */
+export function buildLenient(
+  doc: SnapshotDoc,
+  source: Topology['source'],
+): { topology: Topology; warnings: string[] } {
+  const warnings: string[] = [];
+  for (let round = 0; ; round++) {
+    try {
+      return { topology: buildTopology(doc, source), warnings };
+    } catch (err) {
+      if (!(err instanceof TopologyBuildError) || round === 5) throw err;
+      for (const i of err.issues) {
+        warnings.push(`${i.path.join('.')}: ${i.message} (left out)`);
+        pruneAt(doc, i.path);
+      }
+      sweep(doc);
+    }
+  }
+}
+
+/** NB rows -> topology, with warnings for rows left out. */
+export function topologyFromNb(
+  tables: NbTables,
+  source: Topology['source'],
+): { topology: Topology; doc: SnapshotDoc; warnings: string[] } {
+  const { doc, warnings } = nbToSnapshot(tables);
+  const built = buildLenient(doc, source);
+  return { topology: built.topology, doc, warnings: [...warnings, ...built.warnings] };
+}

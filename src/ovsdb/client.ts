@@ -1,0 +1,303 @@
+// A read-mostly OVSDB client: connects to one of several remotes (round-robin, backoff 1 s -> 8 s),
+// checks the member through `_Server`, fetches the schema on every connection, monitors the wanted
+// tables (monitor_cond_since, falling back to monitor_cond and monitor) into a DbCache, and reconnects
+// whenever the session ends. `transact` is there for tests and what-if tools.
+
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { OvncpError } from '../errors.ts';
+import { openStream } from './connect.ts';
+import { DbCache, type MonitoredTables } from './db-cache.ts';
+import type { Remote, SslFiles } from './remote.ts';
+import { OvsdbRpcError, RpcSession } from './rpc.ts';
+import { type DbSchema, schemaFromWire } from './schema.ts';
+import { type ServerCheckState, serverRowProblem } from './server-check.ts';
+
+export interface ClientOptions {
+  readonly remotes: readonly Remote[];
+  readonly database: string;
+  /** Table -> wanted columns; tables and columns the server's schema lacks are skipped. */
+  readonly tables: Readonly<Record<string, readonly string[]>>;
+  readonly ssl?: SslFiles | undefined;
+  readonly leaderOnly?: boolean;
+  readonly probeIntervalMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly logger?: Logger | undefined;
+}
+
+export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
+
+export interface SyncEvent {
+  /** Tables whose rows changed (all monitored tables on a full resync). */
+  readonly tables: ReadonlySet<string>;
+  /** True for the first data of a connection (initial rows or a resync). */
+  readonly initial: boolean;
+}
+
+const ZERO_TXN = '00000000-0000-0000-0000-000000000000';
+const DB_MONITOR = 'db';
+const SERVER_MONITOR = 'server';
+
+export class OvsdbClient extends EventEmitter<{
+  connected: [remote: Remote, method: MonitorMethod];
+  disconnected: [reason: Error];
+  sync: [SyncEvent];
+  attemptFailed: [remote: Remote, reason: Error];
+}> {
+  cache: DbCache = new DbCache(new Map());
+  schema: DbSchema | null = null;
+  private session: RpcSession | null = null;
+  private stopped = true;
+  private next = 0;
+  private failures = 0;
+  private lastTxnId: string | null = null;
+  private methods: MonitorMethod[] = ['monitor_cond_since', 'monitor_cond', 'monitor'];
+  private readonly serverState: ServerCheckState = { maxIndex: 0 };
+  private wake: (() => void) | null = null;
+  private current: Remote | null = null;
+  reconnects = 0;
+
+  constructor(readonly opts: ClientOptions) {
+    super();
+  }
+
+  isConnected(): boolean {
+    return this.session !== null && !this.session.isClosed();
+  }
+
+  currentRemote(): Remote | null {
+    return this.isConnected() ? this.current : null;
+  }
+
+  /** Starts the connect/monitor/reconnect loop; returns at once. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.loop();
+  }
+
+  /** Stops for good: closes the session and cancels any pending reconnect. */
+  stop(): void {
+    this.stopped = true;
+    this.session?.close(new Error('client stopped'));
+    this.wake?.();
+  }
+
+  /** Runs a transaction on the monitored database; throws on the first failed operation. */
+  async transact(ops: readonly object[]): Promise<unknown[]> {
+    const s = this.session;
+    if (!s || s.isClosed()) throw new OvncpError('OVNCP_ERR_OVSDB', 'transact: not connected');
+    const result = (await s.request('transact', [this.opts.database, ...ops])) as (Record<
+      string,
+      unknown
+    > | null)[];
+    const failed = result.find((r) => r && typeof r.error === 'string');
+    if (failed) throw new OvsdbRpcError('transact', String(failed.error), failed.details as string);
+    return result;
+  }
+
+  private async loop(): Promise<void> {
+    const log = this.opts.logger;
+    while (!this.stopped) {
+      const remote = this.opts.remotes[this.next % this.opts.remotes.length]!;
+      this.next++;
+      const began = Date.now();
+      try {
+        const closed = await this.connectOnce(remote);
+        const reason = await closed;
+        this.session = null;
+        if (this.stopped) break;
+        log?.warn({ remote: remote.text, err: reason.message }, 'OVSDB connection lost');
+        this.emit('disconnected', reason);
+        // A session that dies at once counts as a failure, so a flapping member cannot spin us.
+        this.failures = Date.now() - began < 1000 ? this.failures + 1 : 0;
+      } catch (err) {
+        this.session?.close(err as Error);
+        this.session = null;
+        this.failures++;
+        if (this.stopped) break;
+        log?.warn({ remote: remote.text, err: (err as Error).message }, 'OVSDB connection attempt failed');
+        this.emit('attemptFailed', remote, err as Error);
+      }
+      this.reconnects++;
+      await this.sleep(this.backoff());
+    }
+  }
+
+  private backoff(): number {
+    if (this.failures === 0) return 0;
+    const min = this.opts.backoffMinMs ?? 1000;
+    const max = this.opts.backoffMaxMs ?? 8000;
+    return Math.min(max, min * 2 ** (this.failures - 1));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** Connects and starts monitoring; resolves to a promise of the session's end. */
+  private async connectOnce(remote: Remote): Promise<Promise<Error>> {
+    const stream = await openStream(remote, this.opts.ssl);
+    const session = new RpcSession(stream, {
+      probeIntervalMs: this.opts.probeIntervalMs ?? 5000,
+      requestTimeoutMs: this.opts.requestTimeoutMs ?? 60_000,
+    });
+    this.session = session;
+    const closed = new Promise<Error>((resolve) => session.once('close', resolve));
+    session.on('notification', (method, params) => this.onNotification(session, method, params));
+    const dbs = (await session.request('list_dbs', [])) as string[];
+    if (!dbs.includes(this.opts.database))
+      throw new OvncpError('OVNCP_ERR_OVSDB', `${remote.text} does not serve ${this.opts.database}`);
+    if (dbs.includes('_Server')) await this.checkServer(session);
+    const schema = schemaFromWire(await session.request('get_schema', [this.opts.database]));
+    if (this.schema && this.schema.version !== schema.version) this.lastTxnId = null;
+    this.schema = schema;
+    const method = await this.monitor(session, schema);
+    this.current = remote;
+    this.failures = 0;
+    this.opts.logger?.info({ remote: remote.text, method, schema: schema.version }, 'OVSDB connected');
+    this.emit('connected', remote, method);
+    return closed;
+  }
+
+  private async checkServer(session: RpcSession): Promise<void> {
+    this.serverCache.clear();
+    const reply = await session.request('monitor_cond', [
+      '_Server',
+      SERVER_MONITOR,
+      { Database: [{ columns: ['name', 'model', 'connected', 'leader', 'index'] }] },
+    ]);
+    this.checkServerUpdate(session, reply);
+  }
+
+  private serverCache = new DbCache(
+    new Map([
+      [
+        'Database',
+        new Map([
+          ['name', { kind: 'scalar', keyType: 'string' }],
+          ['model', { kind: 'scalar', keyType: 'string' }],
+          ['connected', { kind: 'scalar', keyType: 'boolean' }],
+          ['leader', { kind: 'scalar', keyType: 'boolean' }],
+          ['index', { kind: 'set', keyType: 'integer' }],
+        ] as const),
+      ],
+    ]),
+  );
+
+  private checkServerUpdate(session: RpcSession, updates: unknown): void {
+    this.serverCache.applyUpdate2(updates as never);
+    const row = [...this.serverCache.table('Database').values()].find((r) => r.name === this.opts.database);
+    const problem = serverRowProblem(row, this.opts.leaderOnly ?? false, this.serverState);
+    if (problem) {
+      const err = new OvncpError('OVNCP_ERR_OVSDB', `_Server: ${problem}`);
+      session.close(err);
+      throw err;
+    }
+  }
+
+  private monitoredTables(schema: DbSchema): MonitoredTables {
+    const out = new Map<string, Map<string, import('./schema.ts').ColumnSchema>>();
+    for (const [table, wanted] of Object.entries(this.opts.tables)) {
+      const cols = schema.tables.get(table);
+      if (!cols) continue;
+      const m = new Map<string, import('./schema.ts').ColumnSchema>();
+      for (const c of wanted) {
+        const col = cols.get(c);
+        if (col) m.set(c, col);
+      }
+      out.set(table, m);
+    }
+    return out;
+  }
+
+  private async monitor(session: RpcSession, schema: DbSchema): Promise<MonitorMethod> {
+    const tables = this.monitoredTables(schema);
+    const requests: Record<string, { columns: string[] }[]> = {};
+    for (const [t, cols] of tables) requests[t] = [{ columns: [...cols.keys()] }];
+    for (;;) {
+      const method = this.methods[0]!;
+      try {
+        await this.monitorWith(session, method, requests, tables);
+        return method;
+      } catch (err) {
+        const unknown = err instanceof OvsdbRpcError && /unknown method/.test(err.rpcError);
+        if (!unknown || this.methods.length === 1) throw err;
+        this.opts.logger?.info({ method }, 'OVSDB server lacks this monitor method; falling back');
+        this.methods = this.methods.slice(1);
+      }
+    }
+  }
+
+  private async monitorWith(
+    session: RpcSession,
+    method: MonitorMethod,
+    requests: object,
+    tables: MonitoredTables,
+  ): Promise<void> {
+    const db = this.opts.database;
+    const sameShape = sameTables(this.cache.tables, tables);
+    if (method === 'monitor_cond_since') {
+      const since = sameShape ? (this.lastTxnId ?? ZERO_TXN) : ZERO_TXN;
+      const reply = (await session.request(method, [db, DB_MONITOR, requests, since])) as [
+        boolean,
+        string,
+        object,
+      ];
+      const [found, txn, updates] = reply;
+      if (!found || !sameShape) this.cache = new DbCache(tables);
+      this.lastTxnId = txn;
+      this.publish(this.cache.applyUpdate2(updates as never), !found, tables);
+      return;
+    }
+    const reply = await session.request(method, [db, DB_MONITOR, requests]);
+    this.cache = new DbCache(tables);
+    if (method === 'monitor_cond') this.publish(this.cache.applyUpdate2(reply as never), true, tables);
+    else this.publish(this.cache.applyUpdate1(reply as never), true, tables);
+  }
+
+  private publish(touched: Set<string>, initial: boolean, tables: MonitoredTables): void {
+    this.emit('sync', { tables: initial ? new Set(tables.keys()) : touched, initial });
+  }
+
+  private onNotification(session: RpcSession, method: string, params: unknown[]): void {
+    if (session !== this.session) return;
+    const [id] = params;
+    try {
+      if (method === 'monitor_canceled') {
+        session.close(new Error('server canceled the monitor (database changed)'));
+      } else if (id === SERVER_MONITOR && method === 'update2') {
+        this.checkServerUpdate(session, params[1]);
+      } else if (id === DB_MONITOR && method === 'update3') {
+        this.lastTxnId = String(params[1]);
+        this.publish(this.cache.applyUpdate2(params[2] as never), false, this.cache.tables);
+      } else if (id === DB_MONITOR && method === 'update2') {
+        this.publish(this.cache.applyUpdate2(params[1] as never), false, this.cache.tables);
+      } else if (id === DB_MONITOR && method === 'update') {
+        this.publish(this.cache.applyUpdate1(params[1] as never), false, this.cache.tables);
+      }
+    } catch (err) {
+      session.close(err as Error);
+    }
+  }
+}
+
+function sameTables(a: MonitoredTables, b: MonitoredTables): boolean {
+  if (a.size !== b.size) return false;
+  for (const [t, cols] of b) {
+    const other = a.get(t);
+    if (!other || other.size !== cols.size) return false;
+    for (const c of cols.keys()) if (!other.has(c)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,92 @@
+// The client's copy of the monitored tables, kept current by monitor replies and update notifications
+// (RFC 7047 `update` and OVS's `update2`/`update3`). Rows are replaced, never changed in place, so a row
+// object handed out earlier stays valid. Each apply says which tables it touched.
+
+import { applyDiff, type Datum, datumFromWire, defaultDatum, type Row } from './datum.ts';
+import type { ColumnSchema } from './schema.ts';
+
+/** Table name -> the monitored columns and their shapes. */
+export type MonitoredTables = ReadonlyMap<string, ReadonlyMap<string, ColumnSchema>>;
+
+type RowUpdate2 = { initial?: WireRow; insert?: WireRow; modify?: WireRow; delete?: null };
+type RowUpdate1 = { old?: WireRow; new?: WireRow };
+type WireRow = Record<string, unknown>;
+export type TableUpdates<U> = Record<string, Record<string, U>>;
+
+export class DbCache {
+  private readonly data = new Map<string, Map<string, Row>>();
+
+  constructor(readonly tables: MonitoredTables) {
+    for (const t of tables.keys()) this.data.set(t, new Map());
+  }
+
+  table(name: string): ReadonlyMap<string, Row> {
+    return this.data.get(name) ?? new Map();
+  }
+
+  rowCount(): number {
+    let n = 0;
+    for (const t of this.data.values()) n += t.size;
+    return n;
+  }
+
+  clear(): void {
+    for (const t of this.data.values()) t.clear();
+  }
+
+  /** Applies `table-updates2` (monitor_cond / monitor_cond_since). */
+  applyUpdate2(updates: TableUpdates<RowUpdate2>): Set<string> {
+    const touched = new Set<string>();
+    for (const [table, rows] of Object.entries(updates ?? {})) {
+      const cols = this.tables.get(table);
+      const data = this.data.get(table);
+      if (!cols || !data) continue;
+      touched.add(table);
+      for (const [uuid, u] of Object.entries(rows)) {
+        const full = u.initial ?? u.insert;
+        if (full) data.set(uuid, fullRow(cols, full));
+        else if (u.modify) {
+          const old = data.get(uuid);
+          if (old) data.set(uuid, modifiedRow(cols, old, u.modify));
+        } else if ('delete' in u) data.delete(uuid);
+      }
+    }
+    return touched;
+  }
+
+  /** Applies RFC 7047 `table-updates` (plain `monitor`): `new` holds the row's monitored columns. */
+  applyUpdate1(updates: TableUpdates<RowUpdate1>): Set<string> {
+    const touched = new Set<string>();
+    for (const [table, rows] of Object.entries(updates ?? {})) {
+      const cols = this.tables.get(table);
+      const data = this.data.get(table);
+      if (!cols || !data) continue;
+      touched.add(table);
+      for (const [uuid, u] of Object.entries(rows)) {
+        if (u.new) {
+          const base = data.get(uuid) ?? fullRow(cols, {});
+          data.set(uuid, { ...base, ...fullRow(cols, u.new, false) });
+        } else data.delete(uuid);
+      }
+    }
+    return touched;
+  }
+}
+
+function fullRow(cols: ReadonlyMap<string, ColumnSchema>, wire: WireRow, withDefaults = true): Row {
+  const row: Record<string, Datum> = {};
+  for (const [name, col] of cols) {
+    if (name in wire) row[name] = datumFromWire(col, wire[name]);
+    else if (withDefaults) row[name] = defaultDatum(col);
+  }
+  return row;
+}
+
+function modifiedRow(cols: ReadonlyMap<string, ColumnSchema>, old: Row, diff: WireRow): Row {
+  const row: Record<string, Datum> = { ...old };
+  for (const [name, value] of Object.entries(diff)) {
+    const col = cols.get(name);
+    if (col) row[name] = applyDiff(col, old[name] ?? defaultDatum(col), value);
+  }
+  return row;
+}

@@ -1,0 +1,159 @@
+// The live topology source: an OvsdbClient monitoring the Northbound tables the model needs, turning each
+// consistent state of its cache into a new immutable Topology in the TopologyStore, with the changed NB
+// tables as the change event. Bursts are coalesced for a few ms; the last good topology stays while
+// disconnected or when a rebuild fails.
+
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { DaemonSettings } from '../config/daemon-config.ts';
+import type { Readiness } from '../daemon/readiness.ts';
+import type { TopologyStore } from '../daemon/topology-store.ts';
+import { NB_TABLES, topologyFromNb } from '../ovn/topology/from-nb.ts';
+import { OvsdbClient } from './client.ts';
+import { createOvsdbMetrics, type OvsdbMetrics } from './metrics.ts';
+import { checkSsl, parseRemotes, type SslFiles } from './remote.ts';
+
+export interface LiveTopologyOptions {
+  /** Remote string as given by the user (comma list allowed). */
+  readonly remote: string;
+  readonly ssl?: SslFiles | undefined;
+  readonly store: TopologyStore;
+  readonly logger: Logger;
+  readonly registry?: Registry | undefined;
+  /** How long to gather a burst of updates before rebuilding (ms). */
+  readonly debounceMs?: number;
+  readonly probeIntervalMs?: number;
+  readonly backoffMinMs?: number;
+}
+
+export class LiveTopology {
+  readonly client: OvsdbClient;
+  private readonly metrics: OvsdbMetrics | null;
+  private pendingTables = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private connections = 0;
+  private firstSync: Promise<void>;
+  private resolveFirst!: () => void;
+
+  /** Parses the remote (throws a one-line OvncpError on a bad string); does not connect yet. */
+  constructor(private readonly opts: LiveTopologyOptions) {
+    const remotes = parseRemotes(opts.remote);
+    checkSsl(remotes, opts.ssl);
+    this.client = new OvsdbClient({
+      remotes,
+      ssl: opts.ssl,
+      database: 'OVN_Northbound',
+      tables: NB_TABLES,
+      logger: opts.logger,
+      probeIntervalMs: opts.probeIntervalMs,
+      backoffMinMs: opts.backoffMinMs,
+    });
+    this.firstSync = new Promise((r) => (this.resolveFirst = r));
+    this.metrics = opts.registry
+      ? createOvsdbMetrics(opts.registry, {
+          connected: () => this.client.isConnected(),
+          lastUpdate: () => opts.store.lastUpdate(),
+        })
+      : null;
+    this.wire();
+  }
+
+  private wire(): void {
+    const c = this.client;
+    c.on('connected', (remote, method) => {
+      if (this.connections++ > 0) this.metrics?.reconnects.inc();
+      this.metrics?.connectionInfo.reset();
+      this.metrics?.connectionInfo.set(
+        { remote: remote.text, method, schema_version: c.schema?.version ?? '' },
+        1,
+      );
+    });
+    c.on('attemptFailed', () => this.metrics?.connectFailures.inc());
+    c.on('disconnected', () => this.metrics?.connectionInfo.reset());
+    c.on('sync', (ev) => {
+      this.metrics?.updates.inc();
+      for (const t of ev.tables) this.pendingTables.add(t);
+      if (ev.initial) this.rebuild();
+      else this.timer ??= setTimeout(() => this.rebuild(), this.opts.debounceMs ?? 5);
+    });
+  }
+
+  start(): void {
+    this.client.start();
+  }
+
+  /** Resolves once the first topology from the NB is in the store. */
+  synced(): Promise<void> {
+    return this.firstSync;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.client.stop();
+  }
+
+  private rebuild(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const changed = [...this.pendingTables].sort();
+    this.pendingTables = new Set();
+    const began = performance.now();
+    try {
+      const remote = this.client.currentRemote()?.text ?? this.opts.remote;
+      const { topology, warnings } = topologyFromNb((t) => this.client.cache.table(t), {
+        kind: 'ovsdb',
+        name: remote,
+      });
+      this.metrics?.buildSeconds.set((performance.now() - began) / 1000);
+      this.metrics?.rowsLeftOut.set(warnings.length);
+      if (warnings.length > 0)
+        this.opts.logger.warn(
+          { warnings: warnings.slice(0, 20), count: warnings.length },
+          'NB rows left out',
+        );
+      this.opts.store.set(topology, changed);
+      this.resolveFirst();
+    } catch (err) {
+      this.metrics?.buildErrors.inc();
+      this.opts.logger.error({ err }, 'topology rebuild from the NB failed; keeping the previous one');
+    }
+  }
+}
+
+/** SSL files from the config file's `ovn.ssl` (relative paths against the config file's directory). */
+export function sslFromSettings(settings: DaemonSettings): SslFiles | undefined {
+  const ssl = settings.raw.ovn?.ssl;
+  if (!ssl) return undefined;
+  const rel = (p: string | undefined) =>
+    p && settings.configFile && !isAbsolute(p) ? resolve(dirname(settings.configFile), p) : p;
+  return { privateKey: rel(ssl.private_key), certificate: rel(ssl.certificate), caCert: rel(ssl.ca_cert) };
+}
+
+/** Starts following the NB for the daemon; readiness 'topology' is met at the first sync. */
+export function startLiveTopology(d: {
+  settings: DaemonSettings;
+  topology: TopologyStore;
+  readiness: Readiness;
+  logger: Logger;
+  registry: Registry;
+}): LiveTopology {
+  const live = new LiveTopology({
+    remote: d.settings.nbDb!,
+    ssl: sslFromSettings(d.settings),
+    store: d.topology,
+    logger: d.logger.child({ component: 'ovsdb' }),
+    registry: d.registry,
+  });
+  live.synced().then(() => {
+    const t = d.topology.current();
+    d.readiness.met('topology');
+    d.logger.info(
+      { source: t?.source, switches: t?.switches.size, ports: t?.ports.size, routers: t?.routers.size },
+      'topology loaded from the Northbound database',
+    );
+  });
+  live.start();
+  return live;
+}

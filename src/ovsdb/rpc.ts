@@ -1,0 +1,145 @@
+// One JSON-RPC 1.0 session over a byte stream, as OVSDB speaks it: numbered requests with timeouts,
+// notifications to a handler, the server's `echo` answered, and our own inactivity probe (an `echo` after
+// a quiet interval; no answer within another interval closes the session).
+
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { OvncpError } from '../errors.ts';
+import { JsonStreamParser } from './json-stream.ts';
+
+/** An error the server answered a request with (`error` member of the reply). */
+export class OvsdbRpcError extends OvncpError {
+  /** The server's error string, e.g. "unknown method". */
+  readonly rpcError: string;
+  constructor(method: string, rpcError: string, details?: string) {
+    super('OVNCP_ERR_OVSDB', `${method}: ${rpcError}${details ? ` (${details})` : ''}`);
+    this.rpcError = rpcError;
+  }
+}
+
+export interface RpcOptions {
+  /** Reply timeout of a request (ms). */
+  readonly requestTimeoutMs?: number;
+  /** Quiet time before we probe the peer with `echo` (ms); 0 disables probing. */
+  readonly probeIntervalMs?: number;
+}
+
+interface Pending {
+  readonly method: string;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+type Message = { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
+
+export class RpcSession extends EventEmitter<{
+  notification: [method: string, params: unknown[]];
+  close: [reason: Error];
+}> {
+  private readonly parser = new JsonStreamParser();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+  private heardSince = true;
+  private probing = false;
+  private readonly probeTimer: NodeJS.Timeout | null;
+  private readonly requestTimeoutMs: number;
+
+  constructor(
+    private readonly socket: Duplex,
+    opts: RpcOptions = {},
+  ) {
+    super();
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+    const probe = opts.probeIntervalMs ?? 5_000;
+    this.probeTimer = probe > 0 ? setInterval(() => this.probe(probe), probe) : null;
+    this.probeTimer?.unref();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.close(err));
+    socket.on('close', () => this.close(new Error('connection closed by peer')));
+  }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  request(method: string, params: unknown[], timeoutMs = this.requestTimeoutMs): Promise<unknown> {
+    if (this.closed) return Promise.reject(new OvncpError('OVNCP_ERR_OVSDB', `${method}: not connected`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new OvncpError('OVNCP_ERR_OVSDB', `${method}: no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { method, resolve, reject, timer });
+      this.send({ id, method, params });
+    });
+  }
+
+  /** Ends the session; pending requests fail with `reason`. Idempotent. */
+  close(reason: Error = new Error('closed')): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.socket.destroy();
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new OvncpError('OVNCP_ERR_OVSDB', `${p.method}: ${reason.message}`, { cause: reason }));
+    }
+    this.pending.clear();
+    this.emit('close', reason);
+  }
+
+  private send(msg: object): void {
+    if (!this.closed) this.socket.write(JSON.stringify(msg));
+  }
+
+  private probe(intervalMs: number): void {
+    if (this.heardSince) {
+      this.heardSince = false;
+      return;
+    }
+    if (this.probing) return;
+    this.probing = true;
+    this.request('echo', [], intervalMs).then(
+      () => (this.probing = false),
+      () => this.close(new Error(`no answer to inactivity probe within ${intervalMs} ms`)),
+    );
+  }
+
+  private onData(chunk: Buffer): void {
+    this.heardSince = true;
+    let values: unknown[];
+    try {
+      values = this.parser.push(chunk);
+    } catch (err) {
+      this.close(err as Error);
+      return;
+    }
+    for (const v of values) {
+      if (this.closed) return;
+      this.dispatch(v as Message);
+    }
+  }
+
+  private dispatch(msg: Message): void {
+    if (typeof msg.method === 'string') {
+      const params = Array.isArray(msg.params) ? msg.params : [];
+      if (msg.id === null || msg.id === undefined) this.emit('notification', msg.method, params);
+      else if (msg.method === 'echo') this.send({ id: msg.id, result: params, error: null });
+      else this.send({ id: msg.id, result: null, error: 'unknown method' });
+      return;
+    }
+    if (typeof msg.id !== 'number') return;
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    clearTimeout(p.timer);
+    if (msg.error !== null && msg.error !== undefined) {
+      const e = msg.error as { error?: string; details?: string } | string;
+      if (typeof e === 'string') p.reject(new OvsdbRpcError(p.method, e));
+      else p.reject(new OvsdbRpcError(p.method, String(e.error ?? 'error'), e.details));
+    } else p.resolve(msg.result);
+  }
+}
