@@ -1,0 +1,74 @@
+// Tells the ovn-trace engine when the Southbound DB changes, so a daemon that read the old SB is
+// replaced. One `ovsdb-client monitor` per table that shapes a trace (logical flows, and the address
+// sets and port groups flows refer to by name), each printing only changes (`!initial`): any line on
+// stdout means "changed". A monitor that dies is restarted after a pause, and counts as a change
+// (we may have missed one meanwhile).
+
+import { execa, type ResultPromise } from 'execa';
+
+const WATCHED: ReadonlyArray<readonly [string, string]> = [
+  ['Logical_Flow', '_uuid,!initial'],
+  ['Address_Set', 'addresses,!initial'],
+  ['Port_Group', 'ports,!initial'],
+];
+const RESTART_DELAY_MS = 1000;
+const DEBOUNCE_MS = 100;
+
+export interface SbWatchOptions {
+  readonly sbDb: string;
+  readonly dbOptions?: readonly string[];
+  readonly onChange: () => void;
+}
+
+export class SbWatch {
+  private readonly procs = new Set<ResultPromise>();
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: SbWatchOptions) {
+    for (const [table, cols] of WATCHED) this.spawn(table, cols);
+  }
+
+  private changed(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.closed) this.opts.onChange();
+    }, DEBOUNCE_MS);
+  }
+
+  private spawn(table: string, cols: string): void {
+    if (this.closed) return;
+    const argv = [
+      ...(this.opts.dbOptions ?? []),
+      '--format=json',
+      'monitor',
+      this.opts.sbDb,
+      'OVN_Southbound',
+      table,
+      cols,
+    ];
+    const p = execa('ovsdb-client', argv, {
+      buffer: false,
+      reject: false,
+      stdin: 'ignore',
+      stderr: 'ignore',
+    });
+    this.procs.add(p);
+    p.stdout?.on('data', () => this.changed());
+    void p.then(() => {
+      this.procs.delete(p);
+      if (this.closed) return;
+      this.changed();
+      setTimeout(() => this.spawn(table, cols), RESTART_DELAY_MS).unref();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    const all = [...this.procs];
+    for (const p of all) p.kill('SIGTERM');
+    await Promise.allSettled(all);
+  }
+}

@@ -1,0 +1,166 @@
+// One long-lived `ovn-trace --detach` process and its unixctl connection. ovn-trace reads the SB once
+// at start and never again, and its `--ct` list is consumed across traces (measured on 23.03: the index
+// is not reset per trace), so an instance is started with a large budget of `--ct=new` states and is
+// replaced when the SB changes or the budget runs low. Daemonized processes are not our children: we
+// track them by pid file and kill them by pid on close (and at process exit), leaving nothing behind.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { OvncpError } from '../../errors.ts';
+import type { Microflow } from './microflow.ts';
+import { UnixctlClient } from './unixctl-client.ts';
+
+/** `--ct=new` states an instance starts with (an argv of ~180 KB; ovn-trace keeps them in an array). */
+export const DAEMON_CT_STATES = 20_000;
+
+export interface DaemonInstanceOptions {
+  readonly sbDb: string;
+  readonly dbOptions?: readonly string[];
+  readonly ctStates?: number;
+  readonly startTimeoutMs?: number;
+  readonly binary?: string;
+}
+
+const live = new Set<TraceDaemonInstance>();
+process.on('exit', () => {
+  for (const d of live) d.killNow();
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One running ovn-trace daemon. */
+export class TraceDaemonInstance {
+  /** ct states not yet consumed. */
+  ctLeft: number;
+  inflight = 0;
+  private constructor(
+    readonly pid: number,
+    readonly dir: string,
+    private readonly client: UnixctlClient,
+    ctStates: number,
+  ) {
+    this.ctLeft = ctStates;
+  }
+
+  static async start(opts: DaemonInstanceOptions): Promise<TraceDaemonInstance> {
+    const dir = mkdtempSync(join(tmpdir(), 'ovncp-trace-'));
+    const ct = opts.ctStates ?? DAEMON_CT_STATES;
+    const argv = [
+      `--db=${opts.sbDb}`,
+      ...(opts.dbOptions ?? []),
+      ...Array.from({ length: ct }, () => '--ct=new'),
+      '--detach',
+      '--no-chdir',
+      `--pidfile=${join(dir, 'ovn-trace.pid')}`,
+      `--log-file=${join(dir, 'ovn-trace.log')}`,
+      `--unixctl=${join(dir, 'ovn-trace.ctl')}`,
+    ];
+    // --detach returns once the daemon has read the SB and listens on its unixctl socket.
+    const r = await execa(opts.binary ?? 'ovn-trace', argv, {
+      timeout: opts.startTimeoutMs ?? 120_000,
+      forceKillAfterDelay: 2000,
+      reject: false,
+      stdin: 'ignore',
+    });
+    const pid = readPid(dir);
+    if (r.failed || pid === null) {
+      if (pid !== null) killPid(pid);
+      rmSync(dir, { recursive: true, force: true });
+      const why = r.timedOut
+        ? 'timed out'
+        : String(r.stderr || r.message)
+            .split('\n')
+            .slice(-3)
+            .join(' ');
+      throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', `ovn-trace daemon did not start: ${why}`);
+    }
+    try {
+      const client = await UnixctlClient.connect(join(dir, 'ovn-trace.ctl'));
+      const inst = new TraceDaemonInstance(pid, dir, client, ct);
+      live.add(inst);
+      return inst;
+    } catch (err) {
+      killPid(pid);
+      rmSync(dir, { recursive: true, force: true });
+      throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', `ovn-trace daemon socket: ${String(err)}`);
+    }
+  }
+
+  get usable(): boolean {
+    return !this.client.closed && alive(this.pid);
+  }
+
+  /**
+   * Traces one microflow with `--detailed`. The unixctl `trace` command has no `--` and refuses any
+   * argument starting with '-', so a datapath name like that is left out (ovn-trace then takes the
+   * datapath from the microflow's inport).
+   */
+  async trace(flow: Microflow, timeoutMs: number): Promise<string> {
+    const params = flow.datapath.startsWith('-')
+      ? ['--detailed', flow.match]
+      : ['--detailed', flow.datapath, flow.match];
+    this.inflight++;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new OvncpError('OVNCP_ERR_TIMEOUT', `ovn-trace did not answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      const { result, error } = await Promise.race([this.client.call('trace', params), timeout]);
+      if (error !== null)
+        throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', `ovn-trace daemon: ${String(error).trim()}`);
+      return typeof result === 'string' ? result : String(result);
+    } finally {
+      clearTimeout(timer);
+      this.inflight--;
+    }
+  }
+
+  /** Stops the daemon: SIGTERM, then SIGKILL after a grace period; removes its temp dir. */
+  async stop(graceMs = 2000): Promise<void> {
+    this.client.close();
+    try {
+      process.kill(this.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const deadline = Date.now() + graceMs;
+    while (alive(this.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.killNow();
+  }
+
+  killNow(): void {
+    killPid(this.pid);
+    rmSync(this.dir, { recursive: true, force: true });
+    live.delete(this);
+  }
+}
+
+function readPid(dir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(dir, 'ovn-trace.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
