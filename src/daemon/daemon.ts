@@ -9,6 +9,7 @@ import type { DaemonSettings } from '../config/daemon-config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
+import { type LiveTopology, startLiveTopology } from '../ovsdb/live-topology.ts';
 import { Readiness } from './readiness.ts';
 import { TopologyStore } from './topology-store.ts';
 
@@ -29,11 +30,11 @@ export interface DaemonOptions {
   logger?: Logger;
 }
 
-function loadInitialTopology(d: Pick<Daemon, 'settings' | 'topology' | 'readiness' | 'logger'>): void {
+function loadInitialTopology(
+  d: Pick<Daemon, 'settings' | 'topology' | 'readiness' | 'logger' | 'registry'>,
+): LiveTopology | null {
   const s = d.settings;
-  if (s.nbDb) {
-    throw new Error('live NB sync (--ovn.nb-db) is not implemented yet; use --topology.file');
-  }
+  if (s.nbDb) return startLiveTopology(d);
   const topo = s.topologyFile ? loadTopologyFile(s.topologyFile) : loadDemoTopology();
   d.topology.set(topo, ['initial']);
   d.readiness.met('topology');
@@ -41,6 +42,7 @@ function loadInitialTopology(d: Pick<Daemon, 'settings' | 'topology' | 'readines
     { source: topo.source, switches: topo.switches.size, ports: topo.ports.size, routers: topo.routers.size },
     'topology loaded',
   );
+  return null;
 }
 
 /** Builds a daemon without starting it; throws OvncpError on a bad file. */
@@ -54,6 +56,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   registerOpsRoutes(app, { registry, readiness });
   const listen = parseListenAddress(settings.listenAddress);
   let bound = settings.listenAddress;
+  let live: LiveTopology | null = null;
   const daemon: Daemon = {
     settings,
     logger,
@@ -63,7 +66,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     app,
     address: () => bound,
     async start() {
-      loadInitialTopology(daemon);
+      live = loadInitialTopology(daemon);
       await app.listen({ host: listen.host, port: listen.port });
       const a = app.server.address();
       if (a && typeof a === 'object')
@@ -71,6 +74,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
       logger.info({ address: bound }, `listening on http://${bound}/`);
     },
     async stop() {
+      live?.stop();
       await app.close();
       logger.info('stopped');
     },

@@ -1,0 +1,77 @@
+// Failure behaviour: the NB ovsdb-server is killed mid-stream and restarted. The daemon (a real `serve`
+// process) and an in-process source both survive, keep the last good topology while disconnected,
+// report it in metrics, reconnect, and follow changes again.
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TopologyStore } from '../../src/daemon/topology-store.ts';
+import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { type ServeHandle, serve } from '../helpers/cli.ts';
+import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { until, waitForTopology } from './ovsdb-helpers.ts';
+
+const run = promisify(execFile);
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+describe.skipIf(skipWithoutOvn())('NB ovsdb-server killed and restarted', () => {
+  let tb: OvnTestbed | undefined;
+  let daemon: ServeHandle | undefined;
+  let live: LiveTopology | undefined;
+  afterAll(async () => {
+    live?.stop();
+    await daemon?.stop();
+    await tb?.stop();
+  });
+
+  it('survives, keeps the last topology, reconnects and follows changes again', async () => {
+    tb = await startOvn();
+    await tb.nbctl('ls-add', 'before');
+    daemon = await serve(['--ovn.nb-db', tb.nbRemote]);
+    const url = daemon.url;
+    const store = new TopologyStore();
+    live = new LiveTopology({
+      remote: tb.nbRemote,
+      store,
+      logger: pino({ level: 'silent' }),
+      backoffMinMs: 100,
+    });
+    live.start();
+    await live.synced();
+    await until(async () => (await fetch(`${url}/-/ready`)).status === 200);
+    expect(await metric(url, 'ovncp_ovsdb_connected')).toBe(1);
+    const lastUpdate = await metric(url, 'ovncp_topology_last_update_timestamp_seconds');
+    expect(lastUpdate).toBeGreaterThan(Date.now() / 1000 - 60);
+
+    const pid = Number(readFileSync(join(tb.dir, 'nb.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await until(async () => (await metric(url, 'ovncp_ovsdb_connected')) === 0);
+    await until(() => !live!.client.isConnected());
+    const kept = store.require();
+    expect(kept.switches.has('before')).toBe(true);
+    expect((await fetch(`${url}/-/ready`)).status).toBe(200);
+    expect((await fetch(`${url}/-/healthy`)).status).toBe(200);
+
+    await run('ovsdb-server', [
+      ...tb.daemonFlags('nb'),
+      `--remote=punix:${tb.nbSock}`,
+      join(tb.dir, 'nb.db'),
+    ]);
+    await until(async () => (await metric(url, 'ovncp_ovsdb_connected')) === 1, 20_000);
+    expect(await metric(url, 'ovncp_ovsdb_reconnects_total')).toBe(1);
+    const seen = waitForTopology(store, (t) => t.switches.has('after'), 3000);
+    await tb.nbctl('ls-add', 'after');
+    const { topology } = await seen;
+    expect(topology.switches.has('before')).toBe(true);
+    await until(async () => (await metric(url, 'ovncp_topology_last_update_timestamp_seconds')) > lastUpdate);
+    expect(daemon.proc.exitCode).toBeNull();
+  });
+});
