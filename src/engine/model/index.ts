@@ -1,0 +1,47 @@
+// The model trace engine: simulates OVN's logical pipeline in-process from the topology alone. The
+// topology is compiled once per snapshot (cached by identity) and every trace walks the compiled
+// structures; drops are results, never exceptions. createModelEngine is the public entry point.
+
+import type { Topology } from '../../ovn/topology/types.ts';
+import { resolveRequest } from '../resolve.ts';
+import type { ResolvedRequest, TopologyProvider, TraceEngine, TraceRequest, TraceResult } from '../types.ts';
+import { type CompiledNetwork, compileNetwork } from './compile.ts';
+import { initialFlow } from './packet.ts';
+import { buildResult } from './result.ts';
+import { switchIngress } from './switch-pipeline.ts';
+import { type TraceContext, Walk } from './walk.ts';
+
+export { compileNetwork } from './compile.ts';
+
+/** Runs one resolved request through a compiled network. Synchronous and allocation-light. */
+export function traceResolved(net: CompiledNetwork, request: TraceRequest, r: ResolvedRequest): TraceResult {
+  const ctx: TraceContext = {
+    net,
+    maxHops: r.maxHops,
+    sourcePort: r.sourcePort,
+    branches: [],
+    warnings: new Set(),
+  };
+  switchIngress(new Walk(ctx, initialFlow(r)), r.datapath, r.sourcePort);
+  return buildResult(net.topology, request, r, ctx);
+}
+
+/** Compiles lazily and keeps the compiled form while the provider returns the same topology. */
+export function createModelEngine(getTopology: TopologyProvider): TraceEngine & {
+  compiled(): CompiledNetwork;
+} {
+  let cached: { t: Topology; net: CompiledNetwork } | null = null;
+  const compiled = (): CompiledNetwork => {
+    const t = getTopology();
+    if (cached?.t !== t) cached = { t, net: compileNetwork(t) };
+    return cached.net;
+  };
+  return {
+    name: 'model',
+    compiled,
+    async trace(request: TraceRequest): Promise<TraceResult> {
+      const net = compiled();
+      return traceResolved(net, request, resolveRequest(net.topology, request));
+    },
+  };
+}
