@@ -153,6 +153,7 @@ export class OvsdbClient extends EventEmitter<{
       requestTimeoutMs: this.opts.requestTimeoutMs ?? 60_000,
     });
     this.session = session;
+    this.current = remote;
     const closed = new Promise<Error>((resolve) => session.once('close', resolve));
     session.on('notification', (method, params) => this.onNotification(session, method, params));
     const dbs = (await session.request('list_dbs', [])) as string[];
@@ -163,7 +164,6 @@ export class OvsdbClient extends EventEmitter<{
     if (this.schema && this.schema.version !== schema.version) this.lastTxnId = null;
     this.schema = schema;
     const method = await this.monitor(session, schema);
-    this.current = remote;
     this.failures = 0;
     this.opts.logger?.info({ remote: remote.text, method, schema: schema.version }, 'OVSDB connected');
     this.emit('connected', remote, method);
