@@ -38,9 +38,14 @@ function toMatch(acl: Acl): AclMatch {
   };
 }
 
-/** northd embeds the ACL match as `… && (MATCH)`, or for reject flows as `(…) && MATCH`. */
+/**
+ * northd uses the ACL match as is on a stateless switch, `… && (MATCH)` on a stateful one, and
+ * `(…) && MATCH` for reject flows.
+ */
 function containsAclMatch(flowMatch: string, aclMatch: string): boolean {
-  return flowMatch.includes(`(${aclMatch})`) || flowMatch.endsWith(` && ${aclMatch}`);
+  return (
+    flowMatch === aclMatch || flowMatch.includes(`(${aclMatch})`) || flowMatch.endsWith(` && ${aclMatch}`)
+  );
 }
 
 function byFlowShape(t: Topology, step: TableStep): Acl | null {

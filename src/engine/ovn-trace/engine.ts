@@ -124,7 +124,12 @@ export class OvnTraceEngine implements TraceEngine {
 
   private daemonFresh(): boolean {
     const d = this.daemon;
-    return d !== null && this.daemonGen === this.gen && d.usable && d.ctLeft >= CT_LOW_WATER;
+    return d !== null && this.daemonGen === this.gen && d.usable && d.ctLeft >= this.ctLowWater;
+  }
+
+  /** A quarter of a small budget, so tests with a few ct states still use the daemon. */
+  private get ctLowWater(): number {
+    return Math.min(CT_LOW_WATER, Math.floor((this.opts.daemonCtStates ?? DAEMON_CT_STATES) / 4));
   }
 
   /** A daemon answer, or null when the caller should run one-shot instead (restart under way). */
@@ -156,7 +161,7 @@ export class OvnTraceEngine implements TraceEngine {
       this.replace(d, new Error('ct states exhausted'));
       return null;
     }
-    if (d.ctLeft < CT_LOW_WATER) this.ensureDaemon();
+    if (d.ctLeft < this.ctLowWater) this.ensureDaemon();
     this.stats.daemonTraces++;
     return { raw, parsed };
   }

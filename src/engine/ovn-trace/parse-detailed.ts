@@ -69,7 +69,8 @@ export interface ParsedTrace {
 const TABLE_RE = /^\s*(\d+)\.\s+(\S+)\s+\(([^)]*)\):\s+(.*),\s+priority\s+(\d+),\s+uuid\s+([0-9a-f]+)\s*$/;
 const HEADER_RE = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?\s*$/;
 const DASHES_RE = /^\s*-+\s*$/;
-const OUTPUT_RE = /\/\*\s*output to "((?:[^"\\]|\\.)*)", type "((?:[^"\\]|\\.)*)"\s*\*\//;
+// ovn-trace prints names verbatim (no escaping), so a name may hold quotes: match greedily to the end.
+const OUTPUT_RE = /\/\*\s*output to "(.*)", type "([^"]*)"\s*\*\/\s*$/;
 const LOG_RE = /^\s*LOG:\s*(.*)$/;
 /** Headers of packets OVN synthesizes in reply (they are not the traced packet). */
 const GENERATED_HEADERS = new Set([
@@ -95,10 +96,16 @@ function unquote(s: string): string {
   }
 }
 
-/** Reads `key="value"` pairs of a header's argument list. */
+/** Reads a datapath header's arguments. Names are printed verbatim, so split on the known keys. */
 function headerArgs(args: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of args.matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) out[m[1]!] = unquote(m[2]!);
+  const m =
+    /^dp="(.*)", inport="(.*)", outport="(.*)"$/.exec(args) ??
+    /^dp="(.*)", inport="(.*)"$/.exec(args) ??
+    /^dp="(.*)"$/.exec(args);
+  if (!m) return {};
+  const out: Record<string, string> = { dp: m[1]! };
+  if (m[2] !== undefined) out.inport = m[2];
+  if (m[3] !== undefined) out.outport = m[3];
   return out;
 }
 
@@ -186,7 +193,7 @@ class Walker {
     const gen = this.generated(indent);
     const out = OUTPUT_RE.exec(text);
     if (out) {
-      const ev = { port: unquote(out[1]!), type: unquote(out[2]!), generated: gen };
+      const ev = { port: out[1]!, type: out[2]!, generated: gen };
       this.outputs.push(ev);
       this.current?.outputs.push(ev);
     }
