@@ -170,14 +170,27 @@ export class OvsdbClient extends EventEmitter<{
     return closed;
   }
 
+  /** Checks the member now and, where the server can monitor, whenever its _Server row changes. */
   private async checkServer(session: RpcSession): Promise<void> {
     this.serverCache.clear();
-    const reply = await session.request('monitor_cond', [
-      '_Server',
-      SERVER_MONITOR,
-      { Database: [{ columns: ['name', 'model', 'connected', 'leader', 'index'] }] },
-    ]);
-    this.checkServerUpdate(session, reply);
+    const columns = ['name', 'model', 'connected', 'leader', 'index'];
+    try {
+      const reply = await session.request('monitor_cond', [
+        '_Server',
+        SERVER_MONITOR,
+        { Database: [{ columns }] },
+      ]);
+      this.checkServerUpdate(session, reply);
+    } catch (err) {
+      if (!(err instanceof OvsdbRpcError && /unknown method/.test(err.rpcError))) throw err;
+      // No monitor_cond: check once with a select (the row as an update2 "initial").
+      const [res] = (await session.request('transact', [
+        '_Server',
+        { op: 'select', table: 'Database', where: [], columns: ['_uuid', ...columns] },
+      ])) as { rows: { _uuid: [string, string] }[] }[];
+      const rows = Object.fromEntries((res?.rows ?? []).map((r) => [r._uuid[1], { initial: r }]));
+      this.checkServerUpdate(session, { Database: rows });
+    }
   }
 
   private serverCache = new DbCache(
