@@ -1,0 +1,131 @@
+// ssl: remotes against a real ovsdb-server listening on pssl: with certificates made here by openssl:
+// our key, certificate and CA (like OVS -p/-c/-C) connect and sync; a client whose certificate another
+// CA signed is refused and the source keeps retrying without crashing.
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TopologyStore } from '../../src/daemon/topology-store.ts';
+import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
+import { until } from './ovsdb-helpers.ts';
+
+const run = promisify(execFile);
+
+/** A CA and a certificate signed by it, as PEM files named NAME-key.pem / NAME-cert.pem. */
+async function makeCa(dir: string, ca: string): Promise<void> {
+  const k = join(dir, `${ca}-key.pem`);
+  await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', k]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    k,
+    '-subj',
+    `/CN=${ca}`,
+    '-days',
+    '2',
+    '-out',
+    join(dir, `${ca}-cert.pem`),
+  ]);
+}
+
+async function makeCert(dir: string, name: string, ca: string): Promise<void> {
+  const k = join(dir, `${name}-key.pem`);
+  const csr = join(dir, `${name}.csr`);
+  await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', k]);
+  await run('openssl', ['req', '-new', '-key', k, '-subj', `/CN=${name}`, '-out', csr]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(dir, `${ca}-cert.pem`),
+    '-CAkey',
+    join(dir, `${ca}-key.pem`),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    join(dir, `${name}-cert.pem`),
+  ]);
+}
+
+describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovncp-ssl-'));
+  const lives: LiveTopology[] = [];
+  afterAll(() => {
+    for (const l of lives) l.stop();
+    try {
+      process.kill(Number(readFileSync(join(dir, 'nb.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      /* not started */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('syncs with key, certificate and CA; refuses a certificate from another CA', async () => {
+    await makeCa(dir, 'ca');
+    await makeCa(dir, 'other-ca');
+    await makeCert(dir, 'server', 'ca');
+    await makeCert(dir, 'client', 'ca');
+    await makeCert(dir, 'stranger', 'other-ca');
+    const db = join(dir, 'nb.db');
+    await run('ovsdb-tool', ['create', db, '/usr/share/ovn/ovn-nb.ovsschema']);
+    await run('ovsdb-server', [
+      '--detach',
+      '--no-chdir',
+      `--pidfile=${join(dir, 'nb.pid')}`,
+      `--log-file=${join(dir, 'nb.log')}`,
+      `--unixctl=${join(dir, 'nb.ctl')}`,
+      `--remote=punix:${join(dir, 'nb.sock')}`,
+      '--remote=pssl:0:127.0.0.1',
+      `--private-key=${join(dir, 'server-key.pem')}`,
+      `--certificate=${join(dir, 'server-cert.pem')}`,
+      `--ca-cert=${join(dir, 'ca-cert.pem')}`,
+      db,
+    ]);
+    await run('ovn-nbctl', [`--db=unix:${join(dir, 'nb.sock')}`, 'ls-add', 'over-tls']);
+    const port = /listening on port (\d+)/.exec(readFileSync(join(dir, 'nb.log'), 'utf8'))?.[1];
+    const source = (who: string, store: TopologyStore) => {
+      const live = new LiveTopology({
+        remote: `ssl:127.0.0.1:${port}`,
+        ssl: {
+          privateKey: join(dir, `${who}-key.pem`),
+          certificate: join(dir, `${who}-cert.pem`),
+          caCert: join(dir, 'ca-cert.pem'),
+        },
+        store,
+        logger: pino({ level: 'silent' }),
+        backoffMinMs: 100,
+      });
+      lives.push(live);
+      live.start();
+      return live;
+    };
+    const store = new TopologyStore();
+    const good = source('client', store);
+    await good.synced();
+    expect(store.require().switches.has('over-tls')).toBe(true);
+    expect(good.client.currentRemote()?.kind).toBe('ssl');
+
+    const strangerStore = new TopologyStore();
+    const stranger = source('stranger', strangerStore);
+    let failures = 0;
+    const reasons: string[] = [];
+    stranger.client.on('attemptFailed', (_r, err) => {
+      failures++;
+      reasons.push(err.message);
+    });
+    await until(() => failures >= 2);
+    expect(strangerStore.current()).toBeNull();
+    // The server rejects our certificate during the handshake (TLS alert "unknown ca").
+    expect(reasons[0]).toMatch(/unknown ca/);
+  });
+});
