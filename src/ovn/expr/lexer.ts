@@ -279,6 +279,7 @@ function lexInteger(src: string, p: number): [Token, number] {
   if (typeof m === 'string') return [tok('error', end + 1, m), mEnd];
   const mask = combineMask(v, m);
   if (typeof mask === 'string') return [tok('error', p, mask), mEnd];
-  if ((v.value & ~mask) !== 0n) return [tok('error', p, 'Value contains unmasked 1-bits.'), mEnd];
-  return [{ ...tok('int', p), value: v.value, mask, format: v.format }, mEnd];
+  // Newer OVN rejects 1-bits outside the mask ("Value contains unmasked 1-bits."); 23.03 accepts them
+  // and matches as if they were 0 (checked with real ovn-trace: 10.0.0.1/8 matches 10.9.0.1).
+  return [{ ...tok('int', p), value: v.value & mask, mask, format: v.format }, mEnd];
 }
