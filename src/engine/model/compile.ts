@@ -141,11 +141,26 @@ function macTableOf(t: Topology, sw: LogicalSwitch): Map<string, string[]> {
   return out;
 }
 
+/** True when `||` appears outside any parentheses, braces or string in a match. */
+export function hasTopLevelOr(match: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < match.length; i++) {
+    const c = match[i];
+    if (c === '"') {
+      for (i++; i < match.length && match[i] !== '"'; i++) if (match[i] === '\\') i++;
+    } else if (c === '(' || c === '{') depth++;
+    else if (c === ')' || c === '}') depth--;
+    else if (c === '|' && match[i + 1] === '|' && depth === 0) return true;
+  }
+  return false;
+}
+
 function compileSwitch(t: Topology, sw: LogicalSwitch, cache: AclCache): CompiledSwitch {
   const ignored: string[] = [];
   const usable: CompiledAcl[] = [];
   const here = new Set(t.index.groupsBySwitch.get(sw.name) ?? []);
   const acls = switchAcls(t, sw);
+  const stateful = acls.some((a) => a.action === 'allow-related') || sw.loadBalancers.length > 0;
   for (const acl of acls) {
     const c = cache.get(acl);
     if (typeof c === 'string') {
@@ -156,6 +171,14 @@ function compileSwitch(t: Topology, sw: LogicalSwitch, cache: AclCache): Compile
     if (absent.length > 0) {
       ignored.push(
         `${aclLabel(acl)} ignored on switch ${sw.name}: port group ${absent.map((g) => `@${g}`).join(', ')} has no port here`,
+      );
+      continue;
+    }
+    // ovn-northd 23.03 writes a stateful reject flow as `(hint) && MATCH` without parentheses around
+    // MATCH; with a top-level `||` that is not a valid expression and OVN ignores the ACL.
+    if (stateful && acl.action === 'reject' && hasTopLevelOr(acl.match)) {
+      ignored.push(
+        `${aclLabel(acl)} ignored on switch ${sw.name}: OVN 23.03 cannot use a reject ACL whose match has a top-level || on a stateful switch`,
       );
       continue;
     }

@@ -1,0 +1,120 @@
+// The judge: real ovn-trace (OVN 23.03) in the test bed, run as a daemon with conntrack state `new` for
+// every ct step, asked in --minimal format over its unixctl socket. Builds the microflow independently
+// of the engines and reads which logical ports the packet itself is output to (outputs inside an
+// `arp {…}`, `icmp4 {…}`, `tcp_reset {…}` block are OVN's answers, not deliveries).
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { promisify } from 'node:util';
+import type { ResolvedRequest } from '../../src/engine/types.ts';
+import { formatIp } from '../../src/ovn/net/addr.ts';
+import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
+
+const run = promisify(execFile);
+
+/** How many successive ct steps get state `new` (a trace crosses at most a few conntrack zones). */
+const CT_STEPS = 24;
+
+export function microflow(r: ResolvedRequest): string {
+  const v = r.srcIp.family;
+  const terms = [
+    `inport == ${JSON.stringify(r.sourcePort)}`,
+    `eth.src == ${r.srcMac}`,
+    `eth.dst == ${r.dstMac}`,
+    `ip${v}.src == ${formatIp(r.srcIp)}`,
+    `ip${v}.dst == ${formatIp(r.dstIp)}`,
+    'ip.ttl == 64',
+  ];
+  if (r.protocol === 'icmp') {
+    const icmp = v === 4 ? 'icmp4' : 'icmp6';
+    terms.push(`${icmp}.type == ${v === 4 ? 8 : 128}`, `${icmp}.code == 0`);
+  } else {
+    terms.push(`${r.protocol}.src == ${r.srcPortNum}`, `${r.protocol}.dst == ${r.dstPortNum}`);
+  }
+  return terms.join(' && ');
+}
+
+/** Ports the packet is delivered to, read from --minimal output. */
+export function deliveredPorts(minimal: string): string[] {
+  const stack: boolean[] = [];
+  const out: string[] = [];
+  for (const raw of minimal.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#') || line === '') continue;
+    if (line.endsWith('{')) {
+      // ct_next / ct_lb_mark / clone blocks carry the packet on; anything else is a generated reply.
+      const ok = /^(ct_|clone)/.test(line);
+      stack.push(ok && stack.every(Boolean));
+      continue;
+    }
+    if (line.startsWith('}')) {
+      stack.pop();
+      continue;
+    }
+    const m = /^output\("(.*)"\);$/.exec(line);
+    if (m && stack.every(Boolean) && !out.includes(m[1]!)) out.push(m[1]!);
+  }
+  return out.sort();
+}
+
+function unixctl(socket: string, method: string, params: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const conn = createConnection(socket);
+    let buf = '';
+    conn.setEncoding('utf8');
+    conn.on('error', reject);
+    conn.on('data', (chunk: string) => {
+      buf += chunk;
+      try {
+        const msg = JSON.parse(buf) as { result?: string; error?: unknown };
+        conn.destroy();
+        if (msg.error) reject(new Error(`ovn-trace: ${JSON.stringify(msg.error)}`));
+        else resolve(msg.result ?? '');
+      } catch {
+        /* incomplete */
+      }
+    });
+    conn.write(JSON.stringify({ id: 0, method, params }));
+  });
+}
+
+/** An ovn-trace daemon over the test bed's current SB; restart it after every SB change. */
+export class OvnTraceOracle {
+  private ctl: string | null = null;
+  private pidFile: string | null = null;
+  private n = 0;
+
+  constructor(private readonly tb: OvnTestbed) {}
+
+  async restart(): Promise<void> {
+    await this.stop();
+    const flags = this.tb.daemonFlags(`conf-trace-${this.n++}`);
+    const ct = Array.from({ length: CT_STEPS }, () => '--ct=new');
+    await run('ovn-trace', [`--db=${this.tb.sbRemote}`, ...ct, ...flags]);
+    this.ctl = flags.find((f) => f.startsWith('--unixctl='))!.slice('--unixctl='.length);
+    this.pidFile = flags.find((f) => f.startsWith('--pidfile='))!.slice('--pidfile='.length);
+  }
+
+  async trace(r: ResolvedRequest): Promise<{ ports: string[]; text: string }> {
+    if (!this.ctl) throw new Error('oracle not started');
+    const text = await unixctl(this.ctl, 'trace', ['--minimal', r.datapath, microflow(r)]);
+    return { ports: deliveredPorts(text), text };
+  }
+
+  async detailed(r: ResolvedRequest): Promise<string> {
+    return unixctl(this.ctl!, 'trace', ['--detailed', r.datapath, microflow(r)]);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.pidFile) return;
+    try {
+      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+      if (pid > 0) process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    this.pidFile = null;
+    this.ctl = null;
+  }
+}
