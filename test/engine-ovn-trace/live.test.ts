@@ -99,6 +99,32 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     expect(r.hops[0]?.details).toMatchObject({ table: 0, priority: expect.any(Number) });
   });
 
+  it('a load-balancer VIP is traced to every backend (--lb-dst), in daemon mode too', async () => {
+    const e = make({ mode: 'daemon', watchSb: false });
+    await e.ready();
+    const r = await e.trace({
+      source_port: 'dmz-port',
+      destination_ip: '10.0.1.100',
+      protocol: 'tcp',
+      destination_port_num: 80,
+    });
+    expect(r.reaches_destination).toBe(true);
+    expect(r.backends).toEqual([
+      { backend: '10.0.1.10:80', reached: true, output_ports: ['web-server-port'] },
+      { backend: '10.0.1.11:80', reached: true, output_ports: ['web-server-2-port'] },
+    ]);
+    expect([...r.output_ports].sort()).toEqual(['web-server-2-port', 'web-server-port']);
+    // The VIP on another port: no backend listens on 8080, the VIP does not match, nothing is delivered.
+    const miss = await e.trace({
+      source_port: 'dmz-port',
+      destination_ip: '10.0.1.100',
+      protocol: 'tcp',
+      destination_port_num: 8080,
+    });
+    expect(miss.backends).toBeUndefined();
+    expect(miss.reaches_destination).toBe(false);
+  }, 30_000);
+
   it('names the NB ACL through the SB stage-hint', async () => {
     const hints = new StageHints({ sbDb: tb.sbRemote });
     const e = make({ mode: 'one-shot' });

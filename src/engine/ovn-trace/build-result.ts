@@ -9,9 +9,6 @@ import { nameAcl, type StageHintLookup } from './acl-names.ts';
 import type { BlockContext, NoteStep, ParsedTrace, TableStep } from './parse-detailed.ts';
 import { hopTypeOfStage, isAclDecisionStage } from './stages.ts';
 
-/** Port types through which a packet leaves OVN for a network no logical port owns. */
-const EXIT_PORT_TYPES = new Set(['localnet', 'l2gateway', 'vtep', 'external']);
-
 const MODIFY_RE =
   /^(eth|ip4|ip6|ip|tcp|udp|icmp4|icmp6|arp|nd)\.[\w.]+\s*(=|<->)|^ip\.ttl--|^ct_(dnat|snat|lb)|^ct_lb_mark\(/;
 
@@ -126,13 +123,13 @@ export function deliveredPorts(parsed: ParsedTrace): string[] {
   return [...new Set(ports)];
 }
 
-/** DESIGN.md §2: delivered to the owner of the destination address, or out of OVN when nobody owns it. */
-export function reachesDestination(t: Topology, r: ResolvedRequest, outputs: readonly string[]): boolean {
+/**
+ * DESIGN.md §2: delivered to the owner of the destination address; for an address no port owns, out
+ * of OVN through any port but the one it came from (the model engine's reading of the same rule).
+ */
+export function reachesDestination(r: ResolvedRequest, outputs: readonly string[]): boolean {
   if (r.destinationPort) return outputs.includes(r.destinationPort);
-  return outputs.some((name) => {
-    const p = t.ports.get(name);
-    return p !== undefined && (EXIT_PORT_TYPES.has(p.type) || p.addresses.some((a) => a.kind === 'unknown'));
-  });
+  return outputs.some((name) => name !== r.sourcePort);
 }
 
 function trimHops(hops: Hop[], max: number, warnings: string[]): Hop[] {
@@ -170,7 +167,7 @@ export async function buildResult(input: BuildInput): Promise<TraceResult> {
     h.index = i;
   });
   const outputs = deliveredPorts(parsed);
-  const reached = reachesDestination(input.topology, r, outputs);
+  const reached = reachesDestination(r, outputs);
   const dropped = reached ? null : (hops.find((h) => h.action === 'drop') ?? hops.at(-1) ?? null);
   if (parsed.ctDefaultUsed) warnings.push('ovn-trace ran out of --ct states: some ct steps used est');
   const result: TraceResult = {

@@ -9,6 +9,7 @@ import type { Topology } from '../../ovn/topology/types.ts';
 import { resolveRequest } from '../resolve.ts';
 import type { TraceEngine, TraceOptions, TraceRequest, TraceResult } from '../types.ts';
 import { buildResult } from './build-result.ts';
+import { combineBackends, forBackend, lbBackendsOf } from './lb-backends.ts';
 import { buildMicroflow, type Microflow } from './microflow.ts';
 import { DEFAULT_TIMEOUT_MS, traceFailure, traceOneShot } from './one-shot.ts';
 import { type ParsedTrace, parseDetailed } from './parse-detailed.ts';
@@ -104,7 +105,36 @@ export class OvnTraceEngine implements TraceEngine {
     const resolved = resolveRequest(topology, request);
     const flow = buildMicroflow(resolved);
     const { raw, parsed } = await this.run(flow, options.signal);
-    return buildResult({ parsed, raw, resolved, request, topology, stageHints: this.hints.lookup });
+    const backends = lbBackendsOf(parsed);
+    if (backends.length === 0 || resolved.destinationPort !== null) {
+      return buildResult({ parsed, raw, resolved, request, topology, stageHints: this.hints.lookup });
+    }
+    const results: TraceResult[] = [];
+    for (const b of backends) {
+      const rawB = await this.oneShot(flow, options.signal, [`--lb-dst=${b.lbDst}`]);
+      const rb = forBackend(topology, resolved, b);
+      results.push(
+        await buildResult({
+          parsed: parseDetailed(rawB),
+          raw: rawB,
+          resolved: rb,
+          request,
+          topology,
+          stageHints: this.hints.lookup,
+        }),
+      );
+    }
+    return combineBackends(backends, results);
+  }
+
+  private oneShot(flow: Microflow, signal: AbortSignal | undefined, extra: string[] = []): Promise<string> {
+    this.stats.oneShotTraces++;
+    return traceOneShot(flow, {
+      sbDb: this.opts.sbDb,
+      extraOptions: [...(this.opts.dbOptions ?? []), ...extra],
+      timeoutMs: this.timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   private async run(flow: Microflow, signal?: AbortSignal): Promise<{ raw: string; parsed: ParsedTrace }> {
@@ -112,13 +142,7 @@ export class OvnTraceEngine implements TraceEngine {
       const viaDaemon = await this.viaDaemon(flow);
       if (viaDaemon) return viaDaemon;
     }
-    this.stats.oneShotTraces++;
-    const raw = await traceOneShot(flow, {
-      sbDb: this.opts.sbDb,
-      extraOptions: this.opts.dbOptions ?? [],
-      timeoutMs: this.timeoutMs,
-      ...(signal ? { signal } : {}),
-    });
+    const raw = await this.oneShot(flow, signal);
     return { raw, parsed: parseDetailed(raw) };
   }
 
