@@ -44,6 +44,40 @@ const ICMP4 = [0, 3, 8, 11];
 const ICMP6 = [1, 128, 129];
 const CODES = [0, 1, 3];
 
+/** Matches always in the differential run: OVN behaviours worth pinning (see README, Match expressions). */
+export const PINNED = [
+  '!(tcp.dst == 80)',
+  '!(udp)',
+  '!udp',
+  '!(inport == "{A}")',
+  'inport != "{A}"',
+  '!(inport != "{A}")',
+  'tcp.dst != {80, 443, 22}',
+  '!(tcp.dst == {80, 443, 22})',
+  '!ip.is_frag',
+  '!ip4.mcast',
+  '!eth.bcast',
+  'ip4.src == 10.0.0.1/8',
+  'ip4.src == $asbad',
+  'ip4.src == $asempty',
+  'ip4.src != $asempty',
+  'ip4.src == $pg1_ip4',
+  'ip6.src == $pg1_ip6',
+  '!ct.est',
+  'ct_state == 0',
+  'outport == "{B}"',
+  'inport == @pg1 && tcp',
+  '1000 <= tcp.dst <= 2000',
+  '!(1000 <= udp.dst <= 2000)',
+  'ip4.src[24..31] == 10 && !(ip4.dst[0])',
+  'icmp4.type == 8 || icmp6.type == 128',
+  'ip.ttl == 1',
+  'tcp.flags == 0x2/0x12',
+  'arp.op == 1 && arp.tpa == 10.0.0.0/16',
+  'eth.src == {00:00:00:00:00:77, 02:00:00:00:00:01}',
+  'ip4 && ip.proto == 47',
+];
+
 export class Gen {
   constructor(readonly rnd: () => number) {}
   pick<T>(xs: readonly T[]): T {

@@ -3,6 +3,7 @@
 // daemon, says for each packet whether that ACL's logical flow matched.
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
 import { ADDRESS_SETS, IP_A, IP_B, MAC_A, MAC_B, PORT_GROUP } from './generate.ts';
@@ -59,6 +60,18 @@ export class TraceDaemon {
 
   static async start(tb: OvnTestbed): Promise<TraceDaemon> {
     return new TraceDaemon(await tb.startTraceDaemon('new'));
+  }
+
+  /**
+   * Matches ovn-trace could not parse (it logs each and ignores its flow), with OVN's reason. Read
+   * after the first trace: the daemon has loaded the SB by then.
+   */
+  rejectedMatches(): Map<string, string> {
+    const log = readFileSync(this.ctl.replace(/\.ctl$/, '.log'), 'utf8');
+    const out = new Map<string, string>();
+    for (const m of log.matchAll(/\|ovntrace\|WARN\|(.*): parsing expression failed \((.*)\)$/gm))
+      out.set(m[1]!, m[2]!);
+    return out;
   }
 
   async trace(datapath: string, microflow: string): Promise<string> {
