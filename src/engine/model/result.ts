@@ -16,8 +16,8 @@ function ownerOf(t: Topology, b: Branch): string | null {
 }
 
 export function branchReached(t: Topology, ctx: TraceContext, b: Branch): boolean {
-  if (b.answeredBy) return true;
   if (b.output === null) return false;
+  if (b.answeredBy) return b.output === ctx.sourcePort;
   const owner = ownerOf(t, b);
   return owner === null ? b.output !== ctx.sourcePort : b.output === owner;
 }
@@ -37,8 +37,8 @@ function backendsOf(t: Topology, ctx: TraceContext): BackendOutcome[] | undefine
 function summaryOf(r: ResolvedRequest, res: Omit<TraceResult, 'summary'>, shown: Branch): string {
   const to = formatIp(r.dstIp);
   const n = res.hops.length;
-  if (shown.answeredBy)
-    return `Packet from ${r.sourcePort} to ${to} answered by router ${shown.answeredBy} after ${n} hops`;
+  if (shown.answeredBy && res.reaches_destination)
+    return `Ping from ${r.sourcePort} to ${to} answered by router ${shown.answeredBy}; the reply reached ${r.sourcePort} after ${n} hops`;
   if (res.reaches_destination)
     return `Packet successfully traced from ${r.sourcePort} to ${to} through ${n} hops`;
   if (res.dropped_at)

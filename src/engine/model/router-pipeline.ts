@@ -49,15 +49,7 @@ function ipInput(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): bool
       return drop(
         `Router ${cr.router.name} drops traffic to its own address ${formatIp(dst)} other than ping`,
       );
-    w.add({
-      ...base,
-      type: 'flow',
-      action: 'output',
-      stage: 'lr_in_ip_input',
-      description: `Router ${cr.router.name} answers the ping to its address ${formatIp(dst)}`,
-    });
-    w.answered(cr.router.name);
-    return false;
+    return answerPing(w, cr, base);
   }
   if (f.ipTtl <= 1)
     return drop(`TTL expired (ip.ttl=${f.ipTtl}): the router would answer ICMP time exceeded`);
@@ -65,6 +57,26 @@ function ipInput(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): bool
     return drop('Multicast routing is not enabled');
   if (f.ethDst === 0xffffffffffffn) return drop('Router drops broadcast frames');
   return true;
+}
+
+/** The router's ICMP echo reply: addresses swapped, TTL 255, then routed back like any packet. */
+function answerPing(w: Walk, cr: CompiledRouter, base: Base): boolean {
+  const f = w.flow;
+  const src = srcIp(f);
+  const dst = dstIp(f);
+  setSrcIp(f, dst);
+  setDstIp(f, src);
+  f.ipTtl = 255;
+  f.icmpType = dst.family === 4 ? 0 : 129;
+  w.answeredBy = cr.router.name;
+  w.add({
+    ...base,
+    type: 'flow',
+    action: 'modify',
+    stage: 'lr_in_ip_input',
+    description: `Router ${cr.router.name} answers the ping to its address ${formatIp(dst)}; the reply is routed back to ${formatIp(src)}`,
+  });
+  return false;
 }
 
 /** DNAT / LB on a gateway router; returns the walks that continue (forks for LB backends). */
@@ -134,7 +146,11 @@ export function routerIngress(w: Walk, lrpName: string): void {
   };
   w.flow.inport = lrpName;
   w.flow.outport = '';
-  if (!ipInput(w, cr, lrp, base)) return;
+  if (!ipInput(w, cr, lrp, base)) {
+    // A ping to the router comes back as a reply that is routed like any other packet.
+    if (w.answeredBy && w.hops.at(-1)?.action !== 'drop') route(w, cr, base);
+    return;
+  }
   for (const b of dnatStage(w, cr, base)) route(b, cr, base);
 }
 

@@ -7,7 +7,7 @@ import type { SwitchPort } from '../../ovn/topology/types.ts';
 import { aclHop, evalAclStage, firstMatch } from './acl-stage.ts';
 import type { CompiledSwitch, CompiledVip } from './compile.ts';
 import { applyVip, matchVip } from './load-balancer.ts';
-import { isIp } from './packet.ts';
+import { dstIp, isIp, setSrcIp, srcIp } from './packet.ts';
 import { egressViolation, ingressViolation } from './port-security.ts';
 import { routerIngress } from './router-pipeline.ts';
 import type { Walk } from './walk.ts';
@@ -72,7 +72,10 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
   // The LB stage matches ct.new: only packets that went through conntrack are load balanced.
   const vip = tracked ? matchVip(cs.vips, w.flow) : null;
   if (vip) {
-    for (const b of forkBackends(w, vip, cs.sw.name)) afterLoadBalancer(b, cs, port);
+    for (const b of forkBackends(w, vip, cs.sw.name)) {
+      if (isHairpin(b)) hairpin(b, cs, port, vip);
+      else afterLoadBalancer(b, cs, port);
+    }
     return;
   }
   afterLoadBalancer(w, cs, port);
@@ -92,6 +95,29 @@ function forkBackends(w: Walk, vip: CompiledVip, where: string): Walk[] {
   return vip.vip.backends
     .map((_backend) => w.fork())
     .filter((b, i) => applyVip(b, vip, vip.vip.backends[i]!, where));
+}
+
+/** A client load-balanced to itself: OVN sends the packet back out of its port, SNATed to the VIP. */
+function isHairpin(w: Walk): boolean {
+  const s = srcIp(w.flow);
+  const d = dstIp(w.flow);
+  return s.family === d.family && s.value === d.value;
+}
+
+function hairpin(w: Walk, cs: CompiledSwitch, port: SwitchPort, vip: CompiledVip): void {
+  const f = w.flow;
+  [f.ethSrc, f.ethDst] = [f.ethDst, f.ethSrc];
+  setSrcIp(f, vip.vip.ip);
+  const ok = w.add({
+    type: 'l2_lookup',
+    component: 'LB hairpin',
+    action: 'forward',
+    datapath: cs.sw.name,
+    stage: 'ls_in_hairpin',
+    description: `Backend is the client itself: hairpin back to ${port.name} with source NATed to the VIP`,
+    next_hop: port.name,
+  });
+  if (ok) switchEgress(w, cs, port.name);
 }
 
 function afterLoadBalancer(w: Walk, cs: CompiledSwitch, port: SwitchPort): void {

@@ -19,7 +19,7 @@ export interface Branch {
   readonly flow: Flow;
   /** The LB backend this branch follows, when a VIP forked the trace. */
   readonly backend: string | null;
-  /** True when the router answered the packet itself (e.g. a ping to a router address). */
+  /** The router that answered the packet itself (a ping to its address); the branch is the reply. */
   readonly answeredBy: string | null;
 }
 
@@ -33,6 +33,8 @@ export interface TraceContext {
 
 export class Walk {
   backend: string | null = null;
+  /** Set when a router answered the packet (a ping to its address): the walk now carries the reply. */
+  answeredBy: string | null = null;
   constructor(
     readonly ctx: TraceContext,
     public flow: Flow,
@@ -42,6 +44,7 @@ export class Walk {
   fork(): Walk {
     const w = new Walk(this.ctx, cloneFlow(this.flow), this.hops.slice());
     w.backend = this.backend;
+    w.answeredBy = this.answeredBy;
     return w;
   }
 
@@ -70,18 +73,6 @@ export class Walk {
     this.end(port, switchName, null);
   }
 
-  answered(by: string): void {
-    this.ctx.branches.push({
-      hops: this.hops,
-      output: null,
-      outputSwitch: null,
-      droppedAt: null,
-      flow: this.flow,
-      backend: this.backend,
-      answeredBy: by,
-    });
-  }
-
   private end(output: string | null, outputSwitch: string | null, droppedAt: Hop | null): void {
     this.ctx.branches.push({
       hops: this.hops,
@@ -90,7 +81,7 @@ export class Walk {
       droppedAt,
       flow: this.flow,
       backend: this.backend,
-      answeredBy: null,
+      answeredBy: this.answeredBy,
     });
   }
 }
