@@ -7,6 +7,8 @@ import type { Readiness } from '../daemon/readiness.ts';
 export interface OpsDeps {
   readonly registry: Registry;
   readonly readiness: Readiness;
+  /** Pre-rendered series appended to the registry's (the path monitor's per-check families). */
+  readonly extraMetrics?: () => Promise<string>;
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
@@ -20,6 +22,8 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
   });
   app.get('/metrics', async (_req, reply) => {
     const text = await deps.registry.metrics();
+    if (deps.extraMetrics)
+      return reply.type(deps.registry.contentType).send(text + (await deps.extraMetrics()));
     return reply.type(deps.registry.contentType).send(text);
   });
 }

@@ -8,6 +8,10 @@ import { createHttpServer, parseListenAddress } from '../api/server.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createRegistry } from '../metrics/registry.ts';
+import { attachMonitor } from '../monitor/attach.ts';
+import type { Monitor } from '../monitor/monitor.ts';
+import type { EngineProvider } from '../monitor/runner.ts';
+import type { Shard } from '../monitor/shard.ts';
 import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
 import { type LiveTopology, startLiveTopology } from '../ovsdb/live-topology.ts';
 import { Readiness } from './readiness.ts';
@@ -20,6 +24,8 @@ export interface Daemon {
   readonly topology: TopologyStore;
   readonly readiness: Readiness;
   readonly app: FastifyInstance;
+  /** The path monitor (paths file, scheduled checks, per-path metrics). */
+  readonly monitor: Monitor;
   /** Address actually listened on (after start). */
   address(): string;
   start(): Promise<void>;
@@ -28,6 +34,10 @@ export interface Daemon {
 
 export interface DaemonOptions {
   logger?: Logger;
+  /** Engines for the path monitor's checks (by the path's `engine`). */
+  pathEngine?: EngineProvider;
+  /** --shard / --total-shards. */
+  shard?: Shard;
 }
 
 function loadInitialTopology(
@@ -53,7 +63,17 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   const readiness = new Readiness();
   readiness.require('topology');
   const app = createHttpServer(logger);
-  registerOpsRoutes(app, { registry, readiness });
+  const paths = attachMonitor({
+    settings,
+    logger,
+    registry,
+    topology,
+    readiness,
+    app,
+    engine: opts.pathEngine,
+    shard: opts.shard,
+  });
+  registerOpsRoutes(app, { registry, readiness, extraMetrics: () => paths.monitor.renderMetrics() });
   const listen = parseListenAddress(settings.listenAddress);
   let bound = settings.listenAddress;
   let live: LiveTopology | null = null;
@@ -64,9 +84,11 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     topology,
     readiness,
     app,
+    monitor: paths.monitor,
     address: () => bound,
     async start() {
       live = loadInitialTopology(daemon);
+      await paths.start();
       await app.listen({ host: listen.host, port: listen.port });
       const a = app.server.address();
       if (a && typeof a === 'object')
@@ -75,6 +97,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     },
     async stop() {
       live?.stop();
+      await paths.stop();
       await app.close();
       logger.info('stopped');
     },

@@ -8,6 +8,7 @@ import {
   resolveSettings,
 } from '../../config/daemon-config.ts';
 import { createDaemon } from '../../daemon/daemon.ts';
+import { parseShard } from '../../monitor/shard.ts';
 import { type Command, SOURCE_FLAGS, str } from '../command.ts';
 
 export const serveCommand: Command = {
@@ -22,6 +23,8 @@ export const serveCommand: Command = {
       default: DEFAULT_LISTEN_ADDRESS,
     },
     { name: 'paths.file', help: 'Critical-path definitions (YAML).' },
+    { name: 'shard', help: 'Shard number of this replica (0-based): keeps paths whose name hashes to it.' },
+    { name: 'total-shards', help: 'Number of shards the paths are split into.' },
     { name: 'engine', help: 'Trace engine.', choices: ENGINE_CHOICES, default: 'auto' },
     { name: 'log.level', help: 'Log level.', choices: LOG_LEVELS, default: 'info' },
     { name: 'log.format', help: 'Log format.', choices: LOG_FORMATS, default: 'json' },
@@ -41,19 +44,24 @@ export const serveCommand: Command = {
       },
       io.env,
     );
-    const daemon = createDaemon(settings);
+    const shard = parseShard(str(flags, 'shard'), str(flags, 'total-shards'));
+    const daemon = createDaemon(settings, { shard });
     await daemon.start();
+    // SIGHUP re-reads the paths file, like Prometheus; the old paths stay when the new file is bad.
+    const onHup = () => daemon.monitor.reload();
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         daemon.logger.info({ signal }, 'shutting down');
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);
+        process.off('SIGHUP', onHup);
         daemon.stop().then(resolve, resolve);
       };
       const onTerm = () => stop('SIGTERM');
       const onInt = () => stop('SIGINT');
       process.on('SIGTERM', onTerm);
       process.on('SIGINT', onInt);
+      process.on('SIGHUP', onHup); // after SIGTERM/SIGINT: those must be caught from the first moment
     });
     return 0;
   },
