@@ -119,7 +119,16 @@ function annotateCmp(
     const entries = ints.map((c) => ({ value: c.value << shift, mask: (c.mask ?? full) << shift }));
     return { k: 'int', field, relop, entries };
   }
-  return { k: 'range', field, relop, ofs: base.ofs + ofs, nbits, value: ints[0]!.value };
+  // `f < $set` (a set reference outside braces) is accepted by OVN and means below every entry.
+  const ranges: AExpr[] = ints.map((c) => ({
+    k: 'range',
+    field,
+    relop,
+    ofs: base.ofs + ofs,
+    nbits,
+    value: c.value,
+  }));
+  return ranges.length === 1 ? ranges[0]! : { k: 'and', subs: ranges };
 }
 
 /** Names of the base fields an annotated expression reads, in first-use order. */

@@ -14,7 +14,8 @@ export interface IntConst {
 
 /**
  * `field relop consts`: with `==` true if any constant matches (OVN builds an OR), with `!=` true if no
- * constant matches (OVN builds an AND of `!=`), with an ordering relop there is exactly one constant.
+ * constant matches (OVN builds an AND of `!=`), with an ordering relop true if the order holds for
+ * every constant (one, unless an address set was written without braces).
  */
 export interface CmpNode {
   readonly t: 'cmp';
