@@ -8,7 +8,7 @@ import { registerPathsRoutes } from '../api/paths-routes.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import type { Readiness } from '../daemon/readiness.ts';
 import type { TopologyStore } from '../daemon/topology-store.ts';
-import { OvncpError } from '../errors.ts';
+import { createModelEngine } from '../engine/model/index.ts';
 import type { Logger } from '../log.ts';
 import { loadTopologyFile } from '../ovn/topology/load.ts';
 import { type FileWatch, watchFile } from './file-watch.ts';
@@ -23,7 +23,7 @@ export interface AttachDeps {
   readonly topology: TopologyStore;
   readonly readiness: Readiness;
   readonly app: FastifyInstance;
-  /** Engines for the checks; without one every check errors with `engine_unavailable`. */
+  /** Engines for the checks by a path's `engine`; default: the model engine for every path. */
   readonly engine?: EngineProvider | undefined;
   readonly shard?: Shard | undefined;
 }
@@ -33,10 +33,6 @@ export interface MonitorAttachment {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const noEngine: EngineProvider = () => {
-  throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', 'no trace engine is configured in this daemon');
-};
 
 /** Re-reads the snapshot file on change; a bad file is logged and the last good topology stays. */
 function watchTopologyFile(file: string, store: TopologyStore, logger: Logger): FileWatch {
@@ -50,13 +46,19 @@ function watchTopologyFile(file: string, store: TopologyStore, logger: Logger): 
   });
 }
 
+/** Until the daemon passes its engine set: the in-process model for every path. */
+function modelOnly(store: TopologyStore): EngineProvider {
+  const model = createModelEngine(() => store.require());
+  return () => model;
+}
+
 export function attachMonitor(d: AttachDeps): MonitorAttachment {
   d.readiness.require('paths');
   const log = d.logger.child({ component: 'monitor' });
   const monitor = new Monitor({
     pathsFile: d.settings.pathsFile,
     topology: d.topology,
-    engine: d.engine ?? noEngine,
+    engine: d.engine ?? modelOnly(d.topology),
     registry: d.registry,
     logger: log,
     ...(d.shard ? { shard: d.shard } : {}),

@@ -68,16 +68,30 @@ export class Monitor {
     });
   }
 
-  /** Loads the paths file (throws OvncpError on a bad file), runs the first round, arms the timers. */
+  /**
+   * Loads the paths file (throws OvncpError on a bad file), then runs the first round and arms the
+   * timers: at once when a topology is loaded, else when the first one arrives (live NB still syncing).
+   */
   async start(): Promise<void> {
     const config = this.opts.pathsFile ? loadPathsFile(this.opts.pathsFile) : EMPTY_PATHS_CONFIG;
     const sharded = shardConfig(config, this.shard);
-    this.apply(sharded, expandPaths(sharded, this.opts.topology.current(), true), 'initial');
-    this.markReload(true, null);
+    if (this.opts.topology.current()) this.begin(sharded);
+    else this.opts.topology.once('change', () => this.begin(sharded));
+  }
+
+  private begin(config: PathsConfig): void {
+    if (this.stopped) return;
+    try {
+      this.apply(config, expandPaths(config, this.opts.topology.current(), true), 'initial');
+      this.markReload(true, null);
+    } catch (err) {
+      // Only possible when groups of the first topology blow the cap: run nothing, say why.
+      this.markReload(false, errorOf(err).message);
+      this.opts.logger.error({ err }, 'paths cannot be expanded against the topology');
+    }
     this.started = true;
     this.opts.topology.on('change', this.onChange);
-    const first = this.scheduler.idle();
-    void first.then(() => {
+    void this.scheduler.idle().then(() => {
       if (this.stopped) return;
       this.opts.logger.info({ checks: this.results.size }, 'first round of path checks done');
       this.opts.onFirstRound?.();
