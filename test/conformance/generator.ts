@@ -139,9 +139,31 @@ function genAcls(
       priority,
       match: genMatch(rng, direction, net),
       action: rng.pick(['allow', 'allow-related', 'allow-stateless', 'drop', 'reject'] as const),
+      ...(direction === 'from-lport' && rng.chance(0.1) ? { options: { 'apply-after-lb': 'true' } } : {}),
     });
   }
   return out;
+}
+
+function genPolicies(
+  rng: Rng,
+  routed: number[],
+  ports: GenPort[],
+): NonNullable<NonNullable<Doc['routers']>[number]['policies']> {
+  const inside = ports.filter((p) => routed.includes(p.sw));
+  return Array.from({ length: rng.int(1, 3) }, (_, i) => {
+    const p = rng.pick(inside);
+    const match = rng.pick([
+      `ip4.src == ${p.ip4}`,
+      `ip4.dst == 10.${p.sw}.0.0/24 && tcp.dst == ${rng.pick(DPORTS)}`,
+      `ip4.dst == 172.16.0.0/16`,
+      `inport == "r1-s${p.sw}" && udp`,
+      'icmp4',
+    ]);
+    const action = rng.pick(['allow', 'drop', 'reroute'] as const);
+    const nexthops = action === 'reroute' ? [rng.pick(inside).ip4] : undefined;
+    return { priority: 100 + i * 10 + rng.int(0, 9), match, action, ...(nexthops ? { nexthops } : {}) };
+  });
 }
 
 function genRouter(rng: Rng, doc: Doc, routed: number[], ports: GenPort[], lb: boolean): void {
@@ -162,7 +184,13 @@ function genRouter(rng: Rng, doc: Doc, routed: number[], ports: GenPort[], lb: b
       nexthop: rng.pick(gw).ip4,
       policy: 'src-ip',
     });
+  if (rng.chance(0.3))
+    static_routes.push({
+      ip_prefix: 'fd99::/64',
+      nexthop: gw.length > 0 && gw[0]!.ip6 ? gw[0]!.ip6 : 'discard',
+    });
   const router: NonNullable<Doc['routers']>[number] = { name: 'r1', ports: rports, static_routes };
+  if (rng.chance(0.4)) router.policies = genPolicies(rng, routed, ports);
   if (lb && rng.chance(0.5)) {
     router.options = { chassis: 'hv1' };
     const inside = rng.pick(ports.filter((p) => routed.includes(p.sw)));
@@ -219,6 +247,7 @@ export function genNetwork(rng: Rng, opts: { lb?: boolean } = {}): GenNet {
           name: p.name,
           addresses: [`${p.mac} ${p.ip4}${p.ip6 ? ` ${p.ip6}` : ''}`, ...(p.unknown ? ['unknown'] : [])],
           port_security: portSecurity(rng, p),
+          ...(rng.chance(0.04) ? { enabled: false } : {}),
         })),
       acls: genAcls(rng, rng.int(0, 4), ctx, used),
     });
