@@ -87,13 +87,16 @@ function resolveSourceIp(
   warnings: string[],
 ): IpAddr {
   if (req.source_ip !== undefined) return parseIpField(req.source_ip, 'source_ip');
-  const entries = staticAddresses(port).filter((a) => a.mac === srcMac);
+  // Prefer the addresses listed with the source MAC; a spoofed MAC falls back to all of the port's.
+  const all = staticAddresses(port);
+  const withMac = all.filter((a) => a.mac === srcMac);
+  const entries = withMac.length > 0 ? withMac : all;
   const ips = entries.flatMap((a) => a.ips).filter((ip) => family === null || ip.family === family);
   const which = family === null ? 'IP' : `IPv${family}`;
   if (ips.length === 0) {
     throw new OvncpError(
       'OVNCP_ERR_UNRESOLVABLE',
-      `Port ${port.name} has no ${which} address for MAC ${srcMac}; give source_ip`,
+      `Port ${port.name} has no ${which} address; give source_ip`,
       { field: 'source_ip' },
     );
   }

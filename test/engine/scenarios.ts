@@ -1,0 +1,301 @@
+// The fixed scenario suite any trace engine can run: a network (the demo network or a snapshot
+// document), a request, and the verdict OVN gives (checked against real ovn-trace in
+// test/engine/scenarios.test.ts). Covers the seed's examples, routed paths, NAT, LB, spoofing and
+// default drop. `outputs` lists the ports the packet is delivered to; for a multi-backend VIP OVN picks
+// one backend, so `anyOf` lists the acceptable ones.
+
+import type { HopType, TraceRequest } from '../../src/engine/types.ts';
+import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+
+export interface Scenario {
+  readonly name: string;
+  /** 'demo' = config/demo-network.yaml. */
+  readonly network: 'demo' | SnapshotDoc;
+  readonly request: TraceRequest;
+  readonly expect: {
+    readonly reaches: boolean;
+    /** Exact delivered ports (sorted), when the engine delivers deterministically. */
+    readonly outputs?: readonly string[];
+    /** For a VIP: OVN delivers to one of these. */
+    readonly anyOf?: readonly string[];
+    /** Type of the hop where the packet is dropped. */
+    readonly dropType?: HopType;
+    /** Name of the ACL that drops it. */
+    readonly dropAcl?: string;
+  };
+}
+
+const twoPorts = (
+  extra: Partial<SnapshotDoc> = {},
+  acls: NonNullable<NonNullable<SnapshotDoc['switches']>[number]['acls']> = [],
+): SnapshotDoc => ({
+  ...extra,
+  switches: [
+    {
+      name: 'ls',
+      acls,
+      ports: [
+        { name: 'a', addresses: ['0a:00:00:00:00:01 10.10.0.1 fd10::1'] },
+        { name: 'b', addresses: ['0a:00:00:00:00:02 10.10.0.2 fd10::2'] },
+      ],
+    },
+  ],
+});
+
+/** A gateway router (options:chassis) with DNAT for an inside host, reached from an outside switch. */
+const natNet: SnapshotDoc = {
+  switches: [
+    {
+      name: 'inside',
+      ports: [
+        { name: 'in1', addresses: ['0a:00:00:00:01:01 192.168.1.10'] },
+        { name: 'inside-gw', type: 'router', addresses: ['router'], options: { 'router-port': 'gw-inside' } },
+      ],
+    },
+    {
+      name: 'outside',
+      ports: [
+        { name: 'client', addresses: ['0a:00:00:00:02:01 203.0.113.5'] },
+        {
+          name: 'outside-gw',
+          type: 'router',
+          addresses: ['router'],
+          options: { 'router-port': 'gw-outside' },
+        },
+      ],
+    },
+  ],
+  routers: [
+    {
+      name: 'gw',
+      options: { chassis: 'hv1' },
+      ports: [
+        { name: 'gw-inside', mac: '0a:00:00:00:ff:01', networks: ['192.168.1.1/24'] },
+        { name: 'gw-outside', mac: '0a:00:00:00:ff:02', networks: ['203.0.113.1/24'] },
+      ],
+      nat: [
+        { type: 'dnat', external_ip: '203.0.113.100', logical_ip: '192.168.1.10' },
+        { type: 'snat', external_ip: '203.0.113.101', logical_ip: '192.168.1.0/24' },
+      ],
+      policies: [{ priority: 100, match: 'ip4.src == 192.168.1.10 && udp.dst == 53', action: 'drop' }],
+    },
+  ],
+};
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'seed example: vm1 -> vm2 HTTP is allowed by allow-http',
+    network: 'demo',
+    request: {
+      source_port: 'vm1-port',
+      source_mac: '00:00:00:00:00:01',
+      source_ip: '10.0.0.1',
+      destination_mac: '00:00:00:00:00:02',
+      destination_ip: '10.0.0.2',
+      protocol: 'tcp',
+      source_port_num: 12345,
+      destination_port_num: 80,
+    },
+    expect: { reaches: true, outputs: ['vm2-port'] },
+  },
+  {
+    name: 'seed example: vm1 -> vm2 SSH is dropped by deny-ssh',
+    network: 'demo',
+    request: {
+      source_port: 'vm1-port',
+      destination_ip: '10.0.0.2',
+      protocol: 'tcp',
+      destination_port_num: 22,
+    },
+    expect: { reaches: false, dropType: 'acl', dropAcl: 'deny-ssh' },
+  },
+  {
+    name: 'routed: web -> db MySQL allowed by the db port group',
+    network: 'demo',
+    request: {
+      source_port: 'web-server-port',
+      destination_ip: '10.0.2.10',
+      protocol: 'tcp',
+      destination_port_num: 3306,
+    },
+    expect: { reaches: true, outputs: ['db-server-port'] },
+  },
+  {
+    name: 'routed: web -> cache Redis allowed',
+    network: 'demo',
+    request: {
+      source_port: 'web-server-port',
+      destination_ip: '10.0.3.10',
+      protocol: 'tcp',
+      destination_port_num: 6379,
+    },
+    expect: { reaches: true, outputs: ['cache-server-port'] },
+  },
+  {
+    name: 'routed: app -> db is dropped by db-default-deny',
+    network: 'demo',
+    request: {
+      source_port: 'app-server-port',
+      destination_ip: '10.0.2.10',
+      protocol: 'tcp',
+      destination_port_num: 3306,
+    },
+    expect: { reaches: false, dropType: 'acl', dropAcl: 'db-default-deny' },
+  },
+  {
+    name: 'same switch: web -> app 8080 is dropped by app-default-deny',
+    network: 'demo',
+    request: {
+      source_port: 'web-server-port',
+      destination_ip: '10.0.1.20',
+      protocol: 'tcp',
+      destination_port_num: 8080,
+    },
+    expect: { reaches: false, dropType: 'acl', dropAcl: 'app-default-deny' },
+  },
+  {
+    name: 'routed: mgmt -> app 8080 allowed via $mgmt_ips',
+    network: 'demo',
+    request: {
+      source_port: 'mgmt-port',
+      destination_ip: '10.0.1.20',
+      protocol: 'tcp',
+      destination_port_num: 8080,
+    },
+    expect: { reaches: true, outputs: ['app-server-port'] },
+  },
+  {
+    name: 'security audit: dmz -> mgmt SSH dropped by dmz-no-ssh-internal',
+    network: 'demo',
+    request: {
+      source_port: 'dmz-port',
+      source_mac: '00:00:00:00:16:10',
+      source_ip: '172.16.0.10',
+      destination_ip: '10.0.0.5',
+      protocol: 'tcp',
+      destination_port_num: 22,
+    },
+    expect: { reaches: false, dropType: 'acl', dropAcl: 'dmz-no-ssh-internal' },
+  },
+  {
+    name: 'LB: dmz -> VIP 10.0.1.100:80 reaches a web backend',
+    network: 'demo',
+    request: {
+      source_port: 'dmz-port',
+      destination_ip: '10.0.1.100',
+      protocol: 'tcp',
+      destination_port_num: 80,
+    },
+    expect: { reaches: true, anyOf: ['web-server-2-port', 'web-server-port'] },
+  },
+  {
+    name: 'spoofing: vm1 with a foreign source IP is dropped by port security',
+    network: 'demo',
+    request: { source_port: 'vm1-port', source_ip: '10.0.0.9', destination_ip: '10.0.0.2', protocol: 'icmp' },
+    expect: { reaches: false, dropType: 'port_security' },
+  },
+  {
+    name: 'spoofing: vm1 with a foreign source MAC is dropped by port security',
+    network: 'demo',
+    request: {
+      source_port: 'vm1-port',
+      source_mac: '00:00:00:00:00:99',
+      destination_ip: '10.0.0.2',
+      protocol: 'icmp',
+    },
+    expect: { reaches: false, dropType: 'port_security' },
+  },
+  {
+    name: 'static route: vm1 -> partner network via the DMZ firewall',
+    network: 'demo',
+    request: { source_port: 'vm1-port', destination_ip: '192.168.100.7', protocol: 'icmp' },
+    expect: { reaches: true, outputs: ['dmz-fw-port'] },
+  },
+  {
+    name: 'discard route: vm1 -> 10.99.1.1 is dropped by the router',
+    network: 'demo',
+    request: { source_port: 'vm1-port', destination_ip: '10.99.1.1', protocol: 'icmp' },
+    expect: { reaches: false, dropType: 'l3_routing' },
+  },
+  {
+    name: 'no route: vm1 -> 8.8.8.8 is dropped by the router',
+    network: 'demo',
+    request: {
+      source_port: 'vm1-port',
+      destination_ip: '8.8.8.8',
+      protocol: 'udp',
+      destination_port_num: 53,
+    },
+    expect: { reaches: false, dropType: 'l3_routing' },
+  },
+  {
+    name: 'router ping: the reply comes back to vm1',
+    network: 'demo',
+    request: { source_port: 'vm1-port', destination_ip: '10.0.0.254', protocol: 'icmp' },
+    expect: { reaches: true, outputs: ['vm1-port'] },
+  },
+  {
+    name: 'IPv6 on one switch without ACLs',
+    network: twoPorts(),
+    request: { source_port: 'a', destination_ip: 'fd10::2', protocol: 'tcp', destination_port_num: 443 },
+    expect: { reaches: true, outputs: ['b'] },
+  },
+  {
+    name: 'default_acl_drop: a switch without ACLs still forwards',
+    network: twoPorts({ nb_global: { options: { default_acl_drop: 'true' } } }),
+    request: { source_port: 'a', destination_ip: '10.10.0.2', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, outputs: ['b'] },
+  },
+  {
+    name: 'default_acl_drop: an unmatched packet on a switch with ACLs is dropped',
+    network: twoPorts({ nb_global: { options: { default_acl_drop: 'true' } } }, [
+      { direction: 'to-lport', priority: 100, match: 'tcp.dst == 22', action: 'allow' },
+    ]),
+    request: { source_port: 'a', destination_ip: '10.10.0.2', protocol: 'udp', destination_port_num: 53 },
+    expect: { reaches: false, dropType: 'acl' },
+  },
+  {
+    name: 'default_acl_drop: even an allowed packet dies in the after-LB stage (OVN 23.03)',
+    network: twoPorts({ nb_global: { options: { default_acl_drop: 'true' } } }, [
+      { name: 'allow-web', direction: 'from-lport', priority: 100, match: 'tcp.dst == 80', action: 'allow' },
+    ]),
+    request: { source_port: 'a', destination_ip: '10.10.0.2', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: false, dropType: 'acl' },
+  },
+  {
+    name: 'reject ACL drops the packet for the destination',
+    network: twoPorts({}, [
+      { name: 'no-dns', direction: 'to-lport', priority: 100, match: 'udp.dst == 53', action: 'reject' },
+    ]),
+    request: { source_port: 'a', destination_ip: '10.10.0.2', protocol: 'udp', destination_port_num: 53 },
+    expect: { reaches: false, dropType: 'acl', dropAcl: 'no-dns' },
+  },
+  {
+    name: 'NAT: client -> DNAT address reaches the inside host',
+    network: natNet,
+    request: {
+      source_port: 'client',
+      destination_ip: '203.0.113.100',
+      protocol: 'tcp',
+      destination_port_num: 443,
+    },
+    expect: { reaches: true, outputs: ['in1'] },
+  },
+  {
+    name: 'NAT: inside host -> client is SNATed and delivered',
+    network: natNet,
+    request: {
+      source_port: 'in1',
+      destination_ip: '203.0.113.5',
+      protocol: 'tcp',
+      destination_port_num: 443,
+    },
+    expect: { reaches: true, outputs: ['client'] },
+  },
+  {
+    name: 'router policy drop: inside DNS to the client is dropped',
+    network: natNet,
+    request: { source_port: 'in1', destination_ip: '203.0.113.5', protocol: 'udp', destination_port_num: 53 },
+    expect: { reaches: false, dropType: 'l3_routing' },
+  },
+];
