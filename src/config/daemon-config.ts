@@ -69,6 +69,8 @@ export interface DaemonSettings {
   engine: EngineChoice;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat: (typeof LOG_FORMATS)[number];
+  /** --web.insecure-no-auth: serve the API without tokens on a non-loopback address. */
+  insecureNoAuth?: boolean;
   raw: ConfigFile;
 }
 
@@ -91,6 +93,7 @@ export interface SettingFlags {
   engine?: string | undefined;
   'log.level'?: string | undefined;
   'log.format'?: string | undefined;
+  'web.insecure-no-auth'?: boolean | undefined;
 }
 
 /** Merges flags, environment and the config file. Throws OvncpError on a bad file. */
@@ -107,6 +110,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     engine: (flags.engine as EngineChoice | undefined) ?? file.engine?.type ?? 'auto',
     logLevel: (flags['log.level'] as DaemonSettings['logLevel'] | undefined) ?? file.log?.level ?? 'info',
     logFormat: (flags['log.format'] as DaemonSettings['logFormat'] | undefined) ?? file.log?.format ?? 'json',
+    insecureNoAuth: flags['web.insecure-no-auth'] ?? file.web?.insecure_no_auth ?? false,
     raw: file,
   };
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { registerOpsRoutes } from '../api/ops-routes.ts';
 import { createHttpServer, parseListenAddress } from '../api/server.ts';
+import { daemonTraceDeps, setupTraceApi, traceApiFor, unavailableEngines } from '../api/trace-api.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createRegistry } from '../metrics/registry.ts';
@@ -34,6 +35,8 @@ export interface Daemon {
 
 export interface DaemonOptions {
   logger?: Logger;
+  /** Engines behind the trace API (default: none yet, the API answers 503). */
+  traceEngines?: Parameters<typeof daemonTraceDeps>[1];
   /** Engines for the path monitor's checks (by the path's `engine`). */
   pathEngine?: EngineProvider;
   /** --shard / --total-shards. */
@@ -63,6 +66,13 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   const readiness = new Readiness();
   readiness.require('topology');
   const app = createHttpServer(logger);
+  // Before any route: the auth/rate-limit hook must see every request (throws on an unsafe listen address).
+  setupTraceApi(
+    app,
+    traceApiFor(settings),
+    daemonTraceDeps(topology, opts.traceEngines ?? unavailableEngines('no trace engine is built in yet')),
+    logger,
+  );
   const paths = attachMonitor({
     settings,
     logger,

@@ -23,6 +23,11 @@ export const serveCommand: Command = {
       default: DEFAULT_LISTEN_ADDRESS,
     },
     { name: 'paths.file', help: 'Critical-path definitions (YAML).' },
+    {
+      name: 'web.insecure-no-auth',
+      type: 'boolean',
+      help: 'Serve the trace API without tokens on a non-loopback address (otherwise refused).',
+    },
     { name: 'shard', help: 'Shard number of this replica (0-based): keeps paths whose name hashes to it.' },
     { name: 'total-shards', help: 'Number of shards the paths are split into.' },
     { name: 'engine', help: 'Trace engine.', choices: ENGINE_CHOICES, default: 'auto' },
@@ -41,6 +46,7 @@ export const serveCommand: Command = {
         engine: str(flags, 'engine'),
         'log.level': str(flags, 'log.level'),
         'log.format': str(flags, 'log.format'),
+        'web.insecure-no-auth': flags['web.insecure-no-auth'] === true ? true : undefined,
       },
       io.env,
     );
