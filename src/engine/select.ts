@@ -205,3 +205,57 @@ export function createEngineSet(o: EngineSetOptions): EngineSet {
     },
   };
 }
+
+/** What the daemon needs from the settings to build its engines. */
+export interface DaemonEngineSettings {
+  readonly engine: EngineChoice;
+  readonly sbDb: string | null;
+  readonly raw: {
+    readonly engine?: { readonly cross_check_sample?: number | undefined } | null | undefined;
+    readonly ovn?:
+      | {
+          readonly ssl?:
+            | {
+                readonly private_key?: string | undefined;
+                readonly certificate?: string | undefined;
+                readonly ca_cert?: string | undefined;
+              }
+            | undefined;
+        }
+      | null
+      | undefined;
+  };
+}
+
+/** OVS tools' SSL options from the config file's `ovn.ssl` section. */
+export function ovsSslOptions(s: DaemonEngineSettings): string[] {
+  const ssl = s.raw.ovn?.ssl;
+  if (!ssl) return [];
+  return [
+    ...(ssl.private_key ? [`--private-key=${ssl.private_key}`] : []),
+    ...(ssl.certificate ? [`--certificate=${ssl.certificate}`] : []),
+    ...(ssl.ca_cert ? [`--ca-cert=${ssl.ca_cert}`] : []),
+  ];
+}
+
+/**
+ * The daemon's engines from its settings: `--engine`, `--ovn.sb-db`, `engine.cross_check_sample`.
+ * `model` is passed in so the daemon decides how the model engine is built.
+ */
+export function daemonEngines(
+  s: DaemonEngineSettings,
+  deps: { getTopology: TopologyProvider; model: TraceEngine; registry: Registry; logger?: Logger },
+): EngineSet {
+  return createEngineSet({
+    choice: s.engine,
+    sbDb: s.sbDb,
+    getTopology: deps.getTopology,
+    model: deps.model,
+    registry: deps.registry,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(s.raw.engine?.cross_check_sample === undefined
+      ? {}
+      : { crossCheckSample: s.raw.engine.cross_check_sample }),
+    dbOptions: ovsSslOptions(s),
+  });
+}

@@ -120,7 +120,13 @@ describe.skipIf(skipWithoutOvn())('model engine and ovn-trace agree (real OVN, d
     let asked = 0;
     const cc = new CrossCheckEngine({
       primary: createModelEngine(() => topology),
-      checker: { name: 'ovn-trace', trace: (r) => (asked++, ovn.trace(r)) },
+      checker: {
+        name: 'ovn-trace',
+        trace: (r) => {
+          asked++;
+          return ovn.trace(r);
+        },
+      },
       sample: 0,
       registry: new Registry(),
     });

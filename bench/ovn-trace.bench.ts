@@ -1,0 +1,133 @@
+// Per-trace latency of the three ways to answer a trace, on the same generated network and packets:
+// the model engine (in-process), ovn-trace one process per trace, and the long-lived ovn-trace daemon
+// (JSON-RPC over its unixctl socket), plus the daemon's start time. Also counts verdict agreement.
+// Run: npx tsx bench/ovn-trace.bench.ts [SIZE=S] [TRACES=100]   (sizes: bench/lib/topology-generator.ts)
+// Needs OVN installed; uses a throwaway NB+SB+northd (test bed) that is stopped at the end.
+
+import { createModelEngine } from '../src/engine/model/index.ts';
+import { createOvnTraceEngine } from '../src/engine/ovn-trace/engine.ts';
+import { sameVerdict, verdictOf } from '../src/engine/select.ts';
+import type { TraceRequest } from '../src/engine/types.ts';
+import { formatIp } from '../src/ovn/net/addr.ts';
+import { buildTopology, portIps } from '../src/ovn/topology/build.ts';
+import type { Topology } from '../src/ovn/topology/types.ts';
+import { startOvn } from '../test/helpers/ovn-testbed.ts';
+import { generate } from './lib/topology-generator.ts';
+
+/** DESIGN.md §6, measured earlier on this kind of machine (1k ports, 5k ACLs, 15k logical flows). */
+const BASELINE = { oneShotMs: 2000, daemonMs: 3, daemonStartMs: 2000 };
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
+
+function requests(t: Topology, size: string, n: number): TraceRequest[] {
+  const out: TraceRequest[] = [];
+  for (const p of generate(size).paths) {
+    const dst =
+      p.destination_ip ?? (p.destination ? portIps(t.ports.get(p.destination)!).map(formatIp)[0] : undefined);
+    if (!dst) continue;
+    out.push({
+      source_port: p.source_port,
+      destination_ip: dst,
+      protocol: p.protocol,
+      ...(p.port === undefined ? {} : { destination_port_num: p.port }),
+    });
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+async function time<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const v = await f();
+  return [v, performance.now() - t0];
+}
+
+async function main(): Promise<void> {
+  const size = process.argv[2] ?? 'S';
+  const n = Number(process.argv[3] ?? 100);
+  const g = generate(size);
+  const topology = buildTopology(g.doc, { kind: 'memory', name: `generated ${size}` });
+  const tb = await startOvn();
+  try {
+    const [, loadMs] = await time(() => tb.loadSnapshot(g.doc));
+    const lflows = (await tb.sbctl('--bare', '--columns=_uuid', 'list', 'Logical_Flow'))
+      .split('\n')
+      .filter(Boolean).length;
+    const reqs = requests(topology, size, n);
+    console.log(
+      `size ${size}: ${JSON.stringify(g.counts)}, ${lflows} logical flows (NB load + northd ${fmt(loadMs)} ms), ${reqs.length} traces`,
+    );
+
+    const model = createModelEngine(() => topology);
+    await model.trace(reqs[0]!); // compile once, outside the timing
+    const modelMs: number[] = [];
+    const modelResults = [];
+    for (const r of reqs) {
+      const [res, ms] = await time(() => model.trace(r));
+      modelResults.push(res);
+      modelMs.push(ms);
+    }
+
+    const oneShot = createOvnTraceEngine({
+      sbDb: tb.sbRemote,
+      getTopology: () => topology,
+      mode: 'one-shot',
+    });
+    const oneShotMs: number[] = [];
+    for (const r of reqs.filter((_, i) => !modelResults[i]!.backends).slice(0, 20))
+      oneShotMs.push((await time(() => oneShot.trace(r)))[1]);
+    await oneShot.close();
+
+    const daemon = createOvnTraceEngine({
+      sbDb: tb.sbRemote,
+      getTopology: () => topology,
+      mode: 'daemon',
+      watchSb: false,
+    });
+    const [, startMs] = await time(() => daemon.ready());
+    const daemonMs: number[] = [];
+    let agree = 0;
+    let vipTraces = 0;
+    for (const [i, r] of reqs.entries()) {
+      const [res, ms] = await time(() => daemon.trace(r));
+      if (res.backends) vipTraces++;
+      else daemonMs.push(ms);
+      if (sameVerdict(verdictOf(res), verdictOf(modelResults[i]!))) agree++;
+      else if (process.env.SHOW_DIFFS)
+        console.log(
+          'disagree',
+          JSON.stringify(r),
+          verdictOf(res),
+          res.dropped_at?.stage,
+          verdictOf(modelResults[i]!),
+          modelResults[i]!.dropped_at?.description,
+        );
+    }
+    const stats = { ...daemon.stats };
+    await daemon.close();
+
+    console.log('\n| engine | per trace p50 (ms) | p90 (ms) | traces | baseline (DESIGN.md §6, 15k flows) |');
+    console.log('|---|---|---|---|---|');
+    console.log(
+      `| model (in-process) | ${fmt(pct(modelMs, 0.5))} | ${fmt(pct(modelMs, 0.9))} | ${modelMs.length} | – |`,
+    );
+    console.log(
+      `| ovn-trace one-shot | ${fmt(pct(oneShotMs, 0.5))} | ${fmt(pct(oneShotMs, 0.9))} | ${oneShotMs.length} | ~${BASELINE.oneShotMs} |`,
+    );
+    console.log(
+      `| ovn-trace daemon (JSON-RPC) | ${fmt(pct(daemonMs, 0.5))} | ${fmt(pct(daemonMs, 0.9))} | ${daemonMs.length} | ~${BASELINE.daemonMs} |`,
+    );
+    console.log(
+      `\ndaemon start ${fmt(startMs)} ms (baseline ~${BASELINE.daemonStartMs}); VIP traces (one-shot per backend, not in the daemon row): ${vipTraces}`,
+    );
+    console.log(
+      `daemon stats ${JSON.stringify(stats)}; verdicts agree with the model on ${agree}/${reqs.length}`,
+    );
+  } finally {
+    await tb.stop();
+  }
+}
+
+await main();
