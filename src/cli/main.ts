@@ -3,6 +3,7 @@
 import { isOvncpError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { type CliIo, type Command, notImplemented, SOURCE_FLAGS } from './command.ts';
+import { checkCommand } from './commands/check.ts';
 import { serveCommand } from './commands/serve.ts';
 import { snapshotCommand } from './commands/snapshot.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -17,14 +18,7 @@ export const COMMANDS: readonly Command[] = [
     flags: SOURCE_FLAGS,
     run: notImplemented('trace', 'the on-demand trace API issue'),
   },
-  {
-    name: 'check',
-    usage: 'ovncp-monitor check [--paths.file FILE] [flags]',
-    summary:
-      'Run every configured path once, print a table, exit 1 if any verdict differs from its expectation.',
-    flags: SOURCE_FLAGS,
-    run: notImplemented('check', 'the path monitor issue'),
-  },
+  checkCommand,
   validateCommand,
   snapshotCommand,
 ];

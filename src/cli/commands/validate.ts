@@ -2,6 +2,8 @@
 // with its location and exits non-zero, or prints what was checked and exits 0.
 
 import { resolveSettings } from '../../config/daemon-config.ts';
+import { expandPaths } from '../../monitor/expand.ts';
+import { loadPathsFile } from '../../monitor/paths-config.ts';
 import { loadDemoTopology, loadTopologyFile } from '../../ovn/topology/load.ts';
 import { type Command, str } from '../command.ts';
 
@@ -28,8 +30,15 @@ export const validateCommand: Command = {
     io.out.write(
       `${topo.source.name}: ok (${topo.switches.size} switches, ${topo.ports.size} ports, ${topo.routers.size} routers)\n`,
     );
-    if (settings.pathsFile)
-      io.out.write(`${settings.pathsFile}: not checked (paths validation is not implemented yet)\n`);
+    if (!settings.pathsFile) return 0;
+    // Groups are expanded against the topology just checked, so the max_checks cap is checked too.
+    const paths = loadPathsFile(settings.pathsFile);
+    const expansion = expandPaths(paths, topo, true);
+    io.out.write(
+      `${settings.pathsFile}: ok (${paths.paths.length} paths, ${expansion.checks.length} checks)\n`,
+    );
+    for (const [path, problem] of expansion.problems)
+      io.out.write(`${settings.pathsFile}: warning: ${path}: ${problem}\n`);
     return 0;
   },
 };

@@ -1,0 +1,115 @@
+// `check`: runs every configured path once against a snapshot file, the demo network or a live NB,
+// prints a table (or --json / --junit for CI), and exits 1 when any expectation is unmet or any check
+// could not run (pre-deployment validation must not pass on what it could not verify).
+
+import { Registry } from 'prom-client';
+import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
+import { TopologyStore } from '../../daemon/topology-store.ts';
+import { createModelEngine } from '../../engine/model/index.ts';
+import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
+import { OvncpError } from '../../errors.ts';
+import { createLogger } from '../../log.ts';
+import { Monitor } from '../../monitor/monitor.ts';
+import { loadDemoTopology, loadTopologyFile } from '../../ovn/topology/load.ts';
+import type { Topology } from '../../ovn/topology/types.ts';
+import { LiveTopology, sslFromSettings } from '../../ovsdb/live-topology.ts';
+import { type Command, SOURCE_FLAGS, str } from '../command.ts';
+import { renderJunit, renderTable, rowOf } from './check-report.ts';
+
+async function readTopology(
+  settings: ReturnType<typeof resolveSettings>,
+  store: TopologyStore,
+): Promise<void> {
+  if (!settings.nbDb) {
+    store.set(settings.topologyFile ? loadTopologyFile(settings.topologyFile) : loadDemoTopology(), [
+      'initial',
+    ]);
+    return;
+  }
+  const live = new LiveTopology({
+    remote: settings.nbDb,
+    ssl: sslFromSettings(settings),
+    store,
+    logger: createLogger('warn', 'json'),
+  });
+  live.start();
+  const timeout = new Promise<never>((_r, reject) =>
+    setTimeout(
+      () => reject(new OvncpError('OVNCP_ERR_OVSDB', `no topology from ${settings.nbDb} within 30 s`)),
+      30_000,
+    ).unref(),
+  );
+  try {
+    await Promise.race([live.synced(), timeout]);
+  } finally {
+    live.stop();
+  }
+}
+
+export const checkCommand: Command = {
+  name: 'check',
+  usage:
+    'ovncp-monitor check [--paths.file FILE] [--topology.file FILE | --ovn.nb-db REMOTE] [--json | --junit]',
+  summary:
+    'Run every configured path once, print a table, exit 1 if any verdict differs from its expectation.',
+  flags: [
+    ...SOURCE_FLAGS,
+    { name: 'paths.file', help: 'Critical-path definitions (YAML).' },
+    { name: 'engine', help: 'Trace engine.', choices: ENGINE_CHOICES, default: 'model' },
+    { name: 'json', help: 'Print the results as JSON.', type: 'boolean' },
+    { name: 'junit', help: 'Print the results as JUnit XML.', type: 'boolean' },
+  ],
+  async run(flags, io) {
+    const settings = resolveSettings(
+      {
+        'config.file': str(flags, 'config.file'),
+        'ovn.nb-db': str(flags, 'ovn.nb-db'),
+        'ovn.sb-db': str(flags, 'ovn.sb-db'),
+        'topology.file': str(flags, 'topology.file'),
+        'paths.file': str(flags, 'paths.file'),
+        engine: str(flags, 'engine') ?? 'model',
+      },
+      io.env,
+    );
+    if (!settings.pathsFile)
+      throw new OvncpError(
+        'OVNCP_ERR_CONFIG',
+        'no paths file: pass --paths.file or set paths.file in --config.file',
+      );
+    const started = performance.now();
+    const store = new TopologyStore();
+    await readTopology(settings, store);
+    const registry = new Registry();
+    const getTopology = (): Topology => store.require();
+    const engines = daemonEngines(
+      { ...settings, engine: settings.engine as EngineChoice },
+      { getTopology, model: createModelEngine(getTopology), registry },
+    );
+    let firstRound!: () => void;
+    const done = new Promise<void>((r) => (firstRound = r));
+    const monitor = new Monitor({
+      pathsFile: settings.pathsFile,
+      topology: store,
+      engine: (c) => engines.forChoice(c),
+      registry,
+      logger: createLogger('error', 'json'),
+      onFirstRound: firstRound,
+    });
+    try {
+      await monitor.start();
+      await done;
+    } finally {
+      await monitor.stop();
+      await engines.close();
+    }
+    const rows = [...monitor.results.all()].map(rowOf);
+    const seconds = (performance.now() - started) / 1000;
+    if (flags.json) io.out.write(`${JSON.stringify({ checks: rows }, null, 2)}\n`);
+    else if (flags.junit) io.out.write(renderJunit(rows, seconds));
+    else io.out.write(renderTable(rows));
+    const failed = rows.filter((r) => r.expectation_met !== true).length;
+    if (!flags.json && !flags.junit)
+      io.out.write(`${rows.length} checks, ${rows.length - failed} as expected, ${failed} unmet or failed\n`);
+    return failed > 0 ? 1 : 0;
+  },
+};
