@@ -7,7 +7,7 @@
 import { createModelEngine } from '../src/engine/model/index.ts';
 import { createOvnTraceEngine } from '../src/engine/ovn-trace/engine.ts';
 import { sameVerdict, verdictOf } from '../src/engine/select.ts';
-import type { TraceRequest } from '../src/engine/types.ts';
+import type { TraceRequest, TraceResult } from '../src/engine/types.ts';
 import { formatIp } from '../src/ovn/net/addr.ts';
 import { buildTopology, portIps } from '../src/ovn/topology/build.ts';
 import type { Topology } from '../src/ovn/topology/types.ts';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const model = createModelEngine(() => topology);
     await model.trace(reqs[0]!); // compile once, outside the timing
     const modelMs: number[] = [];
-    const modelResults = [];
+    const modelResults: TraceResult[] = [];
     for (const r of reqs) {
       const [res, ms] = await time(() => model.trace(r));
       modelResults.push(res);
