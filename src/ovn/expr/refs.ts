@@ -2,6 +2,7 @@
 // groups) and `@name` (port groups). Address-set entries are read with the match lexer, as OVN does;
 // an entry that is not a single (masked) constant is skipped, like OVN skips it with a warning.
 
+import { parseIpv6 } from '../net/addr.ts';
 import type { IntConst } from './ast.ts';
 import type { IntFormat } from './lexer.ts';
 import { tokenize } from './lexer.ts';
@@ -30,6 +31,11 @@ function parseEntries(entries: readonly string[]): SetEntry[] {
   if (hit) return hit;
   const out: SetEntry[] = [];
   for (const text of entries) {
+    const quick = plainIpv4(text) ?? plainIpv6(text);
+    if (quick) {
+      out.push(quick);
+      continue;
+    }
     const toks = tokenize(text);
     const t = toks[0];
     if (toks.length !== 2 || !t || t.type !== 'int') continue;
@@ -37,6 +43,38 @@ function parseEntries(entries: readonly string[]): SetEntry[] {
   }
   parsedCache.set(entries, out);
   return out;
+}
+
+const PLAIN_V4 =
+  /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})(?:\/(0|[1-9]\d?))?$/;
+
+/** Fast path for the common entry forms `a.b.c.d` and `a.b.c.d/len`; anything else goes to the lexer. */
+function plainIpv4(text: string): SetEntry | undefined {
+  const m = PLAIN_V4.exec(text);
+  if (!m) return undefined;
+  let v = 0;
+  for (let i = 1; i <= 4; i++) {
+    const n = Number(m[i]);
+    if (n > 255) return undefined;
+    v = v * 256 + n;
+  }
+  if (m[5] === undefined) return { value: BigInt(v), mask: undefined, format: 'ipv4' };
+  const len = Number(m[5]);
+  if (len > 32) return undefined;
+  const mask = ((1n << BigInt(len)) - 1n) << BigInt(32 - len);
+  return { value: BigInt(v) & mask, mask, format: 'ipv4' };
+}
+
+/** Fast path for `ipv6` and `ipv6/len` entries. */
+function plainIpv6(text: string): SetEntry | undefined {
+  const m = /^([0-9a-fA-F:.]*:[0-9a-fA-F:.]*)(?:\/(0|[1-9]\d{0,2}))?$/.exec(text);
+  const v = m && m[1]!.length < 46 ? parseIpv6(m[1]!) : null;
+  if (v === null || !m) return undefined;
+  if (m[2] === undefined) return { value: v, mask: undefined, format: 'ipv6' };
+  const len = Number(m[2]);
+  if (len > 128) return undefined;
+  const mask = ((1n << BigInt(len)) - 1n) << BigInt(128 - len);
+  return { value: v & mask, mask, format: 'ipv6' };
 }
 
 export function resolveAddressSet(refs: RefResolver | undefined, name: string): SetEntry[] | undefined {
