@@ -69,8 +69,9 @@ export const snapshotCommand: Command = {
       caCert: str(flags, 'ovn.ssl.ca-cert') ?? fromConfig?.caCert,
     };
     const client = await readNb(settings.nbDb, ssl, Number(str(flags, 'timeout') ?? 30) * 1000);
-    const { doc, warnings } = nbToSnapshot((t) => client.cache.table(t));
-    const built = buildLenient(doc, { kind: 'ovsdb', name: settings.nbDb });
+    const { doc: raw, warnings } = nbToSnapshot((t) => client.cache.table(t));
+    const built = buildLenient(raw, { kind: 'ovsdb', name: settings.nbDb });
+    const doc = built.doc;
     for (const w of [...warnings, ...built.warnings]) io.err.write(`ovncp-monitor snapshot: warning: ${w}\n`);
     const output = str(flags, 'output');
     const header = `# Snapshot of ${settings.nbDb} (NB schema ${client.schema?.version ?? '?'}) taken ${new Date().toISOString()}\n`;

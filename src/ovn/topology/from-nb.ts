@@ -125,21 +125,51 @@ const common = (r: Row) => extras(r, { options: 'options', external_ids: 'extern
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+// Doc entries of unchanged rows are reused between rebuilds: the cache replaces a row object whenever
+// the row changes, so the row object is the key. Entries are never mutated (pruning works on a copy).
+type PortEntry = NonNullable<SnapshotSwitch['ports']>[number];
+const portEntries = new WeakMap<Row, PortEntry>();
+const aclEntries = new WeakMap<Row, SnapshotAcl>();
+function memo<T>(cache: WeakMap<Row, T>, row: Row, make: () => T): T {
+  let v = cache.get(row);
+  if (v === undefined) cache.set(row, (v = make()));
+  return v;
+}
+
 class DocMaker {
   readonly warnings: string[] = [];
-  readonly lbNames = new Map<string, string>();
+  readonly lbNames: Map<string, string>;
+  readonly switchNames: Map<string, string>;
+  readonly routerNames: Map<string, string>;
   readonly lspNames = new Map<string, string>();
 
   constructor(readonly t: NbTables) {
-    const counts = new Map<string, number>();
-    for (const r of t('Load_Balancer').values())
-      counts.set(str(r, 'name'), (counts.get(str(r, 'name')) ?? 0) + 1);
-    // Load balancer names need not be unique in the NB; the snapshot refers to them by name.
-    for (const [u, r] of t('Load_Balancer')) {
-      const n = str(r, 'name');
-      this.lbNames.set(u, n && counts.get(n) === 1 ? n : u);
-    }
+    this.lbNames = this.names('Load_Balancer', 'load balancer');
+    this.switchNames = this.names('Logical_Switch', 'switch');
+    this.routerNames = this.names('Logical_Router', 'router');
     for (const [u, r] of t('Logical_Switch_Port')) this.lspNames.set(u, str(r, 'name'));
+  }
+
+  /**
+   * Names of rows whose `name` the NB does not index (switches, routers, load balancers): the snapshot
+   * refers to them by name, so an empty or shared name becomes the row's UUID (with a warning).
+   */
+  private names(table: string, what: string): Map<string, string> {
+    const counts = new Map<string, number>();
+    for (const r of this.t(table).values()) counts.set(str(r, 'name'), (counts.get(str(r, 'name')) ?? 0) + 1);
+    const out = new Map<string, string>();
+    for (const [u, r] of this.t(table)) {
+      const n = str(r, 'name');
+      if (n && counts.get(n) === 1) out.set(u, n);
+      else {
+        out.set(u, u);
+        if (n)
+          this.warnings.push(
+            `${what} name "${n}" is used ${counts.get(n)} times: ${what} ${u} goes by its UUID`,
+          );
+      }
+    }
+    return out;
   }
 
   rows(table: string, uuids: readonly Atom[]): [string, Row][] {
@@ -161,23 +191,27 @@ class DocMaker {
         );
         continue;
       }
-      const label = opt(r, 'label') ?? r.label;
-      out.push({
-        uuid,
-        ...(optStr(r, 'name') !== null ? { name: optStr(r, 'name') } : {}),
-        direction: str(r, 'direction') as SnapshotAcl['direction'],
-        priority: Number(r.priority ?? 0),
-        match: str(r, 'match'),
-        action: action as AclAction,
-        ...(r.log === true ? { log: true } : {}),
-        ...(optStr(r, 'severity') !== null
-          ? { severity: optStr(r, 'severity') as SnapshotAcl['severity'] }
-          : {}),
-        ...(typeof label === 'number' && label !== 0 ? { label } : {}),
-        ...common(r),
-      });
+      out.push(memo(aclEntries, r, () => this.acl(uuid, r, action as AclAction)));
     }
     return out.sort((a, b) => b.priority - a.priority || (a.uuid! < b.uuid! ? -1 : 1));
+  }
+
+  acl(uuid: string, r: Row, action: AclAction): SnapshotAcl {
+    const label = opt(r, 'label') ?? r.label;
+    return {
+      uuid,
+      ...(optStr(r, 'name') !== null ? { name: optStr(r, 'name') } : {}),
+      direction: str(r, 'direction') as SnapshotAcl['direction'],
+      priority: Number(r.priority ?? 0),
+      match: str(r, 'match'),
+      action,
+      ...(r.log === true ? { log: true } : {}),
+      ...(optStr(r, 'severity') !== null
+        ? { severity: optStr(r, 'severity') as SnapshotAcl['severity'] }
+        : {}),
+      ...(typeof label === 'number' && label !== 0 ? { label } : {}),
+      ...common(r),
+    };
   }
 
   lbRefs(r: Row): string[] {
@@ -190,7 +224,7 @@ class DocMaker {
       .sort();
   }
 
-  switchPort(uuid: string, r: Row): NonNullable<SnapshotSwitch['ports']>[number] {
+  switchPort(uuid: string, r: Row): PortEntry {
     const tag = opt(r, 'tag');
     return {
       uuid,
@@ -209,8 +243,10 @@ class DocMaker {
   }
 
   switch(uuid: string, r: Row): SnapshotSwitch {
-    const name = str(r, 'name') || uuid;
-    const ports = this.rows('Logical_Switch_Port', set(r, 'ports')).map(([u, p]) => this.switchPort(u, p));
+    const name = this.switchNames.get(uuid) ?? uuid;
+    const ports = this.rows('Logical_Switch_Port', set(r, 'ports')).map(([u, p]) =>
+      memo(portEntries, p, () => this.switchPort(u, p)),
+    );
     const acls = this.acls(set(r, 'acls'), `switch ${name}`);
     const lbs = this.lbRefs(r);
     return {
@@ -305,7 +341,7 @@ function router(m: DocMaker, uuid: string, r: Row): SnapshotRouter {
   const lbs = m.lbRefs(r);
   return {
     uuid,
-    name: str(r, 'name') || uuid,
+    name: m.routerNames.get(uuid) ?? uuid,
     ...(ports.length ? { ports } : {}),
     ...routerParts(m, r),
     ...(lbs.length ? { load_balancers: lbs } : {}),
@@ -412,13 +448,14 @@ function sweep(node: unknown): unknown {
 export function buildLenient(
   doc: SnapshotDoc,
   source: Topology['source'],
-): { topology: Topology; warnings: string[] } {
+): { topology: Topology; doc: SnapshotDoc; warnings: string[] } {
   const warnings: string[] = [];
   for (let round = 0; ; round++) {
     try {
-      return { topology: buildTopology(doc, source), warnings };
+      return { topology: buildTopology(doc, source), doc, warnings };
     } catch (err) {
       if (!(err instanceof TopologyBuildError) || round === 5) throw err;
+      if (round === 0) doc = structuredClone(doc);
       for (const i of err.issues) {
         warnings.push(`${i.path.join('.')}: ${i.message} (left out)`);
         pruneAt(doc, i.path);
@@ -435,5 +472,5 @@ export function topologyFromNb(
 ): { topology: Topology; doc: SnapshotDoc; warnings: string[] } {
   const { doc, warnings } = nbToSnapshot(tables);
   const built = buildLenient(doc, source);
-  return { topology: built.topology, doc, warnings: [...warnings, ...built.warnings] };
+  return { topology: built.topology, doc: built.doc, warnings: [...warnings, ...built.warnings] };
 }
