@@ -48,12 +48,26 @@ const cron = z
   .string()
   .refine((s) => validateCron(s), 'must be a cron expression (5 fields, or 6 with seconds first)');
 
-const labelName = z
-  .string()
-  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*')
-  .refine((s) => !s.startsWith('__'), 'label names starting with __ are reserved by Prometheus')
-  .refine((s) => !RESERVED_LABELS.includes(s), `label name is reserved (${RESERVED_LABELS.join(', ')})`);
-const labels = z.record(labelName, z.union([z.string(), z.number(), z.boolean()]).transform(String));
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Why a configured label name cannot be used, or null. */
+function labelNameProblem(name: string): string | null {
+  if (!LABEL_NAME_RE.test(name)) return 'label names must match [a-zA-Z_][a-zA-Z0-9_]*';
+  if (name.startsWith('__')) return 'label names starting with __ are reserved by Prometheus';
+  if (RESERVED_LABELS.includes(name)) return `label name is reserved (${RESERVED_LABELS.join(', ')})`;
+  return null;
+}
+
+// Keys are checked in a refinement, not a key schema: zod reports a bad record key only as
+// "Invalid key in record", and the operator needs to know why.
+const labels = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+  .superRefine((rec, ctx) => {
+    for (const k of Object.keys(rec)) {
+      const problem = labelNameProblem(k);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [k] });
+    }
+  });
 
 const port = z.number().int().min(1).max(65535);
 const portName = z.string().min(1);
