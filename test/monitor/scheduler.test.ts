@@ -1,0 +1,139 @@
+// The scheduler under fake timers: interval offsets and jitter, node-cron schedules with seconds, no
+// overlap of one check, the concurrency limit, change-driven re-runs of a running check, and stop().
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Trigger } from '../../src/monitor/results.ts';
+import { Scheduler } from '../../src/monitor/scheduler.ts';
+
+interface Run {
+  key: string;
+  trigger: Trigger;
+  at: number;
+  finish: () => void;
+}
+
+/** A scheduler whose runs stay open until the test finishes them (or `autoFinishMs` passes). */
+function harness(
+  opts: {
+    concurrency?: number;
+    keys?: Record<string, string[]>;
+    autoFinishMs?: number;
+    random?: () => number;
+  } = {},
+) {
+  const runs: Run[] = [];
+  const skips: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const s = new Scheduler({
+    concurrency: opts.concurrency ?? 4,
+    keysOf: (p) => opts.keys?.[p] ?? [p],
+    onSkip: (k) => skips.push(k),
+    random: opts.random ?? (() => 0.5),
+    run: (key, trigger) =>
+      new Promise<void>((resolve) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const finish = () => {
+          inFlight--;
+          resolve();
+        };
+        runs.push({ key, trigger, at: Date.now(), finish });
+        if (opts.autoFinishMs !== undefined) setTimeout(finish, opts.autoFinishMs);
+      }),
+  });
+  return { s, runs, skips, maxInFlight: () => maxInFlight };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00.000Z') });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Scheduler', () => {
+  it('runs an interval path at a random offset, then every interval with ±5% jitter', async () => {
+    const rnd = [0.25, 0, 1, 0.5];
+    const h = harness({ autoFinishMs: 1, random: () => rnd.shift() ?? 0.5 });
+    const t0 = Date.now();
+    h.s.setSchedule('p', { kind: 'interval', ms: 10_000 });
+    await vi.advanceTimersByTimeAsync(2_499);
+    expect(h.runs).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1); // offset = 0.25 x 10 s
+    expect(h.runs.map((r) => r.at - t0)).toEqual([2_500]);
+    await vi.advanceTimersByTimeAsync(9_500 + 10_500 + 10_000);
+    // gaps: 10 s x (1 - 5%), 10 s x (1 + 5%), then 10 s
+    expect(h.runs.map((r) => r.at - t0)).toEqual([2_500, 12_000, 22_500, 32_500]);
+    expect(h.runs.every((r) => r.trigger === 'schedule')).toBe(true);
+    h.s.stop();
+  });
+
+  it('follows a node-cron schedule with seconds', async () => {
+    const h = harness({ autoFinishMs: 1 });
+    h.s.setSchedule('p', { kind: 'cron', expr: '*/15 * * * * *' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    const seconds = h.runs.map((r) => new Date(r.at).getUTCSeconds());
+    expect(h.runs.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(seconds)).toEqual(new Set([0, 15, 30, 45]));
+    h.s.stop();
+    const n = h.runs.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.runs).toHaveLength(n);
+  });
+
+  it('never overlaps a check with itself: a fire while it runs is skipped', async () => {
+    const h = harness();
+    h.s.setSchedule('p', { kind: 'interval', ms: 1_000 });
+    await vi.advanceTimersByTimeAsync(3_600); // fires at 500, ~1450, ~2400, ~3350
+    expect(h.runs).toHaveLength(1);
+    expect(h.skips.length).toBeGreaterThanOrEqual(3);
+    h.runs[0]!.finish();
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(h.runs).toHaveLength(2);
+    h.s.stop();
+  });
+
+  it('holds the concurrency limit across many checks', async () => {
+    const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    const h = harness({ concurrency: 3, keys: { p: keys }, autoFinishMs: 100 });
+    for (const k of keys) h.s.enqueue(k, 'initial');
+    expect(h.s.busy).toBe(3);
+    expect(h.s.pending).toBe(7);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.runs).toHaveLength(6);
+    await vi.advanceTimersByTimeAsync(300);
+    await h.s.idle();
+    expect(h.runs.map((r) => r.key).sort()).toEqual([...keys].sort());
+    expect(h.maxInFlight()).toBe(3);
+  });
+
+  it('re-runs a running check after it ends when a topology change asks for it', async () => {
+    const h = harness();
+    h.s.enqueue('k', 'schedule');
+    h.s.enqueue('k', 'topology', true);
+    h.s.enqueue('k', 'topology', true); // coalesced with the previous request
+    expect(h.runs).toHaveLength(1);
+    h.runs[0]!.finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.runs.map((r) => r.trigger)).toEqual(['schedule', 'topology']);
+    h.runs[1]!.finish();
+    await h.s.idle();
+    expect(h.runs).toHaveLength(2);
+  });
+
+  it('stop() drops queued runs and idle() waits for the running ones', async () => {
+    const h = harness({ concurrency: 1 });
+    h.s.enqueue('a', 'initial');
+    h.s.enqueue('b', 'initial');
+    h.s.stop();
+    let idle = false;
+    void h.s.idle().then(() => (idle = true));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(idle).toBe(false);
+    h.runs[0]!.finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(idle).toBe(true);
+    expect(h.runs.map((r) => r.key)).toEqual(['a']);
+  });
+});
