@@ -3,12 +3,11 @@
 // few seconds), then through Prometheus' HTTP API: the ovncp_path_reachable series and their values,
 // OvncpPathExpectationViolated going pending/firing with blocked_by, and every dashboard query running.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { type ServeHandle, serve } from '../helpers/cli.ts';
 import {
   expandVariables,
@@ -17,8 +16,8 @@ import {
   parseLabelValues,
   variableQuery,
 } from './dashboard.ts';
-import { freePort, poll, skipWithout } from './ops-tools.ts';
-import { RULES_FILE } from './prometheus-rule-crd.ts';
+import { poll, skipWithout } from './ops-tools.ts';
+import { type PrometheusHandle, startPrometheus } from './prometheus-run.ts';
 
 // The demo network's verdicts (config/demo-network.yaml): web -> db tcp/3306 is open (db-allow-mysql-
 // from-web), web -> app tcp/8080 is dropped by app-default-deny, vm1 -> vm2 tcp/80 is open (allow-http).
@@ -55,80 +54,22 @@ const PATHS = {
   ],
 };
 const EXPECTED_REACHABLE: Record<string, number> = { 'web-to-db': 1, 'web-to-app': 0, 'vm1-to-vm2-http': 1 };
-const FOR = '3s';
-
-interface Sample {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-interface PromAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: 'pending' | 'firing';
-}
-
-/** The rules file with every `for:` shortened so the test need not wait minutes. */
-function testRules(): string {
-  const rules = parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: { for?: string }[] }[] };
-  for (const g of rules.groups) for (const r of g.rules) if (r.for) r.for = FOR;
-  return stringify(rules);
-}
-
-function prometheusConfig(target: string): string {
-  return stringify({
-    global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
-    rule_files: ['rules.yaml'],
-    scrape_configs: [{ job_name: 'ovncp', static_configs: [{ targets: [target] }] }],
-  });
-}
 
 describe.skipIf(skipWithout(['prometheus']))('real Prometheus end to end', { timeout: 90_000 }, () => {
   let dir = '';
   let daemon: ServeHandle | undefined;
-  let prom: ChildProcess | undefined;
-  let promUrl = '';
-  let promLog = '';
-
-  const api = async <T>(path: string, params: Record<string, string> = {}): Promise<T> => {
-    const res = await fetch(`${promUrl}/api/v1/${path}?${new URLSearchParams(params)}`);
-    const body = (await res.json()) as { status: string; data: T; error?: string };
-    if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.error}`);
-    return body.data;
-  };
-  const query = async (q: string) => (await api<{ result: Sample[] }>('query', { query: q })).result;
+  let prom: PrometheusHandle | undefined;
+  const query = (q: string) => prom!.query(q);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ovncp-prom-'));
     writeFileSync(join(dir, 'paths.yaml'), stringify(PATHS));
     daemon = await serve(['--paths.file', join(dir, 'paths.yaml'), '--engine', 'model']);
-    const target = daemon.url.replace(/^http:\/\//, '');
-    writeFileSync(join(dir, 'rules.yaml'), testRules());
-    writeFileSync(join(dir, 'prometheus.yml'), prometheusConfig(target));
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prom = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    prom.stdout!.on('data', (b: Buffer) => (promLog += b.toString()));
-    prom.stderr!.on('data', (b: Buffer) => (promLog += b.toString()));
-    await poll('Prometheus to be ready', async () =>
-      (await fetch(`${promUrl}/-/ready`)).ok ? true : undefined,
-    );
+    prom = await startPrometheus(dir, 'ovncp', daemon.url.replace(/^http:\/\//, ''));
   });
 
   afterAll(async () => {
-    if (prom?.pid && prom.exitCode === null) {
-      const exited = new Promise((r) => prom!.once('exit', r));
-      process.kill(prom.pid, 'SIGTERM');
-      await exited;
-    }
+    await prom?.stop();
     await daemon?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -175,8 +116,7 @@ describe.skipIf(skipWithout(['prometheus']))('real Prometheus end to end', { tim
     const firing = await poll(
       'OvncpPathExpectationViolated firing for two paths',
       async () => {
-        const { alerts } = await api<{ alerts: PromAlert[] }>('alerts');
-        const mine = alerts.filter((a) => a.labels.alertname === 'OvncpPathExpectationViolated');
+        const mine = await prom!.alerts('OvncpPathExpectationViolated');
         for (const a of mine) seen.add(a.state);
         return mine.length === 2 && mine.every((a) => a.state === 'firing') ? mine : undefined;
       },
@@ -227,10 +167,10 @@ describe.skipIf(skipWithout(['prometheus']))('real Prometheus end to end', { tim
   });
 
   it('keeps Prometheus free of rule evaluation errors', async () => {
-    const { groups } = await api<{
+    const { groups } = await prom!.api<{
       groups: { rules: { name: string; health: string; lastError?: string }[] }[];
     }>('rules');
     const bad = groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
-    expect(bad, promLog).toEqual([]);
+    expect(bad, prom!.logs()).toEqual([]);
   });
 });
