@@ -27,7 +27,7 @@ export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {
     case 'or':
       return compileAndOr(
         a.k,
-        a.subs.map((s) => compile(s, opts)),
+        flatten(a.k, a.subs).map((s) => compile(s, opts)),
       );
     case 'str':
       return compileStr(a);
@@ -36,6 +36,26 @@ export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {
     case 'range':
       return compileRange(a);
   }
+}
+
+/**
+ * Flattens nested lists of the same kind and drops repeated terms: prerequisite expansions are shared
+ * objects, so `ip4.src == X && ip4.dst == Y` would otherwise test `eth.type` twice.
+ */
+function flatten(
+  kind: 'and' | 'or',
+  subs: readonly AExpr[],
+  out: AExpr[] = [],
+  seen = new Set<AExpr>(),
+): AExpr[] {
+  for (const s of subs) {
+    if (s.k === kind) flatten(kind, s.subs, out, seen);
+    else if (!seen.has(s)) {
+      seen.add(s);
+      out.push(s);
+    }
+  }
+  return out;
 }
 
 function compileAndOr(kind: 'and' | 'or', subs: Predicate[]): Predicate {
