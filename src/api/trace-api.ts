@@ -8,6 +8,7 @@ import { loadTokens, type TokenStore } from '../auth/tokens.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { Topology } from '../ovn/topology/types.ts';
 import { registerAccessControl } from './access.ts';
 import { registerOpenApi } from './openapi.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets } from './rate-limit.ts';
@@ -67,6 +68,28 @@ export function checkListenSecurity(listenAddress: string, api: TraceApiSettings
 
 export type TraceEngines = Pick<TraceApiDeps, 'flowEngine' | 'modelEngine' | 'topology'>;
 
+/** Reads the API settings and enforces the loopback rule (throws OvncpError on an unsafe address). */
+export function traceApiFor(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings & { mode: string; insecure: boolean } {
+  const api = traceApiSettings(s, env);
+  const insecure = s.insecureNoAuth ?? s.raw.web?.insecure_no_auth ?? false;
+  return { ...api, mode: checkListenSecurity(s.listenAddress, api, insecure), insecure };
+}
+
+/** What the trace routes need from the daemon: its topology store and the engines it runs. */
+export function daemonTraceDeps(
+  store: { current(): Topology | null },
+  engines: Pick<TraceApiDeps, 'flowEngine' | 'modelEngine'>,
+): TraceEngines {
+  return {
+    topology: () => {
+      const t = store.current();
+      if (!t) throw new OvncpError('OVNCP_ERR_NOT_READY', 'The topology is not loaded yet');
+      return t;
+    },
+    ...engines,
+  };
+}
+
 /** Registers access control, /openapi.json and the trace routes on the daemon's root instance. */
 export function setupTraceApi(
   app: FastifyInstance,
@@ -85,5 +108,14 @@ export function setupTraceApi(
     timeoutMs: api.timeoutMs,
     maxTracesPerRequest: api.maxTracesPerRequest,
   } satisfies TraceApiDeps);
-  logger?.debug({ rate: api.rate, burst: api.burst, timeout_ms: api.timeoutMs }, 'trace API configured');
+  // Logged once the server starts, so a daemon that fails to start prints only its error.
+  app.addHook('onReady', async () => {
+    if (!logger) return;
+    const mode = 'mode' in api ? String(api.mode) : '';
+    const level = api.tokens.size === 0 && 'insecure' in api && api.insecure ? 'warn' : 'info';
+    logger[level](
+      { auth: api.tokens.size > 0, metrics_auth: api.metricsAuth, rate: api.rate, burst: api.burst },
+      `trace API: ${mode}`,
+    );
+  });
 }

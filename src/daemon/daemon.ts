@@ -5,8 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { registerOpsRoutes } from '../api/ops-routes.ts';
 import { createHttpServer, parseListenAddress } from '../api/server.ts';
-import { daemonTraceDeps, setupTraceApi, traceApiFor, unavailableEngines } from '../api/trace-api.ts';
+import { daemonTraceDeps, setupTraceApi, traceApiFor } from '../api/trace-api.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
+import { createModelEngine } from '../engine/model/index.ts';
+import { daemonEngines } from '../engine/select.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { attachMonitor } from '../monitor/attach.ts';
@@ -35,7 +37,7 @@ export interface Daemon {
 
 export interface DaemonOptions {
   logger?: Logger;
-  /** Engines behind the trace API (default: none yet, the API answers 503). */
+  /** Engines behind the trace API (default: the daemon's engine set: --engine for /flow, model for /simulate). */
   traceEngines?: Parameters<typeof daemonTraceDeps>[1];
   /** Engines for the path monitor's checks (by the path's `engine`). */
   pathEngine?: EngineProvider;
@@ -66,11 +68,17 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   const readiness = new Readiness();
   readiness.require('topology');
   const app = createHttpServer(logger);
+  const engines = daemonEngines(settings, {
+    getTopology: () => topology.require(),
+    model: createModelEngine(() => topology.require()),
+    registry,
+    logger,
+  });
   // Before any route: the auth/rate-limit hook must see every request (throws on an unsafe listen address).
   setupTraceApi(
     app,
     traceApiFor(settings),
-    daemonTraceDeps(topology, opts.traceEngines ?? unavailableEngines('no trace engine is built in yet')),
+    daemonTraceDeps(topology, opts.traceEngines ?? { flowEngine: () => engines.configured(), modelEngine: () => engines.model }),
     logger,
   );
   const paths = attachMonitor({
@@ -80,7 +88,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     topology,
     readiness,
     app,
-    engine: opts.pathEngine,
+    engine: opts.pathEngine ?? ((choice) => engines.forChoice(choice)),
     shard: opts.shard,
   });
   registerOpsRoutes(app, { registry, readiness, extraMetrics: () => paths.monitor.renderMetrics() });
@@ -109,6 +117,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
       live?.stop();
       await paths.stop();
       await app.close();
+      await engines.close();
       logger.info('stopped');
     },
   };
