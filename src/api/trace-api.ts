@@ -69,7 +69,10 @@ export function checkListenSecurity(listenAddress: string, api: TraceApiSettings
 export type TraceEngines = Pick<TraceApiDeps, 'flowEngine' | 'modelEngine' | 'topology'>;
 
 /** Reads the API settings and enforces the loopback rule (throws OvncpError on an unsafe address). */
-export function traceApiFor(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings & { mode: string; insecure: boolean } {
+export function traceApiFor(
+  s: DaemonSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): TraceApiSettings & { mode: string; insecure: boolean } {
   const api = traceApiSettings(s, env);
   const insecure = s.insecureNoAuth ?? s.raw.web?.insecure_no_auth ?? false;
   return { ...api, mode: checkListenSecurity(s.listenAddress, api, insecure), insecure };

@@ -78,7 +78,10 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   setupTraceApi(
     app,
     traceApiFor(settings),
-    daemonTraceDeps(topology, opts.traceEngines ?? { flowEngine: () => engines.configured(), modelEngine: () => engines.model }),
+    daemonTraceDeps(
+      topology,
+      opts.traceEngines ?? { flowEngine: () => engines.configured(), modelEngine: () => engines.model },
+    ),
     logger,
   );
   const paths = attachMonitor({
