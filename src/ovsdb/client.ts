@@ -49,6 +49,7 @@ export class OvsdbClient extends EventEmitter<{
   cache: DbCache = new DbCache(new Map());
   schema: DbSchema | null = null;
   private session: RpcSession | null = null;
+  private monitoring: RpcSession | null = null;
   private stopped = true;
   private next = 0;
   private failures = 0;
@@ -57,18 +58,18 @@ export class OvsdbClient extends EventEmitter<{
   private readonly serverState: ServerCheckState = { maxIndex: 0 };
   private wake: (() => void) | null = null;
   private current: Remote | null = null;
-  reconnects = 0;
 
   constructor(readonly opts: ClientOptions) {
     super();
   }
 
+  /** True once a member passed its checks and the monitor is set up, until that session ends. */
   isConnected(): boolean {
-    return this.session !== null && !this.session.isClosed();
+    return this.monitoring !== null && this.monitoring === this.session && !this.session.isClosed();
   }
 
   currentRemote(): Remote | null {
-    return this.isConnected() ? this.current : null;
+    return this.session && !this.session.isClosed() ? this.current : null;
   }
 
   /** Starts the connect/monitor/reconnect loop; returns at once. */
@@ -121,7 +122,6 @@ export class OvsdbClient extends EventEmitter<{
         log?.warn({ remote: remote.text, err: (err as Error).message }, 'OVSDB connection attempt failed');
         this.emit('attemptFailed', remote, err as Error);
       }
-      this.reconnects++;
       await this.sleep(this.backoff());
     }
   }
@@ -166,6 +166,7 @@ export class OvsdbClient extends EventEmitter<{
     const method = await this.monitor(session, schema);
     this.failures = 0;
     this.opts.logger?.info({ remote: remote.text, method, schema: schema.version }, 'OVSDB connected');
+    this.monitoring = session;
     this.emit('connected', remote, method);
     return closed;
   }

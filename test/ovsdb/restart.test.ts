@@ -75,3 +75,42 @@ describe.skipIf(skipWithoutOvn())('NB ovsdb-server killed and restarted', () => 
     expect(daemon.proc.exitCode).toBeNull();
   });
 });
+
+describe.skipIf(skipWithoutOvn())('NB ovsdb-server frozen (SIGSTOP)', () => {
+  let tb: OvnTestbed | undefined;
+  let pid = 0;
+  afterAll(async () => {
+    if (pid) process.kill(pid, 'SIGCONT');
+    await tb?.stop();
+  });
+
+  it('is noticed by our inactivity probe, and followed again once it thaws', async () => {
+    tb = await startOvn();
+    const store = new TopologyStore();
+    const live = new LiveTopology({
+      remote: tb.nbTcpRemote,
+      store,
+      logger: pino({ level: 'silent' }),
+      probeIntervalMs: 300,
+      backoffMinMs: 100,
+    });
+    try {
+      live.start();
+      await live.synced();
+      pid = Number(readFileSync(join(tb.dir, 'nb.pid'), 'utf8'));
+      process.kill(pid, 'SIGSTOP');
+      const frozenAt = Date.now();
+      await until(() => !live.client.isConnected(), 5000);
+      // Quiet for one interval, then an echo that gets no answer within the next one.
+      expect(Date.now() - frozenAt).toBeLessThan(2000);
+      process.kill(pid, 'SIGCONT');
+      pid = 0;
+      await until(() => live.client.isConnected(), 10_000);
+      const seen = waitForTopology(store, (t) => t.switches.has('thawed'), 2000);
+      await tb.nbctl('ls-add', 'thawed');
+      await seen;
+    } finally {
+      live.stop();
+    }
+  });
+});
