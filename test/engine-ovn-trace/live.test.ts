@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
 import { createOvnTraceEngine, type OvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
 import { StageHints } from '../../src/engine/ovn-trace/stage-hints.ts';
+import { alive } from '../../src/engine/ovn-trace/trace-daemon.ts';
 import { isOvncpError } from '../../src/errors.ts';
 import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import { type SnapshotDoc, snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
@@ -20,15 +21,6 @@ function demoDoc(): SnapshotDoc {
   if (!l.ok) throw new Error(l.errors.join('\n'));
   return l.value;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Pids of processes whose command line mentions `text` (our socket paths are unique per test bed). */
 function pidsMentioning(text: string): number[] {
@@ -209,6 +201,8 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     await e.ready();
     await e.trace(DEMO_CASES[0]!.request);
     const pid = e.daemonPid()!;
+    const dir = e.daemonDir()!;
+    expect(existsSync(dir)).toBe(true);
     const ours = () =>
       pidsMentioning(tb.sbSock).filter((p) => {
         const cmd = execFileSync('ps', ['-o', 'comm=', '-p', String(p)], { encoding: 'utf8' }).trim();
@@ -219,7 +213,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     expect(alive(pid)).toBe(false);
     for (const other of engines) await other.close();
     await until(() => ours().length === 0, 5000);
-    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
   }, 30_000);
 });
 

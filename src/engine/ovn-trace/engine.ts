@@ -92,9 +92,12 @@ export class OvnTraceEngine implements TraceEngine {
     }
   }
 
-  /** Pid of the current daemon (tests check it is gone after close). */
+  /** Pid and temp dir of the current daemon (tests check both are gone after close). */
   daemonPid(): number | null {
     return this.daemon?.pid ?? null;
+  }
+  daemonDir(): string | null {
+    return this.daemon?.dir ?? null;
   }
 
   async trace(request: TraceRequest, options: TraceOptions = {}): Promise<TraceResult> {

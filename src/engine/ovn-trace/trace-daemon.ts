@@ -28,12 +28,21 @@ process.on('exit', () => {
   for (const d of live) d.killNow();
 });
 
-function alive(pid: number): boolean {
+/**
+ * True while the process runs. A daemonized ovn-trace is re-parented to PID 1, so once it exits it may
+ * stay a zombie until PID 1 reaps it; a zombie counts as gone (we cannot reap it, and it holds nothing).
+ */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }
 
