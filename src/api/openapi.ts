@@ -10,7 +10,7 @@ import { VERSION } from '../version.ts';
 export function registerOpenApi(app: FastifyInstance): void {
   app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'ovncp-monitor trace API',
         version: VERSION,

@@ -17,7 +17,7 @@ const mac = z
     error: (i) => `Invalid MAC address: ${String(i.input)}`,
     ...coded('OVNCP_ERR_INVALID_MAC'),
   })
-  .meta({ example: '00:00:00:00:00:01', description: 'MAC address, xx:xx:xx:xx:xx:xx' });
+  .meta({ examples: ['00:00:00:00:00:01'], description: 'MAC address, xx:xx:xx:xx:xx:xx' });
 
 const ip = z
   .string()
@@ -25,7 +25,7 @@ const ip = z
     error: (i) => `Invalid IP address: ${String(i.input)}`,
     ...coded('OVNCP_ERR_INVALID_IP'),
   })
-  .meta({ example: '10.0.0.2', description: 'IPv4 or IPv6 address' });
+  .meta({ examples: ['10.0.0.2'], description: 'IPv4 or IPv6 address' });
 
 function l4Port(field: string) {
   return z
