@@ -1,0 +1,184 @@
+// The table rows of one size: each of our figures beside its baseline (real ovn-trace, OVS's own
+// ovsdb-client, prom-client) and the issue's goal. Goals are stated for size L; other sizes show the
+// same comparison for orientation.
+
+import type { SizeResult } from './bench-size.ts';
+import { fmtMs, fmtNum, goal, na, type Row, type Step } from './report.ts';
+
+const val = <T, R>(s: Step<T>, f: (v: T) => R, none: R): R => (s.ok ? f(s.value) : none);
+const why = (s: Step<unknown>) => na(s.ok ? 'not measured' : s.error);
+
+function modelRows(r: SizeResult): Row[] {
+  const m = r.model;
+  const t = r.ovnTrace;
+  if (!m.ok) return [{ figure: 'model engine', ours: why(m), baseline: '', goal: '', status: '' }];
+  const v = m.value;
+  const daemonStart = val(t, (x) => `ovn-trace daemon start ${fmtMs(x.daemonStartMs)}`, why(t));
+  const daemonRss = val(t, (x) => `ovn-trace daemon RSS ${x.daemonRssMb?.toFixed(0) ?? '?'} MB`, why(t));
+  const daemonRate = val(
+    t,
+    (x) =>
+      `ovn-trace daemon ${fmtNum(1000 / x.daemonP50Ms)}/s by p50 wall` +
+      (x.daemonCpuMsPerTrace ? `, ${fmtNum(1000 / x.daemonCpuMsPerTrace)}/s per CPU s` : ''),
+    why(t),
+  );
+  // Per core = per CPU second: the machine is shared, so wall time also counts other processes.
+  const cpuPerTrace = 1000 / v.tracesPerCpuSec;
+  const ratio = val(t, (x) => (x.daemonCpuMsPerTrace ?? Number.NaN) / cpuPerTrace, Number.NaN);
+  const wallRatio = val(t, (x) => x.daemonP50Ms / v.p50Ms, Number.NaN);
+  const oneShot = val(t, (x) => x.oneShotP50Ms / v.p50Ms, Number.NaN);
+  return [
+    {
+      figure: 'model compile',
+      ours: fmtMs(v.compileMs),
+      baseline: daemonStart,
+      goal: '≤ 3 s',
+      status: goal(v.compileMs <= 3000),
+    },
+    {
+      figure: 'model compiled heap',
+      ours: `${v.compileHeapMb.toFixed(0)} MB`,
+      baseline: daemonRss,
+      goal: '≤ 500 MB',
+      status: goal(v.compileHeapMb <= 500),
+    },
+    {
+      figure: `model traces/s, 1 core (${fmtNum(v.traces)} traces)`,
+      ours: fmtNum(v.tracesPerSec),
+      baseline: daemonRate,
+      goal: '≥ 20,000/s',
+      status: goal(v.tracesPerSec >= 20_000),
+    },
+    {
+      figure: 'per-trace latency p50 / p99',
+      ours: `${fmtMs(v.p50Ms)} / ${fmtMs(v.p99Ms)}`,
+      baseline: val(
+        t,
+        (x) =>
+          `daemon ${fmtMs(x.daemonP50Ms)} / ${fmtMs(x.daemonP99Ms)} (n=${x.daemonSample}); one-shot p50 ${fmtMs(x.oneShotP50Ms)} (n=${x.oneShotSample})`,
+        why(t),
+      ),
+      goal: '',
+      status: '',
+    },
+    {
+      figure: 'speed-up per trace vs ovn-trace daemon',
+      ours: Number.isFinite(ratio) ? `${fmtNum(ratio)}×` : why(t),
+      baseline: Number.isFinite(oneShot) ? `vs one-shot ${fmtNum(oneShot)}×` : '',
+      goal: '≥ 500×',
+      status: Number.isFinite(ratio) ? goal(ratio >= 500) : '',
+    },
+    {
+      figure: 'verdicts matching the path expectation',
+      ours: `${v.expectationMet}/${r.counts.paths}`,
+      baseline: '',
+      goal: '',
+      status: '',
+    },
+  ];
+}
+
+function agreementRows(r: SizeResult): Row[] {
+  const t = r.ovnTrace;
+  if (!t.ok) return [{ figure: 'verdict agreement', ours: why(t), baseline: '', goal: '100 %', status: '' }];
+  const a = t.value.agreement;
+  return [
+    {
+      figure: `verdict agreement model vs ovn-trace (sample: ${t.value.oneShotSample} one-shot + ${t.value.daemonSample} daemon + ${t.value.vipSample} VIP)`,
+      ours: `${a.agree}/${a.traced}`,
+      baseline: t.value.vipSample
+        ? `VIP via ovn-trace (--lb-dst per backend) p50 ${fmtMs(t.value.vipP50Ms)}`
+        : '',
+      goal: '100 %',
+      status: goal(a.agree === a.traced),
+    },
+  ];
+}
+
+function liveRows(r: SizeResult): Row[] {
+  const s = r.sync;
+  const c = r.change;
+  const worst = (xs: number[]) => Math.max(...xs);
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return [
+    {
+      figure: 'OVSDB initial sync (our client, live source)',
+      ours: val(
+        s,
+        (x) => `${fmtMs(x.syncMs)}, ${x.heapMb.toFixed(0)} MB heap, ${fmtNum(x.rows)} rows`,
+        why(s),
+      ),
+      baseline: val(s, (x) => `ovsdb-client dump ${fmtMs(x.ovsdbClientDumpMs)}`, ''),
+      goal: '',
+      status: val(s, (x) => (x.matchesSnapshot ? 'same topology as the file' : 'DIFFERS from the file'), ''),
+    },
+    {
+      figure: `ovn-nbctl ACL change -> flipped ovncp_path_reachable on /metrics (${val(c, (x) => `${fmtNum(x.paths)} paths, ${x.afterCommitMs.length} flips`, '')})`,
+      ours: val(
+        c,
+        (x) =>
+          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit (${fmtMs(med(x.afterSpawnMs))} from spawn)`,
+        why(c),
+      ),
+      baseline: val(c, (x) => `one scrape ${fmtMs(x.scrapeMs)} (${fmtNum(x.series)} series)`, ''),
+      goal: '≤ 1 s',
+      status: val(c, (x) => goal(worst(x.afterCommitMs) <= 1000), ''),
+    },
+    {
+      figure: 'serve: start to ready / RSS',
+      ours: val(c, (x) => `${fmtMs(x.readyMs)} / ${x.serveRssMb?.toFixed(0) ?? '?'} MB`, why(c)),
+      baseline: '',
+      goal: '',
+      status: '',
+    },
+  ];
+}
+
+function renderRows(r: SizeResult): Row[] {
+  return r.render.map((s) => ({
+    figure: `path metrics render at ${val(s, (x) => fmtNum(x.series), '?')} series`,
+    ours: val(s, (x) => `${fmtMs(x.oursMs)} wall, ${fmtMs(x.oursCpuMs)} CPU`, why(s)),
+    baseline: val(s, (x) => `prom-client ${fmtMs(x.promClientMs)} wall, ${fmtMs(x.promClientCpuMs)} CPU`, ''),
+    goal: '≤ 100 ms at 100k',
+    status: val(s, (x) => (x.series >= 100_000 ? goal(x.oursMs <= 100) : ''), ''),
+  }));
+}
+
+function soakRows(r: SizeResult): Row[] {
+  const s = r.soak;
+  return [
+    {
+      figure: val(
+        s,
+        (x) =>
+          `RSS over ${x.rounds} rounds of every check (${fmtNum(x.checksRun)} checks, ${fmtMs(x.wallMs)})`,
+        'RSS over scheduled rounds',
+      ),
+      ours: val(
+        s,
+        (x) => x.samples.map(([round, rss]) => `r${round} ${rss.toFixed(0)} MB`).join(', '),
+        why(s),
+      ),
+      baseline: val(
+        s,
+        (x) =>
+          `growth after warm-up: RSS ${x.rssGrowthMb.toFixed(1)} MB, heap ${x.heapGrowthMb.toFixed(1)} MB`,
+        '',
+      ),
+      goal: 'no growth (≤ 5 % of RSS)',
+      status: val(s, (x) => goal(x.rssGrowthMb <= 0.05 * x.samples[0]![1]), ''),
+    },
+  ];
+}
+
+export function rowsOf(r: SizeResult): Row[] {
+  const c = r.counts;
+  const topo: Row = {
+    figure: 'topology',
+    ours: `${fmtNum(c.ports)} ports, ${c.switches} switches, ${fmtNum(c.acls)} ACLs, ${fmtNum(c.portGroups)} PGs, ${fmtNum(c.addressSets)} address sets, ${fmtNum(c.vips)} VIPs, ${fmtNum(c.logicalFlows)} logical flows`,
+    baseline: `NB load (1 transaction) + northd ${fmtMs(r.nbLoadMs)}`,
+    goal: '',
+    status: '',
+  };
+  return [topo, ...modelRows(r), ...agreementRows(r), ...liveRows(r), ...renderRows(r), ...soakRows(r)];
+}

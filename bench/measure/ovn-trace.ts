@@ -1,0 +1,112 @@
+// The baseline: real ovn-trace on the same SB the test bed's northd built from the generated NB, for a
+// sample of the same requests the model traced. One-shot = one ovn-trace process per trace (it reads
+// the whole SB each time); daemon = our long-lived ovn-trace daemon answering over its unixctl socket.
+// Verdict agreement with the model is counted on every traced sample request.
+
+import { createOvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
+import { sameVerdict, verdictOf } from '../../src/engine/select.ts';
+import type { TraceResult } from '../../src/engine/types.ts';
+import type { Topology } from '../../src/ovn/topology/types.ts';
+import type { BenchCheck } from '../lib/bench-paths.ts';
+import { cpuMsOfPid, percentile, rssOfPid, timed } from '../lib/stats.ts';
+
+export interface SampleSizes {
+  oneShot: number;
+  daemon: number;
+  /** VIP paths in the daemon sample: ovn-trace answers each backend with a one-shot run (--lb-dst). */
+  vip: number;
+}
+
+export interface OvnTraceFigures {
+  oneShotSample: number;
+  oneShotP50Ms: number;
+  daemonStartMs: number;
+  daemonRssMb: number | null;
+  daemonSample: number;
+  daemonP50Ms: number;
+  daemonP99Ms: number;
+  /** CPU ms the ovn-trace daemon process spent per trace of the sample (its own work, no IPC wait). */
+  daemonCpuMsPerTrace: number | null;
+  vipSample: number;
+  vipP50Ms: number;
+  agreement: { traced: number; agree: number; disagreements: string[] };
+}
+
+/** `n` indices spread evenly over the checks that pass `keep`. */
+function spread(checks: readonly BenchCheck[], n: number, keep: (c: BenchCheck) => boolean): number[] {
+  const idx = checks.flatMap((c, i) => (keep(c) ? [i] : []));
+  if (n >= idx.length) return idx;
+  return Array.from({ length: n }, (_, k) => idx[Math.floor((k * idx.length) / n)]!);
+}
+
+function describe(c: BenchCheck, ours: TraceResult, theirs: TraceResult): string {
+  const v = (r: TraceResult) => `${r.reaches_destination ? 'reached' : 'dropped'} [${r.output_ports}]`;
+  return `${c.check.path.name}: model ${v(ours)}, ovn-trace ${v(theirs)} (${theirs.dropped_at?.stage ?? ''})`;
+}
+
+export async function measureOvnTrace(
+  sbDb: string,
+  topo: Topology,
+  checks: readonly BenchCheck[],
+  model: readonly TraceResult[],
+  n: SampleSizes,
+): Promise<OvnTraceFigures> {
+  const notVip = (c: BenchCheck) => c.kind !== 'vip';
+  const agreement = { traced: 0, agree: 0, disagreements: [] as string[] };
+  const compare = (i: number, r: TraceResult) => {
+    agreement.traced++;
+    if (sameVerdict(verdictOf(r), verdictOf(model[i]!))) agreement.agree++;
+    else agreement.disagreements.push(describe(checks[i]!, model[i]!, r));
+  };
+  const common = { sbDb, getTopology: () => topo, timeoutMs: 300_000 };
+
+  const oneShot = createOvnTraceEngine({ ...common, mode: 'one-shot' });
+  const oneShotMs: number[] = [];
+  try {
+    for (const i of spread(checks, n.oneShot, notVip)) {
+      const [r, ms] = await timed(() => oneShot.trace(checks[i]!.request));
+      oneShotMs.push(ms);
+      compare(i, r);
+    }
+  } finally {
+    await oneShot.close();
+  }
+
+  const daemon = createOvnTraceEngine({ ...common, mode: 'daemon', watchSb: false });
+  const daemonMs: number[] = [];
+  const vipMs: number[] = [];
+  try {
+    const [, startMs] = await timed(() => daemon.ready());
+    const pid = daemon.daemonPid();
+    const daemonRssMb = pid === null ? null : await rssOfPid(pid);
+    const cpu0 = pid === null ? null : await cpuMsOfPid(pid);
+    for (const i of spread(checks, n.daemon, notVip)) {
+      const [r, ms] = await timed(() => daemon.trace(checks[i]!.request));
+      daemonMs.push(ms);
+      compare(i, r);
+    }
+    const cpu1 = pid === null || daemon.daemonPid() !== pid ? null : await cpuMsOfPid(pid);
+    const daemonCpuMsPerTrace =
+      cpu0 === null || cpu1 === null || daemonMs.length === 0 ? null : (cpu1 - cpu0) / daemonMs.length;
+    for (const i of spread(checks, n.vip, (c) => c.kind === 'vip')) {
+      const [r, ms] = await timed(() => daemon.trace(checks[i]!.request));
+      vipMs.push(ms);
+      compare(i, r);
+    }
+    return {
+      oneShotSample: oneShotMs.length,
+      oneShotP50Ms: percentile(oneShotMs, 0.5),
+      daemonStartMs: startMs,
+      daemonRssMb,
+      daemonSample: daemonMs.length,
+      daemonP50Ms: percentile(daemonMs, 0.5),
+      daemonP99Ms: percentile(daemonMs, 0.99),
+      daemonCpuMsPerTrace,
+      vipSample: vipMs.length,
+      vipP50Ms: percentile(vipMs, 0.5),
+      agreement,
+    };
+  } finally {
+    await daemon.close();
+  }
+}

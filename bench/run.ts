@@ -1,0 +1,88 @@
+// `npm run bench`: benchmarks each named size (default S,M,L; XL opt-in) against the baseline in one
+// run, on a real throwaway OVN per size, and prints one table per size plus a JSON file.
+// Usage: npm run bench -- [--size S,M,L] [--out bench/results/latest.json] [--soak-rounds 120]
+
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { benchSize, type SizeOptions, type SizeResult } from './lib/bench-size.ts';
+import { table } from './lib/report.ts';
+import { rowsOf } from './lib/size-rows.ts';
+import { SIZES } from './lib/topology-generator.ts';
+import type { SampleSizes } from './measure/ovn-trace.ts';
+
+/** Sample sizes for real ovn-trace: one-shot at L reads a 60k-flow SB per trace (~20 s each). */
+const SAMPLES: Record<string, SampleSizes> = {
+  S: { oneShot: 20, daemon: 100, vip: 10 },
+  M: { oneShot: 10, daemon: 100, vip: 5 },
+  L: { oneShot: 3, daemon: 50, vip: 1 },
+  XL: { oneShot: 1, daemon: 20, vip: 0 },
+};
+
+export interface BenchOptions extends Partial<Omit<SizeOptions, 'outDir' | 'log'>> {
+  readonly sizes: readonly string[];
+  readonly out: string;
+  readonly log?: (msg: string) => void;
+}
+
+export function machine(): Record<string, string | number> {
+  const ovn = execFileSync('ovn-nbctl', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+  const load = loadavg()[0]!.toFixed(1);
+  return { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? '?', node: process.version, ovn, load };
+}
+
+export async function runBench(o: BenchOptions): Promise<SizeResult[]> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const results: SizeResult[] = [];
+  for (const size of o.sizes) {
+    results.push(
+      await benchSize(size, {
+        outDir: dirname(o.out),
+        sample: o.sample ?? SAMPLES[size] ?? SAMPLES.S!,
+        modelMinMs: o.modelMinMs ?? 3000,
+        flips: o.flips ?? 3,
+        soakRounds: o.soakRounds ?? 120,
+        renderSeries: o.renderSeries ?? [10_000, 100_000],
+        log,
+      }),
+    );
+    const at = new Date().toISOString();
+    writeFileSync(o.out, `${JSON.stringify({ at, machine: machine(), results }, null, 2)}\n`);
+  }
+  return results;
+}
+
+function parseArgs(argv: string[]): { sizes: string[]; out: string; soakRounds?: number } {
+  const get = (name: string) => {
+    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i < 0) return undefined;
+    return argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+  };
+  const sizes = (get('size') ?? 'S,M,L').split(',').map((s) => s.trim().toUpperCase());
+  for (const s of sizes)
+    if (!SIZES[s]) throw new Error(`--size: unknown size "${s}" (sizes: ${Object.keys(SIZES).join(', ')})`);
+  const rounds = get('soak-rounds');
+  if (rounds !== undefined && !(Number(rounds) >= 1)) throw new Error('--soak-rounds: must be a number ≥ 1');
+  return {
+    sizes,
+    out: get('out') ?? join(import.meta.dirname, 'results', 'latest.json'),
+    ...(rounds ? { soakRounds: Number(rounds) } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const results = await runBench(args);
+  const m = machine();
+  console.log(`\nmachine: ${m.cpus} cores (${m.cpu}), Node ${m.node}, ${m.ovn}, load average ${m.load}`);
+  for (const r of results) console.log(`\n${table(`size ${r.size}`, rowsOf(r))}`);
+  console.log(`\nJSON: ${args.out}`);
+}
+
+if (process.argv[1] === import.meta.filename) {
+  main().catch((err) => {
+    console.error(`bench: ${(err as Error).message}`);
+    process.exitCode = 1;
+  });
+}
