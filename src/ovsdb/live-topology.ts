@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import type { Readiness } from '../daemon/readiness.ts';
 import type { TopologyStore } from '../daemon/topology-store.ts';
-import { NB_TABLES, topologyFromNb } from '../ovn/topology/from-nb.ts';
+import { NB_TABLES, topologyFromNb, withAddressSets } from '../ovn/topology/from-nb.ts';
 import { OvsdbClient } from './client.ts';
 import { createOvsdbMetrics, type OvsdbMetrics } from './metrics.ts';
 import { checkSsl, parseRemotes, type SslFiles } from './remote.ts';
@@ -101,11 +101,15 @@ export class LiveTopology {
     this.pendingTables = new Set();
     const began = performance.now();
     try {
-      const remote = this.client.currentRemote()?.text ?? this.opts.remote;
-      const { topology, warnings } = topologyFromNb((t) => this.client.cache.table(t), {
-        kind: 'ovsdb',
-        name: remote,
-      });
+      const source = { kind: 'ovsdb' as const, name: this.client.currentRemote()?.text ?? this.opts.remote };
+      const tables = (t: string) => this.client.cache.table(t);
+      const prev = this.opts.store.current();
+      if (prev?.source.kind === 'ovsdb' && changed.length === 1 && changed[0] === 'Address_Set') {
+        this.opts.store.set(withAddressSets(prev, tables, source), changed);
+        this.metrics?.buildSeconds.set((performance.now() - began) / 1000);
+        return;
+      }
+      const { topology, warnings } = topologyFromNb(tables, source);
       this.metrics?.buildSeconds.set((performance.now() - began) / 1000);
       this.metrics?.rowsLeftOut.set(warnings.length);
       if (warnings.length > 0)

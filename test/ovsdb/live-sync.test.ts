@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
 import { TopologyStore } from '../../src/daemon/topology-store.ts';
+import { topologyFromNb } from '../../src/ovn/topology/from-nb.ts';
 import { DEMO_NETWORK_FILE, loadTopologyFile, loadTopologyText } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
@@ -218,6 +219,17 @@ describe.skipIf(skipWithoutOvn())('live NB sync (real ovsdb-server)', () => {
       if (ms > worst.ms) Object.assign(worst, { ms, step: args.join(' ') });
     }
     console.log(`slowest NB change -> new topology: ${worst.ms.toFixed(0)} ms (${worst.step})`);
+  });
+
+  it('applies an address-set-only change without a full rebuild, equal to a full rebuild', async () => {
+    const before = store.require();
+    const seen = waitForTopology(store, (t) => t.addressSets.get('mgmt_ips')?.addresses.length === 2, 1000);
+    await tb.nbctl('add', 'Address_Set', 'mgmt_ips', 'addresses', '"10.0.0.66"');
+    const { topology, changed } = await seen;
+    expect(changed).toEqual(['Address_Set']);
+    expect(topology.ports).toBe(before.ports); // the fast path: everything else is shared
+    const full = topologyFromNb((t) => live.client.cache.table(t), topology.source).topology;
+    expect(content(topology)).toEqual(content(full));
   });
 
   it('writes a snapshot that loads into the same topology (YAML file, JSON file, stdout)', async () => {

@@ -474,3 +474,20 @@ export function topologyFromNb(
   const built = buildLenient(doc, source);
   return { topology: built.topology, doc: built.doc, warnings: [...warnings, ...built.warnings] };
 }
+
+/**
+ * Fast path for the most frequent NB change (pod IPs in and out of address sets): when only Address_Set
+ * rows changed, the previous topology with a new address-set map equals a full rebuild, since no other
+ * part or index of the topology depends on address sets. Built like buildTopology builds them.
+ */
+export function withAddressSets(prev: Topology, tables: NbTables, source: Topology['source']): Topology {
+  const sets = [...tables('Address_Set')]
+    .map(([uuid, r]) => ({
+      uuid: uuid.toLowerCase(),
+      name: str(r, 'name'),
+      addresses: strs(r, 'addresses').sort(),
+      externalIds: map(r, 'external_ids'),
+    }))
+    .sort(byName);
+  return { ...prev, addressSets: new Map(sets.map((s) => [s.name, s])), source, builtAt: Date.now() };
+}
