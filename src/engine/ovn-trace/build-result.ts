@@ -118,17 +118,36 @@ function keep(step: TableStep | NoteStep, verbose: boolean): boolean {
   return hopTypeOfStage(step.stage) !== 'flow' || step.dropped || step.outputs.length > 0;
 }
 
-export function deliveredPorts(parsed: ParsedTrace): string[] {
-  const ports = parsed.outputs.filter((o) => !o.generated && o.type !== 'patch').map((o) => o.port);
+/** Port types ovn-trace reports for links between datapaths (switch<->router, gateway routers). */
+const INTERNAL_PORT_TYPES = new Set(['patch', 'l3gateway', 'chassisredirect']);
+
+/** A hop between datapaths, not a delivery: by the type ovn-trace prints, or by the topology. */
+function internalPort(t: Topology, port: string, type: string): boolean {
+  return INTERNAL_PORT_TYPES.has(type) || t.routerPorts.has(port) || t.ports.get(port)?.type === 'router';
+}
+
+export function deliveredPorts(t: Topology, parsed: ParsedTrace): string[] {
+  const ports = parsed.outputs
+    .filter((o) => !o.generated && !internalPort(t, o.port, o.type))
+    .map((o) => o.port);
   return [...new Set(ports)];
+}
+
+/** True when a router port holds `ip`: the router itself answers (e.g. an ICMP echo reply). */
+function routerOwns(t: Topology, ip: ResolvedRequest['dstIp']): boolean {
+  for (const rp of t.routerPorts.values())
+    if (rp.networks.some((c) => c.family === ip.family && c.addr === ip.value)) return true;
+  return false;
 }
 
 /**
  * DESIGN.md §2: delivered to the owner of the destination address; for an address no port owns, out
- * of OVN through any port but the one it came from (the model engine's reading of the same rule).
+ * of OVN through any port but the one it came from (the model engine's reading of the same rule); for
+ * a router's own address, the router's answer delivered back to the source.
  */
-export function reachesDestination(r: ResolvedRequest, outputs: readonly string[]): boolean {
+export function reachesDestination(t: Topology, r: ResolvedRequest, outputs: readonly string[]): boolean {
   if (r.destinationPort) return outputs.includes(r.destinationPort);
+  if (routerOwns(t, r.dstIp)) return outputs.includes(r.sourcePort);
   return outputs.some((name) => name !== r.sourcePort);
 }
 
@@ -166,8 +185,8 @@ export async function buildResult(input: BuildInput): Promise<TraceResult> {
   hops.forEach((h, i) => {
     h.index = i;
   });
-  const outputs = deliveredPorts(parsed);
-  const reached = reachesDestination(r, outputs);
+  const outputs = deliveredPorts(input.topology, parsed);
+  const reached = reachesDestination(input.topology, r, outputs);
   const dropped = reached ? null : (hops.find((h) => h.action === 'drop') ?? hops.at(-1) ?? null);
   if (parsed.ctDefaultUsed) warnings.push('ovn-trace ran out of --ct states: some ct steps used est');
   const result: TraceResult = {
