@@ -83,3 +83,8 @@ export async function poll<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** `http://127.0.0.1:1234` -> `127.0.0.1:1234` (a Prometheus scrape target). */
+export function hostPort(url: string): string {
+  return new URL(url).host;
+}

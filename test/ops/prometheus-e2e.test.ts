@@ -16,7 +16,7 @@ import {
   parseLabelValues,
   variableQuery,
 } from './dashboard.ts';
-import { poll, skipWithout } from './ops-tools.ts';
+import { hostPort, poll, skipWithout } from './ops-tools.ts';
 import { type PrometheusHandle, startPrometheus } from './prometheus-run.ts';
 
 // The demo network's verdicts (config/demo-network.yaml): web -> db tcp/3306 is open (db-allow-mysql-
@@ -65,7 +65,7 @@ describe.skipIf(skipWithout(['prometheus']))('real Prometheus end to end', { tim
     dir = mkdtempSync(join(tmpdir(), 'ovncp-prom-'));
     writeFileSync(join(dir, 'paths.yaml'), stringify(PATHS));
     daemon = await serve(['--paths.file', join(dir, 'paths.yaml'), '--engine', 'model']);
-    prom = await startPrometheus(dir, 'ovncp', daemon.url.replace(/^http:\/\//, ''));
+    prom = await startPrometheus(dir, { ovncp: [hostPort(daemon.url)] });
   });
 
   afterAll(async () => {

@@ -14,7 +14,7 @@ import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import { type ServeHandle, serve } from '../helpers/cli.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 import { expandVariables, loadDashboard, panelQueries, variableQuery } from './dashboard.ts';
-import { poll, skipWithout } from './ops-tools.ts';
+import { hostPort, poll, skipWithout } from './ops-tools.ts';
 import { RULES_FILE } from './prometheus-rule-crd.ts';
 import { type PrometheusHandle, startPrometheus } from './prometheus-run.ts';
 
@@ -88,7 +88,7 @@ describe.skipIf(skipWithoutOvn() || skipWithout(['prometheus']))(
       await poll('the daemon to be ready', async () =>
         (await fetch(`${daemon!.url}/-/ready`)).ok ? true : undefined,
       );
-      prom = await startPrometheus(dir, 'ovncp', daemon.url.replace(/^http:\/\//, ''));
+      prom = await startPrometheus(dir, { ovncp: [hostPort(daemon.url)] });
     }, 120_000);
 
     afterAll(async () => {

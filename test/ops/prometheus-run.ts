@@ -37,23 +37,28 @@ export function rulesWithFor(forDuration: string): string {
   return stringify(rules);
 }
 
-function config(job: string, target: string): string {
+/** Scrape jobs: job name -> its targets (host:port). */
+export type Jobs = Record<string, readonly string[]>;
+
+function config(jobs: Jobs): string {
   return stringify({
     global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
     rule_files: ['rules.yaml'],
-    scrape_configs: [{ job_name: job, static_configs: [{ targets: [target] }] }],
+    scrape_configs: Object.entries(jobs).map(([job, targets]) => ({
+      job_name: job,
+      static_configs: [{ targets: [...targets] }],
+    })),
   });
 }
 
-/** Starts Prometheus in `dir` (which must exist) scraping `target` (host:port) as `job`. */
+/** Starts Prometheus in `dir` (which must exist) scraping the given jobs. */
 export async function startPrometheus(
   dir: string,
-  job: string,
-  target: string,
+  jobs: Jobs,
   forDuration = '3s',
 ): Promise<PrometheusHandle> {
   writeFileSync(join(dir, 'rules.yaml'), rulesWithFor(forDuration));
-  writeFileSync(join(dir, 'prometheus.yml'), config(job, target));
+  writeFileSync(join(dir, 'prometheus.yml'), config(jobs));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let logs = '';
