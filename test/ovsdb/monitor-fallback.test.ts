@@ -11,19 +11,37 @@ import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 import { waitForTopology } from './ovsdb-helpers.ts';
 
-/** A TCP proxy to `socketPath` that refuses the given JSON-RPC methods like an old server would. */
-function refusingProxy(socketPath: string, refused: readonly string[]): Promise<Server> {
+type Msg = { id: unknown; method?: string; params?: unknown[]; result?: unknown };
+type Schema = { tables: Record<string, { columns: Record<string, unknown> }> };
+
+/**
+ * A TCP proxy to `socketPath` that refuses the given JSON-RPC methods like an old server would, and
+ * optionally edits the schema it hands out (to play an older NB schema).
+ */
+function refusingProxy(
+  socketPath: string,
+  refused: readonly string[],
+  editSchema: (s: Schema) => void = () => {},
+): Promise<Server> {
   const server = createServer((client) => {
     const upstream = connect(socketPath);
-    const parser = new JsonStreamParser();
+    const fromClient = new JsonStreamParser();
+    const fromServer = new JsonStreamParser();
+    const schemaIds = new Set<unknown>();
     client.on('data', (chunk: Buffer) => {
-      for (const msg of parser.push(chunk) as { id: unknown; method?: string }[]) {
+      for (const msg of fromClient.push(chunk) as Msg[]) {
+        if (msg.method === 'get_schema' && msg.params?.[0] === 'OVN_Northbound') schemaIds.add(msg.id);
         if (msg.method && refused.includes(msg.method))
           client.write(JSON.stringify({ id: msg.id, result: null, error: 'unknown method' }));
         else upstream.write(JSON.stringify(msg));
       }
     });
-    upstream.on('data', (b) => client.write(b));
+    upstream.on('data', (chunk: Buffer) => {
+      for (const msg of fromServer.push(chunk) as Msg[]) {
+        if (schemaIds.has(msg.id) && msg.result) editSchema(msg.result as Schema);
+        client.write(JSON.stringify(msg));
+      }
+    });
     upstream.on('close', () => client.destroy());
     client.on('close', () => upstream.destroy());
     client.on('error', () => upstream.destroy());
@@ -85,6 +103,47 @@ describe.skipIf(skipWithoutOvn())('monitor method fallback', () => {
       const gone = waitForTopology(store, (t) => !t.switches.has(sw) && !t.ports.has(`${sw}-p`), 2000);
       await tb.nbctl('ls-del', sw);
       await gone;
+    } finally {
+      live.stop();
+      proxy.close();
+    }
+  });
+
+  it('tolerates a schema without columns and tables the model reads (older OVN)', async () => {
+    await tb.nbctl(
+      'ls-add',
+      'old',
+      '--',
+      'lsp-add',
+      'old',
+      'old-p',
+      '--',
+      'lsp-set-addresses',
+      'old-p',
+      '00:00:00:00:00:cc 10.2.2.2',
+    );
+    await tb.nbctl('acl-add', 'old', 'to-lport', '100', 'ip4', 'drop');
+    await tb.nbctl('set', 'ACL', '.', 'label=7', 'options:x=y');
+    const proxy = await refusingProxy(tb.nbSock, [], (schema) => {
+      delete schema.tables.Load_Balancer_Group;
+      delete schema.tables.ACL!.columns.label;
+      delete schema.tables.ACL!.columns.options;
+      delete schema.tables.Logical_Switch!.columns.load_balancer_group;
+    });
+    const port = (proxy.address() as { port: number }).port;
+    const store = new TopologyStore();
+    const live = new LiveTopology({
+      remote: `tcp:127.0.0.1:${port}`,
+      store,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      live.start();
+      await live.synced();
+      const acl = store.require().switches.get('old')?.acls[0];
+      expect(acl).toMatchObject({ action: 'drop', label: 0, options: {} });
+      expect(store.require().ports.get('old-p')?.addresses[0]?.raw).toBe('00:00:00:00:00:cc 10.2.2.2');
+      expect(live.client.cache.tables.has('Load_Balancer_Group')).toBe(false);
     } finally {
       live.stop();
       proxy.close();
