@@ -2,22 +2,17 @@
 
 import { isOvncpError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { type CliIo, type Command, notImplemented, SOURCE_FLAGS } from './command.ts';
+import type { CliIo, Command } from './command.ts';
 import { checkCommand } from './commands/check.ts';
 import { serveCommand } from './commands/serve.ts';
 import { snapshotCommand } from './commands/snapshot.ts';
+import { traceCommand } from './commands/trace.ts';
 import { validateCommand } from './commands/validate.ts';
 import { FlagError, formatHelp, parseFlags } from './flags.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
-  {
-    name: 'trace',
-    usage: 'ovncp-monitor trace --source-port PORT --destination-ip IP [flags]',
-    summary: 'Trace one packet through the logical network and print the hops.',
-    flags: SOURCE_FLAGS,
-    run: notImplemented('trace', 'the on-demand trace API issue'),
-  },
+  traceCommand,
   checkCommand,
   validateCommand,
   snapshotCommand,

@@ -1,0 +1,176 @@
+// `trace`: one packet through the logical network, from the command line. Locally it reads the
+// topology (snapshot file, live NB, or the demo network) and runs an engine in-process; with --url it
+// asks a running daemon's API instead. Prints a hop table, or the API's JSON with --json.
+// Exit code: 0 when the packet reaches its destination, 1 when it does not (or on error), 2 on bad usage.
+
+import { Registry } from 'prom-client';
+import { OvncpClient } from '../../client/index.ts';
+import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
+import { TopologyStore } from '../../daemon/topology-store.ts';
+import { createModelEngine } from '../../engine/model/index.ts';
+import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
+import type { Hop, Protocol, TraceRequest, TraceResult } from '../../engine/types.ts';
+import { OvncpError } from '../../errors.ts';
+import { createLogger } from '../../log.ts';
+import { loadDemoTopology, loadTopologyFile } from '../../ovn/topology/load.ts';
+import { LiveTopology, sslFromSettings } from '../../ovsdb/live-topology.ts';
+import { type CliIo, type Command, SOURCE_FLAGS, str } from '../command.ts';
+import { FlagError, type FlagSpec, type ParsedFlags } from '../flags.ts';
+
+const REQUEST_FLAGS: readonly FlagSpec[] = [
+  { name: 'source-port', help: 'Logical switch port the packet enters from (name or UUID). Required.' },
+  { name: 'source-mac', help: 'Source MAC (default: the source port’s).' },
+  { name: 'source-ip', help: 'Source IP (default: the source port’s).' },
+  {
+    name: 'destination-mac',
+    help: 'Destination MAC (default: the owner of destination-ip, or the gateway).',
+  },
+  { name: 'destination-ip', help: 'Destination IP.' },
+  { name: 'protocol', help: 'Protocol.', choices: ['tcp', 'udp', 'icmp'] },
+  { name: 'source-port-num', help: 'TCP/UDP source port.', type: 'number' },
+  { name: 'destination-port-num', help: 'TCP/UDP destination port.', type: 'number' },
+  { name: 'max-hops', help: 'Give up after this many hops (1..100).', type: 'number' },
+  { name: 'verbose', help: 'Per-hop detail (and raw ovn-trace text).', type: 'boolean' },
+];
+
+function num(flags: ParsedFlags, name: string): number | undefined {
+  const v = str(flags, name);
+  return v === undefined ? undefined : Number(v);
+}
+
+export function requestFromFlags(flags: ParsedFlags): TraceRequest {
+  const source = str(flags, 'source-port');
+  if (!source) throw new FlagError('--source-port is required');
+  const req: TraceRequest = {
+    source_port: source,
+    source_mac: str(flags, 'source-mac'),
+    source_ip: str(flags, 'source-ip'),
+    destination_mac: str(flags, 'destination-mac'),
+    destination_ip: str(flags, 'destination-ip'),
+    protocol: str(flags, 'protocol') as Protocol | undefined,
+    source_port_num: num(flags, 'source-port-num'),
+    destination_port_num: num(flags, 'destination-port-num'),
+    max_hops: num(flags, 'max-hops'),
+    verbose: flags.verbose === true ? true : undefined,
+  };
+  // Leave unset fields out, exactly as an API caller would.
+  return Object.fromEntries(
+    Object.entries(req).filter(([, v]) => v !== undefined),
+  ) as unknown as TraceRequest;
+}
+
+async function readTopology(
+  settings: ReturnType<typeof resolveSettings>,
+  store: TopologyStore,
+): Promise<void> {
+  if (!settings.nbDb) {
+    store.set(settings.topologyFile ? loadTopologyFile(settings.topologyFile) : loadDemoTopology());
+    return;
+  }
+  const live = new LiveTopology({
+    remote: settings.nbDb,
+    ssl: sslFromSettings(settings),
+    store,
+    logger: createLogger('warn', 'json'),
+  });
+  live.start();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_r, reject) => {
+    timer = setTimeout(
+      () => reject(new OvncpError('OVNCP_ERR_OVSDB', `no topology from ${settings.nbDb} within 30 s`)),
+      30_000,
+    );
+  });
+  try {
+    await Promise.race([live.synced(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    live.stop();
+  }
+}
+
+async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): Promise<TraceResult> {
+  const settings = resolveSettings(
+    {
+      'config.file': str(flags, 'config.file'),
+      'ovn.nb-db': str(flags, 'ovn.nb-db'),
+      'ovn.sb-db': str(flags, 'ovn.sb-db'),
+      'topology.file': str(flags, 'topology.file'),
+      engine: str(flags, 'engine') ?? 'model',
+    },
+    io.env,
+  );
+  const store = new TopologyStore();
+  await readTopology(settings, store);
+  const engines = daemonEngines(settings, {
+    getTopology: () => store.require(),
+    model: createModelEngine(() => store.require()),
+    registry: new Registry(),
+  });
+  try {
+    return await engines.forChoice(settings.engine as EngineChoice).trace(req);
+  } finally {
+    await engines.close();
+  }
+}
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+}
+
+/** The readable rendering: a verdict line, then one row per hop, then warnings. */
+export function renderTrace(r: TraceResult): string {
+  const head = ['#', 'TYPE', 'ACTION', 'COMPONENT', 'DESCRIPTION'];
+  const rows = r.hops.map((h: Hop) => [String(h.index), h.type, h.action, h.component, h.description]);
+  const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((x) => x[i]!.length)));
+  const verdict = r.reaches_destination
+    ? `REACHED ${r.output_ports.join(', ') || 'destination'}`
+    : `BLOCKED${r.dropped_at ? ` at hop ${r.dropped_at.index} (${r.dropped_at.type})` : ''}`;
+  const lines = [
+    `${verdict} [engine ${r.engine}]`,
+    r.summary,
+    '',
+    row(head, widths),
+    ...rows.map((x) => row(x, widths)),
+  ];
+  if (r.backends?.length) {
+    lines.push(
+      '',
+      ...r.backends.map((b) => `backend ${b.backend}: ${b.reached ? 'reached' : 'not reached'}`),
+    );
+  }
+  if (r.warnings.length) lines.push('', ...r.warnings.map((w) => `warning: ${w}`));
+  if (r.raw) lines.push('', r.raw.trimEnd());
+  return `${lines.join('\n')}\n`;
+}
+
+export const traceCommand: Command = {
+  name: 'trace',
+  usage:
+    'ovncp-monitor trace --source-port PORT --destination-ip IP [--protocol tcp --destination-port-num 80] [flags]',
+  summary: 'Trace one packet through the logical network and print the hops.',
+  flags: [
+    ...REQUEST_FLAGS,
+    ...SOURCE_FLAGS,
+    { name: 'engine', help: 'Engine for a local trace.', choices: ENGINE_CHOICES, default: 'model' },
+    { name: 'url', help: 'Ask a running daemon instead, e.g. http://127.0.0.1:9477.', env: 'OVNCP_URL' },
+    { name: 'token', help: 'Bearer token for --url.', env: 'OVNCP_TOKEN' },
+    {
+      name: 'simulate',
+      help: 'With --url: use /simulate (the model engine) instead of /flow.',
+      type: 'boolean',
+    },
+    { name: 'json', help: 'Print the result as JSON (the API response).', type: 'boolean' },
+  ],
+  async run(flags, io) {
+    const req = requestFromFlags(flags);
+    const url = str(flags, 'url') ?? io.env.OVNCP_URL;
+    let result: TraceResult;
+    if (url) {
+      const client = new OvncpClient({ baseUrl: url, token: str(flags, 'token') ?? io.env.OVNCP_TOKEN });
+      result = flags.simulate === true ? await client.simulate(req) : await client.flow(req);
+    } else result = await traceLocally(flags, io, req);
+    io.out.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderTrace(result));
+    return result.reaches_destination ? 0 : 1;
+  },
+};
