@@ -76,6 +76,9 @@ export const PINNED = [
   'arp.op == 1 && arp.tpa == 10.0.0.0/16',
   'eth.src == {00:00:00:00:00:77, 02:00:00:00:00:01}',
   'ip4 && ip.proto == 47',
+  'is_chassis_resident("{A}") && tcp',
+  '!is_chassis_resident("{A}")',
+  'ip4.src == {10.0.0.0/8, 192.168.1.10} && ip4.dst != {10.0.0.0/24, 172.16.0.0/12}',
 ];
 
 export class Gen {
@@ -246,6 +249,7 @@ export class Gen {
   }
 
   private masked(): string {
+    if (this.chance(0.5)) return this.cidr();
     return this.pick([
       'ip4.src == 10.0.0.0/16',
       'ip4.dst == 10.0.0.0/8',
@@ -266,6 +270,19 @@ export class Gen {
       'ip4.src != 10.0.0.0/8',
       'ip6.src != 2001:db8::/32',
     ]);
+  }
+
+  /** A random prefix of a pool address (host bits may be set, which 23.03 accepts), or a set of them. */
+  private cidr(): string {
+    const v6 = this.chance(0.35);
+    const one = () =>
+      v6
+        ? `${this.pick(IP6)}/${this.pick([10, 32, 48, 64, 127, 128])}`
+        : `${this.pick(IP4)}/${this.pick([0, 8, 12, 16, 24, 30, 32])}`;
+    const field = v6 ? this.pick(['ip6.src', 'ip6.dst']) : this.pick(['ip4.src', 'ip4.dst', 'arp.spa']);
+    const op = this.pick(['==', '!=']);
+    if (this.chance(0.6)) return `${field} ${op} ${one()}`;
+    return `${field} ${op} {${one()}, ${one()}, ${v6 ? this.pick(IP6) : this.pick(IP4)}}`;
   }
 
   private reference(): string {
