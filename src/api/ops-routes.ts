@@ -8,7 +8,7 @@ export interface OpsDeps {
   readonly registry: Registry;
   readonly readiness: Readiness;
   /** Pre-rendered series appended to the registry's (the path monitor's per-check families). */
-  readonly extraMetrics?: () => Promise<string>;
+  readonly extraMetrics?: () => Promise<Buffer>;
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
@@ -23,7 +23,9 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
   app.get('/metrics', async (_req, reply) => {
     const text = await deps.registry.metrics();
     if (deps.extraMetrics)
-      return reply.type(deps.registry.contentType).send(text + (await deps.extraMetrics()));
+      return reply
+        .type(deps.registry.contentType)
+        .send(Buffer.concat([Buffer.from(text), await deps.extraMetrics()]));
     return reply.type(deps.registry.contentType).send(text);
   });
 }

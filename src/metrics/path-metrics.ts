@@ -84,8 +84,14 @@ export function labelsOf(s: CheckState): string {
   return `{${parts.join(',')}}`;
 }
 
-/** Rendered lines of one check, one string per family (index = PATH_FAMILIES index). */
-type Rendered = string[];
+/**
+ * Rendered lines of one check, one Buffer per family (index = PATH_FAMILIES index). Buffers, not
+ * strings: a scrape then only copies bytes (Buffer.concat), which is several times faster than
+ * joining 100k strings and encoding the result.
+ */
+type Rendered = (Buffer | null)[];
+
+const HEADERS = PATH_FAMILIES.map((f) => Buffer.from(`# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`));
 
 export class PathMetrics {
   private readonly rendered = new Map<string, Rendered>();
@@ -95,7 +101,10 @@ export class PathMetrics {
     const labels = labelsOf(s);
     this.rendered.set(
       s.check.key,
-      PATH_FAMILIES.map((f) => f.line(s, labels)),
+      PATH_FAMILIES.map((f) => {
+        const line = f.line(s, labels);
+        return line === '' ? null : Buffer.from(line);
+      }),
     );
   }
 
@@ -112,35 +121,41 @@ export class PathMetrics {
   }
 
   /**
-   * The text of every per-check family. Yields to the event loop every `sliceSize` checks so a
-   * 100k-series scrape never holds it for long.
+   * The exposition text of every per-check family. Copies at most `sliceSize` checks' lines at a time
+   * and yields to the event loop in between, so a 100k-series scrape never holds it for long.
    */
-  async render(sliceSize = 20_000): Promise<string> {
+  async renderBuffer(sliceSize = 10_000): Promise<Buffer> {
     const rows = [...this.rendered.values()];
-    const out: string[] = [];
+    const out: Buffer[] = [];
     for (let f = 0; f < PATH_FAMILIES.length; f++) {
-      const fam = PATH_FAMILIES[f]!;
-      out.push(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} gauge\n`);
+      out.push(HEADERS[f]!);
       for (let i = 0; i < rows.length; i += sliceSize) {
         const end = Math.min(rows.length, i + sliceSize);
-        let chunk = '';
-        for (let j = i; j < end; j++) chunk += rows[j]![f]!;
-        out.push(chunk);
+        const part: Buffer[] = [];
+        for (let j = i; j < end; j++) {
+          const b = rows[j]![f];
+          if (b) part.push(b);
+        }
+        out.push(Buffer.concat(part));
         if (end < rows.length) await new Promise<void>((r) => setImmediate(r));
       }
     }
-    return out.join('');
+    return Buffer.concat(out);
   }
 
-  /** Same text, synchronously (for the `check` command and tests). */
+  /** The same as text (the bytes are what /metrics sends; this is for tests and benchmarks). */
+  async render(): Promise<string> {
+    return (await this.renderBuffer()).toString('utf8');
+  }
+
+  /** Same text, synchronously (tests and tools). */
   renderSync(): string {
     const rows = [...this.rendered.values()];
-    let text = '';
+    const out: Buffer[] = [];
     for (let f = 0; f < PATH_FAMILIES.length; f++) {
-      const fam = PATH_FAMILIES[f]!;
-      text += `# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} gauge\n`;
-      for (const r of rows) text += r[f]!;
+      out.push(HEADERS[f]!);
+      for (const r of rows) if (r[f]) out.push(r[f]!);
     }
-    return text;
+    return Buffer.concat(out).toString('utf8');
   }
 }

@@ -244,7 +244,7 @@ export class Monitor {
     return this.shard;
   }
   /** Per-check series text for /metrics. */
-  renderMetrics(): Promise<string> {
-    return this.pathMetrics.render();
+  renderMetrics(): Promise<Buffer> {
+    return this.pathMetrics.renderBuffer();
   }
 }

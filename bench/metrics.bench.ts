@@ -1,0 +1,122 @@
+// /metrics render cost of the path monitor's per-check families at 10k and 100k series: total wall time
+// and the longest event-loop stall while rendering, ours (pre-rendered lines, sliced with setImmediate)
+// beside the baseline (prom-client rendering one gauge with as many 5-label series, DESIGN.md §6).
+// Run: npx tsx bench/metrics.bench.ts [series...]   (default 10000 100000)
+
+import { Gauge, Registry } from 'prom-client';
+import { PathMetrics } from '../src/metrics/path-metrics.ts';
+import type { Check } from '../src/monitor/expand.ts';
+import type { PathSpec } from '../src/monitor/paths-config.ts';
+import type { CheckState } from '../src/monitor/results.ts';
+
+/** A check state as the monitor holds it after a run; every 10th is blocked (an extra info series). */
+function state(i: number): CheckState {
+  const path: PathSpec = {
+    name: `p${i}-same-ns`,
+    description: null,
+    source: { kind: 'port', name: `ns${i % 1000}_pod${i % 10}` },
+    destination: { kind: 'port', name: `ns${i % 1000}_pod${(i + 1) % 10}` },
+    protocols: ['tcp'],
+    ports: [8080],
+    overrides: {},
+    expect: 'reachable',
+    schedule: { kind: 'interval', ms: 30_000 },
+    engine: 'auto',
+    labels: { team: `t${i % 20}` },
+    line: 1,
+  };
+  const check: Check = {
+    key: `${path.name}|k`,
+    path,
+    sourcePort: path.source.name,
+    destination: path.destination.name,
+    destinationKind: 'port',
+    protocol: 'tcp',
+    port: 8080,
+  };
+  const blocked = i % 10 === 0;
+  const at = Date.now();
+  return {
+    check,
+    runs: 1,
+    lastChange: at,
+    last: {
+      at,
+      durationMs: 1,
+      trigger: 'schedule',
+      engine: 'model',
+      reachable: !blocked,
+      error: null,
+      blockedBy: blocked ? 'ns-default-deny' : null,
+      hopType: blocked ? 'acl' : null,
+      summary: '',
+      trace: null,
+    },
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const countSeries = (t: string) => t.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+
+/** Longest gap between ticks of a 1 ms timer while `f` runs: how long the event loop was held. */
+async function withStall(f: () => Promise<unknown>): Promise<{ ms: number; stallMs: number }> {
+  let last = performance.now();
+  let stall = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    stall = Math.max(stall, now - last);
+    last = now;
+  }, 1);
+  const t0 = performance.now();
+  await f();
+  const ms = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 2)); // let the ticker see the last stall
+  clearInterval(tick);
+  return { ms, stallMs: stall };
+}
+
+async function timed(runs: number, f: () => Promise<unknown>): Promise<{ ms: number; stallMs: number }> {
+  const all: { ms: number; stallMs: number }[] = [];
+  for (let i = 0; i < runs; i++) all.push(await withStall(f));
+  return { ms: median(all.map((x) => x.ms)), stallMs: median(all.map((x) => x.stallMs)) };
+}
+
+async function bench(series: number): Promise<string> {
+  // Six families per check, of which a reachable check fills five: size by series, not checks.
+  const checks = Math.ceil(series / 5);
+  const pm = new PathMetrics();
+  for (let i = 0; i < checks; i++) pm.update(state(i));
+  const got = countSeries(await pm.render());
+  const ours = await timed(7, () => pm.renderBuffer());
+  const registry = new Registry();
+  const g = new Gauge({
+    name: 'ovncp_path_reachable',
+    help: 'baseline',
+    labelNames: ['path', 'source_port', 'destination', 'protocol', 'port'],
+    registers: [registry],
+  });
+  for (let i = 0; i < got; i++)
+    g.set(
+      {
+        path: `p${i}`,
+        source_port: `ns${i % 1000}_pod${i % 10}`,
+        destination: `d${i}`,
+        protocol: 'tcp',
+        port: '8080',
+      },
+      i % 2,
+    );
+  const base = await timed(3, () => registry.metrics());
+  const f = (x: number) => `${x.toFixed(1)} ms`;
+  return `| ${got.toLocaleString('en-US')} | ${f(ours.ms)} | ${f(ours.stallMs)} | ${f(base.ms)} | ${f(base.stallMs)} |`;
+}
+
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
+console.log(
+  '| series | ours: render | ours: longest stall | prom-client: render | prom-client: longest stall |',
+);
+console.log('|---|---|---|---|---|');
+for (const n of sizes.length > 0 ? sizes : [10_000, 100_000]) console.log(await bench(n));
