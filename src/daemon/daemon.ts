@@ -68,6 +68,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   const readiness = new Readiness();
   readiness.require('topology');
   const app = createHttpServer(logger);
+  const traceApi = traceApiFor(settings); // first: an unsafe listen address stops the daemon before anything starts
   const engines = daemonEngines(settings, {
     getTopology: () => topology.require(),
     model: createModelEngine(() => topology.require()),
@@ -77,7 +78,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   // Before any route: the auth/rate-limit hook must see every request (throws on an unsafe listen address).
   setupTraceApi(
     app,
-    traceApiFor(settings),
+    traceApi,
     daemonTraceDeps(
       topology,
       opts.traceEngines ?? { flowEngine: () => engines.configured(), modelEngine: () => engines.model },
