@@ -2,7 +2,7 @@
 // verify`, with ExecStart pointed at this checkout); no container engine runs here, so the
 // Containerfile is checked for the properties the operations kit promises.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,27 @@ import { run, which } from './ops-tools.ts';
 const DEPLOY = join(import.meta.dirname, '../../deploy');
 const UNIT = readFileSync(join(DEPLOY, 'systemd/ovncp-monitor.service'), 'utf8');
 const CONTAINERFILE = readFileSync(join(DEPLOY, 'container/Containerfile'), 'utf8');
+const ROOT = join(DEPLOY, '..');
+
+/** Packages imported by the runtime code (src/, bin/), from static and dynamic imports. */
+function runtimeImports(): Set<string> {
+  const files = [
+    ...readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(ROOT, 'src', f)),
+    join(ROOT, 'bin/ovncp-monitor'),
+  ];
+  const pkgs = new Set<string>();
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    for (const [, spec] of text.matchAll(/(?:from|import\()\s*'([^.'][^']*)'/g)) {
+      if (spec!.startsWith('node:')) continue;
+      const parts = spec!.split('/');
+      pkgs.add(spec!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+    }
+  }
+  return pkgs;
+}
 
 /** `Key=value` lines of the unit (comments dropped), in order. */
 const directives = (unit: string) =>
@@ -64,6 +85,15 @@ describe('deploy/container/Containerfile', () => {
     const users = [...CONTAINERFILE.matchAll(/^USER (\S+)/gm)].map((m) => m[1]!);
     expect(users.length).toBeGreaterThan(0);
     expect(users.at(-1)).toMatch(/^[1-9]\d*(:\d+)?$/);
+  });
+
+  it('gets every package the runtime code imports from `npm ci --omit=dev` (dependencies, not devDependencies)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const imports = runtimeImports();
+    expect(imports.has('tsx')).toBe(true);
+    for (const name of imports) expect(Object.keys(pkg.dependencies), name).toContain(name);
   });
 
   it('installs runtime dependencies only and serves on all interfaces of the container', () => {
