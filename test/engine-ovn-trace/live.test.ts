@@ -154,6 +154,17 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     }
   }, 30_000);
 
+  it('daemon: a trace during a restart waits for the new daemon (no one-shot run)', async () => {
+    const e = make({ mode: 'daemon', watchSb: false });
+    await e.ready();
+    const first = e.daemonPid();
+    e.sbChanged();
+    const r = await e.trace(DEMO_CASES[0]!.request);
+    expect(r.reaches_destination).toBe(true);
+    expect(e.stats).toMatchObject({ oneShotTraces: 0, daemonTraces: 1, daemonStarts: 2 });
+    expect(e.daemonPid()).not.toBe(first);
+  }, 30_000);
+
   it('daemon: a killed daemon is replaced and traces keep working meanwhile', async () => {
     const e = make({ mode: 'daemon', watchSb: false });
     await e.ready();

@@ -1,7 +1,8 @@
 // The ovn-trace engine: the real OVN tracer behind the TraceEngine interface. A request is resolved
 // against the topology like the model engine does, turned into a microflow from typed fields, traced
 // by a long-lived ovn-trace daemon (or one process per trace), and the detailed text parsed into hops.
-// While a daemon (re)starts, traces fall back to one-shot runs, so no trace waits on a restart.
+// While a daemon restarts, traces wait for it (a one-shot run would load the same SB no faster); they
+// run one-shot when no daemon can start, and for load-balancer backends (`--lb-dst` is one-shot only).
 
 import { OvncpError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
@@ -103,7 +104,8 @@ export class OvnTraceEngine implements TraceEngine {
   async trace(request: TraceRequest, options: TraceOptions = {}): Promise<TraceResult> {
     if (this.closed) throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', 'ovn-trace engine is closed');
     const topology = this.opts.getTopology();
-    if (this.lastTopology !== null && topology !== this.lastTopology) this.sbChanged();
+    // Without the SB watch, a new topology is the only hint that the SB changed too.
+    if (!this.watch && this.lastTopology !== null && topology !== this.lastTopology) this.sbChanged();
     this.lastTopology = topology;
     const resolved = resolveRequest(topology, request);
     const flow = buildMicroflow(resolved);
@@ -149,9 +151,14 @@ export class OvnTraceEngine implements TraceEngine {
     return { raw, parsed: parseDetailed(raw) };
   }
 
+  /** The daemon may answer: it read the current SB, runs, and has ct states left. */
+  private serves(d: TraceDaemonInstance | null): d is TraceDaemonInstance {
+    return d !== null && this.daemonGen === this.gen && d.usable && d.ctLeft > 0;
+  }
+
+  /** …and does not need replacing soon (ct budget above the low-water mark). */
   private daemonFresh(): boolean {
-    const d = this.daemon;
-    return d !== null && this.daemonGen === this.gen && d.usable && d.ctLeft >= this.ctLowWater;
+    return this.serves(this.daemon) && this.daemon.ctLeft >= this.ctLowWater;
   }
 
   /** A quarter of a small budget, so tests with a few ct states still use the daemon. */
@@ -161,11 +168,14 @@ export class OvnTraceEngine implements TraceEngine {
 
   /** A daemon answer, or null when the caller should run one-shot instead (restart under way). */
   private async viaDaemon(flow: Microflow): Promise<{ raw: string; parsed: ParsedTrace } | null> {
-    const d = this.daemon;
-    if (!d || !this.daemonFresh()) {
-      this.ensureDaemon();
-      return null;
+    this.ensureDaemon();
+    if (!this.serves(this.daemon) && this.starting) {
+      // Wait for the restart rather than run one-shot: it started earlier and reads the same SB, so it
+      // is ready no later than a one-shot process would be (both load the whole SB).
+      await Promise.race([this.starting, new Promise((r) => setTimeout(r, this.timeoutMs).unref())]);
     }
+    const d = this.daemon;
+    if (!this.serves(d)) return null;
     let raw: string;
     try {
       raw = await d.trace(flow, this.timeoutMs);
