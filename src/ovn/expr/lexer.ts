@@ -57,9 +57,18 @@ function tok(type: TokenType, offset: number, text = ''): Token {
   return { type, offset, text, value: 0n, mask: undefined, format: 'decimal' };
 }
 
-const isIdStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_.]/.test(c);
-const isIdChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_.0-9]/.test(c);
-const isAlnum = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9]/.test(c);
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const code = (c: string | undefined): number => (c === undefined ? -1 : c.charCodeAt(0));
+/** `_` and `.` may start an identifier, as in OVN (`.` alone is then the `..` token or an error). */
+const isIdStart = (c: string | undefined): boolean => {
+  const n = code(c);
+  return isLetter(n) || n === 95 || n === 46;
+};
+const isIdChar = (c: string | undefined): boolean => isIdStart(c) || isDigit(code(c));
+const isAlnum = (c: string | undefined): boolean => isLetter(code(c)) || isDigit(code(c));
 
 /** Tokenizes the whole match; stops after the first error token (the parser reports it). */
 export function tokenize(src: string): Token[] {

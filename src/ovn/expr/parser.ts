@@ -84,10 +84,13 @@ class Parser {
     if (op !== '&&' && op !== '||') return e;
     this.advance();
     const kind = op === '&&' ? 'and' : 'or';
-    do e = combine(kind, e, this.parseNot());
+    // Terms are collected first: combining pairwise would copy the list for every term (quadratic).
+    const terms = [e];
+    do terms.push(this.parseNot());
     while (this.match(op));
     const next = this.peek().type;
     if (next === '&&' || next === '||') this.fail('&& and || must be parenthesized when used together.');
+    e = { t: kind, subs: terms.flatMap((x) => (x.t === kind ? x.subs : [x])) };
     return e;
   }
 
