@@ -7,6 +7,8 @@
 // ovncp_path_last_check_timestamp_seconds still advances and ovncp_path_check_errors_total{reason}
 // counts the error. Alert on `absent()`/`changes()` of those, not on a missing 0.
 
+import { createTask } from 'node-cron';
+import type { Schedule } from '../monitor/paths-config.ts';
 import type { CheckState } from '../monitor/results.ts';
 import { expectationMet } from '../monitor/results.ts';
 
@@ -64,7 +66,29 @@ export const PATH_FAMILIES: readonly Family[] = [
         ? `ovncp_path_last_change_timestamp_seconds${l} ${num(s.lastChange / 1000)}\n`
         : '',
   },
+  {
+    name: 'ovncp_path_check_interval_seconds',
+    help: 'Configured time between scheduled checks of this path (for a cron schedule: the gap between its next two runs).',
+    line: (s, l) => {
+      const sec = scheduleSeconds(s.check.path.schedule);
+      return sec === null ? '' : `ovncp_path_check_interval_seconds${l} ${num(sec)}\n`;
+    },
+  },
 ];
+
+const intervalCache = new Map<string, number | null>();
+
+/** Seconds between runs: the interval, or for a cron schedule the gap between its next two runs. */
+export function scheduleSeconds(s: Schedule): number | null {
+  if (s.kind === 'interval') return s.ms / 1000;
+  if (!intervalCache.has(s.expr)) {
+    const task = createTask(s.expr, () => {});
+    const [a, b] = task.getNextRuns(2);
+    void task.destroy();
+    intervalCache.set(s.expr, a && b ? (b.getTime() - a.getTime()) / 1000 : null);
+  }
+  return intervalCache.get(s.expr) ?? null;
+}
 
 export function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');

@@ -139,6 +139,7 @@ describe('path monitor in the daemon', () => {
     expect(Math.abs(now - checked)).toBeLessThan(30);
     expect(value(samples, 'ovncp_path_last_change_timestamp_seconds', { path: 'web-to-db' })).toBe(checked);
     expect(value(samples, 'ovncp_paths_configured')).toBe(4);
+    expect(value(samples, 'ovncp_path_check_interval_seconds', db)).toBe(3600);
     expect(value(samples, 'ovncp_config_last_reload_successful')).toBe(1);
     expect(value(samples, 'ovncp_shard')).toBe(0);
     expect(value(samples, 'ovncp_total_shards')).toBe(1);

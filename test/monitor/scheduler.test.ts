@@ -2,6 +2,7 @@
 // overlap of one check, the concurrency limit, change-driven re-runs of a running check, and stop().
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { scheduleSeconds } from '../../src/metrics/path-metrics.ts';
 import type { Trigger } from '../../src/monitor/results.ts';
 import { Scheduler } from '../../src/monitor/scheduler.ts';
 
@@ -80,6 +81,12 @@ describe('Scheduler', () => {
     const n = h.runs.length;
     await vi.advanceTimersByTimeAsync(60_000);
     expect(h.runs).toHaveLength(n);
+  });
+
+  it('exports the gap between runs of a cron schedule as its interval', () => {
+    expect(scheduleSeconds({ kind: 'cron', expr: '*/15 * * * * *' })).toBe(15);
+    expect(scheduleSeconds({ kind: 'cron', expr: '0 */5 * * * *' })).toBe(300);
+    expect(scheduleSeconds({ kind: 'interval', ms: 1500 })).toBe(1.5);
   });
 
   it('never overlaps a check with itself: a fire while it runs is skipped', async () => {
