@@ -8,7 +8,7 @@ import { createHttpServer, parseListenAddress } from '../api/server.ts';
 import { daemonTraceDeps, setupTraceApi, traceApiFor } from '../api/trace-api.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { createModelEngine } from '../engine/model/index.ts';
-import { daemonEngines } from '../engine/select.ts';
+import { daemonEngines, type EngineSet } from '../engine/select.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { attachMonitor } from '../monitor/attach.ts';
@@ -69,19 +69,22 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   readiness.require('topology');
   const app = createHttpServer(logger);
   const traceApi = traceApiFor(settings); // first: an unsafe listen address stops the daemon before anything starts
-  const engines = daemonEngines(settings, {
-    getTopology: () => topology.require(),
-    model: createModelEngine(() => topology.require()),
-    registry,
-    logger,
-  });
+  // Built on first use, so a daemon that fails to start (bad file) starts no ovn-trace and logs nothing else.
+  let engineSet: EngineSet | null = null;
+  const engines = (): EngineSet =>
+    (engineSet ??= daemonEngines(settings, {
+      getTopology: () => topology.require(),
+      model: createModelEngine(() => topology.require()),
+      registry,
+      logger,
+    }));
   // Before any route: the auth/rate-limit hook must see every request (throws on an unsafe listen address).
   setupTraceApi(
     app,
     traceApi,
     daemonTraceDeps(
       topology,
-      opts.traceEngines ?? { flowEngine: () => engines.configured(), modelEngine: () => engines.model },
+      opts.traceEngines ?? { flowEngine: () => engines().configured(), modelEngine: () => engines().model },
     ),
     logger,
   );
@@ -92,7 +95,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     topology,
     readiness,
     app,
-    engine: opts.pathEngine ?? ((choice) => engines.forChoice(choice)),
+    engine: opts.pathEngine ?? ((choice) => engines().forChoice(choice)),
     shard: opts.shard,
   });
   registerOpsRoutes(app, { registry, readiness, extraMetrics: () => paths.monitor.renderMetrics() });
@@ -121,7 +124,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
       live?.stop();
       await paths.stop();
       await app.close();
-      await engines.close();
+      await engineSet?.close();
       logger.info('stopped');
     },
   };

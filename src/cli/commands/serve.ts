@@ -52,6 +52,11 @@ export const serveCommand: Command = {
     );
     const shard = parseShard(str(flags, 'shard'), str(flags, 'total-shards'));
     const daemon = createDaemon(settings, { shard });
+    // Until the stop handlers below are in place, remember a SIGINT/SIGTERM instead of dying mid-start.
+    let early: string | null = null;
+    const hold = (signal: string) => void (early ??= signal);
+    process.on('SIGINT', hold);
+    process.on('SIGTERM', hold);
     await daemon.start();
     // SIGHUP re-reads the paths file, like Prometheus; the old paths stay when the new file is bad.
     const onHup = () => daemon.monitor.reload();
@@ -68,6 +73,9 @@ export const serveCommand: Command = {
       process.on('SIGTERM', onTerm);
       process.on('SIGINT', onInt);
       process.on('SIGHUP', onHup); // after SIGTERM/SIGINT: those must be caught from the first moment
+      process.off('SIGINT', hold);
+      process.off('SIGTERM', hold);
+      if (early) stop(early);
     });
     return 0;
   },
