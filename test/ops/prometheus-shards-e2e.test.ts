@@ -45,7 +45,10 @@ describe.skipIf(skipWithout(['prometheus']))(
     it('splits the paths of a complete job so that each is checked by exactly one replica', async () => {
       const names = parsePathsText('paths.yaml', readFileSync(PATHS_FILE, 'utf8')).paths.map((p) => p.name);
       const perPath = await poll('every path in the complete job', async () => {
-        const r = await prom!.query('count by (path) (ovncp_path_expected_reachable{job="complete"})');
+        // Instances per path: a path may expand to several checks (series), all on the replica owning it.
+        const r = await prom!.query(
+          'count by (path) (count by (path, instance) (ovncp_path_expected_reachable{job="complete"}))',
+        );
         return r.length === names.length ? r : undefined;
       });
       expect(perPath.map((s) => s.metric.path).sort()).toEqual([...names].sort());
