@@ -104,6 +104,9 @@ describe('robustness', () => {
     expect(r.ok).toBe(true);
     const deep = (n: number) => `${'!('.repeat(n)}tcp.dst == 80${')'.repeat(n)}`;
     expect(compileMatch(deep(100), refs)).toMatchObject({ ok: true });
-    expect(compileMatch(deep(101), refs)).toMatchObject({ ok: false, message: 'Parentheses nested too deeply.' });
+    expect(compileMatch(deep(101), refs)).toMatchObject({
+      ok: false,
+      message: 'Parentheses nested too deeply.',
+    });
   });
 });

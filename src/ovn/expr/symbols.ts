@@ -329,7 +329,7 @@ function defineIp(): void {
   predicate('icmp', 'icmp4 || icmp6', true);
   field(
     'ip.frag',
-    8,
+    2,
     true,
     'ip',
     num((f) => f.ipFrag),
@@ -436,7 +436,7 @@ function defineL4(): void {
   }
   field(
     'tcp.flags',
-    16,
+    12,
     true,
     'tcp',
     num((f) => f.tcpFlags),
