@@ -50,6 +50,7 @@ export class OvsdbClient extends EventEmitter<{
   schema: DbSchema | null = null;
   private session: RpcSession | null = null;
   private monitoring: RpcSession | null = null;
+  private held: [string, unknown[]][] | null = null;
   private stopped = true;
   private next = 0;
   private failures = 0;
@@ -261,23 +262,32 @@ export class OvsdbClient extends EventEmitter<{
   ): Promise<void> {
     const db = this.opts.database;
     const sameShape = sameTables(this.cache.tables, tables);
-    if (method === 'monitor_cond_since') {
-      const since = sameShape ? (this.lastTxnId ?? ZERO_TXN) : ZERO_TXN;
-      const reply = (await session.request(method, [db, DB_MONITOR, requests, since])) as [
-        boolean,
-        string,
-        object,
-      ];
-      const [found, txn, updates] = reply;
-      if (!found || !sameShape) this.cache = new DbCache(tables);
-      this.lastTxnId = txn;
-      this.publish(this.cache.applyUpdate2(updates as never), !found, tables);
-      return;
+    // Updates can arrive in the same read as the reply, before our continuation runs: hold them until
+    // the reply is applied, or they would land in the cache the reply replaces.
+    this.held = [];
+    try {
+      if (method === 'monitor_cond_since') {
+        const since = sameShape ? (this.lastTxnId ?? ZERO_TXN) : ZERO_TXN;
+        const reply = (await session.request(method, [db, DB_MONITOR, requests, since])) as [
+          boolean,
+          string,
+          object,
+        ];
+        const [found, txn, updates] = reply;
+        if (!found || !sameShape) this.cache = new DbCache(tables);
+        this.lastTxnId = txn;
+        this.publish(this.cache.applyUpdate2(updates as never), !found, tables);
+      } else {
+        const reply = await session.request(method, [db, DB_MONITOR, requests]);
+        this.cache = new DbCache(tables);
+        if (method === 'monitor_cond') this.publish(this.cache.applyUpdate2(reply as never), true, tables);
+        else this.publish(this.cache.applyUpdate1(reply as never), true, tables);
+      }
+    } finally {
+      const held = this.held;
+      this.held = null;
+      for (const [m, params] of held) this.onNotification(session, m, params);
     }
-    const reply = await session.request(method, [db, DB_MONITOR, requests]);
-    this.cache = new DbCache(tables);
-    if (method === 'monitor_cond') this.publish(this.cache.applyUpdate2(reply as never), true, tables);
-    else this.publish(this.cache.applyUpdate1(reply as never), true, tables);
   }
 
   private publish(touched: Set<string>, initial: boolean, tables: MonitoredTables): void {
@@ -287,6 +297,10 @@ export class OvsdbClient extends EventEmitter<{
   private onNotification(session: RpcSession, method: string, params: unknown[]): void {
     if (session !== this.session) return;
     const [id] = params;
+    if (id === DB_MONITOR && this.held) {
+      this.held.push([method, params]);
+      return;
+    }
     try {
       if (method === 'monitor_canceled') {
         session.close(new Error('server canceled the monitor (database changed)'));

@@ -232,6 +232,41 @@ describe.skipIf(skipWithoutOvn())('live NB sync (real ovsdb-server)', () => {
     expect(content(topology)).toEqual(content(full));
   });
 
+  it('loses no update that arrives while a new client is starting up', async () => {
+    const writer = await new Promise<RpcSession>((resolve, reject) => {
+      const sock = connect(tb.nbSock, () => resolve(new RpcSession(sock, { probeIntervalMs: 0 })));
+      sock.once('error', reject);
+    });
+    const other = new TopologyStore();
+    const racer = new LiveTopology({ remote: tb.nbRemote, store: other, logger, debounceMs: 5 });
+    try {
+      const writes = (async () => {
+        for (let i = 0; i < 60; i++) {
+          const row = { name: `race-${i}` };
+          await writer.request('transact', [
+            'OVN_Northbound',
+            { op: 'insert', table: 'Logical_Switch', row },
+          ]);
+          if (i === 5) racer.start();
+        }
+      })();
+      await writes;
+      const names = (await nbList(tb, 'Logical_Switch', ['name'])).map((r) => r.name as string).sort();
+      const { topology } = await waitForTopology(other, (t) => t.switches.size === names.length, 2000);
+      expect([...topology.switches.keys()].sort()).toEqual(names);
+      const deletes = Array.from({ length: 60 }, (_, i) => ({
+        op: 'delete',
+        table: 'Logical_Switch',
+        where: [['name', '==', `race-${i}`]],
+      }));
+      await writer.request('transact', ['OVN_Northbound', ...deletes]);
+      await waitForTopology(store, (t) => !t.switches.has('race-0'), 2000);
+    } finally {
+      racer.stop();
+      writer.close();
+    }
+  });
+
   it('writes a snapshot that loads into the same topology (YAML file, JSON file, stdout)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ovncp-snap-'));
     // The real executable once; the other variants in-process (each tsx start costs seconds here).
