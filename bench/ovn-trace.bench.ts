@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       sbDb: tb.sbRemote,
       getTopology: () => topology,
       mode: 'one-shot',
+      timeoutMs: 600_000,
     });
     const oneShotMs: number[] = [];
     for (const r of reqs.filter((_, i) => !modelResults[i]!.backends).slice(0, ONE_SHOTS))
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       getTopology: () => topology,
       mode: 'daemon',
       watchSb: false,
+      timeoutMs: 600_000,
     });
     const [, startMs] = await time(() => daemon.ready());
     const daemonMs: number[] = [];

@@ -103,8 +103,9 @@ describe('parser edge cases', () => {
     reg8[17] = 1;
     log(name="deny-ssh", verdict=drop, severity=info);
 
-LOG: ACL name=deny-ssh, direction=IN, verdict=drop, severity=info, packet="ct_state=new|trk,tcp"
----------------------------------------------------------
+    LOG: ACL name=deny-ssh, direction=IN, verdict=drop, severity=info, packet="ct_state=new|trk,tcp"
+    ---------------------------------------------------------
+    next;
 10. ls_in_acl_action (northd.c:7100): reg8[17] == 1, priority 1000, uuid 0123abce
     reg8[16] = 0;
     reg8[17] = 0;
@@ -115,6 +116,12 @@ LOG: ACL name=deny-ssh, direction=IN, verdict=drop, severity=info, packet="ct_st
     const evalHop = r.hops.find((h) => h.stage === 'ls_in_acl_eval');
     expect(evalHop?.acl_matches?.[0]?.acl_name).toBe('deny-ssh');
     expect(r.dropped_at?.type).toBe('acl');
+    expect(r.dropped_at?.stage).toBe('ls_in_acl_action');
+    expect(r.dropped_at?.acl_matches?.[0]).toMatchObject({
+      acl_name: 'deny-ssh',
+      priority: 2100,
+      action: 'drop',
+    });
   });
 
   it('keeps replies OVN generates (ICMP errors, resets) out of output_ports', () => {

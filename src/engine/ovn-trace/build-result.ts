@@ -173,6 +173,21 @@ function summarize(
   return `Packet from ${r.sourcePort} to ${to} was not delivered`;
 }
 
+/**
+ * 23.06+ splits an ACL into `*_acl_eval` (which ACL matched) and `*_acl_action` (what happens): the
+ * action hop, where a drop shows, names the ACL its eval hop matched.
+ */
+function inheritAclMatches(hops: Hop[]): void {
+  let last: Hop | null = null;
+  for (const h of hops) {
+    if (h.acl_matches) last = h;
+    else if (last && h.stage?.endsWith('_action') && h.type === 'acl' && last.datapath === h.datapath) {
+      h.acl_matches = last.acl_matches ?? [];
+      h.description = `${last.description} -> ${h.action}`;
+    }
+  }
+}
+
 export async function buildResult(input: BuildInput): Promise<TraceResult> {
   const { parsed, resolved: r } = input;
   const all: Hop[] = [];
@@ -180,6 +195,7 @@ export async function buildResult(input: BuildInput): Promise<TraceResult> {
     if (!keep(step, r.verbose)) continue;
     all.push(step.kind === 'table' ? await tableHop(step, input) : noteHop(step));
   }
+  inheritAclMatches(all);
   const warnings = [...r.warnings];
   const hops = trimHops(all, r.maxHops, warnings);
   hops.forEach((h, i) => {

@@ -123,6 +123,15 @@ function isDropAction(line: string): boolean {
   return /^drop;/.test(line) || /^reject\s*\{/.test(line) || /^reject;/.test(line);
 }
 
+/**
+ * 23.03 drops after `log(verdict=drop)` without printing a drop action; 23.06+ logs in `*_acl_eval` and
+ * goes on (`next;`) to drop in `*_acl_action`. So a drop verdict is the drop only when nothing follows.
+ */
+function logsADrop(step: TableStep): boolean {
+  const verdictDrop = step.logs.some((l) => l.verdict === 'drop' || l.verdict === 'reject');
+  return verdictDrop && !step.actions.some((a) => /^(next|output)\b/.test(a));
+}
+
 function indentOf(line: string): number {
   return line.length - line.trimStart().length;
 }
@@ -210,7 +219,6 @@ class Walker {
     const log = logFields(text);
     if (this.current) {
       this.current.logs.push(log);
-      if (log.verdict === 'drop' || log.verdict === 'reject') this.current.dropped = true;
     }
   }
 }
@@ -245,5 +253,6 @@ export function parseDetailed(text: string): ParsedTrace {
     }
     w.line(indent, line.trim());
   }
+  for (const step of w.steps) if (step.kind === 'table' && logsADrop(step)) step.dropped = true;
   return { flow, steps: w.steps, outputs: w.outputs, ctSteps: w.ctSteps, ctDefaultUsed: w.ctDefaultUsed };
 }
