@@ -1,0 +1,142 @@
+// The pieces of the fan-out analyses as tables: which services are tested, how a blocked path is named,
+// and the summary arithmetic.
+
+import { describe, expect, it } from 'vitest';
+import { blockedBy } from '../../src/analysis/blocked-by.ts';
+import { summarizePaths } from '../../src/analysis/multi-path.ts';
+import { expandServices, serviceKey, servicesFromAcls } from '../../src/analysis/services.ts';
+import type { Hop, TraceResult } from '../../src/engine/types.ts';
+import { loadDemoTopology, loadTopologyText } from '../../src/ovn/topology/load.ts';
+import { portAddresses, primaryIp } from '../../src/ovn/topology/port-addresses.ts';
+
+const demo = loadDemoTopology();
+
+describe('services', () => {
+  it('expands protocol × port with ICMP once, in request order, without duplicates', () => {
+    expect(expandServices(['icmp', 'tcp', 'icmp'], [80, 80, 22]).map(serviceKey)).toEqual([
+      'icmp',
+      'tcp:80',
+      'tcp:22',
+    ]);
+    expect(expandServices().length).toBe(15);
+  });
+
+  it.each([
+    ['db-server-port', ['icmp', 'tcp:3306']],
+    ['cache-server-port', ['icmp', 'tcp:6379']],
+    ['app-server-port', ['icmp', 'tcp:8080']],
+    ['web-server-port', ['icmp', 'tcp:22', 'tcp:80', 'tcp:443']],
+    ['vm2-port', ['icmp', 'tcp:80']],
+  ])('from the ACLs guarding %s', (port, want) => {
+    expect(servicesFromAcls(demo, port)?.map(serviceKey)).toEqual(want);
+  });
+
+  it('is null when no allow ACL names a port (the caller then uses the defaults)', () => {
+    expect(servicesFromAcls(demo, 'dmz-port')).toBeNull();
+  });
+
+  it('skips ACLs pinned to another port and reads udp sets', () => {
+    const t = loadTopologyText(
+      'inline.yaml',
+      `version: 1
+switches:
+  - name: s
+    ports:
+      - { name: a, addresses: ["00:00:00:00:00:0a 10.1.0.1"] }
+      - { name: b, addresses: ["00:00:00:00:00:0b 10.1.0.2"] }
+    acls:
+      - { direction: to-lport, priority: 10, match: 'outport == "b" && tcp.dst == 22', action: allow }
+      - { direction: to-lport, priority: 10, match: 'udp.dst == {53, 123}', action: allow-related }
+      - { direction: to-lport, priority: 10, match: 'tcp.dst == 25', action: drop }
+`,
+    );
+    expect(servicesFromAcls(t, 'a')?.map(serviceKey)).toEqual(['icmp', 'udp:53', 'udp:123']);
+    expect(servicesFromAcls(t, 'b')?.map(serviceKey)).toEqual(['icmp', 'tcp:22', 'udp:53', 'udp:123']);
+  });
+});
+
+describe('port addresses', () => {
+  it('finds switch ports, router-type ports through their router port, and router ports', () => {
+    expect(portAddresses(demo, 'nope')).toBeNull();
+    expect(portAddresses(demo, 'ls-db-lr-core')?.addresses).toEqual([
+      { mac: '00:00:00:00:ff:03', ip: '10.0.2.254' },
+    ]);
+    expect(portAddresses(demo, 'lr-core-db')?.type).toBe('router_port');
+    expect(primaryIp(demo, 'web-server-port')).toBe('10.0.1.10');
+  });
+});
+
+function result(over: Partial<TraceResult>): TraceResult {
+  return {
+    request: { source_port: 'a' },
+    success: true,
+    reaches_destination: false,
+    hops: [],
+    summary: 'summary text',
+    dropped_at: null,
+    output_ports: [],
+    warnings: [],
+    engine: 'model',
+    ...over,
+  };
+}
+
+const aclHop = (matches: Hop['acl_matches']): Hop => ({
+  index: 1,
+  type: 'acl',
+  component: 'egress ACL',
+  action: 'drop',
+  description: 'dropped',
+  acl_matches: matches,
+});
+
+describe('blocked_by', () => {
+  it('names the highest-priority deny ACL of the drop hop', () => {
+    const hop = aclHop([
+      { acl_name: 'allow-x', priority: 3000, direction: 'egress', action: 'allow', match: 'm' },
+      { acl_name: 'deny-low', priority: 1000, direction: 'egress', action: 'drop', match: 'm' },
+      { acl_name: 'deny-high', priority: 2000, direction: 'egress', action: 'reject', match: 'm' },
+    ]);
+    expect(blockedBy(result({ dropped_at: hop }))).toBe('ACL: deny-high (Priority: 2000)');
+  });
+
+  it('uses the UUID prefix for an unnamed ACL, the hop description without ACLs, else the summary', () => {
+    const unnamed = aclHop([
+      {
+        acl_name: null,
+        uuid: 'abcdef12-3456',
+        priority: 5,
+        direction: 'ingress',
+        action: 'drop',
+        match: 'm',
+      },
+    ]);
+    expect(blockedBy(result({ dropped_at: unnamed }))).toBe('ACL: abcdef12 (Priority: 5)');
+    const route: Hop = {
+      index: 3,
+      type: 'l3_routing',
+      component: 'r',
+      action: 'drop',
+      description: 'No route to 10.9.9.9',
+    };
+    expect(blockedBy(result({ dropped_at: route }))).toBe('No route to 10.9.9.9');
+    expect(blockedBy(result({}))).toBe('summary text');
+    expect(blockedBy(result({ reaches_destination: true }))).toBeUndefined();
+  });
+});
+
+describe('summary', () => {
+  it('counts from the paths themselves', () => {
+    const p = (protocol: 'tcp' | 'icmp', blocked: boolean, port?: number) => ({
+      protocol,
+      ...(port === undefined ? {} : { port }),
+      blocked,
+      reaches_destination: !blocked,
+      hop_count: 1,
+    });
+    expect(summarizePaths([p('tcp', true, 22), p('tcp', false, 80), p('icmp', false)])).toBe(
+      '1 of 3 paths blocked. Allowed: tcp:80, icmp',
+    );
+    expect(summarizePaths([p('tcp', true, 22)])).toBe('1 of 1 paths blocked. Allowed: none');
+  });
+});
