@@ -173,4 +173,19 @@ describe.skipIf(skipWithout(['prometheus']))('real Prometheus end to end', { tim
     const bad = groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
     expect(bad, prom!.logs()).toEqual([]);
   });
+
+  // Last: stops the daemon.
+  it('raises OvncpMonitorDown once the daemon is gone', async () => {
+    expect(await prom!.alerts('OvncpMonitorDown')).toEqual([]);
+    await daemon!.stop();
+    const firing = await poll(
+      'OvncpMonitorDown firing',
+      async () => {
+        const a = await prom!.alerts('OvncpMonitorDown');
+        return a.some((x) => x.state === 'firing') ? a : undefined;
+      },
+      60_000,
+    );
+    expect(firing.map((a) => a.labels.job)).toEqual(['ovncp']);
+  });
 });
