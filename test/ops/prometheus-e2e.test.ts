@@ -1,7 +1,8 @@
 // End to end with a real Prometheus: the daemon on the demo network with paths that violate their
 // expectation, Prometheus scraping it every second with the operations kit's rules (the `for:` cut to a
 // few seconds), then through Prometheus' HTTP API: the ovncp_path_reachable series and their values,
-// OvncpPathExpectationViolated going pending/firing with blocked_by, and every dashboard query running.
+// OvncpPathExpectationViolated going pending/firing with blocked_by, every dashboard query running, and
+// OvncpMonitorDown once the daemon stops.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
