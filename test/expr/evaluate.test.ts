@@ -198,6 +198,8 @@ const cases: [string, Flow, boolean][] = [
   ['reg9 == 7 && xreg4 == 7', tracked, true],
   ['flags.loopback', tracked, false],
   ['flags == 0', tracked, true],
+  ['pkt.mark == 0', tracked, true],
+  ['pkt.mark == 5', flow({ pktMark: 5 }), true],
   // constants and grouping
   ['1', arp, true],
   ['0', arp, false],

@@ -105,6 +105,7 @@ describe('matches OVN rejects', () => {
     ['nosuch == 1', /expecting field name/],
     ['reg10 == 1', /expecting field name/],
     ['nd_ns_mcast', /expecting field name/],
+    ['icmp4.frag_mtu == 1', /may only be set by actions/],
     ['ip4.src == $nosuch', /no address set named nosuch/],
     ['ip4.src == $dual', /128-bit constant is not compatible with 32-bit field ip4.src/],
     ['inport == @nosuch', /no port group named nosuch/],

@@ -67,6 +67,8 @@ export interface Flow {
   regs: Uint32Array;
   /** MFF_LOG_FLAGS bits (flags.loopback etc.). */
   logFlags: number;
+  /** Packet mark (`pkt.mark`); absent means 0. */
+  pktMark?: number;
 }
 
 /** A flow with every field zero/empty; callers set what the packet has. */

@@ -38,6 +38,8 @@ interface ConstSet {
 
 const RELOPS = new Set<TokenType>(['==', '!=', '<', '<=', '>', '>=']);
 const MAX_PAREN_DEPTH = 100;
+/** OVN symbols that only actions may use: 23.03 parses them in a match, then ovn-trace aborts. */
+const ACTION_ONLY = new Set(['icmp4.frag_mtu', 'icmp6.frag_mtu']);
 
 class Parser {
   private i = 0;
@@ -190,6 +192,8 @@ class Parser {
   parseField(): Field {
     const t = this.peek();
     const sym = t.type === 'id' ? lookupSymbol(t.text) : undefined;
+    if (t.type === 'id' && ACTION_ONLY.has(t.text))
+      this.fail(`${t.text} may only be set by actions (a match on it makes ovn-trace 23.03 abort).`);
     if (!sym) this.syntax('field name');
     this.advance();
     if (!this.match('[')) return { sym, ofs: 0, nbits: sym.width };

@@ -97,6 +97,13 @@ function regReader(first: number, count: number): Reader {
 
 function defineMetadata(): void {
   field(
+    'pkt.mark',
+    32,
+    true,
+    null,
+    num((f) => (f.pktMark ?? 0) >>> 0),
+  );
+  field(
     'inport',
     0,
     false,
