@@ -50,6 +50,8 @@ export class Monitor {
   private readonly abort = new AbortController();
   private readonly shard: Shard;
   private started = false;
+  /** A config loaded before the first topology arrived; begin() applies it. */
+  private waiting: PathsConfig | null = null;
   private stopped = false;
   private lastReload: { at: number; ok: boolean; error: string | null } | null = null;
   private readonly onChange = (c: TopologyChange) => this.topologyChanged(c);
@@ -75,8 +77,10 @@ export class Monitor {
   async start(): Promise<void> {
     const config = this.opts.pathsFile ? loadPathsFile(this.opts.pathsFile) : EMPTY_PATHS_CONFIG;
     const sharded = shardConfig(config, this.shard);
-    if (this.opts.topology.current()) this.begin(sharded);
-    else this.opts.topology.once('change', () => this.begin(sharded));
+    if (this.opts.topology.current()) return this.begin(sharded);
+    this.waiting = sharded;
+    this.markReload(true, null);
+    this.opts.topology.once('change', () => this.begin(this.waiting ?? sharded));
   }
 
   private begin(config: PathsConfig): void {
@@ -109,6 +113,11 @@ export class Monitor {
       const config = this.opts.pathsFile ? loadPathsFile(this.opts.pathsFile) : EMPTY_PATHS_CONFIG;
       const sharded = shardConfig(config, this.shard);
       const expansion = expandPaths(sharded, this.opts.topology.current(), true);
+      if (!this.started) {
+        this.waiting = sharded; // no topology yet: begin() will apply it
+        this.markReload(true, null);
+        return { ok: true, paths: sharded.paths.length, checks: expansion.checks.length };
+      }
       this.apply(sharded, expansion, 'reload');
       this.markReload(true, null);
       this.opts.logger.info(
@@ -229,7 +238,7 @@ export class Monitor {
 
   // Views for the API and the `check` command.
   currentConfig(): PathsConfig {
-    return this.config;
+    return this.started ? this.config : (this.waiting ?? this.config);
   }
   pathProblems(): ReadonlyMap<string, string> {
     return this.problems;
