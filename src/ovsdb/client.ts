@@ -177,13 +177,16 @@ export class OvsdbClient extends EventEmitter<{
     this.serverCache.clear();
     const columns = ['name', 'model', 'connected', 'leader', 'index'];
     try {
+      this.held = []; // as for the database monitor (see monitorWith)
       const reply = await session.request('monitor_cond', [
         '_Server',
         SERVER_MONITOR,
         { Database: [{ columns }] },
       ]);
       this.checkServerUpdate(session, reply);
+      this.flushHeld(session);
     } catch (err) {
+      this.held = null;
       if (!(err instanceof OvsdbRpcError && /unknown method/.test(err.rpcError))) throw err;
       // No monitor_cond: check once with a select (the row as an update2 "initial").
       const [res] = (await session.request('transact', [
@@ -284,10 +287,14 @@ export class OvsdbClient extends EventEmitter<{
         else this.publish(this.cache.applyUpdate1(reply as never), true, tables);
       }
     } finally {
-      const held = this.held;
-      this.held = null;
-      for (const [m, params] of held) this.onNotification(session, m, params);
+      this.flushHeld(session);
     }
+  }
+
+  private flushHeld(session: RpcSession): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const [m, params] of held) this.onNotification(session, m, params);
   }
 
   private publish(touched: Set<string>, initial: boolean, tables: MonitoredTables): void {
@@ -297,7 +304,7 @@ export class OvsdbClient extends EventEmitter<{
   private onNotification(session: RpcSession, method: string, params: unknown[]): void {
     if (session !== this.session) return;
     const [id] = params;
-    if (id === DB_MONITOR && this.held) {
+    if (this.held && (id === DB_MONITOR || id === SERVER_MONITOR)) {
       this.held.push([method, params]);
       return;
     }
