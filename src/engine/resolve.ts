@@ -129,9 +129,16 @@ function destinationOwner(t: Topology, ip: IpAddr, srcSwitch: string): SwitchPor
   return pick[0]!;
 }
 
-/** Router ports reachable from a switch through its router-type ports. */
+const gatewayCache = new WeakMap<Topology, Map<string, RouterPort[]>>();
+
+/** Router ports reachable from a switch through its router-type ports (cached per topology). */
 export function gatewayRouterPorts(t: Topology, switchName: string): RouterPort[] {
-  const out: RouterPort[] = [];
+  let bySwitch = gatewayCache.get(t);
+  if (!bySwitch) gatewayCache.set(t, (bySwitch = new Map()));
+  let out = bySwitch.get(switchName);
+  if (out) return out;
+  out = [];
+  bySwitch.set(switchName, out);
   for (const pn of t.switches.get(switchName)?.ports ?? []) {
     const p = t.ports.get(pn);
     const rp = p?.type === 'router' ? t.routerPorts.get(p.options['router-port'] ?? '') : undefined;

@@ -6,7 +6,8 @@
 
 import { CT, type Flow } from '../../ovn/expr/index.ts';
 import type { AclMatch } from '../types.ts';
-import type { CompiledAcl, CompiledSwitch } from './compile.ts';
+import type { CompiledAcl } from './acl-index.ts';
+import type { CompiledSwitch } from './compile.ts';
 import type { HopInput } from './walk.ts';
 
 export type AclStage = 'ingress' | 'after-lb' | 'egress';
@@ -17,11 +18,6 @@ export interface AclVerdict {
   readonly acl: CompiledAcl | null;
 }
 
-export function firstMatch(list: readonly CompiledAcl[], f: Flow): CompiledAcl | null {
-  for (const c of list) if (c.match.evaluate(f)) return c;
-  return null;
-}
-
 /** Evaluates a stage; `tracked` says whether the packet went through conntrack (then ct.new). */
 export function evalAclStage(
   cs: CompiledSwitch,
@@ -29,11 +25,12 @@ export function evalAclStage(
   f: Flow,
   tracked: boolean,
   defaultDrop: boolean,
-  isIp: boolean,
+  ignored: (why: string) => void,
 ): AclVerdict {
   f.ctState = tracked ? CT.new | CT.trk : 0;
+  const isIp = f.ethType === 0x0800 || f.ethType === 0x86dd;
   const list = stage === 'ingress' ? cs.aclIn : stage === 'egress' ? cs.aclOut : cs.aclAfterLb;
-  const hit = firstMatch(list, f);
+  const hit = list.first(f, stage === 'egress' ? f.outport : f.inport, ignored);
   if (hit) return { allowed: hit.acl.action !== 'drop' && hit.acl.action !== 'reject', acl: hit };
   const lbDrop = stage !== 'after-lb' && isIp && cs.vips.length > 0;
   return { allowed: !(defaultDrop && (cs.hasAcls || lbDrop)), acl: null };
@@ -86,7 +83,7 @@ export function aclHop(cs: CompiledSwitch, stage: AclStage, v: AclVerdict): HopI
     };
   }
   const has = stage === 'ingress' ? cs.aclIn : stage === 'egress' ? cs.aclOut : cs.aclAfterLb;
-  if (has.length === 0) return null;
+  if (has.size === 0) return null;
   return {
     ...base,
     action: 'forward',

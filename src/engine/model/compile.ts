@@ -18,13 +18,8 @@ import type {
   SwitchPort,
   Topology,
 } from '../../ovn/topology/types.ts';
+import { AclList, aclLabel, CompiledAcl } from './acl-index.ts';
 import { portGroupRefs, topologyRefs } from './refs.ts';
-
-/** An ACL with its compiled match; `match` is null when OVN would ignore the ACL (see `problem`). */
-export interface CompiledAcl {
-  readonly acl: Acl;
-  readonly match: CompiledMatch;
-}
 
 export interface CompiledVip {
   readonly lb: LoadBalancer;
@@ -35,14 +30,14 @@ export interface CompiledVip {
 
 export interface CompiledSwitch {
   readonly sw: LogicalSwitch;
-  /** from-lport ACLs of the ACL stage, highest priority first. */
-  readonly aclIn: readonly CompiledAcl[];
+  /** from-lport ACLs of the ACL stage. */
+  readonly aclIn: AclList;
   /** from-lport ACLs with options:apply-after-lb=true (the after-LB stage). */
-  readonly aclAfterLb: readonly CompiledAcl[];
-  readonly aclOut: readonly CompiledAcl[];
+  readonly aclAfterLb: AclList;
+  readonly aclOut: AclList;
   /** allow-stateless ACLs per direction: they also keep the packet out of conntrack (and the LB). */
-  readonly statelessIn: readonly CompiledAcl[];
-  readonly statelessOut: readonly CompiledAcl[];
+  readonly statelessIn: AclList;
+  readonly statelessOut: AclList;
   readonly hasAcls: boolean;
   readonly hasStatefulAcl: boolean;
   readonly vips: readonly CompiledVip[];
@@ -92,27 +87,23 @@ export interface CompiledNetwork {
   readonly routers: ReadonlyMap<string, CompiledRouter>;
   readonly defaultAclDrop: boolean;
   readonly compileMs: number;
+  /** With `eager`: ACLs whose match does not compile (OVN ignores them). */
+  readonly problems: readonly string[];
 }
 
-const byPriority = <T extends { acl: Acl }>(a: T, b: T): number => b.acl.priority - a.acl.priority;
-
-function aclLabel(a: Acl): string {
-  return `ACL ${a.name ? `"${a.name}"` : a.uuid.slice(0, 8)} (${a.owner.kind === 'switch' ? 'switch' : 'port group'} ${a.owner.name}, ${a.direction} priority ${a.priority})`;
-}
-
-/** Compiles each distinct ACL once; a match that does not compile is reported and ignored, as OVN does. */
+/** One CompiledAcl per ACL row, shared by every switch the ACL applies to (compiled once, lazily). */
 class AclCache {
-  private readonly cache = new Map<Acl, CompiledMatch | string>();
+  private readonly cache = new Map<Acl, CompiledAcl>();
   constructor(private readonly refs: RefResolver) {}
 
-  get(a: Acl): CompiledMatch | string {
+  get(a: Acl): CompiledAcl {
     let c = this.cache.get(a);
-    if (c === undefined) {
-      const r = compileMatch(a.match, this.refs);
-      c = r.ok ? r : `${aclLabel(a)} ignored: its match does not compile (${r.message})`;
-      this.cache.set(a, c);
-    }
+    if (!c) this.cache.set(a, (c = new CompiledAcl(a, this.refs)));
     return c;
+  }
+
+  all(): IterableIterator<CompiledAcl> {
+    return this.cache.values();
   }
 }
 
@@ -163,10 +154,6 @@ function compileSwitch(t: Topology, sw: LogicalSwitch, cache: AclCache): Compile
   const stateful = acls.some((a) => a.action === 'allow-related') || sw.loadBalancers.length > 0;
   for (const acl of acls) {
     const c = cache.get(acl);
-    if (typeof c === 'string') {
-      ignored.push(c);
-      continue;
-    }
     const absent = portGroupRefs(acl.match).filter((g) => !here.has(g));
     if (absent.length > 0) {
       ignored.push(
@@ -182,20 +169,33 @@ function compileSwitch(t: Topology, sw: LogicalSwitch, cache: AclCache): Compile
       );
       continue;
     }
-    usable.push({ acl, match: c });
+    usable.push(c);
   }
-  usable.sort(byPriority);
   const afterLb = (c: CompiledAcl) => c.acl.options['apply-after-lb'] === 'true';
   const dir = (d: Acl['direction']) => (c: CompiledAcl) => c.acl.direction === d;
   const stateless = (c: CompiledAcl) => c.acl.action === 'allow-stateless';
+  const members = (g: string) => t.portGroups.get(g)?.ports;
+  const list = (acls: CompiledAcl[], field: 'inport' | 'outport') => new AclList(acls, field, members);
   const unknownPorts = sw.ports.filter((pn) => t.ports.get(pn)?.addresses.some((a) => a.kind === 'unknown'));
   return {
     sw,
-    aclIn: usable.filter((c) => dir('from-lport')(c) && !afterLb(c)),
-    aclAfterLb: usable.filter((c) => dir('from-lport')(c) && afterLb(c)),
-    aclOut: usable.filter(dir('to-lport')),
-    statelessIn: usable.filter((c) => dir('from-lport')(c) && stateless(c)),
-    statelessOut: usable.filter((c) => dir('to-lport')(c) && stateless(c)),
+    aclIn: list(
+      usable.filter((c) => dir('from-lport')(c) && !afterLb(c)),
+      'inport',
+    ),
+    aclAfterLb: list(
+      usable.filter((c) => dir('from-lport')(c) && afterLb(c)),
+      'inport',
+    ),
+    aclOut: list(usable.filter(dir('to-lport')), 'outport'),
+    statelessIn: list(
+      usable.filter((c) => dir('from-lport')(c) && stateless(c)),
+      'inport',
+    ),
+    statelessOut: list(
+      usable.filter((c) => dir('to-lport')(c) && stateless(c)),
+      'outport',
+    ),
     hasAcls: acls.length > 0,
     hasStatefulAcl: acls.some((a) => a.action === 'allow-related'),
     vips: vipsOf(t, sw.loadBalancers),
@@ -214,9 +214,17 @@ function networkFor(ports: readonly RouterPort[], ip: IpAddr): RouterPort | null
   return null;
 }
 
+const masks = new WeakMap<Cidr, bigint>();
+
+/** The network mask of a CIDR as a bigint (cached: routes and port security test it per packet). */
 export function maskOf(c: Cidr): bigint {
-  const bits = c.family === 4 ? 32n : 128n;
-  return c.prefix === 0 ? 0n : ((1n << BigInt(c.prefix)) - 1n) << (bits - BigInt(c.prefix));
+  let m = masks.get(c);
+  if (m === undefined) {
+    const bits = c.family === 4 ? 32n : 128n;
+    m = c.prefix === 0 ? 0n : ((1n << BigInt(c.prefix)) - 1n) << (bits - BigInt(c.prefix));
+    masks.set(c, m);
+  }
+  return m;
 }
 
 function staticRoute(r: LogicalRouter, ports: RouterPort[], sr: StaticRoute): CompiledRoute | string {
@@ -282,7 +290,11 @@ function compileRouter(t: Topology, r: LogicalRouter, refs: RefResolver): Compil
   };
 }
 
-export function compileNetwork(t: Topology): CompiledNetwork {
+/**
+ * Compiles a topology. ACL matches compile lazily on first use unless `eager` (then every match is
+ * compiled now and `problems` lists those OVN would ignore).
+ */
+export function compileNetwork(t: Topology, opts: { eager?: boolean } = {}): CompiledNetwork {
   const started = performance.now();
   const refs = topologyRefs(t);
   const cache = new AclCache(refs);
@@ -290,7 +302,10 @@ export function compileNetwork(t: Topology): CompiledNetwork {
   for (const sw of t.switches.values()) switches.set(sw.name, compileSwitch(t, sw, cache));
   const routers = new Map<string, CompiledRouter>();
   for (const r of t.routers.values()) routers.set(r.name, compileRouter(t, r, refs));
+  const problems: string[] = [];
+  if (opts.eager) for (const c of cache.all()) if (!c.matcher()) problems.push(c.problem!);
   return {
+    problems,
     topology: t,
     switches,
     routers,
@@ -300,3 +315,4 @@ export function compileNetwork(t: Topology): CompiledNetwork {
 }
 
 export type { SwitchPort };
+export { CompiledAcl };

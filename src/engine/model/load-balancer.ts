@@ -9,11 +9,28 @@ import type { CompiledVip } from './compile.ts';
 import { dstIp, setDstIp } from './packet.ts';
 import type { Walk } from './walk.ts';
 
+/** VIPs indexed by address value (checked against the family on lookup). */
+const vipIndex = new WeakMap<readonly CompiledVip[], Map<bigint, CompiledVip[]>>();
+
+function indexOf(vips: readonly CompiledVip[]): Map<bigint, CompiledVip[]> {
+  let m = vipIndex.get(vips);
+  if (m) return m;
+  m = new Map();
+  for (const v of vips) {
+    const l = m.get(v.vip.ip.value);
+    if (l) l.push(v);
+    else m.set(v.vip.ip.value, [v]);
+  }
+  vipIndex.set(vips, m);
+  return m;
+}
+
 export function matchVip(vips: readonly CompiledVip[], f: Flow): CompiledVip | null {
+  if (vips.length === 0) return null;
   const dst = dstIp(f);
   let ipOnly: CompiledVip | null = null;
-  for (const v of vips) {
-    if (v.vip.ip.family !== dst.family || v.vip.ip.value !== dst.value) continue;
+  for (const v of indexOf(vips).get(dst.value) ?? []) {
+    if (v.vip.ip.family !== dst.family) continue;
     if (v.proto === null) ipOnly ??= v;
     else if (f.ipProto === v.proto && f.l4Dst === v.vip.port) return v;
   }

@@ -63,3 +63,15 @@ export function inCidr(c: Cidr, ip: IpAddr): boolean {
 }
 
 export const ipText = formatIp;
+
+const macValues = new Map<string, bigint>();
+
+/** The value of a MAC written in the topology (memoized: pipelines compare MACs per packet). */
+export function macValue(text: string): bigint {
+  let v = macValues.get(text);
+  if (v === undefined) {
+    v = parseMac(text) ?? -1n;
+    macValues.set(text, v);
+  }
+  return v;
+}

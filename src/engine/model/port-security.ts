@@ -4,9 +4,9 @@
 // IPv6 addresses or the MAC's EUI-64 link-local address. Egress also admits broadcast/multicast.
 
 import type { Flow } from '../../ovn/expr/index.ts';
-import { linkLocalFromMac, parseMac } from '../../ovn/net/addr.ts';
+import { linkLocalFromMac } from '../../ovn/net/addr.ts';
 import type { PortSecurityEntry, SwitchPort } from '../../ovn/topology/types.ts';
-import { ETH_IP4, ETH_IP6 } from './packet.ts';
+import { ETH_IP4, ETH_IP6, macValue } from './packet.ts';
 
 function v4s(e: PortSecurityEntry): bigint[] {
   return e.nets.filter((n) => n.family === 4).map((n) => n.addr);
@@ -16,7 +16,7 @@ function v6s(e: PortSecurityEntry): bigint[] {
 }
 
 function entryFor(port: SwitchPort, mac: bigint): PortSecurityEntry | null {
-  for (const e of port.portSecurity) if (parseMac(e.mac) === mac) return e;
+  for (const e of port.portSecurity) if (macValue(e.mac) === mac) return e;
   return null;
 }
 

@@ -3,11 +3,11 @@
 // OVN's flow priorities (longest prefix; connected > static dst-ip > static src-ip at equal length;
 // discard; ECMP), router policies, next-hop MAC resolution, SNAT, and hand-off to the next datapath.
 
-import { formatIp, formatMac, type IpAddr, parseIp, parseMac } from '../../ovn/net/addr.ts';
+import { formatIp, formatMac, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
 import type { Nat, RouterPort } from '../../ovn/topology/types.ts';
 import type { CompiledRoute, CompiledRouter } from './compile.ts';
 import { applyVip, matchVip } from './load-balancer.ts';
-import { dstIp, family, inCidr, isIp, setDstIp, setSrcIp, srcIp } from './packet.ts';
+import { dstIp, family, inCidr, isIp, macValue, setDstIp, setSrcIp, srcIp } from './packet.ts';
 import { switchIngress } from './switch-pipeline.ts';
 import type { HopInput, Walk } from './walk.ts';
 
@@ -31,7 +31,7 @@ function ipInput(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): bool
   if (cr.router.enabled === false || lrp.enabled === false)
     return drop(`Router ${cr.router.name} or its port ${lrp.name} is disabled`);
   const mcastDst = (f.ethDst & 0x010000000000n) !== 0n;
-  if (!mcastDst && f.ethDst !== parseMac(lrp.mac))
+  if (!mcastDst && f.ethDst !== macValue(lrp.mac))
     return drop(
       `Router admission: eth.dst ${formatMac(f.ethDst)} is not the MAC of ${lrp.name} (${lrp.mac})`,
     );
@@ -178,7 +178,7 @@ function route(w: Walk, cr: CompiledRouter, base: Base): void {
     }
     const ttl = b.flow.ipTtl;
     b.flow.ipTtl = ttl - 1;
-    b.flow.ethSrc = parseMac(r.outport!.mac) ?? 0n;
+    b.flow.ethSrc = macValue(r.outport!.mac);
     b.flow.outport = r.outport!.name;
     const ecmp = routes.length > 1 ? ` (ECMP path ${i + 1} of ${routes.length}; the model follows all)` : '';
     const ok = b.add({
@@ -206,7 +206,7 @@ function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr, base
       const port = to ? cr.ports.find((rp) => rp.networks.some((n) => inCidr(n, to))) : undefined;
       if (to && port) {
         w.flow.outport = port.name;
-        w.flow.ethSrc = parseMac(port.mac) ?? 0n;
+        w.flow.ethSrc = macValue(port.mac);
         if (
           !w.add({
             ...hb,
@@ -224,26 +224,41 @@ function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr, base
   resolveAndSend(w, cr, out, nh, base);
 }
 
+/** IP text -> MAC of everything a router port can send to directly (built once per port, lazily). */
+const neighbourCache = new WeakMap<RouterPort, Map<string, string>>();
+
+function neighbours(w: Walk, out: RouterPort): Map<string, string> {
+  let m = neighbourCache.get(out);
+  if (m) return m;
+  m = new Map();
+  const t = w.ctx.net.topology;
+  const add = (ip: IpAddr, mac: string) => {
+    if (!m!.has(formatIp(ip))) m!.set(formatIp(ip), mac);
+  };
+  if (out.peer) {
+    // Router-to-router: only the peer router port's own addresses resolve.
+    const peer = t.routerPorts.get(out.peer);
+    for (const n of peer?.networks ?? []) add({ family: n.family, value: n.addr }, peer!.mac);
+  } else {
+    const lsp = t.index.switchPortByRouterPort.get(out.name);
+    const sw = lsp ? t.switches.get(t.ports.get(lsp)?.switchName ?? '') : undefined;
+    for (const pn of sw?.ports ?? []) {
+      const p = t.ports.get(pn)!;
+      for (const a of [...p.addresses, ...(p.dynamicAddresses ? [p.dynamicAddresses] : [])]) {
+        if (a.kind === 'static') for (const ip of a.ips) add(ip, a.mac);
+      }
+      const rp = p.type === 'router' ? t.routerPorts.get(p.options['router-port'] ?? '') : undefined;
+      if (rp && rp.name !== out.name)
+        for (const n of rp.networks) add({ family: n.family, value: n.addr }, rp.mac);
+    }
+  }
+  neighbourCache.set(out, m);
+  return m;
+}
+
 /** The next hop's MAC: from the peer router port, or from the addresses of the ports on the peer switch. */
 function nextHopMac(w: Walk, out: RouterPort, nh: IpAddr): string | null {
-  const t = w.ctx.net.topology;
-  const nhText = formatIp(nh);
-  if (out.peer) {
-    const peer = t.routerPorts.get(out.peer);
-    return peer?.networks.some((n) => n.family === nh.family && n.addr === nh.value) ? peer.mac : null;
-  }
-  const lsp = t.index.switchPortByRouterPort.get(out.name);
-  const sw = lsp ? t.switches.get(t.ports.get(lsp)?.switchName ?? '') : undefined;
-  for (const pn of sw?.ports ?? []) {
-    const p = t.ports.get(pn)!;
-    for (const a of [...p.addresses, ...(p.dynamicAddresses ? [p.dynamicAddresses] : [])]) {
-      if (a.kind === 'static' && a.ips.some((ip) => formatIp(ip) === nhText)) return a.mac;
-    }
-    const rp = p.type === 'router' ? t.routerPorts.get(p.options['router-port'] ?? '') : undefined;
-    if (rp && rp.name !== out.name && rp.networks.some((n) => n.family === nh.family && n.addr === nh.value))
-      return rp.mac;
-  }
-  return null;
+  return neighbours(w, out).get(formatIp(nh)) ?? null;
 }
 
 function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr, base: Base): void {
@@ -258,7 +273,7 @@ function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr
     });
     return;
   }
-  w.flow.ethDst = parseMac(mac) ?? 0n;
+  w.flow.ethDst = macValue(mac);
   if (!snat(w, cr, out)) return;
   const t = w.ctx.net.topology;
   if (out.peer) {

@@ -4,13 +4,19 @@
 
 import { formatMac } from '../../ovn/net/addr.ts';
 import type { SwitchPort } from '../../ovn/topology/types.ts';
-import { aclHop, evalAclStage, firstMatch } from './acl-stage.ts';
+import { aclHop, evalAclStage } from './acl-stage.ts';
 import type { CompiledSwitch, CompiledVip } from './compile.ts';
 import { applyVip, matchVip } from './load-balancer.ts';
 import { dstIp, isIp, setSrcIp, srcIp } from './packet.ts';
 import { egressViolation, ingressViolation } from './port-security.ts';
 import { routerIngress } from './router-pipeline.ts';
 import type { Walk } from './walk.ts';
+
+const ignoredBy =
+  (w: Walk) =>
+  (why: string): void => {
+    w.ctx.warnings.add(why);
+  };
 
 const NO_CONNTRACK_TYPES = new Set(['router', 'localnet']);
 
@@ -58,11 +64,11 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
   w.flow.outport = '';
   if (!portSecurityStage(w, cs, port, `ingress(dp="${swName}", inport="${inport}")`)) return;
   const ip = isIp(w.flow);
-  const stateless = ip && firstMatch(cs.statelessIn, w.flow) !== null;
+  const stateless = ip && cs.statelessIn.first(w.flow, inport, ignoredBy(w)) !== null;
   const stateful = cs.hasStatefulAcl || cs.vips.length > 0;
   const tracked =
     ip && stateful && !stateless && !NO_CONNTRACK_TYPES.has(port.type) && !isMcast(w.flow.ethDst);
-  const v = evalAclStage(cs, 'ingress', w.flow, tracked, ctx.net.defaultAclDrop, ip);
+  const v = evalAclStage(cs, 'ingress', w.flow, tracked, ctx.net.defaultAclDrop, ignoredBy(w));
   const hop = aclHop(cs, 'ingress', v);
   if (!v.allowed) {
     w.drop(hop!);
@@ -121,7 +127,7 @@ function hairpin(w: Walk, cs: CompiledSwitch, port: SwitchPort, vip: CompiledVip
 }
 
 function afterLoadBalancer(w: Walk, cs: CompiledSwitch, port: SwitchPort): void {
-  const v = evalAclStage(cs, 'after-lb', w.flow, false, w.ctx.net.defaultAclDrop, isIp(w.flow));
+  const v = evalAclStage(cs, 'after-lb', w.flow, false, w.ctx.net.defaultAclDrop, ignoredBy(w));
   const hop = aclHop(cs, 'after-lb', v);
   if (!v.allowed) {
     w.drop(hop!);
@@ -197,11 +203,11 @@ function switchEgress(w: Walk, cs: CompiledSwitch, outport: string): void {
     return;
   }
   const ip = isIp(w.flow);
-  const stateless = ip && firstMatch(cs.statelessOut, w.flow) !== null;
+  const stateless = ip && cs.statelessOut.first(w.flow, outport, ignoredBy(w)) !== null;
   const stateful = cs.hasStatefulAcl || cs.vips.length > 0;
   const tracked =
     ip && stateful && !stateless && !NO_CONNTRACK_TYPES.has(port.type) && !isMcast(w.flow.ethDst);
-  const v = evalAclStage(cs, 'egress', w.flow, tracked, ctx.net.defaultAclDrop, ip);
+  const v = evalAclStage(cs, 'egress', w.flow, tracked, ctx.net.defaultAclDrop, ignoredBy(w));
   const hop = aclHop(cs, 'egress', v);
   if (!v.allowed) {
     w.drop(hop!);

@@ -1,0 +1,150 @@
+// ACL lists indexed for fast evaluation. Most real ACLs are scoped to ports by a top-level conjunct
+// such as `outport == @pg_web` or `inport == "vm1"`; those are filed under each port they can match,
+// the rest stay in a generic list, and a lookup merges the port's list with the generic one in
+// priority order, so a packet is tested against a handful of ACLs instead of every ACL of the switch.
+// Matches are compiled on first use (and cached), so loading a large network stays fast.
+
+import type { CompiledMatch, Flow, RefResolver } from '../../ovn/expr/index.ts';
+import { compileMatch } from '../../ovn/expr/index.ts';
+import type { Acl } from '../../ovn/topology/types.ts';
+
+export function aclLabel(a: Acl): string {
+  return `ACL ${a.name ? `"${a.name}"` : a.uuid.slice(0, 8)} (${a.owner.kind === 'switch' ? 'switch' : 'port group'} ${a.owner.name}, ${a.direction} priority ${a.priority})`;
+}
+
+/** One ACL whose match is compiled lazily; a match that does not compile is ignored, as OVN does. */
+export class CompiledAcl {
+  private compiled: CompiledMatch | null | undefined;
+  problem: string | null = null;
+
+  constructor(
+    readonly acl: Acl,
+    private readonly refs: RefResolver,
+  ) {}
+
+  /** The compiled match, or null (with `problem` set) when OVN would ignore this ACL. */
+  matcher(): CompiledMatch | null {
+    if (this.compiled === undefined) {
+      const r = compileMatch(this.acl.match, this.refs);
+      this.compiled = r.ok ? r : null;
+      if (!r.ok) this.problem = `${aclLabel(this.acl)} ignored: its match does not compile (${r.message})`;
+    }
+    return this.compiled;
+  }
+}
+
+/** Splits at top-level `&&`; null when the match has a top-level `||` (then no conjunct scopes it). */
+function conjuncts(match: string): string[] | null {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < match.length; i++) {
+    const c = match[i];
+    if (c === '"') {
+      for (i++; i < match.length && match[i] !== '"'; i++) if (match[i] === '\\') i++;
+    } else if (c === '(' || c === '{') depth++;
+    else if (c === ')' || c === '}') depth--;
+    else if (depth === 0 && (c === '&' || c === '|') && match[i + 1] === c) {
+      if (c === '|') return null;
+      out.push(match.slice(start, i));
+      start = i + 2;
+      i++;
+    }
+  }
+  out.push(match.slice(start));
+  return out.map(stripParens);
+}
+
+function stripParens(s: string): string {
+  let t = s.trim();
+  while (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) t = t.slice(1, -1).trim();
+  return t;
+}
+
+function balanced(s: string): boolean {
+  let d = 0;
+  for (const c of s) {
+    if (c === '(') d++;
+    else if (c === ')' && --d < 0) return false;
+  }
+  return d === 0;
+}
+
+const NAME = String.raw`(?:@[A-Za-z_.][A-Za-z0-9_.]*|"(?:[^"\\]|\\.)*")`;
+const SCOPE_RE = new RegExp(
+  String.raw`^(inport|outport)\s*==\s*(${NAME}|\{\s*${NAME}(?:\s*,\s*${NAME})*\s*\})$`,
+);
+
+/** The ports an ACL can match through `field` (inport/outport), or null when it is not so scoped. */
+export function aclScope(
+  match: string,
+  field: 'inport' | 'outport',
+  members: (group: string) => readonly string[] | undefined,
+): string[] | null {
+  for (const c of conjuncts(match) ?? []) {
+    const m = SCOPE_RE.exec(c);
+    if (!m || m[1] !== field) continue;
+    const names = m[2]!.match(new RegExp(NAME, 'g')) ?? [];
+    const ports: string[] = [];
+    for (const n of names) {
+      if (n.startsWith('@')) {
+        const g = members(n.slice(1));
+        if (!g) return null;
+        ports.push(...g);
+      } else {
+        try {
+          ports.push(JSON.parse(n) as string);
+        } catch {
+          return null;
+        }
+      }
+    }
+    return ports;
+  }
+  return null;
+}
+
+/** One ACL stage's ACLs, highest priority first, indexed by the port they are scoped to. */
+export class AclList {
+  private readonly generic: CompiledAcl[] = [];
+  private readonly byPort = new Map<string, CompiledAcl[]>();
+  readonly size: number;
+
+  constructor(
+    acls: readonly CompiledAcl[],
+    field: 'inport' | 'outport',
+    members: (group: string) => readonly string[] | undefined,
+  ) {
+    const sorted = [...acls].sort((a, b) => b.acl.priority - a.acl.priority);
+    for (const c of sorted) {
+      const scope = aclScope(c.acl.match, field, members);
+      if (scope === null) this.generic.push(c);
+      else
+        for (const p of new Set(scope)) {
+          let l = this.byPort.get(p);
+          if (!l) this.byPort.set(p, (l = []));
+          l.push(c);
+        }
+    }
+    this.size = sorted.length;
+  }
+
+  /** The highest-priority ACL whose match holds for `f` (scoped by `port`); reports ignored ACLs. */
+  first(f: Flow, port: string, ignored: (why: string) => void): CompiledAcl | null {
+    const a = this.byPort.get(port) ?? [];
+    const b = this.generic;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const c =
+        j >= b.length || (i < a.length && a[i]!.acl.priority >= b[j]!.acl.priority) ? a[i++]! : b[j++]!;
+      const m = c.matcher();
+      if (!m) {
+        ignored(c.problem!);
+        continue;
+      }
+      if (m.evaluate(f)) return c;
+    }
+    return null;
+  }
+}
