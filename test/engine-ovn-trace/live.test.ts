@@ -165,6 +165,18 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     expect(e.daemonPid()).not.toBe(first);
   }, 30_000);
 
+  it('daemon: a burst of parallel traces is queued, not timed out', async () => {
+    const e = make({ mode: 'daemon', watchSb: false, timeoutMs: 2000 });
+    await e.ready();
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => e.trace(DEMO_CASES[i % DEMO_CASES.length]!.request)),
+    );
+    results.forEach((r, i) => {
+      expect(r.reaches_destination).toBe(DEMO_CASES[i % DEMO_CASES.length]!.reaches);
+    });
+    expect(e.stats).toMatchObject({ daemonTraces: 200, oneShotTraces: 0, daemonFailures: 0 });
+  }, 60_000);
+
   it('daemon: a killed daemon is replaced and traces keep working meanwhile', async () => {
     const e = make({ mode: 'daemon', watchSb: false });
     await e.ready();

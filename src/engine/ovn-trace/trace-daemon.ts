@@ -51,6 +51,7 @@ export class TraceDaemonInstance {
   /** ct states not yet consumed. */
   ctLeft: number;
   inflight = 0;
+  private tail: Promise<unknown> = Promise.resolve();
   private constructor(
     readonly pid: number,
     readonly dir: string,
@@ -114,10 +115,22 @@ export class TraceDaemonInstance {
    * datapath from the microflow's inport).
    */
   async trace(flow: Microflow, timeoutMs: number): Promise<string> {
+    // One request at a time: the daemon answers in order anyway, and the timeout must measure the
+    // daemon's work, not the queue (a burst of path checks would otherwise "time out" a healthy daemon).
+    this.inflight++;
+    const run = this.tail.then(() => this.send(flow, timeoutMs));
+    this.tail = run.catch(() => {});
+    try {
+      return await run;
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private async send(flow: Microflow, timeoutMs: number): Promise<string> {
     const params = flow.datapath.startsWith('-')
       ? ['--detailed', flow.match]
       : ['--detailed', flow.datapath, flow.match];
-    this.inflight++;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
@@ -133,7 +146,6 @@ export class TraceDaemonInstance {
       return typeof result === 'string' ? result : String(result);
     } finally {
       clearTimeout(timer);
-      this.inflight--;
     }
   }
 
