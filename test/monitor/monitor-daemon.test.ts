@@ -274,7 +274,13 @@ describe('path monitor in the daemon', () => {
     const f = setup();
     let started = 0;
     // An engine that never answers and ignores its abort signal: the worst case for shutdown.
-    const hang: TraceEngine = { name: 'model', trace: () => (started++, new Promise(() => {})) };
+    const hang: TraceEngine = {
+      name: 'model',
+      trace: () => {
+        started++;
+        return new Promise(() => {});
+      },
+    };
     const d = await startDaemon(f.paths, f.topo, { pathEngine: () => hang });
     await until('a check in flight', async () => (started > 0 ? true : undefined));
     expect((await d.app.inject('/-/ready')).statusCode).toBe(503);
