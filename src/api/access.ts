@@ -64,8 +64,10 @@ export function registerAccessControl(app: FastifyInstance, o: AccessOptions): v
   const authOn = o.tokens.size > 0;
   app.addHook('onRequest', async (req, reply) => {
     const url = req.url;
-    const api = isApi(url);
-    if (authOn && (api || (o.metricsAuth && isOps(url)))) {
+    // The matched route's pattern too, so no spelling of a URL that reaches an API route escapes auth.
+    const route = req.routeOptions.url ?? '';
+    const api = isApi(url) || isApi(route);
+    if (authOn && (api || (o.metricsAuth && (isOps(url) || isOps(route))))) {
       req.apiUser = authenticate(req, reply, o.tokens);
     } else req.apiUser = null;
     if (api) limit(req, reply, o);

@@ -52,6 +52,27 @@ describe('auth', () => {
     }
   });
 
+  it('no spelling of an API URL gets through without a token', async () => {
+    const app = await buildApp({ tokens: { alice: ALICE } });
+    try {
+      const variants = [
+        `${addr}?x=1`,
+        `${addr}/`,
+        `/${addr}`,
+        '/api/v1/trace/ports/vm1%2Dport/addresses',
+        '/api/v1/trace/./ports/vm1-port/addresses',
+        '/API/v1/trace/ports/vm1-port/addresses',
+        '/api/v1/trace/ports/vm1-port/addresses#x',
+      ];
+      for (const url of variants) {
+        const res = await app.inject({ method: 'GET', url });
+        expect([401, 404], url).toContain(res.statusCode);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('web.metrics_auth puts /metrics behind the same tokens', async () => {
     const app = await buildApp({ tokens: { alice: ALICE }, metricsAuth: true });
     try {
