@@ -1,8 +1,7 @@
 // Tells the ovn-trace engine when the Southbound DB changes, so a daemon that read the old SB is
 // replaced. One `ovsdb-client monitor` per table that shapes a trace (logical flows, and the address
 // sets and port groups flows refer to by name), each printing only changes (`!initial`): any line on
-// stdout means "changed". A monitor that dies is restarted after a pause, and counts as a change
-// (we may have missed one meanwhile).
+// stdout means "changed". A monitor that dies is restarted after a pause.
 
 import { execa, type ResultPromise } from 'execa';
 
@@ -12,6 +11,7 @@ const WATCHED: ReadonlyArray<readonly [string, string]> = [
   ['Port_Group', 'ports,!initial'],
 ];
 const RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 30_000;
 const DEBOUNCE_MS = 100;
 
 export interface SbWatchOptions {
@@ -37,8 +37,9 @@ export class SbWatch {
     }, DEBOUNCE_MS);
   }
 
-  private spawn(table: string, cols: string): void {
+  private spawn(table: string, cols: string, delayMs = RESTART_DELAY_MS): void {
     if (this.closed) return;
+    const started = Date.now();
     const argv = [
       ...(this.opts.dbOptions ?? []),
       '--format=json',
@@ -59,8 +60,12 @@ export class SbWatch {
     void p.then(() => {
       this.procs.delete(p);
       if (this.closed) return;
-      this.changed();
-      setTimeout(() => this.spawn(table, cols), RESTART_DELAY_MS).unref();
+      // A monitor that ran a while may have missed a change; one that dies at once (SB down, no
+      // ovsdb-client) says nothing about the SB and is retried with a growing pause.
+      const ranLong = Date.now() - started > 5000;
+      if (ranLong) this.changed();
+      const next = ranLong ? RESTART_DELAY_MS : Math.min(delayMs * 2, MAX_RESTART_DELAY_MS);
+      setTimeout(() => this.spawn(table, cols, next), next).unref();
     });
   }
 
