@@ -82,12 +82,12 @@ async function timed(runs: number, f: () => Promise<unknown>): Promise<{ ms: num
 }
 
 async function bench(series: number): Promise<string> {
-  // Six families per check, of which a reachable check fills five: size by series, not checks.
-  const checks = Math.ceil(series / 5);
+  // Seven families per check, of which a reachable check fills six: size by series, not checks.
+  const checks = Math.ceil(series / 6);
   const pm = new PathMetrics();
   for (let i = 0; i < checks; i++) pm.update(state(i));
   const got = countSeries(await pm.render());
-  const ours = await timed(7, () => pm.renderBuffer());
+  const ours = await timed(7, () => pm.renderChunks());
   const registry = new Registry();
   const g = new Gauge({
     name: 'ovncp_path_reachable',

@@ -1,5 +1,6 @@
 // Operational endpoints in Prometheus style: /-/healthy, /-/ready and /metrics.
 
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Readiness } from '../daemon/readiness.ts';
@@ -8,7 +9,7 @@ export interface OpsDeps {
   readonly registry: Registry;
   readonly readiness: Readiness;
   /** Pre-rendered series appended to the registry's (the path monitor's per-check families). */
-  readonly extraMetrics?: () => Promise<Buffer>;
+  readonly extraMetrics?: () => Promise<Buffer[]>;
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
@@ -25,7 +26,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
     if (deps.extraMetrics)
       return reply
         .type(deps.registry.contentType)
-        .send(Buffer.concat([Buffer.from(text), await deps.extraMetrics()]));
+        .send(Readable.from([Buffer.from(text), ...(await deps.extraMetrics())]));
     return reply.type(deps.registry.contentType).send(text);
   });
 }

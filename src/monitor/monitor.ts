@@ -253,7 +253,7 @@ export class Monitor {
     return this.shard;
   }
   /** Per-check series text for /metrics. */
-  renderMetrics(): Promise<Buffer> {
-    return this.pathMetrics.renderBuffer();
+  renderMetrics(): Promise<Buffer[]> {
+    return this.pathMetrics.renderChunks();
   }
 }
