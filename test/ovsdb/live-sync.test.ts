@@ -2,7 +2,7 @@
 // add/modify/delete is followed within a second, the snapshot command round-trips, and a message fed
 // to the client one byte at a time decodes the same.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -282,6 +282,7 @@ describe.skipIf(skipWithoutOvn())('live NB sync (real ovsdb-server)', () => {
     const out = await runMain(['snapshot'], { OVN_NB_DB: tb.nbRemote });
     expect(out.code).toBe(0);
     expect(content(loadTopologyText('stdout', out.stdout))).toEqual(content(store.require()));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('decodes the server stream fed one byte at a time like the normal stream', async () => {
