@@ -66,14 +66,23 @@ export function pathView(m: Monitor, p: PathSpec, withTrace: boolean): Record<st
   };
 }
 
+/** A path's status: every check as expected, some unmet, or some without a verdict yet/any more. */
+const PATH_STATUSES = ['ok', 'unmet', 'unknown'];
+
 export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): void {
-  app.get('/api/v1/paths', async () => {
+  app.get<{ Querystring: { status?: string } }>('/api/v1/paths', async (req) => {
     const c = monitor.currentConfig();
+    const status = req.query.status;
+    if (status !== undefined && !PATH_STATUSES.includes(status))
+      throw new OvncpError('OVNCP_ERR_INVALID_FIELD', `status must be one of ${PATH_STATUSES.join(', ')}`, {
+        field: 'status',
+      });
+    const paths = c.paths.map((p) => pathView(monitor, p, false));
     return {
       file: c.file,
       shard: monitor.shardInfo(),
       reload: monitor.reloadStatus() && { ...monitor.reloadStatus(), at: iso(monitor.reloadStatus()?.at) },
-      paths: c.paths.map((p) => pathView(monitor, p, false)),
+      paths: status ? paths.filter((p) => p.status === status) : paths,
     };
   });
   app.get<{ Params: { name: string } }>('/api/v1/paths/:name', async (req) => {
