@@ -33,6 +33,7 @@ export class LiveTopology {
   private pendingTables = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private connections = 0;
+  private lastWarnings = '';
   private firstSync: Promise<void>;
   private resolveFirst!: () => void;
 
@@ -112,11 +113,14 @@ export class LiveTopology {
       const { topology, warnings } = topologyFromNb(tables, source);
       this.metrics?.buildSeconds.set((performance.now() - began) / 1000);
       this.metrics?.rowsLeftOut.set(warnings.length);
-      if (warnings.length > 0)
+      // Log the rows left out when that list changes, not again on every rebuild.
+      const said = warnings.join('\n');
+      if (warnings.length > 0 && said !== this.lastWarnings)
         this.opts.logger.warn(
           { warnings: warnings.slice(0, 20), count: warnings.length },
           'NB rows left out',
         );
+      this.lastWarnings = said;
       this.opts.store.set(topology, changed);
       this.resolveFirst();
     } catch (err) {
