@@ -4,7 +4,7 @@
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { loadTokens, type TokenStore } from '../auth/tokens.ts';
+import { loadTokens, TOKENS_ENV, type TokenStore } from '../auth/tokens.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -34,6 +34,10 @@ export interface TraceApiSettings {
   readonly burst: number;
   readonly timeoutMs: number;
   readonly maxTracesPerRequest: number;
+  /** The auth mode sentence logged at startup (set by traceApiFor). */
+  readonly mode?: string;
+  /** --web.insecure-no-auth was given (the mode is then logged as a warning). */
+  readonly insecure?: boolean;
 }
 
 /** Reads the `web:` part of the config file (relative tokens_file against the config's directory). */
@@ -62,17 +66,14 @@ export function checkListenSecurity(listenAddress: string, api: TraceApiSettings
     return `no tokens configured: API OPEN to anyone who can reach ${listenAddress} (--web.insecure-no-auth)`;
   throw new OvncpError(
     'OVNCP_ERR_CONFIG',
-    `refusing to serve the trace API without auth on non-loopback address ${listenAddress}: configure web.tokens_file or ${'OVNCP_API_TOKENS'}, listen on 127.0.0.1, or pass --web.insecure-no-auth`,
+    `refusing to serve the trace API without auth on non-loopback address ${listenAddress}: configure web.tokens_file or ${TOKENS_ENV}, listen on 127.0.0.1, or pass --web.insecure-no-auth`,
   );
 }
 
 export type TraceEngines = Pick<TraceApiDeps, 'flowEngine' | 'modelEngine' | 'topology'>;
 
 /** Reads the API settings and enforces the loopback rule (throws OvncpError on an unsafe address). */
-export function traceApiFor(
-  s: DaemonSettings,
-  env: NodeJS.ProcessEnv = process.env,
-): TraceApiSettings & { mode: string; insecure: boolean } {
+export function traceApiFor(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings {
   const api = traceApiSettings(s, env);
   const insecure = s.insecureNoAuth ?? s.raw.web?.insecure_no_auth ?? false;
   return { ...api, mode: checkListenSecurity(s.listenAddress, api, insecure), insecure };
@@ -114,8 +115,8 @@ export function setupTraceApi(
   // Logged once the server starts, so a daemon that fails to start prints only its error.
   app.addHook('onReady', async () => {
     if (!logger) return;
-    const mode = 'mode' in api ? String(api.mode) : '';
-    const level = api.tokens.size === 0 && 'insecure' in api && api.insecure ? 'warn' : 'info';
+    const mode = api.mode ?? (api.tokens.size > 0 ? 'bearer-token auth' : 'no tokens configured');
+    const level = api.tokens.size === 0 && api.insecure ? 'warn' : 'info';
     logger[level](
       { auth: api.tokens.size > 0, metrics_auth: api.metricsAuth, rate: api.rate, burst: api.burst },
       `trace API: ${mode}`,

@@ -47,7 +47,7 @@ describe.skipIf(skipWithoutOvn())(
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: JSON.parse(await res.text()) };
     }
 
     it('flow: vm1 -> vm2 tcp/80 reaches, tcp/22 is dropped by deny-ssh; /simulate agrees', async () => {
@@ -114,7 +114,7 @@ describe.skipIf(skipWithoutOvn())(
 
     it('port addresses come from the live NB (real UUIDs)', async () => {
       const res = await fetch(`${d!.url}/api/v1/trace/ports/vm1-port/addresses`);
-      const body = await res.json();
+      const body = JSON.parse(await res.text());
       expect(body.addresses).toEqual([{ mac: '00:00:00:00:00:01', ip: '10.0.0.1' }]);
       const byId = await fetch(`${d!.url}/api/v1/trace/ports/${body.port_id}/addresses`);
       expect(byId.status).toBe(200);
