@@ -49,8 +49,11 @@ async function main(): Promise<void> {
   const buildMs = performance.now() - t0;
   const heap1 = heapMb();
   t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const net = compileNetwork(topology);
+  const cpu1 = process.cpuUsage(cpu0);
   const compileMs = performance.now() - t0;
+  const compileCpuMs = (cpu1.user + cpu1.system) / 1000;
   const heap2 = heapMb();
   const acls =
     [...topology.switches.values()].reduce((s, x) => s + x.acls.length, 0) +
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   );
   console.log(`topology build: ${buildMs.toFixed(0)} ms, heap +${(heap1 - heap0).toFixed(0)} MB`);
   console.log(
-    `model compile:  ${compileMs.toFixed(0)} ms, heap +${(heap2 - heap1).toFixed(0)} MB (total heap ${heap2.toFixed(0)} MB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB)`,
+    `model compile:  ${compileMs.toFixed(0)} ms wall, ${compileCpuMs.toFixed(0)} ms CPU, heap +${(heap2 - heap1).toFixed(0)} MB (total heap ${heap2.toFixed(0)} MB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB)`,
   );
 
   const reqs = requests(topology, size, n);

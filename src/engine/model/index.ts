@@ -15,12 +15,14 @@ export { compileNetwork } from './compile.ts';
 
 /** Runs one resolved request through a compiled network. Synchronous and allocation-light. */
 export function traceResolved(net: CompiledNetwork, request: TraceRequest, r: ResolvedRequest): TraceResult {
+  const warnings = new Set<string>();
   const ctx: TraceContext = {
     net,
     maxHops: r.maxHops,
     sourcePort: r.sourcePort,
     branches: [],
-    warnings: new Set(),
+    warnings,
+    ignored: (why) => warnings.add(why),
   };
   switchIngress(new Walk(ctx, initialFlow(r)), r.datapath, r.sourcePort);
   return buildResult(net.topology, request, r, ctx);

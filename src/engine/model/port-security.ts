@@ -8,12 +8,21 @@ import { linkLocalFromMac } from '../../ovn/net/addr.ts';
 import type { PortSecurityEntry, SwitchPort } from '../../ovn/topology/types.ts';
 import { ETH_IP4, ETH_IP6, macValue } from './packet.ts';
 
-function v4s(e: PortSecurityEntry): bigint[] {
-  return e.nets.filter((n) => n.family === 4).map((n) => n.addr);
+const split = new WeakMap<PortSecurityEntry, { v4: bigint[]; v6: bigint[] }>();
+
+function addrs(e: PortSecurityEntry): { v4: bigint[]; v6: bigint[] } {
+  let a = split.get(e);
+  if (!a) {
+    a = {
+      v4: e.nets.filter((n) => n.family === 4).map((n) => n.addr),
+      v6: e.nets.filter((n) => n.family === 6).map((n) => n.addr),
+    };
+    split.set(e, a);
+  }
+  return a;
 }
-function v6s(e: PortSecurityEntry): bigint[] {
-  return e.nets.filter((n) => n.family === 6).map((n) => n.addr);
-}
+const v4s = (e: PortSecurityEntry): bigint[] => addrs(e).v4;
+const v6s = (e: PortSecurityEntry): bigint[] => addrs(e).v6;
 
 function entryFor(port: SwitchPort, mac: bigint): PortSecurityEntry | null {
   for (const e of port.portSecurity) if (macValue(e.mac) === mac) return e;

@@ -15,7 +15,15 @@ function ownerOf(t: Topology, b: Branch): string | null {
   return owners.find((p) => t.ports.get(p)?.switchName === b.outputSwitch) ?? owners[0]!;
 }
 
+const reachedCache = new WeakMap<Branch, boolean>();
+
 export function branchReached(t: Topology, ctx: TraceContext, b: Branch): boolean {
+  let r = reachedCache.get(b);
+  if (r === undefined) reachedCache.set(b, (r = computeReached(t, ctx, b)));
+  return r;
+}
+
+function computeReached(t: Topology, ctx: TraceContext, b: Branch): boolean {
   if (b.output === null) return false;
   if (b.answeredBy) return b.output === ctx.sourcePort;
   const owner = ownerOf(t, b);

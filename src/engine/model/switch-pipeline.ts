@@ -12,11 +12,7 @@ import { egressViolation, ingressViolation } from './port-security.ts';
 import { routerIngress } from './router-pipeline.ts';
 import type { Walk } from './walk.ts';
 
-const ignoredBy =
-  (w: Walk) =>
-  (why: string): void => {
-    w.ctx.warnings.add(why);
-  };
+const ignoredBy = (w: Walk): ((why: string) => void) => w.ctx.ignored;
 
 const NO_CONNTRACK_TYPES = new Set(['router', 'localnet']);
 

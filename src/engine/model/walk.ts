@@ -29,6 +29,8 @@ export interface TraceContext {
   readonly sourcePort: string;
   readonly branches: Branch[];
   readonly warnings: Set<string>;
+  /** Records why an ACL was not applied (adds to warnings). */
+  readonly ignored: (why: string) => void;
 }
 
 export class Walk {
