@@ -106,6 +106,7 @@ export class Gen {
       ttl: this.pick(TTLS),
       // ovn-trace 23.03 drops ip.dscp from a microflow (its flow shows nw_tos=0), so packets keep 0.
       dscp: 0,
+      frag: this.pick([0, 0, 0, 0, 1, 3]),
       l4,
       sport: this.pick(PORTS),
       dport: this.pick(PORTS),
@@ -162,6 +163,7 @@ export class Gen {
       'arp',
       'ip.is_frag',
       'ip.first_frag',
+      'ip.later_frag',
       'eth.bcast',
       'eth.mcast',
       'ip4.mcast',
@@ -177,6 +179,7 @@ export class Gen {
     if (field.startsWith('ip6')) return this.pick(IP6);
     if (field.startsWith('eth') || field === 'arp.sha' || field === 'arp.tha') return this.pick(MACS);
     if (field === 'ip.ttl') return String(this.pick(TTLS));
+    if (field === 'ip.frag') return this.pick(['0', '1', '2', '3']);
     if (field === 'ip.dscp') return String(this.pick(DSCPS));
     if (field === 'tcp.flags') return `0x${this.pick(FLAGS).toString(16)}`;
     if (field.startsWith('icmp4.type')) return String(this.pick(ICMP4));
@@ -210,6 +213,7 @@ export class Gen {
     'arp.tpa',
     'arp.sha',
     'ip.proto',
+    'ip.frag',
   ];
   private static readonly NOMINAL = new Set([
     'ip.ttl',

@@ -14,6 +14,8 @@ export interface Packet {
   readonly ip6Dst: bigint;
   readonly ttl: number;
   readonly dscp: number;
+  /** FRAG.* value (IP only). */
+  readonly frag: number;
   /** 'other' = an IP protocol without L4 fields (47, GRE). */
   readonly l4: 'tcp' | 'udp' | 'sctp' | 'icmp' | 'other';
   readonly sport: number;
@@ -55,6 +57,7 @@ export function toFlow(p: Packet, inport: string): Flow {
   }
   f.ipTtl = p.ttl;
   f.ipDscp = p.dscp;
+  f.ipFrag = p.frag;
   if (p.l4 === 'icmp') {
     f.ipProto = p.l3 === 'ip4' ? 1 : 58;
     f.icmpType = p.icmpType;
@@ -92,6 +95,7 @@ export function toMicroflow(p: Packet, inport: string): string {
     parts.push('ip4', `ip4.src == ${formatIpv4(p.ip4Src)}`, `ip4.dst == ${formatIpv4(p.ip4Dst)}`);
   else parts.push('ip6', `ip6.src == ${formatIpv6(p.ip6Src)}`, `ip6.dst == ${formatIpv6(p.ip6Dst)}`);
   parts.push(`ip.ttl == ${p.ttl}`, `ip.dscp == ${p.dscp}`);
+  if (p.frag) parts.push(`ip.frag == ${p.frag}`);
   if (p.l4 === 'icmp') {
     const v = p.l3 === 'ip4' ? 'icmp4' : 'icmp6';
     parts.push(v, `${v}.type == ${p.icmpType}`, `${v}.code == ${p.icmpCode}`);
