@@ -3,7 +3,7 @@
 // ct states gracefully, and close() leaves no process or temp dir behind. Injection attempts through
 // port names are checked against real ovn-trace.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
@@ -15,6 +15,8 @@ import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/ovn/topology/load
 import { type SnapshotDoc, snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import { DEMO_CASES } from '../fixtures/ovn-trace/cases.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+
+const ORPHAN_CHILD = new URL('../fixtures/ovn-trace/orphan-child.ts', import.meta.url).pathname;
 
 function demoDoc(): SnapshotDoc {
   const l = readYamlFile(DEMO_NETWORK_FILE, snapshotSchema);
@@ -217,6 +219,20 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
       expect(r.warnings.join(' ')).not.toMatch(/ran out of --ct/);
     }
     expect(e.stats.daemonStarts).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('a SIGKILLed owner leaves no orphan daemon (watchdog)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ORPHAN_CHILD, tb.sbRemote], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout!.once('data', (b: Buffer) => resolve(b.toString()));
+      child.once('exit', (c) => reject(new Error(`child exited ${c}`)));
+    });
+    const { pid, dir } = JSON.parse(line) as { pid: number; dir: string };
+    expect(alive(pid)).toBe(true);
+    child.kill('SIGKILL');
+    await until(() => !alive(pid) && !existsSync(dir), 5000);
   }, 60_000);
 
   it('close() leaves no ovn-trace daemon, ovsdb-client watcher or temp dir behind', async () => {

@@ -2,8 +2,10 @@
 // at start and never again, and its `--ct` list is consumed across traces (measured on 23.03: the index
 // is not reset per trace), so an instance is started with a large budget of `--ct=new` states and is
 // replaced when the SB changes or the budget runs low. Daemonized processes are not our children: we
-// track them by pid file and kill them by pid on close (and at process exit), leaving nothing behind.
+// track them by pid file and kill them by pid on close (and at process exit); a watchdog child kills
+// the daemon if this process dies without cleaning up (SIGKILL, crash), so no orphan outlives us.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +59,7 @@ export class TraceDaemonInstance {
     readonly dir: string,
     private readonly client: UnixctlClient,
     ctStates: number,
+    private readonly watchdog: ChildProcess,
   ) {
     this.ctLeft = ctStates;
   }
@@ -95,7 +98,7 @@ export class TraceDaemonInstance {
     }
     try {
       const client = await UnixctlClient.connect(join(dir, 'ovn-trace.ctl'));
-      const inst = new TraceDaemonInstance(pid, dir, client, ct);
+      const inst = new TraceDaemonInstance(pid, dir, client, ct, spawnWatchdog(pid, dir));
       live.add(inst);
       return inst;
     } catch (err) {
@@ -164,9 +167,27 @@ export class TraceDaemonInstance {
 
   killNow(): void {
     killPid(this.pid);
+    if (this.watchdog.pid) killPid(this.watchdog.pid);
     rmSync(this.dir, { recursive: true, force: true });
     live.delete(this);
   }
+}
+
+/**
+ * A `sh` child that waits on a pipe from us: when this process is gone, however it died, the pipe
+ * reaches EOF and the shell kills the daemon and removes its dir. It ignores the signals a terminal or
+ * a supervisor sends to the whole group, and it never keeps this process alive.
+ */
+function spawnWatchdog(pid: number, dir: string): ChildProcess {
+  const script = 'trap "" HUP INT TERM; read _; kill -9 "$0" 2>/dev/null; rm -rf "$1"';
+  const w = spawn('sh', ['-c', script, String(pid), dir], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  w.on('error', () => {}); // no sh: cleanup then relies on close() and the exit hook
+  w.unref();
+  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return w;
 }
 
 function readPid(dir: string): number | null {
