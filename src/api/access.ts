@@ -72,4 +72,18 @@ export function registerAccessControl(app: FastifyInstance, o: AccessOptions): v
     } else req.apiUser = null;
     if (api) limit(req, reply, o);
   });
+  // Request logging is off server-wide (scrapes would drown the log); API calls are few and worth a line.
+  app.addHook('onResponse', async (req, reply) => {
+    if (!isApi(req.url)) return;
+    req.log.info(
+      {
+        user: req.apiUser ?? null,
+        method: req.method,
+        url: req.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'trace API request',
+    );
+  });
 }
