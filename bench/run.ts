@@ -16,7 +16,7 @@ import type { SampleSizes } from './measure/ovn-trace.ts';
 const SAMPLES: Record<string, SampleSizes> = {
   S: { oneShot: 20, daemon: 100, vip: 10 },
   M: { oneShot: 10, daemon: 100, vip: 5 },
-  L: { oneShot: 3, daemon: 50, vip: 1 },
+  L: { oneShot: 2, daemon: 40, vip: 0 },
   XL: { oneShot: 1, daemon: 20, vip: 0 },
 };
 
@@ -43,6 +43,7 @@ export async function runBench(o: BenchOptions): Promise<SizeResult[]> {
         modelMinMs: o.modelMinMs ?? 3000,
         flips: o.flips ?? 3,
         soakRounds: o.soakRounds ?? 120,
+        soakBudgetMs: o.soakBudgetMs ?? 300_000,
         renderSeries: o.renderSeries ?? [10_000, 100_000],
         log,
       }),

@@ -24,6 +24,8 @@ export interface SizeOptions {
   readonly modelMinMs: number;
   readonly flips: number;
   readonly soakRounds: number;
+  /** Wall-time budget of the soak; it stops after the round that exceeds it (and reports so). */
+  readonly soakBudgetMs: number;
   readonly renderSeries: readonly number[];
   readonly log: (msg: string) => void;
 }
@@ -87,7 +89,7 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
     );
     let states: SoakFigures['results'] | null = null;
     const soak = await step(o.log, `soak (${o.soakRounds} rounds)`, async () => {
-      const { results, ...rest } = await measureSoak(topo, checks, o.soakRounds);
+      const { results, ...rest } = await measureSoak(topo, checks, o.soakRounds, o.soakBudgetMs);
       states = results;
       return rest;
     });

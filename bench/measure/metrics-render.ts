@@ -71,7 +71,8 @@ async function repeat(n: number, f: () => Promise<unknown>): Promise<{ wall: num
 
 export async function measureRender(states: readonly CheckState[], series: number): Promise<RenderFigures> {
   const pm = pathMetricsWith(states, series);
-  const text = await pm.render();
+  // String(): render() gives a string or a Buffer depending on the PathMetrics version.
+  const text = String(await pm.render());
   const ours = await repeat(7, () => pm.render());
   const registry = promClientWith(series);
   const base = await repeat(5, () => registry.metrics());

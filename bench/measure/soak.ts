@@ -2,7 +2,7 @@
 // through the monitor's own scheduler (concurrency queue), runner and results store with the model
 // engine, and the path metrics are rendered twice per round (a 15 s scrape against a 30 s interval).
 // 120 rounds = one hour of `interval: 30s`. RSS and heap are read after a full GC; growth is measured
-// from the end of the warm-up (round 10) to the last round.
+// from the end of the warm-up (round 10) to the last round. A time budget may stop it earlier.
 
 import { TopologyStore } from '../../src/daemon/topology-store.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
@@ -16,6 +16,8 @@ import { memoryNow } from '../lib/stats.ts';
 
 export interface SoakFigures {
   rounds: number;
+  /** True when the time budget ended the run before the rounds asked for. */
+  stoppedByBudget: boolean;
   checksRun: number;
   wallMs: number;
   /** [round, rssMb, heapMb] samples. */
@@ -31,6 +33,7 @@ export async function measureSoak(
   topo: Topology,
   checks: readonly BenchCheck[],
   rounds = 120,
+  budgetMs = Number.POSITIVE_INFINITY,
 ): Promise<SoakFigures> {
   const store = new TopologyStore();
   store.set(topo);
@@ -55,23 +58,29 @@ export async function measureSoak(
   });
   const samples: [number, number, number][] = [];
   const t0 = performance.now();
+  let done = 0;
   for (let round = 1; round <= rounds; round++) {
     for (const c of checks) scheduler.enqueue(c.check.key, round === 1 ? 'initial' : 'schedule');
     await scheduler.idle();
     await metrics.render();
     await metrics.render();
-    if (round === WARM_ROUNDS || round === rounds || round % 30 === 0) {
+    done = round;
+    // Past the time budget the run stops early (large sizes): the rounds done are reported.
+    const over = performance.now() - t0 > budgetMs && round > WARM_ROUNDS;
+    if (round === WARM_ROUNDS || round === rounds || round % 30 === 0 || over) {
       const m = memoryNow();
       samples.push([round, m.rssMb, m.heapMb]);
     }
+    if (over) break;
   }
   const wallMs = performance.now() - t0;
   scheduler.stop();
   const warm = samples.find((s) => s[0] >= Math.min(WARM_ROUNDS, rounds))!;
   const last = samples.at(-1)!;
   return {
-    rounds,
-    checksRun: rounds * checks.length,
+    rounds: done,
+    stoppedByBudget: done < rounds,
+    checksRun: done * checks.length,
     wallMs,
     samples,
     rssGrowthMb: last[1] - warm[1],
