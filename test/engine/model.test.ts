@@ -1,0 +1,158 @@
+// Model engine behaviours that the scenario suite does not pin down: max_hops on a routing loop,
+// ignored ACLs reported as warnings, result shape, port-scoped ACL indexing and errors for bad requests.
+
+import { describe, expect, it } from 'vitest';
+import { aclScope } from '../../src/engine/model/acl-index.ts';
+import { hasTopLevelOr } from '../../src/engine/model/compile.ts';
+import { createModelEngine } from '../../src/engine/model/index.ts';
+import { OvncpError } from '../../src/errors.ts';
+import { buildTopology } from '../../src/ovn/topology/build.ts';
+import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+
+const engineFor = (doc: SnapshotDoc) => {
+  const t = buildTopology(doc, { kind: 'memory', name: 'test' });
+  return createModelEngine(() => t);
+};
+
+/** Two routers that send 10.99.0.0/16 to each other: a forwarding loop. */
+const loop: SnapshotDoc = {
+  switches: [
+    {
+      name: 'ls',
+      ports: [
+        { name: 'vm', addresses: ['0a:00:00:00:00:01 10.0.0.10'] },
+        { name: 'ls-r1', type: 'router', addresses: ['router'], options: { 'router-port': 'r1-ls' } },
+      ],
+    },
+  ],
+  routers: [
+    {
+      name: 'r1',
+      ports: [
+        { name: 'r1-ls', mac: '0a:00:00:00:ff:01', networks: ['10.0.0.1/24'] },
+        { name: 'r1-r2', mac: '0a:00:00:00:ff:02', networks: ['10.255.0.1/30'], peer: 'r2-r1' },
+      ],
+      static_routes: [{ ip_prefix: '10.99.0.0/16', nexthop: '10.255.0.2' }],
+    },
+    {
+      name: 'r2',
+      ports: [{ name: 'r2-r1', mac: '0a:00:00:00:ff:03', networks: ['10.255.0.2/30'], peer: 'r1-r2' }],
+      static_routes: [{ ip_prefix: '10.99.0.0/16', nexthop: '10.255.0.1' }],
+    },
+  ],
+};
+
+describe('model engine', () => {
+  it('stops a routing loop with TTL or max_hops, as a drop result', async () => {
+    const e = engineFor(loop);
+    const res = await e.trace({ source_port: 'vm', destination_ip: '10.99.1.1', protocol: 'icmp' });
+    expect(res.reaches_destination).toBe(false);
+    expect(res.dropped_at?.description).toMatch(/TTL expired|max_hops/);
+    const short = await e.trace({
+      source_port: 'vm',
+      destination_ip: '10.99.1.1',
+      protocol: 'icmp',
+      max_hops: 6,
+    });
+    expect(short.hops).toHaveLength(7);
+    expect(short.dropped_at?.description).toContain('max_hops (6)');
+  });
+
+  it('reports ACLs OVN ignores as warnings and does not apply them', async () => {
+    const e = engineFor({
+      port_groups: [{ name: 'elsewhere', ports: ['c'] }],
+      switches: [
+        {
+          name: 'ls',
+          acls: [
+            { name: 'bad', direction: 'from-lport', priority: 300, match: 'tcp.dst ==', action: 'drop' },
+            {
+              name: 'other-pg',
+              direction: 'from-lport',
+              priority: 200,
+              match: 'inport == @elsewhere || tcp',
+              action: 'drop',
+            },
+          ],
+          ports: [
+            { name: 'a', addresses: ['0a:00:00:00:00:01 10.0.0.1'] },
+            { name: 'b', addresses: ['0a:00:00:00:00:02 10.0.0.2'] },
+          ],
+        },
+        { name: 'ls2', ports: [{ name: 'c', addresses: ['0a:00:00:00:00:03 10.0.1.3'] }] },
+      ],
+    });
+    const res = await e.trace({ source_port: 'a', destination_ip: '10.0.0.2', destination_port_num: 80 });
+    expect(res.reaches_destination).toBe(true);
+    expect(res.output_ports).toEqual(['b']);
+    const w = res.warnings.join('\n');
+    expect(w).toMatch(/"bad".*does not compile/);
+    expect(w).toMatch(/"other-pg".*@elsewhere has no port here/);
+  });
+
+  it('fills the result fields of the contract', async () => {
+    const e = createModelEngine(loadDemoTopology);
+    const req = {
+      source_port: 'vm1-port',
+      destination_ip: '10.0.0.2',
+      protocol: 'tcp' as const,
+      destination_port_num: 80,
+    };
+    const res = await e.trace(req);
+    expect(res).toMatchObject({
+      request: req,
+      success: true,
+      reaches_destination: true,
+      engine: 'model',
+      dropped_at: null,
+      output_ports: ['vm2-port'],
+    });
+    expect(res.hops.map((h) => h.type)).toEqual(['port_security', 'acl', 'l2_lookup']);
+    expect(res.hops[1]!.acl_matches).toEqual([
+      expect.objectContaining({
+        acl_name: 'allow-http',
+        priority: 2000,
+        direction: 'ingress',
+        action: 'allow',
+        match: 'tcp.dst == 80',
+      }),
+    ]);
+    expect(res.hops[2]).toMatchObject({ action: 'output', next_hop: 'vm2-port' });
+    expect(res.summary).toBe('Packet successfully traced from vm1-port to 10.0.0.2 through 3 hops');
+    const lb = await e.trace({
+      source_port: 'dmz-port',
+      destination_ip: '10.0.1.100',
+      destination_port_num: 80,
+    });
+    expect(lb.backends?.map((b) => [b.backend, b.reached])).toEqual([
+      ['10.0.1.10:80', true],
+      ['10.0.1.11:80', true],
+    ]);
+  });
+
+  it('throws OvncpError for a request the topology cannot answer', async () => {
+    const e = createModelEngine(loadDemoTopology);
+    await expect(e.trace({ source_port: 'ghost', destination_ip: '10.0.0.2' })).rejects.toBeInstanceOf(
+      OvncpError,
+    );
+  });
+
+  it.each([
+    ['outport == @pg && ip4', 'outport', ['p1', 'p2']],
+    ['(outport == @pg) && (tcp.dst == 80)', 'outport', ['p1', 'p2']],
+    ['ip4 && inport == {"x", @pg}', 'inport', ['x', 'p1', 'p2']],
+    ['outport == @pg || ip4', 'outport', null],
+    ['inport == "x"', 'outport', null],
+    ['outport == @missing', 'outport', null],
+  ] as const)('scopes %s by %s', (match, field, want) => {
+    const members = (g: string) => (g === 'pg' ? ['p1', 'p2'] : undefined);
+    expect(aclScope(match, field, members)).toEqual(want);
+  });
+
+  it('finds a top-level || outside parentheses, braces and strings', () => {
+    expect(hasTopLevelOr('a || b')).toBe(true);
+    expect(hasTopLevelOr('(a || b) && c')).toBe(false);
+    expect(hasTopLevelOr('inport == "x||y" && tcp')).toBe(false);
+  });
+});
