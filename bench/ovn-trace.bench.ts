@@ -1,7 +1,8 @@
 // Per-trace latency of the three ways to answer a trace, on the same generated network and packets:
 // the model engine (in-process), ovn-trace one process per trace, and the long-lived ovn-trace daemon
 // (JSON-RPC over its unixctl socket), plus the daemon's start time. Also counts verdict agreement.
-// Run: [ONE_SHOTS=10] npx tsx bench/ovn-trace.bench.ts [SIZE=S] [TRACES=100]   (sizes: bench/lib/topology-generator.ts)
+// Run: [ONE_SHOTS=10] [VIPS=1] npx tsx bench/ovn-trace.bench.ts [SIZE=S] [TRACES=100]
+// (sizes: bench/lib/topology-generator.ts; VIPS=1 includes load-balancer paths, traced once per backend).
 // Needs OVN installed; uses a throwaway NB+SB+northd (test bed) that is stopped at the end.
 
 import { createModelEngine } from '../src/engine/model/index.ts';
@@ -27,6 +28,8 @@ const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
 function requests(t: Topology, size: string, n: number): TraceRequest[] {
   const out: TraceRequest[] = [];
   for (const p of generate(size).paths) {
+    // A VIP costs one extra one-shot run per backend (`--lb-dst`): slow on big networks, so opt-in.
+    if (p.kind === 'vip' && !process.env.VIPS) continue;
     const dst =
       p.destination_ip ?? (p.destination ? portIps(t.ports.get(p.destination)!).map(formatIp)[0] : undefined);
     if (!dst) continue;
