@@ -3,7 +3,7 @@
 // Usage: npm run bench -- [--size S,M,L] [--out bench/results/latest.json] [--soak-rounds 120]
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { benchSize, type SizeOptions, type SizeResult } from './lib/bench-size.ts';
@@ -73,12 +73,23 @@ function parseArgs(argv: string[]): { sizes: string[]; out: string; soakRounds?:
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  // --table FILE: print the tables of an earlier run's JSON again (no measuring).
+  const again = argv.indexOf('--table');
+  if (again >= 0) {
+    const saved = JSON.parse(readFileSync(argv[again + 1] ?? '', 'utf8'));
+    printTables(saved.machine, saved.results);
+    return;
+  }
+  const args = parseArgs(argv);
   const results = await runBench(args);
-  const m = machine();
+  printTables(machine(), results);
+  console.log(`\nJSON: ${args.out}`);
+}
+
+function printTables(m: Record<string, string | number>, results: readonly SizeResult[]): void {
   console.log(`\nmachine: ${m.cpus} cores (${m.cpu}), Node ${m.node}, ${m.ovn}, load average ${m.load}`);
   for (const r of results) console.log(`\n${table(`size ${r.size}`, rowsOf(r))}`);
-  console.log(`\nJSON: ${args.out}`);
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -43,11 +43,11 @@ function modelRows(r: SizeResult): Row[] {
       status: goal(v.compileHeapMb <= 500),
     },
     {
-      figure: `model traces/s, 1 core (${fmtNum(v.traces)} traces)`,
-      ours: fmtNum(v.tracesPerSec),
+      figure: `model traces per CPU second, 1 core (${fmtNum(v.traces)} traces)`,
+      ours: `${fmtNum(v.tracesPerCpuSec)} (wall ${fmtNum(v.tracesPerSec)}/s)`,
       baseline: daemonRate,
       goal: '≥ 20,000/s',
-      status: goal(v.tracesPerSec >= 20_000),
+      status: goal(v.tracesPerCpuSec >= 20_000),
     },
     {
       figure: 'per-trace latency p50 / p99',
@@ -62,9 +62,9 @@ function modelRows(r: SizeResult): Row[] {
       status: '',
     },
     {
-      figure: 'speed-up per trace vs ovn-trace daemon',
+      figure: 'speed-up per trace vs ovn-trace daemon (CPU per trace)',
       ours: Number.isFinite(ratio) ? `${fmtNum(ratio)}×` : why(t),
-      baseline: Number.isFinite(oneShot) ? `vs one-shot ${fmtNum(oneShot)}×` : '',
+      baseline: `by p50 wall: ${fmtNum(wallRatio)}× vs daemon, ${fmtNum(oneShot)}× vs one-shot`,
       goal: '≥ 500×',
       status: Number.isFinite(ratio) ? goal(ratio >= 500) : '',
     },
