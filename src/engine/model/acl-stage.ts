@@ -18,7 +18,7 @@ export interface AclVerdict {
   readonly acl: CompiledAcl | null;
 }
 
-/** Evaluates a stage; `tracked` says whether the packet went through conntrack (then ct.new). */
+/** Evaluates a stage; `tracked` says whether the packet went through a ct step here (then ct.new). */
 export function evalAclStage(
   cs: CompiledSwitch,
   stage: AclStage,
@@ -27,7 +27,9 @@ export function evalAclStage(
   defaultDrop: boolean,
   ignored: (why: string) => void,
 ): AclVerdict {
-  f.ctState = tracked ? CT.new | CT.trk : 0;
+  // A ct step gives state new; without one the state stays what an earlier ct step left, even on
+  // another datapath (that is how ovn-trace 23.03 carries it).
+  if (tracked) f.ctState = CT.new | CT.trk;
   const isIp = f.ethType === 0x0800 || f.ethType === 0x86dd;
   const list = stage === 'ingress' ? cs.aclIn : stage === 'egress' ? cs.aclOut : cs.aclAfterLb;
   const hit = list.first(f, stage === 'egress' ? f.outport : f.inport, ignored);

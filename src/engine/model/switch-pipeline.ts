@@ -2,6 +2,7 @@
 // from-lport ACLs, load balancer DNAT, after-LB ACLs, L2 lookup (MACs, router ports, `unknown`,
 // flooding), then to-lport ACLs, egress port security and output or hand-off to a router.
 
+import { CT } from '../../ovn/expr/index.ts';
 import { formatMac } from '../../ovn/net/addr.ts';
 import type { SwitchPort } from '../../ovn/topology/types.ts';
 import { aclHop, evalAclStage } from './acl-stage.ts';
@@ -71,8 +72,10 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
     return;
   }
   if (hop && !w.add(hop)) return;
-  // The LB stage matches ct.new: only packets that went through conntrack are load balanced.
-  const vip = tracked ? matchVip(cs.vips, w.flow) : null;
+  // The LB stage matches ct.new. A stateless-allowed packet skips conntrack here, as does one from a
+  // router port, but ovn-trace keeps the ct state of an earlier switch, so such a packet can still be
+  // load balanced on a later switch.
+  const vip = (w.flow.ctState & CT.new) !== 0 ? matchVip(cs.vips, w.flow) : null;
   if (vip) {
     for (const b of forkBackends(w, vip, cs.sw.name)) {
       if (isHairpin(b)) hairpin(b, cs, port, vip);
