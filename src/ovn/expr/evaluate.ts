@@ -27,7 +27,9 @@ export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {
     case 'or':
       return compileAndOr(
         a.k,
-        flatten(a.k, a.subs).map((s) => compile(s, opts)),
+        flatten(a.k, a.subs)
+          .sort((x, y) => cost(x) - cost(y))
+          .map((s) => compile(s, opts)),
       );
     case 'str':
       return compileStr(a);
@@ -35,6 +37,23 @@ export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {
       return a.field.reader.kind === 'num' ? compileIntNum(a) : compileIntBig(a);
     case 'range':
       return compileRange(a);
+  }
+}
+
+/** Rough evaluation cost, so cheap tests (eth.type, one compare) run before set lookups (pure terms). */
+function cost(a: AExpr): number {
+  switch (a.k) {
+    case 'and':
+    case 'or':
+      return a.subs.reduce((n, s) => n + cost(s), 0);
+    case 'int':
+      return a.entries.length > 1 || a.field.reader.kind === 'big' ? 3 : 1;
+    case 'str':
+      return a.values.length > 1 ? 2 : 1;
+    case 'range':
+      return a.field.reader.kind === 'num' ? 1 : 3;
+    default:
+      return 0;
   }
 }
 
