@@ -104,7 +104,9 @@ describe.skipIf(skipWithoutOvn())('symbol table vs real OVN', () => {
       if (ours.ok !== (theirs === undefined))
         disagreements.push(`${m}: ovn ${theirs ?? 'accepts'}, ours ${ours.ok ? 'accepts' : ours.message}`);
     }
-    console.log(`symbol and syntax probes: ${matches.length - disagreements.length}/${matches.length} agree with OVN`);
+    console.log(
+      `symbol and syntax probes: ${matches.length - disagreements.length}/${matches.length} agree with OVN`,
+    );
     expect(disagreements).toEqual([]);
   });
 });
