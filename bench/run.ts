@@ -1,6 +1,7 @@
 // `npm run bench`: benchmarks each named size (default S,M,L; XL opt-in) against the baseline in one
 // run, on a real throwaway OVN per size, and prints one table per size plus a JSON file.
 // Usage: npm run bench -- [--size S,M,L] [--out bench/results/latest.json] [--soak-rounds 120]
+//        [--steps model,ovn-trace,sync,change,soak] [--sample ONE_SHOT,DAEMON,VIP] | --table FILE
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,7 @@ export async function runBench(o: BenchOptions): Promise<SizeResult[]> {
         soakRounds: o.soakRounds ?? 120,
         soakBudgetMs: o.soakBudgetMs ?? 300_000,
         renderSeries: o.renderSeries ?? [10_000, 100_000],
+        ...(o.steps ? { steps: o.steps } : {}),
         log,
       }),
     );
@@ -54,7 +56,13 @@ export async function runBench(o: BenchOptions): Promise<SizeResult[]> {
   return results;
 }
 
-function parseArgs(argv: string[]): { sizes: string[]; out: string; soakRounds?: number } {
+function parseArgs(argv: string[]): {
+  sizes: string[];
+  out: string;
+  soakRounds?: number;
+  steps?: ReadonlySet<string>;
+  sample?: SampleSizes;
+} {
   const get = (name: string) => {
     const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
     if (i < 0) return undefined;
@@ -65,10 +73,15 @@ function parseArgs(argv: string[]): { sizes: string[]; out: string; soakRounds?:
     if (!SIZES[s]) throw new Error(`--size: unknown size "${s}" (sizes: ${Object.keys(SIZES).join(', ')})`);
   const rounds = get('soak-rounds');
   if (rounds !== undefined && !(Number(rounds) >= 1)) throw new Error('--soak-rounds: must be a number ≥ 1');
+  const steps = get('steps');
+  const sample = get('sample'); // one-shot,daemon,vip
+  const [oneShot, daemon, vip] = (sample ?? '').split(',').map(Number);
   return {
     sizes,
     out: get('out') ?? join(import.meta.dirname, 'results', 'latest.json'),
     ...(rounds ? { soakRounds: Number(rounds) } : {}),
+    ...(steps ? { steps: new Set(steps.split(',')) } : {}),
+    ...(sample ? { sample: { oneShot: oneShot!, daemon: daemon!, vip: vip ?? 0 } } : {}),
   };
 }
 

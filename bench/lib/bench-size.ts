@@ -27,6 +27,8 @@ export interface SizeOptions {
   /** Wall-time budget of the soak; it stops after the round that exceeds it (and reports so). */
   readonly soakBudgetMs: number;
   readonly renderSeries: readonly number[];
+  /** Steps to run (default all): model, ovn-trace, sync, change, soak (render needs soak). */
+  readonly steps?: ReadonlySet<string>;
   readonly log: (msg: string) => void;
 }
 
@@ -57,6 +59,7 @@ async function step<T>(log: (m: string) => void, name: string, f: () => Promise<
 }
 
 const failed = <T>(s: Step<unknown>): Step<T> => ({ ok: false, error: s.ok ? '' : `needs ${s.error}` });
+const skipped = <T>(): Step<T> => ({ ok: false, error: 'skipped (--steps)' });
 
 export async function benchSize(size: string, o: SizeOptions): Promise<SizeResult> {
   const g = generate(size);
@@ -72,27 +75,36 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
     const flows = (await tb.sbctl('--bare', '--columns=_uuid', 'list', 'Logical_Flow')).split('\n');
     o.log(`  NB loaded + northd synced in ${(nbLoadMs / 1000).toFixed(1)} s`);
     let modelResults: Awaited<ReturnType<typeof measureModel>>['results'] = [];
+    const want = (name: string) => !o.steps || o.steps.has(name);
     const model = await step(o.log, 'model engine', async () => {
       const m = await measureModel(topo, checks, o.modelMinMs);
       modelResults = m.results;
       return m.figures;
     });
-    const ovnTrace = model.ok
-      ? await step(o.log, 'ovn-trace', () =>
-          measureOvnTrace(tb.sbRemote, topo, checks, modelResults, o.sample),
-        )
-      : failed<OvnTraceFigures>(model);
-    const sync = await step(o.log, 'OVSDB initial sync', () => measureSync(tb.nbRemote, topo));
+    const ovnTrace = !want('ovn-trace')
+      ? skipped<OvnTraceFigures>()
+      : model.ok
+        ? await step(o.log, 'ovn-trace', () =>
+            measureOvnTrace(tb.sbRemote, topo, checks, modelResults, o.sample),
+          )
+        : failed<OvnTraceFigures>(model);
+    const sync = want('sync')
+      ? await step(o.log, 'OVSDB initial sync', () => measureSync(tb.nbRemote, topo))
+      : skipped<SyncFigures>();
     const pathsFile = join(o.outDir, `paths-${size}.yaml`);
-    const change = await step(o.log, 'change -> metric', () =>
-      measureChangeToMetric(tb.nbRemote, g.paths, pathsFile, pathsYaml(g.paths), o.flips),
-    );
+    const change = want('change')
+      ? await step(o.log, 'change -> metric', () =>
+          measureChangeToMetric(tb.nbRemote, g.paths, pathsFile, pathsYaml(g.paths), o.flips),
+        )
+      : skipped<ChangeFigures>();
     let states: SoakFigures['results'] | null = null;
-    const soak = await step(o.log, `soak (${o.soakRounds} rounds)`, async () => {
-      const { results, ...rest } = await measureSoak(topo, checks, o.soakRounds, o.soakBudgetMs);
-      states = results;
-      return rest;
-    });
+    const soak = want('soak')
+      ? await step(o.log, `soak (${o.soakRounds} rounds)`, async () => {
+          const { results, ...rest } = await measureSoak(topo, checks, o.soakRounds, o.soakBudgetMs);
+          states = results;
+          return rest;
+        })
+      : skipped<Omit<SoakFigures, 'results'>>();
     const render: Step<RenderFigures>[] = [];
     for (const n of o.renderSeries)
       render.push(
