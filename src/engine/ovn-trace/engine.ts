@@ -59,6 +59,7 @@ export class OvnTraceEngine implements TraceEngine {
   private starting: Promise<void> | null = null;
   private lastStartFailure = 0;
   private lastTopology: Topology | null = null;
+  private lastSbChangeAt = Date.now();
   private closed = false;
   private readonly stopping = new Set<Promise<void>>();
 
@@ -76,6 +77,7 @@ export class OvnTraceEngine implements TraceEngine {
   /** The SB changed: daemons that read the old one are replaced, cached stage hints dropped. */
   sbChanged(): void {
     this.gen++;
+    this.lastSbChangeAt = Date.now();
     this.hints.clear();
     this.ensureDaemon();
   }
@@ -186,7 +188,8 @@ export class OvnTraceEngine implements TraceEngine {
     }
     if (!raw.startsWith('#')) {
       // `unknown datapath`/`unknown logical port` from a daemon may only mean it read an older SB.
-      if (/unknown (datapath|logical port|port)/i.test(raw)) {
+      // A daemon started after the last SB change read the current SB: then the name is really unknown.
+      if (/unknown (datapath|logical port|port)/i.test(raw) && d.startedAt <= this.lastSbChangeAt) {
         this.replace(d, new Error(raw.trim()));
         return null;
       }

@@ -2,8 +2,8 @@
 // time). The argv is an array (no shell), options come before `--`, and DATAPATH and MICROFLOW after it,
 // so nothing in them can be read as an option. A timeout kills the process (SIGTERM, then SIGKILL).
 
-import { execa } from 'execa';
 import { OvncpError } from '../../errors.ts';
+import { run } from './children.ts';
 import type { Microflow } from './microflow.ts';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -36,7 +36,7 @@ export function oneShotArgv(flow: Microflow, opts: Pick<OneShotOptions, 'sbDb' |
 /** Runs ovn-trace once; returns its detailed output. Throws OvncpError on timeout or failure. */
 export async function traceOneShot(flow: Microflow, opts: OneShotOptions): Promise<string> {
   const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const r = await execa(opts.binary ?? 'ovn-trace', oneShotArgv(flow, opts), {
+  const r = await run(opts.binary ?? 'ovn-trace', oneShotArgv(flow, opts), {
     timeout,
     forceKillAfterDelay: 2000,
     reject: false,
@@ -49,7 +49,10 @@ export async function traceOneShot(flow: Microflow, opts: OneShotOptions): Promi
   }
   if (r.isCanceled) throw new OvncpError('OVNCP_ERR_TIMEOUT', 'trace cancelled');
   if (r.failed) throw traceFailure(String(r.stderr || r.message));
-  return r.stdout;
+  // A trace starts with the `# <flow>` line; anything else is ovn-trace's complaint (some exit 0).
+  const out = String(r.stdout);
+  if (!out.startsWith('#')) throw traceFailure(`${out}\n${String(r.stderr)}`);
+  return out;
 }
 
 /** ovn-trace's own complaints: a name it does not know is the request's fault, the rest is the engine's. */

@@ -3,7 +3,8 @@
 // sets and port groups flows refer to by name), each printing only changes (`!initial`): any line on
 // stdout means "changed". A monitor that dies is restarted after a pause.
 
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
+import { run } from './children.ts';
 
 const WATCHED: ReadonlyArray<readonly [string, string]> = [
   ['Logical_Flow', '_uuid,!initial'],
@@ -49,7 +50,7 @@ export class SbWatch {
       table,
       cols,
     ];
-    const p = execa('ovsdb-client', argv, {
+    const p = run('ovsdb-client', argv, {
       buffer: false,
       reject: false,
       stdin: 'ignore',

@@ -2,7 +2,7 @@
 // prefix ovn-trace prints, with `ovn-sbctl list Logical_Flow PREFIX` (ovn-sbctl accepts a unique uuid
 // prefix). Answers are cached until the SB changes; a lookup runs only for ACL hops.
 
-import { execa } from 'execa';
+import { run } from './children.ts';
 
 export interface StageHintOptions {
   readonly sbDb: string;
@@ -40,7 +40,7 @@ export class StageHints {
       'Logical_Flow',
       prefix,
     ];
-    const r = await execa('ovn-sbctl', argv, {
+    const r = await run('ovn-sbctl', argv, {
       reject: false,
       timeout: this.opts.timeoutMs ?? 10_000,
       stdin: 'ignore',

@@ -9,8 +9,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { OvncpError } from '../../errors.ts';
+import { run } from './children.ts';
 import type { Microflow } from './microflow.ts';
 import { UnixctlClient } from './unixctl-client.ts';
 
@@ -53,6 +53,8 @@ export class TraceDaemonInstance {
   /** ct states not yet consumed. */
   ctLeft: number;
   inflight = 0;
+  /** When the daemon had read the SB (ms epoch). */
+  readonly startedAt = Date.now();
   private tail: Promise<unknown> = Promise.resolve();
   private constructor(
     readonly pid: number,
@@ -78,7 +80,7 @@ export class TraceDaemonInstance {
       `--unixctl=${join(dir, 'ovn-trace.ctl')}`,
     ];
     // --detach returns once the daemon has read the SB and listens on its unixctl socket.
-    const r = await execa(opts.binary ?? 'ovn-trace', argv, {
+    const r = await run(opts.binary ?? 'ovn-trace', argv, {
       timeout: opts.startTimeoutMs ?? 120_000,
       forceKillAfterDelay: 2000,
       reject: false,
