@@ -6,7 +6,7 @@
 // the daemon if this process dies without cleaning up (SIGKILL, crash), so no orphan outlives us.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OvncpError } from '../../errors.ts';
@@ -25,7 +25,28 @@ export interface DaemonInstanceOptions {
   readonly binary?: string;
 }
 
+const DIR_PREFIX = 'ovncp-trace-';
 const live = new Set<TraceDaemonInstance>();
+let swept = false;
+
+/**
+ * Once per process: removes temp dirs of daemons that are gone (killed from outside, or owned by a
+ * process that died before the watchdog existed). A dir younger than a minute may be starting up.
+ */
+function sweepStaleDirs(): void {
+  if (swept) return;
+  swept = true;
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(DIR_PREFIX))) {
+    const dir = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < 60_000) continue;
+      const pid = readPid(dir);
+      if (pid === null || !alive(pid)) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* not ours to read, or already gone */
+    }
+  }
+}
 process.on('exit', () => {
   for (const d of live) d.killNow();
 });
@@ -67,7 +88,8 @@ export class TraceDaemonInstance {
   }
 
   static async start(opts: DaemonInstanceOptions): Promise<TraceDaemonInstance> {
-    const dir = mkdtempSync(join(tmpdir(), 'ovncp-trace-'));
+    sweepStaleDirs();
+    const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
     const ct = opts.ctStates ?? DAEMON_CT_STATES;
     const argv = [
       `--db=${opts.sbDb}`,
