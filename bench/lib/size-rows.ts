@@ -55,7 +55,7 @@ function modelRows(r: SizeResult): Row[] {
       baseline: val(
         t,
         (x) =>
-          `daemon ${fmtMs(x.daemonP50Ms)} / ${fmtMs(x.daemonP99Ms)} (n=${x.daemonSample}); one-shot p50 ${fmtMs(x.oneShotP50Ms)} (n=${x.oneShotSample})${x.oneShotError ? `, one-shot stopped: ${x.oneShotError}` : ''}`,
+          `daemon ${fmtMs(x.daemonP50Ms)} / ${fmtMs(x.daemonP99Ms)} (n=${x.daemonSample}); one-shot p50 ${fmtMs(x.oneShotP50Ms)} (n=${x.oneShotSample})${x.oneShotError ? `, one-shot stopped: ${x.oneShotError}` : ''}${x.daemonError ? `, daemon: ${x.daemonError}` : ''}`,
         why(t),
       ),
       goal: '',

@@ -3,6 +3,7 @@
 // the whole SB each time); daemon = our long-lived ovn-trace daemon answering over its unixctl socket.
 // Verdict agreement with the model is counted on every traced sample request.
 
+import { pino } from 'pino';
 import { createOvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
 import { sameVerdict, verdictOf } from '../../src/engine/select.ts';
 import type { TraceResult } from '../../src/engine/types.ts';
@@ -29,6 +30,8 @@ export interface OvnTraceFigures {
   daemonP99Ms: number;
   /** CPU ms the ovn-trace daemon process spent per trace of the sample (its own work, no IPC wait). */
   daemonCpuMsPerTrace: number | null;
+  /** Why the daemon part stopped, if it did (e.g. the daemon did not start). */
+  daemonError: string | null;
   vipSample: number;
   vipP50Ms: number;
   agreement: { traced: number; agree: number; disagreements: string[] };
@@ -78,13 +81,20 @@ export async function measureOvnTrace(
     await oneShot.close();
   }
 
-  const daemon = createOvnTraceEngine({ ...common, mode: 'daemon', watchSb: false });
+  // The engine only logs why a daemon did not start: keep the last error line to report it.
+  let lastLog = '';
+  const logger = pino({ level: 'error' }, { write: (line: string) => void (lastLog = line) });
+  const daemon = createOvnTraceEngine({ ...common, mode: 'daemon', watchSb: false, logger });
   const daemonMs: number[] = [];
   const vipMs: number[] = [];
+  let startMs = Number.NaN;
+  let daemonRssMb: number | null = null;
+  let daemonCpuMsPerTrace: number | null = null;
+  let daemonError: string | null = null;
   try {
-    const [, startMs] = await timed(() => daemon.ready());
+    [, startMs] = await timed(() => daemon.ready());
     const pid = daemon.daemonPid();
-    const daemonRssMb = pid === null ? null : await rssOfPid(pid);
+    daemonRssMb = pid === null ? null : await rssOfPid(pid);
     const cpu0 = pid === null ? null : await cpuMsOfPid(pid);
     for (const i of spread(checks, n.daemon, notVip)) {
       const [r, ms] = await timed(() => daemon.trace(checks[i]!.request));
@@ -92,28 +102,32 @@ export async function measureOvnTrace(
       compare(i, r);
     }
     const cpu1 = pid === null || daemon.daemonPid() !== pid ? null : await cpuMsOfPid(pid);
-    const daemonCpuMsPerTrace =
+    daemonCpuMsPerTrace =
       cpu0 === null || cpu1 === null || daemonMs.length === 0 ? null : (cpu1 - cpu0) / daemonMs.length;
     for (const i of spread(checks, n.vip, (c) => c.kind === 'vip')) {
       const [r, ms] = await timed(() => daemon.trace(checks[i]!.request));
       vipMs.push(ms);
       compare(i, r);
     }
-    return {
-      oneShotSample: oneShotMs.length,
-      oneShotP50Ms: percentile(oneShotMs, 0.5),
-      oneShotError,
-      daemonStartMs: startMs,
-      daemonRssMb,
-      daemonSample: daemonMs.length,
-      daemonP50Ms: percentile(daemonMs, 0.5),
-      daemonP99Ms: percentile(daemonMs, 0.99),
-      daemonCpuMsPerTrace,
-      vipSample: vipMs.length,
-      vipP50Ms: percentile(vipMs, 0.5),
-      agreement,
-    };
+  } catch (err) {
+    const logged = lastLog ? (JSON.parse(lastLog) as { err?: { message?: string } }).err?.message : '';
+    daemonError = `${(err as Error).message.split('\n')[0]}${logged ? ` (${logged.split('\n')[0]})` : ''}`;
   } finally {
     await daemon.close();
   }
+  return {
+    oneShotSample: oneShotMs.length,
+    oneShotP50Ms: percentile(oneShotMs, 0.5),
+    oneShotError,
+    daemonStartMs: startMs,
+    daemonRssMb,
+    daemonSample: daemonMs.length,
+    daemonP50Ms: percentile(daemonMs, 0.5),
+    daemonP99Ms: percentile(daemonMs, 0.99),
+    daemonCpuMsPerTrace,
+    daemonError,
+    vipSample: vipMs.length,
+    vipP50Ms: percentile(vipMs, 0.5),
+    agreement,
+  };
 }
