@@ -82,6 +82,16 @@ function agreementRows(r: SizeResult): Row[] {
   const t = r.ovnTrace;
   if (!t.ok) return [{ figure: 'verdict agreement', ours: why(t), baseline: '', goal: '100 %', status: '' }];
   const a = t.value.agreement;
+  if (a.traced === 0)
+    return [
+      {
+        figure: 'verdict agreement',
+        ours: na('ovn-trace answered nothing'),
+        baseline: '',
+        goal: '100 %',
+        status: '',
+      },
+    ];
   return [
     {
       figure: `verdict agreement model vs ovn-trace (sample: ${t.value.oneShotSample} one-shot + ${t.value.daemonSample} daemon + ${t.value.vipSample} VIP)`,
