@@ -2,7 +2,7 @@
 // Each feature adds itself here; nothing below this file knows about the others.
 
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { registerOpsRoutes } from '../api/ops-routes.ts';
 import { createHttpServer, parseListenAddress } from '../api/server.ts';
 import { daemonTraceDeps, setupTraceApi, traceApiFor } from '../api/trace-api.ts';
@@ -67,6 +67,14 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   const topology = new TopologyStore();
   const readiness = new Readiness();
   readiness.require('topology');
+  new Gauge({
+    name: 'ovncp_topology_last_update_timestamp_seconds',
+    help: 'Unix time the current topology was loaded or last changed (live NB, snapshot file reload); 0 before.',
+    registers: [registry],
+    collect() {
+      this.set(topology.lastUpdate() / 1000);
+    },
+  });
   const app = createHttpServer(logger);
   const traceApi = traceApiFor(settings); // first: an unsafe listen address stops the daemon before anything starts
   // Built on first use, so a daemon that fails to start (bad file) starts no ovn-trace and logs nothing else.

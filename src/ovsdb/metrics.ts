@@ -29,14 +29,7 @@ export function createOvsdbMetrics(registry: Registry, status: LiveStatus): Ovsd
       this.set(status.connected() ? 1 : 0);
     },
   });
-  new Gauge({
-    name: 'ovncp_topology_last_update_timestamp_seconds',
-    help: 'Unix time of the last topology change applied from the Northbound database (0 = none yet).',
-    registers,
-    collect() {
-      this.set(status.lastUpdate() / 1000);
-    },
-  });
+  // ovncp_topology_last_update_timestamp_seconds is the daemon's (every topology source has one).
   return {
     reconnects: new Counter({
       name: 'ovncp_ovsdb_reconnects_total',

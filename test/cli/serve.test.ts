@@ -14,6 +14,8 @@ describe('serve on the demo network', () => {
       const metrics = await (await fetch(`${d.url}/metrics`)).text();
       expect(metrics).toMatch(/^ovncp_build_info\{version="[^"]+",nodejs_version="v20\.[^"]+"\} 1$/m);
       expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+      const loaded = /^ovncp_topology_last_update_timestamp_seconds (\S+)$/m.exec(metrics);
+      expect(Number(loaded?.[1])).toBeGreaterThan(Date.now() / 1000 - 120);
       const missing = await fetch(`${d.url}/nope`);
       expect(missing.status).toBe(404);
       expect(await missing.json()).toEqual({
