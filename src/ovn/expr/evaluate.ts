@@ -111,7 +111,23 @@ function compileStr(a: AStr): Predicate {
 }
 
 /** Groups entries by mask: masks are few (one per prefix length), values may be many. */
-function groupByMask<T>(entries: readonly { value: bigint; mask: bigint }[], conv: (v: bigint) => T) {
+function groupByMask<T>(
+  entries: readonly { value: bigint; mask: bigint }[],
+  conv: (v: bigint) => T,
+): MaskGroup<T>[] {
+  if (entries.length >= SHARE_MIN) return sharedGroups(entries, conv);
+  return buildGroups(entries, conv);
+}
+
+interface MaskGroup<T> {
+  readonly mask: T;
+  readonly values: Set<T>;
+}
+
+function buildGroups<T>(
+  entries: readonly { value: bigint; mask: bigint }[],
+  conv: (v: bigint) => T,
+): MaskGroup<T>[] {
   const groups = new Map<bigint, Set<T>>();
   for (const e of entries) {
     let g = groups.get(e.mask);
@@ -120,6 +136,61 @@ function groupByMask<T>(entries: readonly { value: bigint; mask: bigint }[], con
   }
   return [...groups].map(([mask, values]) => ({ mask: conv(mask), values }));
 }
+
+// Many ACLs name the same big address set (ovn-kubernetes: every namespace's ACLs refer to cluster-wide
+// sets). Their hashed groups are shared instead of built once per ACL: identical entry lists (checked
+// entry by entry, not trusted to the hash) get the same groups. Entries are held weakly, so the cache
+// empties itself when the topologies whose compiled ACLs used them are gone.
+const SHARE_MIN = 64;
+interface SharedEntry {
+  readonly entries: readonly { value: bigint; mask: bigint }[];
+  readonly groups: MaskGroup<unknown>[];
+}
+const shared = new Map<string, WeakRef<SharedEntry>>();
+const sharedGone = new FinalizationRegistry<string>((key) => {
+  if (shared.get(key)?.deref() === undefined) shared.delete(key);
+});
+
+function entriesKey(
+  entries: readonly { value: bigint; mask: bigint }[],
+  conv: (v: bigint) => unknown,
+): string {
+  let h = 0x811c9dc5;
+  for (const e of entries) {
+    h = Math.imul(h ^ Number(BigInt.asUintN(32, e.value)), 16777619);
+    h = Math.imul(h ^ Number(BigInt.asUintN(16, e.mask)), 16777619);
+  }
+  return `${conv === Number ? 'n' : 'b'}:${entries.length}:${h >>> 0}`;
+}
+
+function sameEntries(
+  a: readonly { value: bigint; mask: bigint }[],
+  b: readonly { value: bigint; mask: bigint }[],
+): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a[i]!.value !== b[i]!.value || a[i]!.mask !== b[i]!.mask) return false;
+  return true;
+}
+
+function sharedGroups<T>(
+  entries: readonly { value: bigint; mask: bigint }[],
+  conv: (v: bigint) => T,
+): MaskGroup<T>[] {
+  const key = entriesKey(entries, conv);
+  const hit = shared.get(key)?.deref();
+  if (hit && sameEntries(hit.entries, entries)) return hit.groups as MaskGroup<T>[];
+  const groups = buildGroups(entries, conv);
+  if (!hit) {
+    const entry: SharedEntry = { entries, groups };
+    shared.set(key, new WeakRef(entry));
+    sharedGone.register(entry, key);
+    // The compiled predicate holds `groups`; keep the cache entry alive exactly as long as the groups are.
+    keepAlive.set(groups, entry);
+  }
+  return groups;
+}
+const keepAlive = new WeakMap<object, SharedEntry>();
 
 function compileIntNum(a: AIntEq): Predicate {
   const read = (a.field.reader as { read: (f: Flow) => number }).read;
