@@ -189,6 +189,53 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { reaches: true, anyOf: ['web-server-2-port', 'web-server-port'] },
   },
   {
+    // ovn-trace does not apply ct_snat_to_vip: the egress ACLs see the client's own address, so an ACL
+    // that admits only that address lets the hairpinned packet through.
+    name: 'LB hairpin: a client load-balanced to itself gets the packet back',
+    network: {
+      load_balancers: [{ name: 'hp', protocol: 'tcp', vips: { '10.10.0.100:80': '10.10.0.1:8080' } }],
+      switches: [
+        {
+          name: 'ls',
+          load_balancers: ['hp'],
+          ports: [
+            {
+              name: 'a',
+              addresses: ['0a:00:00:00:00:01 10.10.0.1'],
+              port_security: ['0a:00:00:00:00:01 10.10.0.1'],
+            },
+            { name: 'b', addresses: ['0a:00:00:00:00:02 10.10.0.2'] },
+          ],
+          acls: [
+            {
+              name: 'a-deny',
+              direction: 'to-lport',
+              priority: 1000,
+              match: 'outport == "a" && ip4',
+              action: 'drop',
+            },
+            {
+              name: 'a-allow-self',
+              direction: 'to-lport',
+              priority: 1001,
+              match: 'outport == "a" && ip4.src == 10.10.0.1',
+              action: 'allow-related',
+            },
+          ],
+        },
+      ],
+    },
+    // No router on this switch, so the MAC cannot be auto-filled; the hairpin stage ignores it anyway.
+    request: {
+      source_port: 'a',
+      destination_mac: '0a:00:00:00:00:02',
+      destination_ip: '10.10.0.100',
+      protocol: 'tcp',
+      destination_port_num: 80,
+    },
+    expect: { reaches: true, outputs: ['a'] },
+  },
+  {
     name: 'spoofing: vm1 with a foreign source IP is dropped by port security',
     network: 'demo',
     request: { source_port: 'vm1-port', source_ip: '10.0.0.9', destination_ip: '10.0.0.2', protocol: 'icmp' },

@@ -8,7 +8,7 @@ import type { SwitchPort } from '../../ovn/topology/types.ts';
 import { aclHop, evalAclStage } from './acl-stage.ts';
 import type { CompiledSwitch, CompiledVip } from './compile.ts';
 import { applyVip, matchVip } from './load-balancer.ts';
-import { dstIp, isIp, setSrcIp, srcIp } from './packet.ts';
+import { dstIp, isIp, srcIp } from './packet.ts';
 import { egressViolation, ingressViolation } from './port-security.ts';
 import { routerIngress } from './router-pipeline.ts';
 import type { Walk } from './walk.ts';
@@ -112,14 +112,15 @@ function isHairpin(w: Walk): boolean {
 function hairpin(w: Walk, cs: CompiledSwitch, port: SwitchPort, vip: CompiledVip): void {
   const f = w.flow;
   [f.ethSrc, f.ethDst] = [f.ethDst, f.ethSrc];
-  setSrcIp(f, vip.vip.ip);
+  // OVN's datapath SNATs the hairpinned packet to the VIP (ct_snat_to_vip), but ovn-trace 23.03 does not
+  // apply that action: its egress ACLs see the client's own address. We follow ovn-trace, the reference.
   const ok = w.add({
     type: 'l2_lookup',
     component: 'LB hairpin',
     action: 'forward',
     datapath: cs.sw.name,
     stage: 'ls_in_hairpin',
-    description: `Backend is the client itself: hairpin back to ${port.name} with source NATed to the VIP`,
+    description: `Backend is the client itself: hairpin back to ${port.name} (OVN SNATs it to VIP ${vip.vip.key})`,
     next_hop: port.name,
   });
   if (ok) switchEgress(w, cs, port.name);
