@@ -92,7 +92,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     traceApi,
     daemonTraceDeps(
       topology,
-      opts.traceEngines ?? { flowEngine: () => engines().configured(), modelEngine: () => engines().model },
+      opts.traceEngines ?? { flowEngine: () => engines().onDemand(), modelEngine: () => engines().model },
     ),
     logger,
   );

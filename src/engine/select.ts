@@ -137,10 +137,14 @@ export interface EngineSetOptions {
 export interface EngineSet {
   readonly model: TraceEngine;
   readonly ovnTrace: OvnTraceEngine | null;
-  /** The engine `--engine` selects (auto: model with cross-checks); throws 503 if it cannot run. */
-  configured(): TraceEngine;
   /** The engine for one path's `engine` setting. */
   forChoice(choice: EngineChoice): TraceEngine;
+  /**
+   * The engine for an on-demand /trace/flow: the one `--engine` selects (503 if it cannot run), where
+   * `auto` means the authoritative answer, ovn-trace, whenever an SB DB and the binary are there (else
+   * the model). Scheduled checks use forChoice(): `auto` there is the model, cross-checked on a sample.
+   */
+  onDemand(): TraceEngine;
   close(): Promise<void>;
 }
 
@@ -197,8 +201,8 @@ export function createEngineSet(o: EngineSetOptions): EngineSet {
     get ovnTrace() {
       return ovnTrace;
     },
-    configured: () => forChoice(o.choice),
     forChoice,
+    onDemand: () => (o.choice === 'auto' ? (why === null ? getOvnTrace() : o.model) : forChoice(o.choice)),
     async close() {
       if (auto instanceof CrossCheckEngine) await auto.close();
       await ovnTrace?.close();

@@ -65,7 +65,7 @@ describe.skipIf(skipWithoutOvn())('serve with the ovn-trace engine (real OVN, re
     expect(ourTracers(tb.sbSock)).toEqual([]);
   }, 60_000);
 
-  it('--engine auto: the model answers and the disagreement counter is exported', async () => {
+  it('--engine auto: /flow is answered by ovn-trace, checks by the model, and the disagreement counter is exported', async () => {
     const d = await serve(['--engine=auto'], { OVN_SB_DB: tb.sbRemote });
     try {
       const http = await flow(d.url, {
@@ -74,8 +74,20 @@ describe.skipIf(skipWithoutOvn())('serve with the ovn-trace engine (real OVN, re
         destination_port_num: 80,
       });
       expect(http.status).toBe(200);
-      expect(http.json.engine).toBe('model');
+      expect(http.json.engine).toBe('ovn-trace');
       expect(http.json.reaches_destination).toBe(true);
+      const simulated = (await (
+        await fetch(`${d.url}/api/v1/trace/simulate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            source_port: 'vm1-port',
+            destination_ip: '10.0.0.2',
+            destination_port_num: 80,
+          }),
+        })
+      ).json()) as { engine: string };
+      expect(simulated.engine).toBe('model');
       const metrics = await (await fetch(`${d.url}/metrics`)).text();
       expect(metrics).toMatch(/^ovncp_engine_disagreements_total 0$/m);
     } finally {
