@@ -3,11 +3,11 @@
 // beside the baseline (prom-client rendering one gauge with as many 5-label series, DESIGN.md §6).
 // Run: npx tsx bench/metrics.bench.ts [series...]   (default 10000 100000)
 
-import { Gauge, Registry } from 'prom-client';
 import { PathMetrics } from '../src/metrics/path-metrics.ts';
 import type { Check } from '../src/monitor/expand.ts';
 import type { PathSpec } from '../src/monitor/paths-config.ts';
 import type { CheckState } from '../src/monitor/results.ts';
+import { promClientWith } from './measure/metrics-render.ts';
 
 /** A check state as the monitor holds it after a run; every 10th is blocked (an extra info series). */
 function state(i: number): CheckState {
@@ -88,24 +88,7 @@ async function bench(series: number): Promise<string> {
   for (let i = 0; i < checks; i++) pm.update(state(i));
   const got = countSeries(await pm.render());
   const ours = await timed(7, () => pm.renderChunks());
-  const registry = new Registry();
-  const g = new Gauge({
-    name: 'ovncp_path_reachable',
-    help: 'baseline',
-    labelNames: ['path', 'source_port', 'destination', 'protocol', 'port'],
-    registers: [registry],
-  });
-  for (let i = 0; i < got; i++)
-    g.set(
-      {
-        path: `p${i}`,
-        source_port: `ns${i % 1000}_pod${i % 10}`,
-        destination: `d${i}`,
-        protocol: 'tcp',
-        port: '8080',
-      },
-      i % 2,
-    );
+  const registry = promClientWith(got);
   const base = await timed(3, () => registry.metrics());
   const f = (x: number) => `${x.toFixed(1)} ms`;
   return `| ${got.toLocaleString('en-US')} | ${f(ours.ms)} | ${f(ours.stallMs)} | ${f(base.ms)} | ${f(base.stallMs)} |`;

@@ -8,9 +8,9 @@
 import { compileNetwork, createModelEngine, traceResolved } from '../src/engine/model/index.ts';
 import { resolveRequest } from '../src/engine/resolve.ts';
 import type { TraceRequest } from '../src/engine/types.ts';
-import { formatIp } from '../src/ovn/net/addr.ts';
-import { buildTopology, portIps } from '../src/ovn/topology/build.ts';
+import { buildTopology } from '../src/ovn/topology/build.ts';
 import type { Topology } from '../src/ovn/topology/types.ts';
+import { pathRequest } from './lib/path-requests.ts';
 import { generate } from './lib/topology-generator.ts';
 
 /** DESIGN.md §6: ovn-trace on the same size (10k ports, 6k ACLs, 60k logical flows). */
@@ -25,15 +25,8 @@ const heapMb = (): number => {
 function requests(t: Topology, size: string, n: number): TraceRequest[] {
   const out: TraceRequest[] = [];
   for (const p of generate(size).paths) {
-    const dst =
-      p.destination_ip ?? (p.destination ? portIps(t.ports.get(p.destination)!).map(formatIp)[0] : undefined);
-    if (!dst) continue;
-    out.push({
-      source_port: p.source_port,
-      destination_ip: dst,
-      protocol: p.protocol,
-      ...(p.port === undefined ? {} : { destination_port_num: p.port }),
-    });
+    const req = pathRequest(t, p);
+    if (req) out.push(req);
   }
   while (out.length < n && out.length > 0) out.push(out[out.length % Math.max(1, out.length)]!);
   return out.slice(0, n);

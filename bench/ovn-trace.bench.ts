@@ -9,10 +9,10 @@ import { createModelEngine } from '../src/engine/model/index.ts';
 import { createOvnTraceEngine } from '../src/engine/ovn-trace/engine.ts';
 import { sameVerdict, verdictOf } from '../src/engine/select.ts';
 import type { TraceRequest, TraceResult } from '../src/engine/types.ts';
-import { formatIp } from '../src/ovn/net/addr.ts';
-import { buildTopology, portIps } from '../src/ovn/topology/build.ts';
+import { buildTopology } from '../src/ovn/topology/build.ts';
 import type { Topology } from '../src/ovn/topology/types.ts';
 import { startOvn } from '../test/helpers/ovn-testbed.ts';
+import { pathRequest } from './lib/path-requests.ts';
 import { generate } from './lib/topology-generator.ts';
 
 /** DESIGN.md §6, measured earlier on this kind of machine (1k ports, 5k ACLs, 15k logical flows). */
@@ -30,15 +30,8 @@ function requests(t: Topology, size: string, n: number): TraceRequest[] {
   for (const p of generate(size).paths) {
     // A VIP costs one extra one-shot run per backend (`--lb-dst`): slow on big networks, so opt-in.
     if (p.kind === 'vip' && !process.env.VIPS) continue;
-    const dst =
-      p.destination_ip ?? (p.destination ? portIps(t.ports.get(p.destination)!).map(formatIp)[0] : undefined);
-    if (!dst) continue;
-    out.push({
-      source_port: p.source_port,
-      destination_ip: dst,
-      protocol: p.protocol,
-      ...(p.port === undefined ? {} : { destination_port_num: p.port }),
-    });
+    const req = pathRequest(t, p);
+    if (req) out.push(req);
     if (out.length >= n) break;
   }
   return out;

@@ -36,7 +36,8 @@ function pathMetricsWith(states: readonly CheckState[], targetSeries: number): P
   return pm;
 }
 
-function promClientWith(series: number): Registry {
+/** The baseline: prom-client rendering one 5-label gauge with `series` series. */
+export function promClientWith(series: number): Registry {
   const registry = new Registry();
   const g = new Gauge({
     name: 'ovncp_path_reachable',
