@@ -70,7 +70,7 @@ export function checkListenSecurity(listenAddress: string, api: TraceApiSettings
   );
 }
 
-export type TraceEngines = Pick<TraceApiDeps, 'flowEngine' | 'modelEngine' | 'topology'>;
+export type TraceEngines = Pick<TraceApiDeps, 'flowEngine' | 'modelEngine' | 'topology' | 'staleness'>;
 
 /** Reads the API settings and enforces the loopback rule (throws OvncpError on an unsafe address). */
 export function traceApiFor(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings {
@@ -83,8 +83,10 @@ export function traceApiFor(s: DaemonSettings, env: NodeJS.ProcessEnv = process.
 export function daemonTraceDeps(
   store: { current(): Topology | null },
   engines: Pick<TraceApiDeps, 'flowEngine' | 'modelEngine'>,
+  staleness?: () => string | null,
 ): TraceEngines {
   return {
+    ...(staleness ? { staleness } : {}),
     topology: () => {
       const t = store.current();
       if (!t) throw new OvncpError('OVNCP_ERR_NOT_READY', 'The topology is not loaded yet');

@@ -35,6 +35,8 @@ export interface TraceApiDeps {
   readonly timeoutMs: number;
   /** Bound on the traces one multi-path/connectivity request may run. */
   readonly maxTracesPerRequest: number;
+  /** A warning for every trace while the topology may be out of date (e.g. NB disconnected), else null. */
+  staleness?(): string | null;
 }
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 404: errorBodySchema, 429: errorBodySchema };
@@ -72,7 +74,10 @@ function registerSingleTrace(app: FastifyInstance, deps: TraceApiDeps, path: str
     async (req) => {
       deps.topology();
       const engine = model ? deps.modelEngine() : deps.flowEngine();
-      return withDeadline(deps.timeoutMs, (signal) => traceWithin(engine, req.body, signal));
+      const result = await withDeadline(deps.timeoutMs, (signal) => traceWithin(engine, req.body, signal));
+      const stale = deps.staleness?.();
+      if (stale) result.warnings.push(stale);
+      return result;
     },
   );
 }

@@ -86,6 +86,13 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
       registry,
       logger,
     }));
+  let live: LiveTopology | null = null;
+  // While the NB is unreachable the last good topology keeps serving; every trace says how old it is.
+  const staleness = (): string | null => {
+    if (!live || live.client.isConnected() || !topology.lastUpdate()) return null;
+    const age = Math.round((Date.now() - topology.lastUpdate()) / 1000);
+    return `NB database disconnected: traced on the last good topology, ${age} s old`;
+  };
   // Before any route: the auth/rate-limit hook must see every request (throws on an unsafe listen address).
   setupTraceApi(
     app,
@@ -93,6 +100,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     daemonTraceDeps(
       topology,
       opts.traceEngines ?? { flowEngine: () => engines().onDemand(), modelEngine: () => engines().model },
+      staleness,
     ),
     logger,
   );
@@ -109,7 +117,6 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   registerOpsRoutes(app, { registry, readiness, extraMetrics: () => paths.monitor.renderMetrics() });
   const listen = parseListenAddress(settings.listenAddress);
   let bound = settings.listenAddress;
-  let live: LiveTopology | null = null;
   const daemon: Daemon = {
     settings,
     logger,

@@ -34,8 +34,21 @@ describe.skipIf(skipWithoutOvn())('NB ovsdb-server killed and restarted', () => 
 
   it('survives, keeps the last topology, reconnects and follows changes again', async () => {
     tb = await startOvn();
-    await tb.nbctl('ls-add', 'before');
+    await tb.nbctl(
+      ...['ls-add', 'before', '--', 'lsp-add', 'before', 'p1', '--', 'lsp-set-addresses', 'p1'],
+      ...['0a:00:00:00:00:01 10.0.0.1', '--', 'lsp-add', 'before', 'p2', '--', 'lsp-set-addresses', 'p2'],
+      '0a:00:00:00:00:02 10.0.0.2',
+    );
     daemon = await serve(['--ovn.nb-db', tb.nbRemote]);
+    const trace = async () => {
+      const r = await fetch(`${url}/api/v1/trace/flow`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ source_port: 'p1', destination_ip: '10.0.0.2', protocol: 'icmp' }),
+      });
+      expect(r.status).toBe(200);
+      return (await r.json()) as { reaches_destination: boolean; warnings: string[] };
+    };
     const url = daemon.url;
     const store = new TopologyStore();
     live = new LiveTopology({
@@ -48,6 +61,7 @@ describe.skipIf(skipWithoutOvn())('NB ovsdb-server killed and restarted', () => 
     await live.synced();
     await until(async () => (await fetch(`${url}/-/ready`)).status === 200);
     expect(await metric(url, 'ovncp_ovsdb_connected')).toBe(1);
+    expect((await trace()).warnings.filter((w) => w.includes('disconnected'))).toEqual([]);
     const lastUpdate = await metric(url, 'ovncp_topology_last_update_timestamp_seconds');
     expect(lastUpdate).toBeGreaterThan(Date.now() / 1000 - 60);
 
@@ -59,6 +73,11 @@ describe.skipIf(skipWithoutOvn())('NB ovsdb-server killed and restarted', () => 
     expect(kept.switches.has('before')).toBe(true);
     expect((await fetch(`${url}/-/ready`)).status).toBe(200);
     expect((await fetch(`${url}/-/healthy`)).status).toBe(200);
+    const stale = await trace();
+    expect(stale.reaches_destination).toBe(true);
+    expect(stale.warnings).toContainEqual(
+      expect.stringMatching(/^NB database disconnected: traced on the last good topology, \d+ s old$/),
+    );
 
     await run('ovsdb-server', [
       ...tb.daemonFlags('nb'),
@@ -72,6 +91,7 @@ describe.skipIf(skipWithoutOvn())('NB ovsdb-server killed and restarted', () => 
     const { topology } = await seen;
     expect(topology.switches.has('before')).toBe(true);
     await until(async () => (await metric(url, 'ovncp_topology_last_update_timestamp_seconds')) > lastUpdate);
+    expect((await trace()).warnings.filter((w) => w.includes('disconnected'))).toEqual([]);
     expect(daemon.proc.exitCode).toBeNull();
   });
 });
