@@ -5,6 +5,7 @@
 // every node switch, all joined by one cluster router.
 
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { prng } from '../../test/helpers/prng.ts';
 
 export interface SizeSpec {
   readonly name: string;
@@ -61,18 +62,6 @@ export const SIZES: Record<string, SizeSpec> = {
     paths: 20000,
   },
 };
-
-/** A small deterministic PRNG (mulberry32) so a size always generates the same network. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Pod {
   readonly port: string;

@@ -5,11 +5,10 @@
 
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import type { ResolvedRequest } from '../../src/engine/types.ts';
 import { formatIp } from '../../src/ovn/net/addr.ts';
-import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
+import { jsonRpcOnce, type OvnTestbed } from '../helpers/ovn-testbed.ts';
 
 const run = promisify(execFile);
 
@@ -58,25 +57,10 @@ export function deliveredPorts(minimal: string): string[] {
   return out.sort();
 }
 
-function unixctl(socket: string, method: string, params: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const conn = createConnection(socket);
-    let buf = '';
-    conn.setEncoding('utf8');
-    conn.on('error', reject);
-    conn.on('data', (chunk: string) => {
-      buf += chunk;
-      try {
-        const msg = JSON.parse(buf) as { result?: string; error?: unknown };
-        conn.destroy();
-        if (msg.error) reject(new Error(`ovn-trace: ${JSON.stringify(msg.error)}`));
-        else resolve(msg.result ?? '');
-      } catch {
-        /* incomplete */
-      }
-    });
-    conn.write(JSON.stringify({ id: 0, method, params }));
-  });
+async function unixctl(socket: string, method: string, params: string[]): Promise<string> {
+  const msg = await jsonRpcOnce(socket, method, params);
+  if (msg.error) throw new Error(`ovn-trace: ${JSON.stringify(msg.error)}`);
+  return typeof msg.result === 'string' ? msg.result : '';
 }
 
 /** An ovn-trace daemon over the test bed's current SB; restart it after every SB change. */

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMatch, type RefResolver } from '../../src/ovn/expr/index.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
-import { ADDRESS_SETS, Gen, IP_A, PINNED, PORT_GROUP, prng } from './generate.ts';
+import { prng } from '../helpers/prng.ts';
+import { ADDRESS_SETS, Gen, IP_A, PINNED, PORT_GROUP } from './generate.ts';
 import { buildNetwork, instantiate, pool, portA, switchName, TraceDaemon, verdictOf } from './ovn-oracle.ts';
 import { type Packet, toFlow, toMicroflow } from './packets.ts';
 

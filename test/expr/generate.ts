@@ -6,18 +6,6 @@
 import { parseIpv4, parseIpv6, parseMac } from '../../src/ovn/net/addr.ts';
 import type { Packet } from './packets.ts';
 
-/** mulberry32: tiny, fast, good enough for test generation, and reproducible from the seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const MAC_A = '00:00:00:00:00:0a';
 export const MAC_B = '00:00:00:00:00:0b';
 export const IP_A = '10.9.0.1';

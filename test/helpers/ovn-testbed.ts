@@ -158,7 +158,7 @@ export class OvnTestbed {
    * switch, router, port group, address set and load balancer already there), then waits for northd.
    */
   async loadSnapshot(doc: SnapshotDoc, opts: NbTransactionOptions = { replace: true }): Promise<void> {
-    const reply = (await ovsdbCall(this.nbSock, 'transact', nbTransaction(doc, opts))) as {
+    const reply = (await jsonRpcOnce(this.nbSock, 'transact', nbTransaction(doc, opts))) as {
       result?: { error?: string; details?: string }[];
       error?: unknown;
     };
@@ -243,8 +243,15 @@ export class OvnTestbed {
   }
 }
 
-/** One JSON-RPC call on an OVSDB unix socket (no argv size limit, unlike `ovsdb-client transact`). */
-function ovsdbCall(socket: string, method: string, params: unknown[]): Promise<unknown> {
+/**
+ * One JSON-RPC 1.0 call on a unix socket (an OVSDB server, or an OVS daemon's unixctl socket): sends one
+ * request and resolves with the whole reply object. No argv size limit, unlike `ovsdb-client transact`.
+ */
+export function jsonRpcOnce(
+  socket: string,
+  method: string,
+  params: unknown[],
+): Promise<{ id?: unknown; result?: unknown; error?: unknown }> {
   return new Promise((resolve, reject) => {
     const conn = createConnection(socket);
     let buf = '';
@@ -253,7 +260,7 @@ function ovsdbCall(socket: string, method: string, params: unknown[]): Promise<u
     conn.on('data', (chunk: string) => {
       buf += chunk;
       try {
-        const msg = JSON.parse(buf) as { id?: unknown };
+        const msg = JSON.parse(buf) as { id?: unknown; result?: unknown; error?: unknown };
         if (msg.id !== 1) return;
         conn.destroy();
         resolve(msg);

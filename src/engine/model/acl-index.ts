@@ -34,7 +34,7 @@ export class CompiledAcl {
 }
 
 /** Splits at top-level `&&`; null when the match has a top-level `||` (then no conjunct scopes it). */
-function conjuncts(match: string): string[] | null {
+export function conjuncts(match: string): string[] | null {
   const out: string[] = [];
   let depth = 0;
   let start = 0;

@@ -18,7 +18,7 @@ import type {
   SwitchPort,
   Topology,
 } from '../../ovn/topology/types.ts';
-import { AclList, aclLabel, CompiledAcl } from './acl-index.ts';
+import { AclList, aclLabel, CompiledAcl, conjuncts } from './acl-index.ts';
 import { portGroupRefs, topologyRefs } from './refs.ts';
 
 export interface CompiledVip {
@@ -134,16 +134,7 @@ function macTableOf(t: Topology, sw: LogicalSwitch): Map<string, string[]> {
 
 /** True when `||` appears outside any parentheses, braces or string in a match. */
 export function hasTopLevelOr(match: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < match.length; i++) {
-    const c = match[i];
-    if (c === '"') {
-      for (i++; i < match.length && match[i] !== '"'; i++) if (match[i] === '\\') i++;
-    } else if (c === '(' || c === '{') depth++;
-    else if (c === ')' || c === '}') depth--;
-    else if (c === '|' && match[i + 1] === '|' && depth === 0) return true;
-  }
-  return false;
+  return conjuncts(match) === null;
 }
 
 function compileSwitch(t: Topology, sw: LogicalSwitch, cache: AclCache): CompiledSwitch {
