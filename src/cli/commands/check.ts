@@ -10,41 +10,10 @@ import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import { OvncpError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { Monitor } from '../../monitor/monitor.ts';
-import { loadDemoTopology, loadTopologyFile } from '../../ovn/topology/load.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
-import { LiveTopology, sslFromSettings } from '../../ovsdb/live-topology.ts';
 import { type Command, SOURCE_FLAGS, str } from '../command.ts';
+import { readTopologyOnce } from '../read-topology.ts';
 import { renderJunit, renderTable, rowOf } from './check-report.ts';
-
-async function readTopology(
-  settings: ReturnType<typeof resolveSettings>,
-  store: TopologyStore,
-): Promise<void> {
-  if (!settings.nbDb) {
-    store.set(settings.topologyFile ? loadTopologyFile(settings.topologyFile) : loadDemoTopology(), [
-      'initial',
-    ]);
-    return;
-  }
-  const live = new LiveTopology({
-    remote: settings.nbDb,
-    ssl: sslFromSettings(settings),
-    store,
-    logger: createLogger('warn', 'json'),
-  });
-  live.start();
-  const timeout = new Promise<never>((_r, reject) =>
-    setTimeout(
-      () => reject(new OvncpError('OVNCP_ERR_OVSDB', `no topology from ${settings.nbDb} within 30 s`)),
-      30_000,
-    ).unref(),
-  );
-  try {
-    await Promise.race([live.synced(), timeout]);
-  } finally {
-    live.stop();
-  }
-}
 
 export const checkCommand: Command = {
   name: 'check',
@@ -78,7 +47,7 @@ export const checkCommand: Command = {
       );
     const started = performance.now();
     const store = new TopologyStore();
-    await readTopology(settings, store);
+    await readTopologyOnce(settings, store);
     const registry = new Registry();
     const getTopology = (): Topology => store.require();
     const engines = daemonEngines(

@@ -10,12 +10,9 @@ import { TopologyStore } from '../../daemon/topology-store.ts';
 import { createModelEngine } from '../../engine/model/index.ts';
 import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import type { Hop, Protocol, TraceRequest, TraceResult } from '../../engine/types.ts';
-import { OvncpError } from '../../errors.ts';
-import { createLogger } from '../../log.ts';
-import { loadDemoTopology, loadTopologyFile } from '../../ovn/topology/load.ts';
-import { LiveTopology, sslFromSettings } from '../../ovsdb/live-topology.ts';
 import { type CliIo, type Command, SOURCE_FLAGS, str } from '../command.ts';
 import { FlagError, type FlagSpec, type ParsedFlags } from '../flags.ts';
+import { readTopologyOnce } from '../read-topology.ts';
 
 const REQUEST_FLAGS: readonly FlagSpec[] = [
   { name: 'source-port', help: 'Logical switch port the packet enters from (name or UUID). Required.' },
@@ -59,36 +56,6 @@ export function requestFromFlags(flags: ParsedFlags): TraceRequest {
   ) as unknown as TraceRequest;
 }
 
-async function readTopology(
-  settings: ReturnType<typeof resolveSettings>,
-  store: TopologyStore,
-): Promise<void> {
-  if (!settings.nbDb) {
-    store.set(settings.topologyFile ? loadTopologyFile(settings.topologyFile) : loadDemoTopology());
-    return;
-  }
-  const live = new LiveTopology({
-    remote: settings.nbDb,
-    ssl: sslFromSettings(settings),
-    store,
-    logger: createLogger('warn', 'json'),
-  });
-  live.start();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_r, reject) => {
-    timer = setTimeout(
-      () => reject(new OvncpError('OVNCP_ERR_OVSDB', `no topology from ${settings.nbDb} within 30 s`)),
-      30_000,
-    );
-  });
-  try {
-    await Promise.race([live.synced(), timeout]);
-  } finally {
-    clearTimeout(timer);
-    live.stop();
-  }
-}
-
 async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): Promise<TraceResult> {
   const settings = resolveSettings(
     {
@@ -101,7 +68,7 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
     io.env,
   );
   const store = new TopologyStore();
-  await readTopology(settings, store);
+  await readTopologyOnce(settings, store);
   const engines = daemonEngines(settings, {
     getTopology: () => store.require(),
     model: createModelEngine(() => store.require()),
