@@ -4,7 +4,7 @@
 
 import type { EngineName, Protocol, TraceEngine } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
-import { portAddresses, primaryIp } from '../ovn/topology/port-addresses.ts';
+import { familyOf, portAddresses, portIps, primaryIp } from '../ovn/topology/port-addresses.ts';
 import type { Topology } from '../ovn/topology/types.ts';
 import { blockedBy, diedRouting } from './blocked-by.ts';
 import type { FanOutOptions } from './multi-path.ts';
@@ -44,6 +44,8 @@ interface Plan {
   readonly name: string;
   readonly ip: string | null;
   readonly services: readonly Service[];
+  /** Why nothing is traced to this target although it has addresses. */
+  readonly untestable?: string;
 }
 
 function servicesFor(t: Topology, req: ConnectivityRequest, target: string): Service[] {
@@ -51,7 +53,14 @@ function servicesFor(t: Topology, req: ConnectivityRequest, target: string): Ser
   return servicesFromAcls(t, target) ?? expandServices();
 }
 
+/** The address families the source port can send from (null: unknown port or no address; the trace says). */
+function sourceFamilies(t: Topology, source: string): ReadonlySet<4 | 6> | null {
+  const fams = new Set(portIps(t, source).map(familyOf));
+  return fams.size > 0 ? fams : null;
+}
+
 function plan(t: Topology, req: ConnectivityRequest): Plan[] {
+  const families = sourceFamilies(t, req.source_port);
   return req.target_ports.map((target, i) => {
     const found = portAddresses(t, target);
     if (!found) {
@@ -59,8 +68,20 @@ function plan(t: Topology, req: ConnectivityRequest): Plan[] {
         field: `target_ports[${i}]`,
       });
     }
-    const ip = primaryIp(t, target);
-    return { name: found.port_name, ip, services: ip ? servicesFor(t, req, found.port_name) : [] };
+    const name = found.port_name;
+    const ip = primaryIp(t, target, families ?? undefined);
+    if (ip) return { name, ip, services: servicesFor(t, req, name) };
+    // An IPv6-only target seen from an IPv4-only source (or the reverse): a result, not an error.
+    const other = primaryIp(t, target);
+    if (!other) return { name, ip: null, services: [] };
+    const fam = (f: 4 | 6) => `IPv${f}`;
+    const has = [...(families ?? [])].map(fam).join('/');
+    return {
+      name,
+      ip: other,
+      services: [],
+      untestable: `${name} has only ${fam(familyOf(other))} addresses and ${req.source_port} only ${has}: no common address family to test`,
+    };
   });
 }
 
@@ -141,7 +162,10 @@ export async function connectivity(
     source_port: req.source_port,
     target_ports: targets,
     fully_reachable: targets.every((x) => x.reachable),
-    recommendations: recommend(targets, acc.routing),
+    recommendations: [
+      ...recommend(targets, acc.routing),
+      ...plans.flatMap((p) => (p.untestable ? [p.untestable] : [])),
+    ],
     engine: acc.engine,
     warnings: [...acc.warnings],
   };

@@ -3,8 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { blockedBy } from '../../src/analysis/blocked-by.ts';
+import { connectivity } from '../../src/analysis/connectivity.ts';
 import { summarizePaths } from '../../src/analysis/multi-path.ts';
 import { expandServices, serviceKey, servicesFromAcls } from '../../src/analysis/services.ts';
+import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { Hop, TraceResult } from '../../src/engine/types.ts';
 import { loadDemoTopology, loadTopologyText } from '../../src/ovn/topology/load.ts';
 import { portAddresses, primaryIp } from '../../src/ovn/topology/port-addresses.ts';
@@ -138,5 +140,39 @@ describe('summary', () => {
       '1 of 3 paths blocked. Allowed: tcp:80, icmp',
     );
     expect(summarizePaths([p('tcp', true, 22)])).toBe('1 of 1 paths blocked. Allowed: none');
+  });
+});
+
+describe('connectivity across address families', () => {
+  const mixed = loadTopologyText(
+    'mixed.yaml',
+    `version: 1
+switches:
+  - name: s
+    ports:
+      - { name: v4, addresses: ["00:00:00:00:00:01 10.1.0.1"] }
+      - { name: dual, addresses: ["00:00:00:00:00:02 10.1.0.2 fd00::2"] }
+      - { name: v6, addresses: ["00:00:00:00:00:03 fd00::3"] }
+`,
+  );
+  const engine = createModelEngine(() => mixed);
+
+  it('picks a target address of a family the source has', () => {
+    expect(primaryIp(mixed, 'dual', new Set([6]))).toBe('fd00::2');
+    expect(primaryIp(mixed, 'v6', new Set([4]))).toBeNull();
+  });
+
+  it('reports an IPv6-only target from an IPv4-only source as untestable, not as a bad request', async () => {
+    const r = await connectivity(
+      mixed,
+      engine,
+      { source_port: 'v4', target_ports: ['dual', 'v6'], protocols: ['icmp'] },
+      { maxTraces: 100 },
+    );
+    expect(r.target_ports.map((x) => [x.port_name, x.port_ip, x.reachable])).toEqual([
+      ['dual', '10.1.0.2', true],
+      ['v6', 'fd00::3', false],
+    ]);
+    expect(r.recommendations.join('\n')).toMatch(/v6 has only IPv6 addresses and v4 only IPv4/);
   });
 });

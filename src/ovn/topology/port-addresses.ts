@@ -70,9 +70,22 @@ export function portAddresses(t: Topology, nameOrUuid: string): PortAddresses | 
   return { port_id: rp.uuid, port_name: rp.name, type: 'router_port', addresses: routerPortPairs(rp) };
 }
 
-/** The first IPv4 (else IPv6) address of a port, for analyses that need one destination address. */
-export function primaryIp(t: Topology, nameOrUuid: string): string | null {
+/**
+ * The first IPv4 (else IPv6) address of a port, for analyses that need one destination address;
+ * with `families`, only addresses of those families count.
+ */
+export function primaryIp(t: Topology, nameOrUuid: string, families?: ReadonlySet<4 | 6>): string | null {
+  const ips = portIps(t, nameOrUuid).filter((ip) => !families || families.has(familyOf(ip)));
+  return ips.find((ip) => familyOf(ip) === 4) ?? ips[0] ?? null;
+}
+
+/** Every IP of a port (text), in the order of portAddresses. */
+export function portIps(t: Topology, nameOrUuid: string): string[] {
   const found = portAddresses(t, nameOrUuid);
-  const ips = (found?.addresses ?? []).map((a) => a.ip).filter((ip): ip is string => ip !== null);
-  return ips.find((ip) => !ip.includes(':')) ?? ips[0] ?? null;
+  return (found?.addresses ?? []).map((a) => a.ip).filter((ip): ip is string => ip !== null);
+}
+
+/** Address family of an IP as written (an IPv6 text always holds a colon). */
+export function familyOf(ip: string): 4 | 6 {
+  return ip.includes(':') ? 6 : 4;
 }
