@@ -123,7 +123,7 @@ function liveRows(r: SizeResult): Row[] {
       status: val(s, (x) => (x.matchesSnapshot ? 'same topology as the file' : 'DIFFERS from the file'), ''),
     },
     {
-      figure: `ovn-nbctl ACL change -> flipped ovncp_path_reachable on /metrics (${val(c, (x) => `${fmtNum(x.paths)} paths, ${x.afterCommitMs.length} flips`, '')})`,
+      figure: `ovn-nbctl ACL change -> flipped ovncp_path_reachable on /metrics${val(c, (x) => ` (${fmtNum(x.paths)} paths, ${x.afterCommitMs.length} flips)`, '')}`,
       ours: val(
         c,
         (x) =>
@@ -146,7 +146,7 @@ function liveRows(r: SizeResult): Row[] {
 
 function renderRows(r: SizeResult): Row[] {
   return r.render.map((s) => ({
-    figure: `path metrics render at ${val(s, (x) => fmtNum(x.series), '?')} series`,
+    figure: `path metrics render${val(s, (x) => ` at ${fmtNum(x.series)} series`, '')}`,
     ours: val(s, (x) => `${fmtMs(x.oursMs)} wall, ${fmtMs(x.oursCpuMs)} CPU`, why(s)),
     baseline: val(s, (x) => `prom-client ${fmtMs(x.promClientMs)} wall, ${fmtMs(x.promClientCpuMs)} CPU`, ''),
     goal: '≤ 100 ms at 100k',
