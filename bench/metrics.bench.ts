@@ -50,7 +50,7 @@ function state(i: number): CheckState {
       blockedBy: blocked ? 'ns-default-deny' : null,
       hopType: blocked ? 'acl' : null,
       summary: '',
-      trace: null,
+      visited: null,
     },
   };
 }

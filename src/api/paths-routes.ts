@@ -1,6 +1,7 @@
 // Status of the path monitor over HTTP: GET /api/v1/paths (every path with its checks' verdicts),
-// GET /api/v1/paths/:name (one path, with the last trace of each check), POST /-/reload (re-read the
-// paths file; the old config stays on failure) and the landing page at /.
+// GET /api/v1/paths/:name (one path, each check with a full trace made now on the current topology:
+// checks keep only their outcome), POST /-/reload (re-read the paths file; the old config stays on
+// failure) and the landing page at /.
 
 import type { FastifyInstance } from 'fastify';
 import { OvncpError } from '../errors.ts';
@@ -13,8 +14,11 @@ function iso(ms: number | null | undefined): string | null {
   return ms ? new Date(ms).toISOString() : null;
 }
 
-/** One check as the API shows it; `withTrace` adds the full last TraceResult. */
-export function checkView(s: CheckState, withTrace: boolean): Record<string, unknown> {
+/** Checks re-traced per GET /api/v1/paths/:name (a big group path would otherwise cost seconds). */
+export const MAX_TRACES_PER_REQUEST = 100;
+
+/** One check as the API shows it. */
+export function checkView(s: CheckState): Record<string, unknown> {
   const o = s.last;
   return {
     source_port: s.check.sourcePort,
@@ -33,11 +37,10 @@ export function checkView(s: CheckState, withTrace: boolean): Record<string, unk
     duration_ms: o ? Math.round(o.durationMs * 1000) / 1000 : null,
     last_check: iso(o?.at),
     last_change: iso(s.lastChange),
-    ...(withTrace ? { trace: o?.trace ?? null } : {}),
   };
 }
 
-export function pathView(m: Monitor, p: PathSpec, withTrace: boolean): Record<string, unknown> {
+export function pathView(m: Monitor, p: PathSpec): Record<string, unknown> {
   const checks = m.checksOf(p.name).flatMap((k) => {
     const s = m.results.get(k);
     return s ? [s] : [];
@@ -62,8 +65,35 @@ export function pathView(m: Monitor, p: PathSpec, withTrace: boolean): Record<st
     labels: p.labels,
     problem: m.pathProblems().get(p.name) ?? null,
     status: met.some((x) => x === false) ? 'unmet' : met.some((x) => x === null) ? 'unknown' : 'ok',
-    checks: checks.map((s) => checkView(s, withTrace)),
+    checks: checks.map((s) => checkView(s)),
   };
+}
+
+/**
+ * Adds `trace` to each check view: a full trace made now (the first MAX_TRACES_PER_REQUEST checks;
+ * null beyond, or when the check cannot be traced, with `trace_error` saying why).
+ */
+async function withTraces(
+  m: Monitor,
+  view: Record<string, unknown>,
+  keys: readonly string[],
+): Promise<Record<string, unknown>> {
+  const checks = view.checks as Record<string, unknown>[];
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i]!;
+    if (i >= MAX_TRACES_PER_REQUEST) {
+      c.trace = null;
+      c.trace_error = `only the first ${MAX_TRACES_PER_REQUEST} checks of a path are traced per request`;
+      continue;
+    }
+    try {
+      c.trace = (await m.traceOf(keys[i]!)) ?? null;
+    } catch (err) {
+      c.trace = null;
+      c.trace_error = (err as Error).message;
+    }
+  }
+  return view;
 }
 
 /** A path's status: every check as expected, some unmet, or some without a verdict yet/any more. */
@@ -77,7 +107,7 @@ export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): voi
       throw new OvncpError('OVNCP_ERR_INVALID_FIELD', `status must be one of ${PATH_STATUSES.join(', ')}`, {
         field: 'status',
       });
-    const paths = c.paths.map((p) => pathView(monitor, p, false));
+    const paths = c.paths.map((p) => pathView(monitor, p));
     return {
       file: c.file,
       shard: monitor.shardInfo(),
@@ -91,7 +121,8 @@ export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): voi
       throw new OvncpError('OVNCP_ERR_PATH_NOT_FOUND', `no path named "${req.params.name}" (on this shard)`, {
         field: 'name',
       });
-    return pathView(monitor, p, true);
+    const keys = monitor.checksOf(p.name).filter((k) => monitor.results.get(k)); // as pathView lists them
+    return withTraces(monitor, pathView(monitor, p), keys);
   });
   app.post('/-/reload', async (_req, reply) => {
     const r = monitor.reload();

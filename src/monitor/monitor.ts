@@ -1,17 +1,21 @@
 // The path monitor: holds the paths config, expands it against the current topology, schedules the
-// checks, records outcomes and keeps the metrics in step. Reload validates everything before swapping;
-// a topology change re-runs every check at once (change-driven: a verdict follows an ACL change
-// within a second).
+// checks, records outcomes and keeps the metrics in step. Reload validates everything before swapping.
+// A topology change re-runs first, ahead of anything queued, the checks whose last trace went through
+// a changed datapath (or that errored), so a verdict follows an ACL change within a second even with
+// 10k paths; only a global change (routers, re-addressed ports, NB options) re-runs the rest, behind.
 
+import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import type { TopologyChange, TopologyStore } from '../daemon/topology-store.ts';
+import type { TraceResult } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import { createMonitorMetrics, type MonitorMetrics } from '../metrics/monitor-metrics.ts';
 import { PathMetrics } from '../metrics/path-metrics.ts';
+import { diffTopologies } from '../ovn/topology/diff.ts';
 import { type Check, type Expansion, expandPaths } from './expand.ts';
 import { EMPTY_PATHS_CONFIG, loadPathsFile, type PathsConfig } from './paths-config.ts';
-import { ResultsStore, type Trigger, verdictOf } from './results.ts';
-import { type EngineProvider, errorOf, runCheck } from './runner.ts';
+import { type CheckOutcome, ResultsStore, type Trigger, verdictOf } from './results.ts';
+import { type EngineProvider, errorOf, runCheck, traceFull } from './runner.ts';
 import { Scheduler } from './scheduler.ts';
 import { NO_SHARDING, type Shard, shardConfig } from './shard.ts';
 
@@ -32,6 +36,22 @@ export interface ReloadResult {
   readonly error?: string;
   readonly paths: number;
   readonly checks: number;
+}
+
+/** True when a check must re-run first: no verdict yet, an error, unknown route, or a changed datapath. */
+function affected(last: CheckOutcome | null, changed: ReadonlySet<string>): boolean {
+  if (!last || last.error || !last.visited) return true;
+  return last.visited.some((d) => changed.has(d));
+}
+
+/** Whether a port group some path expands changed (by identity): only then re-expand. */
+function groupsChanged(config: PathsConfig, change: TopologyChange): boolean {
+  const prev = change.previous;
+  for (const p of config.paths)
+    for (const e of [p.source, p.destination])
+      if (e.kind === 'group' && prev?.portGroups.get(e.name) !== change.current.portGroups.get(e.name))
+        return true;
+  return false;
 }
 
 /** What makes a kept check's last verdict stale: anything that changes the trace itself. */
@@ -58,6 +78,8 @@ export class Monitor {
 
   constructor(private readonly opts: MonitorOptions) {
     this.shard = opts.shard ?? NO_SHARDING;
+    // Every running check listens for shutdown (concurrency 64 > Node's warning threshold of 10).
+    setMaxListeners(0, this.abort.signal);
     this.metrics = createMonitorMetrics(opts.registry);
     this.metrics.shard.set(this.shard.shard);
     this.metrics.totalShards.set(this.shard.total);
@@ -144,7 +166,11 @@ export class Monitor {
 
   /** Swaps in a validated config: keeps state of surviving checks, drops series of removed ones. */
   private apply(config: PathsConfig, expansion: Expansion, trigger: Trigger): void {
-    const before = new Map([...this.results.all()].map((s) => [s.check.key, traceSignature(s.check)]));
+    // Same config re-expanded on a topology change: kept checks keep their definition and metrics.
+    const sameConfig = config === this.config && trigger === 'topology';
+    const before = sameConfig
+      ? new Map<string, string>()
+      : new Map([...this.results.all()].map((s) => [s.check.key, traceSignature(s.check)]));
     this.config = config;
     this.problems = expansion.problems;
     for (const [path, problem] of expansion.problems) this.opts.logger.warn({ path }, problem);
@@ -156,7 +182,7 @@ export class Monitor {
       this.keysByPath.set(c.path.name, list);
     }
     for (const s of removed) this.pathMetrics.remove(s.check.key);
-    for (const s of kept) this.pathMetrics.update(s);
+    if (!sameConfig) for (const s of kept) this.pathMetrics.update(s);
     for (const s of added) this.pathMetrics.update(s);
     this.metrics.pathsConfigured.set(config.paths.length);
     this.metrics.checksConfigured.set(expansion.checks.length);
@@ -165,21 +191,37 @@ export class Monitor {
     for (const p of this.scheduler.scheduledPaths()) if (!names.has(p)) this.scheduler.removeSchedule(p);
     for (const p of config.paths) this.scheduler.setSchedule(p.name, p.schedule);
     for (const s of added) this.scheduler.enqueue(s.check.key, trigger);
-    for (const s of kept)
-      if (before.get(s.check.key) !== traceSignature(s.check))
-        this.scheduler.enqueue(s.check.key, trigger, true);
+    if (!sameConfig)
+      for (const s of kept)
+        if (before.get(s.check.key) !== traceSignature(s.check))
+          this.scheduler.enqueue(s.check.key, trigger, true);
   }
 
   private topologyChanged(change: TopologyChange): void {
     if (this.stopped || !this.started) return;
     // Group members may have changed: re-expand (never failing: over the cap truncates and says so).
-    if (this.config.paths.some((p) => p.source.kind === 'group' || p.destination.kind === 'group'))
+    if (groupsChanged(this.config, change))
       this.apply(this.config, expandPaths(this.config, change.current, false), 'topology');
+    const diff = diffTopologies(change.previous, change.current);
+    let urgent = 0;
+    const rest: string[] = [];
+    for (const s of this.results.all()) {
+      if (affected(s.last, diff.datapaths)) {
+        this.scheduler.enqueue(s.check.key, 'topology', true, true);
+        urgent++;
+      } else if (diff.global) rest.push(s.check.key);
+    }
+    for (const key of rest) this.scheduler.enqueue(key, 'topology', true);
     this.opts.logger.debug(
-      { changed: change.changed, checks: this.results.size },
+      {
+        changed: change.changed,
+        datapaths: diff.datapaths.size,
+        global: diff.reasons,
+        urgent,
+        rest: rest.length,
+      },
       'topology changed: re-checking paths',
     );
-    for (const s of this.results.all()) this.scheduler.enqueue(s.check.key, 'topology', true);
   }
 
   private async runOne(key: string, trigger: Trigger): Promise<void> {
@@ -251,6 +293,21 @@ export class Monitor {
   }
   shardInfo(): Shard {
     return this.shard;
+  }
+  /**
+   * A full trace of one check on the current topology, with the check's engine (the paths API shows
+   * it: checks keep only their outcome). An error (unknown port, timeout) is thrown, as a check records it.
+   */
+  traceOf(key: string): Promise<TraceResult> | null {
+    const s = this.results.get(key);
+    if (!s) return null;
+    return traceFull(s.check, {
+      topology: this.opts.topology.current(),
+      engine: this.opts.engine,
+      timeoutMs: this.config.timeoutMs,
+      trigger: 'manual',
+      signal: this.abort.signal,
+    });
   }
   /** Per-check series text for /metrics. */
   renderMetrics(): Promise<Buffer[]> {

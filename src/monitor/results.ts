@@ -1,7 +1,7 @@
 // The monitor's memory: per check, the last outcome and when its verdict last changed. Outcomes are
-// plain data (the API and metrics render them); the full last trace is kept for "show me why".
+// plain data (the API and metrics render them); the full trace is not kept (the paths API re-traces).
 
-import type { EngineName, HopType, TraceResult } from '../engine/types.ts';
+import type { EngineName, HopType } from '../engine/types.ts';
 import type { Check } from './expand.ts';
 
 /** Why a run happened: its schedule, a topology change, a reload, or the first round. */
@@ -26,7 +26,11 @@ export interface CheckOutcome {
   readonly blockedBy: string | null;
   readonly hopType: HopType | null;
   readonly summary: string;
-  readonly trace: TraceResult | null;
+  /**
+   * Switches and routers the trace went through; a topology change that touches none of them (and is
+   * not global) cannot change this verdict. null = unknown (errors, split traces): always re-run.
+   */
+  readonly visited: readonly string[] | null;
 }
 
 export interface CheckState {

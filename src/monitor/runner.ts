@@ -1,8 +1,9 @@
 // Runs one check: turns it into a trace request, asks the engine, and reduces the TraceResult to an
-// outcome (verdict, what blocked it, or why the check could not run). Never throws: an error is an
-// outcome too, so one broken path cannot stop the others.
+// outcome (verdict, what blocked it, the datapaths it went through, or why the check could not run).
+// Never throws: an error is an outcome too, so one broken path cannot stop the others. The trace itself
+// is not kept (10k of them held ~1 GB); the paths API re-traces a check when asked to show it.
 
-import type { EngineName, TraceEngine, TraceRequest, TraceResult } from '../engine/types.ts';
+import type { EngineName, TraceEngine, TraceOptions, TraceRequest, TraceResult } from '../engine/types.ts';
 import { isOvncpError, OvncpError } from '../errors.ts';
 import { formatIp } from '../ovn/net/addr.ts';
 import { portIps } from '../ovn/topology/build.ts';
@@ -82,6 +83,7 @@ async function traceWithTimeout(
   engine: TraceEngine,
   req: TraceRequest,
   ctx: RunContext,
+  extra?: Partial<TraceOptions>,
 ): Promise<TraceResult> {
   // One controller per check, fired by its own timer or by shutdown. Not AbortSignal.any(): on Node 20
   // every signal derived from the long-lived shutdown signal stays referenced by it (~2 KB per check).
@@ -107,8 +109,31 @@ async function traceWithTimeout(
     };
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    engine.trace(req, { signal }).then(resolve, reject).finally(cleanup);
+    engine
+      .trace(req, { ...extra, signal })
+      .then(resolve, reject)
+      .finally(cleanup);
   });
+}
+
+/**
+ * Trace options for a check: the verdict and the drop hop only, no hop rendering (an engine may ignore
+ * it). Cast until TraceOptions declares `detail`.
+ */
+const CHECK_OPTIONS = { detail: 'outcome' } as unknown as Partial<TraceOptions>;
+
+/**
+ * Datapaths the trace went through: the engine's own list when it gives one, else those named by the
+ * hops shown. Hops show one branch only, so a trace that may have split (load-balancer backends, more
+ * than one output port) without the engine's list is unknown (null): it re-runs on every change.
+ */
+export function visitedOf(r: TraceResult): readonly string[] | null {
+  const own = (r as TraceResult & { visited?: readonly string[] }).visited;
+  if (own) return own;
+  if (r.backends || r.output_ports.length > 1) return null;
+  const out: string[] = [];
+  for (const h of r.hops) if (h.datapath && !out.includes(h.datapath)) out.push(h.datapath);
+  return out.length > 0 ? out : null;
 }
 
 export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutcome> {
@@ -125,7 +150,11 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
     if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
     const engine = ctx.engine(check.path.engine);
     engineName = engine.name;
-    const result = await traceWithTimeout(engine, requestFor(check, ctx.topology), ctx);
+    const req = requestFor(check, ctx.topology);
+    let result = await traceWithTimeout(engine, req, ctx, CHECK_OPTIONS);
+    // Delivered elsewhere, not dropped: the outcome detail has no hop to name; ask for the full trace.
+    if (!result.reaches_destination && !result.dropped_at && result.hops.length === 0)
+      result = await traceWithTimeout(engine, req, ctx);
     engineName = result.engine;
     const b = result.reaches_destination ? null : blockedBy(result);
     return done({
@@ -134,7 +163,7 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
       blockedBy: b?.by ?? null,
       hopType: b?.type ?? null,
       summary: result.summary,
-      trace: result,
+      visited: visitedOf(result),
     });
   } catch (err) {
     const error = errorOf(err);
@@ -144,7 +173,13 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
       blockedBy: null,
       hopType: null,
       summary: error.message,
-      trace: null,
+      visited: null,
     });
   }
+}
+
+/** A full trace of a check on the current topology: what the paths API shows (checks keep none). */
+export async function traceFull(check: Check, ctx: RunContext): Promise<TraceResult> {
+  if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
+  return traceWithTimeout(ctx.engine(check.path.engine), requestFor(check, ctx.topology), ctx);
 }

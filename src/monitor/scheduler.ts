@@ -3,6 +3,7 @@
 // All runs go through one queue with a concurrency limit; a check never overlaps itself: a scheduled
 // run of a check that is queued or running is skipped, while a change-driven request for a running
 // check is remembered and run again right after (the running one may have seen the old topology).
+// Two lanes: `urgent` runs (checks a topology change may have flipped) go before everything queued.
 
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import type { Schedule } from './paths-config.ts';
@@ -23,11 +24,42 @@ export interface SchedulerOptions {
 /** Jitter of an interval: each gap is the interval ±5%. */
 export const JITTER = 0.05;
 
+/** A FIFO of check keys with O(1) take (Array.shift() is O(n): 10k queued checks made it quadratic). */
+class Lane {
+  private items: { key: string; trigger: Trigger }[] = [];
+  private head = 0;
+  push(key: string, trigger: Trigger): void {
+    this.items.push({ key, trigger });
+  }
+  take(): { key: string; trigger: Trigger } | undefined {
+    const it = this.items[this.head];
+    if (it === undefined) return undefined;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return it;
+  }
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+type LaneName = 'urgent' | 'normal';
+
 export class Scheduler {
-  private readonly queue: { key: string; trigger: Trigger }[] = [];
-  private readonly queued = new Set<string>();
+  private readonly lanes: Record<LaneName, Lane> = { urgent: new Lane(), normal: new Lane() };
+  /** Queued keys and the lane that owns them (an entry left in the other lane is stale and skipped). */
+  private readonly queued = new Map<string, LaneName>();
   private readonly running = new Set<string>();
   private readonly rerun = new Map<string, Trigger>();
+  /** Running checks whose change-driven re-run goes to the urgent lane. */
+  private readonly urgentRerun = new Set<string>();
   private readonly timers = new Map<string, { stop(): void }>();
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
@@ -42,28 +74,49 @@ export class Scheduler {
     this.pump();
   }
 
-  /** Asks for a run now. `force` (change-driven) re-runs a running check after it ends. */
-  enqueue(key: string, trigger: Trigger, force = false): void {
+  /**
+   * Asks for a run now. `force` (change-driven) re-runs a running check after it ends; `urgent` puts
+   * the run ahead of every non-urgent one (moving it up if it was already queued).
+   */
+  enqueue(key: string, trigger: Trigger, force = false, urgent = false): void {
     if (this.stopped) return;
-    if (this.queued.has(key)) return;
+    const lane = this.queued.get(key);
+    if (lane === 'urgent' || (lane === 'normal' && !urgent)) return;
     if (this.running.has(key)) {
-      if (force) this.rerun.set(key, trigger);
-      else this.opts.onSkip?.(key);
+      if (force) {
+        this.rerun.set(key, trigger);
+        if (urgent) this.urgentRerun.add(key);
+      } else this.opts.onSkip?.(key);
       return;
     }
-    this.queued.add(key);
-    this.queue.push({ key, trigger });
+    const to: LaneName = urgent ? 'urgent' : 'normal';
+    this.queued.set(key, to);
+    this.lanes[to].push(key, trigger);
     this.pump();
   }
 
-  private pump(): void {
-    while (!this.stopped && this.running.size < this.opts.concurrency && this.queue.length > 0) {
-      const { key, trigger } = this.queue.shift()!;
-      this.queued.delete(key);
-      this.running.add(key);
-      void this.opts.run(key, trigger).finally(() => this.finished(key));
+  /** The next live entry: urgent lane first, skipping entries moved to the other lane. */
+  private next(): { key: string; trigger: Trigger } | undefined {
+    for (const name of ['urgent', 'normal'] as const) {
+      for (let it = this.lanes[name].take(); it; it = this.lanes[name].take())
+        if (this.queued.get(it.key) === name) return it;
     }
-    if (this.running.size === 0 && (this.queue.length === 0 || this.stopped)) this.notifyIdle();
+    return undefined;
+  }
+
+  private get pendingCount(): number {
+    return this.queued.size;
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running.size < this.opts.concurrency && this.pendingCount > 0) {
+      const it = this.next();
+      if (!it) break;
+      this.queued.delete(it.key);
+      this.running.add(it.key);
+      void this.opts.run(it.key, it.trigger).finally(() => this.finished(it.key));
+    }
+    if (this.running.size === 0 && (this.pendingCount === 0 || this.stopped)) this.notifyIdle();
   }
 
   private finished(key: string): void {
@@ -71,7 +124,8 @@ export class Scheduler {
     const again = this.rerun.get(key);
     if (again) {
       this.rerun.delete(key);
-      this.enqueue(key, again);
+      const urgent = this.urgentRerun.delete(key);
+      this.enqueue(key, again, false, urgent);
     }
     this.pump();
   }
@@ -84,7 +138,7 @@ export class Scheduler {
 
   /** Resolves once nothing is queued or running. */
   idle(): Promise<void> {
-    if (this.running.size === 0 && (this.queue.length === 0 || this.stopped)) return Promise.resolve();
+    if (this.running.size === 0 && (this.pendingCount === 0 || this.stopped)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -92,7 +146,7 @@ export class Scheduler {
     return this.running.size;
   }
   get pending(): number {
-    return this.queue.length;
+    return this.pendingCount;
   }
 
   private fire(path: string, trigger: Trigger): void {
@@ -144,9 +198,11 @@ export class Scheduler {
     this.stopped = true;
     for (const t of this.timers.values()) t.stop();
     this.timers.clear();
-    this.queue.length = 0;
+    this.lanes.urgent.clear();
+    this.lanes.normal.clear();
     this.queued.clear();
     this.rerun.clear();
+    this.urgentRerun.clear();
     if (this.running.size === 0) this.notifyIdle();
   }
 }
