@@ -107,10 +107,23 @@ export interface TraceResult {
   backends?: BackendOutcome[];
   /** Raw ovn-trace text (ovn-trace engine, verbose only). */
   raw?: string;
+  /**
+   * Names of every datapath (switch or router) the packet entered, each once, over every branch of
+   * the trace (model engine). For the monitor: the model engine sets it as a non-enumerable property,
+   * so JSON serialization (HTTP API, CLI output) never includes it.
+   */
+  visited?: readonly string[];
 }
 
 export interface TraceOptions {
   readonly signal?: AbortSignal;
+  /**
+   * 'full' (default): every hop with its description. 'outcome': the model engine may skip building
+   * intermediate hops (hops then holds only the hop the packet was dropped at, if any) but still
+   * returns success, reaches_destination, output_ports, warnings, engine, summary, backends and a
+   * complete dropped_at. The ovn-trace engine ignores it.
+   */
+  readonly detail?: 'full' | 'outcome';
 }
 
 /** What every engine implements. */

@@ -6,7 +6,10 @@
 
 import type { CompiledMatch, Flow, RefResolver } from '../../ovn/expr/index.ts';
 import { compileMatch } from '../../ovn/expr/index.ts';
-import type { Acl } from '../../ovn/topology/types.ts';
+import type { Acl, Topology } from '../../ovn/topology/types.ts';
+import type { AclMatch } from '../types.ts';
+import { addressSetRefs } from './refs.ts';
+import { matchDeps } from './reuse.ts';
 
 export function aclLabel(a: Acl): string {
   return `ACL ${a.name ? `"${a.name}"` : a.uuid.slice(0, 8)} (${a.owner.kind === 'switch' ? 'switch' : 'port group'} ${a.owner.name}, ${a.direction} priority ${a.priority})`;
@@ -16,11 +19,36 @@ export function aclLabel(a: Acl): string {
 export class CompiledAcl {
   private compiled: CompiledMatch | null | undefined;
   problem: string | null = null;
+  private scopes: [string[] | null | undefined, string[] | null | undefined] = [undefined, undefined];
+  private hopMatch: AclMatch | undefined;
+  private verdictText: string | undefined;
+  /** Port groups named with `@` (OVN ignores the ACL on a switch where one has no port). */
+  readonly groups: readonly string[];
+  /** Address sets named with `$`. */
+  readonly sets: readonly string[];
+  /** The rows the match depends on in the topology it was made for (reuse.ts). */
+  readonly deps: readonly unknown[];
+  /** True when the ACL drops (drop or reject) rather than passes. */
+  readonly denies: boolean;
 
   constructor(
     readonly acl: Acl,
-    private readonly refs: RefResolver,
-  ) {}
+    private refs: RefResolver,
+    t: Topology,
+  ) {
+    this.groups = portGroupRefs(acl.match);
+    this.sets = addressSetRefs(acl.match);
+    this.deps = matchDeps(t, this.groups, this.sets);
+    this.denies = acl.action === 'drop' || acl.action === 'reject';
+  }
+
+  /**
+   * Reuses this ACL for another topology in which everything it names is the identical row: it will
+   * compile (if it has not yet) with that topology's resolver, so the old topology is not kept alive.
+   */
+  rebind(refs: RefResolver): void {
+    if (this.compiled === undefined) this.refs = refs;
+  }
 
   /** The compiled match, or null (with `problem` set) when OVN would ignore this ACL. */
   matcher(): CompiledMatch | null {
@@ -31,6 +59,54 @@ export class CompiledAcl {
     }
     return this.compiled;
   }
+
+  /** True once the match was compiled (then it no longer needs the topology it came from). */
+  get isCompiled(): boolean {
+    return this.compiled !== undefined;
+  }
+
+  /** aclScope of this ACL, computed once (the port groups it names decide it). */
+  scope(field: 'inport' | 'outport', members: (group: string) => readonly string[] | undefined) {
+    const i = field === 'inport' ? 0 : 1;
+    let s = this.scopes[i];
+    if (s === undefined) this.scopes[i] = s = aclScope(this.acl.match, field, members);
+    return s;
+  }
+
+  /** The acl_matches entry of a hop this ACL decided (built once, shared by every trace). */
+  get aclMatch(): AclMatch {
+    if (!this.hopMatch) {
+      const a = this.acl;
+      this.hopMatch = {
+        acl_name: a.name,
+        priority: a.priority,
+        direction: a.direction === 'from-lport' ? 'ingress' : 'egress',
+        action: a.action,
+        match: a.match,
+        owner: `${a.owner.kind === 'switch' ? 'switch' : 'port group'} ${a.owner.name}`,
+        uuid: a.uuid,
+      };
+    }
+    return this.hopMatch;
+  }
+
+  /** The description of a hop this ACL decided. */
+  get verdict(): string {
+    if (this.verdictText === undefined) {
+      const a = this.acl;
+      const who = a.name ? `ACL ${a.name}` : `unnamed ACL ${a.uuid.slice(0, 8)}`;
+      const verb = !this.denies ? 'Allowed' : a.action === 'reject' ? 'Rejected' : 'Dropped';
+      this.verdictText = `${verb} by ${who} (priority ${a.priority}, ${a.action}): ${a.match}`;
+    }
+    return this.verdictText;
+  }
+}
+
+/** Port groups a match refers to with `@name` (OVN ignores the match on a switch where one is empty). */
+export function portGroupRefs(match: string): string[] {
+  const out: string[] = [];
+  for (const m of match.matchAll(/@([A-Za-z_.][A-Za-z0-9_.]*)/g)) if (!out.includes(m[1]!)) out.push(m[1]!);
+  return out;
 }
 
 /** Splits at top-level `&&`; null when the match has a top-level `||` (then no conjunct scopes it). */
@@ -104,6 +180,8 @@ export function aclScope(
   return null;
 }
 
+const NONE: readonly CompiledAcl[] = [];
+
 /** One ACL stage's ACLs, highest priority first, indexed by the port they are scoped to. */
 export class AclList {
   private readonly generic: CompiledAcl[] = [];
@@ -117,7 +195,7 @@ export class AclList {
   ) {
     const sorted = [...acls].sort((a, b) => b.acl.priority - a.acl.priority);
     for (const c of sorted) {
-      const scope = aclScope(c.acl.match, field, members);
+      const scope = c.scope(field, members);
       if (scope === null) this.generic.push(c);
       else
         for (const p of new Set(scope)) {
@@ -131,7 +209,8 @@ export class AclList {
 
   /** The highest-priority ACL whose match holds for `f` (scoped by `port`); reports ignored ACLs. */
   first(f: Flow, port: string, ignored: (why: string) => void): CompiledAcl | null {
-    const a = this.byPort.get(port) ?? [];
+    if (this.size === 0) return null;
+    const a = this.byPort.get(port) ?? NONE;
     const b = this.generic;
     let i = 0;
     let j = 0;

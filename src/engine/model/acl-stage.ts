@@ -4,52 +4,12 @@
 // switch has ACLs (or, for IP in the ACL stages, a load balancer). With conntrack state new at every
 // ct step, allow and allow-related give the same verdict for the first packet of a connection.
 
-import { CT, type Flow } from '../../ovn/expr/index.ts';
-import type { AclMatch } from '../types.ts';
-import type { CompiledAcl } from './acl-index.ts';
+import { CT } from '../../ovn/expr/index.ts';
+import type { Hop } from '../types.ts';
 import type { CompiledSwitch } from './compile.ts';
-import type { HopInput } from './walk.ts';
+import type { Walk } from './walk.ts';
 
 export type AclStage = 'ingress' | 'after-lb' | 'egress';
-
-export interface AclVerdict {
-  readonly allowed: boolean;
-  /** The ACL that decided, or null when the default decided. */
-  readonly acl: CompiledAcl | null;
-}
-
-/** Evaluates a stage; `tracked` says whether the packet went through a ct step here (then ct.new). */
-export function evalAclStage(
-  cs: CompiledSwitch,
-  stage: AclStage,
-  f: Flow,
-  tracked: boolean,
-  defaultDrop: boolean,
-  ignored: (why: string) => void,
-): AclVerdict {
-  // A ct step gives state new; without one the state stays what an earlier ct step left, even on
-  // another datapath (that is how ovn-trace 23.03 carries it).
-  if (tracked) f.ctState = CT.new | CT.trk;
-  const isIp = f.ethType === 0x0800 || f.ethType === 0x86dd;
-  const list = stage === 'ingress' ? cs.aclIn : stage === 'egress' ? cs.aclOut : cs.aclAfterLb;
-  const hit = list.first(f, stage === 'egress' ? f.outport : f.inport, ignored);
-  if (hit) return { allowed: hit.acl.action !== 'drop' && hit.acl.action !== 'reject', acl: hit };
-  const lbDrop = stage !== 'after-lb' && isIp && cs.vips.length > 0;
-  return { allowed: !(defaultDrop && (cs.hasAcls || lbDrop)), acl: null };
-}
-
-function aclMatch(c: CompiledAcl): AclMatch {
-  const a = c.acl;
-  return {
-    acl_name: a.name,
-    priority: a.priority,
-    direction: a.direction === 'from-lport' ? 'ingress' : 'egress',
-    action: a.action,
-    match: a.match,
-    owner: `${a.owner.kind === 'switch' ? 'switch' : 'port group'} ${a.owner.name}`,
-    uuid: a.uuid,
-  };
-}
 
 const STAGE_NAME: Record<AclStage, string> = {
   ingress: 'ingress ACL',
@@ -57,39 +17,56 @@ const STAGE_NAME: Record<AclStage, string> = {
   egress: 'egress ACL',
 };
 
-/** The hop describing a stage's verdict; null when the stage had nothing to say (no ACLs, allowed). */
-export function aclHop(cs: CompiledSwitch, stage: AclStage, v: AclVerdict): HopInput | null {
-  const base = {
-    type: 'acl' as const,
+const STAGE_ID: Record<AclStage, string> = {
+  ingress: 'ls_in_acl',
+  'after-lb': 'ls_in_acl_after_lb',
+  egress: 'ls_out_acl',
+};
+
+/**
+ * Runs a stage on the walk's packet and records its hop (none when the stage had nothing to say: no
+ * ACLs, allowed). `tracked` says whether the packet went through a ct step here (then ct.new).
+ * Returns false when the walk ended here (dropped, or out of hops).
+ */
+export function aclStage(w: Walk, cs: CompiledSwitch, stage: AclStage, tracked: boolean): boolean {
+  const f = w.flow;
+  // A ct step gives state new; without one the state stays what an earlier ct step left, even on
+  // another datapath (that is how ovn-trace 23.03 carries it).
+  if (tracked) f.ctState = CT.new | CT.trk;
+  const list = stage === 'ingress' ? cs.aclIn : stage === 'egress' ? cs.aclOut : cs.aclAfterLb;
+  const hit = list.first(f, stage === 'egress' ? f.outport : f.inport, w.ctx.ignored);
+  if (hit) {
+    if (hit.denies) {
+      w.drop(hop(cs, stage, 'drop', hit.verdict, [hit.aclMatch]));
+      return false;
+    }
+    return w.add(w.full ? hop(cs, stage, 'forward', hit.verdict, [hit.aclMatch]) : null);
+  }
+  const isIp = f.ethType === 0x0800 || f.ethType === 0x86dd;
+  const lbDrop = stage !== 'after-lb' && isIp && cs.vips.length > 0;
+  if (w.ctx.net.defaultAclDrop && (cs.hasAcls || lbDrop)) {
+    w.drop(hop(cs, stage, 'drop', cs.defaultText[stage][1], []));
+    return false;
+  }
+  if (list.size === 0) return true;
+  return w.add(w.full ? hop(cs, stage, 'forward', cs.defaultText[stage][0], []) : null);
+}
+
+function hop(
+  cs: CompiledSwitch,
+  stage: AclStage,
+  action: 'forward' | 'drop',
+  description: string,
+  acl_matches: Hop['acl_matches'],
+): Hop {
+  return {
+    index: 0,
+    type: 'acl',
     component: STAGE_NAME[stage],
     datapath: cs.sw.name,
-    stage: `ls_${stage === 'egress' ? 'out' : 'in'}_acl${stage === 'after-lb' ? '_after_lb' : ''}`,
-  };
-  if (v.acl) {
-    const a = v.acl.acl;
-    const who = a.name ? `ACL ${a.name}` : `unnamed ACL ${a.uuid.slice(0, 8)}`;
-    const verb = v.allowed ? 'Allowed' : a.action === 'reject' ? 'Rejected' : 'Dropped';
-    return {
-      ...base,
-      action: v.allowed ? 'forward' : 'drop',
-      description: `${verb} by ${who} (priority ${a.priority}, ${a.action}): ${a.match}`,
-      acl_matches: [aclMatch(v.acl)],
-    };
-  }
-  if (!v.allowed) {
-    return {
-      ...base,
-      action: 'drop',
-      description: `No ${STAGE_NAME[stage]} matched on ${cs.sw.name}: dropped by default (default_acl_drop=true)`,
-      acl_matches: [],
-    };
-  }
-  const has = stage === 'ingress' ? cs.aclIn : stage === 'egress' ? cs.aclOut : cs.aclAfterLb;
-  if (has.size === 0) return null;
-  return {
-    ...base,
-    action: 'forward',
-    description: `No ${STAGE_NAME[stage]} matched on ${cs.sw.name}: allowed by default`,
-    acl_matches: [],
+    stage: STAGE_ID[stage],
+    action,
+    description,
+    acl_matches,
   };
 }

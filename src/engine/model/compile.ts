@@ -1,7 +1,8 @@
 // Compiles a topology once into the indexed structures the model engine traces with: per switch the
 // ACLs of each stage sorted by priority with their compiled matches, the MAC table and load-balancer
 // VIPs; per router the routes in OVN's priority order, policies, NAT rules and VIPs. A trace then only
-// looks things up; nothing here is recomputed per packet.
+// looks things up; nothing here is recomputed per packet. Given the previous compiled network, parts
+// whose inputs are the identical objects are reused (reuse.ts), so a small NB change recompiles little.
 
 import { type CompiledMatch, compileMatch, type RefResolver } from '../../ovn/expr/index.ts';
 import { type Cidr, formatIp, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
@@ -19,7 +20,9 @@ import type {
   Topology,
 } from '../../ovn/topology/types.ts';
 import { AclList, aclLabel, CompiledAcl, conjuncts } from './acl-index.ts';
-import { portGroupRefs, topologyRefs } from './refs.ts';
+import { type IpKey, ipKey, macValue } from './packet.ts';
+import { topologyRefs } from './refs.ts';
+import { matchDeps, routerDeps, sameDeps, switchDeps } from './reuse.ts';
 
 export interface CompiledVip {
   readonly lb: LoadBalancer;
@@ -28,8 +31,32 @@ export interface CompiledVip {
   readonly proto: number | null;
 }
 
+/** Where an L2 lookup of one destination MAC goes on a switch, with its hop description. */
+export interface L2Entry {
+  readonly targets: readonly string[];
+  readonly how: string;
+}
+
+/** The per-trace strings and values of one switch port, built on first use. */
+export interface CompiledPort {
+  readonly port: SwitchPort;
+  readonly ingressComponent: string;
+  readonly egressComponent: string;
+  readonly portSecurityPassed: string;
+  readonly outputDescription: string;
+  /** Port security entries with MAC and addresses as values (IPv4 numbers, IPv6 bigints). */
+  readonly security: readonly {
+    readonly mac: bigint;
+    readonly any: boolean;
+    readonly v4: readonly number[];
+    readonly v6: readonly bigint[];
+  }[];
+}
+
 export interface CompiledSwitch {
   readonly sw: LogicalSwitch;
+  /** The inputs this switch was compiled from (reuse.ts compares them with the next topology's). */
+  readonly deps: readonly unknown[];
   /** from-lport ACLs of the ACL stage. */
   readonly aclIn: AclList;
   /** from-lport ACLs with options:apply-after-lb=true (the after-LB stage). */
@@ -40,12 +67,22 @@ export interface CompiledSwitch {
   readonly statelessOut: AclList;
   readonly hasAcls: boolean;
   readonly hasStatefulAcl: boolean;
+  /** hasStatefulAcl or a load balancer: IP traffic goes through conntrack. */
+  readonly stateful: boolean;
   readonly vips: readonly CompiledVip[];
+  /** VIPs by address key (packet.ts ipKey). */
+  readonly vipIndex: ReadonlyMap<IpKey, readonly CompiledVip[]>;
   /** lower-case MAC -> ports that own it on this switch (router-type ports own their router port MAC). */
   readonly macTable: ReadonlyMap<string, readonly string[]>;
+  /** The same table by MAC value, with the hop text. */
+  readonly l2: ReadonlyMap<bigint, L2Entry>;
   readonly unknownPorts: readonly string[];
   /** Why some ACLs are not applied on this switch (bad match, empty port group here). */
   readonly ignored: readonly string[];
+  /** Hop descriptions of the ACL stages when no ACL matched: [allowed, dropped] per stage. */
+  readonly defaultText: Readonly<Record<'ingress' | 'after-lb' | 'egress', readonly [string, string]>>;
+  /** CompiledPort per port name, filled on first use. */
+  readonly ports: Map<string, CompiledPort>;
 }
 
 export interface CompiledRoute {
@@ -59,6 +96,19 @@ export interface CompiledRoute {
   /** Next hop; null for a connected route (the destination itself). */
   readonly nexthop: IpAddr | null;
   readonly route: StaticRoute | null;
+  /** How hops name it: `connected network 10.0.0.0/24`, `static route … via …`. */
+  readonly text: string;
+  /** The output port's MAC value (the routed packet's new eth.src). */
+  readonly outMac: bigint;
+}
+
+/** Routes of one priority (so of one prefix length and kind), by masked address. */
+export interface RouteGroup {
+  readonly priority: number;
+  readonly bySource: boolean;
+  readonly mask4: number;
+  readonly mask6: bigint;
+  readonly table: ReadonlyMap<IpKey, readonly CompiledRoute[]>;
 }
 
 export interface CompiledPolicy {
@@ -70,14 +120,22 @@ export interface CompiledRouter {
   readonly router: LogicalRouter;
   readonly ports: readonly RouterPort[];
   readonly routes: readonly CompiledRoute[];
+  /** The routes grouped by priority, highest first, for lookups by hash instead of a scan. */
+  readonly routeGroups: readonly RouteGroup[];
+  readonly deps: readonly unknown[];
+  /** `ingress(dp="router", inport="port")` per router port. */
+  readonly components: ReadonlyMap<string, string>;
   readonly policies: readonly CompiledPolicy[];
   /** A gateway router (options:chassis): NAT and load balancers apply on every port. */
   readonly gateway: boolean;
   readonly dnat: readonly Nat[];
   readonly snat: readonly Nat[];
   readonly vips: readonly CompiledVip[];
+  readonly vipIndex: ReadonlyMap<IpKey, readonly CompiledVip[]>;
   /** Text of every address of the router's own ports. */
   readonly ownIps: ReadonlySet<string>;
+  /** The same addresses as keys (packet.ts ipKey). */
+  readonly ownKeys: ReadonlySet<IpKey>;
   readonly ignored: readonly string[];
 }
 
@@ -89,17 +147,44 @@ export interface CompiledNetwork {
   readonly compileMs: number;
   /** With `eager`: ACLs whose match does not compile (OVN ignores them). */
   readonly problems: readonly string[];
+  /** Compiled ACLs by row, for the next compile to reuse. */
+  readonly acls: ReadonlyMap<Acl, CompiledAcl>;
+  /** How many switches / routers / compiled ACL matches came from the previous network. */
+  readonly reused: { readonly switches: number; readonly routers: number; readonly acls: number };
+  /** Per-network caches filled while tracing (next-hop MACs per router port, owners by address). */
+  readonly caches: {
+    readonly neighbours: Map<string, Map<IpKey, bigint>>;
+    ownersByKey?: Map<IpKey, readonly string[]>;
+  };
 }
 
 /** One CompiledAcl per ACL row, shared by every switch the ACL applies to (compiled once, lazily). */
 class AclCache {
-  private readonly cache = new Map<Acl, CompiledAcl>();
-  constructor(private readonly refs: RefResolver) {}
+  readonly cache = new Map<Acl, CompiledAcl>();
+  reused = 0;
+  constructor(
+    private readonly refs: RefResolver,
+    private readonly t: Topology,
+    private readonly previous: CompiledNetwork | undefined,
+  ) {}
 
   get(a: Acl): CompiledAcl {
     let c = this.cache.get(a);
-    if (!c) this.cache.set(a, (c = new CompiledAcl(a, this.refs)));
+    if (!c) {
+      const old = this.previous?.acls.get(a);
+      if (old && sameDeps(old.deps, matchDeps(this.t, old.groups, old.sets))) {
+        old.rebind(this.refs);
+        c = old;
+        this.reused++;
+      } else c = new CompiledAcl(a, this.refs, this.t);
+      this.cache.set(a, c);
+    }
     return c;
+  }
+
+  /** True when `a` gets the previous network's CompiledAcl (so a switch holding it can be reused). */
+  adopt(a: Acl, previous: CompiledNetwork): boolean {
+    return this.get(a) === previous.acls.get(a);
   }
 
   all(): IterableIterator<CompiledAcl> {
@@ -113,16 +198,30 @@ function switchAcls(t: Topology, sw: LogicalSwitch): Acl[] {
   return out;
 }
 
-function vipsOf(t: Topology, lbNames: readonly string[]): CompiledVip[] {
+/** VIPs of a list of load balancers, with their index; switches naming the same list share them. */
+type VipTable = { readonly vips: CompiledVip[]; readonly index: Map<IpKey, CompiledVip[]> };
+
+function vipsOf(t: Topology, lbNames: readonly string[], shared?: Map<string, VipTable>): VipTable {
+  const key = lbNames.join('\n');
+  const hit = shared?.get(key);
+  if (hit) return hit;
   const proto = { tcp: 6, udp: 17, sctp: 132 } as const;
-  const out: CompiledVip[] = [];
+  const vips: CompiledVip[] = [];
+  const index = new Map<IpKey, CompiledVip[]>();
   for (const n of lbNames) {
     const lb = t.loadBalancers.get(n);
     if (!lb) continue;
     for (const vip of lb.vips) {
-      out.push({ lb, vip, proto: vip.port === null ? null : proto[lb.protocol ?? 'tcp'] });
+      const v = { lb, vip, proto: vip.port === null ? null : proto[lb.protocol ?? 'tcp'] };
+      vips.push(v);
+      const k = ipKey(vip.ip);
+      const l = index.get(k);
+      if (l) l.push(v);
+      else index.set(k, [v]);
     }
   }
+  const out = { vips, index };
+  shared?.set(key, out);
   return out;
 }
 
@@ -132,20 +231,48 @@ function macTableOf(t: Topology, sw: LogicalSwitch): Map<string, string[]> {
   return out;
 }
 
+function l2Of(macTable: ReadonlyMap<string, readonly string[]>): Map<bigint, L2Entry> {
+  const out = new Map<bigint, L2Entry>();
+  for (const [mac, targets] of macTable)
+    out.set(macValue(mac), { targets, how: `forward to port for MAC ${mac}` });
+  return out;
+}
+
+const STAGE_TEXT = {
+  ingress: 'ingress ACL',
+  'after-lb': 'ingress ACL (after load balancer)',
+  egress: 'egress ACL',
+};
+
+function defaultTexts(name: string): CompiledSwitch['defaultText'] {
+  const pair = (stage: keyof typeof STAGE_TEXT) =>
+    [
+      `No ${STAGE_TEXT[stage]} matched on ${name}: allowed by default`,
+      `No ${STAGE_TEXT[stage]} matched on ${name}: dropped by default (default_acl_drop=true)`,
+    ] as const;
+  return { ingress: pair('ingress'), 'after-lb': pair('after-lb'), egress: pair('egress') };
+}
+
 /** True when `||` appears outside any parentheses, braces or string in a match. */
 export function hasTopLevelOr(match: string): boolean {
   return conjuncts(match) === null;
 }
 
-function compileSwitch(t: Topology, sw: LogicalSwitch, cache: AclCache): CompiledSwitch {
+function compileSwitch(
+  t: Topology,
+  sw: LogicalSwitch,
+  acls: Acl[],
+  deps: unknown[],
+  cache: AclCache,
+  vipTables: Map<string, VipTable>,
+): CompiledSwitch {
   const ignored: string[] = [];
   const usable: CompiledAcl[] = [];
   const here = new Set(t.index.groupsBySwitch.get(sw.name) ?? []);
-  const acls = switchAcls(t, sw);
   const stateful = acls.some((a) => a.action === 'allow-related') || sw.loadBalancers.length > 0;
   for (const acl of acls) {
     const c = cache.get(acl);
-    const absent = portGroupRefs(acl.match).filter((g) => !here.has(g));
+    const absent = c.groups.filter((g) => !here.has(g));
     if (absent.length > 0) {
       ignored.push(
         `${aclLabel(acl)} ignored on switch ${sw.name}: port group ${absent.map((g) => `@${g}`).join(', ')} has no port here`,
@@ -168,8 +295,12 @@ function compileSwitch(t: Topology, sw: LogicalSwitch, cache: AclCache): Compile
   const members = (g: string) => t.portGroups.get(g)?.ports;
   const list = (acls: CompiledAcl[], field: 'inport' | 'outport') => new AclList(acls, field, members);
   const unknownPorts = sw.ports.filter((pn) => t.ports.get(pn)?.addresses.some((a) => a.kind === 'unknown'));
+  const vips = vipsOf(t, sw.loadBalancers, vipTables);
+  const macTable = macTableOf(t, sw);
+  const hasStatefulAcl = acls.some((a) => a.action === 'allow-related');
   return {
     sw,
+    deps,
     aclIn: list(
       usable.filter((c) => dir('from-lport')(c) && !afterLb(c)),
       'inport',
@@ -188,11 +319,16 @@ function compileSwitch(t: Topology, sw: LogicalSwitch, cache: AclCache): Compile
       'outport',
     ),
     hasAcls: acls.length > 0,
-    hasStatefulAcl: acls.some((a) => a.action === 'allow-related'),
-    vips: vipsOf(t, sw.loadBalancers),
-    macTable: macTableOf(t, sw),
+    hasStatefulAcl,
+    stateful: hasStatefulAcl || vips.vips.length > 0,
+    vips: vips.vips,
+    vipIndex: vips.index,
+    macTable,
+    l2: l2Of(macTable),
     unknownPorts,
     ignored,
+    defaultText: defaultTexts(sw.name),
+    ports: new Map(),
   };
 }
 
@@ -222,21 +358,51 @@ function staticRoute(r: LogicalRouter, ports: RouterPort[], sr: StaticRoute): Co
   const where = `static route ${formatIp({ family: sr.ipPrefix.family, value: sr.ipPrefix.network })}/${sr.ipPrefix.prefix} via ${sr.nexthop} on ${r.name}`;
   if (sr.routeTable) return `${where} ignored: route tables are not modelled`;
   const bySource = sr.policy === 'src-ip';
-  const base = { prefix: sr.ipPrefix, bySource, kind: 'static' as const, route: sr };
+  const p = `${formatIp({ family: sr.ipPrefix.family, value: sr.ipPrefix.network })}/${sr.ipPrefix.prefix}`;
+  const text = `static route ${p}${bySource ? ' (src-ip)' : ''} via ${sr.nexthop}`;
+  const base = { prefix: sr.ipPrefix, bySource, kind: 'static' as const, route: sr, text };
   const priority = sr.ipPrefix.prefix * 3 + (bySource ? 0 : 1);
-  if (sr.nexthop === 'discard') return { ...base, priority, discard: true, outport: null, nexthop: null };
+  if (sr.nexthop === 'discard')
+    return { ...base, priority, discard: true, outport: null, nexthop: null, outMac: -1n };
   const nh = parseIp(sr.nexthop);
   if (!nh || nh.family !== sr.ipPrefix.family) return `${where} ignored: bad next hop`;
   const outport = sr.outputPort
     ? (ports.find((p) => p.name === sr.outputPort) ?? null)
     : networkFor(ports, nh);
   if (!outport) return `${where} ignored: no router port reaches the next hop (OVN installs no flow)`;
-  return { ...base, priority, discard: false, outport, nexthop: nh };
+  return { ...base, priority, discard: false, outport, nexthop: nh, outMac: macValue(outport.mac) };
 }
 
-function compileRouter(t: Topology, r: LogicalRouter, refs: RefResolver): CompiledRouter {
-  const ports = r.ports.map((n) => t.routerPorts.get(n)).filter((p): p is RouterPort => !!p);
-  const ignored: string[] = [];
+function mask4(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+/** Groups sorted routes by priority (one prefix length and kind each), keyed by masked address. */
+function groupRoutes(routes: readonly CompiledRoute[]): RouteGroup[] {
+  const groups: RouteGroup[] = [];
+  for (const r of routes) {
+    let g = groups.at(-1);
+    if (!g || g.priority !== r.priority) {
+      const bits = r.prefix.prefix;
+      g = {
+        priority: r.priority,
+        bySource: r.bySource,
+        mask4: mask4(Math.min(bits, 32)),
+        mask6: bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << (128n - BigInt(bits)),
+        table: new Map(),
+      };
+      groups.push(g);
+    }
+    const table = g.table as Map<IpKey, CompiledRoute[]>;
+    const k = r.prefix.family === 4 ? Number(r.prefix.network) : r.prefix.network;
+    const l = table.get(k);
+    if (l) l.push(r);
+    else table.set(k, [r]);
+  }
+  return groups;
+}
+
+function connectedRoutes(ports: readonly RouterPort[]): CompiledRoute[] {
   const routes: CompiledRoute[] = [];
   for (const p of ports) {
     for (const n of p.networks) {
@@ -249,9 +415,24 @@ function compileRouter(t: Topology, r: LogicalRouter, refs: RefResolver): Compil
         outport: p,
         nexthop: null,
         route: null,
+        text: `connected network ${formatIp({ family: n.family, value: n.network })}/${n.prefix}`,
+        outMac: macValue(p.mac),
       });
     }
   }
+  return routes;
+}
+
+function compileRouter(
+  t: Topology,
+  r: LogicalRouter,
+  refs: RefResolver,
+  deps: unknown[],
+  vipTables: Map<string, VipTable>,
+): CompiledRouter {
+  const ports = r.ports.map((n) => t.routerPorts.get(n)).filter((p): p is RouterPort => !!p);
+  const ignored: string[] = [];
+  const routes = connectedRoutes(ports);
   for (const sr of r.staticRoutes) {
     const c = staticRoute(r, ports, sr);
     if (typeof c === 'string') ignored.push(c);
@@ -264,37 +445,74 @@ function compileRouter(t: Topology, r: LogicalRouter, refs: RefResolver): Compil
     if (m.ok) policies.push({ policy, match: m });
     else ignored.push(`router policy priority ${policy.priority} on ${r.name} ignored: ${m.message}`);
   }
+  const vipTable = vipsOf(t, r.loadBalancers, vipTables);
   const ownIps = new Set<string>();
+  const ownKeys = new Set<IpKey>();
   for (const p of ports)
-    for (const n of p.networks) ownIps.add(formatIp({ family: n.family, value: n.addr }));
+    for (const n of p.networks) {
+      ownIps.add(formatIp({ family: n.family, value: n.addr }));
+      ownKeys.add(ipKey({ family: n.family, value: n.addr }));
+    }
   return {
     router: r,
+    deps,
+    components: new Map(ports.map((p) => [p.name, `ingress(dp="${r.name}", inport="${p.name}")`])),
     ports,
     routes,
+    routeGroups: groupRoutes(routes),
     policies,
     gateway: Boolean(r.options.chassis),
     dnat: r.nat.filter((n) => n.type !== 'snat'),
     snat: r.nat.filter((n) => n.type !== 'dnat'),
-    vips: vipsOf(t, r.loadBalancers),
+    vips: vipTable.vips,
+    vipIndex: vipTable.index,
     ownIps,
+    ownKeys,
     ignored,
   };
+}
+
+export interface CompileOptions {
+  /** Compile every ACL match now; `problems` then lists those OVN would ignore. */
+  readonly eager?: boolean;
+  /** The network compiled for an earlier topology: parts with identical inputs are reused. */
+  readonly previous?: CompiledNetwork;
 }
 
 /**
  * Compiles a topology. ACL matches compile lazily on first use unless `eager` (then every match is
  * compiled now and `problems` lists those OVN would ignore).
  */
-export function compileNetwork(t: Topology, opts: { eager?: boolean } = {}): CompiledNetwork {
+export function compileNetwork(t: Topology, opts: CompileOptions = {}): CompiledNetwork {
   const started = performance.now();
+  const prev = opts.previous;
   const refs = topologyRefs(t);
-  const cache = new AclCache(refs);
+  const cache = new AclCache(refs, t, prev);
+  const vipTables = new Map<string, VipTable>();
+  const reused = { switches: 0, routers: 0, acls: 0 };
   const switches = new Map<string, CompiledSwitch>();
-  for (const sw of t.switches.values()) switches.set(sw.name, compileSwitch(t, sw, cache));
+  for (const sw of t.switches.values()) {
+    const acls = switchAcls(t, sw);
+    const deps = switchDeps(t, sw, acls);
+    const old = prev?.switches.get(sw.name);
+    // A reused switch keeps its CompiledAcls: register them so the next compile can reuse them too.
+    if (old && sameDeps(old.deps, deps) && acls.every((a) => cache.adopt(a, prev!))) {
+      switches.set(sw.name, old);
+      reused.switches++;
+    } else switches.set(sw.name, compileSwitch(t, sw, acls, deps, cache, vipTables));
+  }
   const routers = new Map<string, CompiledRouter>();
-  for (const r of t.routers.values()) routers.set(r.name, compileRouter(t, r, refs));
+  for (const r of t.routers.values()) {
+    const deps = routerDeps(t, r);
+    const old = prev?.routers.get(r.name);
+    if (old && sameDeps(old.deps, deps)) {
+      routers.set(r.name, old);
+      reused.routers++;
+    } else routers.set(r.name, compileRouter(t, r, refs, deps, vipTables));
+  }
   const problems: string[] = [];
   if (opts.eager) for (const c of cache.all()) if (!c.matcher()) problems.push(c.problem!);
+  reused.acls = cache.reused;
   return {
     problems,
     topology: t,
@@ -302,6 +520,9 @@ export function compileNetwork(t: Topology, opts: { eager?: boolean } = {}): Com
     routers,
     defaultAclDrop: t.nbGlobal.options.default_acl_drop === 'true',
     compileMs: performance.now() - started,
+    acls: cache.cache,
+    reused,
+    caches: { neighbours: new Map() },
   };
 }
 

@@ -10,11 +10,14 @@ export const ETH_IP4 = 0x0800;
 export const ETH_IP6 = 0x86dd;
 const PROTO = { tcp: 6, udp: 17, icmp: 1 } as const;
 
+// The model never writes registers, so every flow of every trace can share one zeroed set.
+const BLANK: Flow = emptyFlow();
+
 export function initialFlow(r: ResolvedRequest): Flow {
-  const f = emptyFlow();
+  const f: Flow = { ...BLANK };
   f.inport = r.sourcePort;
-  f.ethSrc = parseMac(r.srcMac) ?? 0n;
-  f.ethDst = parseMac(r.dstMac) ?? 0n;
+  f.ethSrc = macValue(r.srcMac);
+  f.ethDst = macValue(r.dstMac);
   f.ipTtl = 64;
   if (r.srcIp.family === 4) {
     f.ethType = ETH_IP4;
@@ -62,6 +65,26 @@ export function inCidr(c: Cidr, ip: IpAddr): boolean {
   return c.family === ip.family && (ip.value & maskOf(c)) === c.network;
 }
 
+/** Copies a flow for a forked walk (registers shared: the model never writes them). */
+export function copyFlow(f: Flow): Flow {
+  return { ...f };
+}
+
+/**
+ * An address as a hash key: the number for IPv4, the bigint for IPv6 (never equal to each other, so
+ * one map holds both families without allocating per lookup).
+ */
+export type IpKey = number | bigint;
+export const ipKey = (ip: IpAddr): IpKey => (ip.family === 4 ? Number(ip.value) : ip.value);
+export const dstKey = (f: Flow): IpKey => (f.ethType === ETH_IP6 ? f.ip6Dst : f.ip4Dst);
+export const srcKey = (f: Flow): IpKey => (f.ethType === ETH_IP6 ? f.ip6Src : f.ip4Src);
+
+/** The text of an address key (IPv4 without the array join of formatIp: this runs per hop). */
+export function keyText(k: IpKey): string {
+  if (typeof k === 'bigint') return formatIp({ family: 6, value: k });
+  return `${k >>> 24}.${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}`;
+}
+
 export const ipText = formatIp;
 
 const macValues = new Map<string, bigint>();
@@ -71,6 +94,8 @@ export function macValue(text: string): bigint {
   let v = macValues.get(text);
   if (v === undefined) {
     v = parseMac(text) ?? -1n;
+    // Bounded: request MACs come from users, topology MACs are few compared to this.
+    if (macValues.size > 100_000) macValues.clear();
     macValues.set(text, v);
   }
   return v;

@@ -28,9 +28,9 @@ export function topologyRefs(t: Topology): RefResolver {
   };
 }
 
-/** Port groups a match refers to with `@name` (OVN ignores the match on a switch where one is empty). */
-export function portGroupRefs(match: string): string[] {
+/** Address sets a match refers to with `$name` (a quoted `$` may be listed too: callers only compare). */
+export function addressSetRefs(match: string): string[] {
   const out: string[] = [];
-  for (const m of match.matchAll(/@([A-Za-z_.][A-Za-z0-9_.]*)/g)) if (!out.includes(m[1]!)) out.push(m[1]!);
+  for (const m of match.matchAll(/\$([A-Za-z_.][A-Za-z0-9_.]*)/g)) if (!out.includes(m[1]!)) out.push(m[1]!);
   return out;
 }

@@ -3,48 +3,62 @@
 // address no port owns, out of OVN through some other port; for a VIP, any backend reached), lists
 // output ports and backends, and writes the one-line summary.
 
-import { formatIp } from '../../ovn/net/addr.ts';
-import type { Topology } from '../../ovn/topology/types.ts';
+import { formatIp, parseIp } from '../../ovn/net/addr.ts';
 import type { BackendOutcome, ResolvedRequest, TraceRequest, TraceResult } from '../types.ts';
-import { dstIp } from './packet.ts';
+import type { CompiledNetwork } from './compile.ts';
+import { dstKey, type IpKey, ipKey } from './packet.ts';
 import type { Branch, TraceContext } from './walk.ts';
 
-function ownerOf(t: Topology, b: Branch): string | null {
-  const owners = t.index.portsByIp.get(formatIp(dstIp(b.flow))) ?? [];
-  if (owners.length === 0) return null;
+/** Port names by address key (the topology's portsByIp, keyed without formatting per lookup). */
+function ownersByKey(net: CompiledNetwork): Map<IpKey, readonly string[]> {
+  let m = net.caches.ownersByKey;
+  if (!m) {
+    m = new Map();
+    for (const [text, ports] of net.topology.index.portsByIp) {
+      const ip = parseIp(text);
+      if (ip) m.set(ipKey(ip), ports);
+    }
+    net.caches.ownersByKey = m;
+  }
+  return m;
+}
+
+function ownerOf(net: CompiledNetwork, b: Branch): string | null {
+  const owners = ownersByKey(net).get(dstKey(b.flow));
+  if (!owners || owners.length === 0) return null;
+  if (owners.length === 1) return owners[0]!;
+  const t = net.topology;
   return owners.find((p) => t.ports.get(p)?.switchName === b.outputSwitch) ?? owners[0]!;
 }
 
-const reachedCache = new WeakMap<Branch, boolean>();
-
-export function branchReached(t: Topology, ctx: TraceContext, b: Branch): boolean {
-  let r = reachedCache.get(b);
-  if (r === undefined) reachedCache.set(b, (r = computeReached(t, ctx, b)));
-  return r;
+export function branchReached(ctx: TraceContext, b: Branch): boolean {
+  if (b.reached === undefined) b.reached = computeReached(ctx, b);
+  return b.reached;
 }
 
-function computeReached(t: Topology, ctx: TraceContext, b: Branch): boolean {
+function computeReached(ctx: TraceContext, b: Branch): boolean {
   if (b.output === null) return false;
   if (b.answeredBy) return b.output === ctx.sourcePort;
-  const owner = ownerOf(t, b);
+  const owner = ownerOf(ctx.net, b);
   return owner === null ? b.output !== ctx.sourcePort : b.output === owner;
 }
 
-function backendsOf(t: Topology, ctx: TraceContext): BackendOutcome[] | undefined {
-  const byBackend = new Map<string, BackendOutcome>();
+function backendsOf(ctx: TraceContext): BackendOutcome[] | undefined {
+  let byBackend: Map<string, BackendOutcome> | undefined;
   for (const b of ctx.branches) {
     if (!b.backend) continue;
+    byBackend ??= new Map();
     let o = byBackend.get(b.backend);
     if (!o) byBackend.set(b.backend, (o = { backend: b.backend, reached: false, output_ports: [] }));
-    if (branchReached(t, ctx, b)) o.reached = true;
+    if (branchReached(ctx, b)) o.reached = true;
     if (b.output && !o.output_ports.includes(b.output)) o.output_ports.push(b.output);
   }
-  return byBackend.size > 0 ? [...byBackend.values()] : undefined;
+  return byBackend ? [...byBackend.values()] : undefined;
 }
 
 function summaryOf(r: ResolvedRequest, res: Omit<TraceResult, 'summary'>, shown: Branch): string {
   const to = formatIp(r.dstIp);
-  const n = res.hops.length;
+  const n = shown.count;
   if (shown.answeredBy && res.reaches_destination)
     return `Ping from ${r.sourcePort} to ${to} answered by router ${shown.answeredBy}; the reply reached ${r.sourcePort} after ${n} hops`;
   if (res.reaches_destination)
@@ -54,17 +68,19 @@ function summaryOf(r: ResolvedRequest, res: Omit<TraceResult, 'summary'>, shown:
   return `Packet from ${r.sourcePort} to ${to} was delivered to ${res.output_ports.join(', ')}, not to the owner of ${to}`;
 }
 
-export function buildResult(
-  t: Topology,
-  request: TraceRequest,
-  r: ResolvedRequest,
-  ctx: TraceContext,
-): TraceResult {
-  const reached = ctx.branches.filter((b) => branchReached(t, ctx, b));
-  const shown = reached[0] ?? ctx.branches.find((b) => b.output) ?? ctx.branches[0]!;
-  const output_ports = [...new Set(ctx.branches.map((b) => b.output).filter((p): p is string => !!p))];
-  const backends = backendsOf(t, ctx);
-  const warnings = [...r.warnings, ...ctx.warnings];
+/** The branch to show: the first that reached the destination, else the first output, else the first. */
+function shownBranch(ctx: TraceContext): { shown: Branch; reached: boolean } {
+  let output: Branch | undefined;
+  for (const b of ctx.branches) {
+    if (branchReached(ctx, b)) return { shown: b, reached: true };
+    if (b.output && !output) output = b;
+  }
+  return { shown: output ?? ctx.branches[0]!, reached: false };
+}
+
+function warningsOf(r: ResolvedRequest, ctx: TraceContext, backends: BackendOutcome[] | undefined) {
+  const warnings = r.warnings.slice();
+  for (const w of ctx.warnings) warnings.push(w);
   if (backends?.some((b) => b.reached) && backends.some((b) => !b.reached)) {
     warnings.push(
       `Only some load-balancer backends are reached: ${backends
@@ -73,16 +89,27 @@ export function buildResult(
         .join(', ')} not reached`,
     );
   }
+  return warnings;
+}
+
+export function buildResult(request: TraceRequest, r: ResolvedRequest, ctx: TraceContext): TraceResult {
+  const { shown, reached } = shownBranch(ctx);
+  const output_ports: string[] = [];
+  for (const b of ctx.branches) if (b.output && !output_ports.includes(b.output)) output_ports.push(b.output);
+  const backends = backendsOf(ctx);
   const base = {
     request,
     success: true,
-    reaches_destination: reached.length > 0,
+    reaches_destination: reached,
     hops: shown.hops,
-    dropped_at: reached.length > 0 ? null : shown.droppedAt,
+    dropped_at: reached ? null : shown.droppedAt,
     output_ports,
-    warnings,
+    warnings: warningsOf(r, ctx, backends),
     engine: 'model' as const,
     ...(backends ? { backends } : {}),
   };
-  return { ...base, summary: summaryOf(r, base, shown) };
+  const result: TraceResult = { ...base, summary: summaryOf(r, base, shown) };
+  // Not enumerable: for the monitor only, so no serialization (HTTP API, CLI JSON, paths API) shows it.
+  Object.defineProperty(result, 'visited', { value: ctx.visited, writable: true, configurable: true });
+  return result;
 }

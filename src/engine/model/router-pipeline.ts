@@ -1,13 +1,44 @@
 // A logical router's pipeline as the model engine runs it: admission (eth.dst = router port MAC), IP
-// input checks (martians, own addresses, TTL), DNAT and load balancers on gateway routers, routing by
-// OVN's flow priorities (longest prefix; connected > static dst-ip > static src-ip at equal length;
-// discard; ECMP), router policies, next-hop MAC resolution, SNAT, and hand-off to the next datapath.
+// input checks (martians, own addresses, TTL), DNAT and load balancers (gateway routers; gateway-port
+// NAT of distributed routers in gateway-port.ts), routing by OVN's flow priorities (longest prefix;
+// connected > static dst-ip > static src-ip at equal length; discard; ECMP; route tables in
+// route-table.ts), router policies, next-hop MAC resolution, SNAT, the egress loop of NAT on a
+// gateway port, and hand-off to the next datapath.
+// Addresses are compared as keys (packet.ts), never as text; hop strings are built only with detail 'full'.
 
 import { formatIp, formatMac, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
 import type { Nat, RouterPort } from '../../ovn/topology/types.ts';
-import type { CompiledRoute, CompiledRouter } from './compile.ts';
-import { applyVip, matchVip } from './load-balancer.ts';
-import { dstIp, family, inCidr, isIp, macValue, setDstIp, setSrcIp, srcIp } from './packet.ts';
+import type { CompiledNetwork, CompiledRoute, CompiledRouter } from './compile.ts';
+import {
+  admitsNatMac,
+  type DgpInfo,
+  dgpInfo,
+  dnatRule,
+  floatingSourceMac,
+  isDgp,
+  loopsBack,
+  natNextHop,
+  snatRuleFor,
+  snatSourceAllowed,
+} from './gateway-port.ts';
+import { forkPerBackend, matchVip } from './load-balancer.ts';
+import {
+  dstIp,
+  dstKey,
+  ETH_IP6,
+  family,
+  type IpKey,
+  inCidr,
+  ipKey,
+  isIp,
+  keyText,
+  macValue,
+  setDstIp,
+  setSrcIp,
+  srcIp,
+  srcKey,
+} from './packet.ts';
+import { lookupTableRoutes, type RouterRoutes, routerRoutes, tableOf } from './route-table.ts';
 import { switchIngress } from './switch-pipeline.ts';
 import type { HopInput, Walk } from './walk.ts';
 
@@ -15,7 +46,10 @@ type Base = Pick<HopInput, 'datapath' | 'component'>;
 
 function martian(ip: IpAddr, asSource: boolean): boolean {
   if (ip.family === 6) return ip.value >> 120n === 0xffn && asSource;
-  const v = Number(ip.value);
+  return martian4(Number(ip.value), asSource);
+}
+
+function martian4(v: number, asSource: boolean): boolean {
   const top = v >>> 24;
   if (top === 127 || top === 0) return true;
   return asSource && (v >>> 28 === 0xe || v === 0xffffffff);
@@ -25,35 +59,39 @@ function martian(ip: IpAddr, asSource: boolean): boolean {
 function ipInput(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): boolean {
   const f = w.flow;
   const drop = (description: string) => {
-    w.drop({ ...base, type: 'flow', action: 'drop', stage: 'lr_in_ip_input', description });
+    w.drop({ index: 0, ...base, type: 'flow', action: 'drop', stage: 'lr_in_ip_input', description });
     return false;
   };
   if (cr.router.enabled === false || lrp.enabled === false)
     return drop(`Router ${cr.router.name} or its port ${lrp.name} is disabled`);
   const mcastDst = (f.ethDst & 0x010000000000n) !== 0n;
-  if (!mcastDst && f.ethDst !== macValue(lrp.mac))
+  const dgp = isDgp(lrp) ? dgpInfo(cr) : null;
+  if (!mcastDst && f.ethDst !== macValue(lrp.mac) && !(dgp && admitsNatMac(dgp, lrp, f.ethDst)))
     return drop(
       `Router admission: eth.dst ${formatMac(f.ethDst)} is not the MAC of ${lrp.name} (${lrp.mac})`,
     );
   if ((f.ethSrc & 0x010000000000n) !== 0n) return drop('Broadcast/multicast source MAC is invalid');
   if (!isIp(f)) return drop('Router drops non-IP traffic');
-  const src = srcIp(f);
-  const dst = dstIp(f);
-  if (martian(src, true) || martian(dst, false))
-    return drop(`Invalid source or destination address (${formatIp(src)} -> ${formatIp(dst)})`);
-  if (cr.ownIps.has(formatIp(src)))
-    return drop(`Source ${formatIp(src)} is an address of router ${cr.router.name}`);
-  if (cr.ownIps.has(formatIp(dst))) {
-    const echo = f.ipProto === (dst.family === 4 ? 1 : 58) && f.icmpType === (dst.family === 4 ? 8 : 128);
+  const v6 = f.ethType === ETH_IP6;
+  if (
+    v6
+      ? martian(srcIp(f), true) || martian(dstIp(f), false)
+      : martian4(f.ip4Src, true) || martian4(f.ip4Dst, false)
+  )
+    return drop(`Invalid source or destination address (${keyText(srcKey(f))} -> ${keyText(dstKey(f))})`);
+  if (cr.ownKeys.has(srcKey(f)) && !(dgp && snatSourceAllowed(dgp, lrp, srcIp(f))))
+    return drop(`Source ${keyText(srcKey(f))} is an address of router ${cr.router.name}`);
+  if (cr.ownKeys.has(dstKey(f))) {
+    const echo = f.ipProto === (v6 ? 58 : 1) && f.icmpType === (v6 ? 128 : 8);
     if (!echo)
       return drop(
-        `Router ${cr.router.name} drops traffic to its own address ${formatIp(dst)} other than ping`,
+        `Router ${cr.router.name} drops traffic to its own address ${keyText(dstKey(f))} other than ping`,
       );
     return answerPing(w, cr, base);
   }
   if (f.ipTtl <= 1)
     return drop(`TTL expired (ip.ttl=${f.ipTtl}): the router would answer ICMP time exceeded`);
-  if (dst.family === 4 ? Number(dst.value) >>> 28 === 0xe : dst.value >> 120n === 0xffn)
+  if (v6 ? f.ip6Dst >> 120n === 0xffn : f.ip4Dst >>> 28 === 0xe)
     return drop('Multicast routing is not enabled');
   if (f.ethDst === 0xffffffffffffn) return drop('Router drops broadcast frames');
   return true;
@@ -69,60 +107,86 @@ function answerPing(w: Walk, cr: CompiledRouter, base: Base): boolean {
   f.ipTtl = 255;
   f.icmpType = dst.family === 4 ? 0 : 129;
   w.answeredBy = cr.router.name;
-  w.add({
+  const hop = {
+    index: 0,
     ...base,
-    type: 'flow',
-    action: 'modify',
+    type: 'flow' as const,
+    action: 'modify' as const,
     stage: 'lr_in_ip_input',
     description: `Router ${cr.router.name} answers the ping to its address ${formatIp(dst)}; the reply is routed back to ${formatIp(src)}`,
-  });
+  };
+  w.add(w.full ? hop : null);
   return false;
 }
 
 /** DNAT / LB on a gateway router; returns the walks that continue (forks for LB backends). */
 function dnatStage(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
-  if (!cr.gateway) {
-    if (cr.dnat.length > 0 || cr.vips.length > 0)
-      w.ctx.warnings.add(
-        `NAT/load balancers of distributed router ${cr.router.name} are not modelled (they need a gateway port)`,
-      );
-    return [w];
-  }
-  const vip = matchVip(cr.vips, w.flow);
-  if (vip)
-    return vip.vip.backends
-      .map(() => w.fork())
-      .filter((b, i) => applyVip(b, vip, vip.vip.backends[i]!, cr.router.name));
+  if (!cr.gateway) return distributedDnat(w, cr, base);
+  const vip = matchVip(cr.vipIndex, w.flow);
+  if (vip) return forkPerBackend(w, vip, cr.router.name);
   const dst = formatIp(dstIp(w.flow));
   const rule = cr.dnat.find((n) => formatIp(n.externalIp) === dst);
   if (!rule) return [w];
   const to: IpAddr = { family: rule.logicalIp.family, value: rule.logicalIp.addr };
   setDstIp(w.flow, to);
-  const ok = w.add({
+  const hop = {
+    index: 0,
     ...base,
-    type: 'nat',
-    action: 'modify',
+    type: 'nat' as const,
+    action: 'modify' as const,
     stage: 'lr_in_dnat',
     description: `DNAT (${rule.type}) ${dst} -> ${formatIp(to)} on ${cr.router.name}`,
-  });
-  return ok ? [w] : [];
+  };
+  return w.add(w.full ? hop : null) ? [w] : [];
 }
+
+/**
+ * DNAT / LB on a router without options:chassis. Load balancers apply on every inport (northd 23.03
+ * installs gateway-style flows without a DGP, and `is_chassis_resident(cr-port)`-gated ones with one,
+ * which ovn-trace takes as true); NAT only with a distributed gateway port.
+ */
+function distributedDnat(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
+  const vip = cr.vips.length > 0 ? matchVip(cr.vipIndex, w.flow) : null;
+  if (vip) return forkPerBackend(w, vip, cr.router.name);
+  if (cr.router.nat.length === 0) return [w];
+  const dgp = dgpInfo(cr);
+  if (!dgp) {
+    w.ctx.warnings.add(
+      `NAT rules of router ${cr.router.name} have no effect: OVN applies NAT only on a gateway router (options:chassis) or a router with a distributed gateway port`,
+    );
+    return [w];
+  }
+  for (const note of dgp.ignored) w.ctx.warnings.add(note);
+  const rule = dnatRule(dgp, w.flow.inport, dstIp(w.flow));
+  if (!rule) return [w];
+  const from = dstIp(w.flow);
+  const to: IpAddr = { family: rule.nat.logicalIp.family, value: rule.nat.logicalIp.addr };
+  setDstIp(w.flow, to);
+  const kind =
+    rule.nat.type === 'dnat' ? 'DNAT' : rule.distributed ? 'floating IP (distributed)' : 'floating IP';
+  const hop = {
+    index: 0,
+    ...base,
+    type: 'nat' as const,
+    action: 'modify' as const,
+    stage: 'lr_in_dnat',
+    description: `${kind} ${formatIp(from)} -> ${formatIp(to)} on ${cr.router.name}, entering by gateway port ${rule.dgp.name}`,
+  };
+  return w.add(w.full ? hop : null) ? [w] : [];
+}
+
+const NO_ROUTES: readonly CompiledRoute[] = [];
 
 /** The winning routes: the highest-priority match, with its ECMP siblings. */
-function lookupRoutes(cr: CompiledRouter, src: IpAddr, dst: IpAddr): CompiledRoute[] {
-  const best: CompiledRoute[] = [];
-  for (const r of cr.routes) {
-    if (best.length > 0 && r.priority < best[0]!.priority) break;
-    if (!inCidr(r.prefix, r.bySource ? src : dst)) continue;
-    if (best.length === 0 || (r.kind === 'static' && best[0]!.kind === 'static')) best.push(r);
+function lookupRoutes(cr: CompiledRouter, src: IpKey, dst: IpKey): readonly CompiledRoute[] {
+  for (const g of cr.routeGroups) {
+    const a = g.bySource ? src : dst;
+    const hit = g.table.get(typeof a === 'bigint' ? a & g.mask6 : (a & g.mask4) >>> 0);
+    if (!hit) continue;
+    // Routes of one priority are of one kind: static ones are ECMP siblings, connected ones are not.
+    return hit.length === 1 || hit[0]!.kind === 'static' ? hit : hit.slice(0, 1);
   }
-  return best;
-}
-
-function routeText(r: CompiledRoute): string {
-  const p = `${formatIp({ family: r.prefix.family, value: r.prefix.network })}/${r.prefix.prefix}`;
-  if (r.kind === 'connected') return `connected network ${p}`;
-  return `static route ${p}${r.bySource ? ' (src-ip)' : ''} via ${r.route?.nexthop}`;
+  return NO_ROUTES;
 }
 
 /** Runs the router pipeline for a packet entering router port `lrpName`. */
@@ -132,6 +196,7 @@ export function routerIngress(w: Walk, lrpName: string): void {
   const cr = lrp ? w.ctx.net.routers.get(lrp.routerName) : undefined;
   if (!lrp || !cr) {
     w.drop({
+      index: 0,
       type: 'flow',
       component: 'router',
       action: 'drop',
@@ -139,66 +204,95 @@ export function routerIngress(w: Walk, lrpName: string): void {
     });
     return;
   }
-  for (const note of cr.ignored) w.ctx.warnings.add(note);
+  w.enter(cr.router.name);
+  const rr = routerRoutes(cr);
+  // With route tables, route-table.ts compiles the static routes (and says which install no flow).
+  for (const note of cr.ignored)
+    if (!rr.usesTables || !note.startsWith('static route ')) w.ctx.warnings.add(note);
+  if (rr.usesTables) for (const note of rr.ignored) w.ctx.warnings.add(note);
+  const table = rr.usesTables ? tableOf(lrp) : '';
   const base: Base = {
     datapath: cr.router.name,
-    component: `ingress(dp="${cr.router.name}", inport="${lrpName}")`,
+    component: cr.components.get(lrpName)!,
   };
   w.flow.inport = lrpName;
   w.flow.outport = '';
   if (!ipInput(w, cr, lrp, base)) {
     // A ping to the router comes back as a reply that is routed like any other packet.
-    if (w.answeredBy && w.hops.at(-1)?.action !== 'drop') route(w, cr, base);
+    if (w.answeredBy && !w.ended) route(w, cr, base, rr, table);
     return;
   }
-  for (const b of dnatStage(w, cr, base)) route(b, cr, base);
+  for (const b of dnatStage(w, cr, base)) route(b, cr, base, rr, table);
 }
 
-function route(w: Walk, cr: CompiledRouter, base: Base): void {
-  const dst = dstIp(w.flow);
-  const routes = lookupRoutes(cr, srcIp(w.flow), dst);
-  const hopBase = { ...base, type: 'l3_routing' as const, stage: 'lr_in_ip_routing' };
+/** What routing needs of a route, compiled by compile.ts or (with route tables) route-table.ts. */
+type AnyRoute = Pick<CompiledRoute, 'kind' | 'discard' | 'text' | 'outMac' | 'outport' | 'nexthop'>;
+
+function route(w: Walk, cr: CompiledRouter, base: Base, rr: RouterRoutes, table: string): void {
+  const routes: readonly AnyRoute[] = rr.usesTables
+    ? lookupTableRoutes(rr, table, srcIp(w.flow), dstIp(w.flow))
+    : lookupRoutes(cr, srcKey(w.flow), dstKey(w.flow));
   if (routes.length === 0) {
     w.drop({
-      ...hopBase,
+      index: 0,
+      ...base,
+      type: 'l3_routing',
+      stage: 'lr_in_ip_routing',
       action: 'drop',
-      description: `No route to ${formatIp(dst)} on router ${cr.router.name}`,
+      description: `No route to ${keyText(dstKey(w.flow))} on router ${cr.router.name}`,
     });
     return;
   }
-  routes.forEach((r, i) => {
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
     const b = i === routes.length - 1 ? w : w.fork();
     if (r.discard) {
       b.drop({
-        ...hopBase,
+        index: 0,
+        ...base,
+        type: 'l3_routing',
+        stage: 'lr_in_ip_routing',
         action: 'drop',
-        description: `Dropped by ${routeText(r)} (discard) on ${cr.router.name}`,
+        description: `Dropped by ${r.text} (discard) on ${cr.router.name}`,
       });
-      return;
+      continue;
     }
     const ttl = b.flow.ipTtl;
+    const dst = dstKey(b.flow);
     b.flow.ipTtl = ttl - 1;
-    b.flow.ethSrc = macValue(r.outport!.mac);
+    b.flow.ethSrc = r.outMac;
     b.flow.outport = r.outport!.name;
-    const ecmp = routes.length > 1 ? ` (ECMP path ${i + 1} of ${routes.length}; the model follows all)` : '';
-    const ok = b.add({
-      ...hopBase,
-      action: 'forward',
-      next_hop: r.outport!.name,
-      description: `Route to ${formatIp(dst)} by ${routeText(r)} out of ${r.outport!.name}, TTL ${ttl} -> ${ttl - 1}${ecmp}`,
-    });
-    if (ok) policies(b, cr, r.outport!, r.nexthop ?? dst, base);
-  });
+    if (b.add(b.full ? routeHop(r, i, routes.length, ttl, dst, base) : null))
+      policies(b, cr, r.outport!, r.nexthop, base);
+  }
 }
 
-function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr, base: Base): void {
-  const hit = cr.policies.find((p) => p.match.evaluate(w.flow));
+function routeHop(r: AnyRoute, i: number, n: number, ttl: number, dst: IpKey, base: Base) {
+  const ecmp =
+    n > 1
+      ? ` (ECMP member ${i + 1} of ${n}: OVN hashes each connection to one member, ovn-trace picks one at random; the model follows all)`
+      : '';
+  return {
+    index: 0,
+    datapath: base.datapath,
+    component: base.component,
+    type: 'l3_routing' as const,
+    stage: 'lr_in_ip_routing',
+    action: 'forward' as const,
+    next_hop: r.outport!.name,
+    description: `Route to ${keyText(dst)} by ${r.text} out of ${r.outport!.name}, TTL ${ttl} -> ${ttl - 1}${ecmp}`,
+  };
+}
+
+/** Router policies, then next-hop resolution; `nh` null means the packet's own destination. */
+function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr | null, base: Base): void {
+  const hit = cr.policies.length === 0 ? undefined : cr.policies.find((p) => p.match.evaluate(w.flow));
   if (hit) {
     const p = hit.policy;
     const hb = { ...base, type: 'l3_routing' as const, component: 'router policy', stage: 'lr_in_policy' };
     const what = `router policy priority ${p.priority} (${p.action}): ${p.match}`;
     if (p.action === 'drop') {
-      w.drop({ ...hb, action: 'drop', description: `Dropped by ${what}` });
+      w.drop({ index: 0, ...hb, action: 'drop', description: `Dropped by ${what}` });
       return;
     }
     if (p.action === 'reroute') {
@@ -207,33 +301,36 @@ function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr, base
       if (to && port) {
         w.flow.outport = port.name;
         w.flow.ethSrc = macValue(port.mac);
-        if (
-          !w.add({
-            ...hb,
-            action: 'forward',
-            next_hop: port.name,
-            description: `Rerouted by ${what} to ${formatIp(to)} via ${port.name}`,
-          })
-        )
-          return;
-        resolveAndSend(w, cr, port, to, base);
+        const hop = {
+          index: 0,
+          ...hb,
+          action: 'forward' as const,
+          next_hop: port.name,
+          description: `Rerouted by ${what} to ${formatIp(to)} via ${port.name}`,
+        };
+        if (w.add(w.full ? hop : null)) resolveAndSend(w, cr, port, to, base);
         return;
       }
-    } else if (!w.add({ ...hb, action: 'forward', description: `Allowed by ${what}` })) return;
+    } else if (
+      !w.add(w.full ? { index: 0, ...hb, action: 'forward', description: `Allowed by ${what}` } : null)
+    )
+      return;
   }
   resolveAndSend(w, cr, out, nh, base);
 }
 
-/** IP text -> MAC of everything a router port can send to directly (built once per port, lazily). */
-const neighbourCache = new WeakMap<RouterPort, Map<string, string>>();
-
-function neighbours(w: Walk, out: RouterPort): Map<string, string> {
-  let m = neighbourCache.get(out);
+/**
+ * Address key -> MAC value of everything a router port can send to directly (built once per port
+ * and compiled network, on first use: it depends on the ports of the switch behind the port).
+ */
+function neighbours(net: CompiledNetwork, out: RouterPort): Map<IpKey, bigint> {
+  let m = net.caches.neighbours.get(out.name);
   if (m) return m;
-  m = new Map();
-  const t = w.ctx.net.topology;
+  const found = new Map<IpKey, bigint>();
+  const t = net.topology;
   const add = (ip: IpAddr, mac: string) => {
-    if (!m!.has(formatIp(ip))) m!.set(formatIp(ip), mac);
+    const k = ipKey(ip);
+    if (!found.has(k)) found.set(k, macValue(mac));
   };
   if (out.peer) {
     // Router-to-router: only the peer router port's own addresses resolve.
@@ -252,29 +349,52 @@ function neighbours(w: Walk, out: RouterPort): Map<string, string> {
         for (const n of rp.networks) add({ family: n.family, value: n.addr }, rp.mac);
     }
   }
-  neighbourCache.set(out, m);
+  m = found;
+  net.caches.neighbours.set(out.name, m);
   return m;
 }
 
-/** The next hop's MAC: from the peer router port, or from the addresses of the ports on the peer switch. */
-function nextHopMac(w: Walk, out: RouterPort, nh: IpAddr): string | null {
-  return neighbours(w, out).get(formatIp(nh)) ?? null;
-}
-
-function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr, base: Base): void {
-  const mac = nextHopMac(w, out, nh);
-  if (!mac) {
+function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr | null, base: Base): void {
+  // The next hop's MAC: from the peer router port, or from the addresses of the ports on the peer switch.
+  let mac = neighbours(w.ctx.net, out).get(nh ? ipKey(nh) : dstKey(w.flow));
+  const dgp = isDgp(out) ? dgpInfo(cr) : null;
+  if (dgp) {
+    const natMac = natNextHop(dgp, w.flow.inport, out, nh ?? dstIp(w.flow));
+    if (natMac === 'drop') {
+      w.drop({
+        index: 0,
+        ...base,
+        type: 'nat',
+        stage: 'lr_in_arp_resolve',
+        action: 'drop',
+        description: `${formatIp(nh ?? dstIp(w.flow))} is a NAT external IP of gateway port ${out.name}, and the packet came in by that port without being translated: OVN drops it (no loop)`,
+      });
+      return;
+    }
+    if (natMac !== null) mac = macValue(natMac);
+  }
+  if (mac === undefined) {
+    const hop = nh ?? dstIp(w.flow);
     w.drop({
+      index: 0,
       ...base,
       type: 'l3_routing',
       stage: 'lr_in_arp_resolve',
       action: 'drop',
-      description: `Next hop ${formatIp(nh)} has no known MAC on ${out.name}: the router would send an ${nh.family === 4 ? 'ARP' : 'ND'} request and not forward this packet`,
+      description: `Next hop ${formatIp(hop)} has no known MAC on ${out.name}: the router would send an ${hop.family === 4 ? 'ARP' : 'ND'} request and not forward this packet`,
     });
     return;
   }
-  w.flow.ethDst = macValue(mac);
-  if (!snat(w, cr, out)) return;
+  w.flow.ethDst = mac;
+  if (dgp) {
+    const fipMac = floatingSourceMac(dgp, out, srcIp(w.flow));
+    if (fipMac !== null) w.flow.ethSrc = fipMac;
+  }
+  if (!snat(w, cr, out, dgp)) return;
+  if (dgp && loopsBack(dgp, out, dstIp(w.flow))) {
+    egressLoop(w, cr, out);
+    return;
+  }
   const t = w.ctx.net.topology;
   if (out.peer) {
     routerIngress(w, out.peer);
@@ -284,6 +404,7 @@ function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr
   const sw = lsp ? t.ports.get(lsp)?.switchName : undefined;
   if (!lsp || !sw) {
     w.drop({
+      index: 0,
       ...base,
       type: 'flow',
       action: 'drop',
@@ -304,13 +425,16 @@ function snatRule(cr: CompiledRouter, src: IpAddr): Nat | null {
   return best;
 }
 
-function snat(w: Walk, cr: CompiledRouter, out: RouterPort): boolean {
+function snat(w: Walk, cr: CompiledRouter, out: RouterPort, dgp: DgpInfo | null): boolean {
+  if (dgp) return gatewayPortSnat(w, cr, out, dgp);
   if (!cr.gateway || cr.snat.length === 0) return true;
   const src = srcIp(w.flow);
   const rule = snatRule(cr, src);
   if (!rule || family(w.flow) !== rule.externalIp.family) return true;
   setSrcIp(w.flow, rule.externalIp);
+  if (!w.full) return w.add(null);
   return w.add({
+    index: 0,
     datapath: cr.router.name,
     component: `egress(dp="${cr.router.name}", outport="${out.name}")`,
     type: 'nat',
@@ -318,4 +442,48 @@ function snat(w: Walk, cr: CompiledRouter, out: RouterPort): boolean {
     stage: 'lr_out_snat',
     description: `SNAT (${rule.type}) ${formatIp(src)} -> ${formatIp(rule.externalIp)} on ${cr.router.name}`,
   });
+}
+
+/** lr_out_snat of a distributed router: only for packets leaving by the rule's gateway port. */
+function gatewayPortSnat(w: Walk, cr: CompiledRouter, out: RouterPort, dgp: DgpInfo): boolean {
+  const src = srcIp(w.flow);
+  const rule = snatRuleFor(dgp, out, src);
+  if (!rule) return true;
+  setSrcIp(w.flow, rule.nat.externalIp);
+  if (rule.mac !== null) w.flow.ethSrc = rule.mac;
+  if (!w.full) return w.add(null);
+  const kind =
+    rule.nat.type === 'snat' ? 'SNAT' : rule.distributed ? 'floating IP (distributed)' : 'floating IP';
+  return w.add({
+    index: 0,
+    datapath: cr.router.name,
+    component: `egress(dp="${cr.router.name}", outport="${out.name}")`,
+    type: 'nat',
+    action: 'modify',
+    stage: 'lr_out_snat',
+    description: `${kind} SNAT ${formatIp(src)} -> ${formatIp(rule.nat.externalIp)}${rule.mac !== null ? ` (eth.src ${rule.nat.externalMac})` : ''} leaving ${cr.router.name} by gateway port ${out.name}`,
+  });
+}
+
+/**
+ * lr_out_egr_loop: a packet leaving by a gateway port to one of its NAT external IPs is cloned back
+ * into the router's ingress at that port (eth addresses swapped), where DNAT applies: how OVN carries
+ * east-west traffic to a floating IP.
+ */
+function egressLoop(w: Walk, cr: CompiledRouter, out: RouterPort): void {
+  const hop = {
+    index: 0,
+    datapath: cr.router.name,
+    component: `egress(dp="${cr.router.name}", outport="${out.name}")`,
+    type: 'nat' as const,
+    action: 'forward' as const,
+    stage: 'lr_out_egr_loop',
+    next_hop: out.name,
+    description: `${formatIp(dstIp(w.flow))} is a NAT external IP of gateway port ${out.name}: the packet loops back into ${cr.router.name} by ${out.name}`,
+  };
+  if (!w.add(w.full ? hop : null)) return;
+  const src = w.flow.ethSrc;
+  w.flow.ethSrc = w.flow.ethDst;
+  w.flow.ethDst = src;
+  routerIngress(w, out.name);
 }

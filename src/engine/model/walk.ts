@@ -1,15 +1,21 @@
 // The state of one model trace: the packet as it is now, the hops recorded so far, and the branches
 // that ended (delivered or dropped). A load balancer or a flood forks the walk; each fork is a branch.
+// With detail 'outcome' a walk only counts the hops it passes (no objects, no description strings)
+// and builds just the hop it is dropped at, so a verdict costs less than a full explanation.
 
-import { cloneFlow, type Flow } from '../../ovn/expr/index.ts';
+import type { Flow } from '../../ovn/expr/index.ts';
 import type { Hop } from '../types.ts';
 import type { CompiledNetwork } from './compile.ts';
+import { copyFlow } from './packet.ts';
 
 export type HopInput = Omit<Hop, 'index'>;
 
 /** One path through the network that ended: output to a port, or dropped at a hop. */
 export interface Branch {
+  /** Every hop (detail 'full'); with 'outcome' only the hop it was dropped at, if any. */
   readonly hops: Hop[];
+  /** How many hops the path took (hops.length with detail 'full'). */
+  readonly count: number;
   /** The logical port the packet was output to, or null when it was dropped. */
   readonly output: string | null;
   /** The switch that output it. */
@@ -21,14 +27,20 @@ export interface Branch {
   readonly backend: string | null;
   /** The router that answered the packet itself (a ping to its address); the branch is the reply. */
   readonly answeredBy: string | null;
+  /** Whether the branch reached the destination (result.ts fills it in once). */
+  reached?: boolean;
 }
 
 export interface TraceContext {
   readonly net: CompiledNetwork;
   readonly maxHops: number;
   readonly sourcePort: string;
+  /** False with detail 'outcome': hops are counted, not built. */
+  readonly full: boolean;
   readonly branches: Branch[];
   readonly warnings: Set<string>;
+  /** Every datapath (switch or router) a packet entered, in order, each once. */
+  readonly visited: string[];
   /** Records why an ACL was not applied (adds to warnings). */
   readonly ignored: (why: string) => void;
 }
@@ -37,23 +49,43 @@ export class Walk {
   backend: string | null = null;
   /** Set when a router answered the packet (a ping to its address): the walk now carries the reply. */
   answeredBy: string | null = null;
+  /** Hops taken so far (hops.length when they are built). */
+  count: number;
+  /** True once the walk ended (output or dropped). */
+  ended = false;
+  readonly full: boolean;
   constructor(
     readonly ctx: TraceContext,
     public flow: Flow,
     readonly hops: Hop[] = [],
-  ) {}
+  ) {
+    this.count = hops.length;
+    this.full = ctx.full;
+  }
 
   fork(): Walk {
-    const w = new Walk(this.ctx, cloneFlow(this.flow), this.hops.slice());
+    const w = new Walk(this.ctx, copyFlow(this.flow), this.full ? this.hops.slice() : []);
+    w.count = this.count;
     w.backend = this.backend;
     w.answeredBy = this.answeredBy;
     return w;
   }
 
-  /** Records a hop; returns false (after ending the walk as a drop) when max_hops is exhausted. */
-  add(hop: HopInput): boolean {
-    if (this.hops.length >= this.ctx.maxHops) {
+  /** Notes entering a datapath (for TraceResult.visited). */
+  enter(datapath: string): void {
+    const v = this.ctx.visited;
+    if (!v.includes(datapath)) v.push(datapath);
+  }
+
+  /**
+   * Records a hop (the caller builds it only when `full`; pass null otherwise, the hop is counted).
+   * Returns false (after ending the walk as a drop) when max_hops is exhausted. The hop's `index` is
+   * set here; callers put `index: 0` first so every hop has the same shape and key order.
+   */
+  add(hop: Hop | null): boolean {
+    if (this.count >= this.ctx.maxHops) {
       this.drop({
+        index: 0,
         type: 'flow',
         component: 'trace limit',
         action: 'drop',
@@ -61,14 +93,21 @@ export class Walk {
       });
       return false;
     }
-    this.hops.push({ index: this.hops.length, ...hop });
+    if (hop) {
+      hop.index = this.count;
+      this.hops.push(hop);
+    }
+    this.count++;
     return true;
   }
 
-  drop(hop: HopInput): void {
-    const h: Hop = { index: this.hops.length, ...hop, action: 'drop' };
-    this.hops.push(h);
-    this.end(null, null, h);
+  /** Ends the walk as a drop at `hop` (always built, whatever the detail). */
+  drop(hop: Hop): void {
+    hop.index = this.count;
+    hop.action = 'drop';
+    this.hops.push(hop);
+    this.count++;
+    this.end(null, null, hop);
   }
 
   output(port: string, switchName: string): void {
@@ -76,8 +115,10 @@ export class Walk {
   }
 
   private end(output: string | null, outputSwitch: string | null, droppedAt: Hop | null): void {
+    this.ended = true;
     this.ctx.branches.push({
       hops: this.hops,
+      count: this.count,
       output,
       outputSwitch,
       droppedAt,

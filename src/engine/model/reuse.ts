@@ -1,0 +1,57 @@
+// What a compiled part depends on, so compileNetwork can reuse it for a new topology when every input
+// is the identical object (topology sources keep unchanged rows as the same objects across rebuilds).
+// An ACL's compiled match depends on its row and on every address set and port group it names
+// (for `$pg_ip4`/`$pg_ip6`, also the member ports); a switch on its row, ports, the router ports its
+// router-type ports name, load balancers and the port groups with members on it; a router on its row,
+// ports, load balancers and what its policies name.
+
+import type { Acl, LogicalRouter, LogicalSwitch, Topology } from '../../ovn/topology/types.ts';
+import { portGroupRefs } from './acl-index.ts';
+import { addressSetRefs } from './refs.ts';
+
+/** True when both lists hold the identical objects in the same order. */
+export function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The rows a match's meaning depends on besides its own text (names it refers to, as found now). */
+export function matchDeps(
+  t: Topology,
+  groups: readonly string[],
+  sets: readonly string[],
+  out: unknown[] = [],
+): unknown[] {
+  for (const g of groups) out.push(t.portGroups.get(g));
+  for (const n of sets) {
+    out.push(t.addressSets.get(n));
+    // `$<group>_ip4` / `$<group>_ip6`: derived from the group's member ports' addresses.
+    const m = /^(.+)_ip[46]$/.exec(n);
+    const pg = m ? t.portGroups.get(m[1]!) : undefined;
+    out.push(pg);
+    for (const p of pg?.ports ?? []) out.push(t.ports.get(p));
+  }
+  return out;
+}
+
+/** Inputs of a switch's compiled form, except its ACLs' matches (checked one by one). */
+export function switchDeps(t: Topology, sw: LogicalSwitch, _acls: readonly Acl[]): unknown[] {
+  const out: unknown[] = [sw];
+  for (const pn of sw.ports) {
+    const p = t.ports.get(pn);
+    out.push(p);
+    if (p?.type === 'router') out.push(t.routerPorts.get(p.options['router-port'] ?? ''));
+  }
+  for (const n of sw.loadBalancers) out.push(t.loadBalancers.get(n));
+  for (const g of t.index.groupsBySwitch.get(sw.name) ?? []) out.push(t.portGroups.get(g));
+  return out;
+}
+
+export function routerDeps(t: Topology, r: LogicalRouter): unknown[] {
+  const out: unknown[] = [r];
+  for (const pn of r.ports) out.push(t.routerPorts.get(pn));
+  for (const n of r.loadBalancers) out.push(t.loadBalancers.get(n));
+  for (const p of r.policies) matchDeps(t, portGroupRefs(p.match), addressSetRefs(p.match), out);
+  return out;
+}

@@ -1,0 +1,168 @@
+// The model engine's monitor-facing options: detail 'outcome' gives the same verdict, summary, warnings
+// and drop hop as 'full' without the intermediate hops; `visited` names every datapath a trace
+// entered (every branch) and stays out of any JSON; and compiling a topology that shares most rows
+// with the last one reuses the unchanged parts yet traces exactly as a fresh compile does.
+
+import { describe, expect, it } from 'vitest';
+import { pathRequest } from '../../bench/lib/path-requests.ts';
+import { generate } from '../../bench/lib/topology-generator.ts';
+import { compileNetwork, createModelEngine, traceResolved } from '../../src/engine/model/index.ts';
+import { resolveRequest } from '../../src/engine/resolve.ts';
+import type { TraceRequest, TraceResult } from '../../src/engine/types.ts';
+import { buildTopology } from '../../src/ovn/topology/build.ts';
+import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import type { Acl, AddressSet, PortGroup, Topology } from '../../src/ovn/topology/types.ts';
+
+const gen = generate('S');
+const topo = buildTopology(gen.doc, { kind: 'memory', name: 'generated S' });
+const requests: TraceRequest[] = gen.paths.flatMap((p) => {
+  const r = pathRequest(topo, p);
+  return r
+    ? [r, { ...r, protocol: 'udp' as const }, { ...r, protocol: 'icmp' as const }, { ...r, max_hops: 2 }]
+    : [];
+});
+
+const VERDICT_FIELDS = [
+  'success',
+  'reaches_destination',
+  'output_ports',
+  'warnings',
+  'engine',
+  'summary',
+  'dropped_at',
+  'backends',
+] as const;
+const verdict = (r: TraceResult) => Object.fromEntries(VERDICT_FIELDS.map((k) => [k, r[k]]));
+
+describe('model engine detail option', () => {
+  it("'outcome' agrees with 'full' on every generated path, and keeps only the drop hop", async () => {
+    const engine = createModelEngine(() => topo);
+    let dropped = 0;
+    for (const req of requests) {
+      const full = await engine.trace(req);
+      const outcome = await engine.trace(req, { detail: 'outcome' });
+      expect(verdict(outcome)).toEqual(verdict(full));
+      expect(outcome.hops).toEqual(full.dropped_at ? [full.dropped_at] : []);
+      if (full.dropped_at) dropped++;
+    }
+    // The sample has both kinds: drops by ACL, by max_hops, and deliveries.
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeLessThan(requests.length);
+  });
+
+  it('names the deciding ACL in an outcome drop', async () => {
+    const engine = createModelEngine(() => topo);
+    const blocked = gen.paths.find((p) => p.kind === 'cross-namespace')!;
+    const r = await engine.trace(pathRequest(topo, blocked)!, { detail: 'outcome' });
+    expect(r.reaches_destination).toBe(false);
+    expect(r.dropped_at).toMatchObject({ type: 'acl', stage: 'ls_out_acl', action: 'drop' });
+    expect(r.dropped_at!.datapath).toMatch(/^node\d+$/);
+    expect(r.dropped_at!.acl_matches![0]!.acl_name).toMatch(/-default-deny$/);
+  });
+});
+
+describe('TraceResult.visited', () => {
+  it('lists each datapath entered once, over every branch, in both detail modes', async () => {
+    const engine = createModelEngine(() => topo);
+    const vip = gen.paths.find((p) => p.kind === 'vip')!;
+    for (const detail of ['full', 'outcome'] as const) {
+      const r = await engine.trace(pathRequest(topo, vip)!, { detail });
+      // Every backend's egress switch, the router between, and the client's switch.
+      const full = await engine.trace(pathRequest(topo, vip)!);
+      const want = new Set<string>(full.hops.map((h) => h.datapath!).filter(Boolean));
+      for (const b of full.backends ?? [])
+        for (const p of b.output_ports) want.add(topo.ports.get(p)!.switchName);
+      expect(new Set(r.visited)).toEqual(want);
+      expect(r.visited!.length).toBe(new Set(r.visited).size);
+      expect(r.visited).toContain('ovn_cluster_router');
+    }
+  });
+
+  it('is the source switch alone for a same-switch drop, and never serialized', async () => {
+    const demo = loadDemoTopology();
+    const engine = createModelEngine(() => demo);
+    const port = [...demo.ports.values()].find((p) => p.type === '' && p.portSecurity.length > 0)!;
+    const r = await engine.trace({
+      source_port: port.name,
+      source_ip: '203.0.113.9',
+      destination_ip: '203.0.113.10',
+      destination_mac: '02:00:00:00:00:99',
+    });
+    expect(r.dropped_at?.type).toBe('port_security');
+    expect(r.visited).toEqual([port.switchName]);
+    expect(JSON.stringify(r)).not.toContain('visited');
+    expect(Object.keys(r)).not.toContain('visited');
+  });
+});
+
+/** A topology sharing every row with `t` but the ones given. */
+function withRows(t: Topology, groups: PortGroup[] = [], sets: AddressSet[] = []): Topology {
+  const portGroups = new Map(t.portGroups);
+  for (const g of groups) portGroups.set(g.name, g);
+  const addressSets = new Map(t.addressSets);
+  for (const s of sets) addressSets.set(s.name, s);
+  return { ...t, portGroups, addressSets, builtAt: t.builtAt + 1 };
+}
+
+function traceAll(net: ReturnType<typeof compileNetwork>, reqs: readonly TraceRequest[]): string[] {
+  return reqs.map((q) => JSON.stringify(traceResolved(net, q, resolveRequest(net.topology, q))));
+}
+
+describe('compile reuse across topologies', () => {
+  const first = compileNetwork(topo);
+  traceAll(first, requests); // compiles the ACL matches the paths use, so they can be reused
+
+  it('reuses everything when nothing changed', () => {
+    const again = compileNetwork(withRows(topo), { previous: first });
+    expect(again.reused.switches).toBe(topo.switches.size);
+    expect(again.reused.routers).toBe(topo.routers.size);
+    expect(traceAll(again, requests)).toEqual(traceAll(first, requests));
+  });
+
+  it('recompiles only the switches of a changed port group, and traces as a fresh compile', () => {
+    const blocked = gen.paths.find((p) => p.kind === 'same-namespace')!;
+    const ns = blocked.source_port.split('_')[0]!;
+    const g = topo.portGroups.get(`pg_${ns}`)!;
+    const deny: Acl = {
+      ...g.acls[0]!,
+      uuid: '00000000-0000-4000-8000-00000000dead',
+      name: `${ns}-deny-all`,
+      priority: 2000,
+      match: `outport == @pg_${ns} && ip4`,
+      action: 'drop',
+    };
+    const t2 = withRows(topo, [{ ...g, acls: [...g.acls, deny] }]);
+    const next = compileNetwork(t2, { previous: first });
+    const touched = topo.index.groupsBySwitch;
+    const affected = [...topo.switches.keys()].filter((s) => touched.get(s)?.includes(g.name)).length;
+    expect(affected).toBeGreaterThan(0);
+    expect(next.reused.switches).toBe(topo.switches.size - affected);
+    expect(next.reused.acls).toBeGreaterThan(0);
+    expect(traceAll(next, requests)).toEqual(traceAll(compileNetwork(t2), requests));
+    // And the change is seen: the same-namespace path is now dropped by the new ACL.
+    const r = traceResolved(next, pathRequest(t2, blocked)!, resolveRequest(t2, pathRequest(t2, blocked)!));
+    expect(r.dropped_at?.acl_matches?.[0]?.acl_name).toBe(`${ns}-deny-all`);
+  });
+
+  it('recompiles the ACL matches naming a changed address set', () => {
+    const p = gen.paths.find((x) => x.kind === 'same-namespace')!;
+    const ns = p.source_port.split('_')[0]!;
+    const set = topo.addressSets.get(`as_${ns}`)!;
+    // Emptied: the namespace's allow-same-namespace ACL no longer admits its own pods.
+    const t2 = withRows(topo, [], [{ ...set, addresses: [] }]);
+    const next = compileNetwork(t2, { previous: first });
+    expect(traceAll(next, requests)).toEqual(traceAll(compileNetwork(t2), requests));
+    const req = pathRequest(t2, p)!;
+    expect(traceResolved(first, req, resolveRequest(topo, req)).reaches_destination).toBe(true);
+    expect(traceResolved(next, req, resolveRequest(t2, req)).reaches_destination).toBe(false);
+  });
+
+  it('the engine passes its last compiled network on when the topology changes', async () => {
+    let current = topo;
+    const engine = createModelEngine(() => current);
+    await engine.trace(requests[0]!);
+    current = withRows(topo);
+    await engine.trace(requests[0]!);
+    expect(engine.compiled().reused.switches).toBe(topo.switches.size);
+  });
+});
