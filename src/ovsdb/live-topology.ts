@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import type { Readiness } from '../daemon/readiness.ts';
 import type { TopologyStore } from '../daemon/topology-store.ts';
+import { BuildMemo } from '../ovn/topology/build.ts';
 import { NB_TABLES, topologyFromNb, withAddressSets } from '../ovn/topology/from-nb.ts';
 import { OvsdbClient } from './client.ts';
 import { createOvsdbMetrics, type OvsdbMetrics } from './metrics.ts';
@@ -36,6 +37,8 @@ export class LiveTopology {
   private lastWarnings = '';
   private firstSync: Promise<void>;
   private resolveFirst!: () => void;
+  /** Model objects of unchanged rows carry over from one topology to the next (see BuildMemo). */
+  private readonly memo = new BuildMemo();
 
   /** Parses the remote (throws a one-line OvncpError on a bad string); does not connect yet. */
   constructor(private readonly opts: LiveTopologyOptions) {
@@ -106,11 +109,11 @@ export class LiveTopology {
       const tables = (t: string) => this.client.cache.table(t);
       const prev = this.opts.store.current();
       if (prev?.source.kind === 'ovsdb' && changed.length === 1 && changed[0] === 'Address_Set') {
-        this.opts.store.set(withAddressSets(prev, tables, source), changed);
+        this.opts.store.set(withAddressSets(prev, tables, source, this.memo), changed);
         this.metrics?.buildSeconds.set((performance.now() - began) / 1000);
         return;
       }
-      const { topology, warnings } = topologyFromNb(tables, source);
+      const { topology, warnings } = topologyFromNb(tables, source, this.memo);
       this.metrics?.buildSeconds.set((performance.now() - began) / 1000);
       this.metrics?.rowsLeftOut.set(warnings.length);
       // Log the rows left out when that list changes, not again on every rebuild.

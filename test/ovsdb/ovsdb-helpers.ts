@@ -60,8 +60,16 @@ export async function nbList(
   return out.data.map((row) => Object.fromEntries(out.headings.map((h, i) => [h, plain(row[i])])));
 }
 
-/** The topology without its source and build time, for equality checks. */
+/**
+ * The topology without its source and build time, for equality checks. Index maps become plain Maps
+ * (a live source's index may be a map with edits laid over the previous one) with keys in order, so
+ * two topologies compare by content; lists inside keep their order, which must match.
+ */
 export function content(t: Topology): Omit<Topology, 'source' | 'builtAt'> {
   const { source: _s, builtAt: _b, ...rest } = t;
-  return rest;
+  const plainMap = (m: ReadonlyMap<string, unknown>) => new Map([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const index = Object.fromEntries(
+    Object.entries(t.index).map(([k, m]) => [k, plainMap(m as ReadonlyMap<string, unknown>)]),
+  ) as unknown as Topology['index'];
+  return { ...rest, index };
 }

@@ -3,8 +3,9 @@
 // of issues with the document path they concern, so callers can point at the file line.
 
 import { createHash } from 'node:crypto';
-import { type Cidr, formatIp, type IpAddr, normalizeMac, parseCidr, parseIp } from '../net/addr.ts';
-import type { SnapshotAcl, SnapshotDoc } from './snapshot-schema.ts';
+import { type Cidr, type IpAddr, normalizeMac, parseCidr, parseIp } from '../net/addr.ts';
+import type { SnapshotAcl, SnapshotDoc, SnapshotSwitch } from './snapshot-schema.ts';
+import { buildIndex, updateIndex } from './topology-index.ts';
 import type {
   Acl,
   AddressSet,
@@ -21,8 +22,9 @@ import type {
   StaticRoute,
   SwitchPort,
   Topology,
-  TopologyIndex,
 } from './types.ts';
+
+export { portIps, portMacs } from './topology-index.ts';
 
 export type DocPath = readonly (string | number)[];
 export interface BuildIssue {
@@ -98,18 +100,67 @@ export function parseEndpoint(text: string): { ip: IpAddr; port: number | null }
   return { ip, port };
 }
 
+interface Built {
+  readonly tag: string;
+  readonly value: unknown;
+  /** Issues met while building it, with paths relative to where the entry was. */
+  readonly issues: readonly BuildIssue[];
+}
+
+/**
+ * What earlier builds made from each document entry (by object identity), for a source that rebuilds
+ * often from mostly the same entries (live NB): an entry seen before gives the same model object again,
+ * so unchanged rows keep their identity across topologies. A tag carries what else the object was made
+ * from (the owning switch's name, say). Entries must not be mutated once built.
+ */
+export class BuildMemo {
+  private readonly built = new WeakMap<object, Built>();
+  /** The topology built last with this memo: the next build updates its index instead of redoing it. */
+  last: Topology | null = null;
+
+  get(entry: object, tag: string): Built | undefined {
+    const b = this.built.get(entry);
+    return b?.tag === tag ? b : undefined;
+  }
+
+  set(entry: object, b: Built): void {
+    this.built.set(entry, b);
+  }
+}
+
+// (Named closures made per entry would each cost a defineProperty under tsx's keepNames.)
+const pathOf = (where: DocPath | (() => DocPath)) => (typeof where === 'function' ? where() : where);
+
 class Builder {
   readonly issues: BuildIssue[] = [];
-  private readonly uuids = new Set<string>();
+
+  constructor(private readonly memo?: BuildMemo) {}
 
   issue(path: DocPath, message: string): void {
     this.issues.push({ path, message });
   }
 
+  /**
+   * make(), or what it gave for this same entry (and tag) in an earlier build, issues replayed. `where`
+   * (the entry's path) may be a function: hot loops then make no path for the usual clean hit.
+   */
+  cached<T>(entry: object, tag: string, where: DocPath | (() => DocPath), make: () => T): T {
+    if (!this.memo) return make();
+    const hit = this.memo.get(entry, tag);
+    if (hit) {
+      for (const i of hit.issues) this.issue([...pathOf(where), ...i.path], i.message);
+      return hit.value as T;
+    }
+    const from = this.issues.length;
+    const value = make();
+    const depth = pathOf(where).length;
+    const issues = this.issues.slice(from).map((i) => ({ path: i.path.slice(depth), message: i.message }));
+    this.memo.set(entry, { tag, value, issues });
+    return value;
+  }
+
   uuid(given: string | undefined, kind: string, key: string): string {
-    const u = (given ?? derivedUuid(kind, key)).toLowerCase();
-    this.uuids.add(u);
-    return u;
+    return (given ?? derivedUuid(kind, key)).toLowerCase();
   }
 
   unique<T extends { name: string }>(
@@ -125,6 +176,12 @@ class Builder {
   }
 
   acl(a: SnapshotAcl, path: DocPath, owner: Acl['owner']): Acl {
+    // Without a UUID the derived one depends on where the ACL sits.
+    const tag = `${owner.kind}/${owner.name}${a.uuid ? '' : `@${path.join('.')}`}`;
+    return this.cached(a, tag, path, () => this.makeAcl(a, path, owner));
+  }
+
+  private makeAcl(a: SnapshotAcl, path: DocPath, owner: Acl['owner']): Acl {
     return {
       uuid: this.uuid(a.uuid, 'acl', `${owner.kind}/${owner.name}/${path.join('.')}`),
       name: a.name ?? null,
@@ -165,99 +222,179 @@ function buildSwitches(
   const switches = new Map<string, LogicalSwitch>();
   (doc.switches ?? []).forEach((s, si) => {
     const base = ['switches', si];
-    const portNames: string[] = [];
     (s.ports ?? []).forEach((p, pi) => {
-      const pp = [...base, 'ports', pi];
-      if (ports.has(p.name)) b.issue([...pp, 'name'], `duplicate port name "${p.name}"`);
-      const dyn = p.dynamic_addresses ? parsePortAddress(p.dynamic_addresses) : null;
-      if (typeof dyn === 'string') b.issue([...pp, 'dynamic_addresses'], dyn);
-      const port: SwitchPort = {
-        uuid: b.uuid(p.uuid, 'lsp', p.name),
-        name: p.name,
-        switchName: s.name,
-        type: p.type ?? '',
-        addresses: parseList(b, p.addresses, [...pp, 'addresses'], parsePortAddress),
-        dynamicAddresses: typeof dyn === 'string' ? null : dyn,
-        portSecurity: parseList(b, p.port_security, [...pp, 'port_security'], parsePortSecurity),
-        options: p.options ?? {},
-        up: p.up ?? null,
-        enabled: p.enabled ?? null,
-        tag: p.tag ?? null,
-        externalIds: p.external_ids ?? {},
-      };
-      if (port.type === 'router' && !port.options['router-port']) {
-        b.issue([...pp, 'options'], `router-type port "${p.name}" needs options.router-port`);
-      }
-      ports.set(p.name, port);
-      portNames.push(p.name);
+      if (ports.has(p.name)) b.issue([...base, 'ports', pi, 'name'], `duplicate port name "${p.name}"`);
+      ports.set(
+        p.name,
+        b.cached(
+          p,
+          s.name,
+          () => [...base, 'ports', pi],
+          () => buildSwitchPort(b, p, s.name, [...base, 'ports', pi]),
+        ),
+      );
     });
-    const owner = { kind: 'switch' as const, name: s.name };
-    switches.set(s.name, {
-      uuid: b.uuid(s.uuid, 'ls', s.name),
-      name: s.name,
-      ports: portNames,
-      acls: (s.acls ?? []).map((a, ai) => b.acl(a, [...base, 'acls', ai], owner)),
-      loadBalancers: s.load_balancers ?? [],
-      otherConfig: s.other_config ?? {},
-      externalIds: s.external_ids ?? {},
-    });
+    switches.set(
+      s.name,
+      b.cached(s, '', base, () => {
+        const owner = { kind: 'switch' as const, name: s.name };
+        return {
+          uuid: b.uuid(s.uuid, 'ls', s.name),
+          name: s.name,
+          ports: (s.ports ?? []).map((p) => p.name),
+          acls: (s.acls ?? []).map((a, ai) => b.acl(a, [...base, 'acls', ai], owner)),
+          loadBalancers: s.load_balancers ?? [],
+          otherConfig: s.other_config ?? {},
+          externalIds: s.external_ids ?? {},
+        };
+      }),
+    );
   });
   return switches;
 }
 
-function buildRouterParts(b: Builder, r: NonNullable<SnapshotDoc['routers']>[number], base: DocPath) {
-  const staticRoutes: StaticRoute[] = [];
-  (r.static_routes ?? []).forEach((sr, i) => {
-    const p = [...base, 'static_routes', i];
-    const prefix = parseCidr(sr.ip_prefix);
-    if (!prefix) b.issue([...p, 'ip_prefix'], `bad CIDR "${sr.ip_prefix}"`);
-    if (sr.nexthop !== 'discard' && !parseIp(sr.nexthop))
-      b.issue([...p, 'nexthop'], `bad next hop "${sr.nexthop}"`);
-    if (!prefix) return;
-    staticRoutes.push({
-      uuid: b.uuid(sr.uuid, 'route', `${r.name}/${i}`),
-      ipPrefix: prefix,
-      nexthop: sr.nexthop,
-      policy: sr.policy ?? 'dst-ip',
-      outputPort: sr.output_port ?? null,
-      routeTable: sr.route_table ?? '',
-      options: sr.options ?? {},
-      externalIds: sr.external_ids ?? {},
-    });
+type PortEntry = NonNullable<SnapshotSwitch['ports']>[number];
+function buildSwitchPort(b: Builder, p: PortEntry, switchName: string, pp: DocPath): SwitchPort {
+  const dyn = p.dynamic_addresses ? parsePortAddress(p.dynamic_addresses) : null;
+  if (typeof dyn === 'string') b.issue([...pp, 'dynamic_addresses'], dyn);
+  const port: SwitchPort = {
+    uuid: b.uuid(p.uuid, 'lsp', p.name),
+    name: p.name,
+    switchName,
+    type: p.type ?? '',
+    addresses: parseList(b, p.addresses, [...pp, 'addresses'], parsePortAddress),
+    dynamicAddresses: typeof dyn === 'string' ? null : dyn,
+    portSecurity: parseList(b, p.port_security, [...pp, 'port_security'], parsePortSecurity),
+    options: p.options ?? {},
+    up: p.up ?? null,
+    enabled: p.enabled ?? null,
+    tag: p.tag ?? null,
+    externalIds: p.external_ids ?? {},
+  };
+  if (port.type === 'router' && !port.options['router-port']) {
+    b.issue([...pp, 'options'], `router-type port "${p.name}" needs options.router-port`);
+  }
+  return port;
+}
+
+type RouterEntry = NonNullable<SnapshotDoc['routers']>[number];
+
+/** The built items of a router's list that are not null, each cached by its entry. */
+function builtList<E extends { uuid?: string | undefined }, T>(
+  b: Builder,
+  r: RouterEntry,
+  list: 'static_routes' | 'policies' | 'nat',
+  kind: string,
+  make: (e: E, p: DocPath, uuid: string) => T | null,
+  base: DocPath,
+): T[] {
+  const out: T[] = [];
+  ((r[list] ?? []) as unknown as readonly E[]).forEach((e, i) => {
+    const p = [...base, list, i];
+    // Without a UUID the derived one depends on the router and the position.
+    const key = `${r.name}/${i}`;
+    const v = b.cached(e, e.uuid ? '' : key, p, () => make(e, p, b.uuid(e.uuid, kind, key)));
+    if (v !== null) out.push(v);
   });
-  const policies: RouterPolicy[] = (r.policies ?? []).map((po, i) => ({
-    uuid: b.uuid(po.uuid, 'policy', `${r.name}/${i}`),
-    priority: po.priority,
-    match: po.match,
-    action: po.action,
-    nexthops: po.nexthops ?? (po.nexthop ? [po.nexthop] : []),
-    options: po.options ?? {},
-    externalIds: po.external_ids ?? {},
-  }));
-  const nat: Nat[] = [];
-  (r.nat ?? []).forEach((n, i) => {
-    const p = [...base, 'nat', i];
-    const ext = parseIp(n.external_ip);
-    const logical = parseCidr(n.logical_ip);
-    if (!ext) b.issue([...p, 'external_ip'], `bad IP "${n.external_ip}"`);
-    if (!logical) b.issue([...p, 'logical_ip'], `bad IP/CIDR "${n.logical_ip}"`);
-    const mac = n.external_mac ? normalizeMac(n.external_mac) : null;
-    if (n.external_mac && !mac) b.issue([...p, 'external_mac'], `bad MAC "${n.external_mac}"`);
-    if (!ext || !logical) return;
-    nat.push({
-      uuid: b.uuid(n.uuid, 'nat', `${r.name}/${i}`),
-      type: n.type,
-      externalIp: ext,
-      externalMac: mac,
-      logicalIp: logical,
-      logicalPort: n.logical_port ?? null,
-      externalPortRange: n.external_port_range ?? null,
-      gatewayPort: n.gateway_port ?? null,
-      options: n.options ?? {},
-      externalIds: n.external_ids ?? {},
-    });
-  });
+  return out;
+}
+
+function buildRoute(
+  b: Builder,
+  sr: NonNullable<RouterEntry['static_routes']>[number],
+  p: DocPath,
+  uuid: string,
+) {
+  const prefix = parseCidr(sr.ip_prefix);
+  if (!prefix) b.issue([...p, 'ip_prefix'], `bad CIDR "${sr.ip_prefix}"`);
+  if (sr.nexthop !== 'discard' && !parseIp(sr.nexthop))
+    b.issue([...p, 'nexthop'], `bad next hop "${sr.nexthop}"`);
+  if (!prefix) return null;
+  const route: StaticRoute = {
+    uuid,
+    ipPrefix: prefix,
+    nexthop: sr.nexthop,
+    policy: sr.policy ?? 'dst-ip',
+    outputPort: sr.output_port ?? null,
+    routeTable: sr.route_table ?? '',
+    options: sr.options ?? {},
+    externalIds: sr.external_ids ?? {},
+  };
+  return route;
+}
+
+function buildNat(b: Builder, n: NonNullable<RouterEntry['nat']>[number], p: DocPath, uuid: string) {
+  const ext = parseIp(n.external_ip);
+  const logical = parseCidr(n.logical_ip);
+  if (!ext) b.issue([...p, 'external_ip'], `bad IP "${n.external_ip}"`);
+  if (!logical) b.issue([...p, 'logical_ip'], `bad IP/CIDR "${n.logical_ip}"`);
+  const mac = n.external_mac ? normalizeMac(n.external_mac) : null;
+  if (n.external_mac && !mac) b.issue([...p, 'external_mac'], `bad MAC "${n.external_mac}"`);
+  if (!ext || !logical) return null;
+  const nat: Nat = {
+    uuid,
+    type: n.type,
+    externalIp: ext,
+    externalMac: mac,
+    logicalIp: logical,
+    logicalPort: n.logical_port ?? null,
+    externalPortRange: n.external_port_range ?? null,
+    gatewayPort: n.gateway_port ?? null,
+    options: n.options ?? {},
+    externalIds: n.external_ids ?? {},
+  };
+  return nat;
+}
+
+function buildRouterParts(b: Builder, r: RouterEntry, base: DocPath) {
+  type Route = NonNullable<RouterEntry['static_routes']>[number];
+  type Policy = NonNullable<RouterEntry['policies']>[number];
+  type NatEntry = NonNullable<RouterEntry['nat']>[number];
+  const staticRoutes = builtList(
+    b,
+    r,
+    'static_routes',
+    'route',
+    (sr: Route, p, uuid) => buildRoute(b, sr, p, uuid),
+    base,
+  );
+  const policies = builtList(
+    b,
+    r,
+    'policies',
+    'policy',
+    (po: Policy, _p, uuid): RouterPolicy => ({
+      uuid,
+      priority: po.priority,
+      match: po.match,
+      action: po.action,
+      nexthops: po.nexthops ?? (po.nexthop ? [po.nexthop] : []),
+      options: po.options ?? {},
+      externalIds: po.external_ids ?? {},
+    }),
+    base,
+  );
+  const nat = builtList(b, r, 'nat', 'nat', (n: NatEntry, p, uuid) => buildNat(b, n, p, uuid), base);
   return { staticRoutes, policies, nat };
+}
+
+type RouterPortEntry = NonNullable<RouterEntry['ports']>[number];
+function buildRouterPort(b: Builder, p: RouterPortEntry, routerName: string, pp: DocPath): RouterPort {
+  const mac = normalizeMac(p.mac);
+  if (!mac) b.issue([...pp, 'mac'], `bad MAC "${p.mac}"`);
+  const networks = parseList(b, p.networks, [...pp, 'networks'], (n) => parseCidr(n) ?? `bad CIDR "${n}"`);
+  return {
+    uuid: b.uuid(p.uuid, 'lrp', p.name),
+    name: p.name,
+    routerName,
+    mac: mac ?? '00:00:00:00:00:00',
+    networks,
+    peer: p.peer ?? null,
+    enabled: p.enabled ?? null,
+    gatewayChassis: p.gateway_chassis ?? [],
+    options: p.options ?? {},
+    externalIds: p.external_ids ?? {},
+  };
 }
 
 function buildRouters(
@@ -268,42 +405,30 @@ function buildRouters(
   const routers = new Map<string, LogicalRouter>();
   (doc.routers ?? []).forEach((r, ri) => {
     const base = ['routers', ri];
-    const portNames: string[] = [];
     (r.ports ?? []).forEach((p, pi) => {
       const pp = [...base, 'ports', pi];
       if (routerPorts.has(p.name)) b.issue([...pp, 'name'], `duplicate router port name "${p.name}"`);
-      const mac = normalizeMac(p.mac);
-      if (!mac) b.issue([...pp, 'mac'], `bad MAC "${p.mac}"`);
-      const networks = parseList(
-        b,
-        p.networks,
-        [...pp, 'networks'],
-        (n) => parseCidr(n) ?? `bad CIDR "${n}"`,
+      routerPorts.set(
+        p.name,
+        b.cached(p, r.name, pp, () => buildRouterPort(b, p, r.name, pp)),
       );
-      routerPorts.set(p.name, {
-        uuid: b.uuid(p.uuid, 'lrp', p.name),
-        name: p.name,
-        routerName: r.name,
-        mac: mac ?? '00:00:00:00:00:00',
-        networks,
-        peer: p.peer ?? null,
-        enabled: p.enabled ?? null,
-        gatewayChassis: p.gateway_chassis ?? [],
-        options: p.options ?? {},
-        externalIds: p.external_ids ?? {},
-      });
-      portNames.push(p.name);
     });
-    routers.set(r.name, {
-      uuid: b.uuid(r.uuid, 'lr', r.name),
-      name: r.name,
-      ports: portNames,
-      ...buildRouterParts(b, r, base),
-      loadBalancers: r.load_balancers ?? [],
-      enabled: r.enabled ?? null,
-      options: r.options ?? {},
-      externalIds: r.external_ids ?? {},
-    });
+    const router = b.cached(
+      r,
+      '',
+      base,
+      (): LogicalRouter => ({
+        uuid: b.uuid(r.uuid, 'lr', r.name),
+        name: r.name,
+        ports: (r.ports ?? []).map((p) => p.name),
+        ...buildRouterParts(b, r, base),
+        loadBalancers: r.load_balancers ?? [],
+        enabled: r.enabled ?? null,
+        options: r.options ?? {},
+        externalIds: r.external_ids ?? {},
+      }),
+    );
+    routers.set(r.name, router);
   });
   return routers;
 }
@@ -311,40 +436,51 @@ function buildRouters(
 function buildLoadBalancers(b: Builder, doc: SnapshotDoc): Map<string, LoadBalancer> {
   const lbs = new Map<string, LoadBalancer>();
   (doc.load_balancers ?? []).forEach((lb, li) => {
-    const vips: LbVip[] = [];
-    for (const [key, value] of Object.entries(lb.vips ?? {})) {
-      const p = ['load_balancers', li, 'vips', key];
-      const vip = parseEndpoint(key);
-      if (typeof vip === 'string') {
-        b.issue(p, `bad VIP ${vip}`);
-        continue;
-      }
-      const backends = value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-        .map((raw) => {
-          const e = parseEndpoint(raw);
-          if (typeof e === 'string') {
-            b.issue(p, `bad backend ${e}`);
-            return null;
-          }
-          return { ...e, raw };
-        })
-        .filter((x): x is NonNullable<typeof x> => x !== null);
-      vips.push({ ip: vip.ip, port: vip.port, backends, key, value });
-    }
-    lbs.set(lb.name, {
-      uuid: b.uuid(lb.uuid, 'lb', lb.name),
-      name: lb.name,
-      protocol: lb.protocol === undefined ? 'tcp' : lb.protocol,
-      vips,
-      options: lb.options ?? {},
-      selectionFields: lb.selection_fields ?? [],
-      externalIds: lb.external_ids ?? {},
-    });
+    lbs.set(
+      lb.name,
+      b.cached(lb, '', ['load_balancers', li], () => buildLoadBalancer(b, lb, li)),
+    );
   });
   return lbs;
+}
+
+function buildLoadBalancer(
+  b: Builder,
+  lb: NonNullable<SnapshotDoc['load_balancers']>[number],
+  li: number,
+): LoadBalancer {
+  const vips: LbVip[] = [];
+  for (const [key, value] of Object.entries(lb.vips ?? {})) {
+    const p = ['load_balancers', li, 'vips', key];
+    const vip = parseEndpoint(key);
+    if (typeof vip === 'string') {
+      b.issue(p, `bad VIP ${vip}`);
+      continue;
+    }
+    const backends = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((raw) => {
+        const e = parseEndpoint(raw);
+        if (typeof e === 'string') {
+          b.issue(p, `bad backend ${e}`);
+          return null;
+        }
+        return { ...e, raw };
+      })
+      .filter((x): x is NonNullable<typeof x> => x !== null);
+    vips.push({ ip: vip.ip, port: vip.port, backends, key, value });
+  }
+  return {
+    uuid: b.uuid(lb.uuid, 'lb', lb.name),
+    name: lb.name,
+    protocol: lb.protocol === undefined ? 'tcp' : lb.protocol,
+    vips,
+    options: lb.options ?? {},
+    selectionFields: lb.selection_fields ?? [],
+    externalIds: lb.external_ids ?? {},
+  };
 }
 
 function checkReferences(
@@ -382,81 +518,12 @@ function checkReferences(
   });
 }
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) {
-    if (!list.includes(v)) list.push(v);
-  } else m.set(k, [v]);
-}
-
-/** Every IP a switch port owns: static addresses, then IPAM-assigned dynamic ones. */
-export function portIps(port: SwitchPort): IpAddr[] {
-  const out: IpAddr[] = [];
-  for (const a of [...port.addresses, ...(port.dynamicAddresses ? [port.dynamicAddresses] : [])]) {
-    if (a.kind === 'static') out.push(...a.ips);
-  }
-  return out;
-}
-
-/** Every MAC a switch port owns (static addresses and IPAM). */
-export function portMacs(port: SwitchPort): string[] {
-  const out: string[] = [];
-  for (const a of [...port.addresses, ...(port.dynamicAddresses ? [port.dynamicAddresses] : [])]) {
-    if (a.kind === 'static' && !out.includes(a.mac)) out.push(a.mac);
-  }
-  return out;
-}
-
-function buildIndex(t: Omit<Topology, 'index' | 'source' | 'builtAt'>): TopologyIndex {
-  const portByUuid = new Map([...t.ports.values()].map((p) => [p.uuid, p]));
-  const routerPortByUuid = new Map([...t.routerPorts.values()].map((p) => [p.uuid, p]));
-  const portsByMac = new Map<string, Map<string, string[]>>();
-  const portsByIp = new Map<string, string[]>();
-  const switchPortByRouterPort = new Map<string, string>();
-  for (const p of t.ports.values()) {
-    let macs = portsByMac.get(p.switchName);
-    if (!macs) portsByMac.set(p.switchName, (macs = new Map()));
-    for (const m of portMacs(p)) push(macs, m, p.name);
-    for (const ip of portIps(p)) push(portsByIp, formatIp(ip), p.name);
-    const rp = p.type === 'router' ? p.options['router-port'] : undefined;
-    if (rp) {
-      switchPortByRouterPort.set(rp, p.name);
-      const lrp = t.routerPorts.get(rp);
-      if (lrp) push(macs, lrp.mac, p.name);
-    }
-  }
-  const groupsByPort = new Map<string, string[]>();
-  const groupsBySwitch = new Map<string, string[]>();
-  for (const g of t.portGroups.values()) {
-    for (const pn of g.ports) {
-      push(groupsByPort, pn, g.name);
-      const sw = t.ports.get(pn)?.switchName;
-      if (sw) push(groupsBySwitch, sw, g.name);
-    }
-  }
-  const lbUsers = new Map<string, { switches: string[]; routers: string[] }>();
-  const user = (n: string) => {
-    let u = lbUsers.get(n);
-    if (!u) lbUsers.set(n, (u = { switches: [], routers: [] }));
-    return u;
-  };
-  for (const s of t.switches.values()) for (const l of s.loadBalancers) user(l).switches.push(s.name);
-  for (const r of t.routers.values()) for (const l of r.loadBalancers) user(l).routers.push(r.name);
-  return {
-    portByUuid,
-    routerPortByUuid,
-    portsByMac,
-    portsByIp,
-    groupsByPort,
-    groupsBySwitch,
-    switchPortByRouterPort,
-    lbUsers,
-  };
-}
-
-/** Builds a topology, or throws TopologyBuildError listing every problem found. */
-export function buildTopology(doc: SnapshotDoc, source: Topology['source']): Topology {
-  const b = new Builder();
+/**
+ * Builds a topology, or throws TopologyBuildError listing every problem found. With a memo (live
+ * sources), entries built before give back the same objects.
+ */
+export function buildTopology(doc: SnapshotDoc, source: Topology['source'], memo?: BuildMemo): Topology {
+  const b = new Builder(memo);
   for (const [key, what] of [
     ['switches', 'switch'],
     ['routers', 'router'],
@@ -474,7 +541,7 @@ export function buildTopology(doc: SnapshotDoc, source: Topology['source']): Top
   const portGroups = new Map<string, PortGroup>(
     (doc.port_groups ?? []).map((g, gi) => [
       g.name,
-      {
+      b.cached(g, '', ['port_groups', gi], () => ({
         uuid: b.uuid(g.uuid, 'pg', g.name),
         name: g.name,
         ports: g.ports ?? [],
@@ -482,24 +549,20 @@ export function buildTopology(doc: SnapshotDoc, source: Topology['source']): Top
           b.acl(a, ['port_groups', gi, 'acls', ai], { kind: 'port_group', name: g.name }),
         ),
         externalIds: g.external_ids ?? {},
-      },
+      })),
     ]),
   );
   const addressSets = new Map<string, AddressSet>(
-    (doc.address_sets ?? []).map((s) => [
+    (doc.address_sets ?? []).map((s, si) => [
       s.name,
-      {
-        uuid: b.uuid(s.uuid, 'as', s.name),
-        name: s.name,
-        addresses: s.addresses ?? [],
-        externalIds: s.external_ids ?? {},
-      },
+      b.cached(s, '', ['address_sets', si], () => buildAddressSet(b, s)),
     ]),
   );
   checkReferences(b, doc, { ports, routerPorts, loadBalancers, portGroups });
   if (b.issues.length > 0) throw new TopologyBuildError(b.issues);
+  const global = doc.nb_global ?? {};
   const parts = {
-    nbGlobal: { options: doc.nb_global?.options ?? {} },
+    nbGlobal: b.cached(global, '', ['nb_global'], () => ({ options: global.options ?? {} })),
     switches,
     ports,
     routers,
@@ -508,5 +571,28 @@ export function buildTopology(doc: SnapshotDoc, source: Topology['source']): Top
     addressSets,
     loadBalancers,
   };
-  return { ...parts, index: buildIndex(parts), source, builtAt: Date.now() };
+  const index = memo?.last ? updateIndex(memo.last, parts) : buildIndex(parts);
+  const topology = { ...parts, index, source, builtAt: Date.now() };
+  if (memo) memo.last = topology;
+  return topology;
+}
+
+function buildAddressSet(b: Builder, s: NonNullable<SnapshotDoc['address_sets']>[number]): AddressSet {
+  return {
+    uuid: b.uuid(s.uuid, 'as', s.name),
+    name: s.name,
+    addresses: s.addresses ?? [],
+    externalIds: s.external_ids ?? {},
+  };
+}
+
+/** The address-set map of a topology, built alone (the live source's fast path for set-only changes). */
+export function buildAddressSets(
+  entries: NonNullable<SnapshotDoc['address_sets']>,
+  memo?: BuildMemo,
+): Map<string, AddressSet> {
+  const b = new Builder(memo);
+  return new Map(
+    entries.map((s, si) => [s.name, b.cached(s, '', ['address_sets', si], () => buildAddressSet(b, s))]),
+  );
 }

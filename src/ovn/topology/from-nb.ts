@@ -4,7 +4,13 @@
 // warning instead of failing the whole topology: one bad row in production must not freeze the view.
 
 import type { Atom, Datum, Row } from '../../ovsdb/datum.ts';
-import { buildTopology, type DocPath, TopologyBuildError } from './build.ts';
+import {
+  type BuildMemo,
+  buildAddressSets,
+  buildTopology,
+  type DocPath,
+  TopologyBuildError,
+} from './build.ts';
 import type { SnapshotAcl, SnapshotDoc, SnapshotRouter, SnapshotSwitch } from './snapshot-schema.ts';
 import { ACL_ACTIONS, type AclAction, type Topology } from './types.ts';
 
@@ -126,15 +132,39 @@ const common = (r: Row) => extras(r, { options: 'options', external_ids: 'extern
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 // Doc entries of unchanged rows are reused between rebuilds: the cache replaces a row object whenever
-// the row changes, so the row object is the key. Entries are never mutated (pruning works on a copy).
+// the row changes, so the row object is the key. An entry that also reads other rows or names (a switch
+// embeds its ports and ACLs, a NAT names its gateway port) records what it read, and is reused only while
+// every one of those lookups still gives the same object. Entries are never mutated (pruning copies).
 type PortEntry = NonNullable<SnapshotSwitch['ports']>[number];
-const portEntries = new WeakMap<Row, PortEntry>();
-const aclEntries = new WeakMap<Row, SnapshotAcl>();
-function memo<T>(cache: WeakMap<Row, T>, row: Row, make: () => T): T {
-  let v = cache.get(row);
-  if (v === undefined) cache.set(row, (v = make()));
-  return v;
+/** One lookup an entry was made from: a table (or '#' name map), a key, and what it gave then. */
+type Dep = readonly [kind: string, key: string, value: unknown];
+interface Memo<T> {
+  readonly deps: readonly Dep[];
+  readonly value: T;
+  readonly warnings: readonly string[];
 }
+type MemoMap<T> = WeakMap<Row, Memo<T>>;
+const memos = {
+  port: new WeakMap() as MemoMap<PortEntry>,
+  acl: new WeakMap() as MemoMap<SnapshotAcl>,
+  switch: new WeakMap() as MemoMap<SnapshotSwitch>,
+  router: new WeakMap() as MemoMap<SnapshotRouter>,
+  routerPort: new WeakMap() as MemoMap<RouterPortEntry>,
+  route: new WeakMap() as MemoMap<RouteEntry>,
+  policy: new WeakMap() as MemoMap<PolicyEntry>,
+  nat: new WeakMap() as MemoMap<NatEntry>,
+  addressSet: new WeakMap() as MemoMap<AddressSetEntry>,
+  portGroup: new WeakMap() as MemoMap<PortGroupEntry>,
+  loadBalancer: new WeakMap() as MemoMap<LoadBalancerEntry>,
+  global: new WeakMap() as MemoMap<NonNullable<SnapshotDoc['nb_global']>>,
+};
+type RouterPortEntry = NonNullable<SnapshotRouter['ports']>[number];
+type RouteEntry = NonNullable<SnapshotRouter['static_routes']>[number];
+type PolicyEntry = NonNullable<SnapshotRouter['policies']>[number];
+type NatEntry = NonNullable<SnapshotRouter['nat']>[number];
+type AddressSetEntry = NonNullable<SnapshotDoc['address_sets']>[number];
+type PortGroupEntry = NonNullable<SnapshotDoc['port_groups']>[number];
+type LoadBalancerEntry = NonNullable<SnapshotDoc['load_balancers']>[number];
 
 class DocMaker {
   readonly warnings: string[] = [];
@@ -142,6 +172,8 @@ class DocMaker {
   readonly switchNames: Map<string, string>;
   readonly routerNames: Map<string, string>;
   readonly lspNames = new Map<string, string>();
+  /** The lookups of the entry being made (null outside memoized()). */
+  private deps: Dep[] | null = null;
 
   constructor(readonly t: NbTables) {
     this.lbNames = this.names('Load_Balancer', 'load balancer');
@@ -172,10 +204,48 @@ class DocMaker {
     return out;
   }
 
+  private resolve(kind: string, key: string): unknown {
+    if (kind === '#lb') return this.lbNames.get(key);
+    if (kind === '#ls') return this.switchNames.get(key);
+    if (kind === '#lr') return this.routerNames.get(key);
+    if (kind === '#lsp') return this.lspNames.get(key);
+    return this.t(kind).get(key);
+  }
+
+  /** A row of a table, or a name from a '#' map, recorded as a dependency of the entry being made. */
+  look<T>(kind: string, key: string): T | undefined {
+    const v = this.resolve(kind, key);
+    this.deps?.push([kind, key, v]);
+    return v as T | undefined;
+  }
+
+  /** The entry made from `row`, reused from an earlier rebuild when none of its lookups changed. */
+  memoized<T>(cache: MemoMap<T>, row: Row, make: () => T): T {
+    const hit = cache.get(row);
+    if (hit?.deps.every(([kind, key, v]) => this.resolve(kind, key) === v)) {
+      this.deps?.push(...hit.deps);
+      this.warnings.push(...hit.warnings);
+      return hit.value;
+    }
+    const outer = this.deps;
+    const from = this.warnings.length;
+    const deps: Dep[] = [];
+    this.deps = deps;
+    let value: T;
+    try {
+      value = make();
+    } finally {
+      this.deps = outer;
+    }
+    cache.set(row, { deps, value, warnings: this.warnings.slice(from) });
+    outer?.push(...deps);
+    return value;
+  }
+
   rows(table: string, uuids: readonly Atom[]): [string, Row][] {
     const out: [string, Row][] = [];
     for (const u of uuids) {
-      const r = this.t(table).get(String(u));
+      const r = this.look<Row>(table, String(u));
       if (r) out.push([String(u), r]);
     }
     return out;
@@ -191,7 +261,7 @@ class DocMaker {
         );
         continue;
       }
-      out.push(memo(aclEntries, r, () => this.acl(uuid, r, action as AclAction)));
+      out.push(this.memoized(memos.acl, r, () => this.acl(uuid, r, action as AclAction)));
     }
     return out.sort((a, b) => b.priority - a.priority || (a.uuid! < b.uuid! ? -1 : 1));
   }
@@ -219,8 +289,8 @@ class DocMaker {
     for (const [, g] of this.rows('Load_Balancer_Group', set(r, 'load_balancer_group')))
       for (const u of strs(g, 'load_balancer')) uuids.add(u);
     return [...uuids]
-      .filter((u) => this.lbNames.has(u))
-      .map((u) => this.lbNames.get(u)!)
+      .map((u) => this.look<string>('#lb', u))
+      .filter((n): n is string => n !== undefined)
       .sort();
   }
 
@@ -243,9 +313,9 @@ class DocMaker {
   }
 
   switch(uuid: string, r: Row): SnapshotSwitch {
-    const name = this.switchNames.get(uuid) ?? uuid;
+    const name = this.look<string>('#ls', uuid) ?? uuid;
     const ports = this.rows('Logical_Switch_Port', set(r, 'ports')).map(([u, p]) =>
-      memo(portEntries, p, () => this.switchPort(u, p)),
+      this.memoized(memos.port, p, () => this.switchPort(u, p)),
     );
     const acls = this.acls(set(r, 'acls'), `switch ${name}`);
     const lbs = this.lbRefs(r);
@@ -271,62 +341,38 @@ function chassisNames(m: DocMaker, lrp: Row): string[] {
   return names;
 }
 
-function routerPorts(m: DocMaker, r: Row): NonNullable<SnapshotRouter['ports']> {
+function routerPort(m: DocMaker, uuid: string, p: Row): RouterPortEntry {
+  const gw = chassisNames(m, p);
+  return {
+    uuid,
+    name: str(p, 'name'),
+    mac: str(p, 'mac'),
+    networks: strs(p, 'networks').sort(),
+    ...(optStr(p, 'peer') !== null ? { peer: optStr(p, 'peer') } : {}),
+    ...(optBool(p, 'enabled') !== null ? { enabled: optBool(p, 'enabled') } : {}),
+    ...(gw.length ? { gateway_chassis: gw } : {}),
+    ...common(p),
+  };
+}
+
+function routerPorts(m: DocMaker, r: Row): RouterPortEntry[] {
   return m
     .rows('Logical_Router_Port', set(r, 'ports'))
-    .map(([uuid, p]) => {
-      const gw = chassisNames(m, p);
-      return {
-        uuid,
-        name: str(p, 'name'),
-        mac: str(p, 'mac'),
-        networks: strs(p, 'networks').sort(),
-        ...(optStr(p, 'peer') !== null ? { peer: optStr(p, 'peer') } : {}),
-        ...(optBool(p, 'enabled') !== null ? { enabled: optBool(p, 'enabled') } : {}),
-        ...(gw.length ? { gateway_chassis: gw } : {}),
-        ...common(p),
-      };
-    })
+    .map(([uuid, p]) => m.memoized(memos.routerPort, p, () => routerPort(m, uuid, p)))
     .sort(byName);
 }
 
 function routerParts(m: DocMaker, r: Row): Pick<SnapshotRouter, 'static_routes' | 'policies' | 'nat'> {
-  const routes = m.rows('Logical_Router_Static_Route', set(r, 'static_routes')).map(([uuid, s]) => ({
-    uuid,
-    ip_prefix: str(s, 'ip_prefix'),
-    nexthop: str(s, 'nexthop'),
-    ...(optStr(s, 'policy') !== null ? { policy: optStr(s, 'policy') as 'dst-ip' | 'src-ip' } : {}),
-    ...(optStr(s, 'output_port') !== null ? { output_port: optStr(s, 'output_port') } : {}),
-    ...(str(s, 'route_table') ? { route_table: str(s, 'route_table') } : {}),
-    ...common(s),
-  }));
-  const policies = m.rows('Logical_Router_Policy', set(r, 'policies')).map(([uuid, p]) => {
-    const nexthops = [...strs(p, 'nexthops'), ...strs(p, 'nexthop')];
-    return {
-      uuid,
-      priority: Number(p.priority ?? 0),
-      match: str(p, 'match'),
-      action: str(p, 'action') as 'allow' | 'drop' | 'reroute',
-      ...(nexthops.length ? { nexthops } : {}),
-      ...common(p),
-    };
-  });
-  const nat = m.rows('NAT', set(r, 'nat')).map(([uuid, n]) => {
-    const gw = opt(n, 'gateway_port');
-    const gwName = gw === undefined ? null : str(m.t('Logical_Router_Port').get(String(gw)) ?? {}, 'name');
-    return {
-      uuid,
-      type: str(n, 'type') as 'snat' | 'dnat' | 'dnat_and_snat',
-      external_ip: str(n, 'external_ip'),
-      ...(optStr(n, 'external_mac') !== null ? { external_mac: optStr(n, 'external_mac') } : {}),
-      logical_ip: str(n, 'logical_ip'),
-      ...(optStr(n, 'logical_port') !== null ? { logical_port: optStr(n, 'logical_port') } : {}),
-      ...(str(n, 'external_port_range') ? { external_port_range: str(n, 'external_port_range') } : {}),
-      ...(gwName ? { gateway_port: gwName } : {}),
-      ...common(n),
-    };
-  });
-  const byUuid = (a: { uuid: string }, b: { uuid: string }) => (a.uuid < b.uuid ? -1 : 1);
+  const routes = m
+    .rows('Logical_Router_Static_Route', set(r, 'static_routes'))
+    .map(([uuid, s]) => m.memoized(memos.route, s, () => route(uuid, s)));
+  const policies = m
+    .rows('Logical_Router_Policy', set(r, 'policies'))
+    .map(([uuid, p]) => m.memoized(memos.policy, p, () => policy(uuid, p)));
+  const nat = m
+    .rows('NAT', set(r, 'nat'))
+    .map(([uuid, n]) => m.memoized(memos.nat, n, () => natEntry(m, uuid, n)));
+  const byUuid = (a: { uuid?: string }, b: { uuid?: string }) => (a.uuid! < b.uuid! ? -1 : 1);
   return {
     ...(routes.length ? { static_routes: routes.sort(byUuid) } : {}),
     ...(policies.length
@@ -336,12 +382,53 @@ function routerParts(m: DocMaker, r: Row): Pick<SnapshotRouter, 'static_routes' 
   };
 }
 
+function route(uuid: string, s: Row): RouteEntry {
+  return {
+    uuid,
+    ip_prefix: str(s, 'ip_prefix'),
+    nexthop: str(s, 'nexthop'),
+    ...(optStr(s, 'policy') !== null ? { policy: optStr(s, 'policy') as 'dst-ip' | 'src-ip' } : {}),
+    ...(optStr(s, 'output_port') !== null ? { output_port: optStr(s, 'output_port') } : {}),
+    ...(str(s, 'route_table') ? { route_table: str(s, 'route_table') } : {}),
+    ...common(s),
+  };
+}
+
+function policy(uuid: string, p: Row): PolicyEntry {
+  const nexthops = [...strs(p, 'nexthops'), ...strs(p, 'nexthop')];
+  return {
+    uuid,
+    priority: Number(p.priority ?? 0),
+    match: str(p, 'match'),
+    action: str(p, 'action') as 'allow' | 'drop' | 'reroute',
+    ...(nexthops.length ? { nexthops } : {}),
+    ...common(p),
+  };
+}
+
+function natEntry(m: DocMaker, uuid: string, n: Row): NatEntry {
+  const gw = opt(n, 'gateway_port');
+  const gwRow = gw === undefined ? undefined : m.look<Row>('Logical_Router_Port', String(gw));
+  const gwName = gw === undefined ? null : str(gwRow ?? {}, 'name');
+  return {
+    uuid,
+    type: str(n, 'type') as 'snat' | 'dnat' | 'dnat_and_snat',
+    external_ip: str(n, 'external_ip'),
+    ...(optStr(n, 'external_mac') !== null ? { external_mac: optStr(n, 'external_mac') } : {}),
+    logical_ip: str(n, 'logical_ip'),
+    ...(optStr(n, 'logical_port') !== null ? { logical_port: optStr(n, 'logical_port') } : {}),
+    ...(str(n, 'external_port_range') ? { external_port_range: str(n, 'external_port_range') } : {}),
+    ...(gwName ? { gateway_port: gwName } : {}),
+    ...common(n),
+  };
+}
+
 function router(m: DocMaker, uuid: string, r: Row): SnapshotRouter {
   const ports = routerPorts(m, r);
   const lbs = m.lbRefs(r);
   return {
     uuid,
-    name: m.routerNames.get(uuid) ?? uuid,
+    name: m.look<string>('#lr', uuid) ?? uuid,
     ...(ports.length ? { ports } : {}),
     ...routerParts(m, r),
     ...(lbs.length ? { load_balancers: lbs } : {}),
@@ -351,37 +438,36 @@ function router(m: DocMaker, uuid: string, r: Row): SnapshotRouter {
 }
 
 function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_groups' | 'load_balancers'> {
-  const address_sets = [...m.t('Address_Set')].map(([uuid, r]) => ({
-    uuid,
-    name: str(r, 'name'),
-    addresses: strs(r, 'addresses').sort(),
-    ...extras(r, { external_ids: 'external_ids' }),
-  }));
-  const port_groups = [...m.t('Port_Group')].map(([uuid, r]) => {
-    const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
-    const ports = strs(r, 'ports')
-      .map((u) => m.lspNames.get(u))
-      .filter((n): n is string => n !== undefined);
-    return {
-      uuid,
-      name: str(r, 'name'),
-      ports: ports.sort(),
-      ...(acls.length ? { acls } : {}),
-      ...extras(r, { external_ids: 'external_ids' }),
-    };
-  });
-  const load_balancers = [...m.t('Load_Balancer')].map(([uuid, r]) => {
-    const protocol = optStr(r, 'protocol');
-    const fields = strs(r, 'selection_fields');
-    return {
-      uuid,
-      name: m.lbNames.get(uuid)!,
-      ...(protocol !== null ? { protocol: protocol as 'tcp' | 'udp' | 'sctp' } : {}),
-      vips: map(r, 'vips'),
-      ...(fields.length ? { selection_fields: fields.sort() } : {}),
-      ...common(r),
-    };
-  });
+  const address_sets = addressSetEntries(m.t);
+  const port_groups = [...m.t('Port_Group')].map(([uuid, r]) =>
+    m.memoized(memos.portGroup, r, () => {
+      const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
+      const ports = strs(r, 'ports')
+        .map((u) => m.look<string>('#lsp', u))
+        .filter((n): n is string => n !== undefined);
+      return {
+        uuid,
+        name: str(r, 'name'),
+        ports: ports.sort(),
+        ...(acls.length ? { acls } : {}),
+        ...extras(r, { external_ids: 'external_ids' }),
+      };
+    }),
+  );
+  const load_balancers = [...m.t('Load_Balancer')].map(([uuid, r]) =>
+    m.memoized(memos.loadBalancer, r, () => {
+      const protocol = optStr(r, 'protocol');
+      const fields = strs(r, 'selection_fields');
+      return {
+        uuid,
+        name: m.look<string>('#lb', uuid)!,
+        ...(protocol !== null ? { protocol: protocol as 'tcp' | 'udp' | 'sctp' } : {}),
+        vips: map(r, 'vips'),
+        ...(fields.length ? { selection_fields: fields.sort() } : {}),
+        ...common(r),
+      };
+    }),
+  );
   return {
     address_sets: address_sets.sort(byName),
     port_groups: port_groups.sort(byName),
@@ -389,16 +475,44 @@ function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_grou
   };
 }
 
-/** The snapshot document of the NB rows, plus warnings about rows that could not be expressed. */
+/** Address-set entries (they depend on their own row only), sorted by name. */
+function addressSetEntries(tables: NbTables): AddressSetEntry[] {
+  const memo = memos.addressSet;
+  const out: AddressSetEntry[] = [];
+  for (const [uuid, r] of tables('Address_Set')) {
+    let e = memo.get(r)?.value;
+    if (!e) {
+      e = {
+        uuid,
+        name: str(r, 'name'),
+        addresses: strs(r, 'addresses').sort(),
+        ...extras(r, { external_ids: 'external_ids' }),
+      };
+      memo.set(r, { deps: [], value: e, warnings: [] });
+    }
+    out.push(e);
+  }
+  return out.sort(byName);
+}
+
+const NO_OPTIONS: Row = {};
+/**
+ * The snapshot document of the NB rows, plus warnings about rows that could not be expressed. Entries
+ * of rows that did not change (nor anything they embed) are the same objects as in the previous call.
+ */
 export function nbToSnapshot(tables: NbTables): { doc: SnapshotDoc; warnings: string[] } {
   const m = new DocMaker(tables);
-  const global = [...tables('NB_Global').values()][0];
+  const global = [...tables('NB_Global').values()][0] ?? NO_OPTIONS;
   const doc: SnapshotDoc = {
     version: 1,
-    nb_global: { options: global ? map(global, 'options') : {} },
+    nb_global: m.memoized(memos.global, global, () => ({ options: map(global, 'options') })),
     ...sharedParts(m),
-    switches: [...tables('Logical_Switch')].map(([u, r]) => m.switch(u, r)).sort(byName),
-    routers: [...tables('Logical_Router')].map(([u, r]) => router(m, u, r)).sort(byName),
+    switches: [...tables('Logical_Switch')]
+      .map(([u, r]) => m.memoized(memos.switch, r, () => m.switch(u, r)))
+      .sort(byName),
+    routers: [...tables('Logical_Router')]
+      .map(([u, r]) => m.memoized(memos.router, r, () => router(m, u, r)))
+      .sort(byName),
   };
   return { doc, warnings: m.warnings };
 }
@@ -413,54 +527,74 @@ const DROPPABLE_FIELDS = new Set([
   'gateway_port',
 ]);
 const MAP_FIELDS = new Set(['vips', 'options', 'external_ids', 'other_config']);
+type Node = Record<string | number, unknown>;
 
-/** Removes what `path` points at (an entry, a map key, or the row owning a bad field). */
-function pruneAt(doc: unknown, path: DocPath): void {
-  let node: unknown = doc;
-  const parents: unknown[] = [];
+/**
+ * A copy of the document without what the issue paths point at (an entry, a map key, or the row owning
+ * a bad field). Only the objects on those paths are copied: every other entry stays the same object, so
+ * one bad row does not cost the identity (and the build memo) of all the others.
+ */
+function pruned(doc: SnapshotDoc, paths: readonly DocPath[]): SnapshotDoc {
+  const copies = new Set<unknown>();
+  const own = (parent: Node, key: string | number): Node => {
+    const v = parent[key] as Node;
+    if (copies.has(v)) return v;
+    const c = (Array.isArray(v) ? [...v] : { ...v }) as Node;
+    copies.add(c);
+    parent[key] = c;
+    return c;
+  };
+  const root = { ...doc } as Node;
+  copies.add(root);
+  for (const path of paths) pruneAt(root, path, own);
+  for (const c of copies) {
+    if (!Array.isArray(c)) continue;
+    const kept = c.filter((x) => x !== PRUNED);
+    c.length = 0;
+    c.push(...kept);
+  }
+  return root as SnapshotDoc;
+}
+
+function pruneAt(root: Node, path: DocPath, own: (parent: Node, key: string | number) => Node): void {
+  let node = root;
+  const parents: Node[] = [];
   for (const step of path.slice(0, -1)) {
+    const next = node[step];
+    if (next === undefined || next === PRUNED || typeof next !== 'object' || next === null) return;
     parents.push(node);
-    node = (node as Record<string | number, unknown>)?.[step];
-    if (node === undefined || node === PRUNED) return;
+    node = own(node, step);
   }
   const last = path.at(-1)!;
   if (Array.isArray(node)) node[last as number] = PRUNED;
-  else if (DROPPABLE_FIELDS.has(String(last)) || MAP_FIELDS.has(String(path.at(-2))))
-    delete (node as Record<string, unknown>)[last];
+  else if (DROPPABLE_FIELDS.has(String(last)) || MAP_FIELDS.has(String(path.at(-2)))) delete node[last];
   else {
     const holder = parents.at(-1);
     if (Array.isArray(holder)) holder[path.at(-2) as number] = PRUNED;
   }
 }
 
-function sweep(node: unknown): unknown {
-  if (Array.isArray(node)) return node.filter((x) => x !== PRUNED).map(sweep);
-  if (node && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) (node as Record<string, unknown>)[k] = sweep(v);
-  }
-  return node;
-}
-
 /**
  * Builds the topology of a snapshot document made from live rows. Problems drop the offending rows
- * (a few rounds, as dropping a port can orphan a reference to it) and come back as warnings.
+ * (a few rounds, as dropping a port can orphan a reference to it) and come back as warnings. With a
+ * build memo, entries built before give back the same model objects.
  */
 export function buildLenient(
   doc: SnapshotDoc,
   source: Topology['source'],
+  memo?: BuildMemo,
 ): { topology: Topology; doc: SnapshotDoc; warnings: string[] } {
   const warnings: string[] = [];
   for (let round = 0; ; round++) {
     try {
-      return { topology: buildTopology(doc, source), doc, warnings };
+      return { topology: buildTopology(doc, source, memo), doc, warnings };
     } catch (err) {
       if (!(err instanceof TopologyBuildError) || round === 5) throw err;
-      if (round === 0) doc = structuredClone(doc);
-      for (const i of err.issues) {
-        warnings.push(`${i.path.join('.')}: ${i.message} (left out)`);
-        pruneAt(doc, i.path);
-      }
-      sweep(doc);
+      for (const i of err.issues) warnings.push(`${i.path.join('.')}: ${i.message} (left out)`);
+      doc = pruned(
+        doc,
+        err.issues.map((i) => i.path),
+      );
     }
   }
 }
@@ -469,25 +603,25 @@ export function buildLenient(
 export function topologyFromNb(
   tables: NbTables,
   source: Topology['source'],
+  memo?: BuildMemo,
 ): { topology: Topology; doc: SnapshotDoc; warnings: string[] } {
   const { doc, warnings } = nbToSnapshot(tables);
-  const built = buildLenient(doc, source);
+  const built = buildLenient(doc, source, memo);
   return { topology: built.topology, doc: built.doc, warnings: [...warnings, ...built.warnings] };
 }
 
 /**
  * Fast path for the most frequent NB change (pod IPs in and out of address sets): when only Address_Set
  * rows changed, the previous topology with a new address-set map equals a full rebuild, since no other
- * part or index of the topology depends on address sets. Built like buildTopology builds them.
+ * part or index of the topology depends on address sets. Made from the same memoized entries as a full
+ * rebuild, so unchanged sets keep their objects either way.
  */
-export function withAddressSets(prev: Topology, tables: NbTables, source: Topology['source']): Topology {
-  const sets = [...tables('Address_Set')]
-    .map(([uuid, r]) => ({
-      uuid: uuid.toLowerCase(),
-      name: str(r, 'name'),
-      addresses: strs(r, 'addresses').sort(),
-      externalIds: map(r, 'external_ids'),
-    }))
-    .sort(byName);
-  return { ...prev, addressSets: new Map(sets.map((s) => [s.name, s])), source, builtAt: Date.now() };
+export function withAddressSets(
+  prev: Topology,
+  tables: NbTables,
+  source: Topology['source'],
+  memo?: BuildMemo,
+): Topology {
+  const addressSets = buildAddressSets(addressSetEntries(tables), memo);
+  return { ...prev, addressSets, source, builtAt: Date.now() };
 }
