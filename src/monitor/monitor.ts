@@ -203,23 +203,23 @@ export class Monitor {
     if (groupsChanged(this.config, change))
       this.apply(this.config, expandPaths(this.config, change.current, false), 'topology');
     const diff = diffTopologies(change.previous, change.current);
-    let urgent = 0;
-    const rest: string[] = [];
+    // Three tiers: affected checks from/to a touched port, the other affected ones, then (global) the rest.
+    const tiers: [string[], string[], string[]] = [[], [], []];
     for (const s of this.results.all()) {
-      if (affected(s.last, diff.datapaths)) {
-        this.scheduler.enqueue(s.check.key, 'topology', true, true);
-        urgent++;
-      } else if (diff.global) rest.push(s.check.key);
+      const c = s.check;
+      const tier = !affected(s.last, diff.datapaths)
+        ? 2
+        : diff.ports.has(c.sourcePort) || diff.ports.has(c.destination)
+          ? 0
+          : 1;
+      if (tier < 2 || diff.global) tiers[tier].push(c.key);
     }
-    for (const key of rest) this.scheduler.enqueue(key, 'topology', true);
+    for (const key of tiers[0]) this.scheduler.enqueue(key, 'topology', true, true);
+    for (const key of tiers[1]) this.scheduler.enqueue(key, 'topology', true, true);
+    for (const key of tiers[2]) this.scheduler.enqueue(key, 'topology', true);
+    const [first, urgent, rest] = tiers.map((t) => t.length);
     this.opts.logger.debug(
-      {
-        changed: change.changed,
-        datapaths: diff.datapaths.size,
-        global: diff.reasons,
-        urgent,
-        rest: rest.length,
-      },
+      { changed: change.changed, datapaths: diff.datapaths.size, global: diff.reasons, first, urgent, rest },
       'topology changed: re-checking paths',
     );
   }

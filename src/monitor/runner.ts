@@ -116,11 +116,8 @@ async function traceWithTimeout(
   });
 }
 
-/**
- * Trace options for a check: the verdict and the drop hop only, no hop rendering (an engine may ignore
- * it). Cast until TraceOptions declares `detail`.
- */
-const CHECK_OPTIONS = { detail: 'outcome' } as unknown as Partial<TraceOptions>;
+/** Trace options for a check: the verdict and the drop hop only, no hop rendering (ovn-trace ignores it). */
+const CHECK_OPTIONS: Partial<TraceOptions> = { detail: 'outcome' };
 
 /**
  * Datapaths the trace went through: the engine's own list when it gives one, else those named by the
@@ -128,8 +125,7 @@ const CHECK_OPTIONS = { detail: 'outcome' } as unknown as Partial<TraceOptions>;
  * than one output port) without the engine's list is unknown (null): it re-runs on every change.
  */
 export function visitedOf(r: TraceResult): readonly string[] | null {
-  const own = (r as TraceResult & { visited?: readonly string[] }).visited;
-  if (own) return own;
+  if (r.visited) return r.visited;
   if (r.backends || r.output_ports.length > 1) return null;
   const out: string[] = [];
   for (const h of r.hops) if (h.datapath && !out.includes(h.datapath)) out.push(h.datapath);

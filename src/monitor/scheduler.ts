@@ -4,6 +4,9 @@
 // run of a check that is queued or running is skipped, while a change-driven request for a running
 // check is remembered and run again right after (the running one may have seen the old topology).
 // Two lanes: `urgent` runs (checks a topology change may have flipped) go before everything queued.
+// The model engine answers synchronously, so a long queue would run as one unbroken chain of
+// microtasks, starving /metrics scrapes and timers until the last check: after SLICE_MS of work the
+// next runs start from setImmediate, letting I/O in (a flipped verdict is then visible at once).
 
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import type { Schedule } from './paths-config.ts';
@@ -52,6 +55,9 @@ class Lane {
 
 type LaneName = 'urgent' | 'normal';
 
+/** Longest stretch of back-to-back check runs before yielding to the event loop. */
+export const SLICE_MS = 10;
+
 export class Scheduler {
   private readonly lanes: Record<LaneName, Lane> = { urgent: new Lane(), normal: new Lane() };
   /** Queued keys and the lane that owns them (an entry left in the other lane is stale and skipped). */
@@ -62,6 +68,9 @@ export class Scheduler {
   private readonly urgentRerun = new Set<string>();
   private readonly timers = new Map<string, { stop(): void }>();
   private idleWaiters: (() => void)[] = [];
+  /** When the current unbroken stretch of runs began (-1: none open; cleared once the loop turns). */
+  private sliceStart = -1;
+  private yielding = false;
   private stopped = false;
   private readonly random: () => number;
 
@@ -127,7 +136,24 @@ export class Scheduler {
       const urgent = this.urgentRerun.delete(key);
       this.enqueue(key, again, false, urgent);
     }
-    this.pump();
+    const now = performance.now();
+    if (this.sliceStart < 0) {
+      this.sliceStart = now;
+      setImmediate(() => {
+        this.sliceStart = -1;
+      });
+    }
+    if (now - this.sliceStart < SLICE_MS) this.pump();
+    else if (!this.yielding) this.yieldThenPump();
+  }
+
+  private yieldThenPump(): void {
+    this.yielding = true;
+    setImmediate(() => {
+      this.yielding = false;
+      this.sliceStart = -1;
+      this.pump();
+    });
   }
 
   private notifyIdle(): void {

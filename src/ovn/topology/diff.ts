@@ -9,6 +9,12 @@ import type { Acl, SwitchPort, Topology } from './types.ts';
 export interface TopologyDiff {
   /** Names of switches and routers whose pipeline may differ (in the old or the new topology). */
   readonly datapaths: ReadonlySet<string>;
+  /**
+   * Ports touched directly: changed ports and members (old or new) of changed port groups. Checks from
+   * or to them are the likeliest to flip (an ovn-kubernetes policy edits its namespace's group), so
+   * they re-run before the other affected ones.
+   */
+  readonly ports: ReadonlySet<string>;
   /** True when a change can affect traces that visited none of `datapaths`. */
   readonly global: boolean;
   /** Why `global` is set (for logs). */
@@ -68,21 +74,21 @@ function ownersOfAclsNaming(t: Topology, names: ReadonlySet<string>, out: Set<st
 /** The set of datapaths whose behaviour may differ between `prev` and `cur` (see the file header). */
 export function diffTopologies(prev: Topology | null, cur: Topology): TopologyDiff {
   const dps = new Set<string>();
+  const ports = new Set<string>();
   const reasons: string[] = [];
-  if (!prev)
-    return {
-      datapaths: new Set([...cur.switches.keys(), ...cur.routers.keys()]),
-      global: true,
-      reasons: ['no previous topology'],
-    };
+  if (!prev) {
+    const all = new Set([...cur.switches.keys(), ...cur.routers.keys()]);
+    return { datapaths: all, ports, global: true, reasons: ['no previous topology'] };
+  }
   if (prev.nbGlobal !== cur.nbGlobal) reasons.push('NB_Global changed');
   for (const s of changedKeys(prev.switches, cur.switches)) dps.add(s);
-  diffPorts(prev, cur, dps, reasons);
+  diffPorts(prev, cur, dps, ports, reasons);
   const groups = new Set(changedKeys(prev.portGroups, cur.portGroups));
-  for (const g of groups) {
-    groupSwitches(prev, g, dps);
-    groupSwitches(cur, g, dps);
-  }
+  for (const g of groups)
+    for (const t of [prev, cur]) {
+      groupSwitches(t, g, dps);
+      for (const p of t.portGroups.get(g)?.ports ?? []) ports.add(p);
+    }
   const sets = new Set([...groups, ...changedKeys(prev.addressSets, cur.addressSets)]);
   ownersOfAclsNaming(prev, sets, dps);
   ownersOfAclsNaming(cur, sets, dps);
@@ -92,7 +98,7 @@ export function diffTopologies(prev: Topology | null, cur: Topology): TopologyDi
     routers.push((cur.routerPorts.get(rp) ?? prev.routerPorts.get(rp))!.routerName);
   for (const r of routers) dps.add(r);
   if (routers.length > 0) reasons.push(`router ${[...new Set(routers)].slice(0, 3).join(', ')} changed`);
-  return { datapaths: dps, global: reasons.length > 0, reasons };
+  return { datapaths: dps, ports, global: reasons.length > 0, reasons };
 }
 
 /** A port's addresses as written: a rebuilt row has new arrays even when they say the same. */
@@ -101,9 +107,16 @@ function addressText(p: SwitchPort): string {
 }
 
 /** A changed port changes its switch; added, removed or re-addressed ports change who owns an IP. */
-function diffPorts(prev: Topology, cur: Topology, dps: Set<string>, reasons: string[]): void {
+function diffPorts(
+  prev: Topology,
+  cur: Topology,
+  dps: Set<string>,
+  ports: Set<string>,
+  reasons: string[],
+): void {
   let readdressed = 0;
   for (const name of changedKeys(prev.ports, cur.ports)) {
+    ports.add(name);
     const a = prev.ports.get(name);
     const b = cur.ports.get(name);
     if (a) dps.add(a.switchName);
