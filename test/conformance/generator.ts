@@ -3,6 +3,9 @@
 // some switches, static routes (next hop, discard, src-ip), address sets, port groups, ACLs of every
 // action and direction with generated matches, default_acl_drop, and in the `lb` round switch load
 // balancers (one backend per VIP, so OVN's choice is deterministic) and gateway-router DNAT/SNAT.
+// Also: a route table on one router port with its own routes, ECMP routes (judged against ovn-trace with
+// each --select-id), and in the `lb` round a distributed router with a distributed gateway port and its
+// NAT (snat, dnat, dnat_and_snat floating IPs, distributed or not) or a load balancer on the router.
 
 import type { TraceRequest } from '../../src/engine/types.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
@@ -51,7 +54,16 @@ export interface GenNet {
   ports: GenPort[];
   routed: number[];
   vips: { sw: number; ip: string; port: number; backend: GenPort }[];
+  /** Extra destinations worth sending to: NAT external IPs, ECMP prefixes. */
+  dsts: string[];
+  /** The switch behind the distributed gateway port and the floating IPs' external MACs. */
+  gateway: { sw: number; macs: Record<string, string> } | null;
+  /** Whether some route is an ECMP member (ovn-trace then picks a member by --select-id). */
+  ecmp: boolean;
 }
+
+type Router = NonNullable<Doc['routers']>[number];
+type Route = NonNullable<Router['static_routes']>[number];
 
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 export const DPORTS = [22, 53, 80, 443, 3306, 8080];
@@ -166,8 +178,9 @@ function genPolicies(
   });
 }
 
-function genRouter(rng: Rng, doc: Doc, routed: number[], ports: GenPort[], lb: boolean): void {
-  const rports = routed.map((s) => ({
+function genRouter(rng: Rng, net: GenNet, lb: boolean): void {
+  const { doc, routed, ports } = net;
+  const rports: Router['ports'] & object = routed.map((s) => ({
     name: `r1-s${s}`,
     mac: `0a:00:00:ff:00:${hex(s)}`,
     networks: [`10.${s}.0.1/24`, `fd00:${s}::1/64`],
@@ -189,9 +202,12 @@ function genRouter(rng: Rng, doc: Doc, routed: number[], ports: GenPort[], lb: b
       ip_prefix: 'fd99::/64',
       nexthop: gw.length > 0 && gw[0]!.ip6 ? gw[0]!.ip6 : 'discard',
     });
-  const router: NonNullable<Doc['routers']>[number] = { name: 'r1', ports: rports, static_routes };
+  const router: Router = { name: 'r1', ports: rports, static_routes };
   if (rng.chance(0.4)) router.policies = genPolicies(rng, routed, ports);
-  if (lb && rng.chance(0.5)) {
+  if (rng.chance(0.3)) addRouteTable(rng, router, routed, gw);
+  const hops = ports.filter((p) => routed.includes(p.sw));
+  if (rng.chance(0.3)) addEcmp(rng, net, router, rng.subset(hops, 0.5).slice(0, 2));
+  if (lb && rng.chance(0.35)) {
     router.options = { chassis: 'hv1' };
     const inside = rng.pick(ports.filter((p) => routed.includes(p.sw)));
     // dnat + snat rather than dnat_and_snat: ovn-trace 23.03 stops at the argument-less ct_snat a
@@ -201,6 +217,14 @@ function genRouter(rng: Rng, doc: Doc, routed: number[], ports: GenPort[], lb: b
       { type: 'dnat', external_ip: '172.31.0.10', logical_ip: inside.ip4 },
       { type: 'snat', external_ip: '172.31.0.20', logical_ip: `10.${inside.sw}.0.0/24` },
     ];
+  } else if (!lb) {
+    if (rng.chance(0.25)) addGatewayPort(rng, net, router);
+  } else {
+    if (rng.chance(0.8)) addGatewayPort(rng, net, router);
+    else if (rng.chance(0.3))
+      // NAT on a router with neither options:chassis nor a gateway port: OVN installs no flow.
+      router.nat = [{ type: 'dnat', external_ip: '172.31.0.10', logical_ip: rng.pick(ports).ip4 }];
+    if (rng.chance(0.4)) addRouterLb(rng, net, router);
   }
   doc.routers = [router];
   for (const s of routed) {
@@ -259,14 +283,103 @@ export function genNetwork(rng: Rng, opts: { lb?: boolean } = {}): GenNet {
           0.8,
         )
       : [];
-  if (routed.length > 0) genRouter(rng, doc, routed, ports, opts.lb ?? false);
-  const vips: GenNet['vips'] = [];
-  if (opts.lb) addLoadBalancers(rng, doc, ports, vips);
-  return { doc, ports, routed, vips };
+  const net: GenNet = { doc, ports, routed, vips: [], dsts: [], gateway: null, ecmp: false };
+  if (routed.length > 0) genRouter(rng, net, opts.lb ?? false);
+  if (opts.lb) addLoadBalancers(rng, doc, ports, net.vips);
+  return net;
+}
+
+/** One router port looks up routes in table `rtb` (global dst-ip routes then no longer apply to it). */
+function addRouteTable(rng: Rng, router: Router, routed: number[], gw: GenPort[]): void {
+  const s = rng.pick(routed);
+  const port = router.ports!.find((p) => p.name === `r1-s${s}`)!;
+  port.options = { route_table: 'rtb' };
+  const hop = () => (gw.length > 0 ? rng.pick(gw).ip4 : 'discard');
+  const routes: Route[] = [];
+  if (rng.chance(0.6)) routes.push({ ip_prefix: '172.16.0.0/16', nexthop: hop(), route_table: 'rtb' });
+  if (rng.chance(0.4)) routes.push({ ip_prefix: '0.0.0.0/0', nexthop: hop(), route_table: 'rtb' });
+  if (rng.chance(0.4))
+    routes.push({ ip_prefix: `10.${rng.pick(routed)}.0.0/25`, nexthop: 'discard', route_table: 'rtb' });
+  if (rng.chance(0.3) && gw.length > 0)
+    routes.push({ ip_prefix: `10.${s}.0.0/24`, nexthop: hop(), policy: 'src-ip', route_table: 'rtb' });
+  // A table no port names: its routes never match.
+  if (rng.chance(0.3)) routes.push({ ip_prefix: '172.16.1.0/24', nexthop: 'discard', route_table: 'unused' });
+  router.static_routes!.push(...routes);
+}
+
+/** Two routes with one prefix and policy: an ECMP group (in the route table sometimes). */
+function addEcmp(rng: Rng, net: GenNet, router: Router, gw: GenPort[]): void {
+  if (gw.length < 2) return;
+  const [a, b] = [gw[0]!, gw[1]!];
+  const table = router.ports!.some((p) => p.options?.route_table) && rng.chance(0.3) ? 'rtb' : undefined;
+  for (const g of [a, b])
+    router.static_routes!.push({
+      ip_prefix: '172.16.8.0/24',
+      nexthop: g.ip4,
+      ...(table ? { route_table: table } : {}),
+    });
+  net.ecmp = true;
+  net.dsts.push('172.16.8.5');
+}
+
+/**
+ * A distributed gateway port (gateway_chassis) on one routed switch, OpenStack style: SNAT of another
+ * routed subnet to the gateway port's address or another external IP, a floating IP (dnat_and_snat,
+ * distributed with logical_port + external_mac or centralized) and sometimes a plain DNAT.
+ */
+function addGatewayPort(rng: Rng, net: GenNet, router: Router): void {
+  const ext = rng.pick(net.routed);
+  router.ports!.find((p) => p.name === `r1-s${ext}`)!.gateway_chassis = ['hv1'];
+  const others = net.ports.filter((p) => p.sw !== ext && net.routed.includes(p.sw));
+  // With one routed switch the floating IPs belong to hosts on the external switch itself.
+  const inside = others.length > 0 ? others : net.ports.filter((p) => p.sw === ext);
+  const e = (host: number) => `10.${ext}.0.${host}`;
+  const nat: NonNullable<Router['nat']> = [];
+  const macs: Record<string, string> = {};
+  if (rng.chance(0.8)) {
+    const snatIp = rng.chance(0.5) ? e(1) : e(200);
+    nat.push({ type: 'snat', external_ip: snatIp, logical_ip: `10.${rng.pick(inside).sw}.0.0/24` });
+    net.dsts.push(snatIp);
+  }
+  for (const [i, p] of rng.subset(inside, 0.5).slice(0, 2).entries()) {
+    const fip = e(100 + i);
+    const distributed = rng.chance(0.5);
+    const mac = `0a:00:00:00:aa:${hex(i + 1)}`;
+    nat.push({
+      type: 'dnat_and_snat',
+      external_ip: fip,
+      logical_ip: p.ip4,
+      ...(distributed ? { logical_port: p.name, external_mac: mac } : {}),
+    });
+    if (distributed) macs[fip] = mac;
+    net.dsts.push(fip);
+  }
+  if (rng.chance(0.4)) {
+    nat.push({ type: 'dnat', external_ip: e(110), logical_ip: rng.pick(net.ports).ip4 });
+    net.dsts.push(e(110));
+  }
+  router.nat = nat;
+  net.gateway = { sw: ext, macs };
+}
+
+/** A load balancer on the router itself (one backend, so ovn-trace's choice is known). */
+function addRouterLb(rng: Rng, net: GenNet, router: Router): void {
+  const backend = rng.pick(net.ports);
+  const port = rng.pick([80, 443]);
+  net.doc.load_balancers = [
+    ...(net.doc.load_balancers ?? []),
+    {
+      name: 'rlb',
+      protocol: 'tcp',
+      vips: { [`10.8.0.100:${port}`]: `${backend.ip4}:${rng.pick([80, 8080])}` },
+    },
+  ];
+  router.load_balancers = ['rlb'];
+  net.vips.push({ sw: 0, ip: '10.8.0.100', port, backend });
 }
 
 function addLoadBalancers(rng: Rng, doc: Doc, ports: GenPort[], vips: GenNet['vips']): void {
-  doc.load_balancers = [];
+  doc.load_balancers ??= [];
   doc.switches!.forEach((sw, i) => {
     if (!rng.chance(0.5)) return;
     const backend = rng.pick(ports);
@@ -293,12 +406,18 @@ export function genRequests(rng: Rng, net: GenNet, count: number): TraceRequest[
       req.destination_port_num = rng.pick(DPORTS);
       req.source_port_num = rng.int(1024, 65535);
     }
-    const kind = rng.next();
+    // Gateway NAT and ECMP destinations get a share of their own, or they would be rare.
+    const kind = net.dsts.length > 0 && rng.chance(0.25) ? -1 : rng.next();
     const dst = rng.pick(net.ports.filter((p) => p !== src).concat(net.ports.length === 1 ? [src] : []));
     const v6 = src.ip6 && dst.ip6 && rng.chance(0.3);
-    if (kind < 0.65) req.destination_ip = v6 ? dst.ip6! : dst.ip4;
+    if (kind < 0) req.destination_ip = rng.pick(net.dsts);
+    else if (kind < 0.65) req.destination_ip = v6 ? dst.ip6! : dst.ip4;
     else if (kind < 0.75)
-      req.destination_ip = rng.pick(['172.16.1.9', '172.16.5.7', '8.8.8.8', '172.31.0.10']);
+      req.destination_ip = rng.pick(
+        net.dsts.length > 0 && rng.chance(0.6)
+          ? net.dsts
+          : ['172.16.1.9', '172.16.5.7', '8.8.8.8', '172.31.0.10'],
+      );
     else if (kind < 0.82 && net.routed.includes(src.sw)) req.destination_ip = `10.${src.sw}.0.1`;
     else if (kind < 0.92 && net.vips.length > 0) {
       const v = rng.pick(net.vips);
@@ -311,6 +430,9 @@ export function genRequests(rng: Rng, net: GenNet, count: number): TraceRequest[
       req.source_ip = req.destination_ip?.includes(':') ? `fd00:${src.sw}::99` : `10.${src.sw}.0.99`;
     if (rng.chance(0.08)) req.source_mac = '0a:00:00:00:ee:ee';
     if (rng.chance(0.05)) req.destination_mac = '0a:00:00:00:dd:dd';
+    // From the gateway port's switch, a distributed floating IP is reached at its external_mac.
+    const fipMac = net.gateway?.macs[req.destination_ip ?? ''];
+    if (fipMac && src.sw === net.gateway!.sw && rng.chance(0.5)) req.destination_mac = fipMac;
     out.push(req);
   }
   return out;

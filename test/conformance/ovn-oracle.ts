@@ -42,8 +42,9 @@ export function deliveredPorts(minimal: string): string[] {
     const line = raw.trim();
     if (line.startsWith('#') || line === '') continue;
     if (line.endsWith('{')) {
-      // ct_next / ct_lb_mark / clone blocks carry the packet on; anything else is a generated reply.
-      const ok = /^(ct_|clone)/.test(line);
+      // ct_next / ct_lb_mark / clone / select (ECMP) blocks carry the packet on; anything else is a
+      // generated reply.
+      const ok = /^(ct_|clone|select)/.test(line);
       stack.push(ok && stack.every(Boolean));
       continue;
     }
@@ -67,15 +68,20 @@ async function unixctl(socket: string, method: string, params: string[]): Promis
 export class OvnTraceOracle {
   private ctl: string | null = null;
   private pidFile: string | null = null;
-  private n = 0;
+  /** Daemon names are unique per process: several oracles may share one test bed. */
+  private static n = 0;
 
-  constructor(private readonly tb: OvnTestbed) {}
+  /** `flags`: more ovn-trace options, e.g. --select-id=2 (which ECMP member `select` takes). */
+  constructor(
+    private readonly tb: OvnTestbed,
+    private readonly flags: readonly string[] = [],
+  ) {}
 
   async restart(): Promise<void> {
     await this.stop();
-    const flags = this.tb.daemonFlags(`conf-trace-${this.n++}`);
+    const flags = this.tb.daemonFlags(`conf-trace-${OvnTraceOracle.n++}`);
     const ct = Array.from({ length: CT_STEPS }, () => '--ct=new');
-    await run('ovn-trace', [`--db=${this.tb.sbRemote}`, ...ct, ...flags]);
+    await run('ovn-trace', [`--db=${this.tb.sbRemote}`, ...ct, ...this.flags, ...flags]);
     this.ctl = flags.find((f) => f.startsWith('--unixctl='))!.slice('--unixctl='.length);
     this.pidFile = flags.find((f) => f.startsWith('--pidfile='))!.slice('--pidfile='.length);
   }

@@ -82,6 +82,128 @@ const natNet: SnapshotDoc = {
   ],
 };
 
+const routerPort = (name: string, lrp: string) => ({
+  name,
+  type: 'router' as const,
+  addresses: ['router'],
+  options: { 'router-port': lrp },
+});
+
+/**
+ * OpenStack style: a distributed router whose public port is a distributed gateway port
+ * (gateway_chassis), a distributed floating IP for vm1 (dnat_and_snat with logical_port and
+ * external_mac) and SNAT of the private subnet to the router's public address. The public switch only
+ * lets NATed sources out to the client, so delivery there proves the SNAT.
+ */
+const dgpNet: SnapshotDoc = {
+  switches: [
+    {
+      name: 'public',
+      ports: [
+        { name: 'extc', addresses: ['0a:00:00:00:04:32 172.24.4.50'] },
+        routerPort('public-lr', 'lr-public'),
+      ],
+      acls: [
+        {
+          name: 'public-nat-sources',
+          direction: 'to-lport',
+          priority: 100,
+          match: 'outport == "extc" && (ip4.src == 172.24.4.1 || ip4.src == 172.24.4.100)',
+          action: 'allow',
+        },
+        {
+          name: 'public-no-private-sources',
+          direction: 'to-lport',
+          priority: 90,
+          match: 'outport == "extc" && ip4',
+          action: 'drop',
+        },
+      ],
+    },
+    {
+      name: 'private',
+      ports: [
+        { name: 'vm1', addresses: ['0a:00:00:00:00:0a 10.0.0.10'] },
+        { name: 'vm2', addresses: ['0a:00:00:00:00:0b 10.0.0.11'] },
+        routerPort('private-lr', 'lr-private'),
+      ],
+    },
+  ],
+  routers: [
+    {
+      name: 'lr',
+      ports: [
+        {
+          name: 'lr-public',
+          mac: '0a:00:00:00:ff:01',
+          networks: ['172.24.4.1/24'],
+          gateway_chassis: ['hv1'],
+        },
+        { name: 'lr-private', mac: '0a:00:00:00:ff:02', networks: ['10.0.0.1/24'] },
+      ],
+      nat: [
+        {
+          type: 'dnat_and_snat',
+          external_ip: '172.24.4.100',
+          logical_ip: '10.0.0.10',
+          logical_port: 'vm1',
+          external_mac: '0a:00:00:00:aa:01',
+        },
+        { type: 'snat', external_ip: '172.24.4.1', logical_ip: '10.0.0.0/24' },
+      ],
+    },
+  ],
+};
+
+/**
+ * A distributed router (no gateway) with a route table on port lr-a, an ECMP pair for 192.168.0.0/16
+ * and a load balancer on the router itself.
+ */
+const routesNet: SnapshotDoc = {
+  switches: [
+    {
+      name: 'a',
+      ports: [{ name: 'pa', addresses: ['0a:00:00:00:00:0a 10.0.0.10'] }, routerPort('a-lr', 'lr-a')],
+    },
+    {
+      name: 'b',
+      ports: [
+        { name: 'pb', addresses: ['0a:00:00:00:01:0a 10.1.0.10'] },
+        { name: 'gw1', addresses: ['0a:00:00:00:01:15 10.1.0.21', 'unknown'] },
+        { name: 'gw2', addresses: ['0a:00:00:00:01:16 10.1.0.22', 'unknown'] },
+        routerPort('b-lr', 'lr-b'),
+      ],
+    },
+    {
+      name: 'c',
+      ports: [{ name: 'pc', addresses: ['0a:00:00:00:02:0a 10.2.0.10'] }, routerPort('c-lr', 'lr-c')],
+    },
+  ],
+  load_balancers: [{ name: 'rlb', protocol: 'tcp', vips: { '10.9.9.9:80': '10.2.0.10:8080' } }],
+  routers: [
+    {
+      name: 'lr',
+      ports: [
+        {
+          name: 'lr-a',
+          mac: '0a:00:00:00:ff:01',
+          networks: ['10.0.0.1/24'],
+          options: { route_table: 'rtA' },
+        },
+        { name: 'lr-b', mac: '0a:00:00:00:ff:02', networks: ['10.1.0.1/24'] },
+        { name: 'lr-c', mac: '0a:00:00:00:ff:03', networks: ['10.2.0.1/24'] },
+      ],
+      static_routes: [
+        { ip_prefix: '172.16.0.0/16', nexthop: '10.1.0.21' },
+        { ip_prefix: '172.16.5.0/24', nexthop: '10.1.0.22', route_table: 'rtA' },
+        { ip_prefix: '192.168.0.0/16', nexthop: '10.1.0.21' },
+        { ip_prefix: '192.168.0.0/16', nexthop: '10.1.0.22' },
+      ],
+      load_balancers: ['rlb'],
+    },
+  ],
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'seed example: vm1 -> vm2 HTTP is allowed by allow-http',
@@ -344,5 +466,86 @@ export const SCENARIOS: readonly Scenario[] = [
     network: natNet,
     request: { source_port: 'in1', destination_ip: '203.0.113.5', protocol: 'udp', destination_port_num: 53 },
     expect: { reaches: false, dropType: 'l3_routing' },
+  },
+  {
+    name: 'floating IP in: public client -> 172.24.4.100 reaches vm1 (distributed gateway port)',
+    network: dgpNet,
+    request: {
+      source_port: 'extc',
+      destination_ip: '172.24.4.100',
+      protocol: 'tcp',
+      destination_port_num: 22,
+    },
+    expect: { reaches: true, outputs: ['vm1'] },
+  },
+  {
+    name: "floating IP in at the floating IP's own external_mac",
+    network: dgpNet,
+    request: {
+      source_port: 'extc',
+      destination_mac: '0a:00:00:00:aa:01',
+      destination_ip: '172.24.4.100',
+      protocol: 'tcp',
+      destination_port_num: 22,
+    },
+    expect: { reaches: true, outputs: ['vm1'] },
+  },
+  {
+    name: 'floating IP out: vm1 -> public client leaves as 172.24.4.100',
+    network: dgpNet,
+    request: {
+      source_port: 'vm1',
+      destination_ip: '172.24.4.50',
+      protocol: 'tcp',
+      destination_port_num: 443,
+    },
+    expect: { reaches: true, outputs: ['extc'] },
+  },
+  {
+    name: 'SNAT through the distributed gateway port: vm2 -> public client leaves as 172.24.4.1',
+    network: dgpNet,
+    request: { source_port: 'vm2', destination_ip: '172.24.4.50', protocol: 'udp', destination_port_num: 53 },
+    expect: { reaches: true, outputs: ['extc'] },
+  },
+  {
+    name: 'east-west to a floating IP: vm2 -> 172.24.4.100 loops through the gateway port to vm1',
+    network: dgpNet,
+    request: {
+      source_port: 'vm2',
+      destination_ip: '172.24.4.100',
+      protocol: 'tcp',
+      destination_port_num: 22,
+    },
+    expect: { reaches: true, outputs: ['vm1'] },
+  },
+  {
+    name: 'route table: a port with route_table uses its own table',
+    network: routesNet,
+    request: { source_port: 'pa', destination_ip: '172.16.5.5', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, outputs: ['gw2'] },
+  },
+  {
+    name: 'route table: global dst-ip routes do not apply to a port with a route table (OVN 23.03)',
+    network: routesNet,
+    request: { source_port: 'pa', destination_ip: '172.16.1.1', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: false, dropType: 'l3_routing' },
+  },
+  {
+    name: 'route table: ports without one use the global table',
+    network: routesNet,
+    request: { source_port: 'pb', destination_ip: '172.16.5.5', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, outputs: ['gw1'] },
+  },
+  {
+    name: 'ECMP: two static routes for one prefix, OVN takes one of the next hops',
+    network: routesNet,
+    request: { source_port: 'pb', destination_ip: '192.168.1.1', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, anyOf: ['gw1', 'gw2'] },
+  },
+  {
+    name: 'router load balancer on a router without a gateway: VIP -> backend',
+    network: routesNet,
+    request: { source_port: 'pb', destination_ip: '10.9.9.9', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, outputs: ['pc'] },
   },
 ];

@@ -10,6 +10,7 @@ import type { Topology } from '../../ovn/topology/types.ts';
 import { resolveRequest } from '../resolve.ts';
 import type { TraceEngine, TraceOptions, TraceRequest, TraceResult } from '../types.ts';
 import { buildResult } from './build-result.ts';
+import { combineMembers, ecmpMembersOf } from './ecmp-members.ts';
 import { combineBackends, forBackend, lbBackendsOf } from './lb-backends.ts';
 import { buildMicroflow, type Microflow } from './microflow.ts';
 import { DEFAULT_TIMEOUT_MS, traceFailure, traceOneShot } from './one-shot.ts';
@@ -113,6 +114,25 @@ export class OvnTraceEngine implements TraceEngine {
     const flow = buildMicroflow(resolved);
     const { raw, parsed } = await this.run(flow, options.signal);
     const backends = lbBackendsOf(parsed);
+    const members = backends.length === 0 ? ecmpMembersOf(parsed) : [];
+    if (members.length > 1) {
+      const results: TraceResult[] = [];
+      for (const id of members) {
+        const rawM = await this.oneShot(flow, options.signal, [`--select-id=${id}`]);
+        const p = parseDetailed(rawM);
+        results.push(
+          await buildResult({
+            parsed: p,
+            raw: rawM,
+            resolved,
+            request,
+            topology,
+            stageHints: this.hints.lookup,
+          }),
+        );
+      }
+      return combineMembers(members, results);
+    }
     if (backends.length === 0 || resolved.destinationPort !== null) {
       return buildResult({ parsed, raw, resolved, request, topology, stageHints: this.hints.lookup });
     }
