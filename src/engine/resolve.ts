@@ -17,9 +17,30 @@ export const DEFAULT_DESTINATION_PORT_NUM = 80;
 
 type StaticAddress = Extract<PortAddress, { kind: 'static' }>;
 
+// Ports are immutable rows, so what auto-fill derives from one is computed once per port object.
+const staticCache = new WeakMap<SwitchPort, StaticAddress[]>();
+
 function staticAddresses(port: SwitchPort): StaticAddress[] {
-  const all = [...port.addresses, ...(port.dynamicAddresses ? [port.dynamicAddresses] : [])];
-  return all.filter((a): a is StaticAddress => a.kind === 'static');
+  let out = staticCache.get(port);
+  if (!out) {
+    const all = [...port.addresses, ...(port.dynamicAddresses ? [port.dynamicAddresses] : [])];
+    out = all.filter((a): a is StaticAddress => a.kind === 'static');
+    staticCache.set(port, out);
+  }
+  return out;
+}
+
+const parsedIps = new Map<string, IpAddr | null>();
+
+/** parseIp, memoized (bounded): the monitor resolves the same few thousand addresses over and over. */
+function parseIpCached(text: string): IpAddr | null {
+  let ip = parsedIps.get(text);
+  if (ip === undefined) {
+    if (parsedIps.size >= 100_000) parsedIps.clear();
+    ip = parseIp(text);
+    parsedIps.set(text, ip);
+  }
+  return ip;
 }
 
 function findSourcePort(t: Topology, name: unknown): SwitchPort {
@@ -42,7 +63,7 @@ function parseMacField(value: string, field: string): string {
 }
 
 function parseIpField(value: string, field: string): IpAddr {
-  const ip = typeof value === 'string' ? parseIp(value.trim()) : null;
+  const ip = typeof value === 'string' ? parseIpCached(value.trim()) : null;
   if (!ip) throw new OvncpError('OVNCP_ERR_INVALID_IP', `Invalid IP address: ${value}`, { field });
   return ip;
 }
@@ -57,9 +78,12 @@ function intField(value: unknown, field: string, min: number, max: number): numb
 }
 
 /** The source MAC: given, or the single MAC of the source port. */
+const macsCache = new WeakMap<SwitchPort, string[]>();
+
 function resolveSourceMac(req: TraceRequest, port: SwitchPort, warnings: string[]): string {
   if (req.source_mac !== undefined) return parseMacField(req.source_mac, 'source_mac');
-  const macs = [...new Set(staticAddresses(port).map((a) => a.mac))];
+  let macs = macsCache.get(port);
+  if (!macs) macsCache.set(port, (macs = [...new Set(staticAddresses(port).map((a) => a.mac))]));
   if (macs.length === 0) {
     throw new OvncpError(
       'OVNCP_ERR_UNRESOLVABLE',
@@ -87,11 +111,7 @@ function resolveSourceIp(
   warnings: string[],
 ): IpAddr {
   if (req.source_ip !== undefined) return parseIpField(req.source_ip, 'source_ip');
-  // Prefer the addresses listed with the source MAC; a spoofed MAC falls back to all of the port's.
-  const all = staticAddresses(port);
-  const withMac = all.filter((a) => a.mac === srcMac);
-  const entries = withMac.length > 0 ? withMac : all;
-  const ips = entries.flatMap((a) => a.ips).filter((ip) => family === null || ip.family === family);
+  const ips = sourceIps(port, srcMac, family);
   const which = family === null ? 'IP' : `IPv${family}`;
   if (ips.length === 0) {
     throw new OvncpError(
@@ -111,11 +131,30 @@ function resolveSourceIp(
   return ips[0]!;
 }
 
+const sourceIpCache = new WeakMap<SwitchPort, Map<string, IpAddr[]>>();
+
+/** The port's IPs of `family` listed with `srcMac`; a spoofed MAC falls back to all of the port's. */
+function sourceIps(port: SwitchPort, srcMac: string, family: 4 | 6 | null): IpAddr[] {
+  let byKey = sourceIpCache.get(port);
+  if (!byKey) sourceIpCache.set(port, (byKey = new Map()));
+  const key = `${srcMac}/${family}`;
+  let ips = byKey.get(key);
+  if (!ips) {
+    const all = staticAddresses(port);
+    const withMac = all.filter((a) => a.mac === srcMac);
+    const entries = withMac.length > 0 ? withMac : all;
+    ips = entries.flatMap((a) => a.ips).filter((ip) => family === null || ip.family === family);
+    byKey.set(key, ips);
+  }
+  return ips;
+}
+
 /** The port owning `ip`, preferring one on the source switch; null when no port owns it. */
 function destinationOwner(t: Topology, ip: IpAddr, srcSwitch: string): SwitchPort | null {
-  const owners = (t.index.portsByIp.get(formatIp(ip)) ?? [])
-    .map((n) => t.ports.get(n))
-    .filter((p): p is SwitchPort => p !== undefined);
+  const names = t.index.portsByIp.get(formatIp(ip));
+  if (!names || names.length === 0) return null;
+  if (names.length === 1) return t.ports.get(names[0]!) ?? null;
+  const owners = names.map((n) => t.ports.get(n)).filter((p): p is SwitchPort => p !== undefined);
   if (owners.length === 0) return null;
   const local = owners.filter((p) => p.switchName === srcSwitch);
   const pick = local.length > 0 ? local : owners;

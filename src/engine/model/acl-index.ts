@@ -65,11 +65,14 @@ export class CompiledAcl {
     return this.compiled !== undefined;
   }
 
-  /** aclScope of this ACL, computed once (the port groups it names decide it). */
+  /** aclScope of this ACL without repeats, computed once (the port groups it names decide it). */
   scope(field: 'inport' | 'outport', members: (group: string) => readonly string[] | undefined) {
     const i = field === 'inport' ? 0 : 1;
     let s = this.scopes[i];
-    if (s === undefined) this.scopes[i] = s = aclScope(this.acl.match, field, members);
+    if (s === undefined) {
+      s = aclScope(this.acl.match, field, members);
+      this.scopes[i] = s = s && [...new Set(s)];
+    }
     return s;
   }
 
@@ -198,7 +201,7 @@ export class AclList {
       const scope = c.scope(field, members);
       if (scope === null) this.generic.push(c);
       else
-        for (const p of new Set(scope)) {
+        for (const p of scope) {
           let l = this.byPort.get(p);
           if (!l) this.byPort.set(p, (l = []));
           l.push(c);

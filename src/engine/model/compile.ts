@@ -22,7 +22,7 @@ import type {
 import { AclList, aclLabel, CompiledAcl, conjuncts } from './acl-index.ts';
 import { type IpKey, ipKey, macValue } from './packet.ts';
 import { topologyRefs } from './refs.ts';
-import { matchDeps, routerDeps, sameDeps, switchDeps } from './reuse.ts';
+import { routerDeps, sameDeps, sameMatchDeps, switchDeps } from './reuse.ts';
 
 export interface CompiledVip {
   readonly lb: LoadBalancer;
@@ -172,7 +172,7 @@ class AclCache {
     let c = this.cache.get(a);
     if (!c) {
       const old = this.previous?.acls.get(a);
-      if (old && sameDeps(old.deps, matchDeps(this.t, old.groups, old.sets))) {
+      if (old && sameMatchDeps(this.t, old.groups, old.sets, old.deps)) {
         old.rebind(this.refs);
         c = old;
         this.reused++;
@@ -196,6 +196,14 @@ function switchAcls(t: Topology, sw: LogicalSwitch): Acl[] {
   const out = [...sw.acls];
   for (const g of t.index.groupsBySwitch.get(sw.name) ?? []) out.push(...(t.portGroups.get(g)?.acls ?? []));
   return out;
+}
+
+/** True when every ACL of the switch gets the previous network's CompiledAcl (no list is built). */
+function adoptAll(t: Topology, sw: LogicalSwitch, cache: AclCache, prev: CompiledNetwork): boolean {
+  for (const a of sw.acls) if (!cache.adopt(a, prev)) return false;
+  for (const g of t.index.groupsBySwitch.get(sw.name) ?? [])
+    for (const a of t.portGroups.get(g)?.acls ?? []) if (!cache.adopt(a, prev)) return false;
+  return true;
 }
 
 /** VIPs of a list of load balancers, with their index; switches naming the same list share them. */
@@ -492,14 +500,13 @@ export function compileNetwork(t: Topology, opts: CompileOptions = {}): Compiled
   const reused = { switches: 0, routers: 0, acls: 0 };
   const switches = new Map<string, CompiledSwitch>();
   for (const sw of t.switches.values()) {
-    const acls = switchAcls(t, sw);
-    const deps = switchDeps(t, sw, acls);
+    const deps = switchDeps(t, sw);
     const old = prev?.switches.get(sw.name);
     // A reused switch keeps its CompiledAcls: register them so the next compile can reuse them too.
-    if (old && sameDeps(old.deps, deps) && acls.every((a) => cache.adopt(a, prev!))) {
+    if (old && sameDeps(old.deps, deps) && adoptAll(t, sw, cache, prev!)) {
       switches.set(sw.name, old);
       reused.switches++;
-    } else switches.set(sw.name, compileSwitch(t, sw, acls, deps, cache, vipTables));
+    } else switches.set(sw.name, compileSwitch(t, sw, switchAcls(t, sw), deps, cache, vipTables));
   }
   const routers = new Map<string, CompiledRouter>();
   for (const r of t.routers.values()) {

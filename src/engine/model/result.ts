@@ -97,7 +97,8 @@ export function buildResult(request: TraceRequest, r: ResolvedRequest, ctx: Trac
   const output_ports: string[] = [];
   for (const b of ctx.branches) if (b.output && !output_ports.includes(b.output)) output_ports.push(b.output);
   const backends = backendsOf(ctx);
-  const base = {
+  // Built field by field (not spread) in the order the API shows them: this runs once per trace.
+  const result = {
     request,
     success: true,
     reaches_destination: reached,
@@ -105,10 +106,10 @@ export function buildResult(request: TraceRequest, r: ResolvedRequest, ctx: Trac
     dropped_at: reached ? null : shown.droppedAt,
     output_ports,
     warnings: warningsOf(r, ctx, backends),
-    engine: 'model' as const,
-    ...(backends ? { backends } : {}),
-  };
-  const result: TraceResult = { ...base, summary: summaryOf(r, base, shown) };
+    engine: 'model',
+  } as TraceResult;
+  if (backends) result.backends = backends;
+  result.summary = summaryOf(r, result, shown);
   // Not enumerable: for the monitor only, so no serialization (HTTP API, CLI JSON, paths API) shows it.
   Object.defineProperty(result, 'visited', { value: ctx.visited, writable: true, configurable: true });
   return result;

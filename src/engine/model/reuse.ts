@@ -5,7 +5,7 @@
 // router-type ports name, load balancers and the port groups with members on it; a router on its row,
 // ports, load balancers and what its policies name.
 
-import type { Acl, LogicalRouter, LogicalSwitch, Topology } from '../../ovn/topology/types.ts';
+import type { LogicalRouter, LogicalSwitch, Topology } from '../../ovn/topology/types.ts';
 import { portGroupRefs } from './acl-index.ts';
 import { addressSetRefs } from './refs.ts';
 
@@ -27,16 +27,38 @@ export function matchDeps(
   for (const n of sets) {
     out.push(t.addressSets.get(n));
     // `$<group>_ip4` / `$<group>_ip6`: derived from the group's member ports' addresses.
-    const m = /^(.+)_ip[46]$/.exec(n);
-    const pg = m ? t.portGroups.get(m[1]!) : undefined;
+    const m = n.endsWith('_ip4') || n.endsWith('_ip6') ? n.slice(0, -4) : '';
+    const pg = m ? t.portGroups.get(m) : undefined;
     out.push(pg);
     for (const p of pg?.ports ?? []) out.push(t.ports.get(p));
   }
   return out;
 }
 
+/**
+ * True when `deps` (matchDeps of an earlier topology) still holds in `t`; compares in place, without
+ * building the list: a recompile checks every ACL this way.
+ */
+export function sameMatchDeps(
+  t: Topology,
+  groups: readonly string[],
+  sets: readonly string[],
+  deps: readonly unknown[],
+): boolean {
+  let i = 0;
+  for (const g of groups) if (deps[i++] !== t.portGroups.get(g)) return false;
+  for (const n of sets) {
+    if (deps[i++] !== t.addressSets.get(n)) return false;
+    const m = n.endsWith('_ip4') || n.endsWith('_ip6') ? n.slice(0, -4) : '';
+    const pg = m ? t.portGroups.get(m) : undefined;
+    if (deps[i++] !== pg) return false;
+    for (const p of pg?.ports ?? []) if (deps[i++] !== t.ports.get(p)) return false;
+  }
+  return i === deps.length;
+}
+
 /** Inputs of a switch's compiled form, except its ACLs' matches (checked one by one). */
-export function switchDeps(t: Topology, sw: LogicalSwitch, _acls: readonly Acl[]): unknown[] {
+export function switchDeps(t: Topology, sw: LogicalSwitch): unknown[] {
   const out: unknown[] = [sw];
   for (const pn of sw.ports) {
     const p = t.ports.get(pn);
