@@ -9,7 +9,7 @@ import { generate } from '../../bench/lib/topology-generator.ts';
 import { compileNetwork, createModelEngine, traceResolved } from '../../src/engine/model/index.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { TraceRequest, TraceResult } from '../../src/engine/types.ts';
-import { buildTopology } from '../../src/ovn/topology/build.ts';
+import { BuildMemo, buildTopology } from '../../src/ovn/topology/build.ts';
 import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { Acl, AddressSet, PortGroup, Topology } from '../../src/ovn/topology/types.ts';
 
@@ -155,6 +155,33 @@ describe('compile reuse across topologies', () => {
     const req = pathRequest(t2, p)!;
     expect(traceResolved(first, req, resolveRequest(topo, req)).reaches_destination).toBe(true);
     expect(traceResolved(next, req, resolveRequest(t2, req)).reaches_destination).toBe(false);
+  });
+
+  it("reuses across the live source's incremental rebuilds (BuildMemo keeps unchanged rows)", () => {
+    const memo = new BuildMemo();
+    const src = { kind: 'memory' as const, name: 'incremental' };
+    const t1 = buildTopology(gen.doc, src, memo);
+    const net1 = compileNetwork(t1);
+    traceAll(net1, requests);
+    // One namespace's port group gets a drop ACL on everything; every other document entry is the same object.
+    const gi = gen.doc.port_groups!.findIndex((g) => (g.acls?.length ?? 0) > 0);
+    const g = gen.doc.port_groups![gi]!;
+    const deny = {
+      name: 'deny-all',
+      direction: 'to-lport' as const,
+      priority: 2000,
+      match: `outport == @${g.name} && ip4`,
+      action: 'drop' as const,
+    };
+    const port_groups = gen.doc.port_groups!.map((x, i) =>
+      i === gi ? { ...x, acls: [...x.acls!, deny] } : x,
+    );
+    const t2 = buildTopology({ ...gen.doc, port_groups }, src, memo);
+    const net2 = compileNetwork(t2, { previous: net1 });
+    const affected = [...t2.switches.keys()].filter((s) => t2.index.groupsBySwitch.get(s)?.includes(g.name));
+    expect(affected.length).toBeGreaterThan(0);
+    expect(net2.reused.switches).toBe(t2.switches.size - affected.length);
+    expect(traceAll(net2, requests)).toEqual(traceAll(compileNetwork(t2), requests));
   });
 
   it('the engine passes its last compiled network on when the topology changes', async () => {
