@@ -105,7 +105,10 @@ export interface RouterPort {
   readonly networks: readonly Cidr[];
   readonly peer: string | null;
   readonly enabled: boolean | null;
-  /** Gateway chassis names (a distributed gateway port when non-empty), or options:redirect-chassis. */
+  /**
+   * Gateway chassis names (Gateway_Chassis rows, then HA chassis group members): a distributed gateway
+   * port when non-empty. options:redirect-chassis alone does not make one in OVN 23.03.
+   */
   readonly gatewayChassis: readonly string[];
   readonly options: StringMap;
   readonly externalIds: StringMap;
