@@ -1,7 +1,8 @@
 // Live NB figures at the large generated size (default L: 10k ports, 6k ACLs, 1k port groups, 1k address
-// sets incl. one of 10k IPs, 1k VIPs): initial sync time and memory, the cost of one rebuild, and the time
-// from a change to the new topology (from our own transact on a second session, and from an ovn-nbctl run
-// including its start-up). Run: npx tsx --expose-gc bench/ovsdb.bench.ts [SIZE]
+// sets incl. one of 10k IPs, 1k VIPs): initial sync time and memory, the cost of one full rebuild, and
+// the time from ovn-nbctl changes of several kinds to the new topology (update received -> snapshot, and
+// ovn-nbctl spawn -> snapshot with ovn-nbctl in daemon mode). Runs per kind: OVSDB_BENCH_RUNS (7).
+// Run: npx tsx --expose-gc bench/ovsdb.bench.ts [SIZE]
 // A standalone NB ovsdb-server in a temp dir (no northd: it would spend minutes on 60k logical flows);
 // the network goes in as ONE batched transaction.
 
@@ -18,6 +19,7 @@ import { nbTransaction } from '../src/ovn/topology/nb-transaction.ts';
 import { LiveTopology } from '../src/ovsdb/live-topology.ts';
 import { RpcSession } from '../src/ovsdb/rpc.ts';
 import { generate } from './lib/topology-generator.ts';
+import { type ChangeKind, measureChanges } from './measure/ovsdb-sync.ts';
 
 const run = promisify(execFile);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -47,15 +49,6 @@ async function startServer(dir: string): Promise<string> {
     db,
   ]);
   return sock;
-}
-
-async function changeLatency(store: TopologyStore, change: () => Promise<unknown>): Promise<number> {
-  const began = performance.now();
-  const seen = new Promise<number>((resolve) =>
-    store.once('change', () => resolve(performance.now() - began)),
-  );
-  await change();
-  return seen;
 }
 
 async function main(): Promise<void> {
@@ -104,39 +97,70 @@ async function main(): Promise<void> {
       wall.push(performance.now() - t);
     }
     console.log(
-      `one full rebuild from the cache: median ${median(wall).toFixed(0)} ms wall, ${median(cpu).toFixed(0)} ms CPU ` +
+      `one full rebuild from the cache (no memo, as the initial sync): median ${median(wall).toFixed(0)} ms wall, ${median(cpu).toFixed(0)} ms CPU ` +
         `(of which NB rows -> document ${median(docCpu).toFixed(0)} ms)`,
     );
 
-    const txn = (op: object) => () => rpc.request('transact', ['OVN_Northbound', op]);
-    const report = (what: string, ms: number[]) =>
-      console.log(`${what}: median ${median(ms).toFixed(0)} ms, max ${Math.max(...ms).toFixed(0)} ms`);
-    const setChanges: number[] = [];
-    const portChanges: number[] = [];
+    // The full rebuilds above leave garbage a daemon would not have; collect it before timing changes.
+    gc();
     const port = g.pods[0]!;
-    for (let i = 0; i < 8; i++) {
-      const row = { name: `bench_${i}`, addresses: `10.250.0.${i}` };
-      setChanges.push(await changeLatency(store, txn({ op: 'insert', table: 'Address_Set', row })));
-      const addresses = `${port.mac} ${port.ip} 10.251.0.${i}`;
-      const where = [['name', '==', port.port]];
-      portChanges.push(
-        await changeLatency(
-          store,
-          txn({ op: 'update', table: 'Logical_Switch_Port', where, row: { addresses } }),
-        ),
-      );
-    }
-    report('transact -> new topology, address set inserted (fast path)', setChanges);
-    report('transact -> new topology, port addresses changed (full rebuild)', portChanges);
-
-    const viaNbctl: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      viaNbctl.push(
-        await changeLatency(store, () => run('ovn-nbctl', [`--db=unix:${sock}`, 'ls-add', `bench-ls-${i}`])),
+    const kinds: ChangeKind[] = [
+      {
+        name: 'acl-add on a port group',
+        args: (i) => [
+          '--type=port-group',
+          'acl-add',
+          `pg_ns${i}`,
+          'to-lport',
+          '1500',
+          `outport == @pg_ns${i} && tcp.dst == ${7000 + i}`,
+          'allow-related',
+        ],
+      },
+      { name: 'lsp-add', args: (i) => ['lsp-add', `node${i}`, `bench-port-${i}`] },
+      {
+        name: 'lsp-set-addresses',
+        args: (i) => ['lsp-set-addresses', port.port, `${port.mac} ${port.ip} 10.251.0.${i}`],
+      },
+      {
+        name: 'lr-route-add',
+        args: (i) => ['lr-route-add', 'ovn_cluster_router', `192.168.${i}.0/24`, '10.128.0.2'],
+      },
+      { name: 'pg-set-ports', args: (i) => ['pg-set-ports', `pg_ns${i}`, g.pods[i * 10]!.port] },
+      {
+        name: 'address set add (fast path)',
+        args: (i) => ['add', 'Address_Set', `as_ns${i}`, 'addresses', `"10.252.0.${i}"`],
+      },
+      { name: 'ls-add', args: (i) => ['ls-add', `bench-ls-${i}`] },
+    ];
+    const runs = Number(process.env.OVSDB_BENCH_RUNS ?? 7);
+    // The first changes after the initial sync run cold (code not yet optimised for reuse, heap just
+    // grown): reported on their own, then the kinds in steady state.
+    const [first] = await measureChanges(
+      `unix:${sock}`,
+      live,
+      store,
+      [{ name: 'first', args: (i) => ['ls-add', `bench-first-${i}`] }],
+      3,
+      dir,
+    );
+    console.log(
+      `first 3 changes after the initial sync (ls-add): update received -> new topology ${first!.receivedToSnapshotMs
+        .map((ms) => ms.toFixed(0))
+        .join(', ')} ms (rebuild CPU ${first!.rebuildCpuMs.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
+    );
+    const all: number[] = [];
+    for (const f of await measureChanges(`unix:${sock}`, live, store, kinds, runs, dir)) {
+      all.push(...f.receivedToSnapshotMs);
+      console.log(
+        `${f.kind}: update received -> new topology median ${median(f.receivedToSnapshotMs).toFixed(0)} ms, ` +
+          `max ${Math.max(...f.receivedToSnapshotMs).toFixed(0)} ms (rebuild median ${median(f.rebuildMs).toFixed(0)} ms wall, ` +
+          `${median(f.rebuildCpuMs).toFixed(0)} ms CPU, max ${Math.max(...f.rebuildCpuMs).toFixed(0)} ms CPU); ` +
+          `ovn-nbctl spawn -> new topology median ${median(f.spawnToSnapshotMs).toFixed(0)} ms`,
       );
     }
     console.log(
-      `ovn-nbctl ls-add (spawn to new topology, incl. ovn-nbctl reading the NB): median ${median(viaNbctl).toFixed(0)} ms`,
+      `all ${all.length} ovn-nbctl changes: update received -> new topology median ${median(all).toFixed(0)} ms, max ${Math.max(...all).toFixed(0)} ms`,
     );
     live.stop();
     rpc.close();

@@ -49,3 +49,86 @@ export async function measureSync(nbRemote: string, fromFile: Topology): Promise
     live.stop();
   }
 }
+
+/** One kind of NB change, as ovn-nbctl arguments for its i-th run. */
+export interface ChangeKind {
+  readonly name: string;
+  readonly args: (i: number) => string[];
+}
+
+export interface ChangeFigures {
+  readonly kind: string;
+  /** Update received by our client -> new topology in the store (debounce + rebuild), ms. */
+  readonly receivedToSnapshotMs: number[];
+  /** The rebuild alone (rows -> topology), wall and CPU ms. */
+  readonly rebuildMs: number[];
+  readonly rebuildCpuMs: number[];
+  /** ovn-nbctl spawned (daemon mode) -> new topology in the store, ms. */
+  readonly spawnToSnapshotMs: number[];
+}
+
+/**
+ * Time from ovn-nbctl changes to the new topology. ovn-nbctl runs against its own daemon
+ * (`ovn-nbctl --detach`, as ovn-kubernetes does), so a command does not re-read a 10k-port NB first.
+ */
+export async function measureChanges(
+  nbRemote: string,
+  live: LiveTopology,
+  store: TopologyStore,
+  kinds: readonly ChangeKind[],
+  runs: number,
+  dir: string,
+): Promise<ChangeFigures[]> {
+  const { stdout } = await run('ovn-nbctl', [
+    `--db=${nbRemote}`,
+    '--detach',
+    `--pidfile=${dir}/nbctl.pid`,
+    `--log-file=${dir}/nbctl.log`,
+    `--unixctl=${dir}/nbctl.ctl`,
+  ]);
+  const env = { ...process.env, OVN_NB_DAEMON: stdout.trim() };
+  const out: ChangeFigures[] = [];
+  try {
+    for (const kind of kinds) {
+      const f: ChangeFigures = {
+        kind: kind.name,
+        receivedToSnapshotMs: [],
+        rebuildMs: [],
+        rebuildCpuMs: [],
+        spawnToSnapshotMs: [],
+      };
+      for (let i = 0; i < runs; i++) {
+        const t = await timeOneChange(live, store, () => run('ovn-nbctl', kind.args(i), { env }));
+        f.receivedToSnapshotMs.push(t.received);
+        f.spawnToSnapshotMs.push(t.spawned);
+        f.rebuildMs.push(live.lastRebuildMs);
+        f.rebuildCpuMs.push(live.lastRebuildCpuMs);
+      }
+      out.push(f);
+    }
+  } finally {
+    await run('ovn-appctl', ['-t', env.OVN_NB_DAEMON, 'exit']).catch(() => {});
+  }
+  return out;
+}
+
+async function timeOneChange(
+  live: LiveTopology,
+  store: TopologyStore,
+  change: () => Promise<unknown>,
+): Promise<{ received: number; spawned: number }> {
+  const began = performance.now();
+  let received = Number.NaN;
+  const onSync = () => {
+    if (Number.isNaN(received)) received = performance.now();
+  };
+  live.client.on('sync', onSync);
+  const seen = new Promise<number>((resolve) => store.once('change', () => resolve(performance.now())));
+  try {
+    await change();
+    const done = await seen;
+    return { received: done - received, spawned: done - began };
+  } finally {
+    live.client.off('sync', onSync);
+  }
+}
