@@ -312,14 +312,18 @@ function addEcmp(rng: Rng, net: GenNet, router: Router, gw: GenPort[]): void {
   if (gw.length < 2) return;
   const [a, b] = [gw[0]!, gw[1]!];
   const table = router.ports!.some((p) => p.options?.route_table) && rng.chance(0.3) ? 'rtb' : undefined;
+  // By source sometimes: then it may share its group with the generator's other src-ip route.
+  const bySource = rng.chance(0.3);
+  const prefix = bySource ? `10.${rng.pick(net.routed)}.0.0/24` : '172.16.8.0/24';
   for (const g of [a, b])
     router.static_routes!.push({
-      ip_prefix: '172.16.8.0/24',
+      ip_prefix: prefix,
       nexthop: g.ip4,
+      ...(bySource ? { policy: 'src-ip' as const } : {}),
       ...(table ? { route_table: table } : {}),
     });
   net.ecmp = true;
-  net.dsts.push('172.16.8.5');
+  net.dsts.push(bySource ? '172.16.9.9' : '172.16.8.5');
 }
 
 /**
@@ -358,8 +362,37 @@ function addGatewayPort(rng: Rng, net: GenNet, router: Router): void {
     nat.push({ type: 'dnat', external_ip: e(110), logical_ip: rng.pick(net.ports).ip4 });
     net.dsts.push(e(110));
   }
+  const ext2 = net.routed.find((s) => s !== ext);
+  if (ext2 !== undefined && rng.chance(0.3)) addSecondGatewayPort(rng, net, router, nat, ext2);
   router.nat = nat;
   net.gateway = { sw: ext, macs };
+}
+
+/**
+ * A second gateway port: NAT rules then bind by gateway_port or by the port whose network holds the
+ * external IP, and a rule matching neither installs nothing.
+ */
+function addSecondGatewayPort(
+  rng: Rng,
+  net: GenNet,
+  router: Router,
+  nat: NonNullable<Router['nat']>,
+  ext2: number,
+) {
+  router.ports!.find((p) => p.name === `r1-s${ext2}`)!.gateway_chassis = ['hv2'];
+  const p = rng.pick(net.ports);
+  if (rng.chance(0.5))
+    nat.push({ type: 'dnat_and_snat', external_ip: `10.${ext2}.0.105`, logical_ip: p.ip4 });
+  else
+    nat.push({
+      type: 'dnat_and_snat',
+      external_ip: '172.30.0.5',
+      logical_ip: p.ip4,
+      gateway_port: `r1-s${ext2}`,
+    });
+  if (rng.chance(0.3))
+    nat.push({ type: 'dnat', external_ip: '172.30.0.6', logical_ip: rng.pick(net.ports).ip4 });
+  net.dsts.push(`10.${ext2}.0.105`, '172.30.0.5', '172.30.0.6');
 }
 
 /** A load balancer on the router itself (one backend, so ovn-trace's choice is known). */
