@@ -359,19 +359,9 @@ function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr
   let mac = neighbours(w.ctx.net, out).get(nh ? ipKey(nh) : dstKey(w.flow));
   const dgp = isDgp(out) ? dgpInfo(cr) : null;
   if (dgp) {
-    const natMac = natNextHop(dgp, w.flow.inport, out, nh ?? dstIp(w.flow));
-    if (natMac === 'drop') {
-      w.drop({
-        index: 0,
-        ...base,
-        type: 'nat',
-        stage: 'lr_in_arp_resolve',
-        action: 'drop',
-        description: `${formatIp(nh ?? dstIp(w.flow))} is a NAT external IP of gateway port ${out.name}, and the packet came in by that port without being translated: OVN drops it (no loop)`,
-      });
-      return;
-    }
-    if (natMac !== null) mac = macValue(natMac);
+    const natMac = natArpResolve(w, dgp, out, nh, base);
+    if (natMac === null) return;
+    mac = natMac ?? mac;
   }
   if (mac === undefined) {
     const hop = nh ?? dstIp(w.flow);
@@ -386,15 +376,7 @@ function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr
     return;
   }
   w.flow.ethDst = mac;
-  if (dgp) {
-    const fipMac = floatingSourceMac(dgp, out, srcIp(w.flow));
-    if (fipMac !== null) w.flow.ethSrc = fipMac;
-  }
-  if (!snat(w, cr, out, dgp)) return;
-  if (dgp && loopsBack(dgp, out, dstIp(w.flow))) {
-    egressLoop(w, cr, out);
-    return;
-  }
+  if (dgp ? !gatewayPortEgress(w, cr, out, dgp) : !snat(w, cr, out)) return;
   const t = w.ctx.net.topology;
   if (out.peer) {
     routerIngress(w, out.peer);
@@ -425,8 +407,7 @@ function snatRule(cr: CompiledRouter, src: IpAddr): Nat | null {
   return best;
 }
 
-function snat(w: Walk, cr: CompiledRouter, out: RouterPort, dgp: DgpInfo | null): boolean {
-  if (dgp) return gatewayPortSnat(w, cr, out, dgp);
+function snat(w: Walk, cr: CompiledRouter, out: RouterPort): boolean {
   if (!cr.gateway || cr.snat.length === 0) return true;
   const src = srcIp(w.flow);
   const rule = snatRule(cr, src);
@@ -442,6 +423,46 @@ function snat(w: Walk, cr: CompiledRouter, out: RouterPort, dgp: DgpInfo | null)
     stage: 'lr_out_snat',
     description: `SNAT (${rule.type}) ${formatIp(src)} -> ${formatIp(rule.externalIp)} on ${cr.router.name}`,
   });
+}
+
+/**
+ * lr_in_arp_resolve for a NAT external IP behind gateway port `out`: the MAC to use, undefined when no
+ * NAT rule has that address, null when the packet was dropped (it came in by `out` untranslated).
+ */
+function natArpResolve(
+  w: Walk,
+  dgp: DgpInfo,
+  out: RouterPort,
+  nh: IpAddr | null,
+  base: Base,
+): bigint | undefined | null {
+  const to = nh ?? dstIp(w.flow);
+  const natMac = natNextHop(dgp, w.flow.inport, out, to);
+  if (natMac === null) return undefined;
+  if (natMac !== 'drop') return macValue(natMac);
+  w.drop({
+    index: 0,
+    ...base,
+    type: 'nat',
+    stage: 'lr_in_arp_resolve',
+    action: 'drop',
+    description: `${formatIp(to)} is a NAT external IP of gateway port ${out.name}, and the packet came in by that port without being translated: OVN drops it (no loop)`,
+  });
+  return null;
+}
+
+/**
+ * What happens to a packet leaving a distributed router by gateway port `out`: a floating IP's own MAC
+ * as source (lr_in_gw_redirect), SNAT, then the egress loop when the destination is a NAT external IP.
+ * False when the walk ended or continues elsewhere (the loop).
+ */
+function gatewayPortEgress(w: Walk, cr: CompiledRouter, out: RouterPort, dgp: DgpInfo): boolean {
+  const fipMac = floatingSourceMac(dgp, out, srcIp(w.flow));
+  if (fipMac !== null) w.flow.ethSrc = fipMac;
+  if (!gatewayPortSnat(w, cr, out, dgp)) return false;
+  if (!loopsBack(dgp, out, dstIp(w.flow))) return true;
+  egressLoop(w, cr, out);
+  return false;
 }
 
 /** lr_out_snat of a distributed router: only for packets leaving by the rule's gateway port. */
