@@ -28,6 +28,13 @@ export const SOURCE_FLAGS: readonly FlagSpec[] = [
   { name: 'topology.file', help: 'Snapshot file to read the topology from (YAML or JSON).' },
 ];
 
+/** Key, certificate and CA for ssl: remotes (like OVS -p/-c/-C); override the config file's ovn.ssl. */
+export const SSL_FLAGS: readonly FlagSpec[] = [
+  { name: 'ovn.ssl.private-key', help: 'Private key for ssl: remotes (like OVS -p).' },
+  { name: 'ovn.ssl.certificate', help: 'Certificate for ssl: remotes (like OVS -c).' },
+  { name: 'ovn.ssl.ca-cert', help: 'CA certificate that signed the server (like OVS -C).' },
+];
+
 export function str(flags: ParsedFlags, name: string): string | undefined {
   const v = flags[name];
   return typeof v === 'string' ? v : undefined;

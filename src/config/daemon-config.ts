@@ -71,6 +71,8 @@ export interface DaemonSettings {
   logFormat: (typeof LOG_FORMATS)[number];
   /** --web.insecure-no-auth: serve the API without tokens on a non-loopback address. */
   insecureNoAuth?: boolean;
+  /** Files for ssl: NB remotes: --ovn.ssl.* flags over the config file's ovn.ssl (set when any is). */
+  ssl?: { privateKey?: string; certificate?: string; caCert?: string } | undefined;
   raw: ConfigFile;
 }
 
@@ -94,6 +96,24 @@ export interface SettingFlags {
   'log.level'?: string | undefined;
   'log.format'?: string | undefined;
   'web.insecure-no-auth'?: boolean | undefined;
+  'ovn.ssl.private-key'?: string | undefined;
+  'ovn.ssl.certificate'?: string | undefined;
+  'ovn.ssl.ca-cert'?: string | undefined;
+}
+
+/** SSL files from the flags, else the config file's ovn.ssl (relative to the config file). */
+function sslSettings(
+  flags: SettingFlags,
+  configFile: string | null,
+  file: ConfigFile,
+): DaemonSettings['ssl'] {
+  const ssl = file.ovn?.ssl;
+  const out = {
+    privateKey: flags['ovn.ssl.private-key'] ?? rel(configFile, ssl?.private_key) ?? undefined,
+    certificate: flags['ovn.ssl.certificate'] ?? rel(configFile, ssl?.certificate) ?? undefined,
+    caCert: flags['ovn.ssl.ca-cert'] ?? rel(configFile, ssl?.ca_cert) ?? undefined,
+  };
+  return out.privateKey || out.certificate || out.caCert ? out : undefined;
 }
 
 /** Merges flags, environment and the config file. Throws OvncpError on a bad file. */
@@ -111,6 +131,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     logLevel: (flags['log.level'] as DaemonSettings['logLevel'] | undefined) ?? file.log?.level ?? 'info',
     logFormat: (flags['log.format'] as DaemonSettings['logFormat'] | undefined) ?? file.log?.format ?? 'json',
     insecureNoAuth: flags['web.insecure-no-auth'] ?? file.web?.insecure_no_auth ?? false,
+    ssl: sslSettings(flags, configFile, file),
     raw: file,
   };
 }

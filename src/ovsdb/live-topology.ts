@@ -144,8 +144,12 @@ export class LiveTopology {
   }
 }
 
-/** SSL files from the config file's `ovn.ssl` (relative paths against the config file's directory). */
+/**
+ * SSL files: the settings' (--ovn.ssl.* flags over the config file), else the config file's `ovn.ssl`
+ * (relative paths against the config file's directory) for settings made without them.
+ */
 export function sslFromSettings(settings: DaemonSettings): SslFiles | undefined {
+  if (settings.ssl) return settings.ssl;
   const ssl = settings.raw.ovn?.ssl;
   if (!ssl) return undefined;
   const rel = (p: string | undefined) =>

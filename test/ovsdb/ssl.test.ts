@@ -1,6 +1,7 @@
 // ssl: remotes against a real ovsdb-server listening on pssl: with certificates made here by openssl:
 // our key, certificate and CA (like OVS -p/-c/-C) connect and sync; a client whose certificate another
-// CA signed is refused and the source keeps retrying without crashing.
+// CA signed is refused and the source keeps retrying without crashing. `serve` takes the files from
+// --ovn.ssl.* flags, and names what is missing in one line.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TopologyStore } from '../../src/daemon/topology-store.ts';
 import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { serve } from '../helpers/cli.ts';
 import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
 import { until } from './ovsdb-helpers.ts';
 
@@ -60,6 +62,7 @@ async function makeCert(dir: string, name: string, ca: string): Promise<void> {
 describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ovncp-ssl-'));
   const lives: LiveTopology[] = [];
+  let port: string | undefined;
   afterAll(() => {
     for (const l of lives) l.stop();
     try {
@@ -92,7 +95,7 @@ describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
       db,
     ]);
     await run('ovn-nbctl', [`--db=unix:${join(dir, 'nb.sock')}`, 'ls-add', 'over-tls']);
-    const port = /listening on port (\d+)/.exec(readFileSync(join(dir, 'nb.log'), 'utf8'))?.[1];
+    port = /listening on port (\d+)/.exec(readFileSync(join(dir, 'nb.log'), 'utf8'))?.[1];
     const source = (who: string, store: TopologyStore) => {
       const live = new LiveTopology({
         remote: `ssl:127.0.0.1:${port}`,
@@ -127,5 +130,35 @@ describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
     expect(strangerStore.current()).toBeNull();
     // The server rejects our certificate during the handshake (TLS alert "unknown ca").
     expect(reasons[0]).toMatch(/unknown ca/);
+  });
+
+  it('serve takes key, certificate and CA from --ovn.ssl.* flags', async () => {
+    expect(port).toBeDefined();
+    const remote = `ssl:127.0.0.1:${port}`;
+    const d = await serve([
+      `--ovn.nb-db=${remote}`,
+      `--ovn.ssl.private-key=${join(dir, 'client-key.pem')}`,
+      `--ovn.ssl.certificate=${join(dir, 'client-cert.pem')}`,
+      `--ovn.ssl.ca-cert=${join(dir, 'ca-cert.pem')}`,
+    ]);
+    try {
+      await until(async () => (await fetch(`${d.url}/-/ready`)).status === 200, 20_000);
+      const metrics = await (await fetch(`${d.url}/metrics`)).text();
+      expect(metrics).toMatch(/^ovncp_ovsdb_connected 1$/m);
+      expect(metrics).toContain(`remote="${remote}"`);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('serve names the missing SSL files in one line', async () => {
+    await expect(
+      serve([
+        `--ovn.nb-db=ssl:127.0.0.1:${port ?? 1}`,
+        `--ovn.ssl.certificate=${join(dir, 'client-cert.pem')}`,
+      ]),
+    ).rejects.toThrow(
+      /serve exited with 1:\n.*needs private key, CA certificate \(config ovn.ssl or --ovn.ssl.\* flags\)\n$/,
+    );
   });
 });

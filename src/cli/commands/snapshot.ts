@@ -9,7 +9,7 @@ import { buildLenient, NB_TABLES, nbToSnapshot } from '../../ovn/topology/from-n
 import { OvsdbClient } from '../../ovsdb/client.ts';
 import { sslFromSettings } from '../../ovsdb/live-topology.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
-import { type Command, SOURCE_FLAGS, str } from '../command.ts';
+import { type Command, SOURCE_FLAGS, SSL_FLAGS, str } from '../command.ts';
 
 /** Connects, waits for the first full copy of the NB tables, then disconnects. */
 async function readNb(remote: string, ssl: SslFiles | undefined, timeoutMs: number): Promise<OvsdbClient> {
@@ -48,9 +48,7 @@ export const snapshotCommand: Command = {
   flags: [
     ...SOURCE_FLAGS,
     { name: 'output', help: 'File to write (YAML; JSON if it ends in .json). Default: standard output.' },
-    { name: 'ovn.ssl.private-key', help: 'Private key for ssl: remotes (like OVS -p).' },
-    { name: 'ovn.ssl.certificate', help: 'Certificate for ssl: remotes (like OVS -c).' },
-    { name: 'ovn.ssl.ca-cert', help: 'CA certificate that signed the server (like OVS -C).' },
+    ...SSL_FLAGS,
     { name: 'timeout', help: 'Give up after this many seconds.', type: 'number', default: '30' },
   ],
   async run(flags, io) {
