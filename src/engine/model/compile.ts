@@ -13,6 +13,7 @@ import type {
   LogicalRouter,
   LogicalSwitch,
   Nat,
+  PortGroup,
   RouterPolicy,
   RouterPort,
   StaticRoute,
@@ -161,6 +162,8 @@ export interface CompiledNetwork {
 /** One CompiledAcl per ACL row, shared by every switch the ACL applies to (compiled once, lazily). */
 class AclCache {
   readonly cache = new Map<Acl, CompiledAcl>();
+  /** Port group -> whether all its ACLs got the previous network's CompiledAcls. */
+  readonly groupAdopted = new Map<PortGroup, boolean>();
   reused = 0;
   constructor(
     private readonly refs: RefResolver,
@@ -201,8 +204,17 @@ function switchAcls(t: Topology, sw: LogicalSwitch): Acl[] {
 /** True when every ACL of the switch gets the previous network's CompiledAcl (no list is built). */
 function adoptAll(t: Topology, sw: LogicalSwitch, cache: AclCache, prev: CompiledNetwork): boolean {
   for (const a of sw.acls) if (!cache.adopt(a, prev)) return false;
-  for (const g of t.index.groupsBySwitch.get(sw.name) ?? [])
-    for (const a of t.portGroups.get(g)?.acls ?? []) if (!cache.adopt(a, prev)) return false;
+  for (const name of t.index.groupsBySwitch.get(sw.name) ?? []) {
+    const g = t.portGroups.get(name);
+    if (!g) continue;
+    // A port group has members on many switches: its ACLs are checked once per compile.
+    let ok = cache.groupAdopted.get(g);
+    if (ok === undefined) {
+      ok = g.acls.every((a) => cache.adopt(a, prev));
+      cache.groupAdopted.set(g, ok);
+    }
+    if (!ok) return false;
+  }
   return true;
 }
 
@@ -280,7 +292,7 @@ function compileSwitch(
   const stateful = acls.some((a) => a.action === 'allow-related') || sw.loadBalancers.length > 0;
   for (const acl of acls) {
     const c = cache.get(acl);
-    const absent = c.groups.filter((g) => !here.has(g));
+    const absent = c.groups.every((g) => here.has(g)) ? [] : c.groups.filter((g) => !here.has(g));
     if (absent.length > 0) {
       ignored.push(
         `${aclLabel(acl)} ignored on switch ${sw.name}: port group ${absent.map((g) => `@${g}`).join(', ')} has no port here`,
