@@ -116,15 +116,44 @@ export function labelsOf(s: CheckState): string {
 type Rendered = (Buffer | null)[];
 
 const HEADERS = PATH_FAMILIES.map((f) => Buffer.from(`# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`));
+const LAST_CHECK = PATH_FAMILIES.findIndex((f) => f.name === 'ovncp_path_last_check_timestamp_seconds');
+
+/** Everything but the last-check time that the lines of a check depend on (its definition aside). */
+function outcomeSignature(s: CheckState): string {
+  const o = s.last;
+  return o ? `${o.reachable}|${o.blockedBy}|${o.hopType}|${s.lastChange}` : `-|${s.lastChange}`;
+}
+
+/** What a check's lines were rendered from, so a run that only moves its check time re-renders one line. */
+interface Source {
+  readonly check: CheckState['check'];
+  readonly labels: string;
+  readonly signature: string;
+}
 
 export class PathMetrics {
   private readonly rendered = new Map<string, Rendered>();
+  private readonly sources = new Map<string, Source>();
 
   /** Re-renders one check (after a run, or when its definition changed on reload). */
   update(s: CheckState): void {
-    const labels = labelsOf(s);
+    const key = s.check.key;
+    const signature = outcomeSignature(s);
+    const src = this.sources.get(key);
+    const old = this.rendered.get(key);
+    if (old && src && src.check === s.check && src.signature === signature) {
+      // The usual run: same verdict, same definition. A new array (not an edit in place): a scrape
+      // in progress keeps the rows it started with.
+      const next = old.slice();
+      const line = PATH_FAMILIES[LAST_CHECK]!.line(s, src.labels);
+      next[LAST_CHECK] = line === '' ? null : Buffer.from(line);
+      this.rendered.set(key, next);
+      return;
+    }
+    const labels = src?.check === s.check ? src.labels : labelsOf(s);
+    this.sources.set(key, { check: s.check, labels, signature });
     this.rendered.set(
-      s.check.key,
+      key,
       PATH_FAMILIES.map((f) => {
         const line = f.line(s, labels);
         return line === '' ? null : Buffer.from(line);
@@ -134,10 +163,12 @@ export class PathMetrics {
 
   remove(key: string): void {
     this.rendered.delete(key);
+    this.sources.delete(key);
   }
 
   clear(): void {
     this.rendered.clear();
+    this.sources.clear();
   }
 
   get size(): number {

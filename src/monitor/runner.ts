@@ -7,7 +7,7 @@ import type { EngineName, TraceEngine, TraceOptions, TraceRequest, TraceResult }
 import { isOvncpError, OvncpError } from '../errors.ts';
 import { formatIp } from '../ovn/net/addr.ts';
 import { portIps } from '../ovn/topology/build.ts';
-import type { Topology } from '../ovn/topology/types.ts';
+import type { SwitchPort, Topology } from '../ovn/topology/types.ts';
 import type { Check } from './expand.ts';
 import type { PathEngine } from './paths-schema.ts';
 import type { CheckError, CheckOutcome, Trigger } from './results.ts';
@@ -15,10 +15,15 @@ import type { CheckError, CheckOutcome, Trigger } from './results.ts';
 /** Gives the engine a path asked for ('auto' = the daemon's choice). */
 export type EngineProvider = (choice: PathEngine) => TraceEngine;
 
+/** Destination IP per port object (unchanged ports stay the same objects across live rebuilds). */
+const ipOfPort = new WeakMap<SwitchPort, string>();
+
 /** The IP a destination port is traced to: its first IPv4 address, else its first address. */
 function destinationIp(check: Check, topo: Topology): string {
   if (check.destinationKind === 'ip') return check.destination;
   const port = topo.ports.get(check.destination);
+  const known = port && ipOfPort.get(port);
+  if (known) return known;
   if (!port)
     throw new OvncpError('OVNCP_ERR_PORT_NOT_FOUND', `destination port "${check.destination}" not found`, {
       field: 'destination',
@@ -33,7 +38,9 @@ function destinationIp(check: Check, topo: Topology): string {
         field: 'destination',
       },
     );
-  return formatIp(ip);
+  const text = formatIp(ip);
+  ipOfPort.set(port, text);
+  return text;
 }
 
 export function requestFor(check: Check, topo: Topology): TraceRequest {

@@ -1,5 +1,6 @@
 // The scheduler under fake timers: interval offsets and jitter, node-cron schedules with seconds, no
-// overlap of one check, the concurrency limit, change-driven re-runs of a running check, and stop().
+// overlap of one check, the concurrency limit, change-driven re-runs of a running check, the urgent
+// lane, and stop(); under real timers: a long queue of synchronous checks yields to the event loop.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scheduleSeconds } from '../../src/metrics/path-metrics.ts';
@@ -142,5 +143,62 @@ describe('Scheduler', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(idle).toBe(true);
     expect(h.runs.map((r) => r.key)).toEqual(['a']);
+  });
+
+  it('runs urgent checks before everything queued, moving up a check already queued', async () => {
+    const h = harness({ concurrency: 1 });
+    for (const k of ['busy', 'a', 'b', 'c']) h.s.enqueue(k, 'schedule');
+    h.s.enqueue('c', 'topology', true, true); // queued behind a and b: moves ahead
+    h.s.enqueue('d', 'topology', true, true);
+    h.s.enqueue('a', 'schedule'); // already queued: no second run
+    expect(h.s.pending).toBe(4);
+    for (let i = 0; i < 5; i++) {
+      h.runs[i]?.finish();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    await h.s.idle();
+    expect(h.runs.map((r) => `${r.key}:${r.trigger}`)).toEqual([
+      'busy:schedule',
+      'c:topology', // moved up: runs for the change that asked
+      'd:topology',
+      'a:schedule',
+      'b:schedule',
+    ]);
+  });
+
+  it('an urgent re-run of a running check goes ahead of the queue once it ends', async () => {
+    const h = harness({ concurrency: 1 });
+    for (const k of ['k', 'a', 'b']) h.s.enqueue(k, 'schedule');
+    h.s.enqueue('k', 'topology', true, true);
+    h.runs[0]!.finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.runs.map((r) => `${r.key}:${r.trigger}`)).toEqual(['k:schedule', 'k:topology']);
+    h.s.stop();
+  });
+});
+
+describe('Scheduler under real timers', () => {
+  it('yields to the event loop during a long queue of checks that finish synchronously', async () => {
+    vi.useRealTimers();
+    const finishedAt: number[] = [];
+    const s = new Scheduler({
+      concurrency: 8,
+      keysOf: () => [],
+      run: async () => {
+        const end = performance.now() + 1; // a synchronous 1 ms check, as a model trace is
+        while (performance.now() < end);
+        finishedAt.push(performance.now());
+      },
+    });
+    const t0 = performance.now();
+    let ioAt = -1;
+    setImmediate(() => (ioAt = performance.now())); // stands for a /metrics scrape waiting its turn
+    for (let i = 0; i < 200; i++) s.enqueue(`k${i}`, 'topology');
+    await s.idle();
+    expect(finishedAt).toHaveLength(200);
+    // The waiting callback ran long before the last check (not after all 200 ms of checks).
+    expect(ioAt).toBeGreaterThan(0);
+    expect(ioAt - t0).toBeLessThan(100);
+    expect(finishedAt.at(-1)! - ioAt).toBeGreaterThan(50);
   });
 });

@@ -54,21 +54,31 @@ function* aclsOf(t: Topology): Generator<Acl> {
 const REF = /[$@]([A-Za-z_.][A-Za-z0-9_.]*)/g;
 
 /**
+ * Per ACL object, the names its match refers to (with `_ip4`/`_ip6` also stripped). Unchanged ACL
+ * rows stay the same objects across live rebuilds, so the regex runs once per ACL, not per change.
+ */
+const refsCache = new WeakMap<Acl, readonly string[]>();
+
+function refsOf(acl: Acl): readonly string[] {
+  let refs = refsCache.get(acl);
+  if (!refs) {
+    const out = new Set<string>();
+    for (const m of acl.match.matchAll(REF)) {
+      out.add(m[1]!);
+      out.add(m[1]!.replace(/_ip[46]$/, ''));
+    }
+    refsCache.set(acl, (refs = [...out]));
+  }
+  return refs;
+}
+
+/**
  * Owners of the ACLs of `t` whose match names one of `names` (as `$name`, `$name_ip4`, `$name_ip6`
  * or `@name`). One pass over every ACL; only called when an address set or port group changed.
  */
 function ownersOfAclsNaming(t: Topology, names: ReadonlySet<string>, out: Set<string>): void {
   if (names.size === 0) return;
-  for (const acl of aclsOf(t)) {
-    for (const m of acl.match.matchAll(REF)) {
-      const n = m[1]!;
-      const base = n.replace(/_ip[46]$/, '');
-      if (names.has(n) || names.has(base)) {
-        aclOwners(t, acl, out);
-        break;
-      }
-    }
-  }
+  for (const acl of aclsOf(t)) if (refsOf(acl).some((n) => names.has(n))) aclOwners(t, acl, out);
 }
 
 /** The set of datapaths whose behaviour may differ between `prev` and `cur` (see the file header). */

@@ -1,0 +1,78 @@
+// PathMetrics re-renders only the last-check line when a run keeps the verdict: the text after any
+// sequence of runs must equal a fresh render of the same state (verdict changes, errors, redefinition).
+
+import { describe, expect, it } from 'vitest';
+import { PathMetrics } from '../../src/metrics/path-metrics.ts';
+import type { Check } from '../../src/monitor/expand.ts';
+import { parsePathsText } from '../../src/monitor/paths-config.ts';
+import type { CheckOutcome, CheckState } from '../../src/monitor/results.ts';
+
+const config = parsePathsText(
+  '<test>',
+  'paths:\n  - name: a\n    source_port: vm1-port\n    destination: vm2-port\n    protocol: tcp\n    port: 80\n    interval: 30s\n',
+);
+const spec = config.paths[0]!;
+const check = (expect: 'reachable' | 'blocked' = 'reachable'): Check => ({
+  key: 'a|vm1-port|vm2-port|tcp|80',
+  path: { ...spec, expect },
+  sourcePort: 'vm1-port',
+  destination: 'vm2-port',
+  destinationKind: 'port',
+  protocol: 'tcp',
+  port: 80,
+});
+
+function outcome(at: number, reachable: boolean | null): CheckOutcome {
+  return {
+    at,
+    durationMs: 1,
+    trigger: 'schedule',
+    engine: 'model',
+    reachable,
+    error: reachable === null ? { reason: 'timeout', message: 'slow' } : null,
+    blockedBy: reachable === false ? 'deny-all' : null,
+    hopType: reachable === false ? 'acl' : null,
+    summary: '',
+    visited: null,
+  };
+}
+
+const fresh = (s: CheckState) => {
+  const m = new PathMetrics();
+  m.update(s);
+  return m.renderSync();
+};
+
+describe('PathMetrics.update', () => {
+  it('matches a fresh render after every run, whether the verdict moved or not', () => {
+    const m = new PathMetrics();
+    const s: CheckState = { check: check(), last: null, lastChange: null, runs: 0 };
+    m.update(s);
+    expect(m.renderSync()).toBe(fresh(s));
+    const steps: [number, boolean | null][] = [
+      [1_000, true],
+      [31_000, true], // same verdict: only the check time moves
+      [61_000, false],
+      [91_000, false],
+      [121_000, null],
+      [151_000, true],
+    ];
+    let before = '';
+    for (const [at, reachable] of steps) {
+      const o = outcome(at, reachable);
+      if (s.last?.reachable !== reachable || s.last?.error?.reason !== o.error?.reason) s.lastChange = at;
+      s.last = o;
+      m.update(s);
+      const text = m.renderSync();
+      expect(text).toBe(fresh(s));
+      expect(text).toContain(`ovncp_path_last_check_timestamp_seconds{`);
+      expect(text).toContain(` ${at / 1000}\n`);
+      expect(text).not.toBe(before);
+      before = text;
+    }
+    s.check = check('blocked'); // redefined by a reload: every line re-rendered
+    m.update(s);
+    expect(m.renderSync()).toBe(fresh(s));
+    expect(m.renderSync()).toContain('ovncp_path_expected_reachable{path="a"');
+  });
+});
