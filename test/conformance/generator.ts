@@ -173,7 +173,13 @@ function genPolicies(
       'icmp4',
     ]);
     const action = rng.pick(['allow', 'drop', 'reroute'] as const);
-    const nexthops = action === 'reroute' ? [rng.pick(inside).ip4] : undefined;
+    // Several next hops make an ECMP policy (lr_in_policy_ecmp, judged like ECMP routes).
+    const nexthops =
+      action === 'reroute'
+        ? rng.chance(0.3)
+          ? [rng.pick(inside).ip4, rng.pick(['172.16.0.1', rng.pick(inside).ip4])]
+          : [rng.pick(inside).ip4]
+        : undefined;
     return { priority: 100 + i * 10 + rng.int(0, 9), match, action, ...(nexthops ? { nexthops } : {}) };
   });
 }
@@ -204,6 +210,7 @@ function genRouter(rng: Rng, net: GenNet, lb: boolean): void {
     });
   const router: Router = { name: 'r1', ports: rports, static_routes };
   if (rng.chance(0.4)) router.policies = genPolicies(rng, routed, ports);
+  if (router.policies?.some((p) => (p.nexthops?.length ?? 0) > 1)) net.ecmp = true;
   if (rng.chance(0.3)) addRouteTable(rng, router, routed, gw);
   const hops = ports.filter((p) => routed.includes(p.sw));
   if (rng.chance(0.3)) addEcmp(rng, net, router, rng.subset(hops, 0.5).slice(0, 2));

@@ -23,6 +23,11 @@ describe('model: distributed gateway port NAT, route tables, ECMP', () => {
     expect([...res.output_ports].sort()).toEqual(['gw1', 'gw2']);
   });
 
+  it('follows both next hops of an ECMP router policy', async () => {
+    const res = await run('router policy with two next hops');
+    expect([...res.output_ports].sort()).toEqual(['gw1', 'gw2']);
+  });
+
   it('SNATs vm2 to the router address and vm1 to its floating IP with its external MAC', async () => {
     const snat = await run('SNAT through the distributed gateway port');
     const hop = snat.hops.find((h) => h.type === 'nat');

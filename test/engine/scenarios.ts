@@ -199,6 +199,21 @@ const routesNet: SnapshotDoc = {
         { ip_prefix: '192.168.0.0/16', nexthop: '10.1.0.21' },
         { ip_prefix: '192.168.0.0/16', nexthop: '10.1.0.22' },
       ],
+      policies: [
+        // 172.16.0.1 is on no router port: northd installs no flow for this policy at all.
+        {
+          priority: 200,
+          match: 'ip4.src == 10.1.0.10 && udp.dst == 53',
+          action: 'reroute',
+          nexthops: ['10.1.0.21', '172.16.0.1'],
+        },
+        {
+          priority: 100,
+          match: 'ip4.src == 10.1.0.10 && udp.dst == 53',
+          action: 'reroute',
+          nexthops: ['10.1.0.21', '10.1.0.22'],
+        },
+      ],
       load_balancers: ['rlb'],
     },
   ],
@@ -540,6 +555,12 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ECMP: two static routes for one prefix, OVN takes one of the next hops',
     network: routesNet,
     request: { source_port: 'pb', destination_ip: '192.168.1.1', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, anyOf: ['gw1', 'gw2'] },
+  },
+  {
+    name: 'router policy with two next hops (ECMP); a policy with an unreachable next hop installs nothing',
+    network: routesNet,
+    request: { source_port: 'pb', destination_ip: '172.16.1.1', protocol: 'udp', destination_port_num: 53 },
     expect: { reaches: true, anyOf: ['gw1', 'gw2'] },
   },
   {

@@ -7,7 +7,7 @@
 // Addresses are compared as keys (packet.ts), never as text; hop strings are built only with detail 'full'.
 
 import { formatIp, formatMac, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
-import type { Nat, RouterPort } from '../../ovn/topology/types.ts';
+import type { Nat, RouterPolicy, RouterPort } from '../../ovn/topology/types.ts';
 import type { CompiledNetwork, CompiledRoute, CompiledRouter } from './compile.ts';
 import {
   admitsNatMac,
@@ -286,7 +286,15 @@ function routeHop(r: AnyRoute, i: number, n: number, ttl: number, dst: IpKey, ba
 
 /** Router policies, then next-hop resolution; `nh` null means the packet's own destination. */
 function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr | null, base: Base): void {
-  const hit = cr.policies.length === 0 ? undefined : cr.policies.find((p) => p.match.evaluate(w.flow));
+  // A reroute policy northd installs no flow for is skipped (rerouteTargets null).
+  const hit =
+    cr.policies.length === 0
+      ? undefined
+      : cr.policies.find(
+          (p) =>
+            p.match.evaluate(w.flow) &&
+            (p.policy.action !== 'reroute' || rerouteTargets(cr, p.policy) !== null),
+        );
   if (hit) {
     const p = hit.policy;
     const hb = { ...base, type: 'l3_routing' as const, component: 'router policy', stage: 'lr_in_policy' };
@@ -296,27 +304,76 @@ function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr | nul
       return;
     }
     if (p.action === 'reroute') {
-      const to = p.nexthops.map((n) => parseIp(n)).find((x) => x !== null) ?? null;
-      const port = to ? cr.ports.find((rp) => rp.networks.some((n) => inCidr(n, to))) : undefined;
-      if (to && port) {
-        w.flow.outport = port.name;
-        w.flow.ethSrc = macValue(port.mac);
-        const hop = {
-          index: 0,
-          ...hb,
-          action: 'forward' as const,
-          next_hop: port.name,
-          description: `Rerouted by ${what} to ${formatIp(to)} via ${port.name}`,
-        };
-        if (w.add(w.full ? hop : null)) resolveAndSend(w, cr, port, to, base);
-        return;
-      }
-    } else if (
-      !w.add(w.full ? { index: 0, ...hb, action: 'forward', description: `Allowed by ${what}` } : null)
-    )
+      reroute(w, cr, rerouteTargets(cr, p)!, what, base);
+      return;
+    }
+    if (!w.add(w.full ? { index: 0, ...hb, action: 'forward', description: `Allowed by ${what}` } : null))
       return;
   }
   resolveAndSend(w, cr, out, nh, base);
+}
+
+interface RerouteTarget {
+  readonly to: IpAddr;
+  readonly port: RouterPort;
+}
+
+const rerouteCache = new WeakMap<CompiledRouter, Map<RouterPolicy, readonly RerouteTarget[] | null>>();
+
+/**
+ * A reroute policy's next hops with the router port reaching each, or null when northd installs no
+ * flow for the policy (a next hop no port reaches, or next hops of mixed families); a packet then
+ * meets the next policy.
+ */
+function rerouteTargets(cr: CompiledRouter, p: RouterPolicy): readonly RerouteTarget[] | null {
+  let m = rerouteCache.get(cr);
+  if (!m) rerouteCache.set(cr, (m = new Map()));
+  let t = m.get(p);
+  if (t !== undefined) return t;
+  const out: RerouteTarget[] = [];
+  for (const n of p.nexthops) {
+    const to = parseIp(n);
+    const port = to ? cr.ports.find((rp) => rp.networks.some((c) => inCidr(c, to))) : undefined;
+    if (!to || !port || (out.length > 0 && out[0]!.to.family !== to.family)) {
+      out.length = 0;
+      break;
+    }
+    out.push({ to, port });
+  }
+  t = out.length > 0 ? out : null;
+  m.set(p, t);
+  return t;
+}
+
+/** Reroute to every next hop of the policy (several: lr_in_policy_ecmp, where OVN hashes to one). */
+function reroute(
+  w: Walk,
+  cr: CompiledRouter,
+  targets: readonly RerouteTarget[],
+  what: string,
+  base: Base,
+): void {
+  for (let i = 0; i < targets.length; i++) {
+    const { to, port } = targets[i]!;
+    const b = i === targets.length - 1 ? w : w.fork();
+    b.flow.outport = port.name;
+    b.flow.ethSrc = macValue(port.mac);
+    const ecmp =
+      targets.length > 1
+        ? ` (next hop ${i + 1} of ${targets.length}: OVN hashes to one, the model follows all)`
+        : '';
+    const hop = {
+      index: 0,
+      ...base,
+      type: 'l3_routing' as const,
+      component: 'router policy',
+      stage: 'lr_in_policy',
+      action: 'forward' as const,
+      next_hop: port.name,
+      description: `Rerouted by ${what} to ${formatIp(to)} via ${port.name}${ecmp}`,
+    };
+    if (b.add(b.full ? hop : null)) resolveAndSend(b, cr, port, to, base);
+  }
 }
 
 /**
