@@ -128,9 +128,6 @@ export class BuildMemo {
   }
 }
 
-// (Named closures made per entry would each cost a defineProperty under tsx's keepNames.)
-const pathOf = (where: DocPath | (() => DocPath)) => (typeof where === 'function' ? where() : where);
-
 class Builder {
   readonly issues: BuildIssue[] = [];
 
@@ -140,20 +137,23 @@ class Builder {
     this.issues.push({ path, message });
   }
 
-  /**
-   * make(), or what it gave for this same entry (and tag) in an earlier build, issues replayed. `where`
-   * (the entry's path) may be a function: hot loops then make no path for the usual clean hit.
-   */
-  cached<T>(entry: object, tag: string, where: DocPath | (() => DocPath), make: () => T): T {
+  /** What an earlier build made of this entry (and tag) when that had no issues, else undefined. */
+  clean<T>(entry: object, tag: string): T | undefined {
+    const hit = this.memo?.get(entry, tag);
+    return hit && hit.issues.length === 0 ? (hit.value as T) : undefined;
+  }
+
+  /** make(), or what it gave for this same entry (and tag) in an earlier build, issues replayed. */
+  cached<T>(entry: object, tag: string, base: DocPath, make: () => T): T {
     if (!this.memo) return make();
     const hit = this.memo.get(entry, tag);
     if (hit) {
-      for (const i of hit.issues) this.issue([...pathOf(where), ...i.path], i.message);
+      for (const i of hit.issues) this.issue([...base, ...i.path], i.message);
       return hit.value as T;
     }
     const from = this.issues.length;
     const value = make();
-    const depth = pathOf(where).length;
+    const depth = base.length;
     const issues = this.issues.slice(from).map((i) => ({ path: i.path.slice(depth), message: i.message }));
     this.memo.set(entry, { tag, value, issues });
     return value;
@@ -222,18 +222,18 @@ function buildSwitches(
   const switches = new Map<string, LogicalSwitch>();
   (doc.switches ?? []).forEach((s, si) => {
     const base = ['switches', si];
-    (s.ports ?? []).forEach((p, pi) => {
+    const sp = s.ports ?? [];
+    // The hot loop of a live rebuild (every port, every change): no closure or path for a clean hit.
+    for (let pi = 0; pi < sp.length; pi++) {
+      const p = sp[pi]!;
       if (ports.has(p.name)) b.issue([...base, 'ports', pi, 'name'], `duplicate port name "${p.name}"`);
-      ports.set(
-        p.name,
-        b.cached(
-          p,
-          s.name,
-          () => [...base, 'ports', pi],
-          () => buildSwitchPort(b, p, s.name, [...base, 'ports', pi]),
-        ),
-      );
-    });
+      const port =
+        b.clean<SwitchPort>(p, s.name) ??
+        b.cached(p, s.name, [...base, 'ports', pi], () =>
+          buildSwitchPort(b, p, s.name, [...base, 'ports', pi]),
+        );
+      ports.set(p.name, port);
+    }
     switches.set(
       s.name,
       b.cached(s, '', base, () => {

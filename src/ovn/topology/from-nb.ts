@@ -136,10 +136,13 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
 // embeds its ports and ACLs, a NAT names its gateway port) records what it read, and is reused only while
 // every one of those lookups still gives the same object. Entries are never mutated (pruning copies).
 type PortEntry = NonNullable<SnapshotSwitch['ports']>[number];
-/** One lookup an entry was made from: a table (or '#' name map), a key, and what it gave then. */
-type Dep = readonly [kind: string, key: string, value: unknown];
+/**
+ * The lookups an entry was made from, flat: (kind, key, value) triples, kind being a table or a '#' name
+ * map. Flat and checked in a plain loop, as this runs for every row on every change.
+ */
+type Deps = unknown[];
 interface Memo<T> {
-  readonly deps: readonly Dep[];
+  readonly deps: Readonly<Deps>;
   readonly value: T;
   readonly warnings: readonly string[];
 }
@@ -171,15 +174,18 @@ class DocMaker {
   readonly lbNames: Map<string, string>;
   readonly switchNames: Map<string, string>;
   readonly routerNames: Map<string, string>;
-  readonly lspNames = new Map<string, string>();
   /** The lookups of the entry being made (null outside memoized()). */
-  private deps: Dep[] | null = null;
+  private deps: Deps | null = null;
+  /** kind -> where to look it up (tables are fetched once per rebuild). */
+  private readonly sources = new Map<string, ReadonlyMap<string, unknown>>();
+  private readonly lsps: ReadonlyMap<string, Row>;
 
   constructor(readonly t: NbTables) {
     this.lbNames = this.names('Load_Balancer', 'load balancer');
     this.switchNames = this.names('Logical_Switch', 'switch');
     this.routerNames = this.names('Logical_Router', 'router');
-    for (const [u, r] of t('Logical_Switch_Port')) this.lspNames.set(u, str(r, 'name'));
+    this.lsps = t('Logical_Switch_Port');
+    this.sources.set('#lb', this.lbNames).set('#ls', this.switchNames).set('#lr', this.routerNames);
   }
 
   /**
@@ -205,31 +211,40 @@ class DocMaker {
   }
 
   private resolve(kind: string, key: string): unknown {
-    if (kind === '#lb') return this.lbNames.get(key);
-    if (kind === '#ls') return this.switchNames.get(key);
-    if (kind === '#lr') return this.routerNames.get(key);
-    if (kind === '#lsp') return this.lspNames.get(key);
-    return this.t(kind).get(key);
+    // A port's name is read from its row: no 10k-entry name map to build per rebuild.
+    if (kind === '#lsp') {
+      const r = this.lsps.get(key);
+      return r ? str(r, 'name') : undefined;
+    }
+    let m = this.sources.get(kind);
+    if (!m) this.sources.set(kind, (m = this.t(kind)));
+    return m.get(key);
   }
 
-  /** A row of a table, or a name from a '#' map, recorded as a dependency of the entry being made. */
+  /** A row of a table, or a name ('#lb', '#ls', '#lr', '#lsp'), recorded as a dependency. */
   look<T>(kind: string, key: string): T | undefined {
     const v = this.resolve(kind, key);
-    this.deps?.push([kind, key, v]);
+    this.deps?.push(kind, key, v);
     return v as T | undefined;
+  }
+
+  private unchanged(deps: Readonly<Deps>): boolean {
+    for (let i = 0; i < deps.length; i += 3)
+      if (this.resolve(deps[i] as string, deps[i + 1] as string) !== deps[i + 2]) return false;
+    return true;
   }
 
   /** The entry made from `row`, reused from an earlier rebuild when none of its lookups changed. */
   memoized<T>(cache: MemoMap<T>, row: Row, make: () => T): T {
     const hit = cache.get(row);
-    if (hit?.deps.every(([kind, key, v]) => this.resolve(kind, key) === v)) {
-      this.deps?.push(...hit.deps);
-      this.warnings.push(...hit.warnings);
+    if (hit && this.unchanged(hit.deps)) {
+      if (this.deps) for (const d of hit.deps) this.deps.push(d);
+      for (const w of hit.warnings) this.warnings.push(w);
       return hit.value;
     }
     const outer = this.deps;
     const from = this.warnings.length;
-    const deps: Dep[] = [];
+    const deps: Deps = [];
     this.deps = deps;
     let value: T;
     try {
@@ -238,7 +253,7 @@ class DocMaker {
       this.deps = outer;
     }
     cache.set(row, { deps, value, warnings: this.warnings.slice(from) });
-    outer?.push(...deps);
+    if (outer) for (const d of deps) outer.push(d);
     return value;
   }
 
