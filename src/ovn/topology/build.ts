@@ -1,6 +1,7 @@
 // Builds an immutable Topology from a syntactically valid snapshot document, checking meaning
 // (addresses, references, duplicates) and building the lookup indexes. Problems come back as a list
-// of issues with the document path they concern, so callers can point at the file line.
+// of issues with the document path they concern, so callers can point at the file line. A live source
+// passes a BuildMemo: entries it built before give back the same objects, and the index is updated.
 
 import { createHash } from 'node:crypto';
 import { type Cidr, type IpAddr, normalizeMac, parseCidr, parseIp } from '../net/addr.ts';
@@ -538,20 +539,7 @@ export function buildTopology(doc: SnapshotDoc, source: Topology['source'], memo
   const routerPorts = new Map<string, RouterPort>();
   const routers = buildRouters(b, doc, routerPorts);
   const loadBalancers = buildLoadBalancers(b, doc);
-  const portGroups = new Map<string, PortGroup>(
-    (doc.port_groups ?? []).map((g, gi) => [
-      g.name,
-      b.cached(g, '', ['port_groups', gi], () => ({
-        uuid: b.uuid(g.uuid, 'pg', g.name),
-        name: g.name,
-        ports: g.ports ?? [],
-        acls: (g.acls ?? []).map((a, ai) =>
-          b.acl(a, ['port_groups', gi, 'acls', ai], { kind: 'port_group', name: g.name }),
-        ),
-        externalIds: g.external_ids ?? {},
-      })),
-    ]),
-  );
+  const portGroups = buildPortGroups(b, doc);
   const addressSets = new Map<string, AddressSet>(
     (doc.address_sets ?? []).map((s, si) => [
       s.name,
@@ -560,7 +548,7 @@ export function buildTopology(doc: SnapshotDoc, source: Topology['source'], memo
   );
   checkReferences(b, doc, { ports, routerPorts, loadBalancers, portGroups });
   if (b.issues.length > 0) throw new TopologyBuildError(b.issues);
-  const global = doc.nb_global ?? {};
+  const global = doc.nb_global ?? NO_GLOBAL;
   const parts = {
     nbGlobal: b.cached(global, '', ['nb_global'], () => ({ options: global.options ?? {} })),
     switches,
@@ -575,6 +563,25 @@ export function buildTopology(doc: SnapshotDoc, source: Topology['source'], memo
   const topology = { ...parts, index, source, builtAt: Date.now() };
   if (memo) memo.last = topology;
   return topology;
+}
+
+const NO_GLOBAL: NonNullable<SnapshotDoc['nb_global']> = {};
+
+function buildPortGroups(b: Builder, doc: SnapshotDoc): Map<string, PortGroup> {
+  return new Map(
+    (doc.port_groups ?? []).map((g, gi) => [
+      g.name,
+      b.cached(g, '', ['port_groups', gi], () => ({
+        uuid: b.uuid(g.uuid, 'pg', g.name),
+        name: g.name,
+        ports: g.ports ?? [],
+        acls: (g.acls ?? []).map((a, ai) =>
+          b.acl(a, ['port_groups', gi, 'acls', ai], { kind: 'port_group', name: g.name }),
+        ),
+        externalIds: g.external_ids ?? {},
+      })),
+    ]),
+  );
 }
 
 function buildAddressSet(b: Builder, s: NonNullable<SnapshotDoc['address_sets']>[number]): AddressSet {

@@ -2,6 +2,8 @@
 // alike (and `snapshot` writes exactly this document). References by UUID become names; rows the model
 // cannot take (a duplicate name, a bad address, an ACL action newer than NB 7.0.0) are left out with a
 // warning instead of failing the whole topology: one bad row in production must not freeze the view.
+// Every change goes the same way, but entries of unchanged rows are reused (see the memos below), which
+// with BuildMemo keeps unchanged model objects identical from one topology to the next.
 
 import type { Atom, Datum, Row } from '../../ovsdb/datum.ts';
 import {
