@@ -127,7 +127,7 @@ function liveRows(r: SizeResult): Row[] {
       ours: val(
         c,
         (x) =>
-          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit (${fmtMs(med(x.afterSpawnMs))} from spawn)`,
+          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit (${fmtMs(med(x.afterSpawnMs))} from spawn)${x.serveCpuMs?.length ? `; serve CPU per flip median ${fmtMs(med(x.serveCpuMs))} incl. scrapes` : ''}`,
         why(c),
       ),
       baseline: val(c, (x) => `one scrape ${fmtMs(x.scrapeMs)} (${fmtNum(x.series)} series)`, ''),

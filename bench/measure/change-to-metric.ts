@@ -3,12 +3,14 @@
 // namespace's port group with ovn-nbctl, and poll /metrics until the first same-namespace path of that
 // namespace flips (1 -> 0, then back to 1). Times are measured from ovn-nbctl's exit (the change is
 // committed) and from its spawn; the poll resolution is one /metrics scrape, reported beside them.
+// On a shared, loaded machine wall times mostly measure waiting for a CPU, so the CPU time `serve` used
+// per flip (change handling plus the scrapes the poll asked for) is reported too.
 
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { serve } from '../../test/helpers/cli.ts';
-import { median, rssOfPid, sleep, timed } from '../lib/stats.ts';
+import { cpuMsOfPid, median, rssOfPid, sleep, timed } from '../lib/stats.ts';
 import type { GeneratedPath } from '../lib/topology-generator.ts';
 
 const run = promisify(execFile);
@@ -21,6 +23,10 @@ export interface ChangeFigures {
   /** Per flip: ms from ovn-nbctl spawn. */
   afterSpawnMs: number[];
   scrapeMs: number;
+  /** Per flip: CPU ms serve used from ovn-nbctl spawn to the flipped scrape (scrapes included). */
+  serveCpuMs?: number[];
+  /** Per flip: scrapes made before the flipped one. */
+  staleScrapes?: number[];
   series: number;
   serveRssMb: number | null;
 }
@@ -51,14 +57,24 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`serve was not ready within ${timeoutMs} ms`);
 }
 
-/** Runs one ovn-nbctl change and polls /metrics until `path` shows `want`. */
-async function flip(url: string, nbctl: string[], path: string, want: string): Promise<[number, number]> {
+/** Runs one ovn-nbctl change and polls /metrics until `path` shows `want`: [ms after commit, after spawn, CPU, stale]. */
+async function flip(
+  url: string,
+  pid: number | undefined,
+  nbctl: string[],
+  path: string,
+  want: string,
+): Promise<[number, number, number | null, number]> {
+  const cpu0 = pid ? await cpuMsOfPid(pid) : null;
   const spawned = performance.now();
   await run('ovn-nbctl', nbctl);
   const committed = performance.now();
-  for (;;) {
-    if (reachableOf(await scrape(url), path) === want)
-      return [performance.now() - committed, performance.now() - spawned];
+  for (let stale = 0; ; stale++) {
+    if (reachableOf(await scrape(url), path) === want) {
+      const [c, s] = [performance.now() - committed, performance.now() - spawned];
+      const cpu1 = pid ? await cpuMsOfPid(pid) : null;
+      return [c, s, cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null, stale];
+    }
     if (performance.now() - committed > 60_000) throw new Error(`${path} did not become ${want} in 60 s`);
   }
 }
@@ -85,6 +101,8 @@ export async function measureChangeToMetric(
     for (let i = 0; i < 5; i++) scrapes.push((await timed(() => scrape(srv.url)))[1]);
     const afterCommitMs: number[] = [];
     const afterSpawnMs: number[] = [];
+    const serveCpuMs: number[] = [];
+    const staleScrapes: number[] = [];
     const db = `--db=${nbRemote}`;
     for (let i = 0; i < flips; i++) {
       const add = [db, '--type=port-group', 'acl-add', pg, 'to-lport', '2000', match, 'drop'];
@@ -93,9 +111,11 @@ export async function measureChangeToMetric(
         [add, '0'],
         [del, '1'],
       ] as const) {
-        const [c, s] = await flip(srv.url, cmd, target.name, want);
+        const [c, s, cpu, stale] = await flip(srv.url, srv.proc.pid, cmd, target.name, want);
         afterCommitMs.push(c);
         afterSpawnMs.push(s);
+        if (cpu !== null) serveCpuMs.push(cpu);
+        staleScrapes.push(stale);
       }
     }
     return {
@@ -104,6 +124,8 @@ export async function measureChangeToMetric(
       afterCommitMs,
       afterSpawnMs,
       scrapeMs: median(scrapes),
+      ...(serveCpuMs.length > 0 ? { serveCpuMs } : {}),
+      staleScrapes,
       series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
       serveRssMb: srv.proc.pid ? await rssOfPid(srv.proc.pid) : null,
     };
