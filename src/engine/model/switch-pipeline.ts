@@ -183,7 +183,9 @@ function l2Lookup(w: Walk, cs: CompiledSwitch, inport: string): void {
   let targets: readonly string[];
   let how: string;
   // A miss may still be a distributed floating IP's external_mac (gateway-port.ts).
-  const known = isMcast(dst) ? undefined : (cs.l2.get(dst) ?? natMacTarget(w.ctx.net.topology, cs.sw.name, dst));
+  const known = isMcast(dst)
+    ? undefined
+    : (cs.l2.get(dst) ?? natMacTarget(w.ctx.net.topology, cs.sw.name, dst));
   if (known) {
     targets = known.targets;
     how = known.how;
