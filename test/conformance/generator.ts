@@ -177,7 +177,7 @@ function genPolicies(
     const nexthops =
       action === 'reroute'
         ? rng.chance(0.3)
-          ? [rng.pick(inside).ip4, rng.pick(['172.16.0.1', rng.pick(inside).ip4])]
+          ? [...new Set([rng.pick(inside).ip4, rng.pick(['172.16.0.1', rng.pick(inside).ip4])])]
           : [rng.pick(inside).ip4]
         : undefined;
     return { priority: 100 + i * 10 + rng.int(0, 9), match, action, ...(nexthops ? { nexthops } : {}) };

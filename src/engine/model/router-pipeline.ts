@@ -239,7 +239,7 @@ function route(w: Walk, cr: CompiledRouter, base: Base, rr: RouterRoutes, table:
       type: 'l3_routing',
       stage: 'lr_in_ip_routing',
       action: 'drop',
-      description: `No route to ${keyText(dstKey(w.flow))} on router ${cr.router.name}`,
+      description: `No route to ${keyText(dstKey(w.flow))} on router ${cr.router.name}${table ? ` in route table ${table} (global dst-ip routes do not apply to its ports)` : ''}`,
     });
     return;
   }
@@ -531,7 +531,11 @@ function gatewayPortSnat(w: Walk, cr: CompiledRouter, out: RouterPort, dgp: DgpI
   if (rule.mac !== null) w.flow.ethSrc = rule.mac;
   if (!w.full) return w.add(null);
   const kind =
-    rule.nat.type === 'snat' ? 'SNAT' : rule.distributed ? 'floating IP (distributed)' : 'floating IP';
+    rule.nat.type === 'snat'
+      ? 'SNAT'
+      : rule.distributed
+        ? 'floating IP (distributed) SNAT'
+        : 'floating IP SNAT';
   return w.add({
     index: 0,
     datapath: cr.router.name,
@@ -539,7 +543,7 @@ function gatewayPortSnat(w: Walk, cr: CompiledRouter, out: RouterPort, dgp: DgpI
     type: 'nat',
     action: 'modify',
     stage: 'lr_out_snat',
-    description: `${kind} SNAT ${formatIp(src)} -> ${formatIp(rule.nat.externalIp)}${rule.mac !== null ? ` (eth.src ${rule.nat.externalMac})` : ''} leaving ${cr.router.name} by gateway port ${out.name}`,
+    description: `${kind} ${formatIp(src)} -> ${formatIp(rule.nat.externalIp)}${rule.mac !== null ? ` (eth.src ${rule.nat.externalMac})` : ''} leaving ${cr.router.name} by gateway port ${out.name}`,
   });
 }
 
