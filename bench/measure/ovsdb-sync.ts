@@ -71,6 +71,8 @@ export interface ChangeFigures {
  * Time from ovn-nbctl changes to the new topology. ovn-nbctl runs against its own daemon
  * (`ovn-nbctl --detach`, as ovn-kubernetes does), so a command does not re-read a 10k-port NB first.
  */
+let daemons = 0;
+
 export async function measureChanges(
   nbRemote: string,
   live: LiveTopology,
@@ -79,12 +81,14 @@ export async function measureChanges(
   runs: number,
   dir: string,
 ): Promise<ChangeFigures[]> {
+  // A daemon of our own per call, under its own names (the last one may still be exiting).
+  const me = `nbctl-${++daemons}`;
   const { stdout } = await run('ovn-nbctl', [
     `--db=${nbRemote}`,
     '--detach',
-    `--pidfile=${dir}/nbctl.pid`,
-    `--log-file=${dir}/nbctl.log`,
-    `--unixctl=${dir}/nbctl.ctl`,
+    `--pidfile=${dir}/${me}.pid`,
+    `--log-file=${dir}/${me}.log`,
+    `--unixctl=${dir}/${me}.ctl`,
   ]);
   const env = { ...process.env, OVN_NB_DAEMON: stdout.trim() };
   const out: ChangeFigures[] = [];
