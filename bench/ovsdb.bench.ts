@@ -19,7 +19,7 @@ import { nbTransaction } from '../src/ovn/topology/nb-transaction.ts';
 import { LiveTopology } from '../src/ovsdb/live-topology.ts';
 import { RpcSession } from '../src/ovsdb/rpc.ts';
 import { generate } from './lib/topology-generator.ts';
-import { type ChangeKind, measureChanges } from './measure/ovsdb-sync.ts';
+import { BENIGN_CHANGES, type ChangeKind, measureChanges } from './measure/ovsdb-sync.ts';
 
 const run = promisify(execFile);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -105,33 +105,12 @@ async function main(): Promise<void> {
     gc();
     const port = g.pods[0]!;
     const kinds: ChangeKind[] = [
-      {
-        name: 'acl-add on a port group',
-        args: (i) => [
-          '--type=port-group',
-          'acl-add',
-          `pg_ns${i}`,
-          'to-lport',
-          '1500',
-          `outport == @pg_ns${i} && tcp.dst == ${7000 + i}`,
-          'allow-related',
-        ],
-      },
-      { name: 'lsp-add', args: (i) => ['lsp-add', `node${i}`, `bench-port-${i}`] },
+      ...BENIGN_CHANGES,
       {
         name: 'lsp-set-addresses',
         args: (i) => ['lsp-set-addresses', port.port, `${port.mac} ${port.ip} 10.251.0.${i}`],
       },
-      {
-        name: 'lr-route-add',
-        args: (i) => ['lr-route-add', 'ovn_cluster_router', `192.168.${i}.0/24`, '10.128.0.2'],
-      },
       { name: 'pg-set-ports', args: (i) => ['pg-set-ports', `pg_ns${i}`, g.pods[i * 10]!.port] },
-      {
-        name: 'address set add (fast path)',
-        args: (i) => ['add', 'Address_Set', `as_ns${i}`, 'addresses', `"10.252.0.${i}"`],
-      },
-      { name: 'ls-add', args: (i) => ['ls-add', `bench-ls-${i}`] },
     ];
     const runs = Number(process.env.OVSDB_BENCH_RUNS ?? 7);
     // The first changes after the initial sync run cold (code not yet optimised for reuse, heap just

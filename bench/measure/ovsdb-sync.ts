@@ -1,8 +1,12 @@
 // OVSDB initial sync: our client (the live NB source serve uses) connects to the test bed's NB,
 // monitors every table and builds the topology. Reports the time to the first topology, the heap it
-// holds (row cache + topology), and whether the synced topology matches the snapshot file's.
+// holds (row cache + topology), and whether the synced topology matches the snapshot file's; then how
+// long ovn-nbctl changes take to reach a new topology.
 
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { TopologyStore } from '../../src/daemon/topology-store.ts';
@@ -18,14 +22,53 @@ export interface SyncFigures {
   ovsdbClientDumpMs: number;
   /** Ports/ACL-owning port groups/address sets equal in the NB-synced and the file topology. */
   matchesSnapshot: boolean;
+  /** ovn-nbctl changes after the sync (BENIGN_CHANGES): update received -> new topology, ms. */
+  changeMs: number[];
+  /** The incremental rebuild of each of those changes, CPU ms. */
+  changeCpuMs: number[];
 }
+
+/**
+ * NB changes of the generated network that leave every generated path's verdict as it was (new ports
+ * and switches, an ACL and a route no path uses, an address nobody holds), so later steps still see the
+ * generated network. `i` picks the namespace/node/prefix of the i-th run.
+ */
+export const BENIGN_CHANGES: readonly ChangeKind[] = [
+  {
+    name: 'acl-add on a port group',
+    args: (i) => [
+      '--type=port-group',
+      'acl-add',
+      `pg_ns${i}`,
+      'to-lport',
+      '1500',
+      `outport == @pg_ns${i} && tcp.dst == ${64000 + i}`,
+      'allow-related',
+    ],
+  },
+  { name: 'lsp-add', args: (i) => ['lsp-add', `node${i}`, `bench-port-${i}`] },
+  {
+    name: 'lr-route-add',
+    args: (i) => ['lr-route-add', 'ovn_cluster_router', `192.168.${i}.0/24`, '10.128.0.2'],
+  },
+  {
+    name: 'address set add',
+    args: (i) => ['add', 'Address_Set', `as_ns${i}`, 'addresses', `"10.252.0.${i}"`],
+  },
+  { name: 'ls-add', args: (i) => ['ls-add', `bench-ls-${i}`] },
+];
 
 const run = promisify(execFile);
 
 const countsOf = (t: Topology) =>
   JSON.stringify([t.ports.size, t.switches.size, t.routers.size, t.portGroups.size, t.addressSets.size]);
 
-export async function measureSync(nbRemote: string, fromFile: Topology): Promise<SyncFigures> {
+export async function measureSync(
+  nbRemote: string,
+  fromFile: Topology,
+  changeRuns = 3,
+): Promise<SyncFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'ovncp-bench-nbctl-'));
   const before = memoryNow().heapMb;
   const store = new TopologyStore();
   const live = new LiveTopology({ remote: nbRemote, store, logger: pino({ level: 'warn' }) });
@@ -38,15 +81,21 @@ export async function measureSync(nbRemote: string, fromFile: Topology): Promise
     const [, dumpMs] = await timed(() =>
       run('ovsdb-client', ['dump', nbRemote, 'OVN_Northbound'], { maxBuffer: 1 << 30 }),
     );
+    const matchesSnapshot = countsOf(store.require()) === countsOf(fromFile);
+    const rows = live.client.cache.rowCount();
+    const changes = await measureChanges(nbRemote, live, store, BENIGN_CHANGES, changeRuns, dir);
     return {
       syncMs,
       heapMb,
-      rows: live.client.cache.rowCount(),
+      rows,
       ovsdbClientDumpMs: dumpMs,
-      matchesSnapshot: countsOf(store.require()) === countsOf(fromFile),
+      matchesSnapshot,
+      changeMs: changes.flatMap((c) => c.receivedToSnapshotMs),
+      changeCpuMs: changes.flatMap((c) => c.rebuildCpuMs),
     };
   } finally {
     live.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
