@@ -41,6 +41,9 @@ describe.skipIf(skipWithoutOvn())('bench smoke (size S)', () => {
     expect(a.disagreements).toEqual([]);
     expect(r!.ovnTrace.value.daemonP50Ms).toBeGreaterThan(0);
     expect(r!.sync.value.matchesSnapshot).toBe(true);
+    // Every benign ovn-nbctl change (5 kinds, 3 runs) produced a new topology.
+    expect(r!.sync.value.changeMs).toHaveLength(15);
+    expect(r!.sync.value.changeMs.every((ms) => ms >= 0)).toBe(true);
     // One ACL added and removed: the flipped series seen both ways.
     expect(r!.change.value.afterCommitMs).toHaveLength(2);
     expect(r!.change.value.series).toBeGreaterThan(500);
