@@ -23,7 +23,7 @@ import type {
 import { AclList, aclLabel, CompiledAcl, conjuncts } from './acl-index.ts';
 import { type IpKey, ipKey, macValue } from './packet.ts';
 import { topologyRefs } from './refs.ts';
-import { routerDeps, sameDeps, sameMatchDeps, switchDeps } from './reuse.ts';
+import { routerDeps, sameDeps, sameMatchDeps, sameSwitchDeps, switchDeps } from './reuse.ts';
 
 export interface CompiledVip {
   readonly lb: LoadBalancer;
@@ -512,13 +512,13 @@ export function compileNetwork(t: Topology, opts: CompileOptions = {}): Compiled
   const reused = { switches: 0, routers: 0, acls: 0 };
   const switches = new Map<string, CompiledSwitch>();
   for (const sw of t.switches.values()) {
-    const deps = switchDeps(t, sw);
     const old = prev?.switches.get(sw.name);
     // A reused switch keeps its CompiledAcls: register them so the next compile can reuse them too.
-    if (old && sameDeps(old.deps, deps) && adoptAll(t, sw, cache, prev!)) {
+    if (old && sameSwitchDeps(t, sw, old.deps) && adoptAll(t, sw, cache, prev!)) {
       switches.set(sw.name, old);
       reused.switches++;
-    } else switches.set(sw.name, compileSwitch(t, sw, switchAcls(t, sw), deps, cache, vipTables));
+    } else
+      switches.set(sw.name, compileSwitch(t, sw, switchAcls(t, sw), switchDeps(t, sw), cache, vipTables));
   }
   const routers = new Map<string, CompiledRouter>();
   for (const r of t.routers.values()) {

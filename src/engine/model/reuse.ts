@@ -70,6 +70,21 @@ export function switchDeps(t: Topology, sw: LogicalSwitch): unknown[] {
   return out;
 }
 
+/** True when switchDeps(t, sw) would equal `deps` (checked in place: most switches are reused). */
+export function sameSwitchDeps(t: Topology, sw: LogicalSwitch, deps: readonly unknown[]): boolean {
+  let i = 0;
+  if (deps[i++] !== sw) return false;
+  for (const pn of sw.ports) {
+    const p = t.ports.get(pn);
+    if (deps[i++] !== p) return false;
+    if (p?.type === 'router' && deps[i++] !== t.routerPorts.get(p.options['router-port'] ?? '')) return false;
+  }
+  for (const n of sw.loadBalancers) if (deps[i++] !== t.loadBalancers.get(n)) return false;
+  for (const g of t.index.groupsBySwitch.get(sw.name) ?? [])
+    if (deps[i++] !== t.portGroups.get(g)) return false;
+  return i === deps.length;
+}
+
 export function routerDeps(t: Topology, r: LogicalRouter): unknown[] {
   const out: unknown[] = [r];
   for (const pn of r.ports) out.push(t.routerPorts.get(pn));
