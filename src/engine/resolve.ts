@@ -30,6 +30,15 @@ function staticAddresses(port: SwitchPort): StaticAddress[] {
   return out;
 }
 
+const ipTexts = new WeakMap<IpAddr, string>();
+
+/** formatIp, memoized per address object (port addresses and parsed request fields are reused). */
+function textOf(ip: IpAddr): string {
+  let s = ipTexts.get(ip);
+  if (s === undefined) ipTexts.set(ip, (s = formatIp(ip)));
+  return s;
+}
+
 const parsedIps = new Map<string, IpAddr | null>();
 
 /** parseIp, memoized (bounded): the monitor resolves the same few thousand addresses over and over. */
@@ -127,7 +136,7 @@ function resolveSourceIp(
       { field: 'source_ip' },
     );
   }
-  warnings.push(`source_ip auto-filled from port ${port.name}: ${formatIp(ips[0]!)}`);
+  warnings.push(`source_ip auto-filled from port ${port.name}: ${textOf(ips[0]!)}`);
   return ips[0]!;
 }
 
@@ -151,7 +160,7 @@ function sourceIps(port: SwitchPort, srcMac: string, family: 4 | 6 | null): IpAd
 
 /** The port owning `ip`, preferring one on the source switch; null when no port owns it. */
 function destinationOwner(t: Topology, ip: IpAddr, srcSwitch: string): SwitchPort | null {
-  const names = t.index.portsByIp.get(formatIp(ip));
+  const names = t.index.portsByIp.get(textOf(ip));
   if (!names || names.length === 0) return null;
   if (names.length === 1) return t.ports.get(names[0]!) ?? null;
   const owners = names.map((n) => t.ports.get(n)).filter((p): p is SwitchPort => p !== undefined);
@@ -202,8 +211,8 @@ function pickGateway(t: Topology, switchName: string, dstIp: IpAddr): RouterPort
 }
 
 function macOfIp(port: SwitchPort, ip: IpAddr): string | null {
-  const ipText = formatIp(ip);
-  const hit = staticAddresses(port).find((a) => a.ips.some((x) => formatIp(x) === ipText));
+  const ipText = textOf(ip);
+  const hit = staticAddresses(port).find((a) => a.ips.some((x) => textOf(x) === ipText));
   return hit?.mac ?? null;
 }
 
