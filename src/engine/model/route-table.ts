@@ -6,28 +6,15 @@
 // with the same prefix, policy and table form one ECMP group (lr_in_ip_routing_ecmp): OVN hashes a flow
 // to one member, ovn-trace 23.03 picks one at random (--select-id picks one by id); the model follows all.
 
-import { type Cidr, formatIp, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
+import { formatIp, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
 import type { RouterPort, StaticRoute } from '../../ovn/topology/types.ts';
-import { type CompiledRouter, maskOf } from './compile.ts';
+import { type CompiledRoute, type CompiledRouter, maskOf } from './compile.ts';
 import { macValue } from './packet.ts';
 
-export interface TableRoute {
-  /** OVN's flow priority: prefix length * 3 + (2 connected, 1 static dst-ip, 0 src-ip). */
-  readonly priority: number;
-  readonly prefix: Cidr;
-  readonly bySource: boolean;
-  readonly kind: 'connected' | 'static';
-  readonly discard: boolean;
-  readonly outport: RouterPort | null;
-  /** Next hop; null for a connected route (the destination itself). */
-  readonly nexthop: IpAddr | null;
-  readonly route: StaticRoute | null;
+/** A compiled route and the route table it belongs to. */
+export interface TableRoute extends CompiledRoute {
   /** The route table it belongs to ('' = the global table). */
   readonly table: string;
-  /** How hops name it: `connected network 10.0.0.0/24`, `static route … via …`. */
-  readonly text: string;
-  /** The output port's MAC value (the routed packet's new eth.src). */
-  readonly outMac: bigint;
 }
 
 /** Routes of one priority and family, by masked address, highest priority first. */

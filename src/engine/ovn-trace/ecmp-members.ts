@@ -5,6 +5,7 @@
 
 import type { TraceResult } from '../types.ts';
 import type { ParsedTrace } from './parse-detailed.ts';
+import { uniteAlternatives } from './unite-results.ts';
 
 /** Member ids of the first select() the traced packet went through (not OVN-generated packets). */
 export function ecmpMembersOf(parsed: ParsedTrace): number[] {
@@ -24,19 +25,8 @@ export function ecmpMembersOf(parsed: ParsedTrace): number[] {
 
 /** One result for all members: reached if any member is; outputs united; the first reaching one shown. */
 export function combineMembers(ids: readonly number[], results: readonly TraceResult[]): TraceResult {
-  const shown = results.find((r) => r.reaches_destination) ?? results[0]!;
-  const reached = results.some((r) => r.reaches_destination);
-  const missed = ids.filter((_, i) => !results[i]!.reaches_destination);
-  const warnings = [...shown.warnings];
-  if (reached && missed.length > 0)
-    warnings.push(`Only some ECMP members reach the destination: member ${missed.join(', ')} does not`);
-  const raws = results.map((r, i) => (r.raw === undefined ? null : `## --select-id=${ids[i]}\n${r.raw}`));
-  return {
-    ...shown,
-    reaches_destination: reached,
-    dropped_at: reached ? null : shown.dropped_at,
-    output_ports: [...new Set(results.flatMap((r) => r.output_ports))],
-    warnings,
-    ...(shown.raw === undefined ? {} : { raw: raws.filter((x) => x !== null).join('\n') }),
-  };
+  return uniteAlternatives(
+    ids.map((id, i) => ({ result: results[i]!, name: String(id), flag: `--select-id=${id}` })),
+    (missed) => `Only some ECMP members reach the destination: member ${missed.join(', ')} does not`,
+  );
 }

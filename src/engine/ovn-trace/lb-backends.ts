@@ -7,6 +7,7 @@ import { formatIp, parseIp } from '../../ovn/net/addr.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
 import type { BackendOutcome, ResolvedRequest, TraceResult } from '../types.ts';
 import type { ParsedTrace } from './parse-detailed.ts';
+import { uniteAlternatives } from './unite-results.ts';
 
 export interface LbBackend {
   /** As OVN writes it in the VIP's backends, e.g. `10.0.1.10:80` or `[fd00::10]:80`. */
@@ -59,27 +60,9 @@ export function combineBackends(
     reached: results[i]!.reaches_destination,
     output_ports: results[i]!.output_ports,
   }));
-  const shownIdx = Math.max(
-    0,
-    results.findIndex((r) => r.reaches_destination),
+  const united = uniteAlternatives(
+    backends.map((b, i) => ({ result: results[i]!, name: b.raw, flag: `--lb-dst=${b.lbDst}` })),
+    (missed) => `Only some load-balancer backends are reached: ${missed.join(', ')} not reached`,
   );
-  const shown = results[shownIdx]!;
-  const reached = outcomes.some((o) => o.reached);
-  const warnings = [...shown.warnings];
-  const missed = outcomes.filter((o) => !o.reached).map((o) => o.backend);
-  if (reached && missed.length > 0) {
-    warnings.push(`Only some load-balancer backends are reached: ${missed.join(', ')} not reached`);
-  }
-  const raws = results.map((r, i) =>
-    r.raw === undefined ? null : `## --lb-dst=${backends[i]!.lbDst}\n${r.raw}`,
-  );
-  return {
-    ...shown,
-    reaches_destination: reached,
-    dropped_at: reached ? null : shown.dropped_at,
-    output_ports: [...new Set(results.flatMap((r) => r.output_ports))],
-    warnings,
-    backends: outcomes,
-    ...(shown.raw === undefined ? {} : { raw: raws.filter((x) => x !== null).join('\n') }),
-  };
+  return { ...united, backends: outcomes };
 }
