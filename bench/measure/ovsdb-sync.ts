@@ -165,23 +165,54 @@ export async function measureChanges(
   return out;
 }
 
+/**
+ * Resolves once the NB has sent nothing for `quietMs`: ovn-northd writes back to the NB after a change
+ * (port `up`, IPAM addresses), and such an echo must not be taken for the next change's update.
+ */
+async function settled(live: LiveTopology, quietMs = 300, maxMs = 30_000): Promise<void> {
+  let last = performance.now();
+  const onSync = () => {
+    last = performance.now();
+  };
+  live.client.on('sync', onSync);
+  try {
+    const began = performance.now();
+    while (performance.now() - last < quietMs && performance.now() - began < maxMs)
+      await new Promise((r) => setTimeout(r, 25));
+  } finally {
+    live.client.off('sync', onSync);
+  }
+}
+
+/** Times one change: from the first update after the command starts to the next new topology. */
 async function timeOneChange(
   live: LiveTopology,
   store: TopologyStore,
   change: () => Promise<unknown>,
 ): Promise<{ received: number; spawned: number }> {
+  await settled(live);
   const began = performance.now();
   let received = Number.NaN;
+  let done = Number.NaN;
+  let resolveSeen!: () => void;
+  const seen = new Promise<void>((r) => (resolveSeen = r));
   const onSync = () => {
     if (Number.isNaN(received)) received = performance.now();
   };
+  // Only a topology built after our update arrived counts (a rebuild already pending does not).
+  const onChange = () => {
+    if (Number.isNaN(received) || !Number.isNaN(done)) return;
+    done = performance.now();
+    resolveSeen();
+  };
   live.client.on('sync', onSync);
-  const seen = new Promise<number>((resolve) => store.once('change', () => resolve(performance.now())));
+  store.on('change', onChange);
   try {
     await change();
-    const done = await seen;
+    await seen;
     return { received: done - received, spawned: done - began };
   } finally {
     live.client.off('sync', onSync);
+    store.off('change', onChange);
   }
 }
