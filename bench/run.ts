@@ -17,7 +17,7 @@ import type { SampleSizes } from './measure/ovn-trace.ts';
 const SAMPLES: Record<string, SampleSizes> = {
   S: { oneShot: 20, daemon: 100, vip: 10 },
   M: { oneShot: 10, daemon: 100, vip: 5 },
-  L: { oneShot: 2, daemon: 40, vip: 0 },
+  L: { oneShot: 2, daemon: 100, vip: 2 },
   XL: { oneShot: 1, daemon: 20, vip: 0 },
 };
 
