@@ -12,16 +12,25 @@ export interface OpsDeps {
   readonly extraMetrics?: () => Promise<Buffer[]>;
 }
 
+/** Route options that list an operational endpoint in /openapi.json. */
+const ops = (summary: string) => ({ schema: { summary, tags: ['operations'] } });
+
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
-  app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('ovncp-monitor is Healthy.\n'));
-  app.get('/-/ready', async (_req, reply) => {
-    if (deps.readiness.isReady()) return reply.type('text/plain').send('ovncp-monitor is Ready.\n');
-    return reply
-      .code(503)
-      .type('text/plain')
-      .send(`ovncp-monitor is not ready: waiting for ${deps.readiness.waitingFor().join(', ')}.\n`);
-  });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/-/healthy', ops('Liveness: 200 while the process runs'), async (_req, reply) =>
+    reply.type('text/plain').send('ovncp-monitor is Healthy.\n'),
+  );
+  app.get(
+    '/-/ready',
+    ops('Readiness: 503 until the first topology and the first round of checks'),
+    async (_req, reply) => {
+      if (deps.readiness.isReady()) return reply.type('text/plain').send('ovncp-monitor is Ready.\n');
+      return reply
+        .code(503)
+        .type('text/plain')
+        .send(`ovncp-monitor is not ready: waiting for ${deps.readiness.waitingFor().join(', ')}.\n`);
+    },
+  );
+  app.get('/metrics', ops('Prometheus metrics (text exposition format)'), async (_req, reply) => {
     const text = await deps.registry.metrics();
     if (deps.extraMetrics)
       return reply

@@ -96,39 +96,69 @@ async function withTraces(
   return view;
 }
 
+/** Route options that describe a route in /openapi.json (validation stays in the handler). */
+export function doc(summary: string, description: string) {
+  return { schema: { summary, description, tags: ['monitor'] } };
+}
+
 /** A path's status: every check as expected, some unmet, or some without a verdict yet/any more. */
 const PATH_STATUSES = ['ok', 'unmet', 'unknown'];
 
 export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): void {
-  app.get<{ Querystring: { status?: string } }>('/api/v1/paths', async (req) => {
-    const c = monitor.currentConfig();
-    const status = req.query.status;
-    if (status !== undefined && !PATH_STATUSES.includes(status))
-      throw new OvncpError('OVNCP_ERR_INVALID_FIELD', `status must be one of ${PATH_STATUSES.join(', ')}`, {
-        field: 'status',
-      });
-    const paths = c.paths.map((p) => pathView(monitor, p));
-    return {
-      file: c.file,
-      shard: monitor.shardInfo(),
-      reload: monitor.reloadStatus() && { ...monitor.reloadStatus(), at: iso(monitor.reloadStatus()?.at) },
-      paths: status ? paths.filter((p) => p.status === status) : paths,
-    };
-  });
-  app.get<{ Params: { name: string } }>('/api/v1/paths/:name', async (req) => {
-    const p = monitor.currentConfig().paths.find((x) => x.name === req.params.name);
-    if (!p)
-      throw new OvncpError('OVNCP_ERR_PATH_NOT_FOUND', `no path named "${req.params.name}" (on this shard)`, {
-        field: 'name',
-      });
-    const keys = monitor.checksOf(p.name).filter((k) => monitor.results.get(k)); // as pathView lists them
-    return withTraces(monitor, pathView(monitor, p), keys);
-  });
-  app.post('/-/reload', async (_req, reply) => {
-    const r = monitor.reload();
-    if (!r.ok) throw new OvncpError('OVNCP_ERR_CONFIG', `reload failed, previous paths kept: ${r.error}`);
-    return reply.send({ status: 'reloaded', paths: r.paths, checks: r.checks });
-  });
+  app.get<{ Querystring: { status?: string } }>(
+    '/api/v1/paths',
+    doc(
+      'Every critical path with the verdicts of its checks',
+      'Query `status=ok|unmet|unknown` keeps only the paths in that state.',
+    ),
+    async (req) => {
+      const c = monitor.currentConfig();
+      const status = req.query.status;
+      if (status !== undefined && !PATH_STATUSES.includes(status))
+        throw new OvncpError('OVNCP_ERR_INVALID_FIELD', `status must be one of ${PATH_STATUSES.join(', ')}`, {
+          field: 'status',
+        });
+      const paths = c.paths.map((p) => pathView(monitor, p));
+      return {
+        file: c.file,
+        shard: monitor.shardInfo(),
+        reload: monitor.reloadStatus() && { ...monitor.reloadStatus(), at: iso(monitor.reloadStatus()?.at) },
+        paths: status ? paths.filter((p) => p.status === status) : paths,
+      };
+    },
+  );
+  app.get<{ Params: { name: string } }>(
+    '/api/v1/paths/:name',
+    doc(
+      'One critical path',
+      'Its checks with a trace of each made now on the current topology (first 100 checks).',
+    ),
+    async (req) => {
+      const p = monitor.currentConfig().paths.find((x) => x.name === req.params.name);
+      if (!p)
+        throw new OvncpError(
+          'OVNCP_ERR_PATH_NOT_FOUND',
+          `no path named "${req.params.name}" (on this shard)`,
+          {
+            field: 'name',
+          },
+        );
+      const keys = monitor.checksOf(p.name).filter((k) => monitor.results.get(k)); // as pathView lists them
+      return withTraces(monitor, pathView(monitor, p), keys);
+    },
+  );
+  app.post(
+    '/-/reload',
+    doc(
+      'Re-read the paths file',
+      'On any error the running paths stay and the answer says why (also on SIGHUP).',
+    ),
+    async (_req, reply) => {
+      const r = monitor.reload();
+      if (!r.ok) throw new OvncpError('OVNCP_ERR_CONFIG', `reload failed, previous paths kept: ${r.error}`);
+      return reply.send({ status: 'reloaded', paths: r.paths, checks: r.checks });
+    },
+  );
   app.get('/', async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(renderLandingPage(monitor)),
   );

@@ -114,7 +114,10 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     engine: opts.pathEngine ?? ((choice) => engines().forChoice(choice)),
     shard: opts.shard,
   });
-  registerOpsRoutes(app, { registry, readiness, extraMetrics: () => paths.monitor.renderMetrics() });
+  // As a plugin, so it loads after @fastify/swagger and the routes appear in /openapi.json.
+  app.register(async (inst) =>
+    registerOpsRoutes(inst, { registry, readiness, extraMetrics: () => paths.monitor.renderMetrics() }),
+  );
   const listen = parseListenAddress(settings.listenAddress);
   let bound = settings.listenAddress;
   const daemon: Daemon = {

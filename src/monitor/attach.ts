@@ -64,7 +64,8 @@ export function attachMonitor(d: AttachDeps): MonitorAttachment {
     ...(d.shard ? { shard: d.shard } : {}),
     onFirstRound: () => d.readiness.met('paths'),
   });
-  registerPathsRoutes(d.app, monitor);
+  // As a plugin, so it loads after @fastify/swagger and the routes appear in /openapi.json.
+  d.app.register(async (app) => registerPathsRoutes(app, monitor));
   const watches: FileWatch[] = [];
   return {
     monitor,

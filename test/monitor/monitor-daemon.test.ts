@@ -106,6 +106,22 @@ function setup(paths = PATHS): { dir: string; paths: string; topo: string } {
 }
 
 describe('path monitor in the daemon', () => {
+  it('lists the paths API and the operational endpoints in /openapi.json', async () => {
+    const f = setup();
+    const d = await startDaemon(f.paths, f.topo);
+    const doc = (await d.app.inject('/openapi.json')).json() as { paths: Record<string, object> };
+    for (const p of [
+      '/api/v1/paths',
+      '/api/v1/paths/{name}',
+      '/-/reload',
+      '/-/healthy',
+      '/-/ready',
+      '/metrics',
+    ])
+      expect(Object.keys(doc.paths)).toContain(p);
+    expect(doc.paths['/api/v1/trace/flow']).toBeDefined();
+  });
+
   it('exports one series per check with the right values, and promtool accepts the text', async () => {
     const f = setup();
     const d = await startDaemon(f.paths, f.topo);
