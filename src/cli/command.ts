@@ -35,6 +35,11 @@ export const SSL_FLAGS: readonly FlagSpec[] = [
   { name: 'ovn.ssl.ca-cert', help: 'CA certificate that signed the server (like OVS -C).' },
 ];
 
+/** The SSL_FLAGS values as resolveSettings takes them. */
+export function sslSettings(flags: ParsedFlags): Record<string, string | undefined> {
+  return Object.fromEntries(SSL_FLAGS.map((f) => [f.name, str(flags, f.name)]));
+}
+
 export function str(flags: ParsedFlags, name: string): string | undefined {
   const v = flags[name];
   return typeof v === 'string' ? v : undefined;

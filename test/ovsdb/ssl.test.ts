@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TopologyStore } from '../../src/daemon/topology-store.ts';
 import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
-import { serve } from '../helpers/cli.ts';
+import { cli, serve } from '../helpers/cli.ts';
 import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
 import { until } from './ovsdb-helpers.ts';
 
@@ -149,6 +149,44 @@ describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
     } finally {
       await d.stop();
     }
+  });
+
+  it('trace reads the NB over TLS with the --ovn.ssl.* flags', async () => {
+    expect(port).toBeDefined();
+    const nb = `--db=unix:${join(dir, 'nb.sock')}`;
+    for (const [name, addr] of [
+      ['tls-a', '00:00:00:00:00:0a 10.9.0.10'],
+      ['tls-b', '00:00:00:00:00:0b 10.9.0.11'],
+    ] as const)
+      await run('ovn-nbctl', [
+        nb,
+        '--may-exist',
+        'lsp-add',
+        'over-tls',
+        name,
+        '--',
+        'lsp-set-addresses',
+        name,
+        addr,
+      ]);
+    const args = [
+      'trace',
+      `--ovn.nb-db=ssl:127.0.0.1:${port}`,
+      '--source-port=tls-a',
+      '--destination-ip=10.9.0.11',
+      '--json',
+    ];
+    const ssl = [
+      `--ovn.ssl.private-key=${join(dir, 'client-key.pem')}`,
+      `--ovn.ssl.certificate=${join(dir, 'client-cert.pem')}`,
+      `--ovn.ssl.ca-cert=${join(dir, 'ca-cert.pem')}`,
+    ];
+    const ok = await cli([...args, ...ssl]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).output_ports).toEqual(['tls-b']);
+    const missing = await cli(args);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/needs private key, certificate, CA certificate/);
   });
 
   it('serve names the missing SSL files in one line', async () => {

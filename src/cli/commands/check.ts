@@ -11,7 +11,7 @@ import { OvncpError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { Monitor } from '../../monitor/monitor.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
-import { type Command, SOURCE_FLAGS, str } from '../command.ts';
+import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 import { readTopologyOnce } from '../read-topology.ts';
 import { renderJunit, renderTable, rowOf } from './check-report.ts';
 
@@ -23,6 +23,7 @@ export const checkCommand: Command = {
     'Run every configured path once, print a table, exit 1 if any verdict differs from its expectation.',
   flags: [
     ...SOURCE_FLAGS,
+    ...SSL_FLAGS,
     { name: 'paths.file', help: 'Critical-path definitions (YAML).' },
     { name: 'engine', help: 'Trace engine.', choices: ENGINE_CHOICES, default: 'model' },
     { name: 'json', help: 'Print the results as JSON.', type: 'boolean' },
@@ -34,6 +35,7 @@ export const checkCommand: Command = {
         'config.file': str(flags, 'config.file'),
         'ovn.nb-db': str(flags, 'ovn.nb-db'),
         'ovn.sb-db': str(flags, 'ovn.sb-db'),
+        ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
         'paths.file': str(flags, 'paths.file'),
         engine: str(flags, 'engine') ?? 'model',

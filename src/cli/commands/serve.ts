@@ -9,7 +9,7 @@ import {
 } from '../../config/daemon-config.ts';
 import { createDaemon } from '../../daemon/daemon.ts';
 import { parseShard } from '../../monitor/shard.ts';
-import { type Command, SOURCE_FLAGS, SSL_FLAGS, str } from '../command.ts';
+import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -42,9 +42,7 @@ export const serveCommand: Command = {
         'web.listen-address': str(flags, 'web.listen-address'),
         'ovn.nb-db': str(flags, 'ovn.nb-db'),
         'ovn.sb-db': str(flags, 'ovn.sb-db'),
-        'ovn.ssl.private-key': str(flags, 'ovn.ssl.private-key'),
-        'ovn.ssl.certificate': str(flags, 'ovn.ssl.certificate'),
-        'ovn.ssl.ca-cert': str(flags, 'ovn.ssl.ca-cert'),
+        ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
         'paths.file': str(flags, 'paths.file'),
         engine: str(flags, 'engine'),

@@ -10,7 +10,7 @@ import { TopologyStore } from '../../daemon/topology-store.ts';
 import { createModelEngine } from '../../engine/model/index.ts';
 import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import type { Hop, Protocol, TraceRequest, TraceResult } from '../../engine/types.ts';
-import { type CliIo, type Command, SOURCE_FLAGS, str } from '../command.ts';
+import { type CliIo, type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 import { FlagError, type FlagSpec, type ParsedFlags } from '../flags.ts';
 import { readTopologyOnce } from '../read-topology.ts';
 
@@ -62,6 +62,7 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
       'config.file': str(flags, 'config.file'),
       'ovn.nb-db': str(flags, 'ovn.nb-db'),
       'ovn.sb-db': str(flags, 'ovn.sb-db'),
+      ...sslSettings(flags),
       'topology.file': str(flags, 'topology.file'),
       engine: str(flags, 'engine') ?? 'model',
     },
@@ -119,6 +120,7 @@ export const traceCommand: Command = {
   flags: [
     ...REQUEST_FLAGS,
     ...SOURCE_FLAGS,
+    ...SSL_FLAGS,
     { name: 'engine', help: 'Engine for a local trace.', choices: ENGINE_CHOICES, default: 'model' },
     { name: 'url', help: 'Ask a running daemon instead, e.g. http://127.0.0.1:9477.', env: 'OVNCP_URL' },
     { name: 'token', help: 'Bearer token for --url.', env: 'OVNCP_TOKEN' },
