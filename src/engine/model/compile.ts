@@ -422,7 +422,8 @@ function groupRoutes(routes: readonly CompiledRoute[]): RouteGroup[] {
   return groups;
 }
 
-function connectedRoutes(ports: readonly RouterPort[]): CompiledRoute[] {
+/** The connected route of every network of the given router ports. */
+export function connectedRoutes(ports: readonly RouterPort[]): CompiledRoute[] {
   const routes: CompiledRoute[] = [];
   for (const p of ports) {
     for (const n of p.networks) {

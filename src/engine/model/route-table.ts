@@ -8,7 +8,7 @@
 
 import { formatIp, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
 import type { RouterPort, StaticRoute } from '../../ovn/topology/types.ts';
-import { type CompiledRoute, type CompiledRouter, maskOf } from './compile.ts';
+import { type CompiledRoute, type CompiledRouter, connectedRoutes, maskOf } from './compile.ts';
 import { macValue } from './packet.ts';
 
 /** A compiled route and the route table it belongs to. */
@@ -72,29 +72,13 @@ function staticRoute(cr: CompiledRouter, sr: StaticRoute): TableRoute | string {
   return { ...base, priority, discard: false, outport, nexthop: nh, outMac: macValue(outport.mac) };
 }
 
-function connectedRoutes(cr: CompiledRouter): TableRoute[] {
-  const out: TableRoute[] = [];
-  for (const p of cr.ports)
-    for (const n of p.networks)
-      out.push({
-        priority: n.prefix * 3 + 2,
-        prefix: n,
-        bySource: false,
-        kind: 'connected',
-        discard: false,
-        outport: p,
-        nexthop: null,
-        route: null,
-        table: '',
-        text: `connected network ${formatIp({ family: n.family, value: n.network })}/${n.prefix}`,
-        outMac: macValue(p.mac),
-      });
-  return out;
+function tableConnectedRoutes(cr: CompiledRouter): TableRoute[] {
+  return connectedRoutes(cr.ports).map((r) => ({ ...r, table: '' }));
 }
 
 function build(cr: CompiledRouter): RouterRoutes {
   const ignored: string[] = [];
-  const routes = connectedRoutes(cr);
+  const routes = tableConnectedRoutes(cr);
   for (const sr of cr.router.staticRoutes) {
     const r = staticRoute(cr, sr);
     if (typeof r === 'string') ignored.push(r);
