@@ -6,22 +6,20 @@
 // A standalone NB ovsdb-server in a temp dir (no northd: it would spend minutes on 60k logical flows);
 // the network goes in as ONE batched transaction.
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { TopologyStore } from '../src/daemon/topology-store.ts';
 import { buildLenient, nbToSnapshot } from '../src/ovn/topology/from-nb.ts';
 import { nbTransaction } from '../src/ovn/topology/nb-transaction.ts';
 import { LiveTopology } from '../src/ovsdb/live-topology.ts';
 import { RpcSession } from '../src/ovsdb/rpc.ts';
+import { startNbServer } from '../test/helpers/ovn-testbed.ts';
 import { generate } from './lib/topology-generator.ts';
 import { BENIGN_CHANGES, type ChangeKind, measureChanges } from './measure/ovsdb-sync.ts';
 
-const run = promisify(execFile);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -35,27 +33,11 @@ async function session(sock: string): Promise<RpcSession> {
   });
 }
 
-async function startServer(dir: string): Promise<string> {
-  const db = join(dir, 'nb.db');
-  const sock = join(dir, 'nb.sock');
-  await run('ovsdb-tool', ['create', db, '/usr/share/ovn/ovn-nb.ovsschema']);
-  await run('ovsdb-server', [
-    '--detach',
-    '--no-chdir',
-    `--pidfile=${join(dir, 'nb.pid')}`,
-    `--log-file=${join(dir, 'nb.log')}`,
-    `--unixctl=${join(dir, 'nb.ctl')}`,
-    `--remote=punix:${sock}`,
-    db,
-  ]);
-  return sock;
-}
-
 async function main(): Promise<void> {
   const size = process.argv[2] ?? 'L';
   const dir = mkdtempSync(join(tmpdir(), 'ovncp-bench-'));
   try {
-    const sock = await startServer(dir);
+    const sock = await startNbServer(dir);
     const g = generate(size);
     console.log(`size ${size}:`, g.counts);
     const rpc = await session(sock);

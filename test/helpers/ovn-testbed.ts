@@ -272,6 +272,27 @@ export function jsonRpcOnce(
   });
 }
 
+/**
+ * A lone NB ovsdb-server (no SB, no northd) on `DIR/nb.sock`, with any extra server options (e.g. a
+ * pssl: remote and its key files). Its pid file is `DIR/nb.pid`; the caller stops it.
+ */
+export async function startNbServer(dir: string, extra: readonly string[] = []): Promise<string> {
+  const db = join(dir, 'nb.db');
+  const sock = join(dir, 'nb.sock');
+  await run('ovsdb-tool', ['create', db, join(SCHEMA_DIR, 'ovn-nb.ovsschema')]);
+  await run('ovsdb-server', [
+    '--detach',
+    '--no-chdir',
+    `--pidfile=${join(dir, 'nb.pid')}`,
+    `--log-file=${join(dir, 'nb.log')}`,
+    `--unixctl=${join(dir, 'nb.ctl')}`,
+    `--remote=punix:${sock}`,
+    ...extra,
+    db,
+  ]);
+  return sock;
+}
+
 export async function startOvn(): Promise<OvnTestbed> {
   const tb = new OvnTestbed();
   try {

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TopologyStore } from '../../src/daemon/topology-store.ts';
 import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
 import { cli, serve } from '../helpers/cli.ts';
-import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
+import { skipWithoutOvn, startNbServer } from '../helpers/ovn-testbed.ts';
 import { until } from './ovsdb-helpers.ts';
 
 const run = promisify(execFile);
@@ -79,20 +79,11 @@ describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
     await makeCert(dir, 'server', 'ca');
     await makeCert(dir, 'client', 'ca');
     await makeCert(dir, 'stranger', 'other-ca');
-    const db = join(dir, 'nb.db');
-    await run('ovsdb-tool', ['create', db, '/usr/share/ovn/ovn-nb.ovsschema']);
-    await run('ovsdb-server', [
-      '--detach',
-      '--no-chdir',
-      `--pidfile=${join(dir, 'nb.pid')}`,
-      `--log-file=${join(dir, 'nb.log')}`,
-      `--unixctl=${join(dir, 'nb.ctl')}`,
-      `--remote=punix:${join(dir, 'nb.sock')}`,
+    await startNbServer(dir, [
       '--remote=pssl:0:127.0.0.1',
       `--private-key=${join(dir, 'server-key.pem')}`,
       `--certificate=${join(dir, 'server-cert.pem')}`,
       `--ca-cert=${join(dir, 'ca-cert.pem')}`,
-      db,
     ]);
     await run('ovn-nbctl', [`--db=unix:${join(dir, 'nb.sock')}`, 'ls-add', 'over-tls']);
     port = /listening on port (\d+)/.exec(readFileSync(join(dir, 'nb.log'), 'utf8'))?.[1];

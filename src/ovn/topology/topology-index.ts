@@ -36,21 +36,15 @@ export function portMacs(port: SwitchPort): string[] {
 
 export function buildIndex(t: IndexParts): TopologyIndex {
   const portByUuid = new Map([...t.ports.values()].map((p) => [p.uuid, p]));
-  const routerPortByUuid = new Map([...t.routerPorts.values()].map((p) => [p.uuid, p]));
   const portsByMac = new Map<string, Map<string, string[]>>();
   const portsByIp = new Map<string, string[]>();
-  const switchPortByRouterPort = new Map<string, string>();
   for (const p of t.ports.values()) {
     let macs = portsByMac.get(p.switchName);
     if (!macs) portsByMac.set(p.switchName, (macs = new Map()));
     for (const m of portMacs(p)) push(macs, m, p.name);
     for (const ip of portIps(p)) push(portsByIp, formatIp(ip), p.name);
-    const rp = p.type === 'router' ? p.options['router-port'] : undefined;
-    if (rp) {
-      switchPortByRouterPort.set(rp, p.name);
-      const lrp = t.routerPorts.get(rp);
-      if (lrp) push(macs, lrp.mac, p.name);
-    }
+    const lrp = p.type === 'router' ? t.routerPorts.get(p.options['router-port'] ?? '') : undefined;
+    if (lrp) push(macs, lrp.mac, p.name);
   }
   const groupsByPort = new Map<string, string[]>();
   const groupsBySwitch = new Map<string, string[]>();
@@ -61,24 +55,7 @@ export function buildIndex(t: IndexParts): TopologyIndex {
       if (sw) push(groupsBySwitch, sw, g.name);
     }
   }
-  const lbUsers = new Map<string, { switches: string[]; routers: string[] }>();
-  const user = (n: string) => {
-    let u = lbUsers.get(n);
-    if (!u) lbUsers.set(n, (u = { switches: [], routers: [] }));
-    return u;
-  };
-  for (const s of t.switches.values()) for (const l of s.loadBalancers) user(l).switches.push(s.name);
-  for (const r of t.routers.values()) for (const l of r.loadBalancers) user(l).routers.push(r.name);
-  return {
-    portByUuid,
-    routerPortByUuid,
-    portsByMac,
-    portsByIp,
-    groupsByPort,
-    groupsBySwitch,
-    switchPortByRouterPort,
-    lbUsers,
-  };
+  return { portByUuid, portsByMac, portsByIp, groupsByPort, groupsBySwitch, ...smallIndexes(t) };
 }
 
 interface Change<T> {
