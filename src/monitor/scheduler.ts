@@ -28,13 +28,19 @@ export interface SchedulerOptions {
 export const JITTER = 0.05;
 
 /** A FIFO of check keys with O(1) take (Array.shift() is O(n): 10k queued checks made it quadratic). */
+interface Entry {
+  readonly key: string;
+  readonly trigger: Trigger;
+  readonly lane: LaneName;
+}
+
 class Lane {
-  private items: { key: string; trigger: Trigger }[] = [];
+  private items: Entry[] = [];
   private head = 0;
-  push(key: string, trigger: Trigger): void {
-    this.items.push({ key, trigger });
+  push(e: Entry): void {
+    this.items.push(e);
   }
-  take(): { key: string; trigger: Trigger } | undefined {
+  take(): Entry | undefined {
     const it = this.items[this.head];
     if (it === undefined) return undefined;
     this.head++;
@@ -60,8 +66,8 @@ export const SLICE_MS = 10;
 
 export class Scheduler {
   private readonly lanes: Record<LaneName, Lane> = { urgent: new Lane(), normal: new Lane() };
-  /** Queued keys and the lane that owns them (an entry left in the other lane is stale and skipped). */
-  private readonly queued = new Map<string, LaneName>();
+  /** Queued keys and their live entry (an entry left behind in a lane is stale and skipped). */
+  private readonly queued = new Map<string, Entry>();
   private readonly running = new Set<string>();
   private readonly rerun = new Map<string, Trigger>();
   /** Running checks whose change-driven re-run goes to the urgent lane. */
@@ -89,7 +95,7 @@ export class Scheduler {
    */
   enqueue(key: string, trigger: Trigger, force = false, urgent = false): void {
     if (this.stopped) return;
-    const lane = this.queued.get(key);
+    const lane = this.queued.get(key)?.lane;
     if (lane === 'urgent' || (lane === 'normal' && !urgent)) return;
     if (this.running.has(key)) {
       if (force) {
@@ -98,34 +104,30 @@ export class Scheduler {
       } else this.opts.onSkip?.(key);
       return;
     }
-    const to: LaneName = urgent ? 'urgent' : 'normal';
-    this.queued.set(key, to);
-    this.lanes[to].push(key, trigger);
+    const entry: Entry = { key, trigger, lane: urgent ? 'urgent' : 'normal' };
+    this.queued.set(key, entry);
+    this.lanes[entry.lane].push(entry);
     this.pump();
   }
 
-  /** The next live entry: urgent lane first, skipping entries moved to the other lane. */
-  private next(): { key: string; trigger: Trigger } | undefined {
+  /** The next live entry: urgent lane first, skipping entries that were moved up or already ran. */
+  private next(): Entry | undefined {
     for (const name of ['urgent', 'normal'] as const) {
       for (let it = this.lanes[name].take(); it; it = this.lanes[name].take())
-        if (this.queued.get(it.key) === name) return it;
+        if (this.queued.get(it.key) === it) return it;
     }
     return undefined;
   }
 
-  private get pendingCount(): number {
-    return this.queued.size;
-  }
-
   private pump(): void {
-    while (!this.stopped && this.running.size < this.opts.concurrency && this.pendingCount > 0) {
+    while (!this.stopped && this.running.size < this.opts.concurrency && this.queued.size > 0) {
       const it = this.next();
       if (!it) break;
       this.queued.delete(it.key);
       this.running.add(it.key);
       void this.opts.run(it.key, it.trigger).finally(() => this.finished(it.key));
     }
-    if (this.running.size === 0 && (this.pendingCount === 0 || this.stopped)) this.notifyIdle();
+    if (this.running.size === 0 && (this.queued.size === 0 || this.stopped)) this.notifyIdle();
   }
 
   private finished(key: string): void {
@@ -164,7 +166,7 @@ export class Scheduler {
 
   /** Resolves once nothing is queued or running. */
   idle(): Promise<void> {
-    if (this.running.size === 0 && (this.pendingCount === 0 || this.stopped)) return Promise.resolve();
+    if (this.running.size === 0 && (this.queued.size === 0 || this.stopped)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -172,7 +174,7 @@ export class Scheduler {
     return this.running.size;
   }
   get pending(): number {
-    return this.pendingCount;
+    return this.queued.size;
   }
 
   private fire(path: string, trigger: Trigger): void {

@@ -166,6 +166,30 @@ describe('Scheduler', () => {
     ]);
   });
 
+  it('a check moved up and run, then queued again, runs at its new place, not at the old one', async () => {
+    const h = harness({ concurrency: 1 });
+    for (const k of ['busy', 'a', 'c', 'b']) h.s.enqueue(k, 'schedule');
+    h.s.enqueue('c', 'topology', true, true); // moved up: its entry between a and b is now stale
+    const step = async () => {
+      h.runs.at(-1)?.finish();
+      await vi.advanceTimersByTimeAsync(0);
+    };
+    await step(); // busy ends, c (urgent) runs
+    await step(); // c ends, a runs
+    h.s.enqueue('c', 'reload'); // queued again while a runs: behind b
+    await step();
+    await step();
+    await step();
+    await h.s.idle();
+    expect(h.runs.map((r) => `${r.key}:${r.trigger}`)).toEqual([
+      'busy:schedule',
+      'c:topology',
+      'a:schedule',
+      'b:schedule',
+      'c:reload',
+    ]);
+  });
+
   it('an urgent re-run of a running check goes ahead of the queue once it ends', async () => {
     const h = harness({ concurrency: 1 });
     for (const k of ['k', 'a', 'b']) h.s.enqueue(k, 'schedule');
