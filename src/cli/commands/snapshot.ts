@@ -9,7 +9,7 @@ import { buildLenient, NB_TABLES, nbToSnapshot } from '../../ovn/topology/from-n
 import { OvsdbClient } from '../../ovsdb/client.ts';
 import { sslFromSettings } from '../../ovsdb/live-topology.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
-import { type Command, SOURCE_FLAGS, SSL_FLAGS, str } from '../command.ts';
+import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
 /** Connects, waits for the first full copy of the NB tables, then disconnects. */
 async function readNb(remote: string, ssl: SslFiles | undefined, timeoutMs: number): Promise<OvsdbClient> {
@@ -53,20 +53,22 @@ export const snapshotCommand: Command = {
   ],
   async run(flags, io) {
     const settings = resolveSettings(
-      { 'config.file': str(flags, 'config.file'), 'ovn.nb-db': str(flags, 'ovn.nb-db') },
+      {
+        'config.file': str(flags, 'config.file'),
+        'ovn.nb-db': str(flags, 'ovn.nb-db'),
+        ...sslSettings(flags),
+      },
       io.env,
     );
     if (!settings.nbDb)
       throw new OvncpError('OVNCP_ERR_CONFIG', 'needs --ovn.nb-db REMOTE (or OVN_NB_DB)', {
         field: 'ovn.nb-db',
       });
-    const fromConfig = sslFromSettings(settings);
-    const ssl: SslFiles = {
-      privateKey: str(flags, 'ovn.ssl.private-key') ?? fromConfig?.privateKey,
-      certificate: str(flags, 'ovn.ssl.certificate') ?? fromConfig?.certificate,
-      caCert: str(flags, 'ovn.ssl.ca-cert') ?? fromConfig?.caCert,
-    };
-    const client = await readNb(settings.nbDb, ssl, Number(str(flags, 'timeout') ?? 30) * 1000);
+    const client = await readNb(
+      settings.nbDb,
+      sslFromSettings(settings),
+      Number(str(flags, 'timeout') ?? 30) * 1000,
+    );
     const { doc: raw, warnings } = nbToSnapshot((t) => client.cache.table(t));
     const built = buildLenient(raw, { kind: 'ovsdb', name: settings.nbDb });
     const doc = built.doc;
