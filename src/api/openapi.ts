@@ -23,3 +23,8 @@ export function registerOpenApi(app: FastifyInstance): void {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
+
+/** Route options that describe a route in /openapi.json without a schema (the handler validates). */
+export function routeDoc(tag: string, summary: string, description?: string) {
+  return { schema: { tags: [tag], summary, ...(description ? { description } : {}) } };
+}

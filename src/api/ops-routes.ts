@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Readiness } from '../daemon/readiness.ts';
+import { routeDoc } from './openapi.ts';
 
 export interface OpsDeps {
   readonly registry: Registry;
@@ -13,7 +14,7 @@ export interface OpsDeps {
 }
 
 /** Route options that list an operational endpoint in /openapi.json. */
-const ops = (summary: string) => ({ schema: { summary, tags: ['operations'] } });
+const ops = (summary: string) => routeDoc('operations', summary);
 
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
   app.get('/-/healthy', ops('Liveness: 200 while the process runs'), async (_req, reply) =>

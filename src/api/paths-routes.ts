@@ -9,6 +9,7 @@ import type { Monitor } from '../monitor/monitor.ts';
 import type { PathSpec } from '../monitor/paths-config.ts';
 import { type CheckState, expectationMet, verdictOf } from '../monitor/results.ts';
 import { renderLandingPage } from './landing-page.ts';
+import { routeDoc } from './openapi.ts';
 
 function iso(ms: number | null | undefined): string | null {
   return ms ? new Date(ms).toISOString() : null;
@@ -96,10 +97,7 @@ async function withTraces(
   return view;
 }
 
-/** Route options that describe a route in /openapi.json (validation stays in the handler). */
-export function doc(summary: string, description: string) {
-  return { schema: { summary, description, tags: ['monitor'] } };
-}
+const doc = (summary: string, description: string) => routeDoc('monitor', summary, description);
 
 /** A path's status: every check as expected, some unmet, or some without a verdict yet/any more. */
 const PATH_STATUSES = ['ok', 'unmet', 'unknown'];

@@ -60,11 +60,6 @@ export class CompiledAcl {
     return this.compiled;
   }
 
-  /** True once the match was compiled (then it no longer needs the topology it came from). */
-  get isCompiled(): boolean {
-    return this.compiled !== undefined;
-  }
-
   /** aclScope of this ACL without repeats, computed once (the port groups it names decide it). */
   scope(field: 'inport' | 'outport', members: (group: string) => readonly string[] | undefined) {
     const i = field === 'inport' ? 0 : 1;

@@ -67,8 +67,7 @@ export interface CompiledSwitch {
   readonly statelessIn: AclList;
   readonly statelessOut: AclList;
   readonly hasAcls: boolean;
-  readonly hasStatefulAcl: boolean;
-  /** hasStatefulAcl or a load balancer: IP traffic goes through conntrack. */
+  /** An allow-related ACL or a load balancer: IP traffic goes through conntrack. */
   readonly stateful: boolean;
   readonly vips: readonly CompiledVip[];
   /** VIPs by address key (packet.ts ipKey). */
@@ -120,7 +119,6 @@ export interface CompiledPolicy {
 export interface CompiledRouter {
   readonly router: LogicalRouter;
   readonly ports: readonly RouterPort[];
-  readonly routes: readonly CompiledRoute[];
   /** The routes grouped by priority, highest first, for lookups by hash instead of a scan. */
   readonly routeGroups: readonly RouteGroup[];
   readonly deps: readonly unknown[];
@@ -133,9 +131,7 @@ export interface CompiledRouter {
   readonly snat: readonly Nat[];
   readonly vips: readonly CompiledVip[];
   readonly vipIndex: ReadonlyMap<IpKey, readonly CompiledVip[]>;
-  /** Text of every address of the router's own ports. */
-  readonly ownIps: ReadonlySet<string>;
-  /** The same addresses as keys (packet.ts ipKey). */
+  /** Every address of the router's own ports, as keys (packet.ts ipKey). */
   readonly ownKeys: ReadonlySet<IpKey>;
   readonly ignored: readonly string[];
 }
@@ -339,7 +335,6 @@ function compileSwitch(
       'outport',
     ),
     hasAcls: acls.length > 0,
-    hasStatefulAcl,
     stateful: hasStatefulAcl || vips.vips.length > 0,
     vips: vips.vips,
     vipIndex: vips.index,
@@ -467,11 +462,9 @@ function compileRouter(
     else ignored.push(`router policy priority ${policy.priority} on ${r.name} ignored: ${m.message}`);
   }
   const vipTable = vipsOf(t, r.loadBalancers, vipTables);
-  const ownIps = new Set<string>();
   const ownKeys = new Set<IpKey>();
   for (const p of ports)
     for (const n of p.networks) {
-      ownIps.add(formatIp({ family: n.family, value: n.addr }));
       ownKeys.add(ipKey({ family: n.family, value: n.addr }));
     }
   return {
@@ -479,7 +472,6 @@ function compileRouter(
     deps,
     components: new Map(ports.map((p) => [p.name, `ingress(dp="${r.name}", inport="${p.name}")`])),
     ports,
-    routes,
     routeGroups: groupRoutes(routes),
     policies,
     gateway: Boolean(r.options.chassis),
@@ -487,7 +479,6 @@ function compileRouter(
     snat: r.nat.filter((n) => n.type !== 'dnat'),
     vips: vipTable.vips,
     vipIndex: vipTable.index,
-    ownIps,
     ownKeys,
     ignored,
   };

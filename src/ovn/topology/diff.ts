@@ -139,11 +139,13 @@ function diffPorts(
 /** A changed load balancer changes the switches and routers using it (in either topology). */
 function diffLoadBalancers(prev: Topology, cur: Topology, dps: Set<string>, reasons: string[]): void {
   for (const lb of changedKeys(prev.loadBalancers, cur.loadBalancers)) {
+    let onRouter = false;
     for (const t of [prev, cur]) {
       const users = t.index.lbUsers.get(lb);
       for (const s of users?.switches ?? []) dps.add(s);
       for (const r of users?.routers ?? []) dps.add(r);
-      if (users && users.routers.length > 0) reasons.push(`load balancer ${lb} of a router changed`);
+      onRouter ||= (users?.routers.length ?? 0) > 0;
     }
+    if (onRouter) reasons.push(`load balancer ${lb} of a router changed`);
   }
 }

@@ -486,7 +486,7 @@ function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_grou
     }),
   );
   return {
-    address_sets: address_sets.sort(byName),
+    address_sets, // addressSetEntries gives them sorted by name
     port_groups: port_groups.sort(byName),
     load_balancers: load_balancers.sort(byName),
   };
