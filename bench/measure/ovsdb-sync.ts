@@ -46,7 +46,8 @@ export const BENIGN_CHANGES: readonly ChangeKind[] = [
       'allow-related',
     ],
   },
-  { name: 'lsp-add', args: (i) => ['lsp-add', `node${i}`, `bench-port-${i}`] },
+  // node i % 5: every size has at least 5 node switches (S has exactly 5).
+  { name: 'lsp-add', args: (i) => ['lsp-add', `node${i % 5}`, `bench-port-${i}`] },
   {
     name: 'lr-route-add',
     args: (i) => ['lr-route-add', 'ovn_cluster_router', `192.168.${i}.0/24`, '10.128.0.2'],
