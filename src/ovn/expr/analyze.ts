@@ -49,7 +49,7 @@ interface Span {
 export function analyzeMatch(match: string): MatchAnalysis {
   const toks = tokenize(match);
   const refs = referencesOf(toks);
-  const lexes = toks.every((t) => t.type !== 'error');
+  const lexes = lexOk(toks);
   const spans = lexes ? conjunctSpans(toks, 0, toks.length - 1) : null;
   const inport: ScopeNames[] = [];
   const outport: ScopeNames[] = [];
@@ -57,12 +57,19 @@ export function analyzeMatch(match: string): MatchAnalysis {
     const scope = scopeOf(toks, s);
     if (scope) (scope.field === 'inport' ? inport : outport).push(scope.names);
   }
-  return { ...refs, lexes, topLevelOr: lexes && hasTopLevelOrTokens(toks), inport, outport };
+  const topLevelOr = lexes && hasTopLevelOrTokens(toks);
+  const { addressSets, portGroups, derived } = refs;
+  return { addressSets, portGroups, derived, lexes, topLevelOr, inport, outport };
 }
 
 /** The references of a match (see MatchReferences); a match that does not lex gives those before the error. */
 export function references(match: string): MatchReferences {
   return referencesOf(tokenize(match));
+}
+
+/** True when no token is an error (the lexer stops at the first one). Loops, not closures: hot. */
+function lexOk(toks: readonly Token[]): boolean {
+  return toks[toks.length - 2]?.type !== 'error';
 }
 
 function referencesOf(toks: readonly Token[]): MatchReferences {
@@ -83,7 +90,7 @@ function referencesOf(toks: readonly Token[]): MatchReferences {
 /** True when `||` appears at parenthesis depth 0 (outside strings, which are tokens). */
 export function hasTopLevelOr(match: string): boolean {
   const toks = tokenize(match);
-  return toks.every((t) => t.type !== 'error') && hasTopLevelOrTokens(toks);
+  return lexOk(toks) && hasTopLevelOrTokens(toks);
 }
 
 function hasTopLevelOrTokens(toks: readonly Token[]): boolean {
@@ -103,7 +110,7 @@ function hasTopLevelOrTokens(toks: readonly Token[]): boolean {
  */
 export function topLevelConjuncts(match: string): string[] | null {
   const toks = tokenize(match);
-  if (toks.some((t) => t.type === 'error')) return null;
+  if (!lexOk(toks)) return null;
   const spans = conjunctSpans(toks, 0, toks.length - 1);
   return spans ? spans.map((s) => match.slice(toks[s.from]!.offset, toks[s.to]!.offset).trim()) : null;
 }
@@ -147,7 +154,6 @@ function flatten(toks: readonly Token[], s: Span): Span[] {
 function scopeOf(toks: readonly Token[], s: Span): { field: 'inport' | 'outport'; names: ScopeNames } | null {
   const first = toks[s.from]!;
   const last = toks[s.to - 1]!;
-  const isField = (t: Token) => t.type === 'id' && (t.text === 'inport' || t.text === 'outport');
   if (isField(first) && toks[s.from + 1]?.type === '==') {
     const names = portConstants(toks, s.from + 2, s.to);
     return names && { field: first.text as 'inport' | 'outport', names };
@@ -159,25 +165,28 @@ function scopeOf(toks: readonly Token[], s: Span): { field: 'inport' | 'outport'
   return null;
 }
 
+const isField = (t: Token): boolean => t.type === 'id' && (t.text === 'inport' || t.text === 'outport');
+
+/** Adds a string or `@group` token to `out`; false for any other token. */
+function takeName(t: Token, out: { ports: string[]; groups: string[] }): boolean {
+  if (t.type === 'string') out.ports.push(t.text);
+  else if (t.type === 'portgroup') out.groups.push(t.text);
+  else return false;
+  return true;
+}
+
 /** Reads tokens [from, to) as one string/`@group` constant or a non-empty `{…}` set of them. */
 function portConstants(toks: readonly Token[], from: number, to: number): ScopeNames | null {
-  const ports: string[] = [];
-  const groups: string[] = [];
-  const take = (t: Token): boolean => {
-    if (t.type === 'string') ports.push(t.text);
-    else if (t.type === 'portgroup') groups.push(t.text);
-    else return false;
-    return true;
-  };
-  if (to - from === 1) return take(toks[from]!) ? { ports, groups } : null;
+  const out = { ports: [] as string[], groups: [] as string[] };
+  if (to - from === 1) return takeName(toks[from]!, out) ? out : null;
   if (toks[from]?.type !== '{' || toks[to - 1]?.type !== '}' || to - from < 3) return null;
   // OVN separates set members with optional commas: `{"a" "b"}` is `{"a", "b"}`.
   for (let i = from + 1; i < to - 1; i++) {
     const t = toks[i]!;
     if (t.type === ',' && i > from + 1 && toks[i - 1]!.type !== ',') continue;
-    if (!take(t)) return null;
+    if (!takeName(t, out)) return null;
   }
-  return { ports, groups };
+  return out;
 }
 
 /**
