@@ -58,6 +58,7 @@ export function analyzeMatch(match: string): MatchAnalysis {
     if (scope) (scope.field === 'inport' ? inport : outport).push(scope.names);
   }
   const topLevelOr = lexes && hasTopLevelOrTokens(toks);
+  // Fields copied by name: an object spread here cost more than the lexer (runs once per ACL).
   const { addressSets, portGroups, derived } = refs;
   return { addressSets, portGroups, derived, lexes, topLevelOr, inport, outport };
 }
@@ -67,7 +68,7 @@ export function references(match: string): MatchReferences {
   return referencesOf(tokenize(match));
 }
 
-/** True when no token is an error (the lexer stops at the first one). Loops, not closures: hot. */
+/** True when no token is an error (the lexer ends the list with the first error, then `end`). */
 function lexOk(toks: readonly Token[]): boolean {
   return toks[toks.length - 2]?.type !== 'error';
 }
