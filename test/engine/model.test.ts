@@ -1,9 +1,7 @@
 // Model engine behaviours that the scenario suite does not pin down: max_hops on a routing loop,
-// ignored ACLs reported as warnings, result shape, port-scoped ACL indexing and errors for bad requests.
+// ignored ACLs reported as warnings, result shape and errors for bad requests.
 
 import { describe, expect, it } from 'vitest';
-import { aclScope } from '../../src/engine/model/acl-index.ts';
-import { hasTopLevelOr } from '../../src/engine/model/compile.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
@@ -136,23 +134,5 @@ describe('model engine', () => {
     await expect(e.trace({ source_port: 'ghost', destination_ip: '10.0.0.2' })).rejects.toBeInstanceOf(
       OvncpError,
     );
-  });
-
-  it.each([
-    ['outport == @pg && ip4', 'outport', ['p1', 'p2']],
-    ['(outport == @pg) && (tcp.dst == 80)', 'outport', ['p1', 'p2']],
-    ['ip4 && inport == {"x", @pg}', 'inport', ['x', 'p1', 'p2']],
-    ['outport == @pg || ip4', 'outport', null],
-    ['inport == "x"', 'outport', null],
-    ['outport == @missing', 'outport', null],
-  ] as const)('scopes %s by %s', (match, field, want) => {
-    const members = (g: string) => (g === 'pg' ? ['p1', 'p2'] : undefined);
-    expect(aclScope(match, field, members)).toEqual(want);
-  });
-
-  it('finds a top-level || outside parentheses, braces and strings', () => {
-    expect(hasTopLevelOr('a || b')).toBe(true);
-    expect(hasTopLevelOr('(a || b) && c')).toBe(false);
-    expect(hasTopLevelOr('inport == "x||y" && tcp')).toBe(false);
   });
 });

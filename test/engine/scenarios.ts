@@ -219,6 +219,34 @@ const routesNet: SnapshotDoc = {
   ],
 };
 
+/**
+ * A port literally named `b@ns`, guarded by a to-lport drop ACL that names it in a quoted string;
+ * optionally a port group `ns` whose only member is on another switch. The `@ns` inside the string is
+ * no port-group reference: OVN applies the ACL (a text search for `@name` would ignore it here).
+ */
+const quotedAtNet = (withGroup: boolean): SnapshotDoc => ({
+  ...(withGroup ? { port_groups: [{ name: 'ns', ports: ['n1'] }] } : {}),
+  switches: [
+    {
+      name: 'ls',
+      acls: [
+        {
+          name: 'drop-to-b-at-ns',
+          direction: 'to-lport',
+          priority: 100,
+          match: 'outport == "b@ns" && ip4',
+          action: 'drop',
+        },
+      ],
+      ports: [
+        { name: 'a', addresses: ['0a:00:00:00:00:01 10.10.0.1'] },
+        { name: 'b@ns', addresses: ['0a:00:00:00:00:02 10.10.0.2'] },
+      ],
+    },
+    { name: 'other', ports: [{ name: 'n1', addresses: ['0a:00:00:00:00:03 10.10.1.3'] }] },
+  ],
+});
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'seed example: vm1 -> vm2 HTTP is allowed by allow-http',
@@ -568,5 +596,17 @@ export const SCENARIOS: readonly Scenario[] = [
     network: routesNet,
     request: { source_port: 'pb', destination_ip: '10.9.9.9', protocol: 'tcp', destination_port_num: 80 },
     expect: { reaches: true, outputs: ['pc'] },
+  },
+  {
+    name: 'quoted port name with @: a drop ACL on outport == "b@ns" applies (no port group ns)',
+    network: quotedAtNet(false),
+    request: { source_port: 'a', destination_ip: '10.10.0.2', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: false, dropType: 'acl', dropAcl: 'drop-to-b-at-ns' },
+  },
+  {
+    name: 'quoted port name with @: the drop ACL applies also when a port group ns exists elsewhere',
+    network: quotedAtNet(true),
+    request: { source_port: 'a', destination_ip: '10.10.0.2', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: false, dropType: 'acl', dropAcl: 'drop-to-b-at-ns' },
   },
 ];

@@ -20,7 +20,7 @@ import type {
   SwitchPort,
   Topology,
 } from '../../ovn/topology/types.ts';
-import { AclList, aclLabel, CompiledAcl, conjuncts } from './acl-index.ts';
+import { AclList, aclLabel, CompiledAcl } from './acl-index.ts';
 import { type IpKey, ipKey, macValue } from './packet.ts';
 import { topologyRefs } from './refs.ts';
 import { routerDeps, sameDeps, sameMatchDeps, sameSwitchDeps, switchDeps } from './reuse.ts';
@@ -269,11 +269,6 @@ function defaultTexts(name: string): CompiledSwitch['defaultText'] {
   return { ingress: pair('ingress'), 'after-lb': pair('after-lb'), egress: pair('egress') };
 }
 
-/** True when `||` appears outside any parentheses, braces or string in a match. */
-export function hasTopLevelOr(match: string): boolean {
-  return conjuncts(match) === null;
-}
-
 function compileSwitch(
   t: Topology,
   sw: LogicalSwitch,
@@ -297,7 +292,7 @@ function compileSwitch(
     }
     // ovn-northd 23.03 writes a stateful reject flow as `(hint) && MATCH` without parentheses around
     // MATCH; with a top-level `||` that is not a valid expression and OVN ignores the ACL.
-    if (stateful && acl.action === 'reject' && hasTopLevelOr(acl.match)) {
+    if (stateful && acl.action === 'reject' && c.topLevelOr) {
       ignored.push(
         `${aclLabel(acl)} ignored on switch ${sw.name}: OVN 23.03 cannot use a reject ACL whose match has a top-level || on a stateful switch`,
       );
