@@ -1,17 +1,44 @@
 // Builds the fastify instance: logging through the daemon's pino logger, the API error body for
-// every failure, and the route modules each feature registers.
+// every failure, the listener's TLS (web-config.ts) and timeouts, and the route modules each feature
+// registers.
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { ERRORS, isOvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { TlsServerOptions } from './web-config.ts';
 
-export function createHttpServer(logger: Logger): FastifyInstance {
+/** Default for web.request_timeout: time allowed to receive a whole request (headers and body). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+export interface HttpServerOptions {
+  /** Serve HTTPS with these options (from --web.config.file) instead of plain HTTP. */
+  readonly tls?: TlsServerOptions | undefined;
+  /** A request not fully received by then gets 408 and its connection is closed (slow-body clients). */
+  readonly requestTimeoutMs?: number | undefined;
+}
+
+/** Node options shared by http and https: how often, and how long, unfinished requests may linger. */
+function timeoutOptions(requestTimeoutMs: number) {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    // Node checks those deadlines on this interval (30 s by default, which would stretch a 10 s limit).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeoutMs / 4)),
+  };
+}
+
+export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): FastifyInstance {
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeouts = timeoutOptions(requestTimeoutMs);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Scrapes and probes arrive every few seconds: per-request lines would drown everything else.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
-  });
+    requestTimeout: requestTimeoutMs,
+    ...(opts.tls ? { https: { ...opts.tls, ...timeouts } } : { http: timeouts }),
+    // The https server is a plain one to every route and hook; only web-config.ts sees its TLS side.
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   app.setErrorHandler((err, _req, reply) => {
     if (isOvncpError(err)) return reply.code(err.status).send(err.toBody());
     const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown };

@@ -27,6 +27,8 @@ export const configFileSchema = z.strictObject({
         })
         .optional(),
       trace_timeout: z.string().optional(),
+      request_timeout: z.string().optional(),
+      max_traces_in_flight: z.number().int().positive().optional(),
       max_traces_per_request: z.number().int().positive().optional(),
     })
     .nullish(),
@@ -62,6 +64,8 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export interface DaemonSettings {
   configFile: string | null;
   listenAddress: string;
+  /** --web.config.file: exporter-toolkit web config (TLS for the listener), or null for plain HTTP. */
+  webConfigFile: string | null;
   nbDb: string | null;
   sbDb: string | null;
   topologyFile: string | null;
@@ -88,6 +92,7 @@ function rel(base: string | null, p: string | undefined): string | null {
 export interface SettingFlags {
   'config.file'?: string | undefined;
   'web.listen-address'?: string | undefined;
+  'web.config.file'?: string | undefined;
   'ovn.nb-db'?: string | undefined;
   'ovn.sb-db'?: string | undefined;
   'topology.file'?: string | undefined;
@@ -123,6 +128,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
   return {
     configFile,
     listenAddress: flags['web.listen-address'] ?? file.web?.listen_address ?? DEFAULT_LISTEN_ADDRESS,
+    webConfigFile: flags['web.config.file'] ?? null,
     nbDb: flags['ovn.nb-db'] ?? env.OVN_NB_DB ?? file.ovn?.nb_db ?? null,
     sbDb: flags['ovn.sb-db'] ?? env.OVN_SB_DB ?? file.ovn?.sb_db ?? null,
     topologyFile: flags['topology.file'] ?? rel(configFile, file.topology?.file),

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
 import { registerOpsRoutes } from '../api/ops-routes.ts';
 import { createHttpServer, parseListenAddress } from '../api/server.ts';
-import { daemonTraceDeps, setupTraceApi, traceApiFor } from '../api/trace-api.ts';
+import { daemonTraceDeps, parseDuration, setupTraceApi, traceApiFor } from '../api/trace-api.ts';
+import { listenerTls } from '../api/web-config.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { createModelEngine } from '../engine/model/index.ts';
 import { daemonEngines, type EngineSet } from '../engine/select.ts';
@@ -75,7 +76,12 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
       this.set(topology.lastUpdate() / 1000);
     },
   });
-  const app = createHttpServer(logger);
+  const tls = listenerTls(settings.webConfigFile, logger); // throws on a bad web config file
+  const requestTimeout = settings.raw.web?.request_timeout;
+  const app = createHttpServer(logger, {
+    tls: tls?.options,
+    requestTimeoutMs: requestTimeout ? parseDuration(requestTimeout, 'web.request_timeout') : undefined,
+  });
   const traceApi = traceApiFor(settings); // first: an unsafe listen address stops the daemon before anything starts
   // Built on first use, so a daemon that fails to start (bad file) starts no ovn-trace and logs nothing else.
   let engineSet: EngineSet | null = null;
@@ -133,14 +139,16 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
       live = loadInitialTopology(daemon);
       await paths.start();
       await app.listen({ host: listen.host, port: listen.port });
+      tls?.attach(app.server as never);
       const a = app.server.address();
       if (a && typeof a === 'object')
         bound = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
-      logger.info({ address: bound }, `listening on http://${bound}/`);
+      logger.info({ address: bound, tls: !!tls }, `listening on ${tls ? 'https' : 'http'}://${bound}/`);
     },
     async stop() {
       live?.stop();
       await paths.stop();
+      tls?.close();
       await app.close();
       await engineSet?.close();
       logger.info('stopped');

@@ -23,6 +23,10 @@ export const serveCommand: Command = {
       help: 'Address to listen on (host:port).',
       default: DEFAULT_LISTEN_ADDRESS,
     },
+    {
+      name: 'web.config.file',
+      help: 'Exporter-toolkit web config (YAML, tls_server_config) to serve HTTPS; re-read on change.',
+    },
     { name: 'paths.file', help: 'Critical-path definitions (YAML).' },
     {
       name: 'web.insecure-no-auth',
@@ -40,6 +44,7 @@ export const serveCommand: Command = {
       {
         'config.file': str(flags, 'config.file'),
         'web.listen-address': str(flags, 'web.listen-address'),
+        'web.config.file': str(flags, 'web.config.file'),
         'ovn.nb-db': str(flags, 'ovn.nb-db'),
         'ovn.sb-db': str(flags, 'ovn.sb-db'),
         ...sslSettings(flags),
