@@ -17,6 +17,7 @@ export const ERRORS = {
   OVNCP_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   OVNCP_ERR_ENGINE_UNAVAILABLE: { status: 503, title: 'Trace engine unavailable' },
   OVNCP_ERR_NOT_READY: { status: 503, title: 'Not ready' },
+  OVNCP_ERR_OVERLOADED: { status: 503, title: 'Too many traces in flight' },
   OVNCP_ERR_TIMEOUT: { status: 504, title: 'Trace timed out' },
   OVNCP_ERR_CONFIG: { status: 400, title: 'Invalid configuration' },
   OVNCP_ERR_TOPOLOGY: { status: 400, title: 'Invalid topology' },

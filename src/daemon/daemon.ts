@@ -3,6 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
+import { DEFAULT_MAX_TRACES_IN_FLIGHT, registerLoadShed, yieldingEngine } from '../api/load-shed.ts';
 import { registerOpsRoutes } from '../api/ops-routes.ts';
 import { createHttpServer, parseListenAddress } from '../api/server.ts';
 import { daemonTraceDeps, parseDuration, setupTraceApi, traceApiFor } from '../api/trace-api.ts';
@@ -105,11 +106,17 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     traceApi,
     daemonTraceDeps(
       topology,
-      opts.traceEngines ?? { flowEngine: () => engines().onDemand(), modelEngine: () => engines().model },
+      opts.traceEngines ?? {
+        flowEngine: () => yieldingEngine(engines().onDemand()),
+        modelEngine: () => yieldingEngine(engines().model),
+      },
       staleness,
     ),
     logger,
   );
+  registerLoadShed(app, {
+    maxInFlight: settings.raw.web?.max_traces_in_flight ?? DEFAULT_MAX_TRACES_IN_FLIGHT,
+  });
   const paths = attachMonitor({
     settings,
     logger,
