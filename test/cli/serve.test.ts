@@ -12,7 +12,7 @@ describe('serve on the demo network', () => {
       const ready = await fetch(`${d.url}/-/ready`);
       expect(ready.status).toBe(200);
       const metrics = await (await fetch(`${d.url}/metrics`)).text();
-      expect(metrics).toMatch(/^ovncp_build_info\{version="[^"]+",nodejs_version="v20\.[^"]+"\} 1$/m);
+      expect(metrics).toMatch(/^ovncp_build_info\{version="[^"]+",nodejs_version="v(20|24)\.[^"]+"\} 1$/m);
       expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
       const loaded = /^ovncp_topology_last_update_timestamp_seconds (\S+)$/m.exec(metrics);
       expect(Number(loaded?.[1])).toBeGreaterThan(Date.now() / 1000 - 120);

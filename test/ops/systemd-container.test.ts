@@ -79,8 +79,8 @@ describe('deploy/systemd/ovncp-monitor.service', () => {
 });
 
 describe('deploy/container/Containerfile', () => {
-  it('builds on Node 20 slim with ovn-common (ovn-trace) and runs as a numeric non-root user', () => {
-    expect(CONTAINERFILE).toMatch(/^FROM \S*node:20[\w.-]*-slim\s*$/m);
+  it('builds on Node 24 LTS slim with ovn-common (ovn-trace) and runs as a numeric non-root user', () => {
+    expect(CONTAINERFILE).toMatch(/^FROM \S*node:24[\w.-]*-slim\s*$/m);
     expect(CONTAINERFILE).toMatch(/apt-get install[^\n]*\bovn-common\b/);
     const users = [...CONTAINERFILE.matchAll(/^USER (\S+)/gm)].map((m) => m[1]!);
     expect(users.length).toBeGreaterThan(0);
