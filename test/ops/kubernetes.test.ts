@@ -2,10 +2,12 @@
 // refer to each other correctly (names, ports, labels, mounted paths, probes, security, shards).
 // With kubectl on PATH, `kubectl kustomize` must also build both variants.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { loadWebConfig } from '../../src/api/web-config.ts';
 import { configFileSchema } from '../../src/config/daemon-config.ts';
 import { parsePathsText } from '../../src/monitor/paths-config.ts';
 import { run, which } from './ops-tools.ts';
@@ -46,12 +48,13 @@ function checkWorkload(objs: Obj[], w: Obj): void {
   const pod = w.spec.template;
   expect(selects(w.spec.selector.matchLabels, pod.metadata.labels), 'selector matches pod labels').toBe(true);
   const c = pod.spec.containers[0];
-  const port = c.ports.find((p: Obj) => p.name === 'http');
+  const port = c.ports.find((p: Obj) => p.name === 'https');
   expect(port.containerPort).toBe(9477);
   expect(c.args).toContain('serve');
   expect(c.args).toContain('--web.listen-address=:9477');
-  expect(c.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'http' });
-  expect(c.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'http' });
+  // The listener serves HTTPS (--web.config.file): probes and scrapes say so.
+  expect(c.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'https', scheme: 'HTTPS' });
+  expect(c.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'https', scheme: 'HTTPS' });
   expect(c.resources.requests.cpu).toBeDefined();
   expect(c.resources.limits.memory).toBeDefined();
   expect(pod.spec.securityContext.runAsNonRoot).toBe(true);
@@ -62,7 +65,7 @@ function checkWorkload(objs: Obj[], w: Obj): void {
   // The Service exposes these pods on the named port, and the ServiceMonitor scrapes that Service.
   const svc = find(objs, 'Service', 'ovncp-monitor');
   expect(selects(svc.spec.selector, pod.metadata.labels), 'Service selects the pods').toBe(true);
-  expect(svc.spec.ports[0].targetPort).toBe('http');
+  expect(svc.spec.ports[0].targetPort).toBe('https');
   const sm = find(objs, 'ServiceMonitor', 'ovncp-monitor');
   const scraped = objs.filter(
     (o) => o.kind === 'Service' && selects(sm.spec.selector.matchLabels, o.metadata.labels),
@@ -73,6 +76,9 @@ function checkWorkload(objs: Obj[], w: Obj): void {
   ).toEqual(['ovncp-monitor']);
   expect(sm.spec.endpoints[0].port).toBe(svc.spec.ports[0].name);
   expect(sm.spec.endpoints[0].path).toBe('/metrics');
+  expect(sm.spec.endpoints[0].scheme).toBe('https');
+  const ca = sm.spec.endpoints[0].tlsConfig.ca.secret;
+  expect(find(objs, 'Secret', ca.name).stringData[ca.key], 'ServiceMonitor CA').toBeDefined();
 }
 
 /** Volumes exist, the config directory is not a subPath mount, and every file the config names is mounted. */
@@ -96,6 +102,7 @@ function checkMounts(objs: Obj[], podSpec: Obj, c: Obj): void {
       : find(objs, 'Secret', vol.secret.secretName).stringData;
     return src?.[posix.basename(p)];
   };
+  checkWebConfig(c, fileAt);
   const configText = fileAt(configPath);
   expect(configText, configPath).toBeDefined();
   const config = configFileSchema.parse(parse(configText!));
@@ -112,6 +119,24 @@ function checkMounts(objs: Obj[], podSpec: Obj, c: Obj): void {
   // The monitor's own parser accepts the shipped paths file (it throws with file:line on an error).
   const paths = parsePathsText('paths.yaml', fileAt(resolve(config.paths!.file!))!);
   expect(paths.paths.length).toBeGreaterThan(0);
+}
+
+/** The web config named by --web.config.file is mounted, valid, and its certificate files are mounted. */
+function checkWebConfig(c: Obj, fileAt: (p: string) => string | undefined): void {
+  const arg = c.args.find((a: string) => a.startsWith('--web.config.file='));
+  expect(arg, '--web.config.file').toBeDefined();
+  const webPath = arg.slice('--web.config.file='.length);
+  const text = fileAt(webPath);
+  expect(text, webPath).toBeDefined();
+  const dir = mkdtempSync(join(tmpdir(), 'ovncp-k8s-'));
+  try {
+    writeFileSync(join(dir, 'web.yml'), text!);
+    const tls = loadWebConfig(join(dir, 'web.yml'));
+    expect(tls).not.toBeNull();
+    for (const f of [tls!.certFile, tls!.keyFile]) expect(fileAt(f), `${f} is mounted`).toBeDefined();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('deploy/kubernetes (single replica)', () => {
