@@ -82,6 +82,24 @@ describe('load shedding', () => {
     expect((await post('flow', light)).status).toBe(200);
   }, 120_000);
 
+  it('gives places back when clients go away mid-request', async () => {
+    for (let i = 0; i < 6; i++) {
+      const ctl = new AbortController();
+      const r = fetch(`${d.url}/api/v1/trace/multi-path`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(heavy),
+        signal: ctl.signal,
+      }).catch(() => null);
+      await new Promise((res) => setTimeout(res, 30));
+      ctl.abort();
+      await r;
+    }
+    await new Promise((res) => setTimeout(res, 2000)); // the abandoned fan-outs finish
+    const all = await Promise.all([0, 1, 2].map(() => post('multi-path', heavy)));
+    expect(all.map((r) => r.status)).toEqual([200, 200, 200]);
+  }, 60_000);
+
   // p90, not p99: on this shared 2-core machine single pauses (GC, other processes) of 50-250 ms show up
   // in the last percent; without the shedding and yielding, most samples wait for a whole fan-out.
   it('keeps /-/healthy and a light /flow under 50 ms p90 while two fan-outs run', async () => {
