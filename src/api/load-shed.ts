@@ -52,9 +52,12 @@ export function registerLoadShed(app: FastifyInstance, s: LoadShedSettings): voi
     }
     running.set(key, n + 1);
     admitted.add(req);
+    // 'close' comes once the response is sent or the connection is gone, whichever is first. onResponse
+    // is not enough: a client that goes away before its body is read never gets one, and its place
+    // would be lost for good. A fan-out whose client left may run on (until web.trace_timeout) without
+    // holding a place.
+    reply.raw.once('close', () => release(req));
   });
-  // onResponse runs once the reply is sent, also after errors and after the client went away.
-  app.addHook('onResponse', async (req) => release(req));
 }
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
