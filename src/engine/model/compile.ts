@@ -1,9 +1,10 @@
 // Compiles a topology once into the indexed structures the model engine traces with: per switch the
 // ACLs of each stage sorted by priority with their compiled matches, the MAC table and load-balancer
-// VIPs; per router the routes of each route table (route-table.ts), policies with their reroute targets,
-// gateway-port NAT (gateway-port.ts), NAT rules, VIPs and the warnings every trace through it carries.
-// A trace then only looks things up; nothing here is recomputed per packet. Given the previous compiled network, parts
-// whose inputs are the identical objects are reused (reuse.ts), so a small NB change recompiles little.
+// VIPs; per router the routes of each route table (route-table.ts), policies with their reroute
+// targets, gateway-port NAT (gateway-port.ts), NAT rules, VIPs and the warnings every trace through it
+// carries. A trace then only looks things up; nothing here is recomputed per packet. Given the previous
+// compiled network, parts whose inputs are the identical objects are reused (reuse.ts), so a small NB
+// change recompiles little.
 
 import { type CompiledMatch, compileMatch, type RefResolver } from '../../ovn/expr/index.ts';
 import { type IpAddr, parseIp } from '../../ovn/net/addr.ts';
@@ -120,9 +121,8 @@ export interface CompiledRouter {
   readonly gateway: boolean;
   /** Distributed gateway port NAT (gateway-port.ts); null for a gateway router or without a DGP. */
   readonly dgp: DgpInfo | null;
-  readonly dnat: readonly Nat[];
-  /** DNAT rules of a gateway router by external address key, the first rule per address. */
-  readonly dnatIndex: ReadonlyMap<IpKey, Nat>;
+  /** dnat / dnat_and_snat rules (applied on a gateway router) by external address key, first rule wins. */
+  readonly dnat: ReadonlyMap<IpKey, Nat>;
   readonly snat: readonly Nat[];
   readonly vips: readonly CompiledVip[];
   readonly vipIndex: ReadonlyMap<IpKey, readonly CompiledVip[]>;
@@ -400,9 +400,10 @@ function natNotes(r: LogicalRouter, gateway: boolean, dgp: DgpInfo | null): read
   return dgp.ignored;
 }
 
-function dnatIndexOf(dnat: readonly Nat[]): Map<IpKey, Nat> {
+function dnatIndexOf(nat: readonly Nat[]): Map<IpKey, Nat> {
   const out = new Map<IpKey, Nat>();
-  for (const n of dnat) {
+  for (const n of nat) {
+    if (n.type === 'snat') continue;
     const k = ipKey(n.externalIp);
     if (!out.has(k)) out.set(k, n);
   }
@@ -432,7 +433,6 @@ function compileRouter(
       component: `ingress(dp="${r.name}", inport="${p.name}")`,
       routes: routes.byInport.get(p.name) ?? routes.global,
     });
-  const dnat = r.nat.filter((n) => n.type !== 'snat');
   return {
     router: r,
     deps,
@@ -442,8 +442,7 @@ function compileRouter(
     policies,
     gateway,
     dgp,
-    dnat,
-    dnatIndex: dnatIndexOf(dnat),
+    dnat: dnatIndexOf(r.nat),
     snat: r.nat.filter((n) => n.type !== 'dnat'),
     vips: vipTable.vips,
     vipIndex: vipTable.index,

@@ -125,7 +125,7 @@ function dnatStage(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   if (!cr.gateway) return distributedDnat(w, cr, base);
   const vip = matchVip(cr.vipIndex, w.flow);
   if (vip) return forkPerBackend(w, vip, cr.router.name);
-  const rule = cr.dnat.length === 0 ? undefined : cr.dnatIndex.get(dstKey(w.flow));
+  const rule = cr.dnat.size === 0 ? undefined : cr.dnat.get(dstKey(w.flow));
   if (!rule) return [w];
   const dst = formatIp(dstIp(w.flow));
   const to: IpAddr = { family: rule.logicalIp.family, value: rule.logicalIp.addr };
