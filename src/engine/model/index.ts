@@ -16,10 +16,14 @@ import type {
 import { type CompiledNetwork, compileNetwork } from './compile.ts';
 import { initialFlow } from './packet.ts';
 import { buildResult } from './result.ts';
+import { routerIngress } from './router-pipeline.ts';
 import { switchIngress } from './switch-pipeline.ts';
-import { type TraceContext, Walk } from './walk.ts';
+import { type Handoff, type TraceContext, Walk } from './walk.ts';
 
 export { compileNetwork } from './compile.ts';
+
+/** The pipelines' entry points, wired here so that neither pipeline module imports the other. */
+const HANDOFF: Handoff = { switchIngress, routerIngress };
 
 /** Runs one resolved request through a compiled network. Synchronous and allocation-light. */
 export function traceResolved(
@@ -31,6 +35,7 @@ export function traceResolved(
   const warnings = new Set<string>();
   const ctx: TraceContext = {
     net,
+    handoff: HANDOFF,
     maxHops: r.maxHops,
     sourcePort: r.sourcePort,
     full: options.detail !== 'outcome',
@@ -39,7 +44,7 @@ export function traceResolved(
     visited: [],
     ignored: (why) => warnings.add(why),
   };
-  switchIngress(new Walk(ctx, initialFlow(r)), r.datapath, r.sourcePort);
+  HANDOFF.switchIngress(new Walk(ctx, initialFlow(r)), r.datapath, r.sourcePort);
   return buildResult(request, r, ctx);
 }
 

@@ -11,7 +11,6 @@ import { natMacTarget } from './gateway-port.ts';
 import { forkPerBackend, matchVip } from './load-balancer.ts';
 import { dstKey, isIp, srcKey } from './packet.ts';
 import { egressViolation, ingressViolation, securityEntries } from './port-security.ts';
-import { routerIngress } from './router-pipeline.ts';
 import type { Walk } from './walk.ts';
 
 const NO_CONNTRACK_TYPES = new Set(['router', 'localnet']);
@@ -272,7 +271,7 @@ function switchEgress(w: Walk, cs: CompiledSwitch, outport: string): void {
     return;
   }
   if (port.type === 'router') {
-    routerIngress(w, port.options['router-port'] ?? '');
+    w.ctx.handoff.routerIngress(w, port.options['router-port'] ?? '');
     return;
   }
   if (w.count === mark) {

@@ -31,8 +31,18 @@ export interface Branch {
   reached?: boolean;
 }
 
+/**
+ * Where a walk goes when it leaves a datapath. The switch and router pipelines hand packets to each
+ * other through this table (index.ts fills it) instead of importing each other.
+ */
+export interface Handoff {
+  switchIngress(w: Walk, switchName: string, inport: string): void;
+  routerIngress(w: Walk, routerPort: string): void;
+}
+
 export interface TraceContext {
   readonly net: CompiledNetwork;
+  readonly handoff: Handoff;
   readonly maxHops: number;
   readonly sourcePort: string;
   /** False with detail 'outcome': hops are counted, not built. */
