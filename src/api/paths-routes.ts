@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { OvncpError } from '../errors.ts';
 import type { Monitor } from '../monitor/monitor.ts';
+import { PATH_STATUSES } from '../monitor/path-status.ts';
 import type { PathSpec } from '../monitor/paths-config.ts';
 import { type CheckState, expectationMet, verdictOf } from '../monitor/results.ts';
 import { renderLandingPage } from './landing-page.ts';
@@ -42,11 +43,8 @@ export function checkView(s: CheckState): Record<string, unknown> {
 }
 
 export function pathView(m: Monitor, p: PathSpec): Record<string, unknown> {
-  const checks = m.checksOf(p.name).flatMap((k) => {
-    const s = m.results.get(k);
-    return s ? [s] : [];
-  });
-  const met = checks.map(expectationMet);
+  const checks = m.statesOf(p.name);
+  const st = m.pathStatus(p.name);
   return {
     name: p.name,
     description: p.description,
@@ -64,8 +62,10 @@ export function pathView(m: Monitor, p: PathSpec): Record<string, unknown> {
     schedule: p.schedule.kind === 'cron' ? { cron: p.schedule.expr } : { interval_ms: p.schedule.ms },
     engine: p.engine,
     labels: p.labels,
-    problem: m.pathProblems().get(p.name) ?? null,
-    status: met.some((x) => x === false) ? 'unmet' : met.some((x) => x === null) ? 'unknown' : 'ok',
+    problem: m.pathProblems().get(p.name)?.message ?? null,
+    status: st.status,
+    status_reason: st.reason,
+    status_message: st.message,
     checks: checks.map((s) => checkView(s)),
   };
 }
@@ -99,20 +99,17 @@ async function withTraces(
 
 const doc = (summary: string, description: string) => routeDoc('monitor', summary, description);
 
-/** A path's status: every check as expected, some unmet, or some without a verdict yet/any more. */
-const PATH_STATUSES = ['ok', 'unmet', 'unknown'];
-
 export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): void {
   app.get<{ Querystring: { status?: string } }>(
     '/api/v1/paths',
     doc(
       'Every critical path with the verdicts of its checks',
-      'Query `status=ok|unmet|unknown` keeps only the paths in that state.',
+      `Every configured path of this shard, with its status (${PATH_STATUSES.join(', ')}); query \`status=…\` keeps only the paths in that state.`,
     ),
     async (req) => {
       const c = monitor.currentConfig();
       const status = req.query.status;
-      if (status !== undefined && !PATH_STATUSES.includes(status))
+      if (status !== undefined && !(PATH_STATUSES as readonly string[]).includes(status))
         throw new OvncpError('OVNCP_ERR_INVALID_FIELD', `status must be one of ${PATH_STATUSES.join(', ')}`, {
           field: 'status',
         });

@@ -12,9 +12,10 @@ import type { Logger } from '../log.ts';
 import { createMonitorMetrics, type MonitorMetrics } from '../metrics/monitor-metrics.ts';
 import { PathMetrics } from '../metrics/path-metrics.ts';
 import { diffTopologies } from '../ovn/topology/diff.ts';
-import { type Check, type Expansion, expandPaths } from './expand.ts';
+import { type Check, type Expansion, expandPaths, type PathProblem } from './expand.ts';
+import { derivePathStatus, type PathStatusInfo, renderPathStatus } from './path-status.ts';
 import { EMPTY_PATHS_CONFIG, loadPathsFile, type PathsConfig } from './paths-config.ts';
-import { type CheckOutcome, ResultsStore, type Trigger, verdictOf } from './results.ts';
+import { type CheckOutcome, type CheckState, ResultsStore, type Trigger, verdictOf } from './results.ts';
 import { type EngineProvider, errorOf, runCheck, traceFull } from './runner.ts';
 import { Scheduler } from './scheduler.ts';
 import { NO_SHARDING, type Shard, shardConfig } from './shard.ts';
@@ -64,7 +65,7 @@ export class Monitor {
   readonly pathMetrics = new PathMetrics();
   readonly metrics: MonitorMetrics;
   private config: PathsConfig = EMPTY_PATHS_CONFIG;
-  private problems: ReadonlyMap<string, string> = new Map();
+  private problems: ReadonlyMap<string, PathProblem> = new Map();
   private keysByPath = new Map<string, string[]>();
   private readonly scheduler: Scheduler;
   private readonly abort = new AbortController();
@@ -173,7 +174,7 @@ export class Monitor {
       : new Map([...this.results.all()].map((s) => [s.check.key, traceSignature(s.check)]));
     this.config = config;
     this.problems = expansion.problems;
-    for (const [path, problem] of expansion.problems) this.opts.logger.warn({ path }, problem);
+    for (const [path, problem] of expansion.problems) this.opts.logger.warn({ path }, problem.message);
     const { added, removed, kept } = this.results.replace(expansion.checks);
     this.keysByPath = new Map();
     for (const c of expansion.checks) {
@@ -282,8 +283,19 @@ export class Monitor {
   currentConfig(): PathsConfig {
     return this.started ? this.config : (this.waiting ?? this.config);
   }
-  pathProblems(): ReadonlyMap<string, string> {
+  pathProblems(): ReadonlyMap<string, PathProblem> {
     return this.problems;
+  }
+  /** The checks of a path that exist now (a reload may be replacing them). */
+  statesOf(path: string): CheckState[] {
+    return this.checksOf(path).flatMap((k) => {
+      const s = this.results.get(k);
+      return s ? [s] : [];
+    });
+  }
+  /** The one status of a configured path (see path-status.ts). */
+  pathStatus(path: string): PathStatusInfo {
+    return derivePathStatus(this.started, this.problems.get(path), this.statesOf(path));
   }
   checksOf(path: string): string[] {
     return this.keysByPath.get(path) ?? [];
@@ -309,8 +321,11 @@ export class Monitor {
       signal: this.abort.signal,
     });
   }
-  /** Per-check series text for /metrics. */
-  renderMetrics(): Promise<Buffer[]> {
-    return this.pathMetrics.renderChunks();
+  /** Per-check series, then one status per configured path, as text for /metrics. */
+  async renderMetrics(): Promise<Buffer[]> {
+    const chunks = await this.pathMetrics.renderChunks();
+    const paths = this.currentConfig().paths.map((p) => ({ name: p.name, info: this.pathStatus(p.name) }));
+    chunks.push(Buffer.from(renderPathStatus(paths)));
+    return chunks;
   }
 }

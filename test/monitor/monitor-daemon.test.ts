@@ -186,10 +186,10 @@ describe('path monitor in the daemon', () => {
         field: 'name',
       },
     });
-    const unknown = (await d.app.inject('/api/v1/paths?status=unknown')).json();
-    expect(unknown.paths.map((p: { name: string }) => p.name)).toEqual(['to-nowhere']);
+    const errored = (await d.app.inject('/api/v1/paths?status=error')).json();
+    expect(errored.paths.map((p: { name: string }) => p.name)).toEqual(['to-nowhere']);
     const all = (await d.app.inject('/api/v1/paths')).json();
-    expect(all.paths.map((p: { status: string }) => p.status)).toEqual(['ok', 'ok', 'ok', 'unknown']);
+    expect(all.paths.map((p: { status: string }) => p.status)).toEqual(['ok', 'ok', 'ok', 'error']);
     const badStatus = await d.app.inject('/api/v1/paths?status=bogus');
     expect(badStatus.statusCode).toBe(400);
     expect(badStatus.json().error).toMatchObject({ code: 'OVNCP_ERR_INVALID_FIELD', field: 'status' });

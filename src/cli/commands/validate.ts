@@ -38,7 +38,7 @@ export const validateCommand: Command = {
       `${settings.pathsFile}: ok (${paths.paths.length} paths, ${expansion.checks.length} checks)\n`,
     );
     for (const [path, problem] of expansion.problems)
-      io.out.write(`${settings.pathsFile}: warning: ${path}: ${problem}\n`);
+      io.out.write(`${settings.pathsFile}: warning: ${path}: ${problem.message}\n`);
     return 0;
   },
 };
