@@ -8,15 +8,16 @@ import { createLogger } from '../log.ts';
 import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
 import { LiveTopology, sslFromSettings } from '../ovsdb/live-topology.ts';
 
+/** Loads the topology into `store`; returns the NB rows left out (a live NB only), each with why. */
 export async function readTopologyOnce(
   settings: ReturnType<typeof resolveSettings>,
   store: TopologyStore,
-): Promise<void> {
+): Promise<readonly string[]> {
   if (!settings.nbDb) {
     store.set(settings.topologyFile ? loadTopologyFile(settings.topologyFile) : loadDemoTopology(), [
       'initial',
     ]);
-    return;
+    return [];
   }
   const live = new LiveTopology({
     remote: settings.nbDb,
@@ -34,6 +35,7 @@ export async function readTopologyOnce(
   });
   try {
     await Promise.race([live.synced(), timeout]);
+    return live.rowsLeftOut();
   } finally {
     clearTimeout(timer);
     live.stop();

@@ -35,6 +35,7 @@ export class LiveTopology {
   private timer: NodeJS.Timeout | null = null;
   private connections = 0;
   private lastWarnings = '';
+  private leftOut: readonly string[] = [];
   private firstSync: Promise<void>;
   private resolveFirst!: () => void;
   /** Model objects of unchanged rows carry over from one topology to the next (see BuildMemo). */
@@ -86,6 +87,11 @@ export class LiveTopology {
     });
   }
 
+  /** NB rows the last rebuild left out, each with why (`validate` lists them). */
+  rowsLeftOut(): readonly string[] {
+    return this.leftOut;
+  }
+
   start(): void {
     this.client.start();
   }
@@ -135,6 +141,7 @@ export class LiveTopology {
           'NB rows left out',
         );
       this.lastWarnings = said;
+      this.leftOut = warnings;
       this.opts.store.set(topology, changed);
       this.resolveFirst();
     } catch (err) {
