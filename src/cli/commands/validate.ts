@@ -17,8 +17,7 @@ import { readTopologyOnce } from '../read-topology.ts';
 function topologyWarnings(topo: Topology, leftOut: readonly string[], io: CliIo): void {
   const name = topo.source.name;
   for (const w of leftOut) io.out.write(`${name}: warning: NB row left out: ${w}\n`);
-  for (const p of compileNetwork(topo, { eager: true }).problems)
-    io.out.write(`${name}: warning: ${p}\n`); // says which ACL and why OVN ignores it
+  for (const p of compileNetwork(topo, { eager: true }).problems) io.out.write(`${name}: warning: ${p}\n`); // says which ACL and why OVN ignores it
 }
 
 /** Checks the paths file against the topology; returns the exit code. */
