@@ -5,7 +5,8 @@
 // A check whose last run errored has no verdict: its ovncp_path_reachable, ovncp_path_expectation_met
 // and ovncp_path_blocked_info series are absent (never a made-up 0), while its
 // ovncp_path_last_check_timestamp_seconds still advances and ovncp_path_check_errors_total{reason}
-// counts the error. Alert on `absent()`/`changes()` of those, not on a missing 0.
+// counts the error. Per path, ovncp_path_status (monitor/path-status.ts) never disappears: alert on it,
+// not on a missing 0.
 
 import { createTask } from 'node-cron';
 import type { Schedule } from '../monitor/paths-config.ts';
