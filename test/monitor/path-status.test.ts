@@ -190,6 +190,29 @@ describe('path status in the daemon', () => {
     ]);
   });
 
+  it('keeps a violated path whose port is deleted: unmet, then error with the reason', async () => {
+    const d = await startDaemon();
+    await untilReady(d);
+    expect((await statuses(d)).violated).toBe('unmet');
+    // `ovn-nbctl lsp-del app-server-port`, as a snapshot change: the daemon re-checks the path.
+    const net = readFileSync(DEMO_NETWORK_FILE, 'utf8')
+      .replace('ports: [app-server-port]', 'ports: []')
+      .replace(/^ *- \{ name: app-server-port,.*\n/m, '');
+    expect(net).not.toContain('app-server-port,');
+    writeFileSync(join(dir, 'net.yaml'), net);
+    const end = Date.now() + 5000;
+    while ((await statuses(d)).violated !== 'error') {
+      if (Date.now() > end) throw new Error('violated path never turned error');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const text = (await d.app.inject('/metrics')).body;
+    // The per-check verdict series are gone (no verdict), the path's status and its reason stay.
+    expect(find(parseMetrics(text), 'ovncp_path_reachable', { path: 'violated' })).toEqual([]);
+    expect(find(parseMetrics(text), 'ovncp_path_problem_info', { path: 'violated' })).toMatchObject([
+      { labels: { status: 'error', reason: 'port_not_found' }, value: 1 },
+    ]);
+  });
+
   it('uses the same statuses in /api/v1/paths and on the landing page', async () => {
     const d = await startDaemon();
     await untilReady(d);
