@@ -80,7 +80,7 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     aclTiers: at(r, '23.06'),
     // history: ACL.sample_new in ovn-nb.ovsschema from v24.09.0 (NB 7.6.0).
     aclSampling: at(r, '24.09'),
-    // DESIGN.md §3a (25.03 release notes); not measured here.
+    // history: 03556dc05 "northd: Add "persist-established" ACL option." (v25.03.0); not measured.
     aclPersistEstablished: at(r, '25.03'),
     // history: Logical_Router_Policy.chain in ovn-nb.ovsschema from v25.03.0 (NB 7.11.0).
     policyChains: at(r, '25.03'),
