@@ -16,7 +16,8 @@ import type { Monitor } from '../monitor/monitor.ts';
 import type { EngineProvider } from '../monitor/runner.ts';
 import type { Shard } from '../monitor/shard.ts';
 import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
-import { type LiveTopology, startLiveTopology } from '../ovsdb/live-topology.ts';
+import { type LiveTopology, sslFromSettings, startLiveTopology } from '../ovsdb/live-topology.ts';
+import { readSbSchemaVersion } from '../ovsdb/sb-schema.ts';
 import { Readiness } from './readiness.ts';
 import { TopologyStore } from './topology-store.ts';
 
@@ -49,7 +50,16 @@ function loadInitialTopology(
   d: Pick<Daemon, 'settings' | 'topology' | 'readiness' | 'logger' | 'registry'>,
 ): LiveTopology | null {
   const s = d.settings;
-  if (s.nbDb) return startLiveTopology(d);
+  if (s.nbDb) {
+    const live = startLiveTopology(d);
+    // The SB's schema version joins the topology's OvnInfo when it answers; the topology does not wait.
+    if (s.sbDb)
+      readSbSchemaVersion(s.sbDb, sslFromSettings(s)).then(
+        (v) => live.setSbSchema(v),
+        (err) => d.logger.warn({ err }, 'could not read the SB schema version'),
+      );
+    return live;
+  }
   const topo = s.topologyFile ? loadTopologyFile(s.topologyFile) : loadDemoTopology();
   d.topology.set(topo, ['initial']);
   d.readiness.met('topology');
@@ -58,6 +68,25 @@ function loadInitialTopology(
     'topology loaded',
   );
   return null;
+}
+
+/** `ovncp_ovn_info`: what the current topology says about the OVN that wrote it (absent before one). */
+function registerOvnInfo(registry: Registry, topology: TopologyStore): void {
+  new Gauge({
+    name: 'ovncp_ovn_info',
+    help: 'Always 1: the NB and SB schema versions of the current topology\'s OVN ("" when unknown) and the OVN release they point at (">=X": newer than X\'s schema; snapshot files: their ovn_version, else 23.03).',
+    labelNames: ['nb_schema', 'sb_schema', 'release'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const ovn = topology.current()?.ovn;
+      if (ovn)
+        this.set(
+          { nb_schema: ovn.nbSchema ?? '', sb_schema: ovn.sbSchema ?? '', release: ovn.releaseRange },
+          1,
+        );
+    },
+  });
 }
 
 /** Builds a daemon without starting it; throws OvncpError on a bad file. */
@@ -75,6 +104,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
       this.set(topology.lastUpdate() / 1000);
     },
   });
+  registerOvnInfo(registry, topology);
   const app = createHttpServer(logger);
   const traceApi = traceApiFor(settings); // first: an unsafe listen address stops the daemon before anything starts
   // Built on first use, so a daemon that fails to start (bad file) starts no ovn-trace and logs nothing else.

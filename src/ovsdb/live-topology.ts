@@ -9,8 +9,9 @@ import type { Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import type { Readiness } from '../daemon/readiness.ts';
 import type { TopologyStore } from '../daemon/topology-store.ts';
-import { BuildMemo } from '../ovn/topology/build.ts';
-import { NB_TABLES, topologyFromNb, withAddressSets } from '../ovn/topology/from-nb.ts';
+import { NB_TABLES, NbMemo, topologyFromNb, withAddressSets } from '../ovn/topology/from-nb.ts';
+import { ovnInfoFromSchema } from '../ovn/topology/ovn-releases.ts';
+import type { OvnInfo } from '../ovn/topology/types.ts';
 import { OvsdbClient } from './client.ts';
 import { createOvsdbMetrics, type OvsdbMetrics } from './metrics.ts';
 import { checkSsl, parseRemotes, type SslFiles } from './remote.ts';
@@ -37,8 +38,11 @@ export class LiveTopology {
   private lastWarnings = '';
   private firstSync: Promise<void>;
   private resolveFirst!: () => void;
-  /** Model objects of unchanged rows carry over from one topology to the next (see BuildMemo). */
-  private readonly memo = new BuildMemo();
+  /** Entries and model objects of unchanged rows carry over from one topology to the next (see NbMemo). */
+  private readonly memo = new NbMemo();
+  /** The SB's schema version, once the runtime read it (see setSbSchema). */
+  private sbSchema: string | null = null;
+  private ovn: { info: OvnInfo; of: object; sb: string | null } | null = null;
   /** Wall and CPU time of the last rebuild (rows -> topology), ms; for benchmarks. */
   lastRebuildMs = 0;
   lastRebuildCpuMs = 0;
@@ -95,6 +99,30 @@ export class LiveTopology {
     return this.firstSync;
   }
 
+  /**
+   * What the NB's schema (and the SB's version, when known) says about the OVN that wrote it; the same
+   * object while neither changes. Null before the first connection.
+   */
+  ovnInfo(): OvnInfo | null {
+    const schema = this.client.schema;
+    if (!schema) return null;
+    if (this.ovn?.of !== schema || this.ovn.sb !== this.sbSchema)
+      this.ovn = { info: ovnInfoFromSchema(schema, this.sbSchema), of: schema, sb: this.sbSchema };
+    return this.ovn.info;
+  }
+
+  /**
+   * Records the SB's schema version (read once, see readSchema), so the topology's OvnInfo carries it;
+   * a topology already in the store gets it at once (nothing else in it changes).
+   */
+  setSbSchema(version: string | null): void {
+    this.sbSchema = version;
+    const cur = this.opts.store.current();
+    const ovn = this.ovnInfo();
+    if (cur?.source.kind === 'ovsdb' && ovn && cur.ovn !== ovn)
+      this.opts.store.set({ ...cur, ovn, builtAt: Date.now() }, ['SB schema']);
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -124,7 +152,7 @@ export class LiveTopology {
         this.opts.store.set(next, changed);
         return;
       }
-      const { topology, warnings } = topologyFromNb(tables, source, this.memo);
+      const { topology, warnings } = topologyFromNb(tables, source, this.memo, this.ovnInfo() ?? undefined);
       took();
       this.metrics?.rowsLeftOut.set(warnings.length);
       // Log the rows left out when that list changes, not again on every rebuild.

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { resolveSettings } from '../../config/daemon-config.ts';
 import { OvncpError } from '../../errors.ts';
 import { buildLenient, NB_TABLES, nbToSnapshot } from '../../ovn/topology/from-nb.ts';
+import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
 import { sslFromSettings } from '../../ovsdb/live-topology.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
@@ -69,12 +70,16 @@ export const snapshotCommand: Command = {
       sslFromSettings(settings),
       Number(str(flags, 'timeout') ?? 30) * 1000,
     );
-    const { doc: raw, warnings } = nbToSnapshot((t) => client.cache.table(t));
-    const built = buildLenient(raw, { kind: 'ovsdb', name: settings.nbDb });
+    const { doc: rows, warnings } = nbToSnapshot((t) => client.cache.table(t));
+    // The release the NB's schema points at, so the file is traced as that OVN (a newer, unknown
+    // schema writes the newest release known to be older: the closest behaviour we know).
+    const ovn = client.schema ? ovnInfoFromSchema(client.schema, null) : undefined;
+    const raw = ovn ? { version: rows.version, ovn_version: ovn.release, ...rows } : rows;
+    const built = buildLenient(raw, { kind: 'ovsdb', name: settings.nbDb }, undefined, ovn);
     const doc = built.doc;
     for (const w of [...warnings, ...built.warnings]) io.err.write(`ovncp-monitor snapshot: warning: ${w}\n`);
     const output = str(flags, 'output');
-    const header = `# Snapshot of ${settings.nbDb} (NB schema ${client.schema?.version ?? '?'}) taken ${new Date().toISOString()}\n`;
+    const header = `# Snapshot of ${settings.nbDb} (NB schema ${client.schema?.version ?? '?'}, OVN ${ovn?.releaseRange ?? '?'}) taken ${new Date().toISOString()}\n`;
     const text = output?.endsWith('.json')
       ? `${JSON.stringify(doc, null, 1)}\n`
       : header + stringify(doc, { lineWidth: 0 });

@@ -5,11 +5,12 @@
 // ct step, allow and allow-related give the same verdict for the first packet of a connection.
 
 import { CT } from '../../ovn/expr/index.ts';
+import { type AclStageKind, MODEL_RELEASE, ovnBehaviour } from '../ovn-version.ts';
 import type { Hop } from '../types.ts';
 import type { CompiledSwitch } from './compile.ts';
 import type { Walk } from './walk.ts';
 
-export type AclStage = 'ingress' | 'after-lb' | 'egress';
+export type AclStage = AclStageKind;
 
 const STAGE_NAME: Record<AclStage, string> = {
   ingress: 'ingress ACL',
@@ -17,11 +18,8 @@ const STAGE_NAME: Record<AclStage, string> = {
   egress: 'egress ACL',
 };
 
-const STAGE_ID: Record<AclStage, string> = {
-  ingress: 'ls_in_acl',
-  'after-lb': 'ls_in_acl_after_lb',
-  egress: 'ls_out_acl',
-};
+/** Logical stage names of the hops: the model's release's, from the version table. */
+const STAGES = ovnBehaviour(MODEL_RELEASE).aclStages;
 
 /**
  * Runs a stage on the walk's packet and records its hop (none when the stage had nothing to say: no
@@ -64,7 +62,7 @@ function hop(
     type: 'acl',
     component: STAGE_NAME[stage],
     datapath: cs.sw.name,
-    stage: STAGE_ID[stage],
+    stage: STAGES[stage].decide,
     action,
     description,
     acl_matches,
