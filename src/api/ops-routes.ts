@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Readiness } from '../daemon/readiness.ts';
+import type { Readiness } from '../runtime/readiness.ts';
 import { routeDoc } from './openapi.ts';
 
 export interface OpsDeps {

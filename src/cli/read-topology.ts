@@ -2,10 +2,10 @@
 // (first sync, 30 s at most), else the snapshot file, else the demo network.
 
 import type { resolveSettings } from '../config/daemon-config.ts';
-import type { TopologyStore } from '../daemon/topology-store.ts';
 import { OvncpError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
+import type { TopologyStore } from '../ovn/topology/store.ts';
 import { LiveTopology, sslFromSettings } from '../ovsdb/live-topology.ts';
 
 export async function readTopologyOnce(

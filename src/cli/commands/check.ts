@@ -4,12 +4,12 @@
 
 import { Registry } from 'prom-client';
 import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
-import { TopologyStore } from '../../daemon/topology-store.ts';
 import { createModelEngine } from '../../engine/model/index.ts';
 import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import { OvncpError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { Monitor } from '../../monitor/monitor.ts';
+import { TopologyStore } from '../../ovn/topology/store.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 import { readTopologyOnce } from '../read-topology.ts';

@@ -6,10 +6,10 @@
 import { Registry } from 'prom-client';
 import { OvncpClient } from '../../client/index.ts';
 import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
-import { TopologyStore } from '../../daemon/topology-store.ts';
 import { createModelEngine } from '../../engine/model/index.ts';
 import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import type { Hop, Protocol, TraceRequest, TraceResult } from '../../engine/types.ts';
+import { TopologyStore } from '../../ovn/topology/store.ts';
 import { type CliIo, type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 import { FlagError, type FlagSpec, type ParsedFlags } from '../flags.ts';
 import { readTopologyOnce } from '../read-topology.ts';

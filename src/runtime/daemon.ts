@@ -16,9 +16,9 @@ import type { Monitor } from '../monitor/monitor.ts';
 import type { EngineProvider } from '../monitor/runner.ts';
 import type { Shard } from '../monitor/shard.ts';
 import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
+import { TopologyStore } from '../ovn/topology/store.ts';
 import { type LiveTopology, startLiveTopology } from '../ovsdb/live-topology.ts';
 import { Readiness } from './readiness.ts';
-import { TopologyStore } from './topology-store.ts';
 
 export interface Daemon {
   readonly settings: DaemonSettings;
