@@ -7,7 +7,6 @@ import { resolveSettings } from '../../config/daemon-config.ts';
 import { OvncpError } from '../../errors.ts';
 import { buildLenient, NB_TABLES, nbToSnapshot } from '../../ovn/topology/from-nb.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
-import { sslFromSettings } from '../../ovsdb/live-topology.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
@@ -64,11 +63,7 @@ export const snapshotCommand: Command = {
       throw new OvncpError('OVNCP_ERR_CONFIG', 'needs --ovn.nb-db REMOTE (or OVN_NB_DB)', {
         field: 'ovn.nb-db',
       });
-    const client = await readNb(
-      settings.nbDb,
-      sslFromSettings(settings),
-      Number(str(flags, 'timeout') ?? 30) * 1000,
-    );
+    const client = await readNb(settings.nbDb, settings.ssl, Number(str(flags, 'timeout') ?? 30) * 1000);
     const { doc: raw, warnings } = nbToSnapshot((t) => client.cache.table(t));
     const built = buildLenient(raw, { kind: 'ovsdb', name: settings.nbDb });
     const doc = built.doc;
