@@ -65,6 +65,57 @@ function topologyAgeGauge(registry: Registry, store: TopologyStore): void {
   });
 }
 
+interface Lazy<T> {
+  get(): T;
+  /** The value if it was ever built. */
+  built(): T | null;
+}
+
+/** The engine set, built on first use: a runtime that fails to start (bad file) starts no ovn-trace. */
+function lazyEngines(
+  settings: DaemonSettings,
+  store: TopologyStore,
+  registry: Registry,
+  logger: Logger,
+): Lazy<EngineSet> {
+  let set: EngineSet | null = null;
+  const getTopology = (): Topology => store.require();
+  return {
+    get: () =>
+      (set ??= daemonEngines(settings, {
+        getTopology,
+        model: createModelEngine(getTopology),
+        registry,
+        logger,
+      })),
+    built: () => set,
+  };
+}
+
+/** The path monitor; `firstRound` resolves (and readiness 'paths' is met) once its first round is done. */
+function pathMonitor(
+  settings: DaemonSettings,
+  parts: { topology: TopologyStore; registry: Registry; logger: Logger; readiness: Readiness },
+  engine: EngineProvider,
+  shard: Shard | undefined,
+): { monitor: Monitor; firstRound: Promise<void> } {
+  let done!: () => void;
+  const firstRound = new Promise<void>((r) => (done = r));
+  const monitor = new Monitor({
+    pathsFile: settings.pathsFile,
+    topology: parts.topology,
+    engine,
+    registry: parts.registry,
+    logger: parts.logger.child({ component: 'monitor' }),
+    ...(shard ? { shard } : {}),
+    onFirstRound: () => {
+      parts.readiness.met('paths');
+      done();
+    },
+  });
+  return { monitor, firstRound };
+}
+
 /** Builds a runtime without starting anything; throws OvncpError on bad settings. */
 export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {}): Runtime {
   checkSbRemote(settings);
@@ -75,30 +126,13 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   readiness.require('topology');
   readiness.require('paths');
   topologyAgeGauge(registry, topology);
-  // Built on first use, so a runtime that fails to start (bad file) starts no ovn-trace.
-  let engineSet: EngineSet | null = null;
-  const getTopology = (): Topology => topology.require();
-  const engines = (): EngineSet =>
-    (engineSet ??= daemonEngines(settings, {
-      getTopology,
-      model: createModelEngine(getTopology),
-      registry,
-      logger,
-    }));
-  let firstRound!: () => void;
-  const firstRoundDone = new Promise<void>((r) => (firstRound = r));
-  const monitor = new Monitor({
-    pathsFile: settings.pathsFile,
-    topology,
-    engine: opts.pathEngine ?? ((choice) => engines().forChoice(choice)),
-    registry,
-    logger: logger.child({ component: 'monitor' }),
-    ...(opts.shard ? { shard: opts.shard } : {}),
-    onFirstRound: () => {
-      readiness.met('paths');
-      firstRound();
-    },
-  });
+  const engines = lazyEngines(settings, topology, registry, logger);
+  const { monitor, firstRound } = pathMonitor(
+    settings,
+    { topology, registry, logger, readiness },
+    opts.pathEngine ?? ((choice) => engines.get().forChoice(choice)),
+    opts.shard,
+  );
   const source = { settings, store: topology, logger, registry };
   let followed: FollowedSource | null = null;
   const watches: FileWatch[] = [];
@@ -110,13 +144,8 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     topology,
     readiness,
     monitor,
-    engines,
-    staleness() {
-      const live = followed?.live;
-      if (!live || live.client.isConnected() || !topology.lastUpdate()) return null;
-      const age = Math.round((Date.now() - topology.lastUpdate()) / 1000);
-      return `NB database disconnected: traced on the last good topology, ${age} s old`;
-    },
+    engines: () => engines.get(),
+    staleness: () => staleness(followed, topology),
     async start() {
       followed = followTopology(source, () => readiness.met('topology'));
       await monitor.start();
@@ -127,13 +156,21 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     async checkOnce() {
       await loadOnce();
       await monitor.start();
-      await firstRoundDone;
+      await firstRound;
     },
     async stop() {
       followed?.stop();
       for (const w of watches.splice(0)) w.close();
       await monitor.stop();
-      await engineSet?.close();
+      await engines.built()?.close();
     },
   };
+}
+
+/** While the NB is unreachable the last good topology keeps serving; every trace says how old it is. */
+function staleness(followed: FollowedSource | null, topology: TopologyStore): string | null {
+  const live = followed?.live;
+  if (!live || live.client.isConnected() || !topology.lastUpdate()) return null;
+  const age = Math.round((Date.now() - topology.lastUpdate()) / 1000);
+  return `NB database disconnected: traced on the last good topology, ${age} s old`;
 }
