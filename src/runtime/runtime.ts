@@ -22,6 +22,8 @@ import { type FollowedSource, followTopology, readTopologyOnce } from './topolog
 export interface RuntimeOptions {
   /** Default: a logger from the settings' log level and format. */
   readonly logger?: Logger | undefined;
+  /** Default: a registry with process metrics and build info (one-shot commands pass a bare one). */
+  readonly registry?: Registry | undefined;
   /** Engines for the path monitor's checks (by the path's `engine`); default: the runtime's engine set. */
   readonly pathEngine?: EngineProvider | undefined;
   /** --shard / --total-shards. */
@@ -120,7 +122,7 @@ function pathMonitor(
 export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {}): Runtime {
   checkSbRemote(settings);
   const logger = opts.logger ?? createLogger(settings.logLevel, settings.logFormat);
-  const registry = createRegistry();
+  const registry = opts.registry ?? createRegistry();
   const topology = new TopologyStore();
   const readiness = new Readiness();
   readiness.require('topology');

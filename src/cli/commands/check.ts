@@ -2,6 +2,7 @@
 // prints a table (or --json / --junit for CI), and exits 1 when any expectation is unmet or any check
 // could not run (pre-deployment validation must not pass on what it could not verify).
 
+import { Registry } from 'prom-client';
 import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
 import { OvncpError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
@@ -42,7 +43,7 @@ export const checkCommand: Command = {
         'no paths file: pass --paths.file or set paths.file in --config.file',
       );
     const started = performance.now();
-    const rt = createRuntime(settings, { logger: createLogger('error', 'json') });
+    const rt = createRuntime(settings, { logger: createLogger('error', 'json'), registry: new Registry() });
     try {
       await rt.checkOnce();
     } finally {

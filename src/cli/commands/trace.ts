@@ -3,6 +3,7 @@
 // asks a running daemon's API instead. Prints a hop table, or the API's JSON with --json.
 // Exit code: 0 when the packet reaches its destination, 1 when it does not (or on error), 2 on bad usage.
 
+import { Registry } from 'prom-client';
 import { OvncpClient } from '../../client/index.ts';
 import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
 import type { Hop, Protocol, TraceRequest, TraceResult } from '../../engine/types.ts';
@@ -65,7 +66,7 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
     },
     io.env,
   );
-  const rt = createRuntime(settings, { logger: createLogger('warn', 'json') });
+  const rt = createRuntime(settings, { logger: createLogger('warn', 'json'), registry: new Registry() });
   try {
     await rt.loadOnce();
     return await rt.engines().forChoice(settings.engine).trace(req);
