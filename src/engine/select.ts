@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { Counter, type Registry } from 'prom-client';
 import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { ovsSslArgs, type SslFiles } from '../ovsdb/remote.ts';
 import { createOvnTraceEngine, type OvnTraceEngine, type OvnTraceMode } from './ovn-trace/engine.ts';
 import type { TopologyProvider, TraceEngine, TraceOptions, TraceRequest, TraceResult } from './types.ts';
 
@@ -210,40 +211,19 @@ export function createEngineSet(o: EngineSetOptions): EngineSet {
   };
 }
 
-/** What the daemon needs from the settings to build its engines. */
+/** What the daemon needs from the settings to build its engines (typed, paths already resolved). */
 export interface DaemonEngineSettings {
   readonly engine: EngineChoice;
   readonly sbDb: string | null;
-  readonly raw: {
-    readonly engine?: { readonly cross_check_sample?: number | undefined } | null | undefined;
-    readonly ovn?:
-      | {
-          readonly ssl?:
-            | {
-                readonly private_key?: string | undefined;
-                readonly certificate?: string | undefined;
-                readonly ca_cert?: string | undefined;
-              }
-            | undefined;
-        }
-      | null
-      | undefined;
-  };
-}
-
-/** OVS tools' SSL options from the config file's `ovn.ssl` section. */
-export function ovsSslOptions(s: DaemonEngineSettings): string[] {
-  const ssl = s.raw.ovn?.ssl;
-  if (!ssl) return [];
-  return [
-    ...(ssl.private_key ? [`--private-key=${ssl.private_key}`] : []),
-    ...(ssl.certificate ? [`--certificate=${ssl.certificate}`] : []),
-    ...(ssl.ca_cert ? [`--ca-cert=${ssl.ca_cert}`] : []),
-  ];
+  /** engine.cross_check_sample; null = DEFAULT_CROSS_CHECK_SAMPLE. */
+  readonly crossCheckSample: number | null;
+  /** Files for an ssl: SB, the same the NB client gets. */
+  readonly ssl: SslFiles | undefined;
 }
 
 /**
- * The daemon's engines from its settings: `--engine`, `--ovn.sb-db`, `engine.cross_check_sample`.
+ * The daemon's engines from its settings: `--engine`, `--ovn.sb-db`, `engine.cross_check_sample`, and
+ * the SSL files (as OVS options for ovn-trace).
  * `model` is passed in so the daemon decides how the model engine is built.
  */
 export function daemonEngines(
@@ -257,9 +237,7 @@ export function daemonEngines(
     model: deps.model,
     registry: deps.registry,
     ...(deps.logger ? { logger: deps.logger } : {}),
-    ...(s.raw.engine?.cross_check_sample === undefined
-      ? {}
-      : { crossCheckSample: s.raw.engine.cross_check_sample }),
-    dbOptions: ovsSslOptions(s),
+    ...(s.crossCheckSample === null ? {} : { crossCheckSample: s.crossCheckSample }),
+    dbOptions: ovsSslArgs(s.ssl),
   });
 }

@@ -3,14 +3,11 @@
 // tables as the change event. Bursts are coalesced for a few ms; the last good topology stays while
 // disconnected or when a rebuild fails.
 
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { DaemonSettings } from '../config/daemon-config.ts';
-import type { Readiness } from '../daemon/readiness.ts';
-import type { TopologyStore } from '../daemon/topology-store.ts';
 import { NB_TABLES, NbMemo, topologyFromNb, withAddressSets } from '../ovn/topology/from-nb.ts';
 import { ovnInfoFromSchema } from '../ovn/topology/ovn-releases.ts';
+import type { TopologyStore } from '../ovn/topology/store.ts';
 import type { OvnInfo } from '../ovn/topology/types.ts';
 import { OvsdbClient } from './client.ts';
 import { createOvsdbMetrics, type OvsdbMetrics } from './metrics.ts';
@@ -170,44 +167,4 @@ export class LiveTopology {
       this.opts.logger.error({ err }, 'topology rebuild from the NB failed; keeping the previous one');
     }
   }
-}
-
-/**
- * SSL files: the settings' (--ovn.ssl.* flags over the config file), else the config file's `ovn.ssl`
- * (relative paths against the config file's directory) for settings made without them.
- */
-export function sslFromSettings(settings: DaemonSettings): SslFiles | undefined {
-  if (settings.ssl) return settings.ssl;
-  const ssl = settings.raw.ovn?.ssl;
-  if (!ssl) return undefined;
-  const rel = (p: string | undefined) =>
-    p && settings.configFile && !isAbsolute(p) ? resolve(dirname(settings.configFile), p) : p;
-  return { privateKey: rel(ssl.private_key), certificate: rel(ssl.certificate), caCert: rel(ssl.ca_cert) };
-}
-
-/** Starts following the NB for the daemon; readiness 'topology' is met at the first sync. */
-export function startLiveTopology(d: {
-  settings: DaemonSettings;
-  topology: TopologyStore;
-  readiness: Readiness;
-  logger: Logger;
-  registry: Registry;
-}): LiveTopology {
-  const live = new LiveTopology({
-    remote: d.settings.nbDb!,
-    ssl: sslFromSettings(d.settings),
-    store: d.topology,
-    logger: d.logger.child({ component: 'ovsdb' }),
-    registry: d.registry,
-  });
-  live.synced().then(() => {
-    const t = d.topology.current();
-    d.readiness.met('topology');
-    d.logger.info(
-      { source: t?.source, switches: t?.switches.size, ports: t?.ports.size, routers: t?.routers.size },
-      'topology loaded from the Northbound database',
-    );
-  });
-  live.start();
-  return live;
 }

@@ -8,7 +8,6 @@ import { OvncpError } from '../../errors.ts';
 import { buildLenient, NB_TABLES, nbToSnapshot } from '../../ovn/topology/from-nb.ts';
 import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
-import { sslFromSettings } from '../../ovsdb/live-topology.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
@@ -65,11 +64,7 @@ export const snapshotCommand: Command = {
       throw new OvncpError('OVNCP_ERR_CONFIG', 'needs --ovn.nb-db REMOTE (or OVN_NB_DB)', {
         field: 'ovn.nb-db',
       });
-    const client = await readNb(
-      settings.nbDb,
-      sslFromSettings(settings),
-      Number(str(flags, 'timeout') ?? 30) * 1000,
-    );
+    const client = await readNb(settings.nbDb, settings.ssl, Number(str(flags, 'timeout') ?? 30) * 1000);
     const { doc: rows, warnings } = nbToSnapshot((t) => client.cache.table(t));
     // The release the NB's schema points at, so the file is traced as that OVN (a newer, unknown
     // schema writes the newest release known to be older: the closest behaviour we know).

@@ -6,13 +6,11 @@
 import { Registry } from 'prom-client';
 import { OvncpClient } from '../../client/index.ts';
 import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
-import { TopologyStore } from '../../daemon/topology-store.ts';
-import { createModelEngine } from '../../engine/model/index.ts';
-import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import type { Hop, Protocol, TraceRequest, TraceResult } from '../../engine/types.ts';
+import { createLogger } from '../../log.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { type CliIo, type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 import { FlagError, type FlagSpec, type ParsedFlags } from '../flags.ts';
-import { readTopologyOnce } from '../read-topology.ts';
 
 const REQUEST_FLAGS: readonly FlagSpec[] = [
   { name: 'source-port', help: 'Logical switch port the packet enters from (name or UUID). Required.' },
@@ -68,17 +66,12 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
     },
     io.env,
   );
-  const store = new TopologyStore();
-  await readTopologyOnce(settings, store);
-  const engines = daemonEngines(settings, {
-    getTopology: () => store.require(),
-    model: createModelEngine(() => store.require()),
-    registry: new Registry(),
-  });
+  const rt = createRuntime(settings, { logger: createLogger('warn', 'json'), registry: new Registry() });
   try {
-    return await engines.forChoice(settings.engine as EngineChoice).trace(req);
+    await rt.loadOnce();
+    return await rt.engines().forChoice(settings.engine).trace(req);
   } finally {
-    await engines.close();
+    await rt.stop();
   }
 }
 

@@ -1,0 +1,117 @@
+// The runtime's topology source, chosen from the settings: a live NB (--ovn.nb-db), else a snapshot file
+// (--topology.file), else the embedded demo network. `serve` follows it (NB updates, the file reloaded
+// when it changes); `check` and `trace` read it once.
+
+import type { Registry } from 'prom-client';
+import type { DaemonSettings } from '../config/daemon-config.ts';
+import { OvncpError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { type FileWatch, watchFile } from '../monitor/file-watch.ts';
+import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
+import type { TopologyStore } from '../ovn/topology/store.ts';
+import type { Topology } from '../ovn/topology/types.ts';
+import { LiveTopology } from '../ovsdb/live-topology.ts';
+import { readSbSchemaVersion } from '../ovsdb/sb-schema.ts';
+
+export interface SourceDeps {
+  readonly settings: DaemonSettings;
+  readonly store: TopologyStore;
+  readonly logger: Logger;
+  readonly registry?: Registry | undefined;
+}
+
+/** A followed source: the live NB client when there is one (for staleness), and how to stop following. */
+export interface FollowedSource {
+  readonly live: LiveTopology | null;
+  stop(): void;
+}
+
+/** How long a one-shot read waits for the first full copy of the NB. */
+export const ONE_SHOT_NB_TIMEOUT_MS = 30_000;
+
+function logLoaded(logger: Logger, t: Topology | null, msg: string): void {
+  logger.info(
+    { source: t?.source, switches: t?.switches.size, ports: t?.ports.size, routers: t?.routers.size },
+    msg,
+  );
+}
+
+function liveSource(d: SourceDeps, withMetrics: boolean): LiveTopology {
+  return new LiveTopology({
+    remote: d.settings.nbDb!,
+    ssl: d.settings.ssl,
+    store: d.store,
+    logger: d.logger.child({ component: 'ovsdb' }),
+    registry: withMetrics ? d.registry : undefined,
+  });
+}
+
+/** The snapshot file or the demo network, into the store (throws OvncpError on a bad file). */
+function loadStatic(d: SourceDeps): void {
+  const f = d.settings.topologyFile;
+  d.store.set(f ? loadTopologyFile(f) : loadDemoTopology(), ['initial']);
+}
+
+/** Re-reads the snapshot file on change; a bad file is logged and the last good topology stays. */
+function watchTopologyFile(file: string, store: TopologyStore, logger: Logger): FileWatch {
+  return watchFile(file, () => {
+    try {
+      store.set(loadTopologyFile(file), ['file']);
+      logger.info({ file }, 'topology file changed: reloaded');
+    } catch (err) {
+      logger.error({ err, file }, 'topology file changed but is invalid: keeping the previous topology');
+    }
+  });
+}
+
+/** Starts following the source; `onLoaded` runs once the first topology is in the store. */
+export function followTopology(d: SourceDeps, onLoaded: () => void): FollowedSource {
+  if (d.settings.nbDb) {
+    const live = liveSource(d, true);
+    live.synced().then(() => {
+      logLoaded(d.logger, d.store.current(), 'topology loaded from the Northbound database');
+      onLoaded();
+    });
+    live.start();
+    // The SB's schema version joins the topology's OvnInfo when it answers; the topology does not wait.
+    const sb = d.settings.sbDb;
+    if (sb)
+      readSbSchemaVersion(sb, d.settings.ssl).then(
+        (v) => live.setSbSchema(v),
+        (err) => d.logger.warn({ err }, 'could not read the SB schema version'),
+      );
+    return { live, stop: () => live.stop() };
+  }
+  loadStatic(d);
+  logLoaded(d.logger, d.store.current(), 'topology loaded');
+  onLoaded();
+  const f = d.settings.topologyFile;
+  const watch = f ? watchTopologyFile(f, d.store, d.logger) : null;
+  return { live: null, stop: () => watch?.close() };
+}
+
+/** Reads the source once: a live NB until its first full sync (at most `timeoutMs`), then disconnects. */
+export async function readTopologyOnce(d: SourceDeps, timeoutMs = ONE_SHOT_NB_TIMEOUT_MS): Promise<void> {
+  if (!d.settings.nbDb) return loadStatic(d);
+  const live = liveSource(d, false);
+  live.start();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_r, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new OvncpError(
+            'OVNCP_ERR_OVSDB',
+            `no topology from ${d.settings.nbDb} within ${timeoutMs / 1000} s`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([live.synced(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    live.stop();
+  }
+}
