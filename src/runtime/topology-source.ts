@@ -7,11 +7,11 @@ import type { DaemonSettings } from '../config/daemon-config.ts';
 import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type FileWatch, watchFile } from '../monitor/file-watch.ts';
-import { loadDemoTopology, loadTopologyFile } from '../ovn/topology/load.ts';
 import type { TopologyStore } from '../ovn/topology/store.ts';
 import type { Topology } from '../ovn/topology/types.ts';
-import { LiveTopology } from '../ovsdb/live-topology.ts';
-import { readSbSchemaVersion } from '../ovsdb/sb-schema.ts';
+import { loadDemoTopology, loadTopologyFile } from '../sources/file.ts';
+import { LiveTopology } from '../sources/nb/live-topology.ts';
+import { readSbSchemaVersion } from '../sources/nb/sb-schema.ts';
 
 export interface SourceDeps {
   readonly settings: DaemonSettings;

@@ -8,8 +8,8 @@ import { summarizePaths } from '../../src/analysis/multi-path.ts';
 import { expandServices, serviceKey, servicesFromAcls } from '../../src/analysis/services.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { Hop, TraceResult } from '../../src/engine/types.ts';
-import { loadDemoTopology, loadTopologyText } from '../../src/ovn/topology/load.ts';
 import { portAddresses, primaryIp } from '../../src/ovn/topology/port-addresses.ts';
+import { loadDemoTopology, loadTopologyText } from '../../src/sources/file.ts';
 
 const demo = loadDemoTopology();
 

@@ -12,8 +12,8 @@ import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { TraceEngine, TraceRequest, TraceResult } from '../../src/engine/types.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 export const demo: Topology = loadDemoTopology();
 

@@ -14,9 +14,9 @@ import type { TraceRequest, TraceResult } from '../../src/engine/types.ts';
 import { isOvncpError } from '../../src/errors.ts';
 import { formatIp } from '../../src/ovn/net/addr.ts';
 import { portIps } from '../../src/ovn/topology/build.ts';
-import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/sources/file.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 
 const PROBES: Pick<TraceRequest, 'protocol' | 'destination_port_num'>[] = [

@@ -11,8 +11,8 @@ import { createOvnTraceEngine, type OvnTraceEngine } from '../../src/engine/ovn-
 import { StageHints } from '../../src/engine/ovn-trace/stage-hints.ts';
 import { alive } from '../../src/engine/ovn-trace/trace-daemon.ts';
 import { isOvncpError } from '../../src/errors.ts';
-import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import { type SnapshotDoc, snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
+import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/sources/file.ts';
 import { DEMO_CASES } from '../fixtures/ovn-trace/cases.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 
@@ -281,7 +281,7 @@ describe.skipIf(skipWithoutOvn())('injection through names, against real ovn-tra
 
   it('a port and a switch named like options or match terms are only names', async () => {
     const topo = loadDemoTopology();
-    const { loadTopologyText } = await import('../../src/ovn/topology/load.ts');
+    const { loadTopologyText } = await import('../../src/sources/file.ts');
     const t = loadTopologyText(
       'evil',
       JSON.stringify({

@@ -9,7 +9,7 @@ import { parseDetailed } from '../../src/engine/ovn-trace/parse-detailed.ts';
 import { hopTypeOfStage } from '../../src/engine/ovn-trace/stages.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 import { DEMO_CASES } from '../fixtures/ovn-trace/cases.ts';
 
 const topology = loadDemoTopology();

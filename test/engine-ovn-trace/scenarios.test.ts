@@ -8,9 +8,9 @@ import { createModelEngine } from '../../src/engine/model/index.ts';
 import { createOvnTraceEngine, type OvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
 import { verdictOf } from '../../src/engine/select.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
 import { type SnapshotDoc, snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
 import { SCENARIOS, type Scenario } from '../engine/scenarios.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 

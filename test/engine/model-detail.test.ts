@@ -10,8 +10,8 @@ import { compileNetwork, createModelEngine, traceResolved } from '../../src/engi
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { TraceRequest, TraceResult } from '../../src/engine/types.ts';
 import { BuildMemo, buildTopology } from '../../src/ovn/topology/build.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { Acl, AddressSet, PortGroup, Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const gen = generate('S');
 const topo = buildTopology(gen.doc, { kind: 'memory', name: 'generated S' });

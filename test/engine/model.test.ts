@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const engineFor = (doc: SnapshotDoc) => {
   const t = buildTopology(doc, { kind: 'memory', name: 'test' });

@@ -8,8 +8,8 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type NbTransactionOptions, nbTransaction } from '../../src/ovn/topology/nb-transaction.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { type NbTransactionOptions, nbTransaction } from '../../src/sources/nb/nb-transaction.ts';
 
 const run = promisify(execFile);
 

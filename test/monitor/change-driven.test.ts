@@ -11,9 +11,9 @@ import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { TraceEngine } from '../../src/engine/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { Monitor } from '../../src/monitor/monitor.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import { TopologyStore } from '../../src/ovn/topology/store.ts';
 import type { Acl, Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ovncp-change-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,9 +11,9 @@ import { createModelEngine } from '../../src/engine/model/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { Monitor } from '../../src/monitor/monitor.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
-import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import { TopologyStore } from '../../src/ovn/topology/store.ts';
+import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/sources/file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ovncp-mon-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,12 +6,12 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { NbMemo, topologyFromNb } from '../../src/ovn/topology/from-nb.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import { TopologyStore } from '../../src/ovn/topology/store.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
+import { NbMemo, topologyFromNb } from '../../src/sources/nb/from-nb.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 import { content, waitForTopology } from './ovsdb-helpers.ts';
 

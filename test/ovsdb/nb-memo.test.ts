@@ -3,8 +3,8 @@
 // full rebuild used as a reference in tests shares nothing with the live source it checks.
 
 import { describe, expect, it } from 'vitest';
-import { NbMemo, nbToSnapshot } from '../../src/ovn/topology/from-nb.ts';
 import type { Row } from '../../src/ovsdb/datum.ts';
+import { NbMemo, nbToSnapshot } from '../../src/sources/nb/from-nb.ts';
 
 const SW = '11111111-1111-1111-1111-111111111111';
 const P1 = '22222222-2222-2222-2222-222222222222';

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TopologyStore } from '../../src/ovn/topology/store.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { type ServeHandle, serve } from '../helpers/cli.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 import { until, waitForTopology } from './ovsdb-helpers.ts';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TopologyStore } from '../../src/ovn/topology/store.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { cli, serve } from '../helpers/cli.ts';
 import { skipWithoutOvn, startNbServer } from '../helpers/ovn-testbed.ts';
 import { makeCa, makeCert, psslServerArgs } from '../helpers/tls-certs.ts';

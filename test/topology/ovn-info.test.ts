@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
 import { ovnBehaviour } from '../../src/engine/ovn-version.ts';
 import { createLogger } from '../../src/log.ts';
-import { DEMO_NETWORK_FILE, loadDemoTopology, loadTopologyText } from '../../src/ovn/topology/load.ts';
 import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
+import { DEMO_NETWORK_FILE, loadDemoTopology, loadTopologyText } from '../../src/sources/file.ts';
 import { find, parseMetrics } from '../monitor/metrics-text.ts';
 
 const demoText = readFileSync(DEMO_NETWORK_FILE, 'utf8');

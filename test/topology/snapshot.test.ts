@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIp } from '../../src/ovn/net/addr.ts';
 import { portIps } from '../../src/ovn/topology/build.ts';
-import { loadDemoTopology, loadTopologyFile, loadTopologyText } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology, loadTopologyFile, loadTopologyText } from '../../src/sources/file.ts';
 
 const FIX = join(import.meta.dirname, '../fixtures/topology');
 

@@ -5,10 +5,10 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { resolveSettings } from '../../config/daemon-config.ts';
 import { OvncpError } from '../../errors.ts';
-import { buildLenient, NB_TABLES, nbToSnapshot } from '../../ovn/topology/from-nb.ts';
 import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
+import { buildLenient, NB_TABLES, nbToSnapshot } from '../../sources/nb/from-nb.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
 /** Connects, waits for the first full copy of the NB tables, then disconnects. */

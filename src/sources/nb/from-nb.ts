@@ -5,10 +5,21 @@
 // Every change goes the same way, but entries of unchanged rows are reused (see NbMemo, owned by the
 // source), which with its BuildMemo keeps unchanged model objects identical from one topology to the next.
 
+import {
+  BuildMemo,
+  buildAddressSets,
+  buildTopology,
+  type DocPath,
+  TopologyBuildError,
+} from '../../ovn/topology/build.ts';
+import type {
+  SnapshotAcl,
+  SnapshotDoc,
+  SnapshotRouter,
+  SnapshotSwitch,
+} from '../../ovn/topology/snapshot-schema.ts';
+import { ACL_ACTIONS, type AclAction, type OvnInfo, type Topology } from '../../ovn/topology/types.ts';
 import type { Atom, Datum, Row } from '../../ovsdb/datum.ts';
-import { BuildMemo, buildAddressSets, buildTopology, type DocPath, TopologyBuildError } from './build.ts';
-import type { SnapshotAcl, SnapshotDoc, SnapshotRouter, SnapshotSwitch } from './snapshot-schema.ts';
-import { ACL_ACTIONS, type AclAction, type OvnInfo, type Topology } from './types.ts';
 
 /** The NB tables and columns the topology is made of (columns an older schema lacks are skipped). */
 export const NB_TABLES: Readonly<Record<string, readonly string[]>> = {

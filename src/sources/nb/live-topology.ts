@@ -5,13 +5,13 @@
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { NB_TABLES, NbMemo, topologyFromNb, withAddressSets } from '../ovn/topology/from-nb.ts';
-import { ovnInfoFromSchema } from '../ovn/topology/ovn-releases.ts';
-import type { TopologyStore } from '../ovn/topology/store.ts';
-import type { OvnInfo } from '../ovn/topology/types.ts';
-import { OvsdbClient } from './client.ts';
-import { createOvsdbMetrics, type OvsdbMetrics } from './metrics.ts';
-import { checkSsl, parseRemotes, type SslFiles } from './remote.ts';
+import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
+import type { TopologyStore } from '../../ovn/topology/store.ts';
+import type { OvnInfo } from '../../ovn/topology/types.ts';
+import { OvsdbClient } from '../../ovsdb/client.ts';
+import { createOvsdbMetrics, type OvsdbMetrics } from '../../ovsdb/metrics.ts';
+import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
+import { NB_TABLES, NbMemo, topologyFromNb, withAddressSets } from './from-nb.ts';
 
 export interface LiveTopologyOptions {
   /** Remote string as given by the user (comma list allowed). */
