@@ -81,8 +81,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
   let engineSet: EngineSet | null = null;
   const engines = (): EngineSet =>
     (engineSet ??= daemonEngines(settings, {
-      getTopology: () => topology.require(),
-      model: createModelEngine(() => topology.require()),
+      model: createModelEngine(),
       registry,
       logger,
     }));

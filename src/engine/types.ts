@@ -1,11 +1,13 @@
-// The engine interface: one trace request in, one TraceResult out, whatever engine answers.
-// Field names follow the API contract (shared/seed/ovn-flow-tracing.md) plus the additions of
+// The engine interface: one trace request and the network to trace it on in, one result tree out
+// (result/tree.ts), whatever engine answers; TraceResult is the API's rendering of that tree, with
+// the field names of the API contract (shared/seed/ovn-flow-tracing.md) plus the additions of
 // DESIGN.md §2 (dropped_at, engine, warnings, output_ports). Drops, missing routes, TTL expiry and
 // port-security violations are results, never exceptions; only a request the topology cannot
 // answer (unknown port, …) throws an OvncpError.
 
 import type { IpAddr } from '../ovn/net/addr.ts';
 import type { Topology } from '../ovn/topology/types.ts';
+import type { TraceTree } from './result/tree.ts';
 
 export const PROTOCOLS = ['tcp', 'udp', 'icmp'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -107,21 +109,21 @@ export interface TraceResult {
   backends?: BackendOutcome[];
   /** Raw ovn-trace text (ovn-trace engine, verbose only). */
   raw?: string;
-  /**
-   * Names of every datapath (switch or router) the packet entered, each once, over every branch of
-   * the trace (model engine). For the monitor: the model engine sets it as a non-enumerable property,
-   * so JSON serialization (HTTP API, CLI output) never includes it.
-   */
-  visited?: readonly string[];
 }
 
 export interface TraceOptions {
+  /**
+   * The topology to trace on. Callers take it once (e.g. from the store after checking readiness) and
+   * pass the same object to every trace that must agree; a derived topology (what-if) is just another
+   * object. Engines keep nothing bound to one topology.
+   */
+  readonly network: Topology;
   readonly signal?: AbortSignal;
   /**
    * 'full' (default): every hop with its description. 'outcome': the model engine may skip building
-   * intermediate hops (hops then holds only the hop the packet was dropped at, if any) but still
-   * returns success, reaches_destination, output_ports, warnings, engine, summary, backends and a
-   * complete dropped_at. The ovn-trace engine ignores it.
+   * intermediate hops (the shown branch then holds only the hop it was dropped at, if any) but the tree
+   * still has the verdict, outputs, warnings, backends, visited, ACL decisions, a complete dropped hop
+   * and the last hop's type. The ovn-trace engine ignores it.
    */
   readonly detail?: 'full' | 'outcome';
 }
@@ -129,9 +131,6 @@ export interface TraceOptions {
 /** What every engine implements. */
 export interface TraceEngine {
   readonly name: EngineName;
-  trace(request: TraceRequest, options?: TraceOptions): Promise<TraceResult>;
+  trace(request: TraceRequest, options: TraceOptions): Promise<TraceTree>;
   close?(): Promise<void>;
 }
-
-/** Gives engines the current topology (live sources swap it as the network changes). */
-export type TopologyProvider = () => Topology;

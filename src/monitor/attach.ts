@@ -47,8 +47,8 @@ function watchTopologyFile(file: string, store: TopologyStore, logger: Logger): 
 }
 
 /** Until the daemon passes its engine set: the in-process model for every path. */
-function modelOnly(store: TopologyStore): EngineProvider {
-  const model = createModelEngine(() => store.require());
+function modelOnly(): EngineProvider {
+  const model = createModelEngine();
   return () => model;
 }
 
@@ -58,7 +58,7 @@ export function attachMonitor(d: AttachDeps): MonitorAttachment {
   const monitor = new Monitor({
     pathsFile: d.settings.pathsFile,
     topology: d.topology,
-    engine: d.engine ?? modelOnly(d.topology),
+    engine: d.engine ?? modelOnly(),
     registry: d.registry,
     logger: log,
     ...(d.shard ? { shard: d.shard } : {}),

@@ -10,7 +10,6 @@ import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import { OvncpError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { Monitor } from '../../monitor/monitor.ts';
-import type { Topology } from '../../ovn/topology/types.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 import { readTopologyOnce } from '../read-topology.ts';
 import { renderJunit, renderTable, rowOf } from './check-report.ts';
@@ -51,10 +50,9 @@ export const checkCommand: Command = {
     const store = new TopologyStore();
     await readTopologyOnce(settings, store);
     const registry = new Registry();
-    const getTopology = (): Topology => store.require();
     const engines = daemonEngines(
       { ...settings, engine: settings.engine as EngineChoice },
-      { getTopology, model: createModelEngine(getTopology), registry },
+      { model: createModelEngine(), registry },
     );
     let firstRound!: () => void;
     const done = new Promise<void>((r) => (firstRound = r));
