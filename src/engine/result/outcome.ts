@@ -33,8 +33,11 @@ export interface TraceOutcome {
   readonly summary: string;
   /** Datapaths the trace went through; null when unknown (the check then re-runs on every change). */
   readonly visited: readonly string[] | null;
-  /** ACL stages that let the packet through, in order. */
-  readonly allowedBy: readonly AclDecision[];
+}
+
+/** The ACL stages that let the packet through, in order (not part of outcomeOf: checks keep none yet). */
+export function allowedByOf(t: TraceTree): AclDecision[] {
+  return t.acl.filter((d) => d.verdict === 'allow');
 }
 
 /**
@@ -64,7 +67,6 @@ export function outcomeOf(t: TraceTree): TraceOutcome {
     hopType,
     summary: summaryOf(t),
     visited: visitedOf(t),
-    allowedBy: t.acl.filter((d) => d.verdict === 'allow'),
   };
 }
 
