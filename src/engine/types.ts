@@ -1,31 +1,26 @@
 // The engine interface: one trace request and the network to trace it on in, one result tree out
-// (result/tree.ts), whatever engine answers; TraceResult is the API's rendering of that tree, with
-// the field names of the API contract (shared/seed/ovn-flow-tracing.md) plus the additions of
-// DESIGN.md §2 (dropped_at, engine, warnings, output_ports). Drops, missing routes, TTL expiry and
-// port-security violations are results, never exceptions; only a request the topology cannot
-// answer (unknown port, …) throws an OvncpError.
+// (result/tree.ts), whatever engine answers; TraceResult (vocabulary.ts, re-exported here) is the
+// API's rendering of that tree. Drops, missing routes, TTL expiry and port-security violations are
+// results, never exceptions; only a request the topology cannot answer (unknown port, …) throws an
+// OvncpError.
 
 import type { IpAddr } from '../ovn/net/addr.ts';
 import type { Topology } from '../ovn/topology/types.ts';
 import type { TraceTree } from './result/tree.ts';
+import type { EngineName, Protocol, TraceRequest } from './vocabulary.ts';
 
-export const PROTOCOLS = ['tcp', 'udp', 'icmp'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
-
-/** The seed's flow-trace request. Everything but source_port is optional and auto-filled. */
-export interface TraceRequest {
-  source_port: string;
-  source_mac?: string | undefined;
-  source_ip?: string | undefined;
-  destination_mac?: string | undefined;
-  destination_ip?: string | undefined;
-  protocol?: Protocol | undefined;
-  source_port_num?: number | undefined;
-  destination_port_num?: number | undefined;
-  verbose?: boolean | undefined;
-  /** 1..100, default 50. */
-  max_hops?: number | undefined;
-}
+export type {
+  AclMatch,
+  BackendOutcome,
+  EngineName,
+  Hop,
+  HopAction,
+  HopType,
+  Protocol,
+  TraceRequest,
+  TraceResult,
+} from './vocabulary.ts';
+export { HOP_TYPES, PROTOCOLS } from './vocabulary.ts';
 
 /** A request with every field the pipeline needs filled in (by the user or from the topology). */
 export interface ResolvedRequest {
@@ -45,70 +40,6 @@ export interface ResolvedRequest {
   readonly warnings: readonly string[];
   /** The logical port that owns destination_ip, when one does. */
   readonly destinationPort: string | null;
-}
-
-export const HOP_TYPES = [
-  'port_security',
-  'acl',
-  'l2_lookup',
-  'l3_routing',
-  'nat',
-  'load_balancer',
-  'flow',
-] as const;
-export type HopType = (typeof HOP_TYPES)[number];
-export type HopAction = 'forward' | 'drop' | 'output' | 'modify';
-
-export interface AclMatch {
-  acl_name: string | null;
-  priority: number;
-  /** 'ingress' for from-lport ACLs, 'egress' for to-lport ones. */
-  direction: 'ingress' | 'egress';
-  action: string;
-  match: string;
-  /** Where the ACL is attached (switch or port group name). */
-  owner?: string;
-  uuid?: string;
-}
-
-export interface Hop {
-  index: number;
-  type: HopType;
-  /** e.g. `ingress(dp="ls1", inport="vm1-port")`, `ingress ACL`, `L2 forwarding`. */
-  component: string;
-  action: HopAction;
-  description: string;
-  next_hop?: string;
-  acl_matches?: AclMatch[];
-  /** Datapath (switch/router name) and pipeline stage, when known. */
-  datapath?: string;
-  stage?: string;
-  /** Extra detail shown with `verbose`. */
-  details?: Record<string, unknown>;
-}
-
-export type EngineName = 'model' | 'ovn-trace';
-
-export interface BackendOutcome {
-  backend: string;
-  reached: boolean;
-  output_ports: string[];
-}
-
-export interface TraceResult {
-  request: TraceRequest;
-  success: boolean;
-  reaches_destination: boolean;
-  hops: Hop[];
-  summary: string;
-  dropped_at: Hop | null;
-  output_ports: string[];
-  warnings: string[];
-  engine: EngineName;
-  /** For a load-balancer VIP: which backends were and were not reached. */
-  backends?: BackendOutcome[];
-  /** Raw ovn-trace text (ovn-trace engine, verbose only). */
-  raw?: string;
 }
 
 export interface TraceOptions {

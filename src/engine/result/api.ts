@@ -2,7 +2,7 @@
 // the shown branch's hops, dropped_at, every output port, the per-backend outcome of a VIP, warnings,
 // the summary. The CLI's --json and the HTTP API print exactly this.
 
-import type { BackendOutcome, TraceResult } from '../types.ts';
+import type { BackendOutcome, TraceResult } from '../vocabulary.ts';
 import { summaryOf } from './summary.ts';
 import type { TraceTree } from './tree.ts';
 

@@ -2,7 +2,7 @@
 // the hop it ended at, the datapaths it went through) and the delivery two engines must agree on. One
 // rule names the ACL that decided a dropping hop: the seed's highest-priority deny among its matches.
 
-import type { AclMatch, Hop, HopType } from '../types.ts';
+import type { AclMatch, Hop, HopType } from '../vocabulary.ts';
 import { summaryOf } from './summary.ts';
 import type { AclDecision, TraceTree } from './tree.ts';
 

@@ -2,7 +2,7 @@
 // warnings and raw ovn-trace text. It reads the API form (TraceResult) because `trace --url` gets only
 // that from a daemon; a local trace renders its tree to that form first (api.ts).
 
-import type { Hop, TraceResult } from '../types.ts';
+import type { Hop, TraceResult } from '../vocabulary.ts';
 
 function row(cells: readonly string[], widths: readonly number[]): string {
   return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');

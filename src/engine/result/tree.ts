@@ -4,7 +4,7 @@
 // The API JSON, the monitor's outcome, the summary sentence and the CLI table are renderings of it
 // (api.ts, outcome.ts, summary.ts, table.ts); nothing re-traces to learn more about the same packet.
 
-import type { AclMatch, EngineName, Hop, HopType, TraceRequest } from '../types.ts';
+import type { AclMatch, EngineName, Hop, HopType, TraceRequest } from '../vocabulary.ts';
 
 /**
  * One step of a pipeline: its type, the OVN stage id (`ls_in_acl`, `lr_in_ip_routing`), the datapath,
