@@ -37,7 +37,7 @@ export async function measureSoak(
 ): Promise<SoakFigures> {
   const store = new TopologyStore();
   store.set(topo);
-  const engine = createModelEngine(() => store.require());
+  const engine = createModelEngine();
   const results = new ResultsStore();
   results.replace(checks.map((c) => c.check));
   const metrics = new PathMetrics();

@@ -14,7 +14,6 @@ import { Monitor } from '../monitor/monitor.ts';
 import type { EngineProvider } from '../monitor/runner.ts';
 import type { Shard } from '../monitor/shard.ts';
 import { TopologyStore } from '../ovn/topology/store.ts';
-import type { Topology } from '../ovn/topology/types.ts';
 import { checkSsl, parseRemotes } from '../ovsdb/remote.ts';
 import { Readiness } from './readiness.ts';
 import { type FollowedSource, followTopology, readTopologyOnce } from './topology-source.ts';
@@ -95,17 +94,14 @@ interface Lazy<T> {
 /** The engine set, built on first use: a runtime that fails to start (bad file) starts no ovn-trace. */
 function lazyEngines(
   settings: DaemonSettings,
-  store: TopologyStore,
   registry: Registry,
   logger: Logger,
 ): Lazy<EngineSet> {
   let set: EngineSet | null = null;
-  const getTopology = (): Topology => store.require();
   return {
     get: () =>
       (set ??= daemonEngines(settings, {
-        getTopology,
-        model: createModelEngine(getTopology),
+        model: createModelEngine(),
         registry,
         logger,
       })),
@@ -148,7 +144,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   readiness.require('paths');
   topologyAgeGauge(registry, topology);
   ovnInfoGauge(registry, topology);
-  const engines = lazyEngines(settings, topology, registry, logger);
+  const engines = lazyEngines(settings, registry, logger);
   const { monitor, firstRound } = pathMonitor(
     settings,
     { topology, registry, logger, readiness },

@@ -175,7 +175,7 @@ switches:
       - { name: v6, addresses: ["00:00:00:00:00:03 fd00::3"] }
 `,
   );
-  const engine = createModelEngine(() => mixed);
+  const engine = createModelEngine();
 
   it('picks a target address of a family the source has', () => {
     expect(primaryIp(mixed, 'dual', new Set([6]))).toBe('fd00::2');

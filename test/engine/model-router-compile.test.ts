@@ -11,6 +11,7 @@ import { compileRoutes } from '../../src/engine/model/route-table.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { traceApi } from '../helpers/trace.ts';
 import { SCENARIOS } from './scenarios.ts';
 
 vi.mock('../../src/engine/model/route-table.ts', async (importOriginal) => {
@@ -38,7 +39,8 @@ function scenario(name: string): { doc: SnapshotDoc; request: TraceRequest } {
 
 function engineFor(doc: SnapshotDoc) {
   const t = buildTopology(doc, { kind: 'memory', name: 'router compile test' });
-  return createModelEngine(() => t);
+  const e = createModelEngine();
+  return { compiled: () => e.compiled(t), trace: (r: TraceRequest) => traceApi(e, t, r) };
 }
 
 const tables = scenario('route table reached from a switch').doc;

@@ -7,10 +7,11 @@ import { OvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
 import { loadDemoTopology } from '../../src/sources/file.ts';
+import { modelOn } from '../helpers/trace.ts';
 
 const engineFor = (doc: SnapshotDoc) => {
   const t = buildTopology(doc, { kind: 'memory', name: 'test' });
-  return createModelEngine(() => t);
+  return modelOn(t);
 };
 
 /** Two routers that send 10.99.0.0/16 to each other: a forwarding loop. */
@@ -90,7 +91,7 @@ describe('model engine', () => {
   });
 
   it('fills the result fields of the contract', async () => {
-    const e = createModelEngine(loadDemoTopology);
+    const e = modelOn(loadDemoTopology());
     const req = {
       source_port: 'vm1-port',
       destination_ip: '10.0.0.2',
@@ -130,7 +131,7 @@ describe('model engine', () => {
   });
 
   it('throws OvncpError for a request the topology cannot answer', async () => {
-    const e = createModelEngine(loadDemoTopology);
+    const e = modelOn(loadDemoTopology());
     await expect(e.trace({ source_port: 'ghost', destination_ip: '10.0.0.2' })).rejects.toBeInstanceOf(
       OvncpError,
     );

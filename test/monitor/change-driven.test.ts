@@ -58,7 +58,7 @@ async function started(engine?: (model: TraceEngine) => TraceEngine) {
   writeFileSync(file, PATHS);
   const store = new TopologyStore();
   store.set(loadDemoTopology(), ['initial']);
-  const model = createModelEngine(() => store.require());
+  const model = createModelEngine();
   const m = new Monitor({
     pathsFile: file,
     topology: store,

@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ovncp-mon-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function monitorFor(pathsFile: string, store: TopologyStore, onFirstRound = () => {}) {
-  const model = createModelEngine(() => store.require());
+  const model = createModelEngine();
   return new Monitor({
     pathsFile,
     topology: store,

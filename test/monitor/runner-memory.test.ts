@@ -16,7 +16,7 @@ const gc = runInNewContext('gc') as () => void;
 
 describe('runCheck memory', () => {
   const topology = loadDemoTopology();
-  const engine = createModelEngine(() => topology);
+  const engine = createModelEngine();
   const { checks } = expandPaths(loadPathsFile('config/paths.yaml'), topology, false);
   const shutdown = new AbortController();
   const runAll = async (n: number) => {

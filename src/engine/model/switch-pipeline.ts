@@ -274,6 +274,8 @@ function switchEgress(w: Walk, cs: CompiledSwitch, outport: string): void {
     w.ctx.handoff.routerIngress(w, port.options['router-port'] ?? '');
     return;
   }
+  // The hop that outputs: the L2 lookup when egress added none, else an output hop.
+  const lastType = w.count === mark ? 'l2_lookup' : 'flow';
   if (w.count === mark) {
     if (w.full) w.hops[w.hops.length - 1]!.action = 'output';
   } else if (
@@ -293,5 +295,5 @@ function switchEgress(w: Walk, cs: CompiledSwitch, outport: string): void {
   ) {
     return;
   }
-  w.output(outport, cs.sw.name);
+  w.output(outport, cs.sw.name, lastType);
 }
