@@ -92,11 +92,7 @@ interface Lazy<T> {
 }
 
 /** The engine set, built on first use: a runtime that fails to start (bad file) starts no ovn-trace. */
-function lazyEngines(
-  settings: DaemonSettings,
-  registry: Registry,
-  logger: Logger,
-): Lazy<EngineSet> {
+function lazyEngines(settings: DaemonSettings, registry: Registry, logger: Logger): Lazy<EngineSet> {
   let set: EngineSet | null = null;
   return {
     get: () =>

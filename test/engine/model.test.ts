@@ -2,7 +2,6 @@
 // ignored ACLs reported as warnings, result shape and errors for bad requests.
 
 import { describe, expect, it } from 'vitest';
-import { createModelEngine } from '../../src/engine/model/index.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
