@@ -26,7 +26,9 @@ const golden = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as Record<string, G
 
 describe('renderers reproduce the pre-tree output', () => {
   const engine = createModelEngine();
-  it.each(modelCases().map((c) => [c.name, c] as const))('model: %s', async (name, c) => {
+  // Scenarios added after the capture have no golden output: the scenario suites check them.
+  const captured = modelCases().filter((c) => golden[`model: ${c.name}`]);
+  it.each(captured.map((c) => [c.name, c] as const))('model: %s', async (name, c) => {
     const want = golden[`model: ${name}`]!;
     const tree = await engine.trace(c.request, { network: c.topology });
     const api = toTraceResult(tree);
