@@ -4,6 +4,7 @@
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { loadTokens, TOKENS_ENV, type TokenStore } from '../auth/tokens.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { OvncpError } from '../errors.ts';
@@ -11,7 +12,12 @@ import type { Logger } from '../log.ts';
 import type { Topology } from '../ovn/topology/types.ts';
 import { registerAccessControl } from './access.ts';
 import { registerOpenApi } from './openapi.ts';
-import { DEFAULT_RATE_LIMIT, TokenBuckets } from './rate-limit.ts';
+import {
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  DEFAULT_RATE_LIMIT,
+  type RateLimitSettings,
+  TokenBuckets,
+} from './rate-limit.ts';
 import { isLoopbackHost, parseListenAddress } from './server.ts';
 import { type TraceApiDeps, traceRoutes } from './trace-routes.ts';
 
@@ -34,6 +40,8 @@ export interface TraceApiSettings {
   readonly burst: number;
   readonly timeoutMs: number;
   readonly maxTracesPerRequest: number;
+  /** Failed authentications allowed per client address (default DEFAULT_AUTH_FAILURE_LIMIT). */
+  readonly authFailures?: RateLimitSettings;
   /** The auth mode sentence logged at startup (set by traceApiFor). */
   readonly mode?: string;
   /** --web.insecure-no-auth was given (the mode is then logged as a warning). */
@@ -54,12 +62,17 @@ export function traceApiSettings(s: DaemonSettings, env: NodeJS.ProcessEnv = pro
       ? parseDuration(web.trace_timeout, 'web.trace_timeout')
       : DEFAULT_TRACE_TIMEOUT_MS,
     maxTracesPerRequest: web.max_traces_per_request ?? DEFAULT_MAX_TRACES_PER_REQUEST,
+    authFailures: {
+      rate: web.auth_failure_limit?.rate ?? DEFAULT_AUTH_FAILURE_LIMIT.rate,
+      burst: web.auth_failure_limit?.burst ?? DEFAULT_AUTH_FAILURE_LIMIT.burst,
+    },
   };
 }
 
 /** Without tokens the API is for local callers only: refuse a non-loopback address unless told otherwise. */
 export function checkListenSecurity(listenAddress: string, api: TraceApiSettings, insecure: boolean): string {
-  if (api.tokens.size > 0) return `bearer-token auth on /api/v1/* (${api.tokens.size} tokens)`;
+  if (api.tokens.size > 0)
+    return `bearer-token auth on every route but ${api.metricsAuth ? 'none' : '/metrics, /-/healthy and /-/ready'} (${api.tokens.size} tokens)`;
   const { host } = parseListenAddress(listenAddress);
   if (isLoopbackHost(host)) return 'no tokens configured: API open to loopback callers only';
   if (insecure)
@@ -102,11 +115,14 @@ export function setupTraceApi(
   api: TraceApiSettings,
   engines: TraceEngines,
   logger?: Logger,
+  registry?: Registry,
 ): void {
   registerAccessControl(app, {
     tokens: api.tokens,
     metricsAuth: api.metricsAuth,
     buckets: new TokenBuckets({ rate: api.rate, burst: api.burst }),
+    failures: new TokenBuckets(api.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT),
+    registry,
   });
   registerOpenApi(app);
   app.register(traceRoutes, {

@@ -9,11 +9,13 @@ import { readYamlFile, unwrapLoaded } from '../config/yaml-file.ts';
 import { OvncpError } from '../errors.ts';
 
 export const TOKENS_ENV = 'OVNCP_API_TOKENS';
+/** One minimum for every source of tokens: a short token falls to guessing whatever the throttle. */
+export const MIN_TOKEN_LENGTH = 16;
 
 const tokenEntry = z.union([
   z.strictObject({
     user: z.string().min(1),
-    token: z.string().min(16, 'tokens need at least 16 characters'),
+    token: z.string().min(MIN_TOKEN_LENGTH, `tokens need at least ${MIN_TOKEN_LENGTH} characters`),
   }),
   z.strictObject({
     user: z.string().min(1),
@@ -63,7 +65,14 @@ export function parseTokensEnv(value: string): { user: string; digest: Buffer }[
       if (i <= 0 || i === item.length - 1) {
         throw new OvncpError('OVNCP_ERR_CONFIG', `${TOKENS_ENV}: want user:token pairs separated by commas`);
       }
-      return { user: item.slice(0, i), digest: sha256(item.slice(i + 1)) };
+      const user = item.slice(0, i);
+      const token = item.slice(i + 1);
+      if (token.length < MIN_TOKEN_LENGTH)
+        throw new OvncpError(
+          'OVNCP_ERR_CONFIG',
+          `${TOKENS_ENV}: the token of user "${user}" has ${token.length} characters; tokens need at least ${MIN_TOKEN_LENGTH}`,
+        );
+      return { user, digest: sha256(token) };
     });
 }
 

@@ -26,6 +26,12 @@ export const configFileSchema = z.strictObject({
           burst: z.number().int().positive().optional(),
         })
         .optional(),
+      auth_failure_limit: z
+        .strictObject({
+          rate: z.number().positive().optional(),
+          burst: z.number().int().positive().optional(),
+        })
+        .optional(),
       trace_timeout: z.string().optional(),
       max_traces_per_request: z.number().int().positive().optional(),
     })

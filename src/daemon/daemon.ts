@@ -103,6 +103,7 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
       staleness,
     ),
     logger,
+    registry,
   );
   const paths = attachMonitor({
     settings,
