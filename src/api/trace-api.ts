@@ -54,7 +54,7 @@ export function traceApiSettings(s: DaemonSettings, env: NodeJS.ProcessEnv = pro
   const file = web.tokens_file;
   const tokensFile = file && s.configFile && !isAbsolute(file) ? resolve(dirname(s.configFile), file) : file;
   return {
-    tokens: loadTokens(tokensFile ?? null, env),
+    tokens: loadTokens(tokensFile ?? null, env, s.limits?.tokensFileBytes),
     metricsAuth: web.metrics_auth ?? false,
     rate: web.rate_limit?.rate ?? DEFAULT_RATE_LIMIT.rate,
     burst: web.rate_limit?.burst ?? DEFAULT_RATE_LIMIT.burst,

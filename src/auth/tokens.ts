@@ -5,7 +5,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { readYamlFile, unwrapLoaded } from '../config/yaml-file.ts';
+import { DEFAULT_FILE_LIMITS, readYamlFile, unwrapLoaded } from '../config/yaml-file.ts';
 import { OvncpError } from '../errors.ts';
 
 export const TOKENS_ENV = 'OVNCP_API_TOKENS';
@@ -76,8 +76,12 @@ export function parseTokensEnv(value: string): { user: string; digest: Buffer }[
     });
 }
 
-export function loadTokensFile(file: string): { user: string; digest: Buffer }[] {
-  const doc = unwrapLoaded(readYamlFile(file, tokensFileSchema), 'OVNCP_ERR_CONFIG').value;
+export function loadTokensFile(
+  file: string,
+  maxBytes = DEFAULT_FILE_LIMITS.tokensFileBytes,
+): { user: string; digest: Buffer }[] {
+  const limit = { maxBytes, setting: 'limits.tokens_file' };
+  const doc = unwrapLoaded(readYamlFile(file, tokensFileSchema, limit), 'OVNCP_ERR_CONFIG').value;
   return doc.tokens.map((t) => ({
     user: t.user,
     digest: 'token' in t ? sha256(t.token) : Buffer.from(t.sha256, 'hex'),
@@ -85,8 +89,12 @@ export function loadTokensFile(file: string): { user: string; digest: Buffer }[]
 }
 
 /** Every configured token (file first, then environment); an empty store means auth is off. */
-export function loadTokens(file: string | null, env: NodeJS.ProcessEnv = process.env): TokenStore {
-  const fromFile = file ? loadTokensFile(file) : [];
+export function loadTokens(
+  file: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+  maxBytes = DEFAULT_FILE_LIMITS.tokensFileBytes,
+): TokenStore {
+  const fromFile = file ? loadTokensFile(file, maxBytes) : [];
   const fromEnv = env[TOKENS_ENV] ? parseTokensEnv(env[TOKENS_ENV]!) : [];
   return new TokenStore([...fromFile, ...fromEnv]);
 }

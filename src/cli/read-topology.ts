@@ -13,9 +13,12 @@ export async function readTopologyOnce(
   store: TopologyStore,
 ): Promise<void> {
   if (!settings.nbDb) {
-    store.set(settings.topologyFile ? loadTopologyFile(settings.topologyFile) : loadDemoTopology(), [
-      'initial',
-    ]);
+    store.set(
+      settings.topologyFile
+        ? loadTopologyFile(settings.topologyFile, settings.limits?.topologyFileBytes)
+        : loadDemoTopology(),
+      ['initial'],
+    );
     return;
   }
   const live = new LiveTopology({

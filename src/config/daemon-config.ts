@@ -4,7 +4,14 @@
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { readYamlFile, unwrapLoaded } from './yaml-file.ts';
+import {
+  CONFIG_FILE_MAX_BYTES,
+  DEFAULT_FILE_LIMITS,
+  type FileLimits,
+  parseByteSize,
+  readYamlFile,
+  unwrapLoaded,
+} from './yaml-file.ts';
 
 export const ENGINE_CHOICES = ['model', 'ovn-trace', 'auto'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
@@ -13,7 +20,20 @@ export const LOG_FORMATS = ['json', 'logfmt', 'pretty'] as const;
 
 export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:9477';
 
+const byteSize = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseByteSize(v) !== null, 'must be a size like 64MiB, 10MB or a number of bytes')
+  .transform((v) => parseByteSize(v)!);
+
 export const configFileSchema = z.strictObject({
+  limits: z
+    .strictObject({
+      paths_file: byteSize.optional(),
+      topology_file: byteSize.optional(),
+      tokens_file: byteSize.optional(),
+      parse_memory: byteSize.optional(),
+    })
+    .nullish(),
   web: z
     .strictObject({
       listen_address: z.string().optional(),
@@ -79,11 +99,14 @@ export interface DaemonSettings {
   insecureNoAuth?: boolean;
   /** Files for ssl: NB remotes: --ovn.ssl.* flags over the config file's ovn.ssl (set when any is). */
   ssl?: { privateKey?: string; certificate?: string; caCert?: string } | undefined;
+  /** Size limits of the files the daemon reads (config `limits:`), checked before reading. */
+  limits?: FileLimits | undefined;
   raw: ConfigFile;
 }
 
 export function loadConfigFile(file: string): ConfigFile {
-  return unwrapLoaded(readYamlFile(file, configFileSchema), 'OVNCP_ERR_CONFIG').value;
+  const limit = { maxBytes: CONFIG_FILE_MAX_BYTES, setting: 'fixed for the config file' };
+  return unwrapLoaded(readYamlFile(file, configFileSchema, limit), 'OVNCP_ERR_CONFIG').value;
 }
 
 function rel(base: string | null, p: string | undefined): string | null {
@@ -122,6 +145,16 @@ function sslSettings(
   return out.privateKey || out.certificate || out.caCert ? out : undefined;
 }
 
+function fileLimits(file: ConfigFile): FileLimits {
+  const l = file.limits ?? {};
+  return {
+    pathsFileBytes: l.paths_file ?? DEFAULT_FILE_LIMITS.pathsFileBytes,
+    topologyFileBytes: l.topology_file ?? DEFAULT_FILE_LIMITS.topologyFileBytes,
+    tokensFileBytes: l.tokens_file ?? DEFAULT_FILE_LIMITS.tokensFileBytes,
+    parseMemoryBytes: l.parse_memory ?? DEFAULT_FILE_LIMITS.parseMemoryBytes,
+  };
+}
+
 /** Merges flags, environment and the config file. Throws OvncpError on a bad file. */
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): DaemonSettings {
   const configFile = flags['config.file'] ?? null;
@@ -138,6 +171,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     logFormat: (flags['log.format'] as DaemonSettings['logFormat'] | undefined) ?? file.log?.format ?? 'json',
     insecureNoAuth: flags['web.insecure-no-auth'] ?? file.web?.insecure_no_auth ?? false,
     ssl: sslSettings(flags, configFile, file),
+    limits: fileLimits(file),
     raw: file,
   };
 }

@@ -50,7 +50,9 @@ function loadInitialTopology(
 ): LiveTopology | null {
   const s = d.settings;
   if (s.nbDb) return startLiveTopology(d);
-  const topo = s.topologyFile ? loadTopologyFile(s.topologyFile) : loadDemoTopology();
+  const topo = s.topologyFile
+    ? loadTopologyFile(s.topologyFile, s.limits?.topologyFileBytes)
+    : loadDemoTopology();
   d.topology.set(topo, ['initial']);
   d.readiness.met('topology');
   d.logger.info(

@@ -2,16 +2,18 @@
 // reload on a change of the paths file's directory, and a reload of a snapshot `--topology.file` when
 // it changes (which then drives change-driven re-checks, like a live NB update does).
 
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { registerPathsRoutes } from '../api/paths-routes.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
+import { DEFAULT_FILE_LIMITS, readBoundedText } from '../config/yaml-file.ts';
 import type { Readiness } from '../daemon/readiness.ts';
 import type { TopologyStore } from '../daemon/topology-store.ts';
 import { createModelEngine } from '../engine/model/index.ts';
 import type { Logger } from '../log.ts';
-import { loadTopologyFile } from '../ovn/topology/load.ts';
 import { type FileWatch, watchFile } from './file-watch.ts';
+import { runLoad } from './load-worker.ts';
 import { Monitor } from './monitor.ts';
 import type { EngineProvider } from './runner.ts';
 import type { Shard } from './shard.ts';
@@ -34,16 +36,60 @@ export interface MonitorAttachment {
   stop(): Promise<void>;
 }
 
-/** Re-reads the snapshot file on change; a bad file is logged and the last good topology stays. */
-function watchTopologyFile(file: string, store: TopologyStore, logger: Logger): FileWatch {
-  return watchFile(file, () => {
-    try {
-      store.set(loadTopologyFile(file), ['file']);
-      logger.info({ file }, 'topology file changed: reloaded');
-    } catch (err) {
-      logger.error({ err, file }, 'topology file changed but is invalid: keeping the previous topology');
-    }
+/**
+ * Re-reads the snapshot file on change, a big one in a worker thread (it takes seconds to parse);
+ * one load at a time, a change during one is loaded after it. A bad file is logged, the last good
+ * topology stays, and ovncp_topology_last_reload_successful says so. Unchanged content is a no-op.
+ */
+function watchTopologyFile(file: string, d: AttachDeps, logger: Logger): FileWatch {
+  const limits = d.settings.limits ?? DEFAULT_FILE_LIMITS;
+  const ok = new Gauge({
+    name: 'ovncp_topology_last_reload_successful',
+    help: 'Whether the last reload of the snapshot file (--topology.file) succeeded; 1 before any.',
+    registers: [d.registry],
   });
+  ok.set(1);
+  let digest = digestOf(file, limits.topologyFileBytes);
+  let running = false;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    const job = {
+      kind: 'topology',
+      file,
+      maxBytes: limits.topologyFileBytes,
+      previousDigest: digest,
+    } as const;
+    const a = await runLoad(job, limits.parseMemoryBytes);
+    running = false;
+    if (a.kind === 'failed') {
+      ok.set(0);
+      logger.error(
+        { file, error: a.error },
+        `topology file changed but is refused, keeping the previous topology: ${a.error}`,
+      );
+    } else if (a.kind === 'loaded') {
+      digest = a.digest;
+      d.topology.set(a.value, ['file']);
+      ok.set(1);
+      logger.info({ file }, 'topology file changed: reloaded');
+    } else ok.set(1);
+    if (again) {
+      again = false;
+      await reload();
+    }
+  };
+  return watchFile(file, () => void reload());
+}
+
+/** The digest of the snapshot loaded at start (read once more: it is small next to its parse). */
+function digestOf(file: string, maxBytes: number): string | null {
+  const r = readBoundedText(file, maxBytes, 'limits.topology_file');
+  return r.ok ? createHash('sha256').update(r.text).digest('hex') : null;
 }
 
 /** Until the daemon passes its engine set: the in-process model for every path. */
@@ -62,6 +108,8 @@ export function attachMonitor(d: AttachDeps): MonitorAttachment {
     registry: d.registry,
     logger: log,
     ...(d.shard ? { shard: d.shard } : {}),
+    maxFileBytes: (d.settings.limits ?? DEFAULT_FILE_LIMITS).pathsFileBytes,
+    parseHeapBytes: (d.settings.limits ?? DEFAULT_FILE_LIMITS).parseMemoryBytes,
     onFirstRound: () => d.readiness.met('paths'),
   });
   // As a plugin, so it loads after @fastify/swagger and the routes appear in /openapi.json.
@@ -72,9 +120,9 @@ export function attachMonitor(d: AttachDeps): MonitorAttachment {
     async start() {
       await monitor.start();
       const pf = d.settings.pathsFile;
-      if (pf) watches.push(watchFile(pf, () => monitor.reload()));
+      if (pf) watches.push(watchFile(pf, () => void monitor.reload()));
       const tf = d.settings.topologyFile;
-      if (tf && !d.settings.nbDb) watches.push(watchTopologyFile(tf, d.topology, log));
+      if (tf && !d.settings.nbDb) watches.push(watchTopologyFile(tf, d, log));
     },
     async stop() {
       for (const w of watches) w.close();
