@@ -123,6 +123,29 @@ describe('hardened reloads', () => {
       expect({ ...a.value, builtAt: 0 }).toEqual({ ...loadTopologyFile(file), builtAt: 0 });
   });
 
+  it('a parse that needs more than limits.parse_memory ends its worker, not the daemon', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovncp-reload-'));
+    dirs.push(dir);
+    const file = join(dir, 'paths.yaml');
+    let text = 'max_checks: 200000\npaths:\n';
+    for (let i = 0; i < 12_000; i++)
+      text += `  - { name: p${i}, source_port: a, destination: b, protocol: tcp, port: ${(i % 60000) + 1} }\n`;
+    writeFileSync(file, text);
+    const job = {
+      kind: 'paths',
+      file,
+      maxBytes: 1e8,
+      previousDigest: null,
+      shard: { shard: 0, total: 1 },
+    } as const;
+    const a = await runLoad(job, 64 * 1024 * 1024);
+    expect(a).toEqual({
+      kind: 'failed',
+      error: `${file}: parsing needed more than 64 MiB of memory (limits.parse_memory); not loaded`,
+    });
+    expect((await runLoad(job, 2048 * 1024 * 1024)).kind).toBe('loaded'); // the same file, given room
+  });
+
   it('/-/healthy answers within 100 ms over a real socket while a big paths file is parsed', async () => {
     const f = setup('  paths_file: 8MiB\n');
     const d = await start(f);
