@@ -4,6 +4,7 @@
 // chooses what to trace; the traces themselves decide reachability.
 
 import { PROTOCOLS, type Protocol } from '../engine/types.ts';
+import { analyzeMatch, type GroupMembers, l4Constants, resolveScope } from '../ovn/expr/index.ts';
 import type { Acl, Topology } from '../ovn/topology/types.ts';
 
 export interface Service {
@@ -44,30 +45,24 @@ function guardingAcls(t: Topology, portName: string): Acl[] {
   if (!port) return [];
   const acls = [...(t.switches.get(port.switchName)?.acls ?? [])];
   for (const g of t.index.groupsByPort.get(portName) ?? []) acls.push(...(t.portGroups.get(g)?.acls ?? []));
-  return acls.filter((a) => a.action.startsWith('allow') && !namesOtherPort(a.match, portName));
+  const members = (g: string) => t.portGroups.get(g)?.ports;
+  return acls.filter((a) => a.action.startsWith('allow') && !scopedElsewhere(a.match, portName, members));
 }
 
-/** True when the match pins `inport`/`outport` to some other port by name. */
-function namesOtherPort(match: string, portName: string): boolean {
-  for (const m of match.matchAll(/\b(?:in|out)port\s*==\s*"([^"]+)"/g)) if (m[1] !== portName) return true;
-  return false;
+/** True when a top-level `inport`/`outport` conjunct restricts the match to ports other than `portName`. */
+function scopedElsewhere(match: string, portName: string, members: GroupMembers): boolean {
+  const a = analyzeMatch(match);
+  return [a.inport, a.outport].some((s) => !(resolveScope(s, members)?.includes(portName) ?? true));
 }
-
-const L4_DST = /\b(tcp|udp)\.dst\s*==\s*(\{[^}]*\}|\d+)/g;
 
 /** Destination services the guarding ACLs allow, ICMP first; null when they name no TCP/UDP port. */
 export function servicesFromAcls(t: Topology, portName: string): Service[] | null {
   const found: Service[] = [];
   for (const acl of guardingAcls(t, portName)) {
-    for (const m of acl.match.matchAll(L4_DST)) {
-      const protocol = m[1] as Protocol;
-      for (const n of m[2]!
-        .replace(/[{}]/g, '')
-        .split(/[\s,]+/)
-        .filter(Boolean)) {
-        const port = Number(n);
-        if (Number.isInteger(port) && port >= 0 && port <= 65535) found.push({ protocol, port });
-      }
+    for (const c of l4Constants(acl.match)) {
+      const single = c.side === 'dst' && !c.negated && c.lo === c.hi;
+      if (single && (c.protocol === 'tcp' || c.protocol === 'udp'))
+        found.push({ protocol: c.protocol, port: c.lo });
     }
   }
   if (found.length === 0) return null;

@@ -2,7 +2,6 @@
 // the loopback-only rule when there are none, rate limits, the trace deadline and fan-out bound, the
 // OpenAPI document, and the routes. The daemon calls setupTraceApi() once before listening.
 
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { loadTokens, TOKENS_ENV, type TokenStore } from '../auth/tokens.ts';
@@ -48,23 +47,21 @@ export interface TraceApiSettings {
   readonly insecure?: boolean;
 }
 
-/** Reads the `web:` part of the config file (relative tokens_file against the config's directory). */
+/** The API settings from the typed `web` settings (tokens file already resolved), with the defaults. */
 export function traceApiSettings(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings {
-  const web = s.raw.web ?? {};
-  const file = web.tokens_file;
-  const tokensFile = file && s.configFile && !isAbsolute(file) ? resolve(dirname(s.configFile), file) : file;
+  const web = s.web;
   return {
-    tokens: loadTokens(tokensFile ?? null, env, s.limits?.tokensFileBytes),
-    metricsAuth: web.metrics_auth ?? false,
-    rate: web.rate_limit?.rate ?? DEFAULT_RATE_LIMIT.rate,
-    burst: web.rate_limit?.burst ?? DEFAULT_RATE_LIMIT.burst,
-    timeoutMs: web.trace_timeout
-      ? parseDuration(web.trace_timeout, 'web.trace_timeout')
+    tokens: loadTokens(web.tokensFile, env, s.limits.tokensFileBytes),
+    metricsAuth: web.metricsAuth,
+    rate: web.rate ?? DEFAULT_RATE_LIMIT.rate,
+    burst: web.burst ?? DEFAULT_RATE_LIMIT.burst,
+    timeoutMs: web.traceTimeout
+      ? parseDuration(web.traceTimeout, 'web.trace_timeout')
       : DEFAULT_TRACE_TIMEOUT_MS,
-    maxTracesPerRequest: web.max_traces_per_request ?? DEFAULT_MAX_TRACES_PER_REQUEST,
+    maxTracesPerRequest: web.maxTracesPerRequest ?? DEFAULT_MAX_TRACES_PER_REQUEST,
     authFailures: {
-      rate: web.auth_failure_limit?.rate ?? DEFAULT_AUTH_FAILURE_LIMIT.rate,
-      burst: web.auth_failure_limit?.burst ?? DEFAULT_AUTH_FAILURE_LIMIT.burst,
+      rate: web.authFailureRate ?? DEFAULT_AUTH_FAILURE_LIMIT.rate,
+      burst: web.authFailureBurst ?? DEFAULT_AUTH_FAILURE_LIMIT.burst,
     },
   };
 }
@@ -88,8 +85,11 @@ export type TraceEngines = Pick<TraceApiDeps, 'flowEngine' | 'modelEngine' | 'to
 /** Reads the API settings and enforces the loopback rule (throws OvncpError on an unsafe address). */
 export function traceApiFor(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings {
   const api = traceApiSettings(s, env);
-  const insecure = s.insecureNoAuth ?? s.raw.web?.insecure_no_auth ?? false;
-  return { ...api, mode: checkListenSecurity(s.listenAddress, api, insecure), insecure };
+  return {
+    ...api,
+    mode: checkListenSecurity(s.listenAddress, api, s.insecureNoAuth),
+    insecure: s.insecureNoAuth,
+  };
 }
 
 /** What the trace routes need from the daemon: its topology store and the engines it runs. */

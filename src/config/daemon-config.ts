@@ -84,24 +84,52 @@ export const configFileSchema = z.strictObject({
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
-/** The effective settings the daemon runs with, after flags, environment and file are merged. */
+/** Key, certificate and CA files for ssl: remotes (OVS `-p`, `-c`, `-C`), relative paths already resolved. */
+export interface SslSettings {
+  readonly privateKey?: string | undefined;
+  readonly certificate?: string | undefined;
+  readonly caCert?: string | undefined;
+}
+
+/** The `web:` section: who may call the API and how much. Unset limits mean the API's defaults. */
+export interface WebSettings {
+  /** Bearer-token file, resolved against the config file's folder; null = none (env tokens still apply). */
+  readonly tokensFile: string | null;
+  readonly metricsAuth: boolean;
+  readonly rate: number | null;
+  readonly burst: number | null;
+  /** Duration text as written (`30s`, `1500ms`, `2m`); parsed and checked by the trace API. */
+  readonly traceTimeout: string | null;
+  readonly maxTracesPerRequest: number | null;
+  /** web.auth_failure_limit: failed authentications per client address (token bucket); null = default. */
+  readonly authFailureRate: number | null;
+  readonly authFailureBurst: number | null;
+}
+
+/**
+ * The effective settings every command runs with, after flags, environment and file are merged
+ * (flag > environment > config file > default). Paths from the config file are resolved against its
+ * folder here, once, so every consumer (NB client, ovn-trace, API) sees the same absolute files.
+ */
 export interface DaemonSettings {
-  configFile: string | null;
-  listenAddress: string;
-  nbDb: string | null;
-  sbDb: string | null;
-  topologyFile: string | null;
-  pathsFile: string | null;
-  engine: EngineChoice;
-  logLevel: (typeof LOG_LEVELS)[number];
-  logFormat: (typeof LOG_FORMATS)[number];
-  /** --web.insecure-no-auth: serve the API without tokens on a non-loopback address. */
-  insecureNoAuth?: boolean;
-  /** Files for ssl: NB remotes: --ovn.ssl.* flags over the config file's ovn.ssl (set when any is). */
-  ssl?: { privateKey?: string; certificate?: string; caCert?: string } | undefined;
+  readonly configFile: string | null;
+  readonly listenAddress: string;
+  readonly nbDb: string | null;
+  readonly sbDb: string | null;
+  readonly topologyFile: string | null;
+  readonly pathsFile: string | null;
+  readonly engine: EngineChoice;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly logFormat: (typeof LOG_FORMATS)[number];
+  /** --web.insecure-no-auth (or web.insecure_no_auth): serve the API without tokens on a non-loopback address. */
+  readonly insecureNoAuth: boolean;
+  /** Files for ssl: remotes (NB and SB): --ovn.ssl.* flags over the config file's ovn.ssl; undefined when none is set. */
+  readonly ssl: SslSettings | undefined;
+  readonly web: WebSettings;
+  /** engine.cross_check_sample: share of `auto` traces re-checked by ovn-trace; null = the engine's default. */
+  readonly crossCheckSample: number | null;
   /** Size limits of the files the daemon reads (config `limits:`), checked before reading. */
-  limits?: FileLimits | undefined;
-  raw: ConfigFile;
+  readonly limits: FileLimits;
 }
 
 export function loadConfigFile(file: string): ConfigFile {
@@ -135,7 +163,7 @@ function sslSettings(
   flags: SettingFlags,
   configFile: string | null,
   file: ConfigFile,
-): DaemonSettings['ssl'] {
+): SslSettings | undefined {
   const ssl = file.ovn?.ssl;
   const out = {
     privateKey: flags['ovn.ssl.private-key'] ?? rel(configFile, ssl?.private_key) ?? undefined,
@@ -155,6 +183,20 @@ function fileLimits(file: ConfigFile): FileLimits {
   };
 }
 
+function webSettings(configFile: string | null, file: ConfigFile): WebSettings {
+  const web = file.web ?? {};
+  return {
+    tokensFile: rel(configFile, web.tokens_file),
+    metricsAuth: web.metrics_auth ?? false,
+    rate: web.rate_limit?.rate ?? null,
+    burst: web.rate_limit?.burst ?? null,
+    traceTimeout: web.trace_timeout ?? null,
+    maxTracesPerRequest: web.max_traces_per_request ?? null,
+    authFailureRate: web.auth_failure_limit?.rate ?? null,
+    authFailureBurst: web.auth_failure_limit?.burst ?? null,
+  };
+}
+
 /** Merges flags, environment and the config file. Throws OvncpError on a bad file. */
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): DaemonSettings {
   const configFile = flags['config.file'] ?? null;
@@ -171,7 +213,8 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     logFormat: (flags['log.format'] as DaemonSettings['logFormat'] | undefined) ?? file.log?.format ?? 'json',
     insecureNoAuth: flags['web.insecure-no-auth'] ?? file.web?.insecure_no_auth ?? false,
     ssl: sslSettings(flags, configFile, file),
+    web: webSettings(configFile, file),
+    crossCheckSample: file.engine?.cross_check_sample ?? null,
     limits: fileLimits(file),
-    raw: file,
   };
 }

@@ -5,8 +5,8 @@
 
 import { createHash } from 'node:crypto';
 import { readBoundedText } from '../config/yaml-file.ts';
-import { loadTopologyText } from '../ovn/topology/load.ts';
 import type { Topology } from '../ovn/topology/types.ts';
+import { loadTopologyText } from '../sources/file.ts';
 import { checksBeforeGroups, type PathsConfig, parsePathsText } from './paths-config.ts';
 import { type Shard, shardConfig } from './shard.ts';
 

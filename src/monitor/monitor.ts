@@ -7,16 +7,16 @@
 import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import { DEFAULT_FILE_LIMITS } from '../config/yaml-file.ts';
-import type { TopologyChange, TopologyStore } from '../daemon/topology-store.ts';
 import type { TraceResult } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createMonitorMetrics, type MonitorMetrics } from '../metrics/monitor-metrics.ts';
-import { PathMetrics } from '../metrics/path-metrics.ts';
 import { diffTopologies } from '../ovn/topology/diff.ts';
+import type { TopologyChange, TopologyStore } from '../ovn/topology/store.ts';
 import { type Check, type Expansion, expandPaths } from './expand.ts';
 import { type LoadAnswer, type LoadJob, runLoadJob } from './load-job.ts';
 import { runLoad } from './load-worker.ts';
+import { PathMetrics } from './path-metrics.ts';
 import { EMPTY_PATHS_CONFIG, type PathsConfig } from './paths-config.ts';
 import { type CheckOutcome, ResultsStore, type Trigger, verdictOf } from './results.ts';
 import { type EngineProvider, errorOf, runCheck, traceFull } from './runner.ts';

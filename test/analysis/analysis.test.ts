@@ -8,8 +8,8 @@ import { summarizePaths } from '../../src/analysis/multi-path.ts';
 import { expandServices, serviceKey, servicesFromAcls } from '../../src/analysis/services.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { Hop, TraceResult } from '../../src/engine/types.ts';
-import { loadDemoTopology, loadTopologyText } from '../../src/ovn/topology/load.ts';
 import { portAddresses, primaryIp } from '../../src/ovn/topology/port-addresses.ts';
+import { loadDemoTopology, loadTopologyText } from '../../src/sources/file.ts';
 
 const demo = loadDemoTopology();
 
@@ -54,6 +54,26 @@ switches:
     );
     expect(servicesFromAcls(t, 'a')?.map(serviceKey)).toEqual(['icmp', 'udp:53', 'udp:123']);
     expect(servicesFromAcls(t, 'b')?.map(serviceKey)).toEqual(['icmp', 'tcp:22', 'udp:53', 'udp:123']);
+  });
+  it('reads the scope and ports through the match language (quoted names, port groups, sets)', () => {
+    const t = loadTopologyText(
+      'inline.yaml',
+      `version: 1
+port_groups:
+  - { name: web, ports: [a] }
+switches:
+  - name: s
+    ports:
+      - { name: a, addresses: ["00:00:00:00:00:0a 10.1.0.1"] }
+      - { name: 'q"x', addresses: ["00:00:00:00:00:0b 10.1.0.2"] }
+    acls:
+      - { direction: to-lport, priority: 10, match: 'outport == "q\\"x" && tcp.dst == 22', action: allow }
+      - { direction: to-lport, priority: 10, match: 'outport == @web && tcp.dst == {80 443}', action: allow }
+      - { direction: to-lport, priority: 10, match: 'inport == "z" || udp.dst == 53', action: allow }
+`,
+    );
+    expect(servicesFromAcls(t, 'q"x')?.map(serviceKey)).toEqual(['icmp', 'tcp:22', 'udp:53']);
+    expect(servicesFromAcls(t, 'a')?.map(serviceKey)).toEqual(['icmp', 'udp:53', 'tcp:80', 'tcp:443']);
   });
 });
 
@@ -155,7 +175,7 @@ switches:
       - { name: v6, addresses: ["00:00:00:00:00:03 fd00::3"] }
 `,
   );
-  const engine = createModelEngine(() => mixed);
+  const engine = createModelEngine();
 
   it('picks a target address of a family the source has', () => {
     expect(primaryIp(mixed, 'dual', new Set([6]))).toBe('fd00::2');

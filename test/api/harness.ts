@@ -10,11 +10,12 @@ import { createHttpServer } from '../../src/api/server.ts';
 import { setupTraceApi, type TraceApiSettings } from '../../src/api/trace-api.ts';
 import { sha256, TokenStore } from '../../src/auth/tokens.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
-import type { TraceEngine, TraceRequest, TraceResult } from '../../src/engine/types.ts';
+import type { TraceBranch, TraceTree } from '../../src/engine/result/tree.ts';
+import type { TraceEngine, TraceRequest } from '../../src/engine/types.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 export const demo: Topology = loadDemoTopology();
 
@@ -53,7 +54,7 @@ export async function buildApp(o: AppOptions = {}): Promise<FastifyInstance> {
     ...(o.authFailures ? { authFailures: o.authFailures } : {}),
   };
   const topo = o.topology === undefined ? demo : o.topology;
-  const engine = o.engine ?? resolvingEngine(() => demo);
+  const engine = o.engine ?? resolvingEngine();
   setupTraceApi(
     app,
     api,
@@ -72,20 +73,20 @@ export async function buildApp(o: AppOptions = {}): Promise<FastifyInstance> {
   return app;
 }
 
-/** Resolves the request for real, then reports delivery to the destination's owner port (test stand-in). */
-export function resolvingEngine(
-  topology: () => Topology,
-  name: 'model' | 'ovn-trace' = 'model',
-): TraceEngine & {
+/**
+ * Resolves the request for real on the topology the route passes, then reports delivery to the
+ * destination's owner port (test stand-in).
+ */
+export function resolvingEngine(name: 'model' | 'ovn-trace' = 'model'): TraceEngine & {
   calls: TraceRequest[];
 } {
   const calls: TraceRequest[] = [];
   return {
     name,
     calls,
-    async trace(request) {
+    async trace(request, options): Promise<TraceTree> {
       calls.push(request);
-      const r = resolveRequest(topology(), request);
+      const r = resolveRequest(options.network, request);
       const out = r.destinationPort;
       const hop = {
         index: 0,
@@ -94,18 +95,31 @@ export function resolvingEngine(
         action: 'forward' as const,
         description: 'test stand-in',
       };
-      const result: TraceResult = {
-        request,
-        success: true,
-        reaches_destination: out !== null,
+      const branch: TraceBranch = {
         hops: [hop],
-        summary: 'test stand-in',
-        dropped_at: out === null ? { ...hop, action: 'drop' } : null,
-        output_ports: out ? [out] : [],
-        warnings: [...r.warnings],
-        engine: name,
+        count: 1,
+        outputs: out ? [out] : [],
+        dropped: out === null ? { ...hop, action: 'drop' } : null,
+        lastType: hop.type,
+        backend: null,
+        member: null,
+        answeredBy: null,
+        reached: out !== null,
       };
-      return result;
+      return {
+        engine: name,
+        request,
+        from: r.sourcePort,
+        to: request.destination_ip ?? '',
+        branches: [branch],
+        shown: branch,
+        reached: branch.reached,
+        outputPorts: branch.outputs,
+        visited: [r.datapath],
+        warnings: [...r.warnings],
+        acl: [],
+        truncated: false,
+      };
     },
   };
 }

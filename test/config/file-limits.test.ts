@@ -10,7 +10,7 @@ import { resolveSettings } from '../../src/config/daemon-config.ts';
 import { DEFAULT_FILE_LIMITS, parseByteSize, readBoundedText } from '../../src/config/yaml-file.ts';
 import { runLoadJob } from '../../src/monitor/load-job.ts';
 import { loadPathsFile } from '../../src/monitor/paths-config.ts';
-import { loadTopologyFile } from '../../src/ovn/topology/load.ts';
+import { loadTopologyFile } from '../../src/sources/file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ovncp-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,17 +4,17 @@
 // verdicts themselves are checked against real ovn-trace in scenarios.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { modelOn } from '../helpers/trace.ts';
 import { SCENARIOS } from './scenarios.ts';
 
 async function run(name: string, override: Partial<TraceRequest> = {}) {
   const s = SCENARIOS.find((x) => x.name.startsWith(name));
   if (!s || s.network === 'demo') throw new Error(`no scenario ${name}`);
   const t = buildTopology(s.network, { kind: 'memory', name });
-  return createModelEngine(() => t).trace({ ...s.request, verbose: true, ...override });
+  return modelOn(t).trace({ ...s.request, verbose: true, ...override });
 }
 
 describe('model: distributed gateway port NAT, route tables, ECMP', () => {
@@ -51,7 +51,7 @@ describe('model: distributed gateway port NAT, route tables, ECMP', () => {
     const doc = JSON.parse(JSON.stringify(s.network)) as SnapshotDoc;
     doc.routers![0]!.nat![1]!.external_ip = '172.24.4.200';
     const t = buildTopology(doc, { kind: 'memory', name: 'snat-200' });
-    const res = await createModelEngine(() => t).trace({
+    const res = await modelOn(t).trace({
       ...s.request,
       destination_ip: '172.24.4.200',
       verbose: true,

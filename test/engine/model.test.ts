@@ -1,18 +1,16 @@
 // Model engine behaviours that the scenario suite does not pin down: max_hops on a routing loop,
-// ignored ACLs reported as warnings, result shape, port-scoped ACL indexing and errors for bad requests.
+// ignored ACLs reported as warnings, result shape and errors for bad requests.
 
 import { describe, expect, it } from 'vitest';
-import { aclScope } from '../../src/engine/model/acl-index.ts';
-import { hasTopLevelOr } from '../../src/engine/model/compile.ts';
-import { createModelEngine } from '../../src/engine/model/index.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
+import { modelOn } from '../helpers/trace.ts';
 
 const engineFor = (doc: SnapshotDoc) => {
   const t = buildTopology(doc, { kind: 'memory', name: 'test' });
-  return createModelEngine(() => t);
+  return modelOn(t);
 };
 
 /** Two routers that send 10.99.0.0/16 to each other: a forwarding loop. */
@@ -92,7 +90,7 @@ describe('model engine', () => {
   });
 
   it('fills the result fields of the contract', async () => {
-    const e = createModelEngine(loadDemoTopology);
+    const e = modelOn(loadDemoTopology());
     const req = {
       source_port: 'vm1-port',
       destination_ip: '10.0.0.2',
@@ -132,27 +130,9 @@ describe('model engine', () => {
   });
 
   it('throws OvncpError for a request the topology cannot answer', async () => {
-    const e = createModelEngine(loadDemoTopology);
+    const e = modelOn(loadDemoTopology());
     await expect(e.trace({ source_port: 'ghost', destination_ip: '10.0.0.2' })).rejects.toBeInstanceOf(
       OvncpError,
     );
-  });
-
-  it.each([
-    ['outport == @pg && ip4', 'outport', ['p1', 'p2']],
-    ['(outport == @pg) && (tcp.dst == 80)', 'outport', ['p1', 'p2']],
-    ['ip4 && inport == {"x", @pg}', 'inport', ['x', 'p1', 'p2']],
-    ['outport == @pg || ip4', 'outport', null],
-    ['inport == "x"', 'outport', null],
-    ['outport == @missing', 'outport', null],
-  ] as const)('scopes %s by %s', (match, field, want) => {
-    const members = (g: string) => (g === 'pg' ? ['p1', 'p2'] : undefined);
-    expect(aclScope(match, field, members)).toEqual(want);
-  });
-
-  it('finds a top-level || outside parentheses, braces and strings', () => {
-    expect(hasTopLevelOr('a || b')).toBe(true);
-    expect(hasTopLevelOr('(a || b) && c')).toBe(false);
-    expect(hasTopLevelOr('inport == "x||y" && tcp')).toBe(false);
   });
 });

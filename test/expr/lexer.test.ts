@@ -73,6 +73,7 @@ describe('references', () => {
     expect(references('outport == @pg1 && ip4.src == {$as1, $pg1_ip4} && inport != "x@y"')).toEqual({
       addressSets: ['as1', 'pg1_ip4'],
       portGroups: ['pg1'],
+      derived: [{ name: 'pg1_ip4', group: 'pg1', family: 4 }],
     });
   });
 });

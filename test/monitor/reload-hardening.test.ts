@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
-import { createDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { runLoad } from '../../src/monitor/load-worker.ts';
-import { DEMO_NETWORK_FILE, loadTopologyFile } from '../../src/ovn/topology/load.ts';
+import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
+import { DEMO_NETWORK_FILE, loadTopologyFile } from '../../src/sources/file.ts';
 import { parseMetrics, value } from './metrics-text.ts';
 
 const PATHS = `defaults:

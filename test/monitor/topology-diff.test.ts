@@ -3,9 +3,10 @@
 // change is global; a topology sharing nothing with the previous one changes everything.
 
 import { describe, expect, it } from 'vitest';
+import { buildTopology } from '../../src/ovn/topology/build.ts';
 import { diffTopologies } from '../../src/ovn/topology/diff.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const prev = loadDemoTopology();
 
@@ -40,6 +41,35 @@ describe('diffTopologies', () => {
     const d = diffTopologies(prev, replaced(prev, 'portGroups', 'pg_web'));
     expect(sorted(d.datapaths)).toEqual(['ls-cache', 'ls-db', 'ls-web']);
     expect(d.global).toBe(false);
+  });
+
+  it('does not take a quoted name holding @ns or $ns_ip4 for a reference to group ns', () => {
+    const acl = (match: string) => ({
+      direction: 'to-lport' as const,
+      priority: 1,
+      match,
+      action: 'drop' as const,
+    });
+    const port = (name: string, ip: string) => ({
+      name,
+      addresses: [`0a:00:00:00:00:${ip.slice(-2)} ${ip}`],
+    });
+    const t = buildTopology(
+      {
+        port_groups: [{ name: 'ns', ports: ['n1'] }],
+        switches: [
+          {
+            name: 'ls',
+            acls: [acl('outport == {"b@ns", "x$ns_ip4"} && ip4')],
+            ports: [port('b@ns', '10.0.0.12')],
+          },
+          { name: 'ls2', acls: [acl('ip4.src == $ns_ip4')], ports: [port('c', '10.0.0.13')] },
+          { name: 'other', ports: [port('n1', '10.0.0.11')] },
+        ],
+      },
+      { kind: 'memory', name: 'quoted' },
+    );
+    expect(sorted(diffTopologies(t, replaced(t, 'portGroups', 'ns')).datapaths)).toEqual(['ls2', 'other']);
   });
 
   it('marks switches with members in the old or the new group when membership moves', () => {

@@ -4,7 +4,7 @@
 import { resolveSettings } from '../../config/daemon-config.ts';
 import { expandPaths } from '../../monitor/expand.ts';
 import { loadPathsFile } from '../../monitor/paths-config.ts';
-import { loadDemoTopology, loadTopologyFile } from '../../ovn/topology/load.ts';
+import { loadDemoTopology, loadTopologyFile } from '../../sources/file.ts';
 import { type Command, str } from '../command.ts';
 
 export const validateCommand: Command = {

@@ -1,14 +1,14 @@
 // ACL lists indexed for fast evaluation. Most real ACLs are scoped to ports by a top-level conjunct
-// such as `outport == @pg_web` or `inport == "vm1"`; those are filed under each port they can match,
-// the rest stay in a generic list, and a lookup merges the port's list with the generic one in
-// priority order, so a packet is tested against a handful of ACLs instead of every ACL of the switch.
-// Matches are compiled on first use (and cached), so loading a large network stays fast.
+// such as `outport == @pg_web` or `inport == "vm1"` (src/ovn/expr/analyze.ts finds them); those are
+// filed under each port they can match, the rest stay in a generic list, and a lookup merges the
+// port's list with the generic one in priority order, so a packet is tested against a handful of ACLs
+// instead of every ACL of the switch. Matches are compiled on first use (and cached), so loading a
+// large network stays fast; the analysis (one lexer pass) is done when the ACL is first met.
 
-import type { CompiledMatch, Flow, RefResolver } from '../../ovn/expr/index.ts';
-import { compileMatch } from '../../ovn/expr/index.ts';
+import type { CompiledMatch, Flow, GroupMembers, RefResolver, ScopeNames } from '../../ovn/expr/index.ts';
+import { analyzeMatch, compileMatch, resolveScope } from '../../ovn/expr/index.ts';
 import type { Acl, Topology } from '../../ovn/topology/types.ts';
 import type { AclMatch } from '../types.ts';
-import { addressSetRefs } from './refs.ts';
 import { matchDeps } from './reuse.ts';
 
 export function aclLabel(a: Acl): string {
@@ -26,6 +26,10 @@ export class CompiledAcl {
   readonly groups: readonly string[];
   /** Address sets named with `$`. */
   readonly sets: readonly string[];
+  /** True when the match has a top-level `||`. */
+  readonly topLevelOr: boolean;
+  /** The top-level `inport ==` / `outport ==` conjuncts, with port groups not yet resolved. */
+  private readonly scopeNames: readonly [readonly ScopeNames[], readonly ScopeNames[]];
   /** The rows the match depends on in the topology it was made for (reuse.ts). */
   readonly deps: readonly unknown[];
   /** True when the ACL drops (drop or reject) rather than passes. */
@@ -36,8 +40,11 @@ export class CompiledAcl {
     private refs: RefResolver,
     t: Topology,
   ) {
-    this.groups = portGroupRefs(acl.match);
-    this.sets = addressSetRefs(acl.match);
+    const a = analyzeMatch(acl.match);
+    this.groups = a.portGroups;
+    this.sets = a.addressSets;
+    this.topLevelOr = a.topLevelOr;
+    this.scopeNames = [a.inport, a.outport];
     this.deps = matchDeps(t, this.groups, this.sets);
     this.denies = acl.action === 'drop' || acl.action === 'reject';
   }
@@ -60,14 +67,14 @@ export class CompiledAcl {
     return this.compiled;
   }
 
-  /** aclScope of this ACL without repeats, computed once (the port groups it names decide it). */
-  scope(field: 'inport' | 'outport', members: (group: string) => readonly string[] | undefined) {
+  /**
+   * The ports this ACL can match through `field` (without repeats), or null when no top-level
+   * conjunct restricts it; computed once (the port groups it names decide it).
+   */
+  scope(field: 'inport' | 'outport', members: GroupMembers): string[] | null {
     const i = field === 'inport' ? 0 : 1;
     let s = this.scopes[i];
-    if (s === undefined) {
-      s = aclScope(this.acl.match, field, members);
-      this.scopes[i] = s = s && [...new Set(s)];
-    }
+    if (s === undefined) this.scopes[i] = s = resolveScope(this.scopeNames[i], members);
     return s;
   }
 
@@ -100,84 +107,6 @@ export class CompiledAcl {
   }
 }
 
-/** Port groups a match refers to with `@name` (OVN ignores the match on a switch where one is empty). */
-export function portGroupRefs(match: string): string[] {
-  const out: string[] = [];
-  for (const m of match.matchAll(/@([A-Za-z_.][A-Za-z0-9_.]*)/g)) if (!out.includes(m[1]!)) out.push(m[1]!);
-  return out;
-}
-
-/** Splits at top-level `&&`; null when the match has a top-level `||` (then no conjunct scopes it). */
-export function conjuncts(match: string): string[] | null {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < match.length; i++) {
-    const c = match[i];
-    if (c === '"') {
-      for (i++; i < match.length && match[i] !== '"'; i++) if (match[i] === '\\') i++;
-    } else if (c === '(' || c === '{') depth++;
-    else if (c === ')' || c === '}') depth--;
-    else if (depth === 0 && (c === '&' || c === '|') && match[i + 1] === c) {
-      if (c === '|') return null;
-      out.push(match.slice(start, i));
-      start = i + 2;
-      i++;
-    }
-  }
-  out.push(match.slice(start));
-  return out.map(stripParens);
-}
-
-function stripParens(s: string): string {
-  let t = s.trim();
-  while (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) t = t.slice(1, -1).trim();
-  return t;
-}
-
-function balanced(s: string): boolean {
-  let d = 0;
-  for (const c of s) {
-    if (c === '(') d++;
-    else if (c === ')' && --d < 0) return false;
-  }
-  return d === 0;
-}
-
-const NAME = String.raw`(?:@[A-Za-z_.][A-Za-z0-9_.]*|"(?:[^"\\]|\\.)*")`;
-const SCOPE_RE = new RegExp(
-  String.raw`^(inport|outport)\s*==\s*(${NAME}|\{\s*${NAME}(?:\s*,\s*${NAME})*\s*\})$`,
-);
-
-/** The ports an ACL can match through `field` (inport/outport), or null when it is not so scoped. */
-export function aclScope(
-  match: string,
-  field: 'inport' | 'outport',
-  members: (group: string) => readonly string[] | undefined,
-): string[] | null {
-  for (const c of conjuncts(match) ?? []) {
-    const m = SCOPE_RE.exec(c);
-    if (!m || m[1] !== field) continue;
-    const names = m[2]!.match(new RegExp(NAME, 'g')) ?? [];
-    const ports: string[] = [];
-    for (const n of names) {
-      if (n.startsWith('@')) {
-        const g = members(n.slice(1));
-        if (!g) return null;
-        ports.push(...g);
-      } else {
-        try {
-          ports.push(JSON.parse(n) as string);
-        } catch {
-          return null;
-        }
-      }
-    }
-    return ports;
-  }
-  return null;
-}
-
 const NONE: readonly CompiledAcl[] = [];
 
 /** One ACL stage's ACLs, highest priority first, indexed by the port they are scoped to. */
@@ -186,11 +115,7 @@ export class AclList {
   private readonly byPort = new Map<string, CompiledAcl[]>();
   readonly size: number;
 
-  constructor(
-    acls: readonly CompiledAcl[],
-    field: 'inport' | 'outport',
-    members: (group: string) => readonly string[] | undefined,
-  ) {
+  constructor(acls: readonly CompiledAcl[], field: 'inport' | 'outport', members: GroupMembers) {
     const sorted = [...acls].sort((a, b) => b.acl.priority - a.acl.priority);
     for (const c of sorted) {
       const scope = c.scope(field, members);

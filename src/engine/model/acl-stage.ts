@@ -5,11 +5,13 @@
 // ct step, allow and allow-related give the same verdict for the first packet of a connection.
 
 import { CT } from '../../ovn/expr/index.ts';
-import type { Hop } from '../types.ts';
+import { type AclStageKind, MODEL_RELEASE, ovnBehaviour } from '../ovn-version.ts';
+import type { AclDecision } from '../result/tree.ts';
+import type { AclMatch, Hop } from '../types.ts';
 import type { CompiledSwitch } from './compile.ts';
 import type { Walk } from './walk.ts';
 
-export type AclStage = 'ingress' | 'after-lb' | 'egress';
+export type AclStage = AclStageKind;
 
 const STAGE_NAME: Record<AclStage, string> = {
   ingress: 'ingress ACL',
@@ -17,11 +19,8 @@ const STAGE_NAME: Record<AclStage, string> = {
   egress: 'egress ACL',
 };
 
-const STAGE_ID: Record<AclStage, string> = {
-  ingress: 'ls_in_acl',
-  'after-lb': 'ls_in_acl_after_lb',
-  egress: 'ls_out_acl',
-};
+/** Logical stage names of the hops: the model's release's, from the version table. */
+const STAGES = ovnBehaviour(MODEL_RELEASE).aclStages;
 
 /**
  * Runs a stage on the walk's packet and records its hop (none when the stage had nothing to say: no
@@ -35,21 +34,39 @@ export function aclStage(w: Walk, cs: CompiledSwitch, stage: AclStage, tracked: 
   if (tracked) f.ctState = CT.new | CT.trk;
   const list = stage === 'ingress' ? cs.aclIn : stage === 'egress' ? cs.aclOut : cs.aclAfterLb;
   const hit = list.first(f, stage === 'egress' ? f.outport : f.inport, w.ctx.ignored);
+  const direction = stage === 'egress' ? 'egress' : 'ingress';
   if (hit) {
+    const acl = hit.aclMatch;
     if (hit.denies) {
-      w.drop(hop(cs, stage, 'drop', hit.verdict, [hit.aclMatch]));
+      decide(w, cs, stage, direction, 'drop', acl);
+      w.drop(hop(cs, stage, 'drop', hit.verdict, [acl]));
       return false;
     }
-    return w.add(w.full ? hop(cs, stage, 'forward', hit.verdict, [hit.aclMatch]) : null);
+    decide(w, cs, stage, direction, 'allow', acl);
+    return w.add(w.full ? hop(cs, stage, 'forward', hit.verdict, [acl]) : null);
   }
   const isIp = f.ethType === 0x0800 || f.ethType === 0x86dd;
   const lbDrop = stage !== 'after-lb' && isIp && cs.vips.length > 0;
   if (w.ctx.net.defaultAclDrop && (cs.hasAcls || lbDrop)) {
+    decide(w, cs, stage, direction, 'drop', null);
     w.drop(hop(cs, stage, 'drop', cs.defaultText[stage][1], []));
     return false;
   }
   if (list.size === 0) return true;
+  decide(w, cs, stage, direction, 'allow', null);
   return w.add(w.full ? hop(cs, stage, 'forward', cs.defaultText[stage][0], []) : null);
+}
+
+/** Records the stage's decision in the trace (a stage with no ACLs and no default drop decides nothing). */
+function decide(
+  w: Walk,
+  cs: CompiledSwitch,
+  stage: AclStage,
+  direction: AclDecision['direction'],
+  verdict: AclDecision['verdict'],
+  acl: AclMatch | null,
+): void {
+  w.ctx.acl.push({ stage: STAGES[stage].decide, datapath: cs.sw.name, direction, verdict, acl });
 }
 
 function hop(
@@ -64,7 +81,7 @@ function hop(
     type: 'acl',
     component: STAGE_NAME[stage],
     datapath: cs.sw.name,
-    stage: STAGE_ID[stage],
+    stage: STAGES[stage].decide,
     action,
     description,
     acl_matches,

@@ -1,11 +1,13 @@
 // Compiles a topology once into the indexed structures the model engine traces with: per switch the
 // ACLs of each stage sorted by priority with their compiled matches, the MAC table and load-balancer
-// VIPs; per router the routes in OVN's priority order, policies, NAT rules and VIPs. A trace then only
-// looks things up; nothing here is recomputed per packet. Given the previous compiled network, parts
-// whose inputs are the identical objects are reused (reuse.ts), so a small NB change recompiles little.
+// VIPs; per router the routes of each route table (route-table.ts), policies with their reroute
+// targets, gateway-port NAT (gateway-port.ts), NAT rules, VIPs and the warnings every trace through it
+// carries. A trace then only looks things up; nothing here is recomputed per packet. Given the previous
+// compiled network, parts whose inputs are the identical objects are reused (reuse.ts), so a small NB
+// change recompiles little.
 
 import { type CompiledMatch, compileMatch, type RefResolver } from '../../ovn/expr/index.ts';
-import { type Cidr, formatIp, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
+import { type IpAddr, parseIp } from '../../ovn/net/addr.ts';
 import type {
   Acl,
   LbVip,
@@ -16,14 +18,15 @@ import type {
   PortGroup,
   RouterPolicy,
   RouterPort,
-  StaticRoute,
   SwitchPort,
   Topology,
 } from '../../ovn/topology/types.ts';
-import { AclList, aclLabel, CompiledAcl, conjuncts } from './acl-index.ts';
-import { type IpKey, ipKey, macValue } from './packet.ts';
+import { AclList, aclLabel, CompiledAcl } from './acl-index.ts';
+import { compileGatewayPorts, type DgpInfo } from './gateway-port.ts';
+import { type IpKey, inCidr, ipKey, macValue } from './packet.ts';
 import { topologyRefs } from './refs.ts';
 import { routerDeps, sameDeps, sameMatchDeps, sameSwitchDeps, switchDeps } from './reuse.ts';
+import { type CompiledRoutes, compileRoutes, type RouteTable } from './route-table.ts';
 
 export interface CompiledVip {
   readonly lb: LoadBalancer;
@@ -85,54 +88,50 @@ export interface CompiledSwitch {
   readonly ports: Map<string, CompiledPort>;
 }
 
-export interface CompiledRoute {
-  /** OVN's flow priority: prefix length * 3 + (2 connected, 1 static dst-ip, 0 src-ip). */
-  readonly priority: number;
-  readonly prefix: Cidr;
-  readonly bySource: boolean;
-  readonly kind: 'connected' | 'static';
-  readonly discard: boolean;
-  readonly outport: RouterPort | null;
-  /** Next hop; null for a connected route (the destination itself). */
-  readonly nexthop: IpAddr | null;
-  readonly route: StaticRoute | null;
-  /** How hops name it: `connected network 10.0.0.0/24`, `static route … via …`. */
-  readonly text: string;
-  /** The output port's MAC value (the routed packet's new eth.src). */
-  readonly outMac: bigint;
-}
-
-/** Routes of one priority (so of one prefix length and kind), by masked address. */
-export interface RouteGroup {
-  readonly priority: number;
-  readonly bySource: boolean;
-  readonly mask4: number;
-  readonly mask6: bigint;
-  readonly table: ReadonlyMap<IpKey, readonly CompiledRoute[]>;
-}
-
 export interface CompiledPolicy {
   readonly policy: RouterPolicy;
   readonly match: CompiledMatch;
+  /** For a reroute policy: its next hops with the router port reaching each (several: ECMP). */
+  readonly targets: readonly RerouteTarget[];
+}
+
+export interface RerouteTarget {
+  readonly to: IpAddr;
+  readonly port: RouterPort;
+}
+
+/** What a packet entering by one router port needs: its hop component and its route table. */
+export interface RouterInport {
+  /** `ingress(dp="router", inport="port")`. */
+  readonly component: string;
+  readonly routes: RouteTable;
 }
 
 export interface CompiledRouter {
   readonly router: LogicalRouter;
   readonly ports: readonly RouterPort[];
-  /** The routes grouped by priority, highest first, for lookups by hash instead of a scan. */
-  readonly routeGroups: readonly RouteGroup[];
   readonly deps: readonly unknown[];
-  /** `ingress(dp="router", inport="port")` per router port. */
-  readonly components: ReadonlyMap<string, string>;
+  /** Routes of every table, compiled once (route-table.ts); lookups go through `inports`. */
+  readonly routes: CompiledRoutes;
+  /** Per router port name. */
+  readonly inports: ReadonlyMap<string, RouterInport>;
+  /** Policies that install a flow, highest priority first. */
   readonly policies: readonly CompiledPolicy[];
   /** A gateway router (options:chassis): NAT and load balancers apply on every port. */
   readonly gateway: boolean;
-  readonly dnat: readonly Nat[];
+  /** Distributed gateway port NAT (gateway-port.ts); null for a gateway router or without a DGP. */
+  readonly dgp: DgpInfo | null;
+  /** dnat / dnat_and_snat rules (applied on a gateway router) by external address key, first rule wins. */
+  readonly dnat: ReadonlyMap<IpKey, Nat>;
   readonly snat: readonly Nat[];
   readonly vips: readonly CompiledVip[];
   readonly vipIndex: ReadonlyMap<IpKey, readonly CompiledVip[]>;
   /** Every address of the router's own ports, as keys (packet.ts ipKey). */
   readonly ownKeys: ReadonlySet<IpKey>;
+  /**
+   * Warnings that are properties of the topology (policies, routes and NAT rules that install no
+   * flow): every trace entering the router carries them.
+   */
   readonly ignored: readonly string[];
 }
 
@@ -269,11 +268,6 @@ function defaultTexts(name: string): CompiledSwitch['defaultText'] {
   return { ingress: pair('ingress'), 'after-lb': pair('after-lb'), egress: pair('egress') };
 }
 
-/** True when `||` appears outside any parentheses, braces or string in a match. */
-export function hasTopLevelOr(match: string): boolean {
-  return conjuncts(match) === null;
-}
-
 function compileSwitch(
   t: Topology,
   sw: LogicalSwitch,
@@ -297,7 +291,7 @@ function compileSwitch(
     }
     // ovn-northd 23.03 writes a stateful reject flow as `(hint) && MATCH` without parentheses around
     // MATCH; with a top-level `||` that is not a valid expression and OVN ignores the ACL.
-    if (stateful && acl.action === 'reject' && hasTopLevelOr(acl.match)) {
+    if (stateful && acl.action === 'reject' && c.topLevelOr) {
       ignored.push(
         `${aclLabel(acl)} ignored on switch ${sw.name}: OVN 23.03 cannot use a reject ACL whose match has a top-level || on a stateful switch`,
       );
@@ -347,96 +341,68 @@ function compileSwitch(
   };
 }
 
-function networkFor(ports: readonly RouterPort[], ip: IpAddr): RouterPort | null {
-  for (const p of ports) {
-    for (const n of p.networks) {
-      if (n.family === ip.family && (ip.value & maskOf(n)) === n.network) return p;
+/**
+ * A reroute policy's next hops with the router port reaching each, or null when northd installs no
+ * flow for the policy (a next hop no port reaches, or next hops of mixed families).
+ */
+function rerouteTargets(ports: readonly RouterPort[], p: RouterPolicy): RerouteTarget[] | null {
+  const out: RerouteTarget[] = [];
+  for (const n of p.nexthops) {
+    const to = parseIp(n);
+    const port = to ? ports.find((rp) => rp.networks.some((c) => inCidr(c, to))) : undefined;
+    if (!to || !port || (out.length > 0 && out[0]!.to.family !== to.family)) return null;
+    out.push({ to, port });
+  }
+  return out.length > 0 ? out : null;
+}
+
+function compilePolicies(
+  r: LogicalRouter,
+  ports: readonly RouterPort[],
+  refs: RefResolver,
+  ignored: string[],
+): CompiledPolicy[] {
+  const policies: CompiledPolicy[] = [];
+  for (const policy of [...r.policies].sort((a, b) => b.priority - a.priority)) {
+    const what = `router policy priority ${policy.priority} on ${r.name} ignored`;
+    const m = compileMatch(policy.match, refs);
+    if (!m.ok) {
+      ignored.push(`${what}: ${m.message}`);
+      continue;
     }
-  }
-  return null;
-}
-
-const masks = new WeakMap<Cidr, bigint>();
-
-/** The network mask of a CIDR as a bigint (cached: routes and port security test it per packet). */
-export function maskOf(c: Cidr): bigint {
-  let m = masks.get(c);
-  if (m === undefined) {
-    const bits = c.family === 4 ? 32n : 128n;
-    m = c.prefix === 0 ? 0n : ((1n << BigInt(c.prefix)) - 1n) << (bits - BigInt(c.prefix));
-    masks.set(c, m);
-  }
-  return m;
-}
-
-function staticRoute(r: LogicalRouter, ports: RouterPort[], sr: StaticRoute): CompiledRoute | string {
-  const where = `static route ${formatIp({ family: sr.ipPrefix.family, value: sr.ipPrefix.network })}/${sr.ipPrefix.prefix} via ${sr.nexthop} on ${r.name}`;
-  if (sr.routeTable) return `${where} ignored: route tables are not modelled`;
-  const bySource = sr.policy === 'src-ip';
-  const p = `${formatIp({ family: sr.ipPrefix.family, value: sr.ipPrefix.network })}/${sr.ipPrefix.prefix}`;
-  const text = `static route ${p}${bySource ? ' (src-ip)' : ''} via ${sr.nexthop}`;
-  const base = { prefix: sr.ipPrefix, bySource, kind: 'static' as const, route: sr, text };
-  const priority = sr.ipPrefix.prefix * 3 + (bySource ? 0 : 1);
-  if (sr.nexthop === 'discard')
-    return { ...base, priority, discard: true, outport: null, nexthop: null, outMac: -1n };
-  const nh = parseIp(sr.nexthop);
-  if (!nh || nh.family !== sr.ipPrefix.family) return `${where} ignored: bad next hop`;
-  const outport = sr.outputPort
-    ? (ports.find((p) => p.name === sr.outputPort) ?? null)
-    : networkFor(ports, nh);
-  if (!outport) return `${where} ignored: no router port reaches the next hop (OVN installs no flow)`;
-  return { ...base, priority, discard: false, outport, nexthop: nh, outMac: macValue(outport.mac) };
-}
-
-function mask4(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-}
-
-/** Groups sorted routes by priority (one prefix length and kind each), keyed by masked address. */
-function groupRoutes(routes: readonly CompiledRoute[]): RouteGroup[] {
-  const groups: RouteGroup[] = [];
-  for (const r of routes) {
-    let g = groups.at(-1);
-    if (!g || g.priority !== r.priority) {
-      const bits = r.prefix.prefix;
-      g = {
-        priority: r.priority,
-        bySource: r.bySource,
-        mask4: mask4(Math.min(bits, 32)),
-        mask6: bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << (128n - BigInt(bits)),
-        table: new Map(),
-      };
-      groups.push(g);
+    if (policy.action !== 'reroute') {
+      policies.push({ policy, match: m, targets: [] });
+      continue;
     }
-    const table = g.table as Map<IpKey, CompiledRoute[]>;
-    const k = r.prefix.family === 4 ? Number(r.prefix.network) : r.prefix.network;
-    const l = table.get(k);
-    if (l) l.push(r);
-    else table.set(k, [r]);
+    // northd installs no flow for such a reroute: a packet then meets the next policy.
+    const targets = rerouteTargets(ports, policy);
+    if (targets) policies.push({ policy, match: m, targets });
+    else
+      ignored.push(
+        `${what}: no router port reaches next hop ${policy.nexthops.join(', ')} or the next hops mix IPv4 and IPv6 (OVN installs no flow)`,
+      );
   }
-  return groups;
+  return policies;
 }
 
-/** The connected route of every network of the given router ports. */
-export function connectedRoutes(ports: readonly RouterPort[]): CompiledRoute[] {
-  const routes: CompiledRoute[] = [];
-  for (const p of ports) {
-    for (const n of p.networks) {
-      routes.push({
-        priority: n.prefix * 3 + 2,
-        prefix: n,
-        bySource: false,
-        kind: 'connected',
-        discard: false,
-        outport: p,
-        nexthop: null,
-        route: null,
-        text: `connected network ${formatIp({ family: n.family, value: n.network })}/${n.prefix}`,
-        outMac: macValue(p.mac),
-      });
-    }
+/** Why the router's NAT rules install no flow, when that is a property of the router. */
+function natNotes(r: LogicalRouter, gateway: boolean, dgp: DgpInfo | null): readonly string[] {
+  if (gateway || r.nat.length === 0) return [];
+  if (!dgp)
+    return [
+      `NAT rules of router ${r.name} have no effect: OVN applies NAT only on a gateway router (options:chassis) or a router with a distributed gateway port`,
+    ];
+  return dgp.ignored;
+}
+
+function dnatIndexOf(nat: readonly Nat[]): Map<IpKey, Nat> {
+  const out = new Map<IpKey, Nat>();
+  for (const n of nat) {
+    if (n.type === 'snat') continue;
+    const k = ipKey(n.externalIp);
+    if (!out.has(k)) out.set(k, n);
   }
-  return routes;
+  return out;
 }
 
 function compileRouter(
@@ -447,35 +413,31 @@ function compileRouter(
   vipTables: Map<string, VipTable>,
 ): CompiledRouter {
   const ports = r.ports.map((n) => t.routerPorts.get(n)).filter((p): p is RouterPort => !!p);
-  const ignored: string[] = [];
-  const routes = connectedRoutes(ports);
-  for (const sr of r.staticRoutes) {
-    const c = staticRoute(r, ports, sr);
-    if (typeof c === 'string') ignored.push(c);
-    else routes.push(c);
-  }
-  routes.sort((a, b) => b.priority - a.priority);
-  const policies: CompiledPolicy[] = [];
-  for (const policy of [...r.policies].sort((a, b) => b.priority - a.priority)) {
-    const m = compileMatch(policy.match, refs);
-    if (m.ok) policies.push({ policy, match: m });
-    else ignored.push(`router policy priority ${policy.priority} on ${r.name} ignored: ${m.message}`);
-  }
+  const routes = compileRoutes(r, ports);
+  const ignored = [...routes.ignored];
+  const policies = compilePolicies(r, ports, refs, ignored);
+  const gateway = Boolean(r.options.chassis);
+  const dgp = compileGatewayPorts(r, ports, gateway);
+  ignored.push(...natNotes(r, gateway, dgp));
   const vipTable = vipsOf(t, r.loadBalancers, vipTables);
   const ownKeys = new Set<IpKey>();
+  for (const p of ports) for (const n of p.networks) ownKeys.add(ipKey({ family: n.family, value: n.addr }));
+  const inports = new Map<string, RouterInport>();
   for (const p of ports)
-    for (const n of p.networks) {
-      ownKeys.add(ipKey({ family: n.family, value: n.addr }));
-    }
+    inports.set(p.name, {
+      component: `ingress(dp="${r.name}", inport="${p.name}")`,
+      routes: routes.byInport.get(p.name) ?? routes.global,
+    });
   return {
     router: r,
     deps,
-    components: new Map(ports.map((p) => [p.name, `ingress(dp="${r.name}", inport="${p.name}")`])),
     ports,
-    routeGroups: groupRoutes(routes),
+    routes,
+    inports,
     policies,
-    gateway: Boolean(r.options.chassis),
-    dnat: r.nat.filter((n) => n.type !== 'snat'),
+    gateway,
+    dgp,
+    dnat: dnatIndexOf(r.nat),
     snat: r.nat.filter((n) => n.type !== 'dnat'),
     vips: vipTable.vips,
     vipIndex: vipTable.index,

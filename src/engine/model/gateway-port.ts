@@ -16,8 +16,7 @@
 // NAT on a router with neither options:chassis nor a DGP installs no flow at all.
 
 import { formatIp, type IpAddr, parseMac } from '../../ovn/net/addr.ts';
-import type { Nat, RouterPort, Topology } from '../../ovn/topology/types.ts';
-import type { CompiledRouter } from './compile.ts';
+import type { LogicalRouter, Nat, RouterPort, Topology } from '../../ovn/topology/types.ts';
 import { inCidr } from './packet.ts';
 
 export interface DgpNat {
@@ -39,36 +38,42 @@ export interface DgpInfo {
 
 export const isDgp = (p: RouterPort): boolean => p.gatewayChassis.length > 0;
 
-const cache = new WeakMap<CompiledRouter, DgpInfo | null>();
-
 const sameIp = (a: IpAddr, b: IpAddr) => a.family === b.family && a.value === b.value;
 const fullLength = (n: Nat) => n.logicalIp.prefix === (n.logicalIp.family === 4 ? 32 : 128);
 
 /** The gateway port a NAT rule binds to, or why it installs nothing (lrouter_check_nat_entry). */
-function bindNat(cr: CompiledRouter, dgps: readonly RouterPort[], n: Nat): RouterPort | string {
+function bindNat(r: LogicalRouter, dgps: readonly RouterPort[], n: Nat): RouterPort | string {
   if (n.gatewayPort) {
     const p = dgps.find((d) => d.name === n.gatewayPort);
-    return p ?? `gateway_port ${n.gatewayPort} is not a distributed gateway port of ${cr.router.name}`;
+    return p ?? `gateway_port ${n.gatewayPort} is not a distributed gateway port of ${r.name}`;
   }
   if (dgps.length === 1) return dgps[0]!;
   const p = dgps.find((d) => d.networks.some((c) => inCidr(c, n.externalIp)));
-  return p ?? `no distributed gateway port of ${cr.router.name} has a network with the external IP`;
+  return p ?? `no distributed gateway port of ${r.name} has a network with the external IP`;
 }
 
-function build(cr: CompiledRouter): DgpInfo | null {
+/**
+ * The router's gateway-port NAT, or null for a gateway router (options:chassis) or a router without a
+ * DGP. Compiled once with the router (compile.ts); traces read CompiledRouter.dgp.
+ */
+export function compileGatewayPorts(
+  r: LogicalRouter,
+  ports: readonly RouterPort[],
+  gateway: boolean,
+): DgpInfo | null {
   // A gateway router's ports are never DGPs (northd logs "Bad configuration" and skips them).
-  if (cr.gateway) return null;
-  const dgps = cr.ports.filter(isDgp);
+  if (gateway) return null;
+  const dgps = ports.filter(isDgp);
   if (dgps.length === 0) return null;
   const nats: DgpNat[] = [];
   const ignored: string[] = [];
-  for (const nat of cr.router.nat) {
-    const what = `NAT ${nat.type} ${formatIp(nat.externalIp)} on ${cr.router.name}`;
+  for (const nat of r.nat) {
+    const what = `NAT ${nat.type} ${formatIp(nat.externalIp)} on ${r.name}`;
     if (nat.type !== 'snat' && !fullLength(nat)) {
       ignored.push(`${what} ignored: logical_ip of a ${nat.type} must be one address`);
       continue;
     }
-    const dgp = bindNat(cr, dgps, nat);
+    const dgp = bindNat(r, dgps, nat);
     if (typeof dgp === 'string') {
       ignored.push(`${what} ignored: ${dgp}`);
       continue;
@@ -78,13 +83,6 @@ function build(cr: CompiledRouter): DgpInfo | null {
     nats.push({ nat, dgp, distributed, mac });
   }
   return { dgps, nats, ignored };
-}
-
-/** The router's gateway-port NAT, or null for a gateway router or a router without a DGP. */
-export function dgpInfo(cr: CompiledRouter): DgpInfo | null {
-  let d = cache.get(cr);
-  if (d === undefined) cache.set(cr, (d = build(cr)));
-  return d;
 }
 
 /** lr_in_admission: eth.dst = external_mac of a distributed floating IP on this gateway port. */

@@ -27,10 +27,3 @@ export function topologyRefs(t: Topology): RefResolver {
     },
   };
 }
-
-/** Address sets a match refers to with `$name` (a quoted `$` may be listed too: callers only compare). */
-export function addressSetRefs(match: string): string[] {
-  const out: string[] = [];
-  for (const m of match.matchAll(/\$([A-Za-z_.][A-Za-z0-9_.]*)/g)) if (!out.includes(m[1]!)) out.push(m[1]!);
-  return out;
-}

@@ -1,10 +1,11 @@
-// Turns the branches of a model trace into the API's TraceResult: picks the branch to show, decides
-// reaches_destination (DESIGN.md §2: output to the port that owns the destination address, or for an
-// address no port owns, out of OVN through some other port; for a VIP, any backend reached), lists
-// output ports and backends, and writes the one-line summary.
+// Turns the branches of a model trace into its result tree: decides for every branch whether it
+// reached the destination (DESIGN.md §2: output to the port that owns the destination address, or for
+// an address no port owns, out of OVN through some other port; for a VIP, any backend reached), picks
+// the branch to show, lists output ports and adds the warnings the branches imply.
 
 import { formatIp, parseIp } from '../../ovn/net/addr.ts';
-import type { BackendOutcome, ResolvedRequest, TraceRequest, TraceResult } from '../types.ts';
+import type { TraceTree } from '../result/tree.ts';
+import type { ResolvedRequest, TraceRequest } from '../types.ts';
 import type { CompiledNetwork } from './compile.ts';
 import { dstKey, type IpKey, ipKey } from './packet.ts';
 import type { Branch, TraceContext } from './walk.ts';
@@ -31,11 +32,6 @@ function ownerOf(net: CompiledNetwork, b: Branch): string | null {
   return owners.find((p) => t.ports.get(p)?.switchName === b.outputSwitch) ?? owners[0]!;
 }
 
-export function branchReached(ctx: TraceContext, b: Branch): boolean {
-  if (b.reached === undefined) b.reached = computeReached(ctx, b);
-  return b.reached;
-}
-
 function computeReached(ctx: TraceContext, b: Branch): boolean {
   if (b.output === null) return false;
   if (b.answeredBy) return b.output === ctx.sourcePort;
@@ -43,74 +39,55 @@ function computeReached(ctx: TraceContext, b: Branch): boolean {
   return owner === null ? b.output !== ctx.sourcePort : b.output === owner;
 }
 
-function backendsOf(ctx: TraceContext): BackendOutcome[] | undefined {
-  let byBackend: Map<string, BackendOutcome> | undefined;
-  for (const b of ctx.branches) {
+/** Backends no branch through them reached, when some other backend was reached (else none). */
+function missedBackends(branches: readonly Branch[]): string[] {
+  const reached = new Set<string>();
+  const all: string[] = [];
+  for (const b of branches) {
     if (!b.backend) continue;
-    byBackend ??= new Map();
-    let o = byBackend.get(b.backend);
-    if (!o) byBackend.set(b.backend, (o = { backend: b.backend, reached: false, output_ports: [] }));
-    if (branchReached(ctx, b)) o.reached = true;
-    if (b.output && !o.output_ports.includes(b.output)) o.output_ports.push(b.output);
+    if (!all.includes(b.backend)) all.push(b.backend);
+    if (b.reached) reached.add(b.backend);
   }
-  return byBackend ? [...byBackend.values()] : undefined;
+  return reached.size === 0 ? [] : all.filter((x) => !reached.has(x));
 }
 
-function summaryOf(r: ResolvedRequest, res: Omit<TraceResult, 'summary'>, shown: Branch): string {
-  const to = formatIp(r.dstIp);
-  const n = shown.count;
-  if (shown.answeredBy && res.reaches_destination)
-    return `Ping from ${r.sourcePort} to ${to} answered by router ${shown.answeredBy}; the reply reached ${r.sourcePort} after ${n} hops`;
-  if (res.reaches_destination)
-    return `Packet successfully traced from ${r.sourcePort} to ${to} through ${n} hops`;
-  if (res.dropped_at)
-    return `Packet from ${r.sourcePort} to ${to} dropped at hop ${res.dropped_at.index} (${res.dropped_at.type}): ${res.dropped_at.description}`;
-  return `Packet from ${r.sourcePort} to ${to} was delivered to ${res.output_ports.join(', ')}, not to the owner of ${to}`;
-}
-
-/** The branch to show: the first that reached the destination, else the first output, else the first. */
-function shownBranch(ctx: TraceContext): { shown: Branch; reached: boolean } {
-  let output: Branch | undefined;
-  for (const b of ctx.branches) {
-    if (branchReached(ctx, b)) return { shown: b, reached: true };
-    if (b.output && !output) output = b;
-  }
-  return { shown: output ?? ctx.branches[0]!, reached: false };
-}
-
-function warningsOf(r: ResolvedRequest, ctx: TraceContext, backends: BackendOutcome[] | undefined) {
+function warningsOf(r: ResolvedRequest, ctx: TraceContext, hasBackends: boolean): string[] {
   const warnings = r.warnings.slice();
   for (const w of ctx.warnings) warnings.push(w);
-  if (backends?.some((b) => b.reached) && backends.some((b) => !b.reached)) {
-    warnings.push(
-      `Only some load-balancer backends are reached: ${backends
-        .filter((b) => !b.reached)
-        .map((b) => b.backend)
-        .join(', ')} not reached`,
-    );
-  }
+  const missed = hasBackends ? missedBackends(ctx.branches) : [];
+  if (missed.length > 0)
+    warnings.push(`Only some load-balancer backends are reached: ${missed.join(', ')} not reached`);
   return warnings;
 }
 
-export function buildResult(request: TraceRequest, r: ResolvedRequest, ctx: TraceContext): TraceResult {
-  const { shown, reached } = shownBranch(ctx);
-  const output_ports: string[] = [];
-  for (const b of ctx.branches) if (b.output && !output_ports.includes(b.output)) output_ports.push(b.output);
-  const backends = backendsOf(ctx);
-  // Built field by field (not spread) in the order the API shows them: this runs once per trace.
-  const result = {
-    request,
-    success: true,
-    reaches_destination: reached,
-    hops: shown.hops,
-    dropped_at: reached ? null : shown.droppedAt,
-    output_ports,
-    warnings: warningsOf(r, ctx, backends),
+export function buildTree(request: TraceRequest, r: ResolvedRequest, ctx: TraceContext): TraceTree {
+  const outputPorts: string[] = [];
+  let reachedBranch: Branch | undefined;
+  let outputBranch: Branch | undefined;
+  let hasBackends = false;
+  for (const b of ctx.branches) {
+    b.reached = computeReached(ctx, b);
+    if (b.reached) reachedBranch ??= b;
+    if (b.backend) hasBackends = true;
+    if (b.output) {
+      outputBranch ??= b;
+      if (!outputPorts.includes(b.output)) outputPorts.push(b.output);
+    }
+  }
+  // Shown: the first branch that reached the destination, else the first output, else the first.
+  const shown = reachedBranch ?? outputBranch ?? ctx.branches[0]!;
+  return {
     engine: 'model',
-  } as TraceResult;
-  if (backends) result.backends = backends;
-  result.summary = summaryOf(r, result, shown);
-  // Not enumerable: for the monitor only, so no serialization (HTTP API, CLI JSON, paths API) shows it.
-  Object.defineProperty(result, 'visited', { value: ctx.visited, writable: true, configurable: true });
-  return result;
+    request,
+    from: r.sourcePort,
+    to: formatIp(r.dstIp),
+    branches: ctx.branches,
+    shown,
+    reached: reachedBranch !== undefined,
+    outputPorts,
+    visited: ctx.visited,
+    warnings: warningsOf(r, ctx, hasBackends),
+    acl: ctx.acl,
+    truncated: ctx.truncated,
+  };
 }

@@ -5,15 +5,20 @@
 // router-type ports name, load balancers and the port groups with members on it; a router on its row,
 // ports, load balancers and what its policies name.
 
-import type { LogicalRouter, LogicalSwitch, Topology } from '../../ovn/topology/types.ts';
-import { portGroupRefs } from './acl-index.ts';
-import { addressSetRefs } from './refs.ts';
+import { derivedSet, references } from '../../ovn/expr/index.ts';
+import type { LogicalRouter, LogicalSwitch, PortGroup, Topology } from '../../ovn/topology/types.ts';
 
 /** True when both lists hold the identical objects in the same order. */
 export function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The port group a `$name` may be derived from (see derivedSet), if it exists in `t`. */
+function derivedGroup(t: Topology, setName: string): PortGroup | undefined {
+  const d = derivedSet(setName);
+  return d ? t.portGroups.get(d.group) : undefined;
 }
 
 /** The rows a match's meaning depends on besides its own text (names it refers to, as found now). */
@@ -27,8 +32,7 @@ export function matchDeps(
   for (const n of sets) {
     out.push(t.addressSets.get(n));
     // `$<group>_ip4` / `$<group>_ip6`: derived from the group's member ports' addresses.
-    const m = n.endsWith('_ip4') || n.endsWith('_ip6') ? n.slice(0, -4) : '';
-    const pg = m ? t.portGroups.get(m) : undefined;
+    const pg = derivedGroup(t, n);
     out.push(pg);
     for (const p of pg?.ports ?? []) out.push(t.ports.get(p));
   }
@@ -49,8 +53,7 @@ export function sameMatchDeps(
   for (const g of groups) if (deps[i++] !== t.portGroups.get(g)) return false;
   for (const n of sets) {
     if (deps[i++] !== t.addressSets.get(n)) return false;
-    const m = n.endsWith('_ip4') || n.endsWith('_ip6') ? n.slice(0, -4) : '';
-    const pg = m ? t.portGroups.get(m) : undefined;
+    const pg = derivedGroup(t, n);
     if (deps[i++] !== pg) return false;
     for (const p of pg?.ports ?? []) if (deps[i++] !== t.ports.get(p)) return false;
   }
@@ -89,6 +92,9 @@ export function routerDeps(t: Topology, r: LogicalRouter): unknown[] {
   const out: unknown[] = [r];
   for (const pn of r.ports) out.push(t.routerPorts.get(pn));
   for (const n of r.loadBalancers) out.push(t.loadBalancers.get(n));
-  for (const p of r.policies) matchDeps(t, portGroupRefs(p.match), addressSetRefs(p.match), out);
+  for (const p of r.policies) {
+    const refs = references(p.match);
+    matchDeps(t, refs.portGroups, refs.addressSets, out);
+  }
   return out;
 }

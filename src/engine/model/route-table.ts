@@ -1,133 +1,199 @@
-// The routes of one logical router as ovn-northd 23.03 installs them, with route tables and ECMP.
-// lr_in_ip_routing_pre sets reg7 to the route table id of the inport (options:route_table; 0 without).
-// Connected routes and global src-ip routes match any reg7; a static dst-ip route matches only
-// `reg7 == <its table>`, so a global (empty route_table) dst-ip route does NOT apply to packets entering
-// a port with a route table, and a table's routes apply only to ports naming that table. Static routes
-// with the same prefix, policy and table form one ECMP group (lr_in_ip_routing_ecmp): OVN hashes a flow
-// to one member, ovn-trace 23.03 picks one at random (--select-id picks one by id); the model follows all.
+// The one route compiler: the routes of a logical router as ovn-northd 23.03 installs them, grouped
+// per route table, and their lookup. lr_in_ip_routing_pre sets reg7 to the route table id of the
+// inport (options:route_table; 0 without). Connected routes and global src-ip routes match any reg7; a
+// static dst-ip route matches only `reg7 == <its table>`, so a global (empty route_table) dst-ip route
+// does NOT apply to packets entering a port with a route table, and a table's routes apply only to
+// ports naming that table. Static routes with the same prefix, policy and table form one ECMP group
+// (lr_in_ip_routing_ecmp): OVN hashes a flow to one member, ovn-trace 23.03 picks one at random
+// (--select-id picks one by id); the model follows all.
+// compileRoutes runs once per compiled router; a trace only calls lookupRoutes on a prepared table.
 
-import { formatIp, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
-import type { RouterPort, StaticRoute } from '../../ovn/topology/types.ts';
-import { type CompiledRoute, type CompiledRouter, connectedRoutes, maskOf } from './compile.ts';
-import { macValue } from './packet.ts';
+import { type Cidr, formatIp, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
+import type { LogicalRouter, RouterPort, StaticRoute } from '../../ovn/topology/types.ts';
+import { type IpKey, inCidr, macValue } from './packet.ts';
 
-/** A compiled route and the route table it belongs to. */
-export interface TableRoute extends CompiledRoute {
-  /** The route table it belongs to ('' = the global table). */
-  readonly table: string;
-}
-
-/** Routes of one priority and family, by masked address, highest priority first. */
-interface Group {
+export interface CompiledRoute {
+  /** OVN's flow priority: prefix length * 3 + (2 connected, 1 static dst-ip, 0 src-ip). */
   readonly priority: number;
-  readonly family: 4 | 6;
+  readonly prefix: Cidr;
   readonly bySource: boolean;
-  readonly mask: bigint;
-  readonly byPrefix: Map<bigint, TableRoute[]>;
+  readonly kind: 'connected' | 'static';
+  /** The route table it belongs to ('' = the global table; always '' for a connected route). */
+  readonly table: string;
+  readonly discard: boolean;
+  /** The output port; null for a discard route. */
+  readonly outport: RouterPort | null;
+  /** Next hop; null for a connected route (the destination itself) and a discard route. */
+  readonly nexthop: IpAddr | null;
+  readonly route: StaticRoute | null;
+  /** How hops name it: `connected network 10.0.0.0/24`, `static route … via … in route table T`. */
+  readonly text: string;
+  /** The output port's MAC value (the routed packet's new eth.src); -1n for a discard route. */
+  readonly outMac: bigint;
 }
 
-export interface RouterRoutes {
-  readonly groups: readonly Group[];
+/** Routes of one priority (so of one prefix length and kind), by masked address. */
+export interface RouteGroup {
+  readonly priority: number;
+  readonly bySource: boolean;
+  readonly mask4: number;
+  readonly mask6: bigint;
+  readonly byPrefix: ReadonlyMap<IpKey, readonly CompiledRoute[]>;
+}
+
+/** The routes a packet entering by a port of one route table can match, grouped highest priority first. */
+export interface RouteTable {
+  /** '' for ports without options:route_table. */
+  readonly name: string;
+  readonly groups: readonly RouteGroup[];
+}
+
+export interface CompiledRoutes {
+  /** Every route that installs a flow, in all tables, highest priority first. */
+  readonly all: readonly CompiledRoute[];
+  /** The global table (ports without options:route_table). */
+  readonly global: RouteTable;
+  /** The lookup table per router port name. */
+  readonly byInport: ReadonlyMap<string, RouteTable>;
   /** Why some static routes install no flow. */
   readonly ignored: readonly string[];
-  /** True when some port or route uses a route table (else every lookup uses the global table). */
-  readonly usesTables: boolean;
 }
-
-const cache = new WeakMap<CompiledRouter, RouterRoutes>();
 
 /** The route table a packet entering `lrp` is looked up in ('' = global). */
 export function tableOf(lrp: RouterPort): string {
   return lrp.options.route_table ?? '';
 }
 
-function networkFor(ports: readonly RouterPort[], ip: IpAddr): RouterPort | null {
-  for (const p of ports)
-    for (const n of p.networks) if (n.family === ip.family && (ip.value & maskOf(n)) === n.network) return p;
-  return null;
-}
+const prefixText = (c: Cidr) => `${formatIp({ family: c.family, value: c.network })}/${c.prefix}`;
 
-function staticRoute(cr: CompiledRouter, sr: StaticRoute): TableRoute | string {
-  const p = `${formatIp({ family: sr.ipPrefix.family, value: sr.ipPrefix.network })}/${sr.ipPrefix.prefix}`;
-  const where = `static route ${p} via ${sr.nexthop}${sr.routeTable ? ` (route table ${sr.routeTable})` : ''} on ${cr.router.name}`;
+function staticRoute(
+  r: LogicalRouter,
+  ports: readonly RouterPort[],
+  sr: StaticRoute,
+): CompiledRoute | string {
+  const p = prefixText(sr.ipPrefix);
+  const inTable = sr.routeTable ? ` in route table ${sr.routeTable}` : '';
+  const where = `static route ${p} via ${sr.nexthop}${sr.routeTable ? ` (route table ${sr.routeTable})` : ''} on ${r.name}`;
   const bySource = sr.policy === 'src-ip';
-  const text = `static route ${p}${bySource ? ' (src-ip)' : ''} via ${sr.nexthop}${sr.routeTable ? ` in route table ${sr.routeTable}` : ''}`;
+  const text = `static route ${p}${bySource ? ' (src-ip)' : ''} via ${sr.nexthop}${inTable}`;
   const base = {
     prefix: sr.ipPrefix,
     bySource,
     kind: 'static' as const,
-    route: sr,
     table: sr.routeTable,
+    route: sr,
     text,
   };
   const priority = sr.ipPrefix.prefix * 3 + (bySource ? 0 : 1);
   if (sr.nexthop === 'discard')
-    return { ...base, priority, discard: true, outport: null, nexthop: null, outMac: 0n };
+    return { ...base, priority, discard: true, outport: null, nexthop: null, outMac: -1n };
   const nh = parseIp(sr.nexthop);
   if (!nh || nh.family !== sr.ipPrefix.family) return `${where} ignored: bad next hop`;
   const outport = sr.outputPort
-    ? (cr.ports.find((x) => x.name === sr.outputPort) ?? null)
-    : networkFor(cr.ports, nh);
+    ? (ports.find((x) => x.name === sr.outputPort) ?? null)
+    : (ports.find((x) => x.networks.some((n) => inCidr(n, nh))) ?? null);
   if (!outport) return `${where} ignored: no router port reaches the next hop (OVN installs no flow)`;
   return { ...base, priority, discard: false, outport, nexthop: nh, outMac: macValue(outport.mac) };
 }
 
-function tableConnectedRoutes(cr: CompiledRouter): TableRoute[] {
-  return connectedRoutes(cr.ports).map((r) => ({ ...r, table: '' }));
-}
-
-function build(cr: CompiledRouter): RouterRoutes {
-  const ignored: string[] = [];
-  const routes = tableConnectedRoutes(cr);
-  for (const sr of cr.router.staticRoutes) {
-    const r = staticRoute(cr, sr);
-    if (typeof r === 'string') ignored.push(r);
-    else routes.push(r);
-  }
-  const groups = new Map<string, Group>();
-  for (const r of routes) {
-    const k = `${r.priority}/${r.prefix.family}`;
-    let g = groups.get(k);
-    if (!g) {
-      const mask = maskOf(r.prefix);
-      g = { priority: r.priority, family: r.prefix.family, bySource: r.bySource, mask, byPrefix: new Map() };
-      groups.set(k, g);
+/** The connected route of every network of the given router ports. */
+function connectedRoutes(ports: readonly RouterPort[]): CompiledRoute[] {
+  const routes: CompiledRoute[] = [];
+  for (const p of ports) {
+    for (const n of p.networks) {
+      routes.push({
+        priority: n.prefix * 3 + 2,
+        prefix: n,
+        bySource: false,
+        kind: 'connected',
+        table: '',
+        discard: false,
+        outport: p,
+        nexthop: null,
+        route: null,
+        text: `connected network ${prefixText(n)}`,
+        outMac: macValue(p.mac),
+      });
     }
-    const key = r.prefix.network & g.mask;
-    const l = g.byPrefix.get(key);
-    if (l) l.push(r);
-    else g.byPrefix.set(key, [r]);
   }
-  const usesTables =
-    cr.ports.some((p) => tableOf(p) !== '') || cr.router.staticRoutes.some((s) => s.routeTable !== '');
-  return { groups: [...groups.values()].sort((a, b) => b.priority - a.priority), ignored, usesTables };
-}
-
-export function routerRoutes(cr: CompiledRouter): RouterRoutes {
-  let r = cache.get(cr);
-  if (!r) cache.set(cr, (r = build(cr)));
-  return r;
+  return routes;
 }
 
 /** Whether OVN's flow for `r` matches a packet whose inport selected route table `table`. */
-function applies(r: TableRoute, table: string): boolean {
+function applies(r: CompiledRoute, table: string): boolean {
   if (r.kind === 'connected') return true;
   // northd writes `reg7 == id` into every static dst-ip route (id 0 for the global table) but into
   // src-ip routes only when they belong to a named table.
   return r.table === table || (r.table === '' && r.bySource);
 }
 
-/** The winning routes for a packet: the highest-priority match, with its ECMP siblings. */
-export function lookupTableRoutes(rr: RouterRoutes, table: string, src: IpAddr, dst: IpAddr): TableRoute[] {
-  for (const g of rr.groups) {
-    const ip = g.bySource ? src : dst;
-    if (ip.family !== g.family) continue;
-    const hits = g.byPrefix.get(ip.value & g.mask);
-    if (!hits) continue;
-    const live = rr.usesTables ? hits.filter((r) => applies(r, table)) : hits;
-    if (live.length === 0) continue;
-    // Two connected networks with one prefix: OVN installs one flow; the first port wins here.
-    return live[0]!.kind === 'connected' ? [live[0]!] : live;
+const mask4 = (bits: number): number => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
+const mask6 = (bits: number): bigint =>
+  bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << (128n - BigInt(bits));
+
+/** Groups routes sorted by priority (one prefix length and kind each), keyed by masked address. */
+function groupRoutes(routes: readonly CompiledRoute[]): RouteGroup[] {
+  const groups: RouteGroup[] = [];
+  for (const r of routes) {
+    let g = groups.at(-1);
+    if (!g || g.priority !== r.priority) {
+      const bits = r.prefix.prefix;
+      g = {
+        priority: r.priority,
+        bySource: r.bySource,
+        mask4: mask4(Math.min(bits, 32)),
+        mask6: mask6(bits),
+        byPrefix: new Map(),
+      };
+      groups.push(g);
+    }
+    const byPrefix = g.byPrefix as Map<IpKey, CompiledRoute[]>;
+    const k = r.prefix.family === 4 ? (Number(r.prefix.network) & g.mask4) >>> 0 : r.prefix.network & g.mask6;
+    const l = byPrefix.get(k);
+    if (l) l.push(r);
+    else byPrefix.set(k, [r]);
   }
-  return [];
+  return groups;
+}
+
+/** Compiles a router's routes once: every route that installs a flow, and each inport's lookup table. */
+export function compileRoutes(r: LogicalRouter, ports: readonly RouterPort[]): CompiledRoutes {
+  const ignored: string[] = [];
+  const all = connectedRoutes(ports);
+  for (const sr of r.staticRoutes) {
+    const c = staticRoute(r, ports, sr);
+    if (typeof c === 'string') ignored.push(c);
+    else all.push(c);
+  }
+  // Stable: at one priority, connected routes and then static ones in NB order.
+  all.sort((a, b) => b.priority - a.priority);
+  const table = (name: string): RouteTable => ({
+    name,
+    groups: groupRoutes(all.filter((x) => applies(x, name))),
+  });
+  const global = table('');
+  const tables = new Map<string, RouteTable>([['', global]]);
+  const byInport = new Map<string, RouteTable>();
+  for (const p of ports) {
+    const name = tableOf(p);
+    let t = tables.get(name);
+    if (!t) tables.set(name, (t = table(name)));
+    byInport.set(p.name, t);
+  }
+  return { all, global, byInport, ignored };
+}
+
+const NO_ROUTES: readonly CompiledRoute[] = [];
+
+/** The winning routes in `table`: the highest-priority match, with its ECMP siblings. */
+export function lookupRoutes(table: RouteTable, src: IpKey, dst: IpKey): readonly CompiledRoute[] {
+  for (const g of table.groups) {
+    const a = g.bySource ? src : dst;
+    const hit = g.byPrefix.get(typeof a === 'bigint' ? a & g.mask6 : (a & g.mask4) >>> 0);
+    if (!hit) continue;
+    // Routes of one priority are of one kind: static ones are ECMP siblings; of two connected networks
+    // with one prefix OVN installs one flow, the first port's.
+    return hit.length === 1 || hit[0]!.kind === 'static' ? hit : hit.slice(0, 1);
+  }
+  return NO_ROUTES;
 }

@@ -3,16 +3,18 @@
 // NAT of distributed routers in gateway-port.ts), routing by OVN's flow priorities (longest prefix;
 // connected > static dst-ip > static src-ip at equal length; discard; ECMP; route tables in
 // route-table.ts), router policies, next-hop MAC resolution, SNAT, the egress loop of NAT on a
-// gateway port, and hand-off to the next datapath.
+// gateway port, and hand-off to the next datapath (through the walk's context: switch-pipeline.ts
+// hands packets here the same way, so neither module imports the other).
+// Everything that depends only on the topology (routes per table, gateway-port NAT, reroute targets,
+// warnings) is in the CompiledRouter; this file only looks it up.
 // Addresses are compared as keys (packet.ts), never as text; hop strings are built only with detail 'full'.
 
-import { formatIp, formatMac, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
-import type { Nat, RouterPolicy, RouterPort } from '../../ovn/topology/types.ts';
-import type { CompiledNetwork, CompiledRoute, CompiledRouter } from './compile.ts';
+import { formatIp, formatMac, type IpAddr } from '../../ovn/net/addr.ts';
+import type { Nat, RouterPort } from '../../ovn/topology/types.ts';
+import type { CompiledNetwork, CompiledRouter, RerouteTarget } from './compile.ts';
 import {
   admitsNatMac,
   type DgpInfo,
-  dgpInfo,
   dnatRule,
   floatingSourceMac,
   isDgp,
@@ -38,8 +40,7 @@ import {
   srcIp,
   srcKey,
 } from './packet.ts';
-import { lookupTableRoutes, type RouterRoutes, routerRoutes, tableOf } from './route-table.ts';
-import { switchIngress } from './switch-pipeline.ts';
+import { type CompiledRoute, lookupRoutes, type RouteTable } from './route-table.ts';
 import type { HopInput, Walk } from './walk.ts';
 
 type Base = Pick<HopInput, 'datapath' | 'component'>;
@@ -65,7 +66,7 @@ function ipInput(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): bool
   if (cr.router.enabled === false || lrp.enabled === false)
     return drop(`Router ${cr.router.name} or its port ${lrp.name} is disabled`);
   const mcastDst = (f.ethDst & 0x010000000000n) !== 0n;
-  const dgp = isDgp(lrp) ? dgpInfo(cr) : null;
+  const dgp = isDgp(lrp) ? cr.dgp : null;
   if (!mcastDst && f.ethDst !== macValue(lrp.mac) && !(dgp && admitsNatMac(dgp, lrp, f.ethDst)))
     return drop(
       `Router admission: eth.dst ${formatMac(f.ethDst)} is not the MAC of ${lrp.name} (${lrp.mac})`,
@@ -124,9 +125,9 @@ function dnatStage(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   if (!cr.gateway) return distributedDnat(w, cr, base);
   const vip = matchVip(cr.vipIndex, w.flow);
   if (vip) return forkPerBackend(w, vip, cr.router.name);
-  const dst = formatIp(dstIp(w.flow));
-  const rule = cr.dnat.find((n) => formatIp(n.externalIp) === dst);
+  const rule = cr.dnat.size === 0 ? undefined : cr.dnat.get(dstKey(w.flow));
   if (!rule) return [w];
+  const dst = formatIp(dstIp(w.flow));
   const to: IpAddr = { family: rule.logicalIp.family, value: rule.logicalIp.addr };
   setDstIp(w.flow, to);
   const hop = {
@@ -148,15 +149,9 @@ function dnatStage(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
 function distributedDnat(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   const vip = cr.vips.length > 0 ? matchVip(cr.vipIndex, w.flow) : null;
   if (vip) return forkPerBackend(w, vip, cr.router.name);
-  if (cr.router.nat.length === 0) return [w];
-  const dgp = dgpInfo(cr);
-  if (!dgp) {
-    w.ctx.warnings.add(
-      `NAT rules of router ${cr.router.name} have no effect: OVN applies NAT only on a gateway router (options:chassis) or a router with a distributed gateway port`,
-    );
-    return [w];
-  }
-  for (const note of dgp.ignored) w.ctx.warnings.add(note);
+  // Without a gateway port NAT installs nothing (cr.ignored says so to every trace through here).
+  const dgp = cr.dgp;
+  if (!dgp || dgp.nats.length === 0) return [w];
   const rule = dnatRule(dgp, w.flow.inport, dstIp(w.flow));
   if (!rule) return [w];
   const from = dstIp(w.flow);
@@ -175,26 +170,12 @@ function distributedDnat(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   return w.add(w.full ? hop : null) ? [w] : [];
 }
 
-const NO_ROUTES: readonly CompiledRoute[] = [];
-
-/** The winning routes: the highest-priority match, with its ECMP siblings. */
-function lookupRoutes(cr: CompiledRouter, src: IpKey, dst: IpKey): readonly CompiledRoute[] {
-  for (const g of cr.routeGroups) {
-    const a = g.bySource ? src : dst;
-    const hit = g.table.get(typeof a === 'bigint' ? a & g.mask6 : (a & g.mask4) >>> 0);
-    if (!hit) continue;
-    // Routes of one priority are of one kind: static ones are ECMP siblings, connected ones are not.
-    return hit.length === 1 || hit[0]!.kind === 'static' ? hit : hit.slice(0, 1);
-  }
-  return NO_ROUTES;
-}
-
 /** Runs the router pipeline for a packet entering router port `lrpName`. */
 export function routerIngress(w: Walk, lrpName: string): void {
-  const t = w.ctx.net.topology;
-  const lrp = t.routerPorts.get(lrpName);
+  const lrp = w.ctx.net.topology.routerPorts.get(lrpName);
   const cr = lrp ? w.ctx.net.routers.get(lrp.routerName) : undefined;
-  if (!lrp || !cr) {
+  const inport = cr?.inports.get(lrpName);
+  if (!lrp || !cr || !inport) {
     w.drop({
       index: 0,
       type: 'flow',
@@ -205,33 +186,20 @@ export function routerIngress(w: Walk, lrpName: string): void {
     return;
   }
   w.enter(cr.router.name);
-  const rr = routerRoutes(cr);
-  // With route tables, route-table.ts compiles the static routes (and says which install no flow).
-  for (const note of cr.ignored)
-    if (!rr.usesTables || !note.startsWith('static route ')) w.ctx.warnings.add(note);
-  if (rr.usesTables) for (const note of rr.ignored) w.ctx.warnings.add(note);
-  const table = rr.usesTables ? tableOf(lrp) : '';
-  const base: Base = {
-    datapath: cr.router.name,
-    component: cr.components.get(lrpName)!,
-  };
+  for (const note of cr.ignored) w.ctx.warnings.add(note);
+  const base: Base = { datapath: cr.router.name, component: inport.component };
   w.flow.inport = lrpName;
   w.flow.outport = '';
   if (!ipInput(w, cr, lrp, base)) {
     // A ping to the router comes back as a reply that is routed like any other packet.
-    if (w.answeredBy && !w.ended) route(w, cr, base, rr, table);
+    if (w.answeredBy && !w.ended) route(w, cr, base, inport.routes);
     return;
   }
-  for (const b of dnatStage(w, cr, base)) route(b, cr, base, rr, table);
+  for (const b of dnatStage(w, cr, base)) route(b, cr, base, inport.routes);
 }
 
-/** What routing needs of a route, compiled by compile.ts or (with route tables) route-table.ts. */
-type AnyRoute = Pick<CompiledRoute, 'kind' | 'discard' | 'text' | 'outMac' | 'outport' | 'nexthop'>;
-
-function route(w: Walk, cr: CompiledRouter, base: Base, rr: RouterRoutes, table: string): void {
-  const routes: readonly AnyRoute[] = rr.usesTables
-    ? lookupTableRoutes(rr, table, srcIp(w.flow), dstIp(w.flow))
-    : lookupRoutes(cr, srcKey(w.flow), dstKey(w.flow));
+function route(w: Walk, cr: CompiledRouter, base: Base, table: RouteTable): void {
+  const routes = lookupRoutes(table, srcKey(w.flow), dstKey(w.flow));
   if (routes.length === 0) {
     w.drop({
       index: 0,
@@ -239,7 +207,7 @@ function route(w: Walk, cr: CompiledRouter, base: Base, rr: RouterRoutes, table:
       type: 'l3_routing',
       stage: 'lr_in_ip_routing',
       action: 'drop',
-      description: `No route to ${keyText(dstKey(w.flow))} on router ${cr.router.name}${table ? ` in route table ${table} (global dst-ip routes do not apply to its ports)` : ''}`,
+      description: `No route to ${keyText(dstKey(w.flow))} on router ${cr.router.name}${table.name ? ` in route table ${table.name} (global dst-ip routes do not apply to its ports)` : ''}`,
     });
     return;
   }
@@ -267,7 +235,7 @@ function route(w: Walk, cr: CompiledRouter, base: Base, rr: RouterRoutes, table:
   }
 }
 
-function routeHop(r: AnyRoute, i: number, n: number, ttl: number, dst: IpKey, base: Base) {
+function routeHop(r: CompiledRoute, i: number, n: number, ttl: number, dst: IpKey, base: Base) {
   const ecmp =
     n > 1
       ? ` (ECMP member ${i + 1} of ${n}: OVN hashes each connection to one member, ovn-trace picks one at random; the model follows all)`
@@ -286,15 +254,7 @@ function routeHop(r: AnyRoute, i: number, n: number, ttl: number, dst: IpKey, ba
 
 /** Router policies, then next-hop resolution; `nh` null means the packet's own destination. */
 function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr | null, base: Base): void {
-  // A reroute policy northd installs no flow for is skipped (rerouteTargets null).
-  const hit =
-    cr.policies.length === 0
-      ? undefined
-      : cr.policies.find(
-          (p) =>
-            p.match.evaluate(w.flow) &&
-            (p.policy.action !== 'reroute' || rerouteTargets(cr, p.policy) !== null),
-        );
+  const hit = cr.policies.length === 0 ? undefined : cr.policies.find((p) => p.match.evaluate(w.flow));
   if (hit) {
     const p = hit.policy;
     const hb = { ...base, type: 'l3_routing' as const, component: 'router policy', stage: 'lr_in_policy' };
@@ -304,45 +264,13 @@ function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr | nul
       return;
     }
     if (p.action === 'reroute') {
-      reroute(w, cr, rerouteTargets(cr, p)!, what, base);
+      reroute(w, cr, hit.targets, what, base);
       return;
     }
     if (!w.add(w.full ? { index: 0, ...hb, action: 'forward', description: `Allowed by ${what}` } : null))
       return;
   }
   resolveAndSend(w, cr, out, nh, base);
-}
-
-interface RerouteTarget {
-  readonly to: IpAddr;
-  readonly port: RouterPort;
-}
-
-const rerouteCache = new WeakMap<CompiledRouter, Map<RouterPolicy, readonly RerouteTarget[] | null>>();
-
-/**
- * A reroute policy's next hops with the router port reaching each, or null when northd installs no
- * flow for the policy (a next hop no port reaches, or next hops of mixed families); a packet then
- * meets the next policy.
- */
-function rerouteTargets(cr: CompiledRouter, p: RouterPolicy): readonly RerouteTarget[] | null {
-  let m = rerouteCache.get(cr);
-  if (!m) rerouteCache.set(cr, (m = new Map()));
-  let t = m.get(p);
-  if (t !== undefined) return t;
-  const out: RerouteTarget[] = [];
-  for (const n of p.nexthops) {
-    const to = parseIp(n);
-    const port = to ? cr.ports.find((rp) => rp.networks.some((c) => inCidr(c, to))) : undefined;
-    if (!to || !port || (out.length > 0 && out[0]!.to.family !== to.family)) {
-      out.length = 0;
-      break;
-    }
-    out.push({ to, port });
-  }
-  t = out.length > 0 ? out : null;
-  m.set(p, t);
-  return t;
 }
 
 /** Reroute to every next hop of the policy (several: lr_in_policy_ecmp, where OVN hashes to one). */
@@ -414,7 +342,7 @@ function neighbours(net: CompiledNetwork, out: RouterPort): Map<IpKey, bigint> {
 function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr | null, base: Base): void {
   // The next hop's MAC: from the peer router port, or from the addresses of the ports on the peer switch.
   let mac = neighbours(w.ctx.net, out).get(nh ? ipKey(nh) : dstKey(w.flow));
-  const dgp = isDgp(out) ? dgpInfo(cr) : null;
+  const dgp = isDgp(out) ? cr.dgp : null;
   if (dgp) {
     const natMac = natArpResolve(w, dgp, out, nh, base);
     if (natMac === null) return;
@@ -451,7 +379,7 @@ function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr
     });
     return;
   }
-  switchIngress(w, sw, lsp);
+  w.ctx.handoff.switchIngress(w, sw, lsp);
 }
 
 function snatRule(cr: CompiledRouter, src: IpAddr): Nat | null {

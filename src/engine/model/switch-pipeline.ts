@@ -11,7 +11,6 @@ import { natMacTarget } from './gateway-port.ts';
 import { forkPerBackend, matchVip } from './load-balancer.ts';
 import { dstKey, isIp, srcKey } from './packet.ts';
 import { egressViolation, ingressViolation, securityEntries } from './port-security.ts';
-import { routerIngress } from './router-pipeline.ts';
 import type { Walk } from './walk.ts';
 
 const NO_CONNTRACK_TYPES = new Set(['router', 'localnet']);
@@ -272,9 +271,11 @@ function switchEgress(w: Walk, cs: CompiledSwitch, outport: string): void {
     return;
   }
   if (port.type === 'router') {
-    routerIngress(w, port.options['router-port'] ?? '');
+    w.ctx.handoff.routerIngress(w, port.options['router-port'] ?? '');
     return;
   }
+  // The hop that outputs: the L2 lookup when egress added none, else an output hop.
+  const lastType = w.count === mark ? 'l2_lookup' : 'flow';
   if (w.count === mark) {
     if (w.full) w.hops[w.hops.length - 1]!.action = 'output';
   } else if (
@@ -294,5 +295,5 @@ function switchEgress(w: Walk, cs: CompiledSwitch, outport: string): void {
   ) {
     return;
   }
-  w.output(outport, cs.sw.name);
+  w.output(outport, cs.sw.name, lastType);
 }

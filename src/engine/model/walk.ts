@@ -4,35 +4,41 @@
 // and builds just the hop it is dropped at, so a verdict costs less than a full explanation.
 
 import type { Flow } from '../../ovn/expr/index.ts';
-import type { Hop } from '../types.ts';
+import type { AclDecision, TraceBranch } from '../result/tree.ts';
+import type { Hop, HopType } from '../types.ts';
 import type { CompiledNetwork } from './compile.ts';
 import { copyFlow } from './packet.ts';
 
 export type HopInput = Omit<Hop, 'index'>;
 
-/** One path through the network that ended: output to a port, or dropped at a hop. */
-export interface Branch {
+const NO_OUTPUTS: readonly string[] = Object.freeze([]);
+
+/** One path through the network that ended: output to a port, or dropped at a hop (a tree branch). */
+export interface Branch extends TraceBranch {
   /** Every hop (detail 'full'); with 'outcome' only the hop it was dropped at, if any. */
   readonly hops: Hop[];
-  /** How many hops the path took (hops.length with detail 'full'). */
-  readonly count: number;
   /** The logical port the packet was output to, or null when it was dropped. */
   readonly output: string | null;
   /** The switch that output it. */
   readonly outputSwitch: string | null;
-  readonly droppedAt: Hop | null;
   /** The packet at the end (after NAT/LB), used to tell who owns its destination address. */
   readonly flow: Flow;
-  /** The LB backend this branch follows, when a VIP forked the trace. */
-  readonly backend: string | null;
-  /** The router that answered the packet itself (a ping to its address); the branch is the reply. */
-  readonly answeredBy: string | null;
   /** Whether the branch reached the destination (result.ts fills it in once). */
-  reached?: boolean;
+  reached: boolean;
+}
+
+/**
+ * Where a walk goes when it leaves a datapath. The switch and router pipelines hand packets to each
+ * other through this table (index.ts fills it) instead of importing each other.
+ */
+export interface Handoff {
+  switchIngress(w: Walk, switchName: string, inport: string): void;
+  routerIngress(w: Walk, routerPort: string): void;
 }
 
 export interface TraceContext {
   readonly net: CompiledNetwork;
+  readonly handoff: Handoff;
   readonly maxHops: number;
   readonly sourcePort: string;
   /** False with detail 'outcome': hops are counted, not built. */
@@ -43,6 +49,10 @@ export interface TraceContext {
   readonly visited: string[];
   /** Records why an ACL was not applied (adds to warnings). */
   readonly ignored: (why: string) => void;
+  /** What every ACL stage passed decided, in order (over all branches). */
+  readonly acl: AclDecision[];
+  /** Set when a walk ran out of max_hops. */
+  truncated: boolean;
 }
 
 export class Walk {
@@ -84,6 +94,7 @@ export class Walk {
    */
   add(hop: Hop | null): boolean {
     if (this.count >= this.ctx.maxHops) {
+      this.ctx.truncated = true;
       this.drop({
         index: 0,
         type: 'flow',
@@ -107,24 +118,34 @@ export class Walk {
     hop.action = 'drop';
     this.hops.push(hop);
     this.count++;
-    this.end(null, null, hop);
+    this.end(null, null, hop, hop.type);
   }
 
-  output(port: string, switchName: string): void {
-    this.end(port, switchName, null);
+  /** Ends the walk as output to `port`; `lastType` is the type of the hop that output it. */
+  output(port: string, switchName: string, lastType: HopType): void {
+    this.end(port, switchName, null, lastType);
   }
 
-  private end(output: string | null, outputSwitch: string | null, droppedAt: Hop | null): void {
+  private end(
+    output: string | null,
+    outputSwitch: string | null,
+    dropped: Hop | null,
+    lastType: HopType,
+  ): void {
     this.ended = true;
     this.ctx.branches.push({
       hops: this.hops,
       count: this.count,
       output,
+      outputs: output === null ? NO_OUTPUTS : [output],
       outputSwitch,
-      droppedAt,
+      dropped,
+      lastType,
       flow: this.flow,
       backend: this.backend,
+      member: null,
       answeredBy: this.answeredBy,
+      reached: false,
     });
   }
 }

@@ -6,18 +6,30 @@
 import { annotate, fieldsOf } from './annotate.ts';
 import { type CompileOptions, compile } from './evaluate.ts';
 import type { Flow } from './flow.ts';
-import { tokenize } from './lexer.ts';
 import { ExprSyntaxError, parseMatch } from './parser.ts';
 import type { RefResolver } from './refs.ts';
 
+export {
+  analyzeMatch,
+  type GroupMembers,
+  hasTopLevelOr,
+  type MatchAnalysis,
+  type MatchReferences,
+  portScope,
+  references,
+  resolveScope,
+  type ScopeNames,
+  topLevelConjuncts,
+} from './analyze.ts';
 export type { Expr } from './ast.ts';
 export { formatExpr } from './ast.ts';
 export type { CompileOptions } from './evaluate.ts';
 export type { Flow } from './flow.ts';
 export { CT, cloneFlow, emptyFlow, FRAG } from './flow.ts';
+export { type L4Constant, type L4Protocol, l4Constants } from './l4-constants.ts';
 export { type Token, tokenize } from './lexer.ts';
 export { ExprSyntaxError, parseMatch } from './parser.ts';
-export type { RefResolver } from './refs.ts';
+export { type DerivedSet, derivedSet, type RefResolver } from './refs.ts';
 
 export interface ExprError {
   readonly ok: false;
@@ -41,21 +53,6 @@ export const NO_REFS: RefResolver = {
   portGroup: () => undefined,
   portGroupAddresses: () => undefined,
 };
-
-/**
- * The address sets and port groups a match names, read with the match lexer (so `@x` inside a quoted
- * port name does not count). OVN resolves `@pg` per datapath: on a switch without a member of the
- * group the match does not parse and its flow is ignored; callers can check that with this list.
- */
-export function references(match: string): { addressSets: string[]; portGroups: string[] } {
-  const addressSets = new Set<string>();
-  const portGroups = new Set<string>();
-  for (const t of tokenize(match)) {
-    if (t.type === 'addrset') addressSets.add(t.text);
-    else if (t.type === 'portgroup') portGroups.add(t.text);
-  }
-  return { addressSets: [...addressSets], portGroups: [...portGroups] };
-}
 
 export function compileMatch(
   match: string,

@@ -77,13 +77,29 @@ function plainIpv6(text: string): SetEntry | undefined {
   return { value: v & mask, mask, format: 'ipv6' };
 }
 
+/** A `$name` that OVN may derive from a port group: `$<group>_ip4` / `$<group>_ip6`. */
+export interface DerivedSet {
+  /** The set name as written after `$`. */
+  readonly name: string;
+  readonly group: string;
+  readonly family: 4 | 6;
+}
+
+/**
+ * The port group and family a set name would be derived from, or null when it is not so shaped. An
+ * address set of that exact name wins over the derived set (resolveAddressSet looks it up first).
+ */
+export function derivedSet(name: string): DerivedSet | null {
+  if (name.length < 5 || !(name.endsWith('_ip4') || name.endsWith('_ip6'))) return null;
+  return { name, group: name.slice(0, -4), family: name.endsWith('4') ? 4 : 6 };
+}
+
 export function resolveAddressSet(refs: RefResolver | undefined, name: string): SetEntry[] | undefined {
   if (!refs) return undefined;
   const direct = refs.addressSet(name);
   if (direct) return parseEntries(direct);
-  const m = /^(.+)_ip([46])$/.exec(name);
-  if (!m) return undefined;
-  const derived = refs.portGroupAddresses(m[1]!, m[2] === '4' ? 4 : 6);
+  const d = derivedSet(name);
+  const derived = d && refs.portGroupAddresses(d.group, d.family);
   return derived ? parseEntries(derived) : undefined;
 }
 

@@ -4,6 +4,7 @@
 // The monitor re-runs first the checks whose last trace visited a changed datapath; `global` says that
 // every check may be affected (destination resolution, routing, NB options), so all re-run behind them.
 
+import { references } from '../expr/index.ts';
 import type { Acl, SwitchPort, Topology } from './types.ts';
 
 export interface TopologyDiff {
@@ -50,24 +51,19 @@ function* aclsOf(t: Topology): Generator<Acl> {
   for (const pg of t.portGroups.values()) yield* pg.acls;
 }
 
-/** Names an ACL match refers to: `$set` (address sets, `$pg_ip4`/`$pg_ip6`) and `@group`. */
-const REF = /[$@]([A-Za-z_.][A-Za-z0-9_.]*)/g;
-
 /**
- * Per ACL object, the names its match refers to (with `_ip4`/`_ip6` also stripped). Unchanged ACL
- * rows stay the same objects across live rebuilds, so the regex runs once per ACL, not per change.
+ * Per ACL object, the names its match refers to: address sets, port groups and the groups behind
+ * derived `$pg_ip4`/`$pg_ip6` sets. Unchanged ACL rows stay the same objects across live rebuilds, so
+ * each match is analysed once, not per change.
  */
 const refsCache = new WeakMap<Acl, readonly string[]>();
 
 function refsOf(acl: Acl): readonly string[] {
   let refs = refsCache.get(acl);
   if (!refs) {
-    const out = new Set<string>();
-    for (const m of acl.match.matchAll(REF)) {
-      out.add(m[1]!);
-      out.add(m[1]!.replace(/_ip[46]$/, ''));
-    }
-    refsCache.set(acl, (refs = [...out]));
+    const r = references(acl.match);
+    const names = [...r.addressSets, ...r.portGroups, ...r.derived.map((d) => d.group)];
+    refsCache.set(acl, (refs = [...new Set(names)]));
   }
   return refs;
 }

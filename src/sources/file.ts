@@ -2,14 +2,14 @@
 // every problem as `file:line: message`.
 
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_FILE_LIMITS, type Loaded, parseYamlText, readYamlFile } from '../../config/yaml-file.ts';
-import { OvncpError } from '../../errors.ts';
-import { buildTopology, TopologyBuildError } from './build.ts';
-import { type SnapshotDoc, snapshotSchema } from './snapshot-schema.ts';
-import type { Topology } from './types.ts';
+import { DEFAULT_FILE_LIMITS, type Loaded, parseYamlText, readYamlFile } from '../config/yaml-file.ts';
+import { OvncpError } from '../errors.ts';
+import { buildTopology, TopologyBuildError } from '../ovn/topology/build.ts';
+import { type SnapshotDoc, snapshotSchema } from '../ovn/topology/snapshot-schema.ts';
+import type { Topology } from '../ovn/topology/types.ts';
 
 /** The embedded demo network shipped in config/. */
-export const DEMO_NETWORK_FILE = fileURLToPath(new URL('../../../config/demo-network.yaml', import.meta.url));
+export const DEMO_NETWORK_FILE = fileURLToPath(new URL('../../config/demo-network.yaml', import.meta.url));
 
 function finish(loaded: Loaded<SnapshotDoc>, source: Topology['source']): Topology {
   if (!loaded.ok) throw new OvncpError('OVNCP_ERR_TOPOLOGY', loaded.errors.join('\n'));

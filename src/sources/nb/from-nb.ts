@@ -2,19 +2,24 @@
 // alike (and `snapshot` writes exactly this document). References by UUID become names; rows the model
 // cannot take (a duplicate name, a bad address, an ACL action newer than NB 7.0.0) are left out with a
 // warning instead of failing the whole topology: one bad row in production must not freeze the view.
-// Every change goes the same way, but entries of unchanged rows are reused (see the memos below), which
-// with BuildMemo keeps unchanged model objects identical from one topology to the next.
+// Every change goes the same way, but entries of unchanged rows are reused (see NbMemo, owned by the
+// source), which with its BuildMemo keeps unchanged model objects identical from one topology to the next.
 
-import type { Atom, Datum, Row } from '../../ovsdb/datum.ts';
 import {
-  type BuildMemo,
+  BuildMemo,
   buildAddressSets,
   buildTopology,
   type DocPath,
   TopologyBuildError,
-} from './build.ts';
-import type { SnapshotAcl, SnapshotDoc, SnapshotRouter, SnapshotSwitch } from './snapshot-schema.ts';
-import { ACL_ACTIONS, type AclAction, type Topology } from './types.ts';
+} from '../../ovn/topology/build.ts';
+import type {
+  SnapshotAcl,
+  SnapshotDoc,
+  SnapshotRouter,
+  SnapshotSwitch,
+} from '../../ovn/topology/snapshot-schema.ts';
+import { ACL_ACTIONS, type AclAction, type OvnInfo, type Topology } from '../../ovn/topology/types.ts';
+import type { Atom, Datum, Row } from '../../ovsdb/datum.ts';
 
 /** The NB tables and columns the topology is made of (columns an older schema lacks are skipped). */
 export const NB_TABLES: Readonly<Record<string, readonly string[]>> = {
@@ -149,20 +154,6 @@ interface Memo<T> {
   readonly warnings: readonly string[];
 }
 type MemoMap<T> = WeakMap<Row, Memo<T>>;
-const memos = {
-  port: new WeakMap() as MemoMap<PortEntry>,
-  acl: new WeakMap() as MemoMap<SnapshotAcl>,
-  switch: new WeakMap() as MemoMap<SnapshotSwitch>,
-  router: new WeakMap() as MemoMap<SnapshotRouter>,
-  routerPort: new WeakMap() as MemoMap<RouterPortEntry>,
-  route: new WeakMap() as MemoMap<RouteEntry>,
-  policy: new WeakMap() as MemoMap<PolicyEntry>,
-  nat: new WeakMap() as MemoMap<NatEntry>,
-  addressSet: new WeakMap() as MemoMap<AddressSetEntry>,
-  portGroup: new WeakMap() as MemoMap<PortGroupEntry>,
-  loadBalancer: new WeakMap() as MemoMap<LoadBalancerEntry>,
-  global: new WeakMap() as MemoMap<NonNullable<SnapshotDoc['nb_global']>>,
-};
 type RouterPortEntry = NonNullable<SnapshotRouter['ports']>[number];
 type RouteEntry = NonNullable<SnapshotRouter['static_routes']>[number];
 type PolicyEntry = NonNullable<SnapshotRouter['policies']>[number];
@@ -170,6 +161,27 @@ type NatEntry = NonNullable<SnapshotRouter['nat']>[number];
 type AddressSetEntry = NonNullable<SnapshotDoc['address_sets']>[number];
 type PortGroupEntry = NonNullable<SnapshotDoc['port_groups']>[number];
 type LoadBalancerEntry = NonNullable<SnapshotDoc['load_balancers']>[number];
+
+/**
+ * What a source made from its NB rows before: snapshot entries by row object, and the model objects made
+ * from those entries (BuildMemo). Owned by one source (a LiveTopology), so a reference built without it
+ * (a fresh NbMemo) is a true full rebuild that a wrongly reused entry cannot also reach.
+ */
+export class NbMemo {
+  readonly port: MemoMap<PortEntry> = new WeakMap();
+  readonly acl: MemoMap<SnapshotAcl> = new WeakMap();
+  readonly switch: MemoMap<SnapshotSwitch> = new WeakMap();
+  readonly router: MemoMap<SnapshotRouter> = new WeakMap();
+  readonly routerPort: MemoMap<RouterPortEntry> = new WeakMap();
+  readonly route: MemoMap<RouteEntry> = new WeakMap();
+  readonly policy: MemoMap<PolicyEntry> = new WeakMap();
+  readonly nat: MemoMap<NatEntry> = new WeakMap();
+  readonly addressSet: MemoMap<AddressSetEntry> = new WeakMap();
+  readonly portGroup: MemoMap<PortGroupEntry> = new WeakMap();
+  readonly loadBalancer: MemoMap<LoadBalancerEntry> = new WeakMap();
+  readonly global: MemoMap<NonNullable<SnapshotDoc['nb_global']>> = new WeakMap();
+  readonly build = new BuildMemo();
+}
 
 class DocMaker {
   readonly warnings: string[] = [];
@@ -182,7 +194,10 @@ class DocMaker {
   private readonly sources = new Map<string, ReadonlyMap<string, unknown>>();
   private readonly lsps: ReadonlyMap<string, Row>;
 
-  constructor(readonly t: NbTables) {
+  constructor(
+    readonly t: NbTables,
+    readonly memos: NbMemo,
+  ) {
     this.lbNames = this.names('Load_Balancer', 'load balancer');
     this.switchNames = this.names('Logical_Switch', 'switch');
     this.routerNames = this.names('Logical_Router', 'router');
@@ -278,7 +293,7 @@ class DocMaker {
         );
         continue;
       }
-      out.push(this.memoized(memos.acl, r, () => this.acl(uuid, r, action as AclAction)));
+      out.push(this.memoized(this.memos.acl, r, () => this.acl(uuid, r, action as AclAction)));
     }
     return out.sort((a, b) => b.priority - a.priority || (a.uuid! < b.uuid! ? -1 : 1));
   }
@@ -332,7 +347,7 @@ class DocMaker {
   switch(uuid: string, r: Row): SnapshotSwitch {
     const name = this.look<string>('#ls', uuid) ?? uuid;
     const ports = this.rows('Logical_Switch_Port', set(r, 'ports')).map(([u, p]) =>
-      this.memoized(memos.port, p, () => this.switchPort(u, p)),
+      this.memoized(this.memos.port, p, () => this.switchPort(u, p)),
     );
     const acls = this.acls(set(r, 'acls'), `switch ${name}`);
     const lbs = this.lbRefs(r);
@@ -375,20 +390,20 @@ function routerPort(m: DocMaker, uuid: string, p: Row): RouterPortEntry {
 function routerPorts(m: DocMaker, r: Row): RouterPortEntry[] {
   return m
     .rows('Logical_Router_Port', set(r, 'ports'))
-    .map(([uuid, p]) => m.memoized(memos.routerPort, p, () => routerPort(m, uuid, p)))
+    .map(([uuid, p]) => m.memoized(m.memos.routerPort, p, () => routerPort(m, uuid, p)))
     .sort(byName);
 }
 
 function routerParts(m: DocMaker, r: Row): Pick<SnapshotRouter, 'static_routes' | 'policies' | 'nat'> {
   const routes = m
     .rows('Logical_Router_Static_Route', set(r, 'static_routes'))
-    .map(([uuid, s]) => m.memoized(memos.route, s, () => route(uuid, s)));
+    .map(([uuid, s]) => m.memoized(m.memos.route, s, () => route(uuid, s)));
   const policies = m
     .rows('Logical_Router_Policy', set(r, 'policies'))
-    .map(([uuid, p]) => m.memoized(memos.policy, p, () => policy(uuid, p)));
+    .map(([uuid, p]) => m.memoized(m.memos.policy, p, () => policy(uuid, p)));
   const nat = m
     .rows('NAT', set(r, 'nat'))
-    .map(([uuid, n]) => m.memoized(memos.nat, n, () => natEntry(m, uuid, n)));
+    .map(([uuid, n]) => m.memoized(m.memos.nat, n, () => natEntry(m, uuid, n)));
   const byUuid = (a: { uuid?: string }, b: { uuid?: string }) => (a.uuid! < b.uuid! ? -1 : 1);
   return {
     ...(routes.length ? { static_routes: routes.sort(byUuid) } : {}),
@@ -455,9 +470,9 @@ function router(m: DocMaker, uuid: string, r: Row): SnapshotRouter {
 }
 
 function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_groups' | 'load_balancers'> {
-  const address_sets = addressSetEntries(m.t);
+  const address_sets = addressSetEntries(m.t, m.memos);
   const port_groups = [...m.t('Port_Group')].map(([uuid, r]) =>
-    m.memoized(memos.portGroup, r, () => {
+    m.memoized(m.memos.portGroup, r, () => {
       const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
       const ports = strs(r, 'ports')
         .map((u) => m.look<string>('#lsp', u))
@@ -472,7 +487,7 @@ function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_grou
     }),
   );
   const load_balancers = [...m.t('Load_Balancer')].map(([uuid, r]) =>
-    m.memoized(memos.loadBalancer, r, () => {
+    m.memoized(m.memos.loadBalancer, r, () => {
       const protocol = optStr(r, 'protocol');
       const fields = strs(r, 'selection_fields');
       return {
@@ -493,7 +508,7 @@ function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_grou
 }
 
 /** Address-set entries (they depend on their own row only), sorted by name. */
-function addressSetEntries(tables: NbTables): AddressSetEntry[] {
+function addressSetEntries(tables: NbTables, memos: NbMemo): AddressSetEntry[] {
   const memo = memos.addressSet;
   const out: AddressSetEntry[] = [];
   for (const [uuid, r] of tables('Address_Set')) {
@@ -515,20 +530,24 @@ function addressSetEntries(tables: NbTables): AddressSetEntry[] {
 const NO_OPTIONS: Row = {};
 /**
  * The snapshot document of the NB rows, plus warnings about rows that could not be expressed. Entries
- * of rows that did not change (nor anything they embed) are the same objects as in the previous call.
+ * of rows that did not change (nor anything they embed) are the same objects as in the previous call
+ * with the same memo; without one, every entry is made afresh.
  */
-export function nbToSnapshot(tables: NbTables): { doc: SnapshotDoc; warnings: string[] } {
-  const m = new DocMaker(tables);
+export function nbToSnapshot(
+  tables: NbTables,
+  memo: NbMemo = new NbMemo(),
+): { doc: SnapshotDoc; warnings: string[] } {
+  const m = new DocMaker(tables, memo);
   const global = [...tables('NB_Global').values()][0] ?? NO_OPTIONS;
   const doc: SnapshotDoc = {
     version: 1,
-    nb_global: m.memoized(memos.global, global, () => ({ options: map(global, 'options') })),
+    nb_global: m.memoized(m.memos.global, global, () => ({ options: map(global, 'options') })),
     ...sharedParts(m),
     switches: [...tables('Logical_Switch')]
-      .map(([u, r]) => m.memoized(memos.switch, r, () => m.switch(u, r)))
+      .map(([u, r]) => m.memoized(m.memos.switch, r, () => m.switch(u, r)))
       .sort(byName),
     routers: [...tables('Logical_Router')]
-      .map(([u, r]) => m.memoized(memos.router, r, () => router(m, u, r)))
+      .map(([u, r]) => m.memoized(m.memos.router, r, () => router(m, u, r)))
       .sort(byName),
   };
   return { doc, warnings: m.warnings };
@@ -594,17 +613,18 @@ function pruneAt(root: Node, path: DocPath, own: (parent: Node, key: string | nu
 /**
  * Builds the topology of a snapshot document made from live rows. Problems drop the offending rows
  * (a few rounds, as dropping a port can orphan a reference to it) and come back as warnings. With a
- * build memo, entries built before give back the same model objects.
+ * build memo, entries built before give back the same model objects. `ovn`: see buildTopology.
  */
 export function buildLenient(
   doc: SnapshotDoc,
   source: Topology['source'],
   memo?: BuildMemo,
+  ovn?: OvnInfo,
 ): { topology: Topology; doc: SnapshotDoc; warnings: string[] } {
   const warnings: string[] = [];
   for (let round = 0; ; round++) {
     try {
-      return { topology: buildTopology(doc, source, memo), doc, warnings };
+      return { topology: buildTopology(doc, source, memo, ovn), doc, warnings };
     } catch (err) {
       if (!(err instanceof TopologyBuildError) || round === 5) throw err;
       for (const i of err.issues) warnings.push(`${i.path.join('.')}: ${i.message} (left out)`);
@@ -616,14 +636,18 @@ export function buildLenient(
   }
 }
 
-/** NB rows -> topology, with warnings for rows left out. */
+/**
+ * NB rows -> topology, with warnings for rows left out. With the source's memo, unchanged rows keep
+ * their objects; without one it is a full rebuild. `ovn`: what the NB's schema says (else the default).
+ */
 export function topologyFromNb(
   tables: NbTables,
   source: Topology['source'],
-  memo?: BuildMemo,
+  memo?: NbMemo,
+  ovn?: OvnInfo,
 ): { topology: Topology; doc: SnapshotDoc; warnings: string[] } {
-  const { doc, warnings } = nbToSnapshot(tables);
-  const built = buildLenient(doc, source, memo);
+  const { doc, warnings } = nbToSnapshot(tables, memo);
+  const built = buildLenient(doc, source, memo?.build, ovn);
   return { topology: built.topology, doc: built.doc, warnings: [...warnings, ...built.warnings] };
 }
 
@@ -637,8 +661,8 @@ export function withAddressSets(
   prev: Topology,
   tables: NbTables,
   source: Topology['source'],
-  memo?: BuildMemo,
+  memo: NbMemo,
 ): Topology {
-  const addressSets = buildAddressSets(addressSetEntries(tables), memo);
+  const addressSets = buildAddressSets(addressSetEntries(tables, memo), memo.build);
   return { ...prev, addressSets, source, builtAt: Date.now() };
 }

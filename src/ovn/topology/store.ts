@@ -2,7 +2,7 @@
 // Readers call current() and keep the object they got: a swap never changes a topology in place.
 
 import { EventEmitter } from 'node:events';
-import type { Topology } from '../ovn/topology/types.ts';
+import type { Topology } from './types.ts';
 
 export interface TopologyChange {
   readonly previous: Topology | null;

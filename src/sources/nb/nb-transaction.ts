@@ -3,7 +3,7 @@
 // balancers, gateway ports) resolved inside the same transaction. Used to build a snapshot in a real NB
 // (test bed, conformance, benchmarks) in one round trip instead of thousands of ovn-nbctl calls.
 
-import type { SnapshotDoc } from './snapshot-schema.ts';
+import type { SnapshotDoc } from '../../ovn/topology/snapshot-schema.ts';
 
 type Row = Record<string, unknown>;
 type Op = Record<string, unknown>;

@@ -3,17 +3,15 @@
 // tables as the change event. Bursts are coalesced for a few ms; the last good topology stays while
 // disconnected or when a rebuild fails.
 
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { DaemonSettings } from '../config/daemon-config.ts';
-import type { Readiness } from '../daemon/readiness.ts';
-import type { TopologyStore } from '../daemon/topology-store.ts';
-import { BuildMemo } from '../ovn/topology/build.ts';
-import { NB_TABLES, topologyFromNb, withAddressSets } from '../ovn/topology/from-nb.ts';
-import { OvsdbClient } from './client.ts';
-import { createOvsdbMetrics, type OvsdbMetrics } from './metrics.ts';
-import { checkSsl, parseRemotes, type SslFiles } from './remote.ts';
+import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
+import type { TopologyStore } from '../../ovn/topology/store.ts';
+import type { OvnInfo } from '../../ovn/topology/types.ts';
+import { OvsdbClient } from '../../ovsdb/client.ts';
+import { createOvsdbMetrics, type OvsdbMetrics } from '../../ovsdb/metrics.ts';
+import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
+import { NB_TABLES, NbMemo, topologyFromNb, withAddressSets } from './from-nb.ts';
 
 export interface LiveTopologyOptions {
   /** Remote string as given by the user (comma list allowed). */
@@ -37,8 +35,11 @@ export class LiveTopology {
   private lastWarnings = '';
   private firstSync: Promise<void>;
   private resolveFirst!: () => void;
-  /** Model objects of unchanged rows carry over from one topology to the next (see BuildMemo). */
-  private readonly memo = new BuildMemo();
+  /** Entries and model objects of unchanged rows carry over from one topology to the next (see NbMemo). */
+  private readonly memo = new NbMemo();
+  /** The SB's schema version, once the runtime read it (see setSbSchema). */
+  private sbSchema: string | null = null;
+  private ovn: { info: OvnInfo; of: object; sb: string | null } | null = null;
   /** Wall and CPU time of the last rebuild (rows -> topology), ms; for benchmarks. */
   lastRebuildMs = 0;
   lastRebuildCpuMs = 0;
@@ -95,6 +96,30 @@ export class LiveTopology {
     return this.firstSync;
   }
 
+  /**
+   * What the NB's schema (and the SB's version, when known) says about the OVN that wrote it; the same
+   * object while neither changes. Null before the first connection.
+   */
+  ovnInfo(): OvnInfo | null {
+    const schema = this.client.schema;
+    if (!schema) return null;
+    if (this.ovn?.of !== schema || this.ovn.sb !== this.sbSchema)
+      this.ovn = { info: ovnInfoFromSchema(schema, this.sbSchema), of: schema, sb: this.sbSchema };
+    return this.ovn.info;
+  }
+
+  /**
+   * Records the SB's schema version (read once, see readSchema), so the topology's OvnInfo carries it;
+   * a topology already in the store gets it at once (nothing else in it changes).
+   */
+  setSbSchema(version: string | null): void {
+    this.sbSchema = version;
+    const cur = this.opts.store.current();
+    const ovn = this.ovnInfo();
+    if (cur?.source.kind === 'ovsdb' && ovn && cur.ovn !== ovn)
+      this.opts.store.set({ ...cur, ovn, builtAt: Date.now() }, ['SB schema']);
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -124,7 +149,7 @@ export class LiveTopology {
         this.opts.store.set(next, changed);
         return;
       }
-      const { topology, warnings } = topologyFromNb(tables, source, this.memo);
+      const { topology, warnings } = topologyFromNb(tables, source, this.memo, this.ovnInfo() ?? undefined);
       took();
       this.metrics?.rowsLeftOut.set(warnings.length);
       // Log the rows left out when that list changes, not again on every rebuild.
@@ -142,44 +167,4 @@ export class LiveTopology {
       this.opts.logger.error({ err }, 'topology rebuild from the NB failed; keeping the previous one');
     }
   }
-}
-
-/**
- * SSL files: the settings' (--ovn.ssl.* flags over the config file), else the config file's `ovn.ssl`
- * (relative paths against the config file's directory) for settings made without them.
- */
-export function sslFromSettings(settings: DaemonSettings): SslFiles | undefined {
-  if (settings.ssl) return settings.ssl;
-  const ssl = settings.raw.ovn?.ssl;
-  if (!ssl) return undefined;
-  const rel = (p: string | undefined) =>
-    p && settings.configFile && !isAbsolute(p) ? resolve(dirname(settings.configFile), p) : p;
-  return { privateKey: rel(ssl.private_key), certificate: rel(ssl.certificate), caCert: rel(ssl.ca_cert) };
-}
-
-/** Starts following the NB for the daemon; readiness 'topology' is met at the first sync. */
-export function startLiveTopology(d: {
-  settings: DaemonSettings;
-  topology: TopologyStore;
-  readiness: Readiness;
-  logger: Logger;
-  registry: Registry;
-}): LiveTopology {
-  const live = new LiveTopology({
-    remote: d.settings.nbDb!,
-    ssl: sslFromSettings(d.settings),
-    store: d.topology,
-    logger: d.logger.child({ component: 'ovsdb' }),
-    registry: d.registry,
-  });
-  live.synced().then(() => {
-    const t = d.topology.current();
-    d.readiness.met('topology');
-    d.logger.info(
-      { source: t?.source, switches: t?.switches.size, ports: t?.ports.size, routers: t?.routers.size },
-      'topology loaded from the Northbound database',
-    );
-  });
-  live.start();
-  return live;
 }

@@ -8,9 +8,9 @@
 // counts the error. Alert on `absent()`/`changes()` of those, not on a missing 0.
 
 import { createTask } from 'node-cron';
-import type { Schedule } from '../monitor/paths-config.ts';
-import type { CheckState } from '../monitor/results.ts';
-import { expectationMet } from '../monitor/results.ts';
+import type { Schedule } from './paths-config.ts';
+import type { CheckState } from './results.ts';
+import { expectationMet } from './results.ts';
 
 interface Family {
   readonly name: string;

@@ -1,0 +1,125 @@
+// The transport-port constants a match compares against (`tcp.dst == 80`, `udp.dst == {53, 123}`,
+// `1024 <= tcp.dst <= 2048`, `tcp.dst == 0x400/0xfc00`), read from the parse tree so that negation,
+// constant-first comparisons and masks mean what they mean to OVN. Used to choose which services to
+// trace and, later, to split the port space into ranges that behave alike.
+
+import type { CmpNode, Expr } from './ast.ts';
+import { ExprSyntaxError, parseMatch } from './parser.ts';
+import type { RefResolver } from './refs.ts';
+
+export type L4Protocol = 'tcp' | 'udp' | 'sctp';
+
+/** One port range a match tests: `lo..hi` inclusive (lo === hi for a single port). */
+export interface L4Constant {
+  readonly protocol: L4Protocol;
+  readonly side: 'src' | 'dst';
+  readonly lo: number;
+  readonly hi: number;
+  /** True when the match requires the port to be outside the range (`!=`, or under `!`). */
+  readonly negated: boolean;
+}
+
+const L4_FIELDS: ReadonlyMap<string, readonly [L4Protocol, 'src' | 'dst']> = new Map(
+  (['tcp', 'udp', 'sctp'] as const).flatMap((p) =>
+    (['src', 'dst'] as const).map((s) => [`${p}.${s}`, [p, s]] as const),
+  ),
+);
+
+const MAX_PORT = 0xffff;
+
+/** A resolver that knows every `$set` and `@group` as empty: enough to read the L4 tests of a match. */
+const EMPTY_REFS: RefResolver = {
+  addressSet: () => [],
+  portGroup: () => [],
+  portGroupAddresses: () => [],
+};
+
+/**
+ * The L4 port ranges a match compares against, in source order. Ordering comparisons become ranges,
+ * and a conjunction of single ranges on one field becomes their intersection. Constants under a mask
+ * that is not a prefix (e.g. odd ports) are skipped: they are no range. A match that does not parse
+ * gives []: OVN ignores its flow. `refs` resolves `$sets` of port numbers; without it they are empty.
+ */
+export function l4Constants(match: string, refs: RefResolver = EMPTY_REFS): L4Constant[] {
+  let e: Expr;
+  try {
+    e = parseMatch(match, refs);
+  } catch (err) {
+    if (err instanceof ExprSyntaxError) return [];
+    throw err;
+  }
+  return collect(e);
+}
+
+function collect(e: Expr): L4Constant[] {
+  switch (e.t) {
+    case 'bool':
+    case 'cond':
+      return [];
+    case 'cmp':
+      return cmpRanges(e);
+    case 'or':
+      return e.subs.flatMap(collect);
+    case 'and':
+      return intersectAnd(e.subs);
+  }
+}
+
+/** Children of an AND: single positive ranges on the same field are intersected into one. */
+function intersectAnd(subs: readonly Expr[]): L4Constant[] {
+  const out: L4Constant[] = [];
+  const single = new Map<string, number>();
+  for (const s of subs) {
+    const found = collect(s);
+    const only = found.length === 1 && s.t === 'cmp' ? found[0]! : undefined;
+    const key = only && !only.negated ? `${only.protocol}.${only.side}` : undefined;
+    const at = key === undefined ? undefined : single.get(key);
+    if (only && key !== undefined && at !== undefined) {
+      const prev = out[at]!;
+      out[at] = { ...prev, lo: Math.max(prev.lo, only.lo), hi: Math.min(prev.hi, only.hi) };
+      continue;
+    }
+    if (key !== undefined) single.set(key, out.length);
+    out.push(...found);
+  }
+  return out.filter((c) => c.lo <= c.hi);
+}
+
+function cmpRanges(e: CmpNode): L4Constant[] {
+  const f = L4_FIELDS.get(e.sym.name);
+  if (!f || e.ofs !== 0 || e.nbits !== 16) return [];
+  const [protocol, side] = f;
+  const make = (lo: number, hi: number, negated: boolean): L4Constant => ({
+    protocol,
+    side,
+    lo,
+    hi,
+    negated,
+  });
+  if (e.relop === '==' || e.relop === '!=') {
+    const out: L4Constant[] = [];
+    for (const c of e.ints) {
+      const r = maskedRange(Number(c.value), c.mask === undefined ? MAX_PORT : Number(c.mask));
+      if (r) out.push(make(r[0], r[1], e.relop === '!='));
+    }
+    return out;
+  }
+  // An ordering test against several constants (a set written without braces) must hold for each.
+  let lo = 0;
+  let hi = MAX_PORT;
+  for (const c of e.ints) {
+    const v = Number(c.value);
+    if (e.relop === '<') hi = Math.min(hi, v - 1);
+    else if (e.relop === '<=') hi = Math.min(hi, v);
+    else if (e.relop === '>') lo = Math.max(lo, v + 1);
+    else lo = Math.max(lo, v);
+  }
+  return lo <= hi ? [make(lo, hi, false)] : [];
+}
+
+/** The range `value/mask` covers when the mask is a prefix of the 16 bits; null otherwise. */
+function maskedRange(value: number, mask: number): [number, number] | null {
+  const free = ~mask & MAX_PORT;
+  if ((free & (free + 1)) !== 0) return null;
+  return [value & mask, (value & mask) | free];
+}
