@@ -13,7 +13,9 @@ const LAYERS = {
   sources: ['ovn/topology', 'ovn/expr', 'ovn/net', 'ovsdb', 'config'],
   engine: ['ovn/topology', 'ovn/expr', 'ovn/net', 'ovsdb', 'metrics'],
   analysis: ['engine', 'ovn/topology', 'ovn/expr', 'ovn/net'],
-  monitor: ['analysis', 'engine', 'ovn/topology', 'ovn/expr', 'ovn/net', 'config', 'metrics'],
+  // sources sit beside the engines, below the monitor: a paths/snapshot reload parses in a worker that
+  // loads snapshot files too.
+  monitor: ['analysis', 'engine', 'sources', 'ovn/topology', 'ovn/expr', 'ovn/net', 'config', 'metrics'],
   client: ['analysis', 'engine', 'ovn/topology', 'ovn/net'],
   api: ['monitor', 'analysis', 'engine', 'ovn/topology', 'ovn/expr', 'ovn/net', 'config', 'auth', 'metrics'],
   runtime: [

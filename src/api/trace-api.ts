@@ -3,6 +3,7 @@
 // OpenAPI document, and the routes. The daemon calls setupTraceApi() once before listening.
 
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { loadTokens, TOKENS_ENV, type TokenStore } from '../auth/tokens.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { OvncpError } from '../errors.ts';
@@ -10,7 +11,12 @@ import type { Logger } from '../log.ts';
 import type { Topology } from '../ovn/topology/types.ts';
 import { registerAccessControl } from './access.ts';
 import { registerOpenApi } from './openapi.ts';
-import { DEFAULT_RATE_LIMIT, TokenBuckets } from './rate-limit.ts';
+import {
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  DEFAULT_RATE_LIMIT,
+  type RateLimitSettings,
+  TokenBuckets,
+} from './rate-limit.ts';
 import { isLoopbackHost, parseListenAddress } from './server.ts';
 import { type TraceApiDeps, traceRoutes } from './trace-routes.ts';
 
@@ -33,6 +39,8 @@ export interface TraceApiSettings {
   readonly burst: number;
   readonly timeoutMs: number;
   readonly maxTracesPerRequest: number;
+  /** Failed authentications allowed per client address (default DEFAULT_AUTH_FAILURE_LIMIT). */
+  readonly authFailures?: RateLimitSettings;
   /** The auth mode sentence logged at startup (set by traceApiFor). */
   readonly mode?: string;
   /** --web.insecure-no-auth was given (the mode is then logged as a warning). */
@@ -43,7 +51,7 @@ export interface TraceApiSettings {
 export function traceApiSettings(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings {
   const web = s.web;
   return {
-    tokens: loadTokens(web.tokensFile, env),
+    tokens: loadTokens(web.tokensFile, env, s.limits.tokensFileBytes),
     metricsAuth: web.metricsAuth,
     rate: web.rate ?? DEFAULT_RATE_LIMIT.rate,
     burst: web.burst ?? DEFAULT_RATE_LIMIT.burst,
@@ -51,12 +59,17 @@ export function traceApiSettings(s: DaemonSettings, env: NodeJS.ProcessEnv = pro
       ? parseDuration(web.traceTimeout, 'web.trace_timeout')
       : DEFAULT_TRACE_TIMEOUT_MS,
     maxTracesPerRequest: web.maxTracesPerRequest ?? DEFAULT_MAX_TRACES_PER_REQUEST,
+    authFailures: {
+      rate: web.authFailureRate ?? DEFAULT_AUTH_FAILURE_LIMIT.rate,
+      burst: web.authFailureBurst ?? DEFAULT_AUTH_FAILURE_LIMIT.burst,
+    },
   };
 }
 
 /** Without tokens the API is for local callers only: refuse a non-loopback address unless told otherwise. */
 export function checkListenSecurity(listenAddress: string, api: TraceApiSettings, insecure: boolean): string {
-  if (api.tokens.size > 0) return `bearer-token auth on /api/v1/* (${api.tokens.size} tokens)`;
+  if (api.tokens.size > 0)
+    return `bearer-token auth on every route but ${api.metricsAuth ? 'none' : '/metrics, /-/healthy and /-/ready'} (${api.tokens.size} tokens)`;
   const { host } = parseListenAddress(listenAddress);
   if (isLoopbackHost(host)) return 'no tokens configured: API open to loopback callers only';
   if (insecure)
@@ -102,11 +115,14 @@ export function setupTraceApi(
   api: TraceApiSettings,
   engines: TraceEngines,
   logger?: Logger,
+  registry?: Registry,
 ): void {
   registerAccessControl(app, {
     tokens: api.tokens,
     metricsAuth: api.metricsAuth,
     buckets: new TokenBuckets({ rate: api.rate, burst: api.burst }),
+    failures: new TokenBuckets(api.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT),
+    registry,
   });
   registerOpenApi(app);
   app.register(traceRoutes, {

@@ -4,7 +4,14 @@
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { readYamlFile, unwrapLoaded } from './yaml-file.ts';
+import {
+  CONFIG_FILE_MAX_BYTES,
+  DEFAULT_FILE_LIMITS,
+  type FileLimits,
+  parseByteSize,
+  readYamlFile,
+  unwrapLoaded,
+} from './yaml-file.ts';
 
 export const ENGINE_CHOICES = ['model', 'ovn-trace', 'auto'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
@@ -13,7 +20,20 @@ export const LOG_FORMATS = ['json', 'logfmt', 'pretty'] as const;
 
 export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:9477';
 
+const byteSize = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseByteSize(v) !== null, 'must be a size like 64MiB, 10MB or a number of bytes')
+  .transform((v) => parseByteSize(v)!);
+
 export const configFileSchema = z.strictObject({
+  limits: z
+    .strictObject({
+      paths_file: byteSize.optional(),
+      topology_file: byteSize.optional(),
+      tokens_file: byteSize.optional(),
+      parse_memory: byteSize.optional(),
+    })
+    .nullish(),
   web: z
     .strictObject({
       listen_address: z.string().optional(),
@@ -21,6 +41,12 @@ export const configFileSchema = z.strictObject({
       tokens_file: z.string().optional(),
       metrics_auth: z.boolean().optional(),
       rate_limit: z
+        .strictObject({
+          rate: z.number().positive().optional(),
+          burst: z.number().int().positive().optional(),
+        })
+        .optional(),
+      auth_failure_limit: z
         .strictObject({
           rate: z.number().positive().optional(),
           burst: z.number().int().positive().optional(),
@@ -75,6 +101,9 @@ export interface WebSettings {
   /** Duration text as written (`30s`, `1500ms`, `2m`); parsed and checked by the trace API. */
   readonly traceTimeout: string | null;
   readonly maxTracesPerRequest: number | null;
+  /** web.auth_failure_limit: failed authentications per client address (token bucket); null = default. */
+  readonly authFailureRate: number | null;
+  readonly authFailureBurst: number | null;
 }
 
 /**
@@ -99,10 +128,13 @@ export interface DaemonSettings {
   readonly web: WebSettings;
   /** engine.cross_check_sample: share of `auto` traces re-checked by ovn-trace; null = the engine's default. */
   readonly crossCheckSample: number | null;
+  /** Size limits of the files the daemon reads (config `limits:`), checked before reading. */
+  readonly limits: FileLimits;
 }
 
 export function loadConfigFile(file: string): ConfigFile {
-  return unwrapLoaded(readYamlFile(file, configFileSchema), 'OVNCP_ERR_CONFIG').value;
+  const limit = { maxBytes: CONFIG_FILE_MAX_BYTES, setting: 'fixed for the config file' };
+  return unwrapLoaded(readYamlFile(file, configFileSchema, limit), 'OVNCP_ERR_CONFIG').value;
 }
 
 function rel(base: string | null, p: string | undefined): string | null {
@@ -141,6 +173,16 @@ function sslSettings(
   return out.privateKey || out.certificate || out.caCert ? out : undefined;
 }
 
+function fileLimits(file: ConfigFile): FileLimits {
+  const l = file.limits ?? {};
+  return {
+    pathsFileBytes: l.paths_file ?? DEFAULT_FILE_LIMITS.pathsFileBytes,
+    topologyFileBytes: l.topology_file ?? DEFAULT_FILE_LIMITS.topologyFileBytes,
+    tokensFileBytes: l.tokens_file ?? DEFAULT_FILE_LIMITS.tokensFileBytes,
+    parseMemoryBytes: l.parse_memory ?? DEFAULT_FILE_LIMITS.parseMemoryBytes,
+  };
+}
+
 function webSettings(configFile: string | null, file: ConfigFile): WebSettings {
   const web = file.web ?? {};
   return {
@@ -150,6 +192,8 @@ function webSettings(configFile: string | null, file: ConfigFile): WebSettings {
     burst: web.rate_limit?.burst ?? null,
     traceTimeout: web.trace_timeout ?? null,
     maxTracesPerRequest: web.max_traces_per_request ?? null,
+    authFailureRate: web.auth_failure_limit?.rate ?? null,
+    authFailureBurst: web.auth_failure_limit?.burst ?? null,
   };
 }
 
@@ -171,5 +215,6 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     ssl: sslSettings(flags, configFile, file),
     web: webSettings(configFile, file),
     crossCheckSample: file.engine?.cross_check_sample ?? null,
+    limits: fileLimits(file),
   };
 }

@@ -51,6 +51,7 @@ function registerRoutes(
     traceApi,
     daemonTraceDeps(rt.topology, engines, () => rt.staleness()),
     rt.logger,
+    rt.registry,
   );
   // As plugins, so they load after @fastify/swagger and the routes appear in /openapi.json.
   app.register(async (inst) => registerPathsRoutes(inst, rt.monitor));

@@ -121,6 +121,8 @@ function pathMonitor(
     registry: parts.registry,
     logger: parts.logger.child({ component: 'monitor' }),
     ...(shard ? { shard } : {}),
+    maxFileBytes: settings.limits.pathsFileBytes,
+    parseHeapBytes: settings.limits.parseMemoryBytes,
     onFirstRound: () => {
       parts.readiness.met('paths');
       done();
@@ -164,7 +166,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
       followed = followTopology(source, () => readiness.met('topology'));
       await monitor.start();
       const pf = settings.pathsFile;
-      if (pf) watches.push(watchFile(pf, () => monitor.reload()));
+      if (pf) watches.push(watchFile(pf, () => void monitor.reload()));
     },
     loadOnce,
     async checkOnce() {

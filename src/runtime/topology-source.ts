@@ -2,11 +2,14 @@
 // (--topology.file), else the embedded demo network. `serve` follows it (NB updates, the file reloaded
 // when it changes); `check` and `trace` read it once.
 
-import type { Registry } from 'prom-client';
+import { createHash } from 'node:crypto';
+import { Gauge, type Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
+import { readBoundedText } from '../config/yaml-file.ts';
 import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type FileWatch, watchFile } from '../monitor/file-watch.ts';
+import { runLoad } from '../monitor/load-worker.ts';
 import type { TopologyStore } from '../ovn/topology/store.ts';
 import type { Topology } from '../ovn/topology/types.ts';
 import { loadDemoTopology, loadTopologyFile } from '../sources/file.ts';
@@ -49,19 +52,63 @@ function liveSource(d: SourceDeps, withMetrics: boolean): LiveTopology {
 /** The snapshot file or the demo network, into the store (throws OvncpError on a bad file). */
 function loadStatic(d: SourceDeps): void {
   const f = d.settings.topologyFile;
-  d.store.set(f ? loadTopologyFile(f) : loadDemoTopology(), ['initial']);
+  d.store.set(f ? loadTopologyFile(f, d.settings.limits.topologyFileBytes) : loadDemoTopology(), ['initial']);
 }
 
-/** Re-reads the snapshot file on change; a bad file is logged and the last good topology stays. */
-function watchTopologyFile(file: string, store: TopologyStore, logger: Logger): FileWatch {
-  return watchFile(file, () => {
-    try {
-      store.set(loadTopologyFile(file), ['file']);
-      logger.info({ file }, 'topology file changed: reloaded');
-    } catch (err) {
-      logger.error({ err, file }, 'topology file changed but is invalid: keeping the previous topology');
-    }
+/**
+ * Re-reads the snapshot file on change, a big one in a worker thread (it takes seconds to parse);
+ * one load at a time, a change during one is loaded after it. A bad file is logged, the last good
+ * topology stays, and ovncp_topology_last_reload_successful says so. Unchanged content is a no-op.
+ */
+function watchTopologyFile(file: string, d: SourceDeps): FileWatch {
+  const limits = d.settings.limits;
+  const ok = new Gauge({
+    name: 'ovncp_topology_last_reload_successful',
+    help: 'Whether the last reload of the snapshot file (--topology.file) succeeded; 1 before any.',
+    registers: d.registry ? [d.registry] : [],
   });
+  ok.set(1);
+  let digest = digestOf(file, limits.topologyFileBytes);
+  let running = false;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    const job = {
+      kind: 'topology',
+      file,
+      maxBytes: limits.topologyFileBytes,
+      previousDigest: digest,
+    } as const;
+    const a = await runLoad(job, limits.parseMemoryBytes);
+    running = false;
+    if (a.kind === 'failed') {
+      ok.set(0);
+      d.logger.error(
+        { file, error: a.error },
+        `topology file changed but is refused, keeping the previous topology: ${a.error}`,
+      );
+    } else if (a.kind === 'loaded') {
+      digest = a.digest;
+      d.store.set(a.value, ['file']);
+      ok.set(1);
+      d.logger.info({ file }, 'topology file changed: reloaded');
+    } else ok.set(1);
+    if (again) {
+      again = false;
+      await reload();
+    }
+  };
+  return watchFile(file, () => void reload());
+}
+
+/** The digest of the snapshot loaded at start (read once more: it is small next to its parse). */
+function digestOf(file: string, maxBytes: number): string | null {
+  const r = readBoundedText(file, maxBytes, 'limits.topology_file');
+  return r.ok ? createHash('sha256').update(r.text).digest('hex') : null;
 }
 
 /** Starts following the source; `onLoaded` runs once the first topology is in the store. */
@@ -86,7 +133,7 @@ export function followTopology(d: SourceDeps, onLoaded: () => void): FollowedSou
   logLoaded(d.logger, d.store.current(), 'topology loaded');
   onLoaded();
   const f = d.settings.topologyFile;
-  const watch = f ? watchTopologyFile(f, d.store, d.logger) : null;
+  const watch = f ? watchTopologyFile(f, d) : null;
   return { live: null, stop: () => watch?.close() };
 }
 

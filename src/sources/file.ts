@@ -2,7 +2,7 @@
 // every problem as `file:line: message`.
 
 import { fileURLToPath } from 'node:url';
-import { type Loaded, parseYamlText, readYamlFile } from '../config/yaml-file.ts';
+import { DEFAULT_FILE_LIMITS, type Loaded, parseYamlText, readYamlFile } from '../config/yaml-file.ts';
 import { OvncpError } from '../errors.ts';
 import { buildTopology, TopologyBuildError } from '../ovn/topology/build.ts';
 import { type SnapshotDoc, snapshotSchema } from '../ovn/topology/snapshot-schema.ts';
@@ -25,12 +25,17 @@ function finish(loaded: Loaded<SnapshotDoc>, source: Topology['source']): Topolo
   }
 }
 
-export function loadTopologyFile(file: string): Topology {
-  return finish(readYamlFile(file, snapshotSchema), { kind: 'file', name: file });
+export function loadTopologyFile(file: string, maxBytes = DEFAULT_FILE_LIMITS.topologyFileBytes): Topology {
+  const limit = { maxBytes, setting: 'limits.topology_file' };
+  return finish(readYamlFile(file, snapshotSchema, limit), { kind: 'file', name: file });
 }
 
-export function loadTopologyText(name: string, text: string): Topology {
-  return finish(parseYamlText(name, text, snapshotSchema), { kind: 'memory', name });
+export function loadTopologyText(
+  name: string,
+  text: string,
+  source: Topology['source'] = { kind: 'memory', name },
+): Topology {
+  return finish(parseYamlText(name, text, snapshotSchema), source);
 }
 
 export function loadDemoTopology(): Topology {

@@ -5,6 +5,7 @@
 // unavailability controllable. They never decide a verdict a test asserts about the network.
 
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { createHttpServer } from '../../src/api/server.ts';
 import { setupTraceApi, type TraceApiSettings } from '../../src/api/trace-api.ts';
 import { sha256, TokenStore } from '../../src/auth/tokens.ts';
@@ -28,11 +29,18 @@ export interface AppOptions {
   timeoutMs?: number;
   maxTracesPerRequest?: number;
   topology?: Topology | null;
+  authFailures?: { rate: number; burst: number };
+  registry?: Registry;
 }
 
 export async function buildApp(o: AppOptions = {}): Promise<FastifyInstance> {
   const app = createHttpServer(createLogger(process.env.TEST_LOG ?? 'silent', 'json'));
+  // Stand-ins for the daemon's own routes, so access control can be tested on every kind of route.
   app.get('/metrics', async () => 'm 1\n');
+  app.get('/-/healthy', async () => 'healthy\n');
+  app.get('/-/ready', async () => 'ready\n');
+  app.post('/-/reload', async () => ({ status: 'reloaded' }));
+  app.get('/', async () => 'landing page\n');
   const tokens = new TokenStore(
     Object.entries(o.tokens ?? {}).map(([user, t]) => ({ user, digest: sha256(t) })),
   );
@@ -43,17 +51,24 @@ export async function buildApp(o: AppOptions = {}): Promise<FastifyInstance> {
     burst: o.burst ?? 1000,
     timeoutMs: o.timeoutMs ?? 30_000,
     maxTracesPerRequest: o.maxTracesPerRequest ?? 500,
+    ...(o.authFailures ? { authFailures: o.authFailures } : {}),
   };
   const topo = o.topology === undefined ? demo : o.topology;
   const engine = o.engine ?? resolvingEngine();
-  setupTraceApi(app, api, {
-    topology: () => {
-      if (!topo) throw new OvncpError('OVNCP_ERR_NOT_READY', 'Topology not loaded yet');
-      return topo;
+  setupTraceApi(
+    app,
+    api,
+    {
+      topology: () => {
+        if (!topo) throw new OvncpError('OVNCP_ERR_NOT_READY', 'Topology not loaded yet');
+        return topo;
+      },
+      flowEngine: () => engine,
+      modelEngine: () => o.model ?? engine,
     },
-    flowEngine: () => engine,
-    modelEngine: () => o.model ?? engine,
-  });
+    undefined,
+    o.registry,
+  );
   await app.ready();
   return app;
 }

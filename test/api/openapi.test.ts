@@ -20,7 +20,11 @@ let ajv: Ajv2020;
 beforeAll(async () => {
   const model = createModelEngine();
   app = await buildApp({ engine: model, model, tokens: { u: TOKEN }, rate: 1000, burst: 1000 });
-  const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+  const res = await app.inject({
+    method: 'GET',
+    url: '/openapi.json',
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   expect(res.statusCode).toBe(200);
   doc = res.json();
   ajv = new Ajv2020({ strict: false, allErrors: true });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
+import { DEFAULT_FILE_LIMITS } from '../../src/config/yaml-file.ts';
 
 describe('resolveSettings', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ovncp-settings-'));
@@ -40,6 +41,8 @@ engine: { type: model, cross_check_sample: 0.25 }
       burst: 7,
       traceTimeout: '5s',
       maxTracesPerRequest: 9,
+      authFailureRate: null,
+      authFailureBurst: null,
     });
     expect(s.ssl).toEqual({
       privateKey: join(dir, 'pki/key.pem'),
@@ -76,7 +79,10 @@ engine: { type: model, cross_check_sample: 0.25 }
       burst: null,
       traceTimeout: null,
       maxTracesPerRequest: null,
+      authFailureRate: null,
+      authFailureBurst: null,
     });
+    expect(s.limits).toEqual(DEFAULT_FILE_LIMITS);
     expect(s.insecureNoAuth).toBe(false);
   });
 });

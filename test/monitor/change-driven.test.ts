@@ -122,7 +122,7 @@ describe('change-driven re-runs', () => {
         `  - name: f${i}\n    source_port: vm1-port\n    destination: mgmt-port\n    protocol: tcp\n    port: ${1000 + i}\n    interval: 1h\n`,
     );
     writeFileSync(m.currentConfig().file!, `${PATHS}${filler.join('')}concurrency: 1\n`);
-    m.reload(); // five new checks (vm1 -> mgmt) queued, the first of them already running (held)
+    await m.reload(); // five new checks (vm1 -> mgmt) queued, the first of them already running (held)
     store.set(dropOnDb(store.require()), ['ACL']);
     release();
     await m.idle();

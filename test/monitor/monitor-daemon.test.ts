@@ -196,6 +196,7 @@ describe('path monitor in the daemon', () => {
     const page = await d.app.inject('/');
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('<a href="/api/v1/paths/to-nowhere">to-nowhere</a>');
+    expect(page.body).not.toContain(tmpdir()); // names no file on disk (the paths file is there)
   });
 
   it('reloads: keeps unchanged paths, drops removed series, refuses a bad file and keeps the old one', async () => {

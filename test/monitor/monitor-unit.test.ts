@@ -42,7 +42,7 @@ describe('Monitor', () => {
     const m = monitorFor(file, store, () => rounds++);
     await m.start();
     writeFileSync(file, `paths:\n${path('new', 22)}`);
-    expect(m.reload()).toMatchObject({ ok: true, paths: 1 });
+    expect(await m.reload()).toMatchObject({ ok: true, paths: 1 });
     expect(m.currentConfig().paths.map((p) => p.name)).toEqual(['new']);
     store.set(loadDemoTopology(), ['initial']);
     await new Promise((r) => setTimeout(r, 0));

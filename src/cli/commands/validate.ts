@@ -26,13 +26,15 @@ export const validateCommand: Command = {
       {},
     );
     if (settings.configFile) io.out.write(`${settings.configFile}: ok\n`);
-    const topo = settings.topologyFile ? loadTopologyFile(settings.topologyFile) : loadDemoTopology();
+    const topo = settings.topologyFile
+      ? loadTopologyFile(settings.topologyFile, settings.limits?.topologyFileBytes)
+      : loadDemoTopology();
     io.out.write(
       `${topo.source.name}: ok (${topo.switches.size} switches, ${topo.ports.size} ports, ${topo.routers.size} routers)\n`,
     );
     if (!settings.pathsFile) return 0;
     // Groups are expanded against the topology just checked, so the max_checks cap is checked too.
-    const paths = loadPathsFile(settings.pathsFile);
+    const paths = loadPathsFile(settings.pathsFile, settings.limits?.pathsFileBytes);
     const expansion = expandPaths(paths, topo, true);
     io.out.write(
       `${settings.pathsFile}: ok (${paths.paths.length} paths, ${expansion.checks.length} checks)\n`,
