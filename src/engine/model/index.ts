@@ -8,14 +8,14 @@ import type { Topology } from '../../ovn/topology/types.ts';
 import { resolveRequest } from '../resolve.ts';
 import type { TraceTree } from '../result/tree.ts';
 import type { ResolvedRequest, TraceEngine, TraceOptions, TraceRequest } from '../types.ts';
-import { type CompiledNetwork, compileNetwork } from './compile.ts';
+import { type CompiledNetwork, compileNetwork } from './compile/network.ts';
 import { initialFlow } from './packet.ts';
-import { buildTree } from './result.ts';
-import { routerIngress } from './router-pipeline.ts';
-import { switchIngress } from './switch-pipeline.ts';
-import { type Handoff, type TraceContext, Walk } from './walk.ts';
+import { buildTree } from './pipeline/result.ts';
+import { routerIngress } from './pipeline/router.ts';
+import { switchIngress } from './pipeline/switch.ts';
+import { type Handoff, type TraceContext, Walk } from './pipeline/walk.ts';
 
-export { compileNetwork } from './compile.ts';
+export { compileNetwork } from './compile/network.ts';
 
 /** The pipelines' entry points, wired here so that neither pipeline module imports the other. */
 const HANDOFF: Handoff = { switchIngress, routerIngress };

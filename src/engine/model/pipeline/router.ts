@@ -1,17 +1,16 @@
 // A logical router's pipeline as the model engine runs it: admission (eth.dst = router port MAC), IP
 // input checks (martians, own addresses, TTL), DNAT and load balancers (gateway routers; gateway-port
-// NAT of distributed routers in gateway-port.ts), routing by OVN's flow priorities (longest prefix;
+// NAT of distributed routers in compile/gateway-port.ts), routing by OVN's flow priorities (longest prefix;
 // connected > static dst-ip > static src-ip at equal length; discard; ECMP; route tables in
-// route-table.ts), router policies, next-hop MAC resolution, SNAT, the egress loop of NAT on a
-// gateway port, and hand-off to the next datapath (through the walk's context: switch-pipeline.ts
+// ../compile/route-table.ts), router policies, next-hop MAC resolution, SNAT, the egress loop of NAT on a
+// gateway port, and hand-off to the next datapath (through the walk's context: switch.ts
 // hands packets here the same way, so neither module imports the other).
 // Everything that depends only on the topology (routes per table, gateway-port NAT, reroute targets,
 // warnings) is in the CompiledRouter; this file only looks it up.
 // Addresses are compared as keys (packet.ts), never as text; hop strings are built only with detail 'full'.
 
-import { formatIp, formatMac, type IpAddr } from '../../ovn/net/addr.ts';
-import type { Nat, RouterPort } from '../../ovn/topology/types.ts';
-import type { CompiledNetwork, CompiledRouter, RerouteTarget } from './compile.ts';
+import { formatIp, formatMac, type IpAddr } from '../../../ovn/net/addr.ts';
+import type { Nat, RouterPort } from '../../../ovn/topology/types.ts';
 import {
   admitsNatMac,
   type DgpInfo,
@@ -22,8 +21,9 @@ import {
   natNextHop,
   snatRuleFor,
   snatSourceAllowed,
-} from './gateway-port.ts';
-import { forkPerBackend, matchVip } from './load-balancer.ts';
+} from '../compile/gateway-port.ts';
+import type { CompiledNetwork, CompiledRouter, RerouteTarget } from '../compile/network.ts';
+import { type CompiledRoute, lookupRoutes, type RouteTable } from '../compile/route-table.ts';
 import {
   dstIp,
   dstKey,
@@ -39,8 +39,8 @@ import {
   setSrcIp,
   srcIp,
   srcKey,
-} from './packet.ts';
-import { type CompiledRoute, lookupRoutes, type RouteTable } from './route-table.ts';
+} from '../packet.ts';
+import { forkPerBackend, matchVip } from './load-balancer.ts';
 import type { HopInput, Walk } from './walk.ts';
 
 type Base = Pick<HopInput, 'datapath' | 'component'>;

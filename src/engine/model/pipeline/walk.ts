@@ -3,11 +3,11 @@
 // With detail 'outcome' a walk only counts the hops it passes (no objects, no description strings)
 // and builds just the hop it is dropped at, so a verdict costs less than a full explanation.
 
-import type { Flow } from '../../ovn/expr/index.ts';
-import type { AclDecision, TraceBranch } from '../result/tree.ts';
-import type { Hop, HopType } from '../types.ts';
-import type { CompiledNetwork } from './compile.ts';
-import { copyFlow } from './packet.ts';
+import type { Flow } from '../../../ovn/expr/index.ts';
+import type { AclDecision, TraceBranch } from '../../result/tree.ts';
+import type { Hop, HopType } from '../../types.ts';
+import type { CompiledNetwork } from '../compile/network.ts';
+import { copyFlow } from '../packet.ts';
 
 export type HopInput = Omit<Hop, 'index'>;
 

@@ -3,13 +3,13 @@
 // flooding), then to-lport ACLs, egress port security and output or hand-off to a router.
 // Hop objects are built only with detail 'full' (drops always), from strings compiled once per port.
 
-import { CT } from '../../ovn/expr/index.ts';
-import { formatMac } from '../../ovn/net/addr.ts';
+import { CT } from '../../../ovn/expr/index.ts';
+import { formatMac } from '../../../ovn/net/addr.ts';
+import { natMacTarget } from '../compile/gateway-port.ts';
+import type { CompiledPort, CompiledSwitch, CompiledVip } from '../compile/network.ts';
+import { dstKey, isIp, srcKey } from '../packet.ts';
 import { aclStage } from './acl-stage.ts';
-import type { CompiledPort, CompiledSwitch, CompiledVip } from './compile.ts';
-import { natMacTarget } from './gateway-port.ts';
 import { forkPerBackend, matchVip } from './load-balancer.ts';
-import { dstKey, isIp, srcKey } from './packet.ts';
 import { egressViolation, ingressViolation, securityEntries } from './port-security.ts';
 import type { Walk } from './walk.ts';
 

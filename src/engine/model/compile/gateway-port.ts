@@ -15,9 +15,9 @@
 // - such a packet that came in on the gateway port itself is dropped (lr_in_arp_resolve, no loop).
 // NAT on a router with neither options:chassis nor a DGP installs no flow at all.
 
-import { formatIp, type IpAddr, parseMac } from '../../ovn/net/addr.ts';
-import type { LogicalRouter, Nat, RouterPort, Topology } from '../../ovn/topology/types.ts';
-import { inCidr } from './packet.ts';
+import { formatIp, type IpAddr, parseMac } from '../../../ovn/net/addr.ts';
+import type { LogicalRouter, Nat, RouterPort, Topology } from '../../../ovn/topology/types.ts';
+import { inCidr } from '../packet.ts';
 
 export interface DgpNat {
   readonly nat: Nat;
@@ -54,7 +54,7 @@ function bindNat(r: LogicalRouter, dgps: readonly RouterPort[], n: Nat): RouterP
 
 /**
  * The router's gateway-port NAT, or null for a gateway router (options:chassis) or a router without a
- * DGP. Compiled once with the router (compile.ts); traces read CompiledRouter.dgp.
+ * DGP. Compiled once with the router (network.ts); traces read CompiledRouter.dgp.
  */
 export function compileGatewayPorts(
   r: LogicalRouter,

@@ -1,10 +1,10 @@
 // The RefResolver the expression language needs (address sets, port groups and their derived
 // `$pg_ip4`/`$pg_ip6` sets), built from a topology once and shared by every match compiled for it.
 
-import type { RefResolver } from '../../ovn/expr/index.ts';
-import { formatIp } from '../../ovn/net/addr.ts';
-import { portIps } from '../../ovn/topology/build.ts';
-import type { Topology } from '../../ovn/topology/types.ts';
+import type { RefResolver } from '../../../ovn/expr/index.ts';
+import { formatIp } from '../../../ovn/net/addr.ts';
+import { portIps } from '../../../ovn/topology/build.ts';
+import type { Topology } from '../../../ovn/topology/types.ts';
 
 export function topologyRefs(t: Topology): RefResolver {
   const derived = new Map<string, readonly string[]>();

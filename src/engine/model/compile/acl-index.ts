@@ -5,10 +5,10 @@
 // instead of every ACL of the switch. Matches are compiled on first use (and cached), so loading a
 // large network stays fast; the analysis (one lexer pass) is done when the ACL is first met.
 
-import type { CompiledMatch, Flow, GroupMembers, RefResolver, ScopeNames } from '../../ovn/expr/index.ts';
-import { analyzeMatch, compileMatch, resolveScope } from '../../ovn/expr/index.ts';
-import type { Acl, Topology } from '../../ovn/topology/types.ts';
-import type { AclMatch } from '../types.ts';
+import type { CompiledMatch, Flow, GroupMembers, RefResolver, ScopeNames } from '../../../ovn/expr/index.ts';
+import { analyzeMatch, compileMatch, resolveScope } from '../../../ovn/expr/index.ts';
+import type { Acl, Topology } from '../../../ovn/topology/types.ts';
+import type { AclMatch } from '../../types.ts';
 import { matchDeps } from './reuse.ts';
 
 export function aclLabel(a: Acl): string {

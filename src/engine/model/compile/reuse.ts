@@ -5,8 +5,8 @@
 // router-type ports name, load balancers and the port groups with members on it; a router on its row,
 // ports, load balancers and what its policies name.
 
-import { derivedSet, references } from '../../ovn/expr/index.ts';
-import type { LogicalRouter, LogicalSwitch, PortGroup, Topology } from '../../ovn/topology/types.ts';
+import { derivedSet, references } from '../../../ovn/expr/index.ts';
+import type { LogicalRouter, LogicalSwitch, PortGroup, Topology } from '../../../ovn/topology/types.ts';
 
 /** True when both lists hold the identical objects in the same order. */
 export function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {

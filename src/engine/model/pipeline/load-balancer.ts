@@ -2,14 +2,14 @@
 // matches its protocol and port and wins over an IP-only VIP (OVN gives it the higher priority). The
 // model follows every backend (the caller forks the walk), where OVN would hash to one of them.
 
-import type { Flow } from '../../ovn/expr/index.ts';
-import { formatIp } from '../../ovn/net/addr.ts';
-import type { LbBackend } from '../../ovn/topology/types.ts';
-import type { CompiledVip } from './compile.ts';
-import { dstKey, type IpKey, setDstIp } from './packet.ts';
+import type { Flow } from '../../../ovn/expr/index.ts';
+import { formatIp } from '../../../ovn/net/addr.ts';
+import type { LbBackend } from '../../../ovn/topology/types.ts';
+import type { CompiledVip } from '../compile/network.ts';
+import { dstKey, type IpKey, setDstIp } from '../packet.ts';
 import type { Walk } from './walk.ts';
 
-/** The VIP the packet is addressed to, from the VIPs indexed by address (compile.ts). */
+/** The VIP the packet is addressed to, from the VIPs indexed by address (compile/network.ts). */
 export function matchVip(index: ReadonlyMap<IpKey, readonly CompiledVip[]>, f: Flow): CompiledVip | null {
   if (index.size === 0) return null;
   const hits = index.get(dstKey(f));

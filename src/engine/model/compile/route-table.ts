@@ -8,9 +8,9 @@
 // (--select-id picks one by id); the model follows all.
 // compileRoutes runs once per compiled router; a trace only calls lookupRoutes on a prepared table.
 
-import { type Cidr, formatIp, type IpAddr, parseIp } from '../../ovn/net/addr.ts';
-import type { LogicalRouter, RouterPort, StaticRoute } from '../../ovn/topology/types.ts';
-import { type IpKey, inCidr, macValue } from './packet.ts';
+import { type Cidr, formatIp, type IpAddr, parseIp } from '../../../ovn/net/addr.ts';
+import type { LogicalRouter, RouterPort, StaticRoute } from '../../../ovn/topology/types.ts';
+import { type IpKey, inCidr, macValue } from '../packet.ts';
 
 export interface CompiledRoute {
   /** OVN's flow priority: prefix length * 3 + (2 connected, 1 static dst-ip, 0 src-ip). */

@@ -4,11 +4,11 @@
 // switch has ACLs (or, for IP in the ACL stages, a load balancer). With conntrack state new at every
 // ct step, allow and allow-related give the same verdict for the first packet of a connection.
 
-import { CT } from '../../ovn/expr/index.ts';
-import { type AclStageKind, MODEL_RELEASE, ovnBehaviour } from '../ovn-version.ts';
-import type { AclDecision } from '../result/tree.ts';
-import type { AclMatch, Hop } from '../types.ts';
-import type { CompiledSwitch } from './compile.ts';
+import { CT } from '../../../ovn/expr/index.ts';
+import { type AclStageKind, MODEL_RELEASE, ovnBehaviour } from '../../ovn-version.ts';
+import type { AclDecision } from '../../result/tree.ts';
+import type { AclMatch, Hop } from '../../types.ts';
+import type { CompiledSwitch } from '../compile/network.ts';
 import type { Walk } from './walk.ts';
 
 export type AclStage = AclStageKind;

@@ -3,11 +3,11 @@
 // an address no port owns, out of OVN through some other port; for a VIP, any backend reached), picks
 // the branch to show, lists output ports and adds the warnings the branches imply.
 
-import { formatIp, parseIp } from '../../ovn/net/addr.ts';
-import type { TraceTree } from '../result/tree.ts';
-import type { ResolvedRequest, TraceRequest } from '../types.ts';
-import type { CompiledNetwork } from './compile.ts';
-import { dstKey, type IpKey, ipKey } from './packet.ts';
+import { formatIp, parseIp } from '../../../ovn/net/addr.ts';
+import type { TraceTree } from '../../result/tree.ts';
+import type { ResolvedRequest, TraceRequest } from '../../types.ts';
+import type { CompiledNetwork } from '../compile/network.ts';
+import { dstKey, type IpKey, ipKey } from '../packet.ts';
 import type { Branch, TraceContext } from './walk.ts';
 
 /** Port names by address key (the topology's portsByIp, keyed without formatting per lookup). */

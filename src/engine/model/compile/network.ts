@@ -6,8 +6,8 @@
 // compiled network, parts whose inputs are the identical objects are reused (reuse.ts), so a small NB
 // change recompiles little.
 
-import { type CompiledMatch, compileMatch, type RefResolver } from '../../ovn/expr/index.ts';
-import { type IpAddr, parseIp } from '../../ovn/net/addr.ts';
+import { type CompiledMatch, compileMatch, type RefResolver } from '../../../ovn/expr/index.ts';
+import { type IpAddr, parseIp } from '../../../ovn/net/addr.ts';
 import type {
   Acl,
   LbVip,
@@ -20,10 +20,10 @@ import type {
   RouterPort,
   SwitchPort,
   Topology,
-} from '../../ovn/topology/types.ts';
+} from '../../../ovn/topology/types.ts';
+import { type IpKey, inCidr, ipKey, macValue } from '../packet.ts';
 import { AclList, aclLabel, CompiledAcl } from './acl-index.ts';
 import { compileGatewayPorts, type DgpInfo } from './gateway-port.ts';
-import { type IpKey, inCidr, ipKey, macValue } from './packet.ts';
 import { topologyRefs } from './refs.ts';
 import { routerDeps, sameDeps, sameMatchDeps, sameSwitchDeps, switchDeps } from './reuse.ts';
 import { type CompiledRoutes, compileRoutes, type RouteTable } from './route-table.ts';

@@ -3,11 +3,11 @@
 // entry's IPv4 addresses exactly (ovn-trace compares the address, not the network), IPv6 one of its
 // IPv6 addresses or the MAC's EUI-64 link-local address. Egress also admits broadcast/multicast.
 
-import type { Flow } from '../../ovn/expr/index.ts';
-import { linkLocalFromMac } from '../../ovn/net/addr.ts';
-import type { SwitchPort } from '../../ovn/topology/types.ts';
-import type { CompiledPort } from './compile.ts';
-import { ETH_IP4, ETH_IP6, macValue } from './packet.ts';
+import type { Flow } from '../../../ovn/expr/index.ts';
+import { linkLocalFromMac } from '../../../ovn/net/addr.ts';
+import type { SwitchPort } from '../../../ovn/topology/types.ts';
+import type { CompiledPort } from '../compile/network.ts';
+import { ETH_IP4, ETH_IP6, macValue } from '../packet.ts';
 
 type Entry = CompiledPort['security'][number];
 
