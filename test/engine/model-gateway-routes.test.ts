@@ -4,6 +4,7 @@
 // verdicts themselves are checked against real ovn-trace in scenarios.test.ts.
 
 import { describe, expect, it } from 'vitest';
+import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
@@ -21,6 +22,21 @@ describe('model: distributed gateway port NAT, route tables, ECMP', () => {
   it('follows both ECMP members', async () => {
     const res = await run('ECMP:');
     expect([...res.output_ports].sort()).toEqual(['gw1', 'gw2']);
+  });
+
+  it('names the ECMP member each branch of the result tree follows', async () => {
+    for (const [name, kind] of [
+      ['ECMP:', 'route'],
+      ['router policy with two next hops', 'policy next hop'],
+    ] as const) {
+      const s = SCENARIOS.find((x) => x.name.startsWith(name))!;
+      const t = buildTopology(s.network as SnapshotDoc, { kind: 'memory', name });
+      const tree = await createModelEngine().trace(s.request, { network: t });
+      const byMember = tree.branches.map((b) => `${b.member} -> ${b.outputs.join()}`).sort();
+      expect(byMember).toHaveLength(2);
+      expect(byMember[0]).toMatch(new RegExp(`^lr ${kind} 1/2: .+ -> gw[12]$`));
+      expect(byMember[1]).toMatch(new RegExp(`^lr ${kind} 2/2: .+ -> gw[12]$`));
+    }
   });
 
   it('follows both next hops of an ECMP router policy', async () => {

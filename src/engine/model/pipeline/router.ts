@@ -214,6 +214,7 @@ function route(w: Walk, cr: CompiledRouter, base: Base, table: RouteTable): void
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i]!;
     const b = i === routes.length - 1 ? w : w.fork();
+    if (routes.length > 1) b.takeMember(`${cr.router.name} route ${i + 1}/${routes.length}: ${r.text}`);
     if (r.discard) {
       b.drop({
         index: 0,
@@ -284,6 +285,8 @@ function reroute(
   for (let i = 0; i < targets.length; i++) {
     const { to, port } = targets[i]!;
     const b = i === targets.length - 1 ? w : w.fork();
+    if (targets.length > 1)
+      b.takeMember(`${cr.router.name} policy next hop ${i + 1}/${targets.length}: ${port.name}`);
     b.flow.outport = port.name;
     b.flow.ethSrc = macValue(port.mac);
     const ecmp =

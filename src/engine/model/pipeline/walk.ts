@@ -57,6 +57,8 @@ export interface TraceContext {
 
 export class Walk {
   backend: string | null = null;
+  /** The ECMP members (routes or reroute next hops) this walk took, when a router split it. */
+  member: string | null = null;
   /** Set when a router answered the packet (a ping to its address): the walk now carries the reply. */
   answeredBy: string | null = null;
   /** Hops taken so far (hops.length when they are built). */
@@ -73,10 +75,16 @@ export class Walk {
     this.full = ctx.full;
   }
 
+  /** Notes that this walk follows ECMP member `id` (nested splits are joined with ' > '). */
+  takeMember(id: string): void {
+    this.member = this.member === null ? id : `${this.member} > ${id}`;
+  }
+
   fork(): Walk {
     const w = new Walk(this.ctx, copyFlow(this.flow), this.full ? this.hops.slice() : []);
     w.count = this.count;
     w.backend = this.backend;
+    w.member = this.member;
     w.answeredBy = this.answeredBy;
     return w;
   }
@@ -143,7 +151,7 @@ export class Walk {
       lastType,
       flow: this.flow,
       backend: this.backend,
-      member: null,
+      member: this.member,
       answeredBy: this.answeredBy,
       reached: false,
     });
