@@ -1,6 +1,7 @@
 // The landing page at `/`: plain server-rendered HTML (no scripts, no build step), in the spirit of
 // blackbox_exporter's: links to the endpoints, then every path with its state and a link to its last
-// trace. Long tables are cut so the page stays light on a 100k-check daemon.
+// trace. Long tables are cut so the page stays light on a 100k-check daemon. It names no file on disk:
+// a reader learns the network's state, not the host's layout (and with tokens the page needs one).
 
 import type { Monitor } from '../monitor/monitor.ts';
 import { countByStatus, PATH_STATUSES, type PathStatus } from '../monitor/path-status.ts';
@@ -71,7 +72,7 @@ export function renderLandingPage(m: Monitor): string {
 <style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}.UNMET,.unmet{color:#b00}.error{color:#b60}.ok{color:#070}</style>
 </head><body>
 <h1>ovncp-monitor</h1>
-<p>Version ${esc(VERSION)}. Paths file: ${esc(m.currentConfig().file ?? '(none)')}. Shard ${shard.shard} of ${shard.total}.</p>
+<p>Version ${esc(VERSION)}. Shard ${shard.shard} of ${shard.total}.</p>
 <ul>
 <li><a href="/metrics">Metrics</a></li>
 <li><a href="/api/v1/paths">Paths (JSON)</a></li>

@@ -1,7 +1,7 @@
 // Status of the path monitor over HTTP: GET /api/v1/paths (every path with its checks' verdicts),
 // GET /api/v1/paths/:name (one path, each check with a full trace made now on the current topology:
 // checks keep only their outcome), POST /-/reload (re-read the paths file; the old config stays on
-// failure) and the landing page at /.
+// failure; rate-limited) and the landing page at /.
 
 import type { FastifyInstance } from 'fastify';
 import { OvncpError } from '../errors.ts';
@@ -11,6 +11,7 @@ import type { PathSpec } from '../monitor/paths-config.ts';
 import { type CheckState, expectationMet, verdictOf } from '../monitor/results.ts';
 import { renderLandingPage } from './landing-page.ts';
 import { routeDoc } from './openapi.ts';
+import { DEFAULT_RELOAD_LIMIT, type RateLimitSettings, TokenBuckets } from './rate-limit.ts';
 
 function iso(ms: number | null | undefined): string | null {
   return ms ? new Date(ms).toISOString() : null;
@@ -99,7 +100,13 @@ async function withTraces(
 
 const doc = (summary: string, description: string) => routeDoc('monitor', summary, description);
 
-export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): void {
+export function registerPathsRoutes(
+  app: FastifyInstance,
+  monitor: Monitor,
+  reloadLimit: RateLimitSettings = DEFAULT_RELOAD_LIMIT,
+): void {
+  // One bucket for all callers: each reload reads and hashes the file, and a changed one is parsed.
+  const reloads = new TokenBuckets(reloadLimit);
   app.get<{ Querystring: { status?: string } }>(
     '/api/v1/paths',
     doc(
@@ -146,12 +153,20 @@ export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): voi
     '/-/reload',
     doc(
       'Re-read the paths file',
-      'On any error the running paths stay and the answer says why (also on SIGHUP).',
+      'On any error the running paths stay and the answer says why (also on SIGHUP). Unchanged content is a no-op (`status: unchanged`). Rate-limited (429 with Retry-After).',
     ),
     async (_req, reply) => {
-      const r = monitor.reload();
+      const t = reloads.take('reload');
+      if (!t.allowed) {
+        reply.header('Retry-After', t.retryAfterSeconds);
+        throw new OvncpError(
+          'OVNCP_ERR_RATE_LIMITED',
+          `Too many reloads (burst ${reloadLimit.burst}, then one every ${Math.round(1 / reloadLimit.rate)}s); retry in ${t.retryAfterSeconds}s`,
+        );
+      }
+      const r = await monitor.reload();
       if (!r.ok) throw new OvncpError('OVNCP_ERR_CONFIG', `reload failed, previous paths kept: ${r.error}`);
-      return reply.send({ status: 'reloaded', paths: r.paths, checks: r.checks });
+      return reply.send({ status: r.unchanged ? 'unchanged' : 'reloaded', paths: r.paths, checks: r.checks });
     },
   );
   app.get('/', async (_req, reply) =>

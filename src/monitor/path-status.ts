@@ -3,8 +3,8 @@
 // per status, 1 for the current one), /api/v1/paths, the landing page and `check`, so a path never
 // disappears from any of them whatever happens to its checks.
 
-import { escapeLabel } from '../metrics/path-metrics.ts';
 import type { PathProblem } from './expand.ts';
+import { escapeLabel } from './path-metrics.ts';
 import { type CheckState, expectationMet } from './results.ts';
 
 /**

@@ -5,23 +5,24 @@
 // checked against real ovn-trace in scenarios.test.ts.
 
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { compileGatewayPorts } from '../../src/engine/model/gateway-port.ts';
+import { compileGatewayPorts } from '../../src/engine/model/compile/gateway-port.ts';
+import { compileRoutes } from '../../src/engine/model/compile/route-table.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
-import { compileRoutes } from '../../src/engine/model/route-table.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { traceApi } from '../helpers/trace.ts';
 import { SCENARIOS } from './scenarios.ts';
 
-vi.mock('../../src/engine/model/route-table.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/engine/model/route-table.ts')>();
+vi.mock('../../src/engine/model/compile/route-table.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/engine/model/compile/route-table.ts')>();
   return {
     ...real,
     compileRoutes: vi.fn((...a: Parameters<typeof real.compileRoutes>) => real.compileRoutes(...a)),
   };
 });
-vi.mock('../../src/engine/model/gateway-port.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/engine/model/gateway-port.ts')>();
+vi.mock('../../src/engine/model/compile/gateway-port.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/engine/model/compile/gateway-port.ts')>();
   return {
     ...real,
     compileGatewayPorts: vi.fn((...a: Parameters<typeof real.compileGatewayPorts>) =>
@@ -38,7 +39,8 @@ function scenario(name: string): { doc: SnapshotDoc; request: TraceRequest } {
 
 function engineFor(doc: SnapshotDoc) {
   const t = buildTopology(doc, { kind: 'memory', name: 'router compile test' });
-  return createModelEngine(() => t);
+  const e = createModelEngine();
+  return { compiled: () => e.compiled(t), trace: (r: TraceRequest) => traceApi(e, t, r) };
 }
 
 const tables = scenario('route table reached from a switch').doc;

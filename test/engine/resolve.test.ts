@@ -5,7 +5,7 @@ import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { formatIp } from '../../src/ovn/net/addr.ts';
-import { loadDemoTopology, loadTopologyText } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology, loadTopologyText } from '../../src/sources/file.ts';
 
 const demo = loadDemoTopology();
 

@@ -3,14 +3,14 @@
 // naming the mismatch and what port security does with it (and the verdict agrees); port 0 is traced.
 
 import { describe, expect, it } from 'vitest';
-import { createModelEngine } from '../../src/engine/model/index.ts';
 import { buildMicroflow } from '../../src/engine/ovn-trace/microflow.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
+import { modelOn } from '../helpers/trace.ts';
 
 const topo = loadDemoTopology();
-const engine = createModelEngine(() => topo);
+const engine = modelOn(topo);
 const base: TraceRequest = {
   source_port: 'vm1-port',
   destination_ip: '10.0.0.2',

@@ -17,10 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
-import { createDaemon, type Daemon, type DaemonOptions } from '../../src/daemon/daemon.ts';
 import type { TraceEngine } from '../../src/engine/types.ts';
 import { createLogger } from '../../src/log.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
+import { createDaemon, type Daemon, type DaemonOptions } from '../../src/runtime/daemon.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
 import { find, parseMetrics, value } from './metrics-text.ts';
 
 const PATHS = `defaults:
@@ -196,6 +196,7 @@ describe('path monitor in the daemon', () => {
     const page = await d.app.inject('/');
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('<a href="/api/v1/paths/to-nowhere">to-nowhere</a>');
+    expect(page.body).not.toContain(tmpdir()); // names no file on disk (the paths file is there)
   });
 
   it('reloads: keeps unchanged paths, drops removed series, refuses a bad file and keeps the old one', async () => {

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
-import { createDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { TraceEngine } from '../../src/engine/types.ts';
 import { createLogger } from '../../src/log.ts';
@@ -17,7 +16,8 @@ import type { Check } from '../../src/monitor/expand.ts';
 import { derivePathStatus, PATH_STATUSES } from '../../src/monitor/path-status.ts';
 import type { PathSpec } from '../../src/monitor/paths-config.ts';
 import type { CheckOutcome, CheckState } from '../../src/monitor/results.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
+import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
 import { cli } from '../helpers/cli.ts';
 import { find, parseMetrics } from './metrics-text.ts';
 
@@ -122,17 +122,15 @@ describe('derivePathStatus', () => {
 });
 
 // --- in the daemon --------------------------------------------------------------------------------
-async function startDaemon(pathEngine?: (d: () => Daemon) => TraceEngine): Promise<Daemon> {
+async function startDaemon(pathEngine?: TraceEngine): Promise<Daemon> {
   const topo = file('net.yaml', readFileSync(DEMO_NETWORK_FILE, 'utf8'));
   const settings = resolveSettings(
     { 'paths.file': file('paths.yaml', PATHS), 'topology.file': topo, 'web.listen-address': '127.0.0.1:0' },
     {},
   );
-  let daemon!: Daemon;
-  const engine = pathEngine?.(() => daemon);
-  daemon = createDaemon(settings, {
+  const daemon = createDaemon(settings, {
     logger: createLogger('fatal', 'json'),
-    ...(engine ? { pathEngine: () => engine } : {}),
+    ...(pathEngine ? { pathEngine: () => pathEngine } : {}),
   });
   running.push(daemon);
   await daemon.start();
@@ -167,14 +165,12 @@ describe('path status in the daemon', () => {
   it('is pending from the first scrape, then one status per path, with the reason of each problem', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const d = await startDaemon((daemon) => {
-      const model = createModelEngine(() => daemon().topology.require());
-      const trace: TraceEngine['trace'] = async (req, o) => {
-        await gate;
-        return model.trace(req, o);
-      };
-      return { name: 'model', trace };
-    });
+    const model = createModelEngine();
+    const held: TraceEngine['trace'] = async (req, o) => {
+      await gate;
+      return model.trace(req, o);
+    };
+    const d = await startDaemon({ name: 'model', trace: held });
     // Traces are held: paths waiting for them are pending; those that fail before any trace (an unknown
     // destination port, a missing group, nothing to check) already say so.
     const before = await statuses(d);

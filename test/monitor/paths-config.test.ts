@@ -6,7 +6,7 @@ import { OvncpError } from '../../src/errors.ts';
 import { expandPaths } from '../../src/monitor/expand.ts';
 import { parsePathsText } from '../../src/monitor/paths-config.ts';
 import { fnv1a, ownsPath, parseShard, shardConfig } from '../../src/monitor/shard.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const demo = loadDemoTopology();
 

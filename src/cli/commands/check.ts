@@ -4,16 +4,11 @@
 
 import { Registry } from 'prom-client';
 import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
-import { TopologyStore } from '../../daemon/topology-store.ts';
-import { createModelEngine } from '../../engine/model/index.ts';
-import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import { OvncpError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
-import { Monitor } from '../../monitor/monitor.ts';
 import { countByStatus, PATH_STATUSES } from '../../monitor/path-status.ts';
-import type { Topology } from '../../ovn/topology/types.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
-import { readTopologyOnce } from '../read-topology.ts';
 import { pathRowOf, renderJunit, renderTable, rowOf } from './check-report.ts';
 
 export const checkCommand: Command = {
@@ -49,31 +44,13 @@ export const checkCommand: Command = {
         'no paths file: pass --paths.file or set paths.file in --config.file',
       );
     const started = performance.now();
-    const store = new TopologyStore();
-    await readTopologyOnce(settings, store);
-    const registry = new Registry();
-    const getTopology = (): Topology => store.require();
-    const engines = daemonEngines(
-      { ...settings, engine: settings.engine as EngineChoice },
-      { getTopology, model: createModelEngine(getTopology), registry },
-    );
-    let firstRound!: () => void;
-    const done = new Promise<void>((r) => (firstRound = r));
-    const monitor = new Monitor({
-      pathsFile: settings.pathsFile,
-      topology: store,
-      engine: (c) => engines.forChoice(c),
-      registry,
-      logger: createLogger('error', 'json'),
-      onFirstRound: firstRound,
-    });
+    const rt = createRuntime(settings, { logger: createLogger('error', 'json'), registry: new Registry() });
     try {
-      await monitor.start();
-      await done;
+      await rt.checkOnce();
     } finally {
-      await monitor.stop();
-      await engines.close();
+      await rt.stop();
     }
+    const monitor = rt.monitor;
     const config = monitor.currentConfig();
     const paths = config.paths.map((p) => ({ p, st: monitor.pathStatus(p.name) }));
     const checkRows = [...monitor.results.all()].map(rowOf);

@@ -4,14 +4,15 @@
 // ACLs whose match does not compile (OVN ignores them) and NB rows left out are listed as warnings.
 
 import { resolveSettings } from '../../config/daemon-config.ts';
-import { TopologyStore } from '../../daemon/topology-store.ts';
-import { compileNetwork } from '../../engine/model/compile.ts';
+import { compileNetwork } from '../../engine/model/index.ts';
+import { createLogger } from '../../log.ts';
 import { expandPaths } from '../../monitor/expand.ts';
 import { checkPathReferences } from '../../monitor/path-references.ts';
 import { loadPathsFile } from '../../monitor/paths-config.ts';
+import { TopologyStore } from '../../ovn/topology/store.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
+import { readTopologyOnce } from '../../runtime/topology-source.ts';
 import { type CliIo, type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
-import { readTopologyOnce } from '../read-topology.ts';
 
 /** Warnings about the topology itself: rows left out, ACLs OVN would ignore. */
 function topologyWarnings(topo: Topology, leftOut: readonly string[], io: CliIo): void {
@@ -21,8 +22,14 @@ function topologyWarnings(topo: Topology, leftOut: readonly string[], io: CliIo)
 }
 
 /** Checks the paths file against the topology; returns the exit code. */
-function validatePaths(file: string, topo: Topology, allowMissing: boolean, io: CliIo): number {
-  const paths = loadPathsFile(file);
+function validatePaths(
+  file: string,
+  maxBytes: number,
+  topo: Topology,
+  allowMissing: boolean,
+  io: CliIo,
+): number {
+  const paths = loadPathsFile(file, maxBytes);
   const problems = checkPathReferences(paths, topo);
   const fatal = problems.filter((p) => p.kind === 'invalid' || !allowMissing);
   for (const p of problems) if (!fatal.includes(p)) io.out.write(`warning: ${p.text}\n`);
@@ -73,13 +80,20 @@ export const validateCommand: Command = {
     );
     if (settings.configFile) io.out.write(`${settings.configFile}: ok\n`);
     const store = new TopologyStore();
-    const leftOut = await readTopologyOnce(settings, store);
+    const logger = createLogger('warn', 'json');
+    const leftOut = await readTopologyOnce({ settings, store, logger });
     const topo = store.require();
     io.out.write(
       `${topo.source.name}: ok (${topo.switches.size} switches, ${topo.ports.size} ports, ${topo.routers.size} routers)\n`,
     );
     topologyWarnings(topo, leftOut, io);
     if (!settings.pathsFile) return 0;
-    return validatePaths(settings.pathsFile, topo, flags['allow-missing'] === true, io);
+    return validatePaths(
+      settings.pathsFile,
+      settings.limits.pathsFileBytes,
+      topo,
+      flags['allow-missing'] === true,
+      io,
+    );
   },
 };
