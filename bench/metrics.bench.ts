@@ -3,8 +3,8 @@
 // beside the baseline (prom-client rendering one gauge with as many 5-label series, DESIGN.md §6).
 // Run: npx tsx bench/metrics.bench.ts [series...]   (default 10000 100000)
 
-import { PathMetrics } from '../src/metrics/path-metrics.ts';
 import type { Check } from '../src/monitor/expand.ts';
+import { PathMetrics } from '../src/monitor/path-metrics.ts';
 import type { PathSpec } from '../src/monitor/paths-config.ts';
 import type { CheckState } from '../src/monitor/results.ts';
 import { promClientWith } from './measure/metrics-render.ts';

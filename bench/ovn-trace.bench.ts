@@ -7,8 +7,9 @@
 
 import { createModelEngine } from '../src/engine/model/index.ts';
 import { createOvnTraceEngine } from '../src/engine/ovn-trace/engine.ts';
-import { sameVerdict, verdictOf } from '../src/engine/select.ts';
-import type { TraceRequest, TraceResult } from '../src/engine/types.ts';
+import { toTraceResult } from '../src/engine/result/api.ts';
+import { deliveryOf, sameDelivery } from '../src/engine/result/outcome.ts';
+import type { TraceEngine, TraceRequest, TraceResult } from '../src/engine/types.ts';
 import { buildTopology } from '../src/ovn/topology/build.ts';
 import type { Topology } from '../src/ovn/topology/types.ts';
 import { startOvn } from '../test/helpers/ovn-testbed.ts';
@@ -59,30 +60,30 @@ async function main(): Promise<void> {
       `size ${size}: ${JSON.stringify(g.counts)}, ${lflows} logical flows (NB load + northd ${fmt(loadMs)} ms), ${reqs.length} traces`,
     );
 
-    const model = createModelEngine(() => topology);
-    await model.trace(reqs[0]!); // compile once, outside the timing
+    const api = async (e: TraceEngine, r: TraceRequest) =>
+      toTraceResult(await e.trace(r, { network: topology }));
+    const model = createModelEngine();
+    await api(model, reqs[0]!); // compile once, outside the timing
     const modelMs: number[] = [];
     const modelResults: TraceResult[] = [];
     for (const r of reqs) {
-      const [res, ms] = await time(() => model.trace(r));
+      const [res, ms] = await time(() => api(model, r));
       modelResults.push(res);
       modelMs.push(ms);
     }
 
     const oneShot = createOvnTraceEngine({
       sbDb: tb.sbRemote,
-      getTopology: () => topology,
       mode: 'one-shot',
       timeoutMs: 600_000,
     });
     const oneShotMs: number[] = [];
     for (const r of reqs.filter((_, i) => !modelResults[i]!.backends).slice(0, ONE_SHOTS))
-      oneShotMs.push((await time(() => oneShot.trace(r)))[1]);
+      oneShotMs.push((await time(() => api(oneShot, r)))[1]);
     await oneShot.close();
 
     const daemon = createOvnTraceEngine({
       sbDb: tb.sbRemote,
-      getTopology: () => topology,
       mode: 'daemon',
       watchSb: false,
       timeoutMs: 600_000,
@@ -92,17 +93,17 @@ async function main(): Promise<void> {
     let agree = 0;
     let vipTraces = 0;
     for (const [i, r] of reqs.entries()) {
-      const [res, ms] = await time(() => daemon.trace(r));
+      const [res, ms] = await time(() => api(daemon, r));
       if (res.backends) vipTraces++;
       else daemonMs.push(ms);
-      if (sameVerdict(verdictOf(res), verdictOf(modelResults[i]!))) agree++;
+      if (sameDelivery(deliveryOf(res), deliveryOf(modelResults[i]!))) agree++;
       else if (process.env.SHOW_DIFFS)
         console.log(
           'disagree',
           JSON.stringify(r),
-          verdictOf(res),
+          deliveryOf(res),
           res.dropped_at?.stage,
-          verdictOf(modelResults[i]!),
+          deliveryOf(modelResults[i]!),
           modelResults[i]!.dropped_at?.description,
         );
     }

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadTopologyFile } from '../../src/ovn/topology/load.ts';
+import { loadTopologyFile } from '../../src/sources/file.ts';
 import { startOvn } from '../../test/helpers/ovn-testbed.ts';
 import { type ChangeFigures, measureChangeToMetric } from '../measure/change-to-metric.ts';
 import { measureRender, type RenderFigures } from '../measure/metrics-render.ts';

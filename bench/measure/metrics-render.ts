@@ -4,7 +4,7 @@
 // run, repeated under new keys until the series count is reached.
 
 import { Gauge, Registry } from 'prom-client';
-import { PathMetrics } from '../../src/metrics/path-metrics.ts';
+import { PathMetrics } from '../../src/monitor/path-metrics.ts';
 import type { CheckState } from '../../src/monitor/results.ts';
 import { median, timedCpu } from '../lib/stats.ts';
 

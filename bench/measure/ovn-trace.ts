@@ -5,8 +5,9 @@
 
 import { pino } from 'pino';
 import { createOvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
-import { sameVerdict, verdictOf } from '../../src/engine/select.ts';
-import type { TraceResult } from '../../src/engine/types.ts';
+import { toTraceResult } from '../../src/engine/result/api.ts';
+import { deliveryOf, sameDelivery } from '../../src/engine/result/outcome.ts';
+import type { TraceEngine, TraceRequest, TraceResult } from '../../src/engine/types.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
 import type { BenchCheck } from '../lib/bench-paths.ts';
 import { cpuMsOfPid, percentile, rssOfPid, timed } from '../lib/stats.ts';
@@ -60,17 +61,18 @@ export async function measureOvnTrace(
   const agreement = { traced: 0, agree: 0, disagreements: [] as string[] };
   const compare = (i: number, r: TraceResult) => {
     agreement.traced++;
-    if (sameVerdict(verdictOf(r), verdictOf(model[i]!))) agreement.agree++;
+    if (sameDelivery(deliveryOf(r), deliveryOf(model[i]!))) agreement.agree++;
     else agreement.disagreements.push(describe(checks[i]!, model[i]!, r));
   };
-  const common = { sbDb, getTopology: () => topo, timeoutMs: 600_000 };
+  const common = { sbDb, timeoutMs: 600_000 };
+  const api = async (e: TraceEngine, r: TraceRequest) => toTraceResult(await e.trace(r, { network: topo }));
 
   const oneShot = createOvnTraceEngine({ ...common, mode: 'one-shot' });
   const oneShotMs: number[] = [];
   let oneShotError: string | null = null;
   try {
     for (const i of spread(checks, n.oneShot, notVip)) {
-      const [r, ms] = await timed(() => oneShot.trace(checks[i]!.request));
+      const [r, ms] = await timed(() => api(oneShot, checks[i]!.request));
       oneShotMs.push(ms);
       compare(i, r);
     }
@@ -97,7 +99,7 @@ export async function measureOvnTrace(
     daemonRssMb = pid === null ? null : await rssOfPid(pid);
     const cpu0 = pid === null ? null : await cpuMsOfPid(pid);
     for (const i of spread(checks, n.daemon, notVip)) {
-      const [r, ms] = await timed(() => daemon.trace(checks[i]!.request));
+      const [r, ms] = await timed(() => api(daemon, checks[i]!.request));
       daemonMs.push(ms);
       compare(i, r);
     }
@@ -105,7 +107,7 @@ export async function measureOvnTrace(
     daemonCpuMsPerTrace =
       cpu0 === null || cpu1 === null || daemonMs.length === 0 ? null : (cpu1 - cpu0) / daemonMs.length;
     for (const i of spread(checks, n.vip, (c) => c.kind === 'vip')) {
-      const [r, ms] = await timed(() => daemon.trace(checks[i]!.request));
+      const [r, ms] = await timed(() => api(daemon, checks[i]!.request));
       vipMs.push(ms);
       compare(i, r);
     }

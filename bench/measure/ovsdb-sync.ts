@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { memoryNow, timed } from '../lib/stats.ts';
 
 export interface SyncFigures {

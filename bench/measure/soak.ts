@@ -4,12 +4,12 @@
 // 120 rounds = one hour of `interval: 30s`. RSS and heap are read after a full GC; growth is measured
 // from the end of the warm-up (round 10) to the last round. A time budget may stop it earlier.
 
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
-import { PathMetrics } from '../../src/metrics/path-metrics.ts';
+import { PathMetrics } from '../../src/monitor/path-metrics.ts';
 import { ResultsStore } from '../../src/monitor/results.ts';
 import { runCheck } from '../../src/monitor/runner.ts';
 import { Scheduler } from '../../src/monitor/scheduler.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
 import type { BenchCheck } from '../lib/bench-paths.ts';
 import { memoryNow } from '../lib/stats.ts';
@@ -37,7 +37,7 @@ export async function measureSoak(
 ): Promise<SoakFigures> {
   const store = new TopologyStore();
   store.set(topo);
-  const engine = createModelEngine(() => store.require());
+  const engine = createModelEngine();
   const results = new ResultsStore();
   results.replace(checks.map((c) => c.check));
   const metrics = new PathMetrics();

@@ -1,29 +1,21 @@
 // Names why a trace did not reach its destination, in the seed's words: `ACL: NAME (Priority: N)` when
 // an ACL dropped or rejected the packet, else the description of the hop where it died, else the summary.
 
+import { decidingAcl } from '../engine/result/outcome.ts';
 import type { AclMatch, TraceResult } from '../engine/types.ts';
-
-const DENY = new Set(['drop', 'reject']);
 
 function aclLabel(m: AclMatch): string {
   const name = m.acl_name ?? (m.uuid ? m.uuid.slice(0, 8) : 'unnamed');
   return `ACL: ${name} (Priority: ${m.priority})`;
 }
 
-/** The deciding ACL of a hop: the highest-priority deny among its matches, else the highest overall. */
-function decidingAcl(matches: readonly AclMatch[]): AclMatch | null {
-  const byPriority = [...matches].sort((a, b) => b.priority - a.priority);
-  return byPriority.find((m) => DENY.has(m.action)) ?? byPriority[0] ?? null;
-}
-
 /** Undefined when the packet reached its destination. */
 export function blockedBy(r: TraceResult): string | undefined {
   if (r.reaches_destination) return undefined;
   const hop = r.dropped_at;
-  if (hop?.acl_matches && hop.acl_matches.length > 0) {
-    const acl = decidingAcl(hop.acl_matches);
-    if (acl) return aclLabel(acl);
-  }
+  // The same rule as the monitor's blocked_by (engine/result/outcome.ts), in the seed's words.
+  const acl = decidingAcl(hop?.acl_matches);
+  if (acl) return aclLabel(acl);
   if (hop) return hop.description;
   return r.summary;
 }

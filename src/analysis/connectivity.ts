@@ -2,6 +2,7 @@
 // testing for each target (see services.ts) and say which targets are reachable, on what, and what
 // blocks the rest (the deciding ACL, or the routing step where the packet died).
 
+import { toTraceResult } from '../engine/result/api.ts';
 import type { EngineName, Protocol, TraceEngine } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
 import { familyOf, portAddresses, portIps, primaryIp } from '../ovn/topology/port-addresses.ts';
@@ -92,6 +93,7 @@ interface Acc {
 }
 
 async function traceTarget(
+  t: Topology,
   engine: TraceEngine,
   req: ConnectivityRequest,
   p: Plan,
@@ -101,7 +103,7 @@ async function traceTarget(
   const out: TargetResult = { port_name: p.name, port_ip: p.ip, reachable: false, protocols: {} };
   const blocked: Record<string, string> = {};
   for (const s of p.services) {
-    const r = await traceWithin(
+    const tree = await traceWithin(
       engine,
       {
         source_port: req.source_port,
@@ -110,8 +112,10 @@ async function traceTarget(
         destination_port_num: s.port,
         max_hops: req.max_hops,
       },
+      t,
       signal,
     );
+    const r = toTraceResult(tree);
     acc.engine = r.engine;
     for (const w of r.warnings) acc.warnings.add(w);
     out.protocols[serviceKey(s)] = r.reaches_destination;
@@ -147,7 +151,7 @@ export async function connectivity(
   t: Topology,
   engine: TraceEngine,
   req: ConnectivityRequest,
-  opts: FanOutOptions,
+  opts: Omit<FanOutOptions, 'network'>,
 ): Promise<ConnectivityResult> {
   const plans = plan(t, req);
   checkTraceBudget(
@@ -157,7 +161,7 @@ export async function connectivity(
   );
   const acc: Acc = { engine: engine.name, warnings: new Set(), routing: new Set() };
   const targets: TargetResult[] = [];
-  for (const p of plans) targets.push(await traceTarget(engine, req, p, acc, opts.signal));
+  for (const p of plans) targets.push(await traceTarget(t, engine, req, p, acc, opts.signal));
   return {
     source_port: req.source_port,
     target_ports: targets,

@@ -2,7 +2,9 @@
 // destination address, each reported as a path with its verdict, and a summary whose numbers are
 // computed from those same paths.
 
+import { toTraceResult } from '../engine/result/api.ts';
 import type { EngineName, Protocol, TraceEngine, TraceRequest } from '../engine/types.ts';
+import type { Topology } from '../ovn/topology/types.ts';
 import { blockedBy } from './blocked-by.ts';
 import { checkTraceBudget, traceWithin } from './run-trace.ts';
 import { expandServices, type Service, serviceKey } from './services.ts';
@@ -37,6 +39,8 @@ export interface MultiPathResult {
 }
 
 export interface FanOutOptions {
+  /** The topology every trace of the request runs on (taken once per request). */
+  readonly network: Topology;
   readonly maxTraces: number;
   readonly signal?: AbortSignal;
 }
@@ -72,7 +76,7 @@ export async function multiPath(
   const warnings = new Set<string>();
   let engineName: EngineName = engine.name;
   for (const s of services) {
-    const r = await traceWithin(engine, traceRequestFor(req, s), opts.signal);
+    const r = toTraceResult(await traceWithin(engine, traceRequestFor(req, s), opts.network, opts.signal));
     engineName = r.engine;
     for (const w of r.warnings) warnings.add(w);
     const by = blockedBy(r);

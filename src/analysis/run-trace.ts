@@ -1,26 +1,29 @@
 // Runs engine traces under a request's deadline: the caller's AbortSignal carries the reason (an
 // OvncpError such as a timeout), and a trace still running when it fires is abandoned with that error.
 
-import type { TraceEngine, TraceRequest, TraceResult } from '../engine/types.ts';
+import type { TraceTree } from '../engine/result/tree.ts';
+import type { TraceEngine, TraceRequest } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
+import type { Topology } from '../ovn/topology/types.ts';
 
 function abortError(signal: AbortSignal): unknown {
   const r = signal.reason;
   return r instanceof Error ? r : new OvncpError('OVNCP_ERR_TIMEOUT', 'Trace aborted');
 }
 
-/** One trace; rejects with the signal's reason as soon as the signal fires. */
+/** One trace on `network`; rejects with the signal's reason as soon as the signal fires. */
 export function traceWithin(
   engine: TraceEngine,
   request: TraceRequest,
+  network: Topology,
   signal?: AbortSignal,
-): Promise<TraceResult> {
-  if (!signal) return engine.trace(request);
+): Promise<TraceTree> {
+  if (!signal) return engine.trace(request, { network });
   if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<TraceResult>((resolve, reject) => {
+  return new Promise<TraceTree>((resolve, reject) => {
     const onAbort = () => reject(abortError(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    engine.trace(request, { signal }).then(
+    engine.trace(request, { network, signal }).then(
       (r) => {
         signal.removeEventListener('abort', onAbort);
         resolve(r);

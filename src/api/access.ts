@@ -1,8 +1,11 @@
-// Who may call what, and how often: bearer-token auth on /api/v1/* (and, when `web.metrics_auth` is
-// set, on /metrics and /-/*), then a per-user token bucket on /api/v1/*. Without tokens, callers are
-// anonymous and rate-limited per client IP (the daemon then only listens on loopback; see trace-api.ts).
+// Who may call what, and how often. With tokens, every request needs a bearer token (the API, the
+// pages, /-/reload, /openapi.json, unknown URLs) except the scrape and probe endpoints /metrics,
+// /-/healthy and /-/ready, which stay open unless `web.metrics_auth`. Failed authentications are
+// throttled per client address and counted. /api/v1/* then has a per-user token bucket. Without tokens,
+// callers are anonymous and rate-limited per client IP (the daemon then only listens on loopback).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import type { TokenStore } from '../auth/tokens.ts';
 import { OvncpError } from '../errors.ts';
 import type { TokenBuckets } from './rate-limit.ts';
@@ -11,7 +14,14 @@ export interface AccessOptions {
   readonly tokens: TokenStore;
   readonly metricsAuth: boolean;
   readonly buckets: TokenBuckets;
+  /** Failed authentications per client address (an empty bucket locks the address out for a while). */
+  readonly failures: TokenBuckets;
+  /** Where `ovncp_http_auth_failures_total` goes (a throwaway registry when absent). */
+  readonly registry?: Registry | undefined;
 }
+
+/** Why a request failed authentication (the label of ovncp_http_auth_failures_total). */
+type FailureReason = 'missing' | 'invalid' | 'throttled';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,8 +34,16 @@ function isApi(url: string): boolean {
   return url.startsWith('/api/v1/') || url === '/api/v1';
 }
 
-function isOps(url: string): boolean {
-  return url.startsWith('/-/') || url === '/metrics' || url.startsWith('/metrics?');
+/** Routes a scraper or a kubelet probe calls: open unless `web.metrics_auth`. */
+const OPEN_ROUTES = new Set(['/metrics', '/-/healthy', '/-/ready']);
+
+/**
+ * Whether a request may go without a token. Decided by the matched route's pattern only, so no
+ * spelling of a URL (query, encoding, double slash) can turn a protected route into an open one, and
+ * an unknown URL needs a token too (its 404 tells nothing to a stranger).
+ */
+function isOpen(req: FastifyRequest, metricsAuth: boolean): boolean {
+  return !metricsAuth && OPEN_ROUTES.has(req.routeOptions.url ?? '');
 }
 
 function bearer(req: FastifyRequest): string | null {
@@ -34,15 +52,44 @@ function bearer(req: FastifyRequest): string | null {
   return m ? m[1]! : null;
 }
 
-function authenticate(req: FastifyRequest, reply: FastifyReply, tokens: TokenStore): string {
+type Fail = (reason: FailureReason) => void;
+
+/** A locked-out address gets 429 before its token is even looked at: no more guesses for a while. */
+function refuseLockedOut(req: FastifyRequest, reply: FastifyReply, o: AccessOptions, fail: Fail): void {
+  const wait = o.failures.waitSeconds(`ip:${req.ip}`);
+  if (wait === 0) return;
+  fail('throttled');
+  reply.header('Retry-After', wait);
+  throw new OvncpError(
+    'OVNCP_ERR_RATE_LIMITED',
+    `Too many failed authentications from this address; retry in ${wait}s`,
+  );
+}
+
+function authenticate(req: FastifyRequest, reply: FastifyReply, o: AccessOptions, fail: Fail): string {
+  refuseLockedOut(req, reply, o, fail);
   const token = bearer(req);
-  const user = token ? tokens.authenticate(token) : null;
+  const user = token ? o.tokens.authenticate(token) : null;
   if (user) return user;
+  // Only a wrong token is a guess; a missing one (a browser's first try) is counted but not throttled.
+  fail(token ? 'invalid' : 'missing');
+  if (token) o.failures.take(`ip:${req.ip}`);
   reply.header('WWW-Authenticate', 'Bearer realm="ovncp-monitor"');
   throw new OvncpError(
     'OVNCP_ERR_UNAUTHORIZED',
     token ? 'Invalid bearer token' : 'Missing bearer token (send "Authorization: Bearer TOKEN")',
   );
+}
+
+function failureCounter(registry: Registry | undefined): Counter<'reason'> {
+  const c = new Counter({
+    name: 'ovncp_http_auth_failures_total',
+    help: 'HTTP requests refused for authentication: missing or invalid bearer token, or throttled (too many failures from the address).',
+    labelNames: ['reason'],
+    registers: registry ? [registry] : [],
+  });
+  for (const r of ['missing', 'invalid', 'throttled']) c.inc({ reason: r }, 0);
+  return c;
 }
 
 function limit(req: FastifyRequest, reply: FastifyReply, o: AccessOptions): void {
@@ -62,14 +109,15 @@ function limit(req: FastifyRequest, reply: FastifyReply, o: AccessOptions): void
 /** Adds the auth and rate-limit hook to the root instance; call before registering routes. */
 export function registerAccessControl(app: FastifyInstance, o: AccessOptions): void {
   const authOn = o.tokens.size > 0;
+  const failures = failureCounter(o.registry);
+  const fail: Fail = (reason) => failures.inc({ reason });
   app.addHook('onRequest', async (req, reply) => {
     const url = req.url;
     // The matched route's pattern too, so no spelling of a URL that reaches an API route escapes auth.
     const route = req.routeOptions.url ?? '';
     const api = isApi(url) || isApi(route);
-    if (authOn && (api || (o.metricsAuth && (isOps(url) || isOps(route))))) {
-      req.apiUser = authenticate(req, reply, o.tokens);
-    } else req.apiUser = null;
+    if (authOn && !isOpen(req, o.metricsAuth)) req.apiUser = authenticate(req, reply, o, fail);
+    else req.apiUser = null;
     if (api) limit(req, reply, o);
   });
   // Request logging is off server-wide (scrapes would drown the log); API calls are few and worth a line.

@@ -3,12 +3,17 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Readiness } from '../daemon/readiness.ts';
 import { routeDoc } from './openapi.ts';
+
+/** What /-/ready reads: the runtime's readiness conditions (kept structural: the API sits below the runtime). */
+export interface ReadinessView {
+  isReady(): boolean;
+  waitingFor(): string[];
+}
 
 export interface OpsDeps {
   readonly registry: Registry;
-  readonly readiness: Readiness;
+  readonly readiness: ReadinessView;
   /** Pre-rendered series appended to the registry's (the path monitor's per-check families). */
   readonly extraMetrics?: () => Promise<Buffer[]>;
 }

@@ -1,15 +1,17 @@
 // Status of the path monitor over HTTP: GET /api/v1/paths (every path with its checks' verdicts),
 // GET /api/v1/paths/:name (one path, each check with a full trace made now on the current topology:
 // checks keep only their outcome), POST /-/reload (re-read the paths file; the old config stays on
-// failure) and the landing page at /.
+// failure; rate-limited) and the landing page at /.
 
 import type { FastifyInstance } from 'fastify';
 import { OvncpError } from '../errors.ts';
 import type { Monitor } from '../monitor/monitor.ts';
+import { PATH_STATUSES } from '../monitor/path-status.ts';
 import type { PathSpec } from '../monitor/paths-config.ts';
 import { type CheckState, expectationMet, verdictOf } from '../monitor/results.ts';
 import { renderLandingPage } from './landing-page.ts';
 import { routeDoc } from './openapi.ts';
+import { DEFAULT_RELOAD_LIMIT, type RateLimitSettings, TokenBuckets } from './rate-limit.ts';
 
 function iso(ms: number | null | undefined): string | null {
   return ms ? new Date(ms).toISOString() : null;
@@ -42,11 +44,8 @@ export function checkView(s: CheckState): Record<string, unknown> {
 }
 
 export function pathView(m: Monitor, p: PathSpec): Record<string, unknown> {
-  const checks = m.checksOf(p.name).flatMap((k) => {
-    const s = m.results.get(k);
-    return s ? [s] : [];
-  });
-  const met = checks.map(expectationMet);
+  const checks = m.statesOf(p.name);
+  const st = m.pathStatus(p.name);
   return {
     name: p.name,
     description: p.description,
@@ -64,8 +63,10 @@ export function pathView(m: Monitor, p: PathSpec): Record<string, unknown> {
     schedule: p.schedule.kind === 'cron' ? { cron: p.schedule.expr } : { interval_ms: p.schedule.ms },
     engine: p.engine,
     labels: p.labels,
-    problem: m.pathProblems().get(p.name) ?? null,
-    status: met.some((x) => x === false) ? 'unmet' : met.some((x) => x === null) ? 'unknown' : 'ok',
+    problem: m.pathProblems().get(p.name)?.message ?? null,
+    status: st.status,
+    status_reason: st.reason,
+    status_message: st.message,
     checks: checks.map((s) => checkView(s)),
   };
 }
@@ -99,20 +100,23 @@ async function withTraces(
 
 const doc = (summary: string, description: string) => routeDoc('monitor', summary, description);
 
-/** A path's status: every check as expected, some unmet, or some without a verdict yet/any more. */
-const PATH_STATUSES = ['ok', 'unmet', 'unknown'];
-
-export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): void {
+export function registerPathsRoutes(
+  app: FastifyInstance,
+  monitor: Monitor,
+  reloadLimit: RateLimitSettings = DEFAULT_RELOAD_LIMIT,
+): void {
+  // One bucket for all callers: each reload reads and hashes the file, and a changed one is parsed.
+  const reloads = new TokenBuckets(reloadLimit);
   app.get<{ Querystring: { status?: string } }>(
     '/api/v1/paths',
     doc(
       'Every critical path with the verdicts of its checks',
-      'Query `status=ok|unmet|unknown` keeps only the paths in that state.',
+      `Every configured path of this shard, with its status (${PATH_STATUSES.join(', ')}); query \`status=…\` keeps only the paths in that state.`,
     ),
     async (req) => {
       const c = monitor.currentConfig();
       const status = req.query.status;
-      if (status !== undefined && !PATH_STATUSES.includes(status))
+      if (status !== undefined && !(PATH_STATUSES as readonly string[]).includes(status))
         throw new OvncpError('OVNCP_ERR_INVALID_FIELD', `status must be one of ${PATH_STATUSES.join(', ')}`, {
           field: 'status',
         });
@@ -149,12 +153,20 @@ export function registerPathsRoutes(app: FastifyInstance, monitor: Monitor): voi
     '/-/reload',
     doc(
       'Re-read the paths file',
-      'On any error the running paths stay and the answer says why (also on SIGHUP).',
+      'On any error the running paths stay and the answer says why (also on SIGHUP). Unchanged content is a no-op (`status: unchanged`). Rate-limited (429 with Retry-After).',
     ),
     async (_req, reply) => {
-      const r = monitor.reload();
+      const t = reloads.take('reload');
+      if (!t.allowed) {
+        reply.header('Retry-After', t.retryAfterSeconds);
+        throw new OvncpError(
+          'OVNCP_ERR_RATE_LIMITED',
+          `Too many reloads (burst ${reloadLimit.burst}, then one every ${Math.round(1 / reloadLimit.rate)}s); retry in ${t.retryAfterSeconds}s`,
+        );
+      }
+      const r = await monitor.reload();
       if (!r.ok) throw new OvncpError('OVNCP_ERR_CONFIG', `reload failed, previous paths kept: ${r.error}`);
-      return reply.send({ status: 'reloaded', paths: r.paths, checks: r.checks });
+      return reply.send({ status: r.unchanged ? 'unchanged' : 'reloaded', paths: r.paths, checks: r.checks });
     },
   );
   app.get('/', async (_req, reply) =>

@@ -1,4 +1,5 @@
-// Per-user token buckets for the trace API (default 10 requests/s, burst 50). A bucket holds up to
+// Token buckets: per user for the trace API (default 10 requests/s, burst 50), per client address for
+// failed authentications, one for reloads. A bucket holds up to
 // `burst` tokens and refills continuously at `rate` per second; each request takes one token.
 // @fastify/rate-limit's local store counts in fixed windows, which would allow 2×burst around a
 // window edge, hence our own few lines.
@@ -11,6 +12,15 @@ export interface RateLimitSettings {
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitSettings = { rate: 10, burst: 50 };
+
+/**
+ * Failed authentications allowed per client address: 10 at once, then one every 6 s. Past that, the
+ * address gets 429 for every request that needs a token, so guessing costs minutes, not microseconds.
+ */
+export const DEFAULT_AUTH_FAILURE_LIMIT: RateLimitSettings = { rate: 1 / 6, burst: 10 };
+
+/** POST /-/reload for everyone together: 3 at once, then one every 10 s (each reload parses a file). */
+export const DEFAULT_RELOAD_LIMIT: RateLimitSettings = { rate: 0.1, burst: 3 };
 
 export interface TakeResult {
   readonly allowed: boolean;
@@ -37,13 +47,8 @@ export class TokenBuckets {
   ) {}
 
   take(key: string): TakeResult {
-    const t = this.now();
-    this.sweep(t);
+    const b = this.refill(key);
     const { rate, burst } = this.settings;
-    const b = this.buckets.get(key) ?? { tokens: burst, at: t };
-    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
-    b.at = t;
-    this.buckets.set(key, b);
     const allowed = b.tokens >= 1;
     if (allowed) b.tokens -= 1;
     const missing = allowed ? Math.max(0, 1 - b.tokens) : 1 - b.tokens;
@@ -53,6 +58,23 @@ export class TokenBuckets {
       retryAfterSeconds: Math.max(1, Math.ceil(missing / rate)),
       resetSeconds: Math.ceil((burst - b.tokens) / rate),
     };
+  }
+
+  /** Seconds until `key` has a whole token again: 0 when a take() would be allowed now. Takes nothing. */
+  waitSeconds(key: string): number {
+    const b = this.refill(key);
+    return b.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - b.tokens) / this.settings.rate));
+  }
+
+  private refill(key: string): Bucket {
+    const t = this.now();
+    this.sweep(t);
+    const { rate, burst } = this.settings;
+    const b = this.buckets.get(key) ?? { tokens: burst, at: t };
+    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
+    b.at = t;
+    this.buckets.set(key, b);
+    return b;
   }
 
   /** Drops buckets that have refilled completely, so idle clients cost no memory. */

@@ -2,8 +2,8 @@
 // the loopback-only rule when there are none, rate limits, the trace deadline and fan-out bound, the
 // OpenAPI document, and the routes. The daemon calls setupTraceApi() once before listening.
 
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { loadTokens, TOKENS_ENV, type TokenStore } from '../auth/tokens.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { OvncpError } from '../errors.ts';
@@ -11,7 +11,12 @@ import type { Logger } from '../log.ts';
 import type { Topology } from '../ovn/topology/types.ts';
 import { registerAccessControl } from './access.ts';
 import { registerOpenApi } from './openapi.ts';
-import { DEFAULT_RATE_LIMIT, TokenBuckets } from './rate-limit.ts';
+import {
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  DEFAULT_RATE_LIMIT,
+  type RateLimitSettings,
+  TokenBuckets,
+} from './rate-limit.ts';
 import { isLoopbackHost, parseListenAddress } from './server.ts';
 import { type TraceApiDeps, traceRoutes } from './trace-routes.ts';
 
@@ -34,32 +39,37 @@ export interface TraceApiSettings {
   readonly burst: number;
   readonly timeoutMs: number;
   readonly maxTracesPerRequest: number;
+  /** Failed authentications allowed per client address (default DEFAULT_AUTH_FAILURE_LIMIT). */
+  readonly authFailures?: RateLimitSettings;
   /** The auth mode sentence logged at startup (set by traceApiFor). */
   readonly mode?: string;
   /** --web.insecure-no-auth was given (the mode is then logged as a warning). */
   readonly insecure?: boolean;
 }
 
-/** Reads the `web:` part of the config file (relative tokens_file against the config's directory). */
+/** The API settings from the typed `web` settings (tokens file already resolved), with the defaults. */
 export function traceApiSettings(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings {
-  const web = s.raw.web ?? {};
-  const file = web.tokens_file;
-  const tokensFile = file && s.configFile && !isAbsolute(file) ? resolve(dirname(s.configFile), file) : file;
+  const web = s.web;
   return {
-    tokens: loadTokens(tokensFile ?? null, env),
-    metricsAuth: web.metrics_auth ?? false,
-    rate: web.rate_limit?.rate ?? DEFAULT_RATE_LIMIT.rate,
-    burst: web.rate_limit?.burst ?? DEFAULT_RATE_LIMIT.burst,
-    timeoutMs: web.trace_timeout
-      ? parseDuration(web.trace_timeout, 'web.trace_timeout')
+    tokens: loadTokens(web.tokensFile, env, s.limits.tokensFileBytes),
+    metricsAuth: web.metricsAuth,
+    rate: web.rate ?? DEFAULT_RATE_LIMIT.rate,
+    burst: web.burst ?? DEFAULT_RATE_LIMIT.burst,
+    timeoutMs: web.traceTimeout
+      ? parseDuration(web.traceTimeout, 'web.trace_timeout')
       : DEFAULT_TRACE_TIMEOUT_MS,
-    maxTracesPerRequest: web.max_traces_per_request ?? DEFAULT_MAX_TRACES_PER_REQUEST,
+    maxTracesPerRequest: web.maxTracesPerRequest ?? DEFAULT_MAX_TRACES_PER_REQUEST,
+    authFailures: {
+      rate: web.authFailureRate ?? DEFAULT_AUTH_FAILURE_LIMIT.rate,
+      burst: web.authFailureBurst ?? DEFAULT_AUTH_FAILURE_LIMIT.burst,
+    },
   };
 }
 
 /** Without tokens the API is for local callers only: refuse a non-loopback address unless told otherwise. */
 export function checkListenSecurity(listenAddress: string, api: TraceApiSettings, insecure: boolean): string {
-  if (api.tokens.size > 0) return `bearer-token auth on /api/v1/* (${api.tokens.size} tokens)`;
+  if (api.tokens.size > 0)
+    return `bearer-token auth on every route but ${api.metricsAuth ? 'none' : '/metrics, /-/healthy and /-/ready'} (${api.tokens.size} tokens)`;
   const { host } = parseListenAddress(listenAddress);
   if (isLoopbackHost(host)) return 'no tokens configured: API open to loopback callers only';
   if (insecure)
@@ -75,8 +85,11 @@ export type TraceEngines = Pick<TraceApiDeps, 'flowEngine' | 'modelEngine' | 'to
 /** Reads the API settings and enforces the loopback rule (throws OvncpError on an unsafe address). */
 export function traceApiFor(s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): TraceApiSettings {
   const api = traceApiSettings(s, env);
-  const insecure = s.insecureNoAuth ?? s.raw.web?.insecure_no_auth ?? false;
-  return { ...api, mode: checkListenSecurity(s.listenAddress, api, insecure), insecure };
+  return {
+    ...api,
+    mode: checkListenSecurity(s.listenAddress, api, s.insecureNoAuth),
+    insecure: s.insecureNoAuth,
+  };
 }
 
 /** What the trace routes need from the daemon: its topology store and the engines it runs. */
@@ -102,11 +115,14 @@ export function setupTraceApi(
   api: TraceApiSettings,
   engines: TraceEngines,
   logger?: Logger,
+  registry?: Registry,
 ): void {
   registerAccessControl(app, {
     tokens: api.tokens,
     metricsAuth: api.metricsAuth,
     buckets: new TokenBuckets({ rate: api.rate, burst: api.burst }),
+    failures: new TokenBuckets(api.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT),
+    registry,
   });
   registerOpenApi(app);
   app.register(traceRoutes, {

@@ -7,6 +7,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { connectivity } from '../analysis/connectivity.ts';
 import { multiPath } from '../analysis/multi-path.ts';
 import { traceWithin } from '../analysis/run-trace.ts';
+import { toTraceResult } from '../engine/result/api.ts';
 import type { TraceEngine } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
 import { portAddresses } from '../ovn/topology/port-addresses.ts';
@@ -25,7 +26,10 @@ import {
 } from './trace-schemas.ts';
 
 export interface TraceApiDeps {
-  /** The current topology; throws an OvncpError (503) before one is loaded. */
+  /**
+   * The current topology; throws an OvncpError (503) before one is loaded. Called once per request:
+   * every trace of the request runs on the object it returned.
+   */
   topology(): Topology;
   /** The configured engine (`--engine`); throws OVNCP_ERR_ENGINE_UNAVAILABLE (503) when it cannot run. */
   flowEngine(): TraceEngine;
@@ -72,9 +76,11 @@ function registerSingleTrace(app: FastifyInstance, deps: TraceApiDeps, path: str
       },
     },
     async (req) => {
-      deps.topology();
+      // Readiness and the trace use the same topology object, even if a new one arrives meanwhile.
+      const t = deps.topology();
       const engine = model ? deps.modelEngine() : deps.flowEngine();
-      const result = await withDeadline(deps.timeoutMs, (signal) => traceWithin(engine, req.body, signal));
+      const tree = await withDeadline(deps.timeoutMs, (signal) => traceWithin(engine, req.body, t, signal));
+      const result = toTraceResult(tree);
       const stale = deps.staleness?.();
       if (stale) result.warnings.push(stale);
       return result;
@@ -96,10 +102,12 @@ function registerFanOuts(app: FastifyInstance, deps: TraceApiDeps): void {
       },
     },
     async (req) => {
-      deps.topology();
+      const network = deps.topology();
       const engine = deps.flowEngine();
       const maxTraces = deps.maxTracesPerRequest;
-      return withDeadline(deps.timeoutMs, (signal) => multiPath(engine, req.body, { maxTraces, signal }));
+      return withDeadline(deps.timeoutMs, (signal) =>
+        multiPath(engine, req.body, { network, maxTraces, signal }),
+      );
     },
   );
   z.post(

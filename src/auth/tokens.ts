@@ -5,15 +5,17 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { readYamlFile, unwrapLoaded } from '../config/yaml-file.ts';
+import { DEFAULT_FILE_LIMITS, readYamlFile, unwrapLoaded } from '../config/yaml-file.ts';
 import { OvncpError } from '../errors.ts';
 
 export const TOKENS_ENV = 'OVNCP_API_TOKENS';
+/** One minimum for every source of tokens: a short token falls to guessing whatever the throttle. */
+export const MIN_TOKEN_LENGTH = 16;
 
 const tokenEntry = z.union([
   z.strictObject({
     user: z.string().min(1),
-    token: z.string().min(16, 'tokens need at least 16 characters'),
+    token: z.string().min(MIN_TOKEN_LENGTH, `tokens need at least ${MIN_TOKEN_LENGTH} characters`),
   }),
   z.strictObject({
     user: z.string().min(1),
@@ -63,12 +65,23 @@ export function parseTokensEnv(value: string): { user: string; digest: Buffer }[
       if (i <= 0 || i === item.length - 1) {
         throw new OvncpError('OVNCP_ERR_CONFIG', `${TOKENS_ENV}: want user:token pairs separated by commas`);
       }
-      return { user: item.slice(0, i), digest: sha256(item.slice(i + 1)) };
+      const user = item.slice(0, i);
+      const token = item.slice(i + 1);
+      if (token.length < MIN_TOKEN_LENGTH)
+        throw new OvncpError(
+          'OVNCP_ERR_CONFIG',
+          `${TOKENS_ENV}: the token of user "${user}" has ${token.length} characters; tokens need at least ${MIN_TOKEN_LENGTH}`,
+        );
+      return { user, digest: sha256(token) };
     });
 }
 
-export function loadTokensFile(file: string): { user: string; digest: Buffer }[] {
-  const doc = unwrapLoaded(readYamlFile(file, tokensFileSchema), 'OVNCP_ERR_CONFIG').value;
+export function loadTokensFile(
+  file: string,
+  maxBytes = DEFAULT_FILE_LIMITS.tokensFileBytes,
+): { user: string; digest: Buffer }[] {
+  const limit = { maxBytes, setting: 'limits.tokens_file' };
+  const doc = unwrapLoaded(readYamlFile(file, tokensFileSchema, limit), 'OVNCP_ERR_CONFIG').value;
   return doc.tokens.map((t) => ({
     user: t.user,
     digest: 'token' in t ? sha256(t.token) : Buffer.from(t.sha256, 'hex'),
@@ -76,8 +89,12 @@ export function loadTokensFile(file: string): { user: string; digest: Buffer }[]
 }
 
 /** Every configured token (file first, then environment); an empty store means auth is off. */
-export function loadTokens(file: string | null, env: NodeJS.ProcessEnv = process.env): TokenStore {
-  const fromFile = file ? loadTokensFile(file) : [];
+export function loadTokens(
+  file: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+  maxBytes = DEFAULT_FILE_LIMITS.tokensFileBytes,
+): TokenStore {
+  const fromFile = file ? loadTokensFile(file, maxBytes) : [];
   const fromEnv = env[TOKENS_ENV] ? parseTokensEnv(env[TOKENS_ENV]!) : [];
   return new TokenStore([...fromFile, ...fromEnv]);
 }

@@ -4,7 +4,14 @@
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { readYamlFile, unwrapLoaded } from './yaml-file.ts';
+import {
+  CONFIG_FILE_MAX_BYTES,
+  DEFAULT_FILE_LIMITS,
+  type FileLimits,
+  parseByteSize,
+  readYamlFile,
+  unwrapLoaded,
+} from './yaml-file.ts';
 
 export const ENGINE_CHOICES = ['model', 'ovn-trace', 'auto'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
@@ -13,7 +20,20 @@ export const LOG_FORMATS = ['json', 'logfmt', 'pretty'] as const;
 
 export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:9477';
 
+const byteSize = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseByteSize(v) !== null, 'must be a size like 64MiB, 10MB or a number of bytes')
+  .transform((v) => parseByteSize(v)!);
+
 export const configFileSchema = z.strictObject({
+  limits: z
+    .strictObject({
+      paths_file: byteSize.optional(),
+      topology_file: byteSize.optional(),
+      tokens_file: byteSize.optional(),
+      parse_memory: byteSize.optional(),
+    })
+    .nullish(),
   web: z
     .strictObject({
       listen_address: z.string().optional(),
@@ -21,6 +41,12 @@ export const configFileSchema = z.strictObject({
       tokens_file: z.string().optional(),
       metrics_auth: z.boolean().optional(),
       rate_limit: z
+        .strictObject({
+          rate: z.number().positive().optional(),
+          burst: z.number().int().positive().optional(),
+        })
+        .optional(),
+      auth_failure_limit: z
         .strictObject({
           rate: z.number().positive().optional(),
           burst: z.number().int().positive().optional(),
@@ -60,28 +86,63 @@ export const configFileSchema = z.strictObject({
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
-/** The effective settings the daemon runs with, after flags, environment and file are merged. */
+/** Key, certificate and CA files for ssl: remotes (OVS `-p`, `-c`, `-C`), relative paths already resolved. */
+export interface SslSettings {
+  readonly privateKey?: string | undefined;
+  readonly certificate?: string | undefined;
+  readonly caCert?: string | undefined;
+}
+
+/** The `web:` section: who may call the API and how much. Unset limits mean the API's defaults. */
+export interface WebSettings {
+  /** Bearer-token file, resolved against the config file's folder; null = none (env tokens still apply). */
+  readonly tokensFile: string | null;
+  readonly metricsAuth: boolean;
+  readonly rate: number | null;
+  readonly burst: number | null;
+  /** Duration text as written (`30s`, `1500ms`, `2m`); parsed and checked by the trace API. */
+  readonly traceTimeout: string | null;
+  readonly maxTracesPerRequest: number | null;
+  /** web.request_timeout as written: time to receive a whole request; null = the server's default. */
+  readonly requestTimeout: string | null;
+  /** web.max_traces_in_flight: trace requests running at once per engine; null = the default. */
+  readonly maxTracesInFlight: number | null;
+  /** web.auth_failure_limit: failed authentications per client address (token bucket); null = default. */
+  readonly authFailureRate: number | null;
+  readonly authFailureBurst: number | null;
+}
+
+/**
+ * The effective settings every command runs with, after flags, environment and file are merged
+ * (flag > environment > config file > default). Paths from the config file are resolved against its
+ * folder here, once, so every consumer (NB client, ovn-trace, API) sees the same absolute files.
+ */
 export interface DaemonSettings {
-  configFile: string | null;
-  listenAddress: string;
+  readonly configFile: string | null;
+  readonly listenAddress: string;
   /** --web.config.file: exporter-toolkit web config (TLS for the listener), or null for plain HTTP. */
-  webConfigFile: string | null;
-  nbDb: string | null;
-  sbDb: string | null;
-  topologyFile: string | null;
-  pathsFile: string | null;
-  engine: EngineChoice;
-  logLevel: (typeof LOG_LEVELS)[number];
-  logFormat: (typeof LOG_FORMATS)[number];
-  /** --web.insecure-no-auth: serve the API without tokens on a non-loopback address. */
-  insecureNoAuth?: boolean;
-  /** Files for ssl: NB remotes: --ovn.ssl.* flags over the config file's ovn.ssl (set when any is). */
-  ssl?: { privateKey?: string; certificate?: string; caCert?: string } | undefined;
-  raw: ConfigFile;
+  readonly webConfigFile: string | null;
+  readonly nbDb: string | null;
+  readonly sbDb: string | null;
+  readonly topologyFile: string | null;
+  readonly pathsFile: string | null;
+  readonly engine: EngineChoice;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly logFormat: (typeof LOG_FORMATS)[number];
+  /** --web.insecure-no-auth (or web.insecure_no_auth): serve the API without tokens on a non-loopback address. */
+  readonly insecureNoAuth: boolean;
+  /** Files for ssl: remotes (NB and SB): --ovn.ssl.* flags over the config file's ovn.ssl; undefined when none is set. */
+  readonly ssl: SslSettings | undefined;
+  readonly web: WebSettings;
+  /** engine.cross_check_sample: share of `auto` traces re-checked by ovn-trace; null = the engine's default. */
+  readonly crossCheckSample: number | null;
+  /** Size limits of the files the daemon reads (config `limits:`), checked before reading. */
+  readonly limits: FileLimits;
 }
 
 export function loadConfigFile(file: string): ConfigFile {
-  return unwrapLoaded(readYamlFile(file, configFileSchema), 'OVNCP_ERR_CONFIG').value;
+  const limit = { maxBytes: CONFIG_FILE_MAX_BYTES, setting: 'fixed for the config file' };
+  return unwrapLoaded(readYamlFile(file, configFileSchema, limit), 'OVNCP_ERR_CONFIG').value;
 }
 
 function rel(base: string | null, p: string | undefined): string | null {
@@ -111,7 +172,7 @@ function sslSettings(
   flags: SettingFlags,
   configFile: string | null,
   file: ConfigFile,
-): DaemonSettings['ssl'] {
+): SslSettings | undefined {
   const ssl = file.ovn?.ssl;
   const out = {
     privateKey: flags['ovn.ssl.private-key'] ?? rel(configFile, ssl?.private_key) ?? undefined,
@@ -119,6 +180,32 @@ function sslSettings(
     caCert: flags['ovn.ssl.ca-cert'] ?? rel(configFile, ssl?.ca_cert) ?? undefined,
   };
   return out.privateKey || out.certificate || out.caCert ? out : undefined;
+}
+
+function fileLimits(file: ConfigFile): FileLimits {
+  const l = file.limits ?? {};
+  return {
+    pathsFileBytes: l.paths_file ?? DEFAULT_FILE_LIMITS.pathsFileBytes,
+    topologyFileBytes: l.topology_file ?? DEFAULT_FILE_LIMITS.topologyFileBytes,
+    tokensFileBytes: l.tokens_file ?? DEFAULT_FILE_LIMITS.tokensFileBytes,
+    parseMemoryBytes: l.parse_memory ?? DEFAULT_FILE_LIMITS.parseMemoryBytes,
+  };
+}
+
+function webSettings(configFile: string | null, file: ConfigFile): WebSettings {
+  const web = file.web ?? {};
+  return {
+    tokensFile: rel(configFile, web.tokens_file),
+    metricsAuth: web.metrics_auth ?? false,
+    rate: web.rate_limit?.rate ?? null,
+    burst: web.rate_limit?.burst ?? null,
+    traceTimeout: web.trace_timeout ?? null,
+    maxTracesPerRequest: web.max_traces_per_request ?? null,
+    requestTimeout: web.request_timeout ?? null,
+    maxTracesInFlight: web.max_traces_in_flight ?? null,
+    authFailureRate: web.auth_failure_limit?.rate ?? null,
+    authFailureBurst: web.auth_failure_limit?.burst ?? null,
+  };
 }
 
 /** Merges flags, environment and the config file. Throws OvncpError on a bad file. */
@@ -138,6 +225,8 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     logFormat: (flags['log.format'] as DaemonSettings['logFormat'] | undefined) ?? file.log?.format ?? 'json',
     insecureNoAuth: flags['web.insecure-no-auth'] ?? file.web?.insecure_no_auth ?? false,
     ssl: sslSettings(flags, configFile, file),
-    raw: file,
+    web: webSettings(configFile, file),
+    crossCheckSample: file.engine?.cross_check_sample ?? null,
+    limits: fileLimits(file),
   };
 }

@@ -1,7 +1,9 @@
 // Reads a YAML (or JSON) file and validates it with a zod schema, reporting each problem as
 // `file:line: message` so operators can find it. Shared by the config, paths and snapshot loaders.
+// Every file has a size limit, checked before a byte is read: parsing YAML costs ~60× the file's size
+// in memory, so an oversized file would otherwise take the whole process down.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type Document, isCollection, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { OvncpError } from '../errors.ts';
@@ -90,17 +92,109 @@ export function parseYamlText<S extends z.ZodType>(
   return { ok: true, value: parsed.data, source: src };
 }
 
-export function readYamlFile<S extends z.ZodType>(file: string, schema: S): Loaded<z.infer<S>> {
-  let text: string;
+const MIB = 1024 * 1024;
+
+/** The size limit of each kind of file, in bytes (config `limits:`; the config file's own is fixed). */
+export interface FileLimits {
+  readonly pathsFileBytes: number;
+  readonly topologyFileBytes: number;
+  readonly tokensFileBytes: number;
+  /** Heap limit of the worker thread that parses a reloaded paths or snapshot file. */
+  readonly parseMemoryBytes: number;
+}
+
+/**
+ * Defaults with room for legitimate big files: a 200k-check paths file (the max_checks ceiling) is
+ * ~40 MB, the XL benchmark network (50k ports, 30k ACLs) 17 MB as YAML and 23 MB as indented JSON.
+ */
+export const DEFAULT_FILE_LIMITS: FileLimits = {
+  pathsFileBytes: 64 * MIB,
+  topologyFileBytes: 64 * MIB,
+  tokensFileBytes: 1 * MIB,
+  // Parsing costs up to ~60× the file's size: a file at the 64 MiB limit needs about this much.
+  parseMemoryBytes: 4096 * MIB,
+};
+
+/** The config file is read before any setting is known, so its limit is not a setting. */
+export const CONFIG_FILE_MAX_BYTES = 1 * MIB;
+
+/** `64MiB`, `10MB`, `512KiB`, `1GiB` or a bare number of bytes. */
+export function parseByteSize(text: string | number): number | null {
+  if (typeof text === 'number') return Number.isInteger(text) && text > 0 ? text : null;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/.exec(text.trim());
+  if (!m) return null;
+  const unit: Record<string, number> = {
+    B: 1,
+    KB: 1e3,
+    KiB: 1024,
+    MB: 1e6,
+    MiB: MIB,
+    GB: 1e9,
+    GiB: 1024 * MIB,
+  };
+  const n = Math.floor(Number(m[1]) * unit[m[2] ?? 'B']!);
+  return n > 0 ? n : null;
+}
+
+export type TextRead = { ok: true; text: string } | { ok: false; error: string };
+
+/**
+ * Reads a file of at most `maxBytes` bytes. The size is checked on the open descriptor before reading,
+ * and the read stops one byte past the limit, so a file that grows in between is refused too.
+ */
+export function readBoundedText(file: string, maxBytes: number, setting: string): TextRead {
+  const tooBig = (size: string) =>
+    `${file}: ${size} bytes, over the limit of ${maxBytes} bytes (${setting}); not read`;
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch (err) {
     return {
       ok: false,
-      errors: [`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`],
+      error: `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     };
   }
-  return parseYamlText(file, text, schema);
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) return { ok: false, error: tooBig(String(size)) };
+    const buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(size, 64 * 1024)));
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) break;
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    if (n > maxBytes) return { ok: false, error: tooBig(`more than ${maxBytes}`) };
+    return { ok: true, text: buf.toString('utf8', 0, n) };
+  } catch (err) {
+    return {
+      ok: false,
+      error: `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A size limit and the setting that changes it (named in the refusal). */
+export interface ByteLimit {
+  readonly maxBytes: number;
+  readonly setting: string;
+}
+
+/** For callers without settings (tests, tools): the largest of the default limits. */
+const ANY_FILE_LIMIT: ByteLimit = { maxBytes: 64 * MIB, setting: 'default limit' };
+
+/** Reads (at most `limit.maxBytes`, else refused unread) and validates a YAML file. */
+export function readYamlFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  limit: ByteLimit = ANY_FILE_LIMIT,
+): Loaded<z.infer<S>> {
+  const read = readBoundedText(file, limit.maxBytes, limit.setting);
+  if (!read.ok) return { ok: false, errors: [read.error] };
+  return parseYamlText(file, read.text, schema);
 }
 
 /** Throws one OvncpError whose message lists every located problem, first one first. */

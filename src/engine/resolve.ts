@@ -6,6 +6,7 @@
 import { OvncpError } from '../errors.ts';
 import { cidrContains, formatIp, type IpAddr, normalizeMac, parseIp } from '../ovn/net/addr.ts';
 import type { PortAddress, RouterPort, SwitchPort, Topology } from '../ovn/topology/types.ts';
+import { sourceMismatchWarnings } from './source-check.ts';
 import { PROTOCOLS, type Protocol, type ResolvedRequest, type TraceRequest } from './types.ts';
 
 export const DEFAULT_MAX_HOPS = 50;
@@ -288,12 +289,12 @@ function resolvePorts(req: TraceRequest, protocol: Protocol, warnings: string[])
   const src =
     req.source_port_num === undefined
       ? DEFAULT_SOURCE_PORT_NUM
-      : intField(req.source_port_num, 'source_port_num', 1, 65535);
+      : intField(req.source_port_num, 'source_port_num', 0, 65535);
   let dst: number;
   if (req.destination_port_num === undefined) {
     warnings.push(`destination_port_num not given: using ${DEFAULT_DESTINATION_PORT_NUM}`);
     dst = DEFAULT_DESTINATION_PORT_NUM;
-  } else dst = intField(req.destination_port_num, 'destination_port_num', 1, 65535);
+  } else dst = intField(req.destination_port_num, 'destination_port_num', 0, 65535);
   return [src, dst];
 }
 
@@ -320,6 +321,13 @@ export function resolveRequest(t: Topology, req: TraceRequest): ResolvedRequest 
       { field: 'destination_ip' },
     );
   }
+  // Supplied addresses are traced as given; one the port does not own gets a warning saying so.
+  warnings.push(
+    ...sourceMismatchWarnings(src, srcMac, srcIp, textOf(srcIp), {
+      mac: req.source_mac !== undefined,
+      ip: req.source_ip !== undefined,
+    }),
+  );
   const owner = destinationOwner(t, dstIp, src.switchName);
   const dstMac = resolveDestinationMac(t, req, src, dstIp, owner, warnings);
   const [srcPortNum, dstPortNum] = resolvePorts(req, protocol, warnings);

@@ -7,8 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { Counter, type Registry } from 'prom-client';
 import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { ovsSslArgs, type SslFiles } from '../ovsdb/remote.ts';
 import { createOvnTraceEngine, type OvnTraceEngine, type OvnTraceMode } from './ovn-trace/engine.ts';
-import type { TopologyProvider, TraceEngine, TraceOptions, TraceRequest, TraceResult } from './types.ts';
+import { deliveryOfTree, sameDelivery } from './result/outcome.ts';
+import type { TraceTree } from './result/tree.ts';
+import type { TraceEngine, TraceOptions, TraceRequest } from './types.ts';
 
 export type EngineChoice = 'model' | 'ovn-trace' | 'auto';
 
@@ -24,22 +27,6 @@ export interface CrossCheckOptions {
   readonly logger?: Logger;
   /** Injected for tests; Math.random by default. */
   readonly random?: () => number;
-}
-
-/** The verdict two engines must agree on. */
-export interface Verdict {
-  readonly reaches_destination: boolean;
-  readonly output_ports: readonly string[];
-}
-
-export function verdictOf(r: TraceResult): Verdict {
-  return { reaches_destination: r.reaches_destination, output_ports: [...r.output_ports].sort() };
-}
-
-export function sameVerdict(a: Verdict, b: Verdict): boolean {
-  return (
-    a.reaches_destination === b.reaches_destination && a.output_ports.join('\n') === b.output_ports.join('\n')
-  );
 }
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter {
@@ -70,21 +57,26 @@ export class CrossCheckEngine implements TraceEngine {
     );
   }
 
-  async trace(request: TraceRequest, options?: TraceOptions): Promise<TraceResult> {
+  async trace(request: TraceRequest, options: TraceOptions): Promise<TraceTree> {
     const result = await this.o.primary.trace(request, options);
     if ((this.o.random ?? Math.random)() < this.o.sample) {
-      const p = this.check(request, result).finally(() => this.pending.delete(p));
+      // The checker traces the same topology object: a verdict from another snapshot is no check.
+      const p = this.check(request, options.network, result).finally(() => this.pending.delete(p));
       this.pending.add(p);
     }
     return result;
   }
 
-  private async check(request: TraceRequest, primary: TraceResult): Promise<void> {
+  private async check(
+    request: TraceRequest,
+    network: TraceOptions['network'],
+    primary: TraceTree,
+  ): Promise<void> {
     try {
-      const other = await this.o.checker.trace(request);
-      const a = verdictOf(primary);
-      const b = verdictOf(other);
-      if (sameVerdict(a, b)) {
+      const other = await this.o.checker.trace(request, { network });
+      const a = deliveryOfTree(primary);
+      const b = deliveryOfTree(other);
+      if (sameDelivery(a, b)) {
         this.checks.inc({ outcome: 'agree' });
         return;
       }
@@ -96,8 +88,8 @@ export class CrossCheckEngine implements TraceEngine {
           [primary.engine]: a,
           [other.engine]: b,
           dropped_at: {
-            [primary.engine]: primary.dropped_at?.stage ?? null,
-            [other.engine]: other.dropped_at?.stage ?? null,
+            [primary.engine]: primary.reached ? null : (primary.shown.dropped?.stage ?? null),
+            [other.engine]: other.reached ? null : (other.shown.dropped?.stage ?? null),
           },
         },
         'engines disagree',
@@ -122,7 +114,6 @@ export interface EngineSetOptions {
   readonly choice: EngineChoice;
   /** The SB remote; without it ovn-trace cannot run. */
   readonly sbDb: string | null;
-  readonly getTopology: TopologyProvider;
   /** The model engine (built by the caller, so this file does not depend on its internals). */
   readonly model: TraceEngine;
   readonly registry: Registry;
@@ -174,7 +165,6 @@ export function createEngineSet(o: EngineSetOptions): EngineSet {
     if (why !== null || !o.sbDb) throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', why ?? 'no SB');
     ovnTrace ??= createOvnTraceEngine({
       sbDb: o.sbDb,
-      getTopology: o.getTopology,
       mode: o.ovnTraceMode ?? 'daemon',
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.logger ? { logger: o.logger.child({ engine: 'ovn-trace' }) } : {}),
@@ -210,56 +200,32 @@ export function createEngineSet(o: EngineSetOptions): EngineSet {
   };
 }
 
-/** What the daemon needs from the settings to build its engines. */
+/** What the daemon needs from the settings to build its engines (typed, paths already resolved). */
 export interface DaemonEngineSettings {
   readonly engine: EngineChoice;
   readonly sbDb: string | null;
-  readonly raw: {
-    readonly engine?: { readonly cross_check_sample?: number | undefined } | null | undefined;
-    readonly ovn?:
-      | {
-          readonly ssl?:
-            | {
-                readonly private_key?: string | undefined;
-                readonly certificate?: string | undefined;
-                readonly ca_cert?: string | undefined;
-              }
-            | undefined;
-        }
-      | null
-      | undefined;
-  };
-}
-
-/** OVS tools' SSL options from the config file's `ovn.ssl` section. */
-export function ovsSslOptions(s: DaemonEngineSettings): string[] {
-  const ssl = s.raw.ovn?.ssl;
-  if (!ssl) return [];
-  return [
-    ...(ssl.private_key ? [`--private-key=${ssl.private_key}`] : []),
-    ...(ssl.certificate ? [`--certificate=${ssl.certificate}`] : []),
-    ...(ssl.ca_cert ? [`--ca-cert=${ssl.ca_cert}`] : []),
-  ];
+  /** engine.cross_check_sample; null = DEFAULT_CROSS_CHECK_SAMPLE. */
+  readonly crossCheckSample: number | null;
+  /** Files for an ssl: SB, the same the NB client gets. */
+  readonly ssl: SslFiles | undefined;
 }
 
 /**
- * The daemon's engines from its settings: `--engine`, `--ovn.sb-db`, `engine.cross_check_sample`.
+ * The daemon's engines from its settings: `--engine`, `--ovn.sb-db`, `engine.cross_check_sample`, and
+ * the SSL files (as OVS options for ovn-trace).
  * `model` is passed in so the daemon decides how the model engine is built.
  */
 export function daemonEngines(
   s: DaemonEngineSettings,
-  deps: { getTopology: TopologyProvider; model: TraceEngine; registry: Registry; logger?: Logger },
+  deps: { model: TraceEngine; registry: Registry; logger?: Logger },
 ): EngineSet {
   return createEngineSet({
     choice: s.engine,
     sbDb: s.sbDb,
-    getTopology: deps.getTopology,
     model: deps.model,
     registry: deps.registry,
     ...(deps.logger ? { logger: deps.logger } : {}),
-    ...(s.raw.engine?.cross_check_sample === undefined
-      ? {}
-      : { crossCheckSample: s.raw.engine.cross_check_sample }),
-    dbOptions: ovsSslOptions(s),
+    ...(s.crossCheckSample === null ? {} : { crossCheckSample: s.crossCheckSample }),
+    dbOptions: ovsSslArgs(s.ssl),
   });
 }

@@ -1,29 +1,26 @@
-// The engine interface: one trace request in, one TraceResult out, whatever engine answers.
-// Field names follow the API contract (shared/seed/ovn-flow-tracing.md) plus the additions of
-// DESIGN.md §2 (dropped_at, engine, warnings, output_ports). Drops, missing routes, TTL expiry and
-// port-security violations are results, never exceptions; only a request the topology cannot
-// answer (unknown port, …) throws an OvncpError.
+// The engine interface: one trace request and the network to trace it on in, one result tree out
+// (result/tree.ts), whatever engine answers; TraceResult (vocabulary.ts, re-exported here) is the
+// API's rendering of that tree. Drops, missing routes, TTL expiry and port-security violations are
+// results, never exceptions; only a request the topology cannot answer (unknown port, …) throws an
+// OvncpError.
 
 import type { IpAddr } from '../ovn/net/addr.ts';
 import type { Topology } from '../ovn/topology/types.ts';
+import type { TraceTree } from './result/tree.ts';
+import type { EngineName, Protocol, TraceRequest } from './vocabulary.ts';
 
-export const PROTOCOLS = ['tcp', 'udp', 'icmp'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
-
-/** The seed's flow-trace request. Everything but source_port is optional and auto-filled. */
-export interface TraceRequest {
-  source_port: string;
-  source_mac?: string | undefined;
-  source_ip?: string | undefined;
-  destination_mac?: string | undefined;
-  destination_ip?: string | undefined;
-  protocol?: Protocol | undefined;
-  source_port_num?: number | undefined;
-  destination_port_num?: number | undefined;
-  verbose?: boolean | undefined;
-  /** 1..100, default 50. */
-  max_hops?: number | undefined;
-}
+export type {
+  AclMatch,
+  BackendOutcome,
+  EngineName,
+  Hop,
+  HopAction,
+  HopType,
+  Protocol,
+  TraceRequest,
+  TraceResult,
+} from './vocabulary.ts';
+export { HOP_TYPES, PROTOCOLS } from './vocabulary.ts';
 
 /** A request with every field the pipeline needs filled in (by the user or from the topology). */
 export interface ResolvedRequest {
@@ -45,83 +42,19 @@ export interface ResolvedRequest {
   readonly destinationPort: string | null;
 }
 
-export const HOP_TYPES = [
-  'port_security',
-  'acl',
-  'l2_lookup',
-  'l3_routing',
-  'nat',
-  'load_balancer',
-  'flow',
-] as const;
-export type HopType = (typeof HOP_TYPES)[number];
-export type HopAction = 'forward' | 'drop' | 'output' | 'modify';
-
-export interface AclMatch {
-  acl_name: string | null;
-  priority: number;
-  /** 'ingress' for from-lport ACLs, 'egress' for to-lport ones. */
-  direction: 'ingress' | 'egress';
-  action: string;
-  match: string;
-  /** Where the ACL is attached (switch or port group name). */
-  owner?: string;
-  uuid?: string;
-}
-
-export interface Hop {
-  index: number;
-  type: HopType;
-  /** e.g. `ingress(dp="ls1", inport="vm1-port")`, `ingress ACL`, `L2 forwarding`. */
-  component: string;
-  action: HopAction;
-  description: string;
-  next_hop?: string;
-  acl_matches?: AclMatch[];
-  /** Datapath (switch/router name) and pipeline stage, when known. */
-  datapath?: string;
-  stage?: string;
-  /** Extra detail shown with `verbose`. */
-  details?: Record<string, unknown>;
-}
-
-export type EngineName = 'model' | 'ovn-trace';
-
-export interface BackendOutcome {
-  backend: string;
-  reached: boolean;
-  output_ports: string[];
-}
-
-export interface TraceResult {
-  request: TraceRequest;
-  success: boolean;
-  reaches_destination: boolean;
-  hops: Hop[];
-  summary: string;
-  dropped_at: Hop | null;
-  output_ports: string[];
-  warnings: string[];
-  engine: EngineName;
-  /** For a load-balancer VIP: which backends were and were not reached. */
-  backends?: BackendOutcome[];
-  /** Raw ovn-trace text (ovn-trace engine, verbose only). */
-  raw?: string;
-  /**
-   * Names of every datapath (switch or router) the packet entered, each once, over every branch of
-   * the trace (model engine). For the monitor: the model engine sets it as a non-enumerable property,
-   * so JSON serialization (HTTP API, CLI output) never includes it.
-   */
-  visited?: readonly string[];
-}
-
 export interface TraceOptions {
+  /**
+   * The topology to trace on. Callers take it once (e.g. from the store after checking readiness) and
+   * pass the same object to every trace that must agree; a derived topology (what-if) is just another
+   * object. Engines keep nothing bound to one topology.
+   */
+  readonly network: Topology;
   readonly signal?: AbortSignal;
   /**
    * 'full' (default): every hop with its description. 'outcome': the model engine may skip building
-   * intermediate hops (hops then holds only the hop the packet was dropped at, if any) but still
-   * returns success, reaches_destination, output_ports, warnings, engine, summary, backends and a
-   * complete dropped_at. The ovn-trace engine ignores it.
+   * intermediate hops (the shown branch then holds only the hop it was dropped at, if any) but the tree
+   * still has the verdict, outputs, warnings, backends, visited, ACL decisions, a complete dropped hop
+   * and the last hop's type. The ovn-trace engine ignores it.
    */
   readonly detail?: 'full' | 'outcome';
 }
@@ -129,9 +62,6 @@ export interface TraceOptions {
 /** What every engine implements. */
 export interface TraceEngine {
   readonly name: EngineName;
-  trace(request: TraceRequest, options?: TraceOptions): Promise<TraceResult>;
+  trace(request: TraceRequest, options: TraceOptions): Promise<TraceTree>;
   close?(): Promise<void>;
 }
-
-/** Gives engines the current topology (live sources swap it as the network changes). */
-export type TopologyProvider = () => Topology;

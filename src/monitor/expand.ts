@@ -20,10 +20,17 @@ export interface Check {
   readonly port: number | null;
 }
 
+/** Why a path cannot be checked as configured: a short metric-label reason and a sentence. */
+export interface PathProblem {
+  /** `group_not_found` or `max_checks_exceeded`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
 export interface Expansion {
   readonly checks: readonly Check[];
   /** Non-fatal problems (e.g. a group missing from the current topology), per path name. */
-  readonly problems: ReadonlyMap<string, string>;
+  readonly problems: ReadonlyMap<string, PathProblem>;
 }
 
 function members(topo: Topology | null, group: string): string[] | null {
@@ -31,12 +38,16 @@ function members(topo: Topology | null, group: string): string[] | null {
   return g ? [...g.ports].sort() : null;
 }
 
-function endpoints(spec: PathSpec, topo: Topology | null): { src: string[]; dst: string[] } | string {
+function endpoints(spec: PathSpec, topo: Topology | null): { src: string[]; dst: string[] } | PathProblem {
+  const missing = (field: string, name: string): PathProblem => ({
+    reason: 'group_not_found',
+    message: `${field} "${name}" is not a port group of the current topology`,
+  });
   const src = spec.source.kind === 'group' ? members(topo, spec.source.name) : [spec.source.name];
-  if (!src) return `source_group "${spec.source.name}" is not a port group of the current topology`;
+  if (!src) return missing('source_group', spec.source.name);
   const dst =
     spec.destination.kind === 'group' ? members(topo, spec.destination.name) : [spec.destination.name];
-  if (!dst) return `destination_group "${spec.destination.name}" is not a port group of the current topology`;
+  if (!dst) return missing('destination_group', spec.destination.name);
   return { src, dst };
 }
 
@@ -68,18 +79,27 @@ function expandOne(spec: PathSpec, src: string[], dst: string[], out: Check[], l
  */
 export function expandPaths(config: PathsConfig, topo: Topology | null, strict: boolean): Expansion {
   const checks: Check[] = [];
-  const problems = new Map<string, string>();
+  const problems = new Map<string, PathProblem>();
+  let full = false;
   for (const spec of config.paths) {
+    if (full) {
+      // Past the cap every later path has no checks: say so, or it would look like an empty group.
+      problems.set(spec.name, {
+        reason: 'max_checks_exceeded',
+        message: `not expanded: earlier paths reached max_checks (${config.maxChecks})`,
+      });
+      continue;
+    }
     const ep = endpoints(spec, topo);
-    if (typeof ep === 'string') {
+    if ('reason' in ep) {
       problems.set(spec.name, ep);
       continue;
     }
     if (!expandOne(spec, ep.src, ep.dst, checks, config.maxChecks)) {
       const msg = `path "${spec.name}" expands past max_checks (${config.maxChecks}); raise max_checks or narrow the groups`;
       if (strict) throw new OvncpError('OVNCP_ERR_CONFIG', `${config.file ?? 'paths'}:${spec.line}: ${msg}`);
-      problems.set(spec.name, msg);
-      break;
+      problems.set(spec.name, { reason: 'max_checks_exceeded', message: msg });
+      full = true;
     }
   }
   return { checks, problems };

@@ -6,15 +6,20 @@
 
 import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
-import type { TopologyChange, TopologyStore } from '../daemon/topology-store.ts';
+import { DEFAULT_FILE_LIMITS } from '../config/yaml-file.ts';
 import type { TraceResult } from '../engine/types.ts';
+import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createMonitorMetrics, type MonitorMetrics } from '../metrics/monitor-metrics.ts';
-import { PathMetrics } from '../metrics/path-metrics.ts';
 import { diffTopologies } from '../ovn/topology/diff.ts';
-import { type Check, type Expansion, expandPaths } from './expand.ts';
-import { EMPTY_PATHS_CONFIG, loadPathsFile, type PathsConfig } from './paths-config.ts';
-import { type CheckOutcome, ResultsStore, type Trigger, verdictOf } from './results.ts';
+import type { TopologyChange, TopologyStore } from '../ovn/topology/store.ts';
+import { type Check, type Expansion, expandPaths, type PathProblem } from './expand.ts';
+import { type LoadAnswer, type LoadJob, runLoadJob } from './load-job.ts';
+import { runLoad } from './load-worker.ts';
+import { PathMetrics } from './path-metrics.ts';
+import { derivePathStatus, type PathStatusInfo, renderPathStatus } from './path-status.ts';
+import { EMPTY_PATHS_CONFIG, type PathsConfig } from './paths-config.ts';
+import { type CheckOutcome, type CheckState, ResultsStore, type Trigger, verdictOf } from './results.ts';
 import { type EngineProvider, errorOf, runCheck, traceFull } from './runner.ts';
 import { Scheduler } from './scheduler.ts';
 import { NO_SHARDING, type Shard, shardConfig } from './shard.ts';
@@ -29,10 +34,16 @@ export interface MonitorOptions {
   /** Called once the first round of checks has finished (readiness). */
   readonly onFirstRound?: () => void;
   readonly random?: () => number;
+  /** Size limit of the paths file (limits.paths_file). */
+  readonly maxFileBytes?: number;
+  /** Heap limit of the thread that parses a reloaded paths file (limits.parse_memory). */
+  readonly parseHeapBytes?: number;
 }
 
 export interface ReloadResult {
   readonly ok: boolean;
+  /** The file's content is the one in use: nothing was parsed or changed. */
+  readonly unchanged?: boolean;
   readonly error?: string;
   readonly paths: number;
   readonly checks: number;
@@ -64,7 +75,7 @@ export class Monitor {
   readonly pathMetrics = new PathMetrics();
   readonly metrics: MonitorMetrics;
   private config: PathsConfig = EMPTY_PATHS_CONFIG;
-  private problems: ReadonlyMap<string, string> = new Map();
+  private problems: ReadonlyMap<string, PathProblem> = new Map();
   private keysByPath = new Map<string, string[]>();
   private readonly scheduler: Scheduler;
   private readonly abort = new AbortController();
@@ -74,6 +85,11 @@ export class Monitor {
   private waiting: PathsConfig | null = null;
   private stopped = false;
   private lastReload: { at: number; ok: boolean; error: string | null } | null = null;
+  /** SHA-256 of the paths file content in use (null: none, or no file). */
+  private digest: string | null = null;
+  /** The reload running now, and at most one queued behind it (later callers share that one). */
+  private reloading: Promise<ReloadResult> | null = null;
+  private queued: Promise<ReloadResult> | null = null;
   private readonly onChange = (c: TopologyChange) => this.topologyChanged(c);
 
   constructor(private readonly opts: MonitorOptions) {
@@ -97,8 +113,11 @@ export class Monitor {
    * timers: at once when a topology is loaded, else when the first one arrives (live NB still syncing).
    */
   async start(): Promise<void> {
-    const config = this.opts.pathsFile ? loadPathsFile(this.opts.pathsFile) : EMPTY_PATHS_CONFIG;
-    const sharded = shardConfig(config, this.shard);
+    // In-line: nothing is served yet, and a bad file must stop the start with its error.
+    const a = this.opts.pathsFile ? runLoadJob(this.loadJob(this.opts.pathsFile)) : null;
+    if (a?.kind === 'failed') throw new OvncpError('OVNCP_ERR_CONFIG', a.error);
+    const sharded = a?.kind === 'loaded' ? a.value : shardConfig(EMPTY_PATHS_CONFIG, this.shard);
+    this.digest = a?.kind === 'loaded' ? a.digest : null;
     if (this.opts.topology.current()) return this.begin(sharded);
     this.waiting = sharded;
     this.markReload(true, null);
@@ -129,12 +148,54 @@ export class Monitor {
     return this.scheduler.idle();
   }
 
-  /** Re-reads the paths file; on any error keeps the running config and says why. */
-  reload(): ReloadResult {
+  private loadJob(file: string): LoadJob & { kind: 'paths' } {
+    const maxBytes = this.opts.maxFileBytes ?? DEFAULT_FILE_LIMITS.pathsFileBytes;
+    return { kind: 'paths', file, maxBytes, previousDigest: this.digest, shard: this.shard };
+  }
+
+  /**
+   * Re-reads the paths file (a big one in a worker thread: the daemon keeps answering); on any error keeps the
+   * running config and says why. Reloads run one at a time; callers arriving during one share the next.
+   */
+  reload(): Promise<ReloadResult> {
+    if (!this.reloading) {
+      this.reloading = this.reloadNow().finally(() => {
+        this.reloading = null;
+      });
+      return this.reloading;
+    }
+    this.queued ??= this.reloading.then(() => {
+      this.queued = null;
+      return this.reload();
+    });
+    return this.queued;
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
+    const file = this.opts.pathsFile;
+    const answer: LoadAnswer<PathsConfig> = file
+      ? await runLoad(this.loadJob(file), this.opts.parseHeapBytes ?? DEFAULT_FILE_LIMITS.parseMemoryBytes)
+      : { kind: 'loaded', value: shardConfig(EMPTY_PATHS_CONFIG, this.shard), digest: '' };
+    if (this.stopped) return { ok: false, error: 'stopped', paths: 0, checks: 0 };
+    if (answer.kind === 'unchanged') {
+      this.markReload(true, null);
+      this.opts.logger.info({ file }, 'paths file unchanged: nothing to reload');
+      return {
+        ok: true,
+        unchanged: true,
+        paths: this.currentConfig().paths.length,
+        checks: this.results.size,
+      };
+    }
+    return this.applyReload(answer);
+  }
+
+  private applyReload(answer: Exclude<LoadAnswer<PathsConfig>, { kind: 'unchanged' }>): ReloadResult {
     try {
-      const config = this.opts.pathsFile ? loadPathsFile(this.opts.pathsFile) : EMPTY_PATHS_CONFIG;
-      const sharded = shardConfig(config, this.shard);
+      if (answer.kind === 'failed') throw new OvncpError('OVNCP_ERR_CONFIG', answer.error);
+      const sharded = answer.value;
       const expansion = expandPaths(sharded, this.opts.topology.current(), true);
+      this.digest = answer.digest || null;
       if (!this.started) {
         this.waiting = sharded; // no topology yet: begin() will apply it
         this.markReload(true, null);
@@ -173,7 +234,7 @@ export class Monitor {
       : new Map([...this.results.all()].map((s) => [s.check.key, traceSignature(s.check)]));
     this.config = config;
     this.problems = expansion.problems;
-    for (const [path, problem] of expansion.problems) this.opts.logger.warn({ path }, problem);
+    for (const [path, problem] of expansion.problems) this.opts.logger.warn({ path }, problem.message);
     const { added, removed, kept } = this.results.replace(expansion.checks);
     this.keysByPath = new Map();
     for (const c of expansion.checks) {
@@ -282,8 +343,19 @@ export class Monitor {
   currentConfig(): PathsConfig {
     return this.started ? this.config : (this.waiting ?? this.config);
   }
-  pathProblems(): ReadonlyMap<string, string> {
+  pathProblems(): ReadonlyMap<string, PathProblem> {
     return this.problems;
+  }
+  /** The checks of a path that exist now (a reload may be replacing them). */
+  statesOf(path: string): CheckState[] {
+    return this.checksOf(path).flatMap((k) => {
+      const s = this.results.get(k);
+      return s ? [s] : [];
+    });
+  }
+  /** The one status of a configured path (see path-status.ts). */
+  pathStatus(path: string): PathStatusInfo {
+    return derivePathStatus(this.started, this.problems.get(path), this.statesOf(path));
   }
   checksOf(path: string): string[] {
     return this.keysByPath.get(path) ?? [];
@@ -309,8 +381,11 @@ export class Monitor {
       signal: this.abort.signal,
     });
   }
-  /** Per-check series text for /metrics. */
-  renderMetrics(): Promise<Buffer[]> {
-    return this.pathMetrics.renderChunks();
+  /** Per-check series, then one status per configured path, as text for /metrics. */
+  async renderMetrics(): Promise<Buffer[]> {
+    const chunks = await this.pathMetrics.renderChunks();
+    const paths = this.currentConfig().paths.map((p) => ({ name: p.name, info: this.pathStatus(p.name) }));
+    chunks.push(Buffer.from(renderPathStatus(paths)));
+    return chunks;
   }
 }

@@ -2,7 +2,13 @@
 // reported as `file:line: message`. Topology-independent: group expansion happens later (expand.ts),
 // because port-group membership changes with the network.
 
-import { type Loaded, parseYamlText, readYamlFile, type YamlSource } from '../config/yaml-file.ts';
+import {
+  DEFAULT_FILE_LIMITS,
+  type Loaded,
+  parseYamlText,
+  readYamlFile,
+  type YamlSource,
+} from '../config/yaml-file.ts';
 import type { Protocol } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
 import {
@@ -134,8 +140,20 @@ function unwrap(file: string, loaded: Loaded<PathsFile>): PathsConfig {
 }
 
 /** Reads and validates a paths file; throws OvncpError (OVNCP_ERR_CONFIG) listing `file:line: message`s. */
-export function loadPathsFile(file: string): PathsConfig {
-  return unwrap(file, readYamlFile(file, pathsFileSchema));
+export function loadPathsFile(file: string, maxBytes = DEFAULT_FILE_LIMITS.pathsFileBytes): PathsConfig {
+  return unwrap(file, readYamlFile(file, pathsFileSchema, { maxBytes, setting: 'limits.paths_file' }));
+}
+
+/**
+ * The checks the paths give before any group is expanded (a group path counts as none): a lower bound
+ * of what expansion will give, so a file over `max_checks` is refused before anything is expanded.
+ */
+export function checksBeforeGroups(config: PathsConfig): number {
+  let n = 0;
+  for (const p of config.paths)
+    if (p.source.kind !== 'group' && p.destination.kind !== 'group')
+      for (const proto of p.protocols) n += proto === 'icmp' ? 1 : p.ports.length;
+  return n;
 }
 
 export function parsePathsText(file: string, text: string): PathsConfig {

@@ -5,6 +5,7 @@
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { PROTOCOLS } from '../engine/types.ts';
+import { parseIp, parseMac } from '../ovn/net/addr.ts';
 
 export const EXPECTATIONS = ['reachable', 'blocked'] as const;
 export type Expectation = (typeof EXPECTATIONS)[number];
@@ -71,6 +72,12 @@ const labels = z
 
 const port = z.number().int().min(1).max(65535);
 const portName = z.string().min(1);
+// Addresses are checked when the file loads: a typo like 10.0.0.999 never becomes a path that errors.
+const ip = z
+  .string()
+  .min(1)
+  .refine((v) => parseIp(v) !== null, 'must be an IPv4 or IPv6 address');
+const mac = z.string().refine((v) => parseMac(v) !== null, 'must be a MAC address (xx:xx:xx:xx:xx:xx)');
 
 /** Settings a path may take from `defaults:`. */
 const common = {
@@ -90,15 +97,15 @@ export const pathSchema = z
     source_port: portName.optional(),
     source_group: portName.optional(),
     destination: portName.optional(),
-    destination_ip: z.string().min(1).optional(),
+    destination_ip: ip.optional(),
     destination_group: portName.optional(),
     protocol: z.enum(PROTOCOLS).optional(),
     protocols: z.array(z.enum(PROTOCOLS)).min(1).optional(),
     port: port.optional(),
     ports: z.array(port).min(1).optional(),
-    source_mac: z.string().optional(),
-    source_ip: z.string().optional(),
-    destination_mac: z.string().optional(),
+    source_mac: mac.optional(),
+    source_ip: ip.optional(),
+    destination_mac: mac.optional(),
     source_port_num: port.optional(),
     ...common,
   })

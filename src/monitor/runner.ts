@@ -1,8 +1,11 @@
-// Runs one check: turns it into a trace request, asks the engine, and reduces the TraceResult to an
-// outcome (verdict, what blocked it, the datapaths it went through, or why the check could not run).
+// Runs one check: turns it into a trace request, asks the engine once, and reduces the result tree to
+// an outcome (verdict, what blocked it, the datapaths it went through, or why the check could not run).
 // Never throws: an error is an outcome too, so one broken path cannot stop the others. The trace itself
 // is not kept (10k of them held ~1 GB); the paths API re-traces a check when asked to show it.
 
+import { toTraceResult } from '../engine/result/api.ts';
+import { outcomeOf } from '../engine/result/outcome.ts';
+import type { TraceTree } from '../engine/result/tree.ts';
 import type { EngineName, TraceEngine, TraceOptions, TraceRequest, TraceResult } from '../engine/types.ts';
 import { isOvncpError, OvncpError } from '../errors.ts';
 import { formatIp } from '../ovn/net/addr.ts';
@@ -57,17 +60,6 @@ export function requestFor(check: Check, topo: Topology): TraceRequest {
   };
 }
 
-/** What stopped the packet: the dropping ACL by name (else uuid, else match), or the stage. */
-function blockedBy(r: TraceResult): { by: string; type: CheckOutcome['hopType'] } {
-  const hop = r.dropped_at;
-  if (!hop) return { by: 'not_delivered', type: r.hops.at(-1)?.type ?? null };
-  const acl =
-    hop.acl_matches?.find((a) => a.action === 'drop' || a.action === 'reject') ?? hop.acl_matches?.[0];
-  if (acl) return { by: acl.acl_name ?? (acl.uuid ? `acl:${acl.uuid}` : acl.match), type: hop.type };
-  const where = [hop.datapath, hop.stage].filter(Boolean).join('/');
-  return { by: where || hop.component, type: hop.type };
-}
-
 export function errorOf(err: unknown): CheckError {
   if (isOvncpError(err))
     return { reason: err.code.replace(/^OVNCP_ERR_/, '').toLowerCase(), message: err.message };
@@ -89,9 +81,10 @@ export interface RunContext {
 async function traceWithTimeout(
   engine: TraceEngine,
   req: TraceRequest,
+  network: Topology,
   ctx: RunContext,
-  extra?: Partial<TraceOptions>,
-): Promise<TraceResult> {
+  extra?: Pick<TraceOptions, 'detail'>,
+): Promise<TraceTree> {
   // One controller per check, fired by its own timer or by shutdown. Not AbortSignal.any(): on Node 20
   // every signal derived from the long-lived shutdown signal stays referenced by it (~2 KB per check).
   const ac = new AbortController();
@@ -104,7 +97,7 @@ async function traceWithTimeout(
   if (ctx.signal?.aborted) onShutdown();
   else ctx.signal?.addEventListener('abort', onShutdown, { once: true });
   // Engines should honour the signal; the race makes sure a check that ignores it still ends.
-  return await new Promise<TraceResult>((resolve, reject) => {
+  return await new Promise<TraceTree>((resolve, reject) => {
     const cleanup = () => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
@@ -117,27 +110,17 @@ async function traceWithTimeout(
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     engine
-      .trace(req, { ...extra, signal })
+      .trace(req, { ...extra, network, signal })
       .then(resolve, reject)
       .finally(cleanup);
   });
 }
 
-/** Trace options for a check: the verdict and the drop hop only, no hop rendering (ovn-trace ignores it). */
-const CHECK_OPTIONS: Partial<TraceOptions> = { detail: 'outcome' };
-
 /**
- * Datapaths the trace went through: the engine's own list when it gives one, else those named by the
- * hops shown. Hops show one branch only, so a trace that may have split (load-balancer backends, more
- * than one output port) without the engine's list is unknown (null): it re-runs on every change.
+ * Trace options for a check: the outcome only, no hop rendering (ovn-trace ignores it). The tree still
+ * says what dropped the packet, the last hop's type and where it went, so one trace is enough.
  */
-export function visitedOf(r: TraceResult): readonly string[] | null {
-  if (r.visited) return r.visited;
-  if (r.backends || r.output_ports.length > 1) return null;
-  const out: string[] = [];
-  for (const h of r.hops) if (h.datapath && !out.includes(h.datapath)) out.push(h.datapath);
-  return out.length > 0 ? out : null;
-}
+const CHECK_OPTIONS: Pick<TraceOptions, 'detail'> = { detail: 'outcome' };
 
 export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutcome> {
   const started = performance.now();
@@ -153,20 +136,17 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
     if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
     const engine = ctx.engine(check.path.engine);
     engineName = engine.name;
-    const req = requestFor(check, ctx.topology);
-    let result = await traceWithTimeout(engine, req, ctx, CHECK_OPTIONS);
-    // Delivered elsewhere, not dropped: the outcome detail has no hop to name; ask for the full trace.
-    if (!result.reaches_destination && !result.dropped_at && result.hops.length === 0)
-      result = await traceWithTimeout(engine, req, ctx);
-    engineName = result.engine;
-    const b = result.reaches_destination ? null : blockedBy(result);
+    const network = ctx.topology;
+    const tree = await traceWithTimeout(engine, requestFor(check, network), network, ctx, CHECK_OPTIONS);
+    engineName = tree.engine;
+    const o = outcomeOf(tree);
     return done({
-      reachable: result.reaches_destination,
+      reachable: o.reachable,
       error: null,
-      blockedBy: b?.by ?? null,
-      hopType: b?.type ?? null,
-      summary: result.summary,
-      visited: visitedOf(result),
+      blockedBy: o.blockedBy,
+      hopType: o.hopType,
+      summary: o.summary,
+      visited: o.visited,
     });
   } catch (err) {
     const error = errorOf(err);
@@ -184,5 +164,8 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
 /** A full trace of a check on the current topology: what the paths API shows (checks keep none). */
 export async function traceFull(check: Check, ctx: RunContext): Promise<TraceResult> {
   if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
-  return traceWithTimeout(ctx.engine(check.path.engine), requestFor(check, ctx.topology), ctx);
+  const network = ctx.topology;
+  return toTraceResult(
+    await traceWithTimeout(ctx.engine(check.path.engine), requestFor(check, network), network, ctx),
+  );
 }

@@ -336,3 +336,31 @@ function sameTables(a: MonitoredTables, b: MonitoredTables): boolean {
   }
   return true;
 }
+
+/**
+ * The schema of `database` from the first of `remotes` that answers one `get_schema` (no monitor): how
+ * the runtime learns the SB's schema version without following the SB. Throws the last failure.
+ */
+export async function readSchema(
+  remotes: readonly Remote[],
+  ssl: SslFiles | undefined,
+  database: string,
+  timeoutMs = 10_000,
+): Promise<DbSchema> {
+  let last: Error = new OvncpError('OVNCP_ERR_OVSDB', 'get_schema: no remote given');
+  for (const remote of remotes) {
+    let session: RpcSession | null = null;
+    try {
+      session = new RpcSession(await openStream(remote, ssl, timeoutMs), {
+        probeIntervalMs: 0,
+        requestTimeoutMs: timeoutMs,
+      });
+      return schemaFromWire(await session.request('get_schema', [database]));
+    } catch (err) {
+      last = err as Error;
+    } finally {
+      session?.close(new Error('schema read'));
+    }
+  }
+  throw last;
+}

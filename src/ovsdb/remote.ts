@@ -73,3 +73,16 @@ export function checkSsl(remotes: readonly Remote[], ssl: SslFiles | undefined):
       { field: 'ovn.ssl' },
     );
 }
+
+/**
+ * The same files as options for OVS tools (ovn-trace, ovsdb-client, ovn-sbctl): the one place that turns
+ * resolved SSL settings into `--private-key=… --certificate=… --ca-cert=…`.
+ */
+export function ovsSslArgs(ssl: SslFiles | undefined): string[] {
+  if (!ssl) return [];
+  return [
+    ...(ssl.privateKey ? [`--private-key=${ssl.privateKey}`] : []),
+    ...(ssl.certificate ? [`--certificate=${ssl.certificate}`] : []),
+    ...(ssl.caCert ? [`--ca-cert=${ssl.caCert}`] : []),
+  ];
+}

@@ -8,8 +8,8 @@ import { summarizePaths } from '../../src/analysis/multi-path.ts';
 import { expandServices, serviceKey, servicesFromAcls } from '../../src/analysis/services.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { Hop, TraceResult } from '../../src/engine/types.ts';
-import { loadDemoTopology, loadTopologyText } from '../../src/ovn/topology/load.ts';
 import { portAddresses, primaryIp } from '../../src/ovn/topology/port-addresses.ts';
+import { loadDemoTopology, loadTopologyText } from '../../src/sources/file.ts';
 
 const demo = loadDemoTopology();
 
@@ -175,7 +175,7 @@ switches:
       - { name: v6, addresses: ["00:00:00:00:00:03 fd00::3"] }
 `,
   );
-  const engine = createModelEngine(() => mixed);
+  const engine = createModelEngine();
 
   it('picks a target address of a family the source has', () => {
     expect(primaryIp(mixed, 'dual', new Set([6]))).toBe('fd00::2');

@@ -1,9 +1,11 @@
-// Bearer-token auth and per-user token-bucket rate limits, with exact counts (in-process), plus the
+// Bearer-token auth (on every route but the probe and scrape endpoints), the throttle on failed
+// authentications and per-user token-bucket rate limits, with exact counts (in-process), plus the
 // token store and the bucket arithmetic on a fake clock.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { TokenBuckets } from '../../src/api/rate-limit.ts';
 import { checkListenSecurity, parseDuration } from '../../src/api/trace-api.ts';
@@ -47,6 +49,68 @@ describe('auth', () => {
       expect(post.statusCode).toBe(401);
       expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/api/v1/nope' })).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with tokens, the pages, /-/reload, /openapi.json and unknown URLs need one; probes and scrapes do not', async () => {
+    const app = await buildApp({ tokens: { alice: ALICE } });
+    try {
+      const auth = { authorization: `Bearer ${ALICE}` };
+      for (const [method, url] of [
+        ['GET', '/'],
+        ['GET', '/?x=1'],
+        ['POST', '/-/reload'],
+        ['POST', '//-/reload'],
+        ['GET', '/openapi.json'],
+        ['GET', '/nope'],
+        ['GET', '/-/nope'],
+      ] as const) {
+        const res = await app.inject({ method, url });
+        expect(res.statusCode, `${method} ${url}`).toBe(401);
+        expect(res.json().error.code).toBe('OVNCP_ERR_UNAUTHORIZED');
+      }
+      expect((await app.inject({ method: 'GET', url: '/', headers: auth })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'POST', url: '/-/reload', headers: auth })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/openapi.json', headers: auth })).statusCode).toBe(200);
+      for (const url of ['/metrics', '/metrics?x=1', '/-/healthy', '/-/ready'])
+        expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('failed authentications are throttled per client address (429 + Retry-After) and counted', async () => {
+    const registry = new Registry();
+    const app = await buildApp({ tokens: { alice: ALICE }, authFailures: { rate: 0.1, burst: 3 }, registry });
+    const from = (remoteAddress: string, token?: string) =>
+      app.inject({
+        method: 'GET',
+        url: addr,
+        remoteAddress,
+        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      });
+    try {
+      // A missing token is not a guess: many of them lock nobody out.
+      for (let i = 0; i < 5; i++) expect((await from('192.0.2.1')).statusCode).toBe(401);
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++)
+        codes.push((await from('192.0.2.1', `wrong-token-${i}-0123456789`)).statusCode);
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+      // Locked out: even the right token is not looked at, so guessing cannot go on in the meantime.
+      const locked = await from('192.0.2.1', ALICE);
+      expect(locked.statusCode).toBe(429);
+      expect(locked.headers['retry-after']).toBe('10');
+      expect(locked.json().error.message).toMatch(/Too many failed authentications/);
+      // Another address is not affected, and open endpoints stay open for the locked-out one.
+      expect((await from('192.0.2.2', ALICE)).statusCode).toBe(200);
+      const healthy = await app.inject({ method: 'GET', url: '/-/healthy', remoteAddress: '192.0.2.1' });
+      expect(healthy.statusCode).toBe(200);
+      const text = await registry.metrics();
+      expect(text).toContain('ovncp_http_auth_failures_total{reason="missing"} 5');
+      expect(text).toContain('ovncp_http_auth_failures_total{reason="invalid"} 3');
+      expect(text).toContain('ovncp_http_auth_failures_total{reason="throttled"} 3');
     } finally {
       await app.close();
     }
@@ -142,6 +206,14 @@ describe('token store', () => {
     writeFileSync(file, 'tokens:\n  - { user: alice, token: short }\n');
     expect(() => loadTokens(file, {})).toThrow(/tokens\.yaml:2: /);
     expect(() => loadTokens(null, { OVNCP_API_TOKENS: 'nocolon' })).toThrow(/user:token/);
+  });
+
+  it('the environment variable needs 16+ characters per token, like the file', () => {
+    expect(() => loadTokens(null, { OVNCP_API_TOKENS: 'eve:q7' })).toThrow(
+      /OVNCP_API_TOKENS: the token of user "eve" has 2 characters; tokens need at least 16/,
+    );
+    expect(() => loadTokens(null, { OVNCP_API_TOKENS: `bob:${BOB},eve:${'x'.repeat(15)}` })).toThrow(/"eve"/);
+    expect(loadTokens(null, { OVNCP_API_TOKENS: `eve:${'x'.repeat(16)}` }).size).toBe(1);
   });
 });
 

@@ -6,11 +6,11 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelEngine } from '../../src/engine/model/index.ts';
-import { buildApp, demo } from './harness.ts';
+import { buildApp } from './harness.ts';
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  const model = createModelEngine(() => demo);
+  const model = createModelEngine();
   app = await buildApp({ engine: model, model });
 });
 afterAll(() => app.close());

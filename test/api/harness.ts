@@ -5,15 +5,17 @@
 // unavailability controllable. They never decide a verdict a test asserts about the network.
 
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { createHttpServer } from '../../src/api/server.ts';
 import { setupTraceApi, type TraceApiSettings } from '../../src/api/trace-api.ts';
 import { sha256, TokenStore } from '../../src/auth/tokens.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
-import type { TraceEngine, TraceRequest, TraceResult } from '../../src/engine/types.ts';
+import type { TraceBranch, TraceTree } from '../../src/engine/result/tree.ts';
+import type { TraceEngine, TraceRequest } from '../../src/engine/types.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 export const demo: Topology = loadDemoTopology();
 
@@ -27,11 +29,18 @@ export interface AppOptions {
   timeoutMs?: number;
   maxTracesPerRequest?: number;
   topology?: Topology | null;
+  authFailures?: { rate: number; burst: number };
+  registry?: Registry;
 }
 
 export async function buildApp(o: AppOptions = {}): Promise<FastifyInstance> {
   const app = createHttpServer(createLogger(process.env.TEST_LOG ?? 'silent', 'json'));
+  // Stand-ins for the daemon's own routes, so access control can be tested on every kind of route.
   app.get('/metrics', async () => 'm 1\n');
+  app.get('/-/healthy', async () => 'healthy\n');
+  app.get('/-/ready', async () => 'ready\n');
+  app.post('/-/reload', async () => ({ status: 'reloaded' }));
+  app.get('/', async () => 'landing page\n');
   const tokens = new TokenStore(
     Object.entries(o.tokens ?? {}).map(([user, t]) => ({ user, digest: sha256(t) })),
   );
@@ -42,35 +51,42 @@ export async function buildApp(o: AppOptions = {}): Promise<FastifyInstance> {
     burst: o.burst ?? 1000,
     timeoutMs: o.timeoutMs ?? 30_000,
     maxTracesPerRequest: o.maxTracesPerRequest ?? 500,
+    ...(o.authFailures ? { authFailures: o.authFailures } : {}),
   };
   const topo = o.topology === undefined ? demo : o.topology;
-  const engine = o.engine ?? resolvingEngine(() => demo);
-  setupTraceApi(app, api, {
-    topology: () => {
-      if (!topo) throw new OvncpError('OVNCP_ERR_NOT_READY', 'Topology not loaded yet');
-      return topo;
+  const engine = o.engine ?? resolvingEngine();
+  setupTraceApi(
+    app,
+    api,
+    {
+      topology: () => {
+        if (!topo) throw new OvncpError('OVNCP_ERR_NOT_READY', 'Topology not loaded yet');
+        return topo;
+      },
+      flowEngine: () => engine,
+      modelEngine: () => o.model ?? engine,
     },
-    flowEngine: () => engine,
-    modelEngine: () => o.model ?? engine,
-  });
+    undefined,
+    o.registry,
+  );
   await app.ready();
   return app;
 }
 
-/** Resolves the request for real, then reports delivery to the destination's owner port (test stand-in). */
-export function resolvingEngine(
-  topology: () => Topology,
-  name: 'model' | 'ovn-trace' = 'model',
-): TraceEngine & {
+/**
+ * Resolves the request for real on the topology the route passes, then reports delivery to the
+ * destination's owner port (test stand-in).
+ */
+export function resolvingEngine(name: 'model' | 'ovn-trace' = 'model'): TraceEngine & {
   calls: TraceRequest[];
 } {
   const calls: TraceRequest[] = [];
   return {
     name,
     calls,
-    async trace(request) {
+    async trace(request, options): Promise<TraceTree> {
       calls.push(request);
-      const r = resolveRequest(topology(), request);
+      const r = resolveRequest(options.network, request);
       const out = r.destinationPort;
       const hop = {
         index: 0,
@@ -79,18 +95,31 @@ export function resolvingEngine(
         action: 'forward' as const,
         description: 'test stand-in',
       };
-      const result: TraceResult = {
-        request,
-        success: true,
-        reaches_destination: out !== null,
+      const branch: TraceBranch = {
         hops: [hop],
-        summary: 'test stand-in',
-        dropped_at: out === null ? { ...hop, action: 'drop' } : null,
-        output_ports: out ? [out] : [],
-        warnings: [...r.warnings],
-        engine: name,
+        count: 1,
+        outputs: out ? [out] : [],
+        dropped: out === null ? { ...hop, action: 'drop' } : null,
+        lastType: hop.type,
+        backend: null,
+        member: null,
+        answeredBy: null,
+        reached: out !== null,
       };
-      return result;
+      return {
+        engine: name,
+        request,
+        from: r.sourcePort,
+        to: request.destination_ip ?? '',
+        branches: [branch],
+        shown: branch,
+        reached: branch.reached,
+        outputPorts: branch.outputs,
+        visited: [r.datapath],
+        warnings: [...r.warnings],
+        acl: [],
+        truncated: false,
+      };
     },
   };
 }

@@ -3,9 +3,9 @@
 // Run: npx tsx test/api/measure-api.ts
 
 import { createModelEngine } from '../../src/engine/model/index.ts';
-import { buildApp, demo } from './harness.ts';
+import { buildApp } from './harness.ts';
 
-const model = createModelEngine(() => demo);
+const model = createModelEngine();
 const app = await buildApp({ engine: model, model, rate: 1e9, burst: 1e9 });
 
 async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number> {

@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelEngine } from '../../src/engine/model/index.ts';
-import { buildApp, demo, hangingEngine, unavailableEngine } from './harness.ts';
+import { buildApp, hangingEngine, unavailableEngine } from './harness.ts';
 
 const TOKEN = 'openapi-token-0123456789';
 let app: FastifyInstance;
@@ -18,9 +18,13 @@ let doc: {
 let ajv: Ajv2020;
 
 beforeAll(async () => {
-  const model = createModelEngine(() => demo);
+  const model = createModelEngine();
   app = await buildApp({ engine: model, model, tokens: { u: TOKEN }, rate: 1000, burst: 1000 });
-  const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+  const res = await app.inject({
+    method: 'GET',
+    url: '/openapi.json',
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   expect(res.statusCode).toBe(200);
   doc = res.json();
   ajv = new Ajv2020({ strict: false, allErrors: true });

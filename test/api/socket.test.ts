@@ -80,7 +80,8 @@ describe('trace API over a real socket', () => {
     expect(bad.status).toBe(400);
     const metrics = await curl([`${d.url}/metrics`]);
     expect(metrics.status).toBe(200);
-    const spec = await curl([`${d.url}/openapi.json`]);
+    expect((await curl([`${d.url}/openapi.json`])).status).toBe(401);
+    const spec = await curl(['-H', `Authorization: Bearer ${TOKEN}`, `${d.url}/openapi.json`]);
     expect(JSON.parse(spec.body).paths['/api/v1/trace/multi-path']).toBeDefined();
   });
 

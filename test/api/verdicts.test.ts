@@ -8,7 +8,7 @@ import { buildApp, demo } from './harness.ts';
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  const model = createModelEngine(() => demo);
+  const model = createModelEngine();
   app = await buildApp({ engine: model, model });
 });
 afterAll(() => app.close());

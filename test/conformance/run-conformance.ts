@@ -4,6 +4,7 @@
 
 import { compileNetwork, traceResolved } from '../../src/engine/model/index.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
+import { summaryOf } from '../../src/engine/result/summary.ts';
 import type { ResolvedRequest, TraceRequest } from '../../src/engine/types.ts';
 import { isOvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
@@ -79,7 +80,7 @@ export async function runConformance(
           continue;
         }
         const res = traceResolved(net, fixed.req, fixed.r);
-        const model = [...res.output_ports];
+        const model = [...res.outputPorts];
         model.sort();
         let ovn = (await oracle.trace(fixed.r)).ports;
         if (gen.ecmp)
@@ -87,7 +88,7 @@ export async function runConformance(
         rep.cases++;
         if (ovn.length > 0) rep.delivered++;
         if (model.join(',') === ovn.join(',')) rep.agreed++;
-        else rep.disagreements.push({ seed, request: fixed.req, model, ovn, summary: res.summary });
+        else rep.disagreements.push({ seed, request: fixed.req, model, ovn, summary: summaryOf(res) });
       }
     }
   } finally {

@@ -9,15 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import { createOvnTraceEngine, type OvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
-import { CrossCheckEngine, sameVerdict, verdictOf } from '../../src/engine/select.ts';
+import { deliveryOf, deliveryOfTree, sameDelivery } from '../../src/engine/result/outcome.ts';
+import { CrossCheckEngine } from '../../src/engine/select.ts';
 import type { TraceRequest, TraceResult } from '../../src/engine/types.ts';
 import { isOvncpError } from '../../src/errors.ts';
 import { formatIp } from '../../src/ovn/net/addr.ts';
 import { portIps } from '../../src/ovn/topology/build.ts';
-import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/sources/file.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { modelOn, onNetwork } from '../helpers/trace.ts';
 
 const PROBES: Pick<TraceRequest, 'protocol' | 'destination_port_num'>[] = [
   { protocol: 'icmp' },
@@ -58,7 +60,7 @@ describe.skipIf(skipWithoutOvn())('model engine and ovn-trace agree (real OVN, d
     const doc = readYamlFile(DEMO_NETWORK_FILE, snapshotSchema);
     if (!doc.ok) throw new Error(doc.errors.join('\n'));
     await tb.loadSnapshot(doc.value);
-    ovn = createOvnTraceEngine({ sbDb: tb.sbRemote, getTopology: () => topology, mode: 'daemon' });
+    ovn = createOvnTraceEngine({ sbDb: tb.sbRemote, mode: 'daemon' });
     await ovn.ready();
   }, 60_000);
   afterAll(async () => {
@@ -67,14 +69,15 @@ describe.skipIf(skipWithoutOvn())('model engine and ovn-trace agree (real OVN, d
   });
 
   it('on every source, destination, protocol and port of the grid', async () => {
-    const model = createModelEngine(() => topology);
+    const model = modelOn(topology);
+    const ovnApi = onNetwork(ovn, topology);
     const requests = grid(topology);
     expect(requests.length).toBeGreaterThan(500);
     const diffs: string[] = [];
     for (const req of requests) {
-      const [a, b] = [await settle(model.trace(req)), await settle(ovn.trace(req))];
-      const va = typeof a === 'string' ? a : JSON.stringify(verdictOf(a));
-      const vb = typeof b === 'string' ? b : JSON.stringify(verdictOf(b));
+      const [a, b] = [await settle(model.trace(req)), await settle(ovnApi.trace(req))];
+      const va = typeof a === 'string' ? a : JSON.stringify(deliveryOf(a));
+      const vb = typeof b === 'string' ? b : JSON.stringify(deliveryOf(b));
       if (va !== vb) {
         const where = (r: TraceResult | string) =>
           typeof r === 'string' ? '' : ` @${r.dropped_at?.stage ?? '-'}`;
@@ -94,7 +97,7 @@ describe.skipIf(skipWithoutOvn())('model engine and ovn-trace agree (real OVN, d
     switches.set('ls1', { ...ls1, acls: ls1.acls.filter((a) => a.name !== 'deny-ssh') });
     const stale: Topology = { ...topology, switches };
     const cc = new CrossCheckEngine({
-      primary: createModelEngine(() => stale),
+      primary: createModelEngine(),
       checker: ovn,
       sample: 1,
       registry,
@@ -106,31 +109,34 @@ describe.skipIf(skipWithoutOvn())('model engine and ovn-trace agree (real OVN, d
       destination_port_num: 22,
     };
     const http = { ...ssh, destination_port_num: 80 };
-    expect((await cc.trace(http)).reaches_destination).toBe(true);
-    expect((await cc.trace(ssh)).engine).toBe('model');
+    // Both engines get the same (stale) topology object; ovn-trace still traces the SB it reads.
+    expect((await cc.trace(http, { network: stale })).reached).toBe(true);
+    expect((await cc.trace(ssh, { network: stale })).engine).toBe('model');
     await cc.idle();
     const text = await registry.metrics();
     expect(text).toContain('ovncp_engine_disagreements_total 1');
     expect(text).toContain('ovncp_engine_cross_checks_total{outcome="agree"} 1');
-    expect(sameVerdict(verdictOf(await ovn.trace(ssh)), verdictOf(await cc.trace(ssh)))).toBe(false);
+    const fromOvn = deliveryOfTree(await ovn.trace(ssh, { network: topology }));
+    expect(sameDelivery(fromOvn, deliveryOfTree(await cc.trace(ssh, { network: stale })))).toBe(false);
     await cc.close();
   }, 30_000);
 
   it('auto mode samples: with sample 0 ovn-trace is never asked', async () => {
     let asked = 0;
     const cc = new CrossCheckEngine({
-      primary: createModelEngine(() => topology),
+      primary: createModelEngine(),
       checker: {
         name: 'ovn-trace',
-        trace: (r) => {
+        trace: (r, o) => {
           asked++;
-          return ovn.trace(r);
+          return ovn.trace(r, o);
         },
       },
       sample: 0,
       registry: new Registry(),
     });
-    for (let i = 0; i < 20; i++) await cc.trace({ source_port: 'vm1-port', destination_ip: '10.0.0.2' });
+    for (let i = 0; i < 20; i++)
+      await cc.trace({ source_port: 'vm1-port', destination_ip: '10.0.0.2' }, { network: topology });
     await cc.idle();
     expect(asked).toBe(0);
   });

@@ -11,10 +11,11 @@ import { createOvnTraceEngine, type OvnTraceEngine } from '../../src/engine/ovn-
 import { StageHints } from '../../src/engine/ovn-trace/stage-hints.ts';
 import { alive } from '../../src/engine/ovn-trace/trace-daemon.ts';
 import { isOvncpError } from '../../src/errors.ts';
-import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import { type SnapshotDoc, snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
+import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/sources/file.ts';
 import { DEMO_CASES } from '../fixtures/ovn-trace/cases.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { traceApi } from '../helpers/trace.ts';
 
 const ORPHAN_CHILD = new URL('../fixtures/ovn-trace/orphan-child.ts', import.meta.url).pathname;
 
@@ -48,7 +49,6 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
   const make = (o: Partial<Parameters<typeof createOvnTraceEngine>[0]> = {}) => {
     const e = createOvnTraceEngine({
       sbDb: tb.sbRemote,
-      getTopology: () => topology,
       timeoutMs: 10_000,
       ...o,
     });
@@ -70,7 +70,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
       const e = make({ mode });
       await e.ready();
       for (const c of DEMO_CASES) {
-        const r = await e.trace(c.request);
+        const r = await traceApi(e, topology, c.request);
         expect({ name: c.name, reaches: r.reaches_destination, out: r.output_ports }).toEqual({
           name: c.name,
           reaches: c.reaches,
@@ -87,7 +87,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
 
   it('verbose returns the raw ovn-trace text and hop details', async () => {
     const e = make({ mode: 'one-shot' });
-    const r = await e.trace({ ...DEMO_CASES[0]!.request, verbose: true });
+    const r = await traceApi(e, topology, { ...DEMO_CASES[0]!.request, verbose: true });
     expect(r.raw).toMatch(/^# tcp,/);
     expect(r.raw).toContain('/* output to "vm2-port", type "" */');
     expect(r.hops[0]?.details).toMatchObject({ table: 0, priority: expect.any(Number) });
@@ -96,7 +96,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
   it('a load-balancer VIP is traced to every backend (--lb-dst), in daemon mode too', async () => {
     const e = make({ mode: 'daemon', watchSb: false });
     await e.ready();
-    const r = await e.trace({
+    const r = await traceApi(e, topology, {
       source_port: 'dmz-port',
       destination_ip: '10.0.1.100',
       protocol: 'tcp',
@@ -109,7 +109,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     ]);
     expect([...r.output_ports].sort()).toEqual(['web-server-2-port', 'web-server-port']);
     // The VIP on another port: no backend listens on 8080, the VIP does not match, nothing is delivered.
-    const miss = await e.trace({
+    const miss = await traceApi(e, topology, {
       source_port: 'dmz-port',
       destination_ip: '10.0.1.100',
       protocol: 'tcp',
@@ -122,7 +122,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
   it('names the NB ACL through the SB stage-hint', async () => {
     const hints = new StageHints({ sbDb: tb.sbRemote });
     const e = make({ mode: 'one-shot' });
-    const r = await e.trace({ ...DEMO_CASES[1]!.request, verbose: true });
+    const r = await traceApi(e, topology, { ...DEMO_CASES[1]!.request, verbose: true });
     const lflow = r.dropped_at?.details?.uuid as string;
     const hint = await hints.lookup(lflow);
     const aclUuid = (await tb.nbctl('--bare', '--columns=_uuid', 'find', 'ACL', 'name=deny-ssh')).trim();
@@ -140,15 +140,15 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
       protocol: 'tcp' as const,
       destination_port_num: 8080,
     };
-    expect((await e.trace(req)).reaches_destination).toBe(true);
+    expect((await traceApi(e, topology, req)).reaches_destination).toBe(true);
     const before = e.daemonPid();
     await tb.nbctl('--name=block-8080', 'acl-add', 'ls1', 'from-lport', '3000', 'tcp.dst == 8080', 'drop');
     await tb.sync();
     try {
-      await until(async () => (await e.trace(req)).reaches_destination === false);
+      await until(async () => (await traceApi(e, topology, req)).reaches_destination === false);
       await e.ready();
       expect(e.daemonPid()).not.toBe(before);
-      expect((await e.trace(req)).reaches_destination).toBe(false);
+      expect((await traceApi(e, topology, req)).reaches_destination).toBe(false);
       expect(e.stats.daemonTraces).toBeGreaterThan(1);
     } finally {
       await tb.nbctl('acl-del', 'ls1', 'from-lport', '3000', 'tcp.dst == 8080');
@@ -161,7 +161,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     await e.ready();
     const first = e.daemonPid();
     e.sbChanged();
-    const r = await e.trace(DEMO_CASES[0]!.request);
+    const r = await traceApi(e, topology, DEMO_CASES[0]!.request);
     expect(r.reaches_destination).toBe(true);
     expect(e.stats).toMatchObject({ oneShotTraces: 0, daemonTraces: 1, daemonStarts: 2 });
     expect(e.daemonPid()).not.toBe(first);
@@ -171,7 +171,9 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     const e = make({ mode: 'daemon', watchSb: false, timeoutMs: 2000 });
     await e.ready();
     const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => e.trace(DEMO_CASES[i % DEMO_CASES.length]!.request)),
+      Array.from({ length: 200 }, (_, i) =>
+        traceApi(e, topology, DEMO_CASES[i % DEMO_CASES.length]!.request),
+      ),
     );
     results.forEach((r, i) => {
       expect(r.reaches_destination).toBe(DEMO_CASES[i % DEMO_CASES.length]!.reaches);
@@ -185,11 +187,11 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     const first = e.daemonPid()!;
     process.kill(first, 'SIGKILL');
     await until(() => !alive(first));
-    const r = await e.trace(DEMO_CASES[0]!.request);
+    const r = await traceApi(e, topology, DEMO_CASES[0]!.request);
     expect(r.reaches_destination).toBe(true);
     await e.ready();
     expect(e.daemonPid()).not.toBe(first);
-    expect((await e.trace(DEMO_CASES[1]!.request)).reaches_destination).toBe(false);
+    expect((await traceApi(e, topology, DEMO_CASES[1]!.request)).reaches_destination).toBe(false);
   }, 30_000);
 
   it('daemon: a hung daemon times the trace out and is replaced', async () => {
@@ -198,7 +200,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     const hung = e.daemonPid()!;
     process.kill(hung, 'SIGSTOP');
     try {
-      await e.trace(DEMO_CASES[0]!.request);
+      await traceApi(e, topology, DEMO_CASES[0]!.request);
       expect.unreachable();
     } catch (err) {
       expect(isOvncpError(err) && err.code).toBe('OVNCP_ERR_TIMEOUT');
@@ -206,7 +208,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     await until(() => !alive(hung));
     await e.ready();
     expect(e.daemonPid()).not.toBe(hung);
-    expect((await e.trace(DEMO_CASES[0]!.request)).reaches_destination).toBe(true);
+    expect((await traceApi(e, topology, DEMO_CASES[0]!.request)).reaches_destination).toBe(true);
   }, 30_000);
 
   it('daemon: runs out of --ct states gracefully (new daemon, every verdict still right)', async () => {
@@ -214,7 +216,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
     await e.ready();
     const web = DEMO_CASES.find((c) => c.name === 'web-to-db-mysql')!;
     for (let i = 0; i < 8; i++) {
-      const r = await e.trace(web.request);
+      const r = await traceApi(e, topology, web.request);
       expect(r.reaches_destination).toBe(true);
       expect(r.warnings.join(' ')).not.toMatch(/ran out of --ct/);
     }
@@ -238,7 +240,7 @@ describe.skipIf(skipWithoutOvn())('ovn-trace engine on real OVN', () => {
   it('close() leaves no ovn-trace daemon, ovsdb-client watcher or temp dir behind', async () => {
     const e = make({ mode: 'daemon' });
     await e.ready();
-    await e.trace(DEMO_CASES[0]!.request);
+    await traceApi(e, topology, DEMO_CASES[0]!.request);
     const pid = e.daemonPid()!;
     const dir = e.daemonDir()!;
     expect(existsSync(dir)).toBe(true);
@@ -281,7 +283,7 @@ describe.skipIf(skipWithoutOvn())('injection through names, against real ovn-tra
 
   it('a port and a switch named like options or match terms are only names', async () => {
     const topo = loadDemoTopology();
-    const { loadTopologyText } = await import('../../src/ovn/topology/load.ts');
+    const { loadTopologyText } = await import('../../src/sources/file.ts');
     const t = loadTopologyText(
       'evil',
       JSON.stringify({
@@ -299,10 +301,10 @@ describe.skipIf(skipWithoutOvn())('injection through names, against real ovn-tra
     );
     expect(topo.ports.size).toBeGreaterThan(0);
     for (const mode of ['one-shot', 'daemon'] as const) {
-      const e = createOvnTraceEngine({ sbDb: tb.sbRemote, getTopology: () => t, mode, watchSb: false });
+      const e = createOvnTraceEngine({ sbDb: tb.sbRemote, mode, watchSb: false });
       try {
         await e.ready();
-        const r = await e.trace({
+        const r = await traceApi(e, t, {
           source_port: evilPort,
           destination_ip: '10.1.0.11',
           protocol: 'udp',

@@ -8,7 +8,7 @@ import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { ResolvedRequest } from '../../src/engine/types.ts';
 import { isOvncpError } from '../../src/errors.ts';
 import { parseIp } from '../../src/ovn/net/addr.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const topology = loadDemoTopology();
 

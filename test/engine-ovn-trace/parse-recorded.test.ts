@@ -4,21 +4,23 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildResult } from '../../src/engine/ovn-trace/build-result.ts';
+import { buildRun } from '../../src/engine/ovn-trace/build-result.ts';
 import { parseDetailed } from '../../src/engine/ovn-trace/parse-detailed.ts';
 import { hopTypeOfStage } from '../../src/engine/ovn-trace/stages.ts';
+import { treeOfRun } from '../../src/engine/ovn-trace/unite-results.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
+import { toTraceResult } from '../../src/engine/result/api.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 import { DEMO_CASES } from '../fixtures/ovn-trace/cases.ts';
 
 const topology = loadDemoTopology();
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/ovn-trace/${name}.txt`, import.meta.url), 'utf8');
 
-async function resultOf(text: string, request: TraceRequest) {
+async function treeOf(text: string, request: TraceRequest) {
   const resolved = resolveRequest(topology, request);
-  return buildResult({
+  const run = await buildRun({
     parsed: parseDetailed(text),
     raw: text,
     resolved,
@@ -26,6 +28,11 @@ async function resultOf(text: string, request: TraceRequest) {
     topology,
     stageHints: null,
   });
+  return treeOfRun({ request, resolved }, run);
+}
+
+async function resultOf(text: string, request: TraceRequest) {
+  return toTraceResult(await treeOf(text, request));
 }
 
 describe('recorded demo-network traces', () => {
@@ -45,6 +52,26 @@ describe('recorded demo-network traces', () => {
       expect(r.raw).toBeUndefined();
     });
   }
+
+  it('records every ACL stage decision in the tree: the dropping ACL and the ones that allowed', async () => {
+    const denied = await treeOf(fixture('routed-db-default-deny'), DEMO_CASES[4]!.request);
+    const last = denied.acl.at(-1)!;
+    expect(last).toMatchObject({
+      stage: 'ls_out_acl',
+      datapath: 'ls-db',
+      direction: 'egress',
+      verdict: 'drop',
+    });
+    expect(last.acl?.acl_name).toBe('db-default-deny');
+    expect(denied.acl.slice(0, -1).every((d) => d.verdict === 'allow')).toBe(true);
+    const allowed = await treeOf(fixture('routed-web-http'), DEMO_CASES[3]!.request);
+    expect(allowed.reached).toBe(true);
+    expect(allowed.acl.length).toBeGreaterThan(0);
+    expect(allowed.acl.every((d) => d.verdict === 'allow')).toBe(true);
+    // Every ACL decision stage of the shown hops is there, with the ACL the hop names.
+    const stages = allowed.shown.hops.filter((h) => h.type === 'acl').map((h) => h.stage);
+    expect(allowed.acl.map((d) => d.stage)).toEqual(stages);
+  });
 
   it('names the NB ACL fully (priority, direction, action, match, owner)', async () => {
     const r = await resultOf(fixture('routed-db-default-deny'), DEMO_CASES[4]!.request);

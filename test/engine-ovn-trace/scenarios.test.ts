@@ -4,15 +4,15 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { createModelEngine } from '../../src/engine/model/index.ts';
 import { createOvnTraceEngine, type OvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
-import { verdictOf } from '../../src/engine/select.ts';
+import { deliveryOf } from '../../src/engine/result/outcome.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
 import { type SnapshotDoc, snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
 import { SCENARIOS, type Scenario } from '../engine/scenarios.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { modelOn, traceApi } from '../helpers/trace.ts';
 
 function docOf(s: Scenario): SnapshotDoc {
   if (s.network !== 'demo') return s.network;
@@ -28,7 +28,7 @@ describe.skipIf(skipWithoutOvn())('scenario suite on the ovn-trace engine (real 
 
   beforeAll(async () => {
     tb = await startOvn();
-    engine = createOvnTraceEngine({ sbDb: tb.sbRemote, getTopology: () => topology, mode: 'daemon' });
+    engine = createOvnTraceEngine({ sbDb: tb.sbRemote, mode: 'daemon' });
   }, 60_000);
   afterAll(async () => {
     await engine?.close();
@@ -47,10 +47,10 @@ describe.skipIf(skipWithoutOvn())('scenario suite on the ovn-trace engine (real 
         await engine.ready();
         last = s.network;
       }
-      const res = await engine.trace(s.request);
-      const model = await createModelEngine(() => topology).trace(s.request);
-      const got = JSON.stringify(verdictOf(res));
-      const want = JSON.stringify(verdictOf(model));
+      const res = await traceApi(engine, topology, s.request);
+      const model = await modelOn(topology).trace(s.request);
+      const got = JSON.stringify(deliveryOf(res));
+      const want = JSON.stringify(deliveryOf(model));
       const e = s.expect;
       const outputsOk = e.outputs
         ? JSON.stringify([...res.output_ports].sort()) === JSON.stringify(e.outputs)

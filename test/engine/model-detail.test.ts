@@ -6,12 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { pathRequest } from '../../bench/lib/path-requests.ts';
 import { generate } from '../../bench/lib/topology-generator.ts';
-import { compileNetwork, createModelEngine, traceResolved } from '../../src/engine/model/index.ts';
+import {
+  COMPILED_CACHE_SIZE,
+  compileNetwork,
+  createModelEngine,
+  traceResolved,
+} from '../../src/engine/model/index.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
+import { toTraceResult } from '../../src/engine/result/api.ts';
 import type { TraceRequest, TraceResult } from '../../src/engine/types.ts';
 import { BuildMemo, buildTopology } from '../../src/ovn/topology/build.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { Acl, AddressSet, PortGroup, Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
+import { modelOn } from '../helpers/trace.ts';
 
 const gen = generate('S');
 const topo = buildTopology(gen.doc, { kind: 'memory', name: 'generated S' });
@@ -36,7 +43,7 @@ const verdict = (r: TraceResult) => Object.fromEntries(VERDICT_FIELDS.map((k) =>
 
 describe('model engine detail option', () => {
   it("'outcome' agrees with 'full' on every generated path, and keeps only the drop hop", async () => {
-    const engine = createModelEngine(() => topo);
+    const engine = modelOn(topo);
     let dropped = 0;
     for (const req of requests) {
       const full = await engine.trace(req);
@@ -50,8 +57,24 @@ describe('model engine detail option', () => {
     expect(dropped).toBeLessThan(requests.length);
   });
 
+  it("'outcome' knows the last hop's type and the ACL decisions without building hops", async () => {
+    const engine = createModelEngine();
+    for (const req of requests) {
+      const full = await engine.trace(req, { network: topo });
+      const outcome = await engine.trace(req, { network: topo, detail: 'outcome' });
+      expect(outcome.shown.lastType).toBe(full.shown.hops.at(-1)?.type ?? null);
+      expect(outcome.acl).toEqual(full.acl);
+    }
+    // Every ACL hop of the shown branch is one of the recorded decisions, with the same ACL.
+    const full = await engine.trace(requests[0]!, { network: topo });
+    for (const h of full.shown.hops.filter((x) => x.type === 'acl'))
+      expect(full.acl).toContainEqual(
+        expect.objectContaining({ stage: h.stage, datapath: h.datapath, acl: h.acl_matches?.[0] ?? null }),
+      );
+  });
+
   it('names the deciding ACL in an outcome drop', async () => {
-    const engine = createModelEngine(() => topo);
+    const engine = modelOn(topo);
     const blocked = gen.paths.find((p) => p.kind === 'cross-namespace')!;
     const r = await engine.trace(pathRequest(topo, blocked)!, { detail: 'outcome' });
     expect(r.reaches_destination).toBe(false);
@@ -61,14 +84,14 @@ describe('model engine detail option', () => {
   });
 });
 
-describe('TraceResult.visited', () => {
+describe('TraceTree.visited', () => {
   it('lists each datapath entered once, over every branch, in both detail modes', async () => {
-    const engine = createModelEngine(() => topo);
+    const engine = createModelEngine();
     const vip = gen.paths.find((p) => p.kind === 'vip')!;
     for (const detail of ['full', 'outcome'] as const) {
-      const r = await engine.trace(pathRequest(topo, vip)!, { detail });
+      const r = await engine.trace(pathRequest(topo, vip)!, { network: topo, detail });
       // Every backend's egress switch, the router between, and the client's switch.
-      const full = await engine.trace(pathRequest(topo, vip)!);
+      const full = toTraceResult(await engine.trace(pathRequest(topo, vip)!, { network: topo }));
       const want = new Set<string>(full.hops.map((h) => h.datapath!).filter(Boolean));
       for (const b of full.backends ?? [])
         for (const p of b.output_ports) want.add(topo.ports.get(p)!.switchName);
@@ -80,16 +103,20 @@ describe('TraceResult.visited', () => {
 
   it('is the source switch alone for a same-switch drop, and never serialized', async () => {
     const demo = loadDemoTopology();
-    const engine = createModelEngine(() => demo);
+    const engine = createModelEngine();
     const port = [...demo.ports.values()].find((p) => p.type === '' && p.portSecurity.length > 0)!;
-    const r = await engine.trace({
-      source_port: port.name,
-      source_ip: '203.0.113.9',
-      destination_ip: '203.0.113.10',
-      destination_mac: '02:00:00:00:00:99',
-    });
+    const tree = await engine.trace(
+      {
+        source_port: port.name,
+        source_ip: '203.0.113.9',
+        destination_ip: '203.0.113.10',
+        destination_mac: '02:00:00:00:00:99',
+      },
+      { network: demo },
+    );
+    const r = toTraceResult(tree);
     expect(r.dropped_at?.type).toBe('port_security');
-    expect(r.visited).toEqual([port.switchName]);
+    expect(tree.visited).toEqual([port.switchName]);
     expect(JSON.stringify(r)).not.toContain('visited');
     expect(Object.keys(r)).not.toContain('visited');
   });
@@ -105,7 +132,9 @@ function withRows(t: Topology, groups: PortGroup[] = [], sets: AddressSet[] = []
 }
 
 function traceAll(net: ReturnType<typeof compileNetwork>, reqs: readonly TraceRequest[]): string[] {
-  return reqs.map((q) => JSON.stringify(traceResolved(net, q, resolveRequest(net.topology, q))));
+  return reqs.map((q) =>
+    JSON.stringify(toTraceResult(traceResolved(net, q, resolveRequest(net.topology, q)))),
+  );
 }
 
 describe('compile reuse across topologies', () => {
@@ -141,7 +170,7 @@ describe('compile reuse across topologies', () => {
     expect(traceAll(next, requests)).toEqual(traceAll(compileNetwork(t2), requests));
     // And the change is seen: the same-namespace path is now dropped by the new ACL.
     const r = traceResolved(next, pathRequest(t2, blocked)!, resolveRequest(t2, pathRequest(t2, blocked)!));
-    expect(r.dropped_at?.acl_matches?.[0]?.acl_name).toBe(`${ns}-deny-all`);
+    expect(toTraceResult(r).dropped_at?.acl_matches?.[0]?.acl_name).toBe(`${ns}-deny-all`);
   });
 
   it('recompiles the ACL matches naming a changed address set', () => {
@@ -153,8 +182,8 @@ describe('compile reuse across topologies', () => {
     const next = compileNetwork(t2, { previous: first });
     expect(traceAll(next, requests)).toEqual(traceAll(compileNetwork(t2), requests));
     const req = pathRequest(t2, p)!;
-    expect(traceResolved(first, req, resolveRequest(topo, req)).reaches_destination).toBe(true);
-    expect(traceResolved(next, req, resolveRequest(t2, req)).reaches_destination).toBe(false);
+    expect(traceResolved(first, req, resolveRequest(topo, req)).reached).toBe(true);
+    expect(traceResolved(next, req, resolveRequest(t2, req)).reached).toBe(false);
   });
 
   it("reuses across the live source's incremental rebuilds (BuildMemo keeps unchanged rows)", () => {
@@ -185,11 +214,60 @@ describe('compile reuse across topologies', () => {
   });
 
   it('the engine passes its last compiled network on when the topology changes', async () => {
-    let current = topo;
-    const engine = createModelEngine(() => current);
-    await engine.trace(requests[0]!);
-    current = withRows(topo);
-    await engine.trace(requests[0]!);
-    expect(engine.compiled().reused.switches).toBe(topo.switches.size);
+    const engine = createModelEngine();
+    await engine.trace(requests[0]!, { network: topo });
+    const next = withRows(topo);
+    await engine.trace(requests[0]!, { network: next });
+    expect(engine.compiled(next).reused.switches).toBe(topo.switches.size);
+  });
+});
+
+describe('compiled network cache', () => {
+  /** `t` with one more drop ACL on the port group of a same-namespace path (a what-if edit). */
+  function derived(t: Topology): { t2: Topology; req: TraceRequest } {
+    const p = gen.paths.find((x) => x.kind === 'same-namespace')!;
+    const ns = p.source_port.split('_')[0]!;
+    const g = t.portGroups.get(`pg_${ns}`)!;
+    const deny: Acl = {
+      ...g.acls[0]!,
+      uuid: '00000000-0000-4000-8000-00000000beef',
+      name: `${ns}-what-if-deny`,
+      priority: 2000,
+      match: `outport == @pg_${ns} && ip4`,
+      action: 'drop',
+    };
+    return { t2: withRows(t, [{ ...g, acls: [...g.acls, deny] }]), req: pathRequest(t, p)! };
+  }
+
+  it('traces a derived topology without evicting (or recompiling) the live one', async () => {
+    const engine = createModelEngine();
+    const live = topo;
+    const { t2, req } = derived(live);
+    const first = await engine.trace(req, { network: live });
+    const liveNet = engine.compiled(live);
+    const whatIf = await engine.trace(req, { network: t2 });
+    const again = await engine.trace(req, { network: live });
+    expect(engine.compiled(live)).toBe(liveNet);
+    // Each answer is its own topology's: the edit drops the packet only in the what-if.
+    expect(first.reached).toBe(true);
+    expect(whatIf.reached).toBe(false);
+    expect(whatIf.shown.dropped?.acl_matches?.[0]?.acl_name).toMatch(/-what-if-deny$/);
+    expect(again.reached).toBe(true);
+    // The derived network was compiled from the live one: only the edited group's switches are new,
+    // and the ACL matches the live trace compiled are reused.
+    const g = [...t2.portGroups.values()].find((x) => x !== live.portGroups.get(x.name))!;
+    const groups = live.index.groupsBySwitch;
+    const affected = [...live.switches.keys()].filter((s) => groups.get(s)?.includes(g.name)).length;
+    expect(engine.compiled(t2).reused.switches).toBe(live.switches.size - affected);
+    expect(engine.compiled(t2).reused.acls).toBeGreaterThan(0);
+  });
+
+  it('keeps a bounded number of networks, dropping the least recently used', async () => {
+    const engine = createModelEngine();
+    const req = requests[0]!;
+    const tops = Array.from({ length: COMPILED_CACHE_SIZE + 1 }, () => withRows(topo));
+    for (const t of tops) await engine.trace(req, { network: t });
+    expect(engine.networks.peek(tops[0]!)).toBeUndefined();
+    for (const t of tops.slice(1)) expect(engine.networks.peek(t)).toBeDefined();
   });
 });

@@ -8,19 +8,35 @@ import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { modelOn } from '../helpers/trace.ts';
 import { SCENARIOS } from './scenarios.ts';
 
 async function run(name: string, override: Partial<TraceRequest> = {}) {
   const s = SCENARIOS.find((x) => x.name.startsWith(name));
   if (!s || s.network === 'demo') throw new Error(`no scenario ${name}`);
   const t = buildTopology(s.network, { kind: 'memory', name });
-  return createModelEngine(() => t).trace({ ...s.request, verbose: true, ...override });
+  return modelOn(t).trace({ ...s.request, verbose: true, ...override });
 }
 
 describe('model: distributed gateway port NAT, route tables, ECMP', () => {
   it('follows both ECMP members', async () => {
     const res = await run('ECMP:');
     expect([...res.output_ports].sort()).toEqual(['gw1', 'gw2']);
+  });
+
+  it('names the ECMP member each branch of the result tree follows', async () => {
+    for (const [name, kind] of [
+      ['ECMP:', 'route'],
+      ['router policy with two next hops', 'policy next hop'],
+    ] as const) {
+      const s = SCENARIOS.find((x) => x.name.startsWith(name))!;
+      const t = buildTopology(s.network as SnapshotDoc, { kind: 'memory', name });
+      const tree = await createModelEngine().trace(s.request, { network: t });
+      const byMember = tree.branches.map((b) => `${b.member} -> ${b.outputs.join()}`).sort();
+      expect(byMember).toHaveLength(2);
+      expect(byMember[0]).toMatch(new RegExp(`^lr ${kind} 1/2: .+ -> gw[12]$`));
+      expect(byMember[1]).toMatch(new RegExp(`^lr ${kind} 2/2: .+ -> gw[12]$`));
+    }
   });
 
   it('follows both next hops of an ECMP router policy', async () => {
@@ -51,7 +67,7 @@ describe('model: distributed gateway port NAT, route tables, ECMP', () => {
     const doc = JSON.parse(JSON.stringify(s.network)) as SnapshotDoc;
     doc.routers![0]!.nat![1]!.external_ip = '172.24.4.200';
     const t = buildTopology(doc, { kind: 'memory', name: 'snat-200' });
-    const res = await createModelEngine(() => t).trace({
+    const res = await modelOn(t).trace({
       ...s.request,
       destination_ip: '172.24.4.200',
       verbose: true,

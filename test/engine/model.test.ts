@@ -2,15 +2,15 @@
 // ignored ACLs reported as warnings, result shape and errors for bad requests.
 
 import { describe, expect, it } from 'vitest';
-import { createModelEngine } from '../../src/engine/model/index.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
+import { modelOn } from '../helpers/trace.ts';
 
 const engineFor = (doc: SnapshotDoc) => {
   const t = buildTopology(doc, { kind: 'memory', name: 'test' });
-  return createModelEngine(() => t);
+  return modelOn(t);
 };
 
 /** Two routers that send 10.99.0.0/16 to each other: a forwarding loop. */
@@ -90,7 +90,7 @@ describe('model engine', () => {
   });
 
   it('fills the result fields of the contract', async () => {
-    const e = createModelEngine(loadDemoTopology);
+    const e = modelOn(loadDemoTopology());
     const req = {
       source_port: 'vm1-port',
       destination_ip: '10.0.0.2',
@@ -130,7 +130,7 @@ describe('model engine', () => {
   });
 
   it('throws OvncpError for a request the topology cannot answer', async () => {
-    const e = createModelEngine(loadDemoTopology);
+    const e = modelOn(loadDemoTopology());
     await expect(e.trace({ source_port: 'ghost', destination_ip: '10.0.0.2' })).rejects.toBeInstanceOf(
       OvncpError,
     );

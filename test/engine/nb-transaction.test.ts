@@ -3,9 +3,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
-import { nbTransaction } from '../../src/ovn/topology/nb-transaction.ts';
 import { type SnapshotDoc, snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
+import { nbTransaction } from '../../src/sources/nb/nb-transaction.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 
 function demoDoc(): SnapshotDoc {

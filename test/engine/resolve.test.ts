@@ -5,7 +5,7 @@ import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { formatIp } from '../../src/ovn/net/addr.ts';
-import { loadDemoTopology, loadTopologyText } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology, loadTopologyText } from '../../src/sources/file.ts';
 
 const demo = loadDemoTopology();
 
@@ -42,7 +42,7 @@ describe('resolveRequest', () => {
     expect(r.warnings.join('\n')).toContain('protocol');
   });
 
-  it('keeps given fields as given and warns about none of them', () => {
+  it('keeps given fields as given; warns only that the source MAC/IP are not the port own', () => {
     const r = resolveRequest(demo, {
       source_port: 'vm1-port',
       source_mac: '00:00:00:00:00:AA',
@@ -57,7 +57,10 @@ describe('resolveRequest', () => {
     expect(r.srcMac).toBe('00:00:00:00:00:aa');
     expect(formatIp(r.srcIp)).toBe('10.0.0.77');
     expect([r.srcPortNum, r.dstPortNum, r.maxHops]).toEqual([1000, 53, 7]);
-    expect(r.warnings).toEqual([]);
+    expect(r.warnings).toEqual([
+      'source_mac 00:00:00:00:00:aa is not an address of port vm1-port (00:00:00:00:00:01): traced as given; port security of vm1-port will drop it',
+      'source_ip 10.0.0.77 is not an address of port vm1-port: traced as given; port security of vm1-port will drop it (its MAC is not allowed either)',
+    ]);
   });
 
   it('accepts the source port by UUID', () => {

@@ -3,13 +3,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { createModelEngine } from '../../src/engine/model/index.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
 import { type SnapshotDoc, snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
 import { OvnTraceOracle } from '../conformance/ovn-oracle.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { modelOn } from '../helpers/trace.ts';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
 
 function docOf(s: Scenario): SnapshotDoc {
@@ -32,7 +32,7 @@ function checkOutputs(s: Scenario, outputs: readonly string[]): void {
 describe('scenario suite on the model engine', () => {
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, s) => {
     const t = buildTopology(docOf(s), { kind: 'memory', name: s.name });
-    const res = await createModelEngine(() => t).trace(s.request);
+    const res = await modelOn(t).trace(s.request);
     expect(res.engine).toBe('model');
     expect(res.success).toBe(true);
     expect(res.reaches_destination).toBe(s.expect.reaches);

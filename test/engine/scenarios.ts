@@ -247,6 +247,68 @@ const quotedAtNet = (withGroup: boolean): SnapshotDoc => ({
   ],
 });
 
+/**
+ * Route tables reached two ways: router lr has a route table rtA on lr-a (switch a) and on lr-p, whose
+ * peer is router edge (switch e behind it, default route back to lr). A discard route in rtA and a
+ * global discard route; the global table sends 10.98.0.0/16 and 172.16.0.0/16 to gw1.
+ */
+const tablesNet: SnapshotDoc = {
+  switches: [
+    {
+      name: 'a',
+      ports: [{ name: 'pa', addresses: ['0a:00:00:00:00:0a 10.0.0.10'] }, routerPort('a-lr', 'lr-a')],
+    },
+    {
+      name: 'b',
+      ports: [
+        { name: 'pb', addresses: ['0a:00:00:00:01:0a 10.1.0.10'] },
+        { name: 'gw1', addresses: ['0a:00:00:00:01:15 10.1.0.21', 'unknown'] },
+        routerPort('b-lr', 'lr-b'),
+      ],
+    },
+    {
+      name: 'e',
+      ports: [{ name: 'pe', addresses: ['0a:00:00:00:04:0a 10.4.0.10'] }, routerPort('e-edge', 'edge-e')],
+    },
+  ],
+  routers: [
+    {
+      name: 'lr',
+      ports: [
+        {
+          name: 'lr-a',
+          mac: '0a:00:00:00:ff:01',
+          networks: ['10.0.0.1/24'],
+          options: { route_table: 'rtA' },
+        },
+        { name: 'lr-b', mac: '0a:00:00:00:ff:02', networks: ['10.1.0.1/24'] },
+        {
+          name: 'lr-p',
+          mac: '0a:00:00:00:ff:03',
+          networks: ['10.3.0.1/24'],
+          peer: 'edge-p',
+          options: { route_table: 'rtA' },
+        },
+      ],
+      static_routes: [
+        { ip_prefix: '10.99.0.0/16', nexthop: 'discard' },
+        { ip_prefix: '10.98.0.0/16', nexthop: 'discard', route_table: 'rtA' },
+        { ip_prefix: '10.98.0.0/16', nexthop: '10.1.0.21' },
+        { ip_prefix: '172.16.0.0/16', nexthop: '10.1.0.21' },
+        { ip_prefix: '10.4.0.0/16', nexthop: '10.3.0.2' },
+      ],
+    },
+    {
+      name: 'edge',
+      ports: [
+        { name: 'edge-p', mac: '0a:00:00:00:fe:01', networks: ['10.3.0.2/24'], peer: 'lr-p' },
+        { name: 'edge-e', mac: '0a:00:00:00:fe:02', networks: ['10.4.0.1/24'] },
+      ],
+      static_routes: [{ ip_prefix: '0.0.0.0/0', nexthop: '10.3.0.1' }],
+    },
+  ],
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'seed example: vm1 -> vm2 HTTP is allowed by allow-http',
@@ -608,5 +670,47 @@ export const SCENARIOS: readonly Scenario[] = [
     network: quotedAtNet(true),
     request: { source_port: 'a', destination_ip: '10.10.0.2', protocol: 'tcp', destination_port_num: 80 },
     expect: { reaches: false, dropType: 'acl', dropAcl: 'drop-to-b-at-ns' },
+  },
+  {
+    name: 'route table reached from a switch: a discard route of the table drops',
+    network: tablesNet,
+    request: { source_port: 'pa', destination_ip: '10.98.1.1', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: false, dropType: 'l3_routing' },
+  },
+  {
+    name: 'route table reached from a peer router: the same discard route drops',
+    network: tablesNet,
+    request: { source_port: 'pe', destination_ip: '10.98.1.1', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: false, dropType: 'l3_routing' },
+  },
+  {
+    name: 'route table: the global table routes what the table discards',
+    network: tablesNet,
+    request: { source_port: 'pb', destination_ip: '10.98.1.1', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, outputs: ['gw1'] },
+  },
+  {
+    name: 'global discard route drops a packet from a port without a route table',
+    network: tablesNet,
+    request: { source_port: 'pb', destination_ip: '10.99.1.1', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: false, dropType: 'l3_routing' },
+  },
+  {
+    name: 'route table reached from a peer router: global dst-ip routes do not apply',
+    network: tablesNet,
+    request: { source_port: 'pe', destination_ip: '172.16.1.1', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: false, dropType: 'l3_routing' },
+  },
+  {
+    name: 'route table reached from a peer router: connected routes apply',
+    network: tablesNet,
+    request: { source_port: 'pe', destination_ip: '10.0.0.10', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, outputs: ['pa'] },
+  },
+  {
+    name: 'route table: a port without one reaches the peer router by a global route',
+    network: tablesNet,
+    request: { source_port: 'pb', destination_ip: '10.4.0.10', protocol: 'tcp', destination_port_num: 80 },
+    expect: { reaches: true, outputs: ['pe'] },
   },
 ];

@@ -10,9 +10,10 @@ const run = promisify(execFile);
 export async function cli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  opts: { cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(BIN, args, { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(BIN, args, { env: { ...process.env, ...env }, ...opts });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

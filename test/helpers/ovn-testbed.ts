@@ -8,8 +8,8 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type NbTransactionOptions, nbTransaction } from '../../src/ovn/topology/nb-transaction.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import { type NbTransactionOptions, nbTransaction } from '../../src/sources/nb/nb-transaction.ts';
 
 const run = promisify(execFile);
 
@@ -61,15 +61,22 @@ export interface TraceOptions {
   readonly ct?: string;
 }
 
+export interface OvnTestbedOptions {
+  /** Extra ovsdb-server options for the SB (e.g. a pssl: remote and its files); northd keeps the socket. */
+  readonly sbServerArgs?: readonly string[];
+}
+
 export class OvnTestbed {
   readonly dir: string;
   readonly nbSock: string;
   readonly sbSock: string;
   nbTcpPort = 0;
+  /** The SB's TCP/SSL listening port, when sbServerArgs opened one. */
+  sbListenPort = 0;
   private readonly pidFiles: string[] = [];
   private stopped = false;
 
-  constructor() {
+  constructor(private readonly opts: OvnTestbedOptions = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'ovncp-ovn-'));
     this.nbSock = join(this.dir, 'nb.sock');
     this.sbSock = join(this.dir, 'sb.sock');
@@ -119,6 +126,7 @@ export class OvnTestbed {
     await run('ovsdb-server', [
       ...this.daemonFlags('sb'),
       `--remote=punix:${this.sbSock}`,
+      ...(this.opts.sbServerArgs ?? []),
       join(this.dir, 'sb.db'),
     ]);
     await run('ovn-northd', [
@@ -127,6 +135,8 @@ export class OvnTestbed {
       `--ovnsb-db=${this.sbRemote}`,
     ]);
     this.nbTcpPort = this.readListenPort('nb');
+    if (this.opts.sbServerArgs?.some((a) => /^--remote=p(tcp|ssl):/.test(a)))
+      this.sbListenPort = this.readListenPort('sb');
     await this.nbctl('--wait=sb', 'sync');
     return this;
   }
@@ -293,8 +303,8 @@ export async function startNbServer(dir: string, extra: readonly string[] = []):
   return sock;
 }
 
-export async function startOvn(): Promise<OvnTestbed> {
-  const tb = new OvnTestbed();
+export async function startOvn(opts: OvnTestbedOptions = {}): Promise<OvnTestbed> {
+  const tb = new OvnTestbed(opts);
   try {
     return await tb.start();
   } catch (err) {

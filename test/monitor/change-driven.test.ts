@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { TraceEngine } from '../../src/engine/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { Monitor } from '../../src/monitor/monitor.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
 import type { Acl, Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ovncp-change-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,7 +58,7 @@ async function started(engine?: (model: TraceEngine) => TraceEngine) {
   writeFileSync(file, PATHS);
   const store = new TopologyStore();
   store.set(loadDemoTopology(), ['initial']);
-  const model = createModelEngine(() => store.require());
+  const model = createModelEngine();
   const m = new Monitor({
     pathsFile: file,
     topology: store,
@@ -122,7 +122,7 @@ describe('change-driven re-runs', () => {
         `  - name: f${i}\n    source_port: vm1-port\n    destination: mgmt-port\n    protocol: tcp\n    port: ${1000 + i}\n    interval: 1h\n`,
     );
     writeFileSync(m.currentConfig().file!, `${PATHS}${filler.join('')}concurrency: 1\n`);
-    m.reload(); // five new checks (vm1 -> mgmt) queued, the first of them already running (held)
+    await m.reload(); // five new checks (vm1 -> mgmt) queued, the first of them already running (held)
     store.set(dropOnDb(store.require()), ['ACL']);
     release();
     await m.idle();

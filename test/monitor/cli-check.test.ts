@@ -39,7 +39,9 @@ describe('check', () => {
     expect(r.stdout).toMatch(
       /^web-to-app +web-server-port +app-server-port +tcp\/8080 +blocked +blocked +ok +app-default-deny$/m,
     );
-    expect(r.stdout).toMatch(/^11 checks, 11 as expected, 0 unmet or failed$/m);
+    expect(r.stdout).toMatch(
+      /^\d+ paths: \d+ ok, 0 unmet, 0 error, 0 no_checks, 0 pending; 11 checks, 11 as expected, 0 unmet or failed$/m,
+    );
   });
 
   it('exits 1 on an unmet expectation, with JSON and JUnit for CI', async () => {

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { createDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { createLogger } from '../../src/log.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
+import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 import { find, parseMetrics, value } from './metrics-text.ts';
 

@@ -17,10 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
-import { createDaemon, type Daemon, type DaemonOptions } from '../../src/daemon/daemon.ts';
 import type { TraceEngine } from '../../src/engine/types.ts';
 import { createLogger } from '../../src/log.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
+import { createDaemon, type Daemon, type DaemonOptions } from '../../src/runtime/daemon.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
 import { find, parseMetrics, value } from './metrics-text.ts';
 
 const PATHS = `defaults:
@@ -186,16 +186,17 @@ describe('path monitor in the daemon', () => {
         field: 'name',
       },
     });
-    const unknown = (await d.app.inject('/api/v1/paths?status=unknown')).json();
-    expect(unknown.paths.map((p: { name: string }) => p.name)).toEqual(['to-nowhere']);
+    const errored = (await d.app.inject('/api/v1/paths?status=error')).json();
+    expect(errored.paths.map((p: { name: string }) => p.name)).toEqual(['to-nowhere']);
     const all = (await d.app.inject('/api/v1/paths')).json();
-    expect(all.paths.map((p: { status: string }) => p.status)).toEqual(['ok', 'ok', 'ok', 'unknown']);
+    expect(all.paths.map((p: { status: string }) => p.status)).toEqual(['ok', 'ok', 'ok', 'error']);
     const badStatus = await d.app.inject('/api/v1/paths?status=bogus');
     expect(badStatus.statusCode).toBe(400);
     expect(badStatus.json().error).toMatchObject({ code: 'OVNCP_ERR_INVALID_FIELD', field: 'status' });
     const page = await d.app.inject('/');
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('<a href="/api/v1/paths/to-nowhere">to-nowhere</a>');
+    expect(page.body).not.toContain(tmpdir()); // names no file on disk (the paths file is there)
   });
 
   it('reloads: keeps unchanged paths, drops removed series, refuses a bad file and keeps the old one', async () => {

@@ -7,19 +7,19 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { Monitor } from '../../src/monitor/monitor.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
-import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
+import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/sources/file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ovncp-mon-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function monitorFor(pathsFile: string, store: TopologyStore, onFirstRound = () => {}) {
-  const model = createModelEngine(() => store.require());
+  const model = createModelEngine();
   return new Monitor({
     pathsFile,
     topology: store,
@@ -42,7 +42,7 @@ describe('Monitor', () => {
     const m = monitorFor(file, store, () => rounds++);
     await m.start();
     writeFileSync(file, `paths:\n${path('new', 22)}`);
-    expect(m.reload()).toMatchObject({ ok: true, paths: 1 });
+    expect(await m.reload()).toMatchObject({ ok: true, paths: 1 });
     expect(m.currentConfig().paths.map((p) => p.name)).toEqual(['new']);
     store.set(loadDemoTopology(), ['initial']);
     await new Promise((r) => setTimeout(r, 0));

@@ -2,8 +2,8 @@
 // sequence of runs must equal a fresh render of the same state (verdict changes, errors, redefinition).
 
 import { describe, expect, it } from 'vitest';
-import { PathMetrics } from '../../src/metrics/path-metrics.ts';
 import type { Check } from '../../src/monitor/expand.ts';
+import { PathMetrics } from '../../src/monitor/path-metrics.ts';
 import { parsePathsText } from '../../src/monitor/paths-config.ts';
 import type { CheckOutcome, CheckState } from '../../src/monitor/results.ts';
 

@@ -6,7 +6,7 @@ import { OvncpError } from '../../src/errors.ts';
 import { expandPaths } from '../../src/monitor/expand.ts';
 import { parsePathsText } from '../../src/monitor/paths-config.ts';
 import { fnv1a, ownsPath, parseShard, shardConfig } from '../../src/monitor/shard.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const demo = loadDemoTopology();
 
@@ -188,7 +188,10 @@ describe('groups and the cap', () => {
     );
     const e = expandPaths(c, demo, false);
     expect(e.checks).toHaveLength(3);
-    expect(e.problems.get('web-matrix')).toMatch(/expands past max_checks/);
+    expect(e.problems.get('web-matrix')).toMatchObject({
+      reason: 'max_checks_exceeded',
+      message: expect.stringMatching(/expands past max_checks/),
+    });
   });
 
   it('reports a group missing from the topology as a problem of that path only', () => {
@@ -198,7 +201,10 @@ describe('groups and the cap', () => {
     );
     const e = expandPaths(c, demo, true);
     expect(e.checks).toHaveLength(4);
-    expect(e.problems.get('x')).toBe('source_group "nope" is not a port group of the current topology');
+    expect(e.problems.get('x')).toEqual({
+      reason: 'group_not_found',
+      message: 'source_group "nope" is not a port group of the current topology',
+    });
   });
 });
 

@@ -9,14 +9,14 @@ import { createModelEngine } from '../../src/engine/model/index.ts';
 import { expandPaths } from '../../src/monitor/expand.ts';
 import { loadPathsFile } from '../../src/monitor/paths-config.ts';
 import { runCheck } from '../../src/monitor/runner.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 describe('runCheck memory', () => {
   const topology = loadDemoTopology();
-  const engine = createModelEngine(() => topology);
+  const engine = createModelEngine();
   const { checks } = expandPaths(loadPathsFile('config/paths.yaml'), topology, false);
   const shutdown = new AbortController();
   const runAll = async (n: number) => {

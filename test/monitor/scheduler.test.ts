@@ -3,7 +3,7 @@
 // lane, and stop(); under real timers: a long queue of synchronous checks yields to the event loop.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { scheduleSeconds } from '../../src/metrics/path-metrics.ts';
+import { scheduleSeconds } from '../../src/monitor/path-metrics.ts';
 import type { Trigger } from '../../src/monitor/results.ts';
 import { Scheduler } from '../../src/monitor/scheduler.ts';
 

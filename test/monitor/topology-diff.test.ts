@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import { diffTopologies } from '../../src/ovn/topology/diff.ts';
-import { loadDemoTopology } from '../../src/ovn/topology/load.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { loadDemoTopology } from '../../src/sources/file.ts';
 
 const prev = loadDemoTopology();
 

@@ -12,6 +12,8 @@ import { allPanels, DASHBOARD_FILE, loadDashboard, panelQueries, variableQuery }
 const dash = loadDashboard();
 // Grafana's own variable syntax, not a JS template placeholder.
 const DS_VAR = ['$', '{datasource}'].join('');
+// Grafana's data-link syntax: the daemon URL variable and the cell value, percent-encoded.
+const DAEMON_LINK = ['$', '{ovncp_url}/api/v1/paths/', '$', '{__value.raw:percentencode}'].join('');
 const GRAFANA = join(import.meta.dirname, '../../grafana');
 
 describe('grafana/ovncp-paths.json', () => {
@@ -50,7 +52,9 @@ describe('grafana/ovncp-paths.json', () => {
     const want: [string, string][] = [
       ['Paths OK', 'stat'],
       ['Paths violated', 'stat'],
-      ['Paths OK vs violated', 'timeseries'],
+      ['Paths errored / no checks', 'stat'],
+      ['Paths by status', 'timeseries'],
+      ['Path status', 'table'],
       ['Paths', 'table'],
       ['Reachability per path', 'state-timeline'],
       ['Check duration (p50 / p95 by engine)', 'timeseries'],
@@ -81,6 +85,31 @@ describe('grafana/ovncp-paths.json', () => {
       expect(target.expr, panel).toMatch(/\S/);
       if (/ovncp_path_(reachable|expectation_met|blocked_info)\{/.test(target.expr))
         expect(target.expr, panel).toContain('path=~"$path"');
+    }
+  });
+});
+
+describe('paths in one unit, linked to the daemon', () => {
+  const byTitle = new Map(allPanels(dash).map((p) => [p.title, p]));
+  it('counts paths (not checks) by status in every path stat', () => {
+    for (const [title, status] of [
+      ['Paths OK', 'status="ok"'],
+      ['Paths violated', 'status="unmet"'],
+      ['Paths errored / no checks', 'status=~"error|no_checks"'],
+    ]) {
+      const expr = byTitle.get(title!)!.targets![0]!.expr;
+      expect(expr, title).toContain('ovncp_path_status{');
+      expect(expr, title).toContain(status);
+    }
+    expect(byTitle.get('Paths configured')!.targets![0]!.expr).toContain('ovncp_paths_configured');
+  });
+
+  it('links path names to the daemon through the ovncp_url variable', () => {
+    const v = dash.templating.list.find((x) => x.name === 'ovncp_url');
+    expect(v?.type).toBe('textbox');
+    for (const title of ['Path status', 'Paths']) {
+      const p = byTitle.get(title) as unknown as { fieldConfig: { overrides: { properties: unknown[] }[] } };
+      expect(JSON.stringify(p.fieldConfig.overrides), title).toContain(DAEMON_LINK);
     }
   });
 });

@@ -154,7 +154,16 @@ describe.skipIf(skipWithout(['prometheus']))('real Prometheus end to end', { tim
     }
     // Series that exist with a snapshot topology must give data; OVSDB and engine-disagreement series
     // only exist with a live NB / the ovn-trace engine, so their panels may be empty here.
-    for (const p of ['Paths OK A', 'Paths violated A', 'Paths A', 'Paths E', 'Reachability per path A'])
+    for (const p of [
+      'Paths OK A',
+      'Paths violated A',
+      'Paths errored / no checks A',
+      'Paths by status A',
+      'Path status A',
+      'Paths A',
+      'Paths E',
+      'Reachability per path A',
+    ])
       expect(empty, p).not.toContain(p);
     for (const v of dash.templating.list.filter((x) => x.type === 'query')) {
       const lv = parseLabelValues(variableQuery(v));

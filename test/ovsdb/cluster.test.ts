@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
 import { until, waitForTopology } from './ovsdb-helpers.ts';
 

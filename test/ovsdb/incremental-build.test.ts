@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../bench/lib/topology-generator.ts';
 import { BuildMemo, buildTopology } from '../../src/ovn/topology/build.ts';
-import { buildLenient } from '../../src/ovn/topology/from-nb.ts';
 import { OverlayMap } from '../../src/ovn/topology/overlay-map.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { buildLenient } from '../../src/sources/nb/from-nb.ts';
 import { prng } from '../helpers/prng.ts';
 import { content } from './ovsdb-helpers.ts';
 

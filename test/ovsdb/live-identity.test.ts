@@ -1,16 +1,17 @@
 // Structural sharing of the live topology against a real ovsdb-server: after an ovn-nbctl change, every
 // model object whose row (and embedded rows) did not change is the same object as before, the changed
-// ones and their parents are new, and the topology (indexes included) equals a full rebuild.
+// ones and their parents are new, and the topology (indexes included) equals a full rebuild made with a
+// fresh memo (the live source owns its own, so a wrongly reused entry cannot hide in the reference too).
 
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
-import { topologyFromNb } from '../../src/ovn/topology/from-nb.ts';
-import { DEMO_NETWORK_FILE } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
+import { NbMemo, topologyFromNb } from '../../src/sources/nb/from-nb.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 import { content, waitForTopology } from './ovsdb-helpers.ts';
 
@@ -79,7 +80,8 @@ describe.skipIf(skipWithoutOvn())('live topology keeps unchanged objects (real o
     const seen = waitForTopology(store, ok, 2000);
     await tb.nbctl(...args);
     const { topology } = await seen;
-    const full = topologyFromNb((t) => live.client.cache.table(t), topology.source).topology;
+    const tables = (t: string) => live.client.cache.table(t);
+    const full = topologyFromNb(tables, topology.source, new NbMemo(), live.ovnInfo()!).topology;
     expect(content(topology)).toEqual(content(full));
     return { prev, next: topology };
   }

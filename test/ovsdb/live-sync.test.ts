@@ -11,13 +11,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
-import { topologyFromNb } from '../../src/ovn/topology/from-nb.ts';
-import { DEMO_NETWORK_FILE, loadTopologyFile, loadTopologyText } from '../../src/ovn/topology/load.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
 import { RpcSession } from '../../src/ovsdb/rpc.ts';
+import { DEMO_NETWORK_FILE, loadTopologyFile, loadTopologyText } from '../../src/sources/file.ts';
+import { topologyFromNb } from '../../src/sources/nb/from-nb.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { cli } from '../helpers/cli.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 import { content, nbList, waitForTopology } from './ovsdb-helpers.ts';
@@ -228,7 +228,12 @@ describe.skipIf(skipWithoutOvn())('live NB sync (real ovsdb-server)', () => {
     const { topology, changed } = await seen;
     expect(changed).toEqual(['Address_Set']);
     expect(topology.ports).toBe(before.ports); // the fast path: everything else is shared
-    const full = topologyFromNb((t) => live.client.cache.table(t), topology.source).topology;
+    const full = topologyFromNb(
+      (t) => live.client.cache.table(t),
+      topology.source,
+      undefined,
+      topology.ovn,
+    ).topology;
     expect(content(topology)).toEqual(content(full));
   });
 
@@ -274,14 +279,18 @@ describe.skipIf(skipWithoutOvn())('live NB sync (real ovsdb-server)', () => {
     const r = await cli(['snapshot', '--ovn.nb-db', tb.nbRemote, '--output', yamlFile]);
     expect(r.stderr).toMatch(/snapshot: 5 switches, \d+ ports, 1 routers written to/);
     expect(r.code).toBe(0);
-    expect(readFileSync(yamlFile, 'utf8')).toMatch(/^# Snapshot of unix:.*NB schema 7\.0\.0/);
-    expect(content(loadTopologyFile(yamlFile))).toEqual(content(store.require()));
+    expect(readFileSync(yamlFile, 'utf8')).toMatch(/^# Snapshot of unix:.*NB schema 7\.0\.0, OVN 23\.03\)/);
+    expect(readFileSync(yamlFile, 'utf8')).toMatch(/^ovn_version: "23\.03"$/m);
+    // The file names the live NB's release (the schema versions themselves stay with the live source).
+    const live = store.require();
+    const asFile = { ...content(live), ovn: { ...live.ovn, nbSchema: null, source: 'snapshot' } };
+    expect(content(loadTopologyFile(yamlFile))).toEqual(asFile);
     const jsonFile = join(dir, 'nb.json');
     expect((await runMain(['snapshot', '--ovn.nb-db', tb.nbRemote, '--output', jsonFile])).code).toBe(0);
-    expect(content(loadTopologyFile(jsonFile))).toEqual(content(store.require()));
+    expect(content(loadTopologyFile(jsonFile))).toEqual(asFile);
     const out = await runMain(['snapshot'], { OVN_NB_DB: tb.nbRemote });
     expect(out.code).toBe(0);
-    expect(content(loadTopologyText('stdout', out.stdout))).toEqual(content(store.require()));
+    expect(content(loadTopologyText('stdout', out.stdout))).toEqual(asFile);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,9 +5,9 @@
 import { connect, createServer, type Server } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
 import { JsonStreamParser } from '../../src/ovsdb/json-stream.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 import { waitForTopology } from './ovsdb-helpers.ts';
 

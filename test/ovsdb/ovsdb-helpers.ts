@@ -1,7 +1,7 @@
 // Helpers for the OVSDB tests: wait for a topology that satisfies a condition, read NB tables the way
 // ovn-nbctl shows them, and compare topologies ignoring where and when they were built.
 
-import type { TopologyStore } from '../../src/daemon/topology-store.ts';
+import type { TopologyStore } from '../../src/ovn/topology/store.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
 import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
 

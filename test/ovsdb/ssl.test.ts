@@ -10,54 +10,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TopologyStore } from '../../src/daemon/topology-store.ts';
-import { LiveTopology } from '../../src/ovsdb/live-topology.ts';
+import { TopologyStore } from '../../src/ovn/topology/store.ts';
+import { LiveTopology } from '../../src/sources/nb/live-topology.ts';
 import { cli, serve } from '../helpers/cli.ts';
 import { skipWithoutOvn, startNbServer } from '../helpers/ovn-testbed.ts';
+import { makeCa, makeCert, psslServerArgs } from '../helpers/tls-certs.ts';
 import { until } from './ovsdb-helpers.ts';
 
 const run = promisify(execFile);
-
-/** A CA and a certificate signed by it, as PEM files named NAME-key.pem / NAME-cert.pem. */
-async function makeCa(dir: string, ca: string): Promise<void> {
-  const k = join(dir, `${ca}-key.pem`);
-  await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', k]);
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    k,
-    '-subj',
-    `/CN=${ca}`,
-    '-days',
-    '2',
-    '-out',
-    join(dir, `${ca}-cert.pem`),
-  ]);
-}
-
-async function makeCert(dir: string, name: string, ca: string): Promise<void> {
-  const k = join(dir, `${name}-key.pem`);
-  const csr = join(dir, `${name}.csr`);
-  await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', k]);
-  await run('openssl', ['req', '-new', '-key', k, '-subj', `/CN=${name}`, '-out', csr]);
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    join(dir, `${ca}-cert.pem`),
-    '-CAkey',
-    join(dir, `${ca}-key.pem`),
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    join(dir, `${name}-cert.pem`),
-  ]);
-}
 
 describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ovncp-ssl-'));
@@ -79,12 +39,7 @@ describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
     await makeCert(dir, 'server', 'ca');
     await makeCert(dir, 'client', 'ca');
     await makeCert(dir, 'stranger', 'other-ca');
-    await startNbServer(dir, [
-      '--remote=pssl:0:127.0.0.1',
-      `--private-key=${join(dir, 'server-key.pem')}`,
-      `--certificate=${join(dir, 'server-cert.pem')}`,
-      `--ca-cert=${join(dir, 'ca-cert.pem')}`,
-    ]);
+    await startNbServer(dir, psslServerArgs(dir));
     await run('ovn-nbctl', [`--db=unix:${join(dir, 'nb.sock')}`, 'ls-add', 'over-tls']);
     port = /listening on port (\d+)/.exec(readFileSync(join(dir, 'nb.log'), 'utf8'))?.[1];
     const source = (who: string, store: TopologyStore) => {

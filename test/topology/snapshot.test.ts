@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIp } from '../../src/ovn/net/addr.ts';
 import { portIps } from '../../src/ovn/topology/build.ts';
-import { loadDemoTopology, loadTopologyFile, loadTopologyText } from '../../src/ovn/topology/load.ts';
+import { loadDemoTopology, loadTopologyFile, loadTopologyText } from '../../src/sources/file.ts';
 
 const FIX = join(import.meta.dirname, '../fixtures/topology');
 
@@ -76,6 +76,10 @@ describe('invalid snapshot files', () => {
     ['invalid-unknown-key.yaml', ':3: switches.0: unknown key(s) "portz"'],
     ['invalid-router-port-ref.yaml', ':4: unknown router port "nope"'],
     ['invalid-yaml-syntax.yaml', ':3: Sequence item without - indicator'],
+    [
+      'invalid-ovn-version.yaml',
+      ':2: ovn_version: Invalid option: expected one of "22.03"|"22.06"|"22.09"|"22.12"|"23.03"|"23.06"|"23.09"|"24.03"|"24.09"|"25.03"|"25.09"|"26.03"',
+    ],
   ];
   it.each(cases)('%s', (file, expected) => {
     const path = join(FIX, file);

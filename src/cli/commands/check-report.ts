@@ -1,5 +1,7 @@
 // Renderings of a `check` run: a plain table for people, JSON and JUnit XML for CI pipelines.
 
+import type { PathStatusInfo } from '../../monitor/path-status.ts';
+import type { PathSpec } from '../../monitor/paths-config.ts';
 import type { CheckState } from '../../monitor/results.ts';
 import { expectationMet, verdictOf } from '../../monitor/results.ts';
 
@@ -14,6 +16,8 @@ export interface CheckRow {
   /** true met, false unmet, null errored (counts as a failure: nothing was verified). */
   readonly expectation_met: boolean | null;
   readonly detail: string;
+  /** Set on the row standing for a path that has no check to show (status error or no_checks). */
+  readonly path_status?: string;
 }
 
 export function rowOf(s: CheckState): CheckRow {
@@ -31,6 +35,22 @@ export function rowOf(s: CheckState): CheckRow {
   };
 }
 
+/** The row of a path that cannot run or expands to nothing: `check` lists every configured path. */
+export function pathRowOf(p: PathSpec, st: PathStatusInfo): CheckRow {
+  return {
+    path: p.name,
+    source_port: p.source.kind === 'group' ? `@${p.source.name}` : p.source.name,
+    destination: p.destination.kind === 'group' ? `@${p.destination.name}` : p.destination.name,
+    protocol: p.protocols.join(','),
+    port: null,
+    expect: p.expect,
+    verdict: st.reason ?? st.status,
+    expectation_met: null,
+    detail: st.message ?? '',
+    path_status: st.status,
+  };
+}
+
 export function renderTable(rows: readonly CheckRow[]): string {
   const head = ['PATH', 'SOURCE', 'DESTINATION', 'PROTO', 'EXPECT', 'VERDICT', 'RESULT', 'DETAIL'];
   const cells = rows.map((r) => [
@@ -40,7 +60,11 @@ export function renderTable(rows: readonly CheckRow[]): string {
     `${r.protocol}${r.port !== null ? `/${r.port}` : ''}`,
     r.expect,
     r.verdict,
-    r.expectation_met === true ? 'ok' : r.expectation_met === false ? 'UNMET' : 'ERROR',
+    r.expectation_met === true
+      ? 'ok'
+      : r.expectation_met === false
+        ? 'UNMET'
+        : (r.path_status ?? 'error').toUpperCase(),
     r.detail,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

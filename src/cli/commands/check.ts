@@ -4,16 +4,12 @@
 
 import { Registry } from 'prom-client';
 import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
-import { TopologyStore } from '../../daemon/topology-store.ts';
-import { createModelEngine } from '../../engine/model/index.ts';
-import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
 import { OvncpError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
-import { Monitor } from '../../monitor/monitor.ts';
-import type { Topology } from '../../ovn/topology/types.ts';
+import { countByStatus, PATH_STATUSES } from '../../monitor/path-status.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
-import { readTopologyOnce } from '../read-topology.ts';
-import { renderJunit, renderTable, rowOf } from './check-report.ts';
+import { pathRowOf, renderJunit, renderTable, rowOf } from './check-report.ts';
 
 export const checkCommand: Command = {
   name: 'check',
@@ -48,39 +44,34 @@ export const checkCommand: Command = {
         'no paths file: pass --paths.file or set paths.file in --config.file',
       );
     const started = performance.now();
-    const store = new TopologyStore();
-    await readTopologyOnce(settings, store);
-    const registry = new Registry();
-    const getTopology = (): Topology => store.require();
-    const engines = daemonEngines(
-      { ...settings, engine: settings.engine as EngineChoice },
-      { getTopology, model: createModelEngine(getTopology), registry },
-    );
-    let firstRound!: () => void;
-    const done = new Promise<void>((r) => (firstRound = r));
-    const monitor = new Monitor({
-      pathsFile: settings.pathsFile,
-      topology: store,
-      engine: (c) => engines.forChoice(c),
-      registry,
-      logger: createLogger('error', 'json'),
-      onFirstRound: firstRound,
-    });
+    const rt = createRuntime(settings, { logger: createLogger('error', 'json'), registry: new Registry() });
     try {
-      await monitor.start();
-      await done;
+      await rt.checkOnce();
     } finally {
-      await monitor.stop();
-      await engines.close();
+      await rt.stop();
     }
-    const rows = [...monitor.results.all()].map(rowOf);
+    const monitor = rt.monitor;
+    const config = monitor.currentConfig();
+    const paths = config.paths.map((p) => ({ p, st: monitor.pathStatus(p.name) }));
+    const checkRows = [...monitor.results.all()].map(rowOf);
+    // A path with no check to show still gets a row: `check` lists every configured path.
+    const rows = [
+      ...checkRows,
+      ...paths.filter(({ p }) => monitor.statesOf(p.name).length === 0).map(({ p, st }) => pathRowOf(p, st)),
+    ];
     const seconds = (performance.now() - started) / 1000;
-    if (flags.json) io.out.write(`${JSON.stringify({ checks: rows }, null, 2)}\n`);
+    const pathsJson = paths.map(({ p, st }) => ({ name: p.name, ...st }));
+    if (flags.json) io.out.write(`${JSON.stringify({ paths: pathsJson, checks: rows }, null, 2)}\n`);
     else if (flags.junit) io.out.write(renderJunit(rows, seconds));
     else io.out.write(renderTable(rows));
-    const failed = rows.filter((r) => r.expectation_met !== true).length;
+    const counts = countByStatus(paths.map(({ st }) => st.status));
+    const failed = checkRows.filter((r) => r.expectation_met !== true).length;
     if (!flags.json && !flags.junit)
-      io.out.write(`${rows.length} checks, ${rows.length - failed} as expected, ${failed} unmet or failed\n`);
-    return failed > 0 ? 1 : 0;
+      io.out.write(
+        `${paths.length} paths: ${PATH_STATUSES.map((s) => `${counts[s]} ${s}`).join(', ')}; ` +
+          `${checkRows.length} checks, ${checkRows.length - failed} as expected, ${failed} unmet or failed\n`,
+      );
+    // Only ok passes: a path that could not be verified must not let a pipeline through.
+    return paths.every(({ st }) => st.status === 'ok') && failed === 0 ? 0 : 1;
   },
 };

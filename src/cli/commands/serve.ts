@@ -7,8 +7,8 @@ import {
   LOG_LEVELS,
   resolveSettings,
 } from '../../config/daemon-config.ts';
-import { createDaemon } from '../../daemon/daemon.ts';
 import { parseShard } from '../../monitor/shard.ts';
+import { createDaemon } from '../../runtime/daemon.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
 export const serveCommand: Command = {

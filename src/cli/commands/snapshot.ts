@@ -5,10 +5,10 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { resolveSettings } from '../../config/daemon-config.ts';
 import { OvncpError } from '../../errors.ts';
-import { buildLenient, NB_TABLES, nbToSnapshot } from '../../ovn/topology/from-nb.ts';
+import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
-import { sslFromSettings } from '../../ovsdb/live-topology.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
+import { buildLenient, NB_TABLES, nbToSnapshot } from '../../sources/nb/from-nb.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
 /** Connects, waits for the first full copy of the NB tables, then disconnects. */
@@ -64,17 +64,17 @@ export const snapshotCommand: Command = {
       throw new OvncpError('OVNCP_ERR_CONFIG', 'needs --ovn.nb-db REMOTE (or OVN_NB_DB)', {
         field: 'ovn.nb-db',
       });
-    const client = await readNb(
-      settings.nbDb,
-      sslFromSettings(settings),
-      Number(str(flags, 'timeout') ?? 30) * 1000,
-    );
-    const { doc: raw, warnings } = nbToSnapshot((t) => client.cache.table(t));
-    const built = buildLenient(raw, { kind: 'ovsdb', name: settings.nbDb });
+    const client = await readNb(settings.nbDb, settings.ssl, Number(str(flags, 'timeout') ?? 30) * 1000);
+    const { doc: rows, warnings } = nbToSnapshot((t) => client.cache.table(t));
+    // The release the NB's schema points at, so the file is traced as that OVN (a newer, unknown
+    // schema writes the newest release known to be older: the closest behaviour we know).
+    const ovn = client.schema ? ovnInfoFromSchema(client.schema, null) : undefined;
+    const raw = ovn ? { version: rows.version, ovn_version: ovn.release, ...rows } : rows;
+    const built = buildLenient(raw, { kind: 'ovsdb', name: settings.nbDb }, undefined, ovn);
     const doc = built.doc;
     for (const w of [...warnings, ...built.warnings]) io.err.write(`ovncp-monitor snapshot: warning: ${w}\n`);
     const output = str(flags, 'output');
-    const header = `# Snapshot of ${settings.nbDb} (NB schema ${client.schema?.version ?? '?'}) taken ${new Date().toISOString()}\n`;
+    const header = `# Snapshot of ${settings.nbDb} (NB schema ${client.schema?.version ?? '?'}, OVN ${ovn?.releaseRange ?? '?'}) taken ${new Date().toISOString()}\n`;
     const text = output?.endsWith('.json')
       ? `${JSON.stringify(doc, null, 1)}\n`
       : header + stringify(doc, { lineWidth: 0 });

@@ -6,13 +6,13 @@
 import { Registry } from 'prom-client';
 import { OvncpClient } from '../../client/index.ts';
 import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
-import { TopologyStore } from '../../daemon/topology-store.ts';
-import { createModelEngine } from '../../engine/model/index.ts';
-import { daemonEngines, type EngineChoice } from '../../engine/select.ts';
-import type { Hop, Protocol, TraceRequest, TraceResult } from '../../engine/types.ts';
+import { toTraceResult } from '../../engine/result/api.ts';
+import { renderTrace } from '../../engine/result/table.ts';
+import type { Protocol, TraceRequest, TraceResult } from '../../engine/types.ts';
+import { createLogger } from '../../log.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { type CliIo, type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 import { FlagError, type FlagSpec, type ParsedFlags } from '../flags.ts';
-import { readTopologyOnce } from '../read-topology.ts';
 
 const REQUEST_FLAGS: readonly FlagSpec[] = [
   { name: 'source-port', help: 'Logical switch port the packet enters from (name or UUID). Required.' },
@@ -68,48 +68,14 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
     },
     io.env,
   );
-  const store = new TopologyStore();
-  await readTopologyOnce(settings, store);
-  const engines = daemonEngines(settings, {
-    getTopology: () => store.require(),
-    model: createModelEngine(() => store.require()),
-    registry: new Registry(),
-  });
+  const rt = createRuntime(settings, { logger: createLogger('warn', 'json'), registry: new Registry() });
   try {
-    return await engines.forChoice(settings.engine as EngineChoice).trace(req);
+    await rt.loadOnce();
+    const network = rt.topology.require();
+    return toTraceResult(await rt.engines().forChoice(settings.engine).trace(req, { network }));
   } finally {
-    await engines.close();
+    await rt.stop();
   }
-}
-
-function row(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-}
-
-/** The readable rendering: a verdict line, then one row per hop, then warnings. */
-export function renderTrace(r: TraceResult): string {
-  const head = ['#', 'TYPE', 'ACTION', 'COMPONENT', 'DESCRIPTION'];
-  const rows = r.hops.map((h: Hop) => [String(h.index), h.type, h.action, h.component, h.description]);
-  const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((x) => x[i]!.length)));
-  const verdict = r.reaches_destination
-    ? `REACHED ${r.output_ports.join(', ') || 'destination'}`
-    : `BLOCKED${r.dropped_at ? ` at hop ${r.dropped_at.index} (${r.dropped_at.type})` : ''}`;
-  const lines = [
-    `${verdict} [engine ${r.engine}]`,
-    r.summary,
-    '',
-    row(head, widths),
-    ...rows.map((x) => row(x, widths)),
-  ];
-  if (r.backends?.length) {
-    lines.push(
-      '',
-      ...r.backends.map((b) => `backend ${b.backend}: ${b.reached ? 'reached' : 'not reached'}`),
-    );
-  }
-  if (r.warnings.length) lines.push('', ...r.warnings.map((w) => `warning: ${w}`));
-  if (r.raw) lines.push('', r.raw.trimEnd());
-  return `${lines.join('\n')}\n`;
 }
 
 export const traceCommand: Command = {

@@ -1,25 +1,24 @@
-// The model trace engine: simulates OVN's logical pipeline in-process from the topology alone. The
-// topology is compiled once per snapshot (cached by identity; a new snapshot reuses the parts of the
-// last compiled network whose inputs are unchanged) and every trace walks the compiled structures;
-// drops are results, never exceptions. createModelEngine is the public entry point.
+// The model trace engine: simulates OVN's logical pipeline in-process from the topology alone. Each
+// topology a trace names is compiled once and kept in a small cache keyed by the topology object, so the
+// live network and a derived one (what-if) are both served without one evicting the other; a new
+// topology compiles reusing the parts of the most recently compiled network whose inputs are unchanged.
+// Every trace walks the compiled structures; drops are results, never exceptions.
 
 import type { Topology } from '../../ovn/topology/types.ts';
 import { resolveRequest } from '../resolve.ts';
-import type {
-  ResolvedRequest,
-  TopologyProvider,
-  TraceEngine,
-  TraceOptions,
-  TraceRequest,
-  TraceResult,
-} from '../types.ts';
-import { type CompiledNetwork, compileNetwork } from './compile.ts';
+import type { TraceTree } from '../result/tree.ts';
+import type { ResolvedRequest, TraceEngine, TraceOptions, TraceRequest } from '../types.ts';
+import { type CompiledNetwork, compileNetwork } from './compile/network.ts';
 import { initialFlow } from './packet.ts';
-import { buildResult } from './result.ts';
-import { switchIngress } from './switch-pipeline.ts';
-import { type TraceContext, Walk } from './walk.ts';
+import { buildTree } from './pipeline/result.ts';
+import { routerIngress } from './pipeline/router.ts';
+import { switchIngress } from './pipeline/switch.ts';
+import { type Handoff, type TraceContext, Walk } from './pipeline/walk.ts';
 
-export { compileNetwork } from './compile.ts';
+export { compileNetwork } from './compile/network.ts';
+
+/** The pipelines' entry points, wired here so that neither pipeline module imports the other. */
+const HANDOFF: Handoff = { switchIngress, routerIngress };
 
 /** Runs one resolved request through a compiled network. Synchronous and allocation-light. */
 export function traceResolved(
@@ -27,10 +26,11 @@ export function traceResolved(
   request: TraceRequest,
   r: ResolvedRequest,
   options: Pick<TraceOptions, 'detail'> = {},
-): TraceResult {
+): TraceTree {
   const warnings = new Set<string>();
   const ctx: TraceContext = {
     net,
+    handoff: HANDOFF,
     maxHops: r.maxHops,
     sourcePort: r.sourcePort,
     full: options.detail !== 'outcome',
@@ -38,29 +38,58 @@ export function traceResolved(
     warnings,
     visited: [],
     ignored: (why) => warnings.add(why),
+    acl: [],
+    truncated: false,
   };
-  switchIngress(new Walk(ctx, initialFlow(r)), r.datapath, r.sourcePort);
-  return buildResult(request, r, ctx);
+  HANDOFF.switchIngress(new Walk(ctx, initialFlow(r)), r.datapath, r.sourcePort);
+  return buildTree(request, r, ctx);
 }
 
+/** How many compiled networks the engine keeps (live, a what-if or two, and the one being replaced). */
+export const COMPILED_CACHE_SIZE = 4;
+
 /**
- * Compiles lazily and keeps the compiled form while the provider returns the same topology; for a new
- * topology it compiles again, reusing what the last compiled network shares with it.
+ * The compiled networks of an engine: most recently used first, at most COMPILED_CACHE_SIZE. A topology
+ * not in the cache compiles with the most recent compiled network as `previous` (parts whose inputs are
+ * the same objects are reused), and only the least recently used entry is dropped, so tracing a derived
+ * topology never evicts the live one it came from.
  */
-export function createModelEngine(getTopology: TopologyProvider): TraceEngine & {
-  compiled(): CompiledNetwork;
-} {
-  let cached: { t: Topology; net: CompiledNetwork } | null = null;
-  const compiled = (): CompiledNetwork => {
-    const t = getTopology();
-    if (cached?.t !== t) cached = { t, net: compileNetwork(t, cached ? { previous: cached.net } : {}) };
-    return cached.net;
-  };
+export class CompiledNetworks {
+  private readonly entries: CompiledNetwork[] = [];
+
+  constructor(private readonly size = COMPILED_CACHE_SIZE) {}
+
+  of(t: Topology): CompiledNetwork {
+    const e = this.entries;
+    const first = e[0];
+    if (first?.topology === t) return first;
+    const i = e.findIndex((n) => n.topology === t);
+    const net = i >= 0 ? e.splice(i, 1)[0]! : compileNetwork(t, first ? { previous: first } : {});
+    e.unshift(net);
+    if (e.length > this.size) e.length = this.size;
+    return net;
+  }
+
+  /** The compiled network of `t` if it is cached (tests check reuse by identity). */
+  peek(t: Topology): CompiledNetwork | undefined {
+    return this.entries.find((n) => n.topology === t);
+  }
+}
+
+export interface ModelEngine extends TraceEngine {
+  /** The compiled form of a topology (compiled now if it is not cached). */
+  compiled(t: Topology): CompiledNetwork;
+  readonly networks: CompiledNetworks;
+}
+
+export function createModelEngine(): ModelEngine {
+  const networks = new CompiledNetworks();
   return {
     name: 'model',
-    compiled,
-    async trace(request: TraceRequest, options?: TraceOptions): Promise<TraceResult> {
-      const net = compiled();
+    networks,
+    compiled: (t) => networks.of(t),
+    async trace(request: TraceRequest, options: TraceOptions): Promise<TraceTree> {
+      const net = networks.of(options.network);
       return traceResolved(net, request, resolveRequest(net.topology, request), options);
     },
   };

@@ -4,7 +4,6 @@
 import { emptyFlow, type Flow } from '../../ovn/expr/index.ts';
 import { type Cidr, formatIp, type IpAddr, parseMac } from '../../ovn/net/addr.ts';
 import type { ResolvedRequest } from '../types.ts';
-import { maskOf } from './compile.ts';
 
 export const ETH_IP4 = 0x0800;
 export const ETH_IP6 = 0x86dd;
@@ -59,6 +58,19 @@ export function setDstIp(f: Flow, ip: IpAddr): void {
 export function setSrcIp(f: Flow, ip: IpAddr): void {
   if (ip.family === 6) f.ip6Src = ip.value;
   else f.ip4Src = Number(ip.value);
+}
+
+const masks = new WeakMap<Cidr, bigint>();
+
+/** The network mask of a CIDR as a bigint (cached: port security and NAT test it per packet). */
+function maskOf(c: Cidr): bigint {
+  let m = masks.get(c);
+  if (m === undefined) {
+    const bits = c.family === 4 ? 32n : 128n;
+    m = c.prefix === 0 ? 0n : ((1n << BigInt(c.prefix)) - 1n) << (bits - BigInt(c.prefix));
+    masks.set(c, m);
+  }
+  return m;
 }
 
 export function inCidr(c: Cidr, ip: IpAddr): boolean {

@@ -1,13 +1,14 @@
-// Turns a parsed ovn-trace into the API's TraceResult: hops with types from the stage names, the
-// ports the traced packet was delivered to (not replies OVN generated, not patch hops between
-// datapaths), reaches_destination per DESIGN.md §2, and the hop where the packet died.
+// Turns one parsed ovn-trace run into a branch of the result tree: hop events with types from the
+// stage names, the ports the traced packet was delivered to (not replies OVN generated, not patch hops
+// between datapaths), whether it reached the destination (DESIGN.md §2), the hop where it died, and
+// what each ACL stage decided. unite-results.ts makes the tree from one run or several.
 
-import { formatIp } from '../../ovn/net/addr.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
-import type { Hop, HopAction, ResolvedRequest, TraceRequest, TraceResult } from '../types.ts';
+import type { AclDecision, TraceBranch } from '../result/tree.ts';
+import type { Hop, HopAction, ResolvedRequest, TraceRequest } from '../types.ts';
 import { nameAcl, type StageHintLookup } from './acl-names.ts';
 import type { BlockContext, NoteStep, ParsedTrace, TableStep } from './parse-detailed.ts';
-import { hopTypeOfStage, isAclDecisionStage } from './stages.ts';
+import { hopTypeOfStage, isAclDecisionStage, stageDirection } from './stages.ts';
 
 const MODIFY_RE =
   /^(eth|ip4|ip6|ip|tcp|udp|icmp4|icmp6|arp|nd)\.[\w.]+\s*(=|<->)|^ip\.ttl--|^ct_(dnat|snat|lb)|^ct_lb_mark\(/;
@@ -157,22 +158,6 @@ function trimHops(hops: Hop[], max: number, warnings: string[]): Hop[] {
   return [...hops.slice(0, max - 1), hops.at(-1)!];
 }
 
-function summarize(
-  r: ResolvedRequest,
-  reached: boolean,
-  outputs: string[],
-  dropped: Hop | null,
-  n: number,
-): string {
-  const to = formatIp(r.dstIp);
-  if (reached) return `Packet successfully traced from ${r.sourcePort} to ${to} through ${n} hops`;
-  if (dropped)
-    return `Packet from ${r.sourcePort} to ${to} dropped at ${dropped.stage ?? dropped.component}: ${dropped.description}`;
-  if (outputs.length > 0)
-    return `Packet from ${r.sourcePort} to ${to} delivered to ${outputs.join(', ')}, not to the destination`;
-  return `Packet from ${r.sourcePort} to ${to} was not delivered`;
-}
-
 /**
  * 23.06+ splits an ACL into `*_acl_eval` (which ACL matched) and `*_acl_action` (what happens): the
  * action hop, where a drop shows, names the ACL its eval hop matched.
@@ -188,7 +173,45 @@ function inheritAclMatches(hops: Hop[]): void {
   }
 }
 
-export async function buildResult(input: BuildInput): Promise<TraceResult> {
+const DENY = new Set(['drop', 'reject']);
+
+/**
+ * What each ACL decision stage said: the ACL it named (null: no ACL matched, the default applied) and
+ * allow/drop, taken from the ACL's action, else from the stage (23.06+: its `_action` hop) dropping.
+ */
+function aclDecisions(hops: readonly Hop[]): AclDecision[] {
+  const out: AclDecision[] = [];
+  hops.forEach((h, i) => {
+    if (h.type !== 'acl' || !h.stage || !isAclDecisionStage(h.stage)) return;
+    const acl = h.acl_matches?.[0] ?? null;
+    const next = hops[i + 1];
+    const actionHop = next?.stage?.endsWith('_action') && next.datapath === h.datapath ? next : null;
+    const drops = acl ? DENY.has(acl.action) : h.action === 'drop' || actionHop?.action === 'drop';
+    out.push({
+      stage: h.stage,
+      datapath: h.datapath ?? '?',
+      direction: stageDirection(h.stage),
+      verdict: drops ? 'drop' : 'allow',
+      acl,
+    });
+  });
+  return out;
+}
+
+/** One ovn-trace run as a branch, with what else the run says about the trace. */
+export interface TraceRun {
+  readonly branch: TraceBranch;
+  /** The request's warnings plus the run's own (hop list cut, ct states used up). */
+  readonly warnings: string[];
+  readonly acl: AclDecision[];
+  readonly truncated: boolean;
+  readonly raw: string;
+}
+
+export async function buildRun(
+  input: BuildInput,
+  alternative: { backend?: string; member?: string } = {},
+): Promise<TraceRun> {
   const { parsed, resolved: r } = input;
   const all: Hop[] = [];
   for (const step of parsed.steps) {
@@ -205,17 +228,16 @@ export async function buildResult(input: BuildInput): Promise<TraceResult> {
   const reached = reachesDestination(input.topology, r, outputs);
   const dropped = reached ? null : (hops.find((h) => h.action === 'drop') ?? hops.at(-1) ?? null);
   if (parsed.ctDefaultUsed) warnings.push('ovn-trace ran out of --ct states: some ct steps used est');
-  const result: TraceResult = {
-    request: input.request,
-    success: true,
-    reaches_destination: reached,
+  const branch: TraceBranch = {
     hops,
-    summary: summarize(r, reached, outputs, dropped, hops.length),
-    dropped_at: dropped,
-    output_ports: outputs,
-    warnings,
-    engine: 'ovn-trace',
+    count: hops.length,
+    outputs,
+    dropped,
+    lastType: hops.at(-1)?.type ?? null,
+    backend: alternative.backend ?? null,
+    member: alternative.member ?? null,
+    answeredBy: null,
+    reached,
   };
-  if (r.verbose) result.raw = input.raw;
-  return result;
+  return { branch, warnings, acl: aclDecisions(all), truncated: hops !== all, raw: input.raw };
 }

@@ -3,9 +3,10 @@
 // member (the model follows them all), so when a trace hits a select each member is traced again with
 // `--select-id=N` (one-shot: the daemon's select id is fixed at start) and the results are united.
 
-import type { TraceResult } from '../types.ts';
+import type { TraceTree } from '../result/tree.ts';
+import type { TraceRun } from './build-result.ts';
 import type { ParsedTrace } from './parse-detailed.ts';
-import { uniteAlternatives } from './unite-results.ts';
+import { type TreeInput, uniteAlternatives } from './unite-results.ts';
 
 /** Member ids of the first select() the traced packet went through (not OVN-generated packets). */
 export function ecmpMembersOf(parsed: ParsedTrace): number[] {
@@ -23,10 +24,15 @@ export function ecmpMembersOf(parsed: ParsedTrace): number[] {
   return [];
 }
 
-/** One result for all members: reached if any member is; outputs united; the first reaching one shown. */
-export function combineMembers(ids: readonly number[], results: readonly TraceResult[]): TraceResult {
+/** One tree for all members: reached if any member is; outputs united; the first reaching one shown. */
+export function combineMembers(
+  input: TreeInput,
+  ids: readonly number[],
+  runs: readonly TraceRun[],
+): TraceTree {
   return uniteAlternatives(
-    ids.map((id, i) => ({ result: results[i]!, name: String(id), flag: `--select-id=${id}` })),
+    input,
+    ids.map((id, i) => ({ run: runs[i]!, name: String(id), flag: `--select-id=${id}` })),
     (missed) => `Only some ECMP members reach the destination: member ${missed.join(', ')} does not`,
   );
 }

@@ -8,8 +8,9 @@ import { OvncpError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
 import { resolveRequest } from '../resolve.ts';
-import type { TraceEngine, TraceOptions, TraceRequest, TraceResult } from '../types.ts';
-import { buildResult } from './build-result.ts';
+import type { TraceTree } from '../result/tree.ts';
+import type { ResolvedRequest, TraceEngine, TraceOptions, TraceRequest } from '../types.ts';
+import { buildRun, type TraceRun } from './build-result.ts';
 import { combineMembers, ecmpMembersOf } from './ecmp-members.ts';
 import { combineBackends, forBackend, lbBackendsOf } from './lb-backends.ts';
 import { buildMicroflow, type Microflow } from './microflow.ts';
@@ -18,13 +19,13 @@ import { type ParsedTrace, parseDetailed } from './parse-detailed.ts';
 import { SbWatch } from './sb-watch.ts';
 import { StageHints } from './stage-hints.ts';
 import { DAEMON_CT_STATES, TraceDaemonInstance } from './trace-daemon.ts';
+import { treeOfRun } from './unite-results.ts';
 
 export type OvnTraceMode = 'daemon' | 'one-shot';
 
 export interface OvnTraceEngineOptions {
   /** SB remote, e.g. `unix:/run/ovn/ovnsb_db.sock` or `tcp:10.0.0.1:6642`. */
   readonly sbDb: string;
-  readonly getTopology: () => Topology;
   readonly mode?: OvnTraceMode;
   readonly timeoutMs?: number;
   readonly logger?: Logger;
@@ -104,54 +105,44 @@ export class OvnTraceEngine implements TraceEngine {
     return this.daemon?.dir ?? null;
   }
 
-  async trace(request: TraceRequest, options: TraceOptions = {}): Promise<TraceResult> {
+  async trace(request: TraceRequest, options: TraceOptions): Promise<TraceTree> {
     if (this.closed) throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', 'ovn-trace engine is closed');
-    const topology = this.opts.getTopology();
+    const topology = options.network;
     // Without the SB watch, a new topology is the only hint that the SB changed too.
     if (!this.watch && this.lastTopology !== null && topology !== this.lastTopology) this.sbChanged();
     this.lastTopology = topology;
     const resolved = resolveRequest(topology, request);
     const flow = buildMicroflow(resolved);
     const { raw, parsed } = await this.run(flow, options.signal);
+    const input = { request, resolved };
+    const runOf = (
+      p: ParsedTrace,
+      text: string,
+      r: ResolvedRequest,
+      alt?: { backend?: string; member?: string },
+    ) =>
+      buildRun({ parsed: p, raw: text, resolved: r, request, topology, stageHints: this.hints.lookup }, alt);
     const backends = lbBackendsOf(parsed);
     const members = backends.length === 0 ? ecmpMembersOf(parsed) : [];
     if (members.length > 1) {
-      const results: TraceResult[] = [];
+      const runs: TraceRun[] = [];
       for (const id of members) {
         const rawM = await this.oneShot(flow, options.signal, [`--select-id=${id}`]);
-        const p = parseDetailed(rawM);
-        results.push(
-          await buildResult({
-            parsed: p,
-            raw: rawM,
-            resolved,
-            request,
-            topology,
-            stageHints: this.hints.lookup,
-          }),
-        );
+        runs.push(await runOf(parseDetailed(rawM), rawM, resolved, { member: String(id) }));
       }
-      return combineMembers(members, results);
+      return combineMembers(input, members, runs);
     }
     if (backends.length === 0 || resolved.destinationPort !== null) {
-      return buildResult({ parsed, raw, resolved, request, topology, stageHints: this.hints.lookup });
+      return treeOfRun(input, await runOf(parsed, raw, resolved));
     }
-    const results: TraceResult[] = [];
+    const runs: TraceRun[] = [];
     for (const b of backends) {
       const rawB = await this.oneShot(flow, options.signal, [`--lb-dst=${b.lbDst}`]);
-      const rb = forBackend(topology, resolved, b);
-      results.push(
-        await buildResult({
-          parsed: parseDetailed(rawB),
-          raw: rawB,
-          resolved: rb,
-          request,
-          topology,
-          stageHints: this.hints.lookup,
-        }),
+      runs.push(
+        await runOf(parseDetailed(rawB), rawB, forBackend(topology, resolved, b), { backend: b.raw }),
       );
     }
-    return combineBackends(backends, results);
+    return combineBackends(input, backends, runs);
   }
 
   private oneShot(flow: Microflow, signal: AbortSignal | undefined, extra: string[] = []): Promise<string> {

@@ -5,9 +5,11 @@
 
 import { formatIp, parseIp } from '../../ovn/net/addr.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
-import type { BackendOutcome, ResolvedRequest, TraceResult } from '../types.ts';
+import type { TraceTree } from '../result/tree.ts';
+import type { ResolvedRequest } from '../types.ts';
+import type { TraceRun } from './build-result.ts';
 import type { ParsedTrace } from './parse-detailed.ts';
-import { uniteAlternatives } from './unite-results.ts';
+import { type TreeInput, uniteAlternatives } from './unite-results.ts';
 
 export interface LbBackend {
   /** As OVN writes it in the VIP's backends, e.g. `10.0.1.10:80` or `[fd00::10]:80`. */
@@ -50,19 +52,15 @@ export function forBackend(t: Topology, r: ResolvedRequest, b: LbBackend): Resol
   return { ...r, destinationPort: owners[0] ?? null };
 }
 
-/** One result from the per-backend results (same order as the backends). */
+/** One tree from the per-backend runs (same order as the backends). */
 export function combineBackends(
+  input: TreeInput,
   backends: readonly LbBackend[],
-  results: readonly TraceResult[],
-): TraceResult {
-  const outcomes: BackendOutcome[] = backends.map((b, i) => ({
-    backend: b.raw,
-    reached: results[i]!.reaches_destination,
-    output_ports: results[i]!.output_ports,
-  }));
-  const united = uniteAlternatives(
-    backends.map((b, i) => ({ result: results[i]!, name: b.raw, flag: `--lb-dst=${b.lbDst}` })),
+  runs: readonly TraceRun[],
+): TraceTree {
+  return uniteAlternatives(
+    input,
+    backends.map((b, i) => ({ run: runs[i]!, name: b.raw, flag: `--lb-dst=${b.lbDst}` })),
     (missed) => `Only some load-balancer backends are reached: ${missed.join(', ')} not reached`,
   );
-  return { ...united, backends: outcomes };
 }

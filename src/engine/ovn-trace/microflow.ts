@@ -34,8 +34,9 @@ function macTerm(mac: string, field: string, key: string): string {
 }
 
 function portNum(n: number, field: string): number {
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new OvncpError('OVNCP_ERR_INVALID_FIELD', `${field} must be an integer in 1..65535`, { field });
+  // 0 is a valid port on the wire and ovn-trace traces it (README: 0..65535).
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new OvncpError('OVNCP_ERR_INVALID_FIELD', `${field} must be an integer in 0..65535`, { field });
   }
   return n;
 }

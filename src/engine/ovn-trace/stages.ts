@@ -1,13 +1,13 @@
-// Maps OVN logical pipeline stage names to the API's hop types. Covers the 23.03 names (`ls_in_acl`,
-// `ls_out_acl`, `ls_in_acl_after_lb`) and the 23.06+ split (`*_acl_eval`, `*_acl_action`); a stage we do
-// not know is a plain `flow` hop, so a newer OVN never breaks a trace.
+// Maps OVN logical pipeline stage names to the API's hop types. ACL stage names of every release come
+// from the version table (src/engine/ovn-version.ts: 23.03 `ls_in_acl`…, 23.06+ `*_acl_eval` /
+// `*_acl_action`): a name never changes meaning between releases, so the union serves any ovn-trace.
+// A stage we do not know is a plain `flow` hop, so a newer OVN never breaks a trace.
 
+import { ACL_ACTION_STAGES, ACL_DECIDE_STAGES } from '../ovn-version.ts';
 import type { HopType } from '../types.ts';
 
 const RULES: ReadonlyArray<readonly [RegExp, HopType]> = [
   [/_port_sec/, 'port_security'],
-  [/^ls_(in|out)_acl(_after_lb)?(_eval|_action)?$/, 'acl'],
-  [/^ls_(in|out)_acl_after_lb_(eval|action)$/, 'acl'],
   [/(^|_)(lb|pre_lb|lb_aff_check|lb_aff_learn|pre_hairpin|hairpin|nat_hairpin)$/, 'load_balancer'],
   [
     /(^|_)(un)?(snat|dnat)(_local|_from_ct)?$|_nat$|post_undnat|post_snat|chk_dnat_local|gw_redirect|defrag/,
@@ -22,13 +22,19 @@ const RULES: ReadonlyArray<readonly [RegExp, HopType]> = [
 
 /** The hop type of a stage name (`flow` when unknown). */
 export function hopTypeOfStage(stage: string): HopType {
+  if (ACL_DECIDE_STAGES.has(stage) || ACL_ACTION_STAGES.has(stage)) return 'acl';
   for (const [re, type] of RULES) if (re.test(stage)) return type;
   return 'flow';
 }
 
-/** ACL stages that decide a verdict (not the hint/pre stages), in every OVN naming. */
+/** ACL stages that choose the ACL (not the hint/pre/action stages), in every OVN naming. */
 export function isAclDecisionStage(stage: string): boolean {
-  return hopTypeOfStage(stage) === 'acl' && !stage.endsWith('_action');
+  return ACL_DECIDE_STAGES.has(stage);
+}
+
+/** ACL stages that carry out the chosen ACL's verdict (23.06+ `*_acl_action`). */
+export function isAclActionStage(stage: string): boolean {
+  return ACL_ACTION_STAGES.has(stage);
 }
 
 /** 'ingress' for `ls_in_*`, 'egress' for `ls_out_*`/`lr_out_*`. */

@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { type Cidr, type IpAddr, normalizeMac, parseCidr, parseIp } from '../net/addr.ts';
+import { ovnInfoOfRelease } from './ovn-releases.ts';
 import type { SnapshotAcl, SnapshotDoc, SnapshotSwitch } from './snapshot-schema.ts';
 import { buildIndex, updateIndex } from './topology-index.ts';
 import type {
@@ -15,6 +16,7 @@ import type {
   LogicalRouter,
   LogicalSwitch,
   Nat,
+  OvnInfo,
   PortAddress,
   PortGroup,
   PortSecurityEntry,
@@ -521,9 +523,15 @@ function checkReferences(
 
 /**
  * Builds a topology, or throws TopologyBuildError listing every problem found. With a memo (live
- * sources), entries built before give back the same objects.
+ * sources), entries built before give back the same objects. The OVN version is `ovn` when the source
+ * knows it (a live NB's schema), else the document's `ovn_version`, else the default.
  */
-export function buildTopology(doc: SnapshotDoc, source: Topology['source'], memo?: BuildMemo): Topology {
+export function buildTopology(
+  doc: SnapshotDoc,
+  source: Topology['source'],
+  memo?: BuildMemo,
+  ovn?: OvnInfo,
+): Topology {
   const b = new Builder(memo);
   for (const [key, what] of [
     ['switches', 'switch'],
@@ -560,7 +568,13 @@ export function buildTopology(doc: SnapshotDoc, source: Topology['source'], memo
     loadBalancers,
   };
   const index = memo?.last ? updateIndex(memo.last, parts) : buildIndex(parts);
-  const topology = { ...parts, index, source, builtAt: Date.now() };
+  const topology = {
+    ...parts,
+    index,
+    ovn: ovn ?? ovnInfoOfRelease(doc.ovn_version),
+    source,
+    builtAt: Date.now(),
+  };
   if (memo) memo.last = topology;
   return topology;
 }

@@ -3,6 +3,7 @@
 // Syntax (types, required keys, unknown keys) is checked here; meaning (references, addresses) in build.ts.
 
 import { z } from 'zod';
+import { OVN_RELEASES } from './types.ts';
 
 const stringMap = z.record(z.string(), z.string());
 const uuid = z
@@ -140,6 +141,8 @@ export const loadBalancerSchema = z.strictObject({
 export const snapshotSchema = z.strictObject({
   version: z.literal(1).optional(),
   description: z.string().optional(),
+  /** The OVN feature release that wrote it (e.g. "25.03"); without it the model's 23.03 is assumed. */
+  ovn_version: z.enum(OVN_RELEASES).optional(),
   nb_global: z.strictObject({ options: stringMap.optional() }).optional(),
   address_sets: z.array(addressSetSchema).optional(),
   port_groups: z.array(portGroupSchema).optional(),

@@ -7,7 +7,7 @@ import { formatIp, type IpAddr } from '../net/addr.ts';
 import { OverlayMap } from './overlay-map.ts';
 import type { SwitchPort, Topology, TopologyIndex } from './types.ts';
 
-export type IndexParts = Omit<Topology, 'index' | 'source' | 'builtAt'>;
+export type IndexParts = Omit<Topology, 'index' | 'ovn' | 'source' | 'builtAt'>;
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);

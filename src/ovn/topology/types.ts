@@ -209,6 +209,56 @@ export interface TopologyIndex {
   >;
 }
 
+/**
+ * OVN feature releases the tracer knows (DESIGN.md §3a), oldest first. Point releases behave as their
+ * feature release for everything a tracer sees.
+ */
+export const OVN_RELEASES = [
+  '22.03',
+  '22.06',
+  '22.09',
+  '22.12',
+  '23.03',
+  '23.06',
+  '23.09',
+  '24.03',
+  '24.09',
+  '25.03',
+  '25.09',
+  '26.03',
+] as const;
+export type OvnRelease = (typeof OVN_RELEASES)[number];
+
+/** Version-dependent NB columns and tables: whether the database that wrote the topology has them. */
+export interface OvnColumns {
+  /** `ACL.tier` (23.06+): ACL tiers and the `pass` action. */
+  readonly aclTier: boolean;
+  /** `ACL.sample_new` (24.09+): ACL sampling. */
+  readonly aclSampleNew: boolean;
+  /** `Logical_Router_Policy.chain` (25.03+): policy chains and `jump`. */
+  readonly policyChain: boolean;
+  /** Table `Network_Function` (26.03+). */
+  readonly networkFunction: boolean;
+}
+
+/**
+ * What is known about the OVN that wrote the topology. `release` is the row of the version tables that
+ * applies (src/ovn/topology/ovn-releases.ts, src/engine/ovn-version.ts); `releaseRange` says how sure
+ * that is: the release itself, `>=X` for a schema newer than X's that no known release has, `<=22.03`
+ * for one older than every known release. Source: the live NB's schema, a snapshot file's
+ * `ovn_version`, or the default (23.03, the release the model was verified on).
+ */
+export interface OvnInfo {
+  /** NB schema version the database reported (null unless read from a live NB). */
+  readonly nbSchema: string | null;
+  /** SB schema version, when an SB remote was given and answered. */
+  readonly sbSchema: string | null;
+  readonly columns: OvnColumns;
+  readonly release: OvnRelease;
+  readonly releaseRange: string;
+  readonly source: 'nb-schema' | 'snapshot' | 'default';
+}
+
 export interface Topology {
   readonly nbGlobal: NbGlobal;
   readonly switches: ReadonlyMap<string, LogicalSwitch>;
@@ -219,6 +269,8 @@ export interface Topology {
   readonly addressSets: ReadonlyMap<string, AddressSet>;
   readonly loadBalancers: ReadonlyMap<string, LoadBalancer>;
   readonly index: TopologyIndex;
+  /** The OVN version that wrote it, as far as known (see OvnInfo). */
+  readonly ovn: OvnInfo;
   /** Where this topology came from (file path, NB remote, 'demo') and when it was built (ms epoch). */
   readonly source: { readonly kind: 'file' | 'ovsdb' | 'demo' | 'memory'; readonly name: string };
   readonly builtAt: number;

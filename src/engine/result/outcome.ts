@@ -1,0 +1,94 @@
+// The reduced forms of a result tree: the monitor's outcome (reachable, what blocked it, the type of
+// the hop it ended at, the datapaths it went through) and the delivery two engines must agree on. One
+// rule names the ACL that decided a dropping hop: the seed's highest-priority deny among its matches.
+
+import type { AclMatch, Hop, HopType } from '../vocabulary.ts';
+import { summaryOf } from './summary.ts';
+import type { AclDecision, TraceTree } from './tree.ts';
+
+const DENY = new Set(['drop', 'reject']);
+
+/** The deciding ACL of a hop: the highest-priority deny among its matches, else the highest overall. */
+export function decidingAcl(matches: readonly AclMatch[] | undefined): AclMatch | null {
+  if (!matches || matches.length === 0) return null;
+  if (matches.length === 1) return matches[0]!;
+  const byPriority = [...matches].sort((a, b) => b.priority - a.priority);
+  return byPriority.find((m) => DENY.has(m.action)) ?? byPriority[0]!;
+}
+
+/** What stopped the packet, for the monitor's `blocked_by` label: ACL name (else uuid, else match), or where. */
+function blockedLabel(hop: Hop): string {
+  const acl = decidingAcl(hop.acl_matches);
+  if (acl) return acl.acl_name ?? (acl.uuid ? `acl:${acl.uuid}` : acl.match);
+  const where = [hop.datapath, hop.stage].filter(Boolean).join('/');
+  return where || hop.component;
+}
+
+export interface TraceOutcome {
+  readonly reachable: boolean;
+  /** Null when reached; `not_delivered` when output elsewhere without a drop. */
+  readonly blockedBy: string | null;
+  /** The dropping hop's type, else the last hop's type, for a packet that did not arrive. */
+  readonly hopType: HopType | null;
+  readonly summary: string;
+  /** Datapaths the trace went through; null when unknown (the check then re-runs on every change). */
+  readonly visited: readonly string[] | null;
+}
+
+/** The ACL stages that let the packet through, in order (not part of outcomeOf: checks keep none yet). */
+export function allowedByOf(t: TraceTree): AclDecision[] {
+  return t.acl.filter((d) => d.verdict === 'allow');
+}
+
+/**
+ * Datapaths the trace went through: the engine's own list when it gives one, else those named by the
+ * shown hops. Those show one branch only, so a trace that split (LB backends, ECMP members, more than
+ * one output port) without the engine's list is unknown.
+ */
+export function visitedOf(t: TraceTree): readonly string[] | null {
+  if (t.visited) return t.visited;
+  if (t.branches.length > 1 || t.outputPorts.length > 1) return null;
+  const out: string[] = [];
+  for (const h of t.shown.hops) if (h.datapath && !out.includes(h.datapath)) out.push(h.datapath);
+  return out.length > 0 ? out : null;
+}
+
+export function outcomeOf(t: TraceTree): TraceOutcome {
+  let blockedBy: string | null = null;
+  let hopType: HopType | null = null;
+  if (!t.reached) {
+    const hop = t.shown.dropped;
+    blockedBy = hop ? blockedLabel(hop) : 'not_delivered';
+    hopType = hop ? hop.type : t.shown.lastType;
+  }
+  return {
+    reachable: t.reached,
+    blockedBy,
+    hopType,
+    summary: summaryOf(t),
+    visited: visitedOf(t),
+  };
+}
+
+/** The delivery two engines must agree on (cross-checks, conformance): reached, and where to. */
+export interface Delivery {
+  readonly reaches_destination: boolean;
+  readonly output_ports: readonly string[];
+}
+
+export function deliveryOf(r: {
+  readonly reaches_destination: boolean;
+  readonly output_ports: readonly string[];
+}): Delivery {
+  return { reaches_destination: r.reaches_destination, output_ports: [...r.output_ports].sort() };
+}
+
+export function deliveryOfTree(t: TraceTree): Delivery {
+  return { reaches_destination: t.reached, output_ports: [...t.outputPorts].sort() };
+}
+
+export function sameDelivery(a: Delivery, b: Delivery): boolean {
+  return (
+    a.reaches_destination === b.reaches_destination && a.output_ports.join('\n') === b.output_ports.join('\n')
+  );
+}

@@ -1,0 +1,34 @@
+// The CLI's readable rendering of a trace: a verdict line, the summary, one row per hop, then backends,
+// warnings and raw ovn-trace text. It reads the API form (TraceResult) because `trace --url` gets only
+// that from a daemon; a local trace renders its tree to that form first (api.ts).
+
+import type { Hop, TraceResult } from '../vocabulary.ts';
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+}
+
+export function renderTrace(r: TraceResult): string {
+  const head = ['#', 'TYPE', 'ACTION', 'COMPONENT', 'DESCRIPTION'];
+  const rows = r.hops.map((h: Hop) => [String(h.index), h.type, h.action, h.component, h.description]);
+  const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((x) => x[i]!.length)));
+  const verdict = r.reaches_destination
+    ? `REACHED ${r.output_ports.join(', ') || 'destination'}`
+    : `BLOCKED${r.dropped_at ? ` at hop ${r.dropped_at.index} (${r.dropped_at.type})` : ''}`;
+  const lines = [
+    `${verdict} [engine ${r.engine}]`,
+    r.summary,
+    '',
+    row(head, widths),
+    ...rows.map((x) => row(x, widths)),
+  ];
+  if (r.backends?.length) {
+    lines.push(
+      '',
+      ...r.backends.map((b) => `backend ${b.backend}: ${b.reached ? 'reached' : 'not reached'}`),
+    );
+  }
+  if (r.warnings.length) lines.push('', ...r.warnings.map((w) => `warning: ${w}`));
+  if (r.raw) lines.push('', r.raw.trimEnd());
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,86 @@
+// The words every engine and renderer share: the seed's trace request, hop types, hops, ACL matches,
+// engine names, and the API's TraceResult (shared/seed/ovn-flow-tracing.md plus DESIGN.md §2:
+// dropped_at, engine, warnings, output_ports). It imports nothing of the engines, so the result tree
+// (result/tree.ts) and its renderers can use it while types.ts builds the engine interface on the tree.
+
+export const PROTOCOLS = ['tcp', 'udp', 'icmp'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** The seed's flow-trace request. Everything but source_port is optional and auto-filled. */
+export interface TraceRequest {
+  source_port: string;
+  source_mac?: string | undefined;
+  source_ip?: string | undefined;
+  destination_mac?: string | undefined;
+  destination_ip?: string | undefined;
+  protocol?: Protocol | undefined;
+  source_port_num?: number | undefined;
+  destination_port_num?: number | undefined;
+  verbose?: boolean | undefined;
+  /** 1..100, default 50. */
+  max_hops?: number | undefined;
+}
+
+export const HOP_TYPES = [
+  'port_security',
+  'acl',
+  'l2_lookup',
+  'l3_routing',
+  'nat',
+  'load_balancer',
+  'flow',
+] as const;
+export type HopType = (typeof HOP_TYPES)[number];
+export type HopAction = 'forward' | 'drop' | 'output' | 'modify';
+
+export interface AclMatch {
+  acl_name: string | null;
+  priority: number;
+  /** 'ingress' for from-lport ACLs, 'egress' for to-lport ones. */
+  direction: 'ingress' | 'egress';
+  action: string;
+  match: string;
+  /** Where the ACL is attached (switch or port group name). */
+  owner?: string;
+  uuid?: string;
+}
+
+export interface Hop {
+  index: number;
+  type: HopType;
+  /** e.g. `ingress(dp="ls1", inport="vm1-port")`, `ingress ACL`, `L2 forwarding`. */
+  component: string;
+  action: HopAction;
+  description: string;
+  next_hop?: string;
+  acl_matches?: AclMatch[];
+  /** Datapath (switch/router name) and pipeline stage, when known. */
+  datapath?: string;
+  stage?: string;
+  /** Extra detail shown with `verbose`. */
+  details?: Record<string, unknown>;
+}
+
+export type EngineName = 'model' | 'ovn-trace';
+
+export interface BackendOutcome {
+  backend: string;
+  reached: boolean;
+  output_ports: string[];
+}
+
+export interface TraceResult {
+  request: TraceRequest;
+  success: boolean;
+  reaches_destination: boolean;
+  hops: Hop[];
+  summary: string;
+  dropped_at: Hop | null;
+  output_ports: string[];
+  warnings: string[];
+  engine: EngineName;
+  /** For a load-balancer VIP: which backends were and were not reached. */
+  backends?: BackendOutcome[];
+  /** Raw ovn-trace text (ovn-trace engine, verbose only). */
+  raw?: string;
+}

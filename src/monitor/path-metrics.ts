@@ -1,0 +1,218 @@
+// Per-check Prometheus series of the path monitor, pre-rendered as text. prom-client needs ~400 ms to
+// render 100k labelled series (DESIGN.md §6) and blocks the event loop meanwhile; here each check keeps
+// its sample lines as strings, rebuilt only when its outcome changes, and a scrape only concatenates.
+//
+// A check whose last run errored has no verdict: its ovncp_path_reachable, ovncp_path_expectation_met
+// and ovncp_path_blocked_info series are absent (never a made-up 0), while its
+// ovncp_path_last_check_timestamp_seconds still advances and ovncp_path_check_errors_total{reason}
+// counts the error. Per path, ovncp_path_status (monitor/path-status.ts) never disappears: alert on it,
+// not on a missing 0.
+
+import { createTask } from 'node-cron';
+import type { Schedule } from './paths-config.ts';
+import type { CheckState } from './results.ts';
+import { expectationMet } from './results.ts';
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  /** The sample line(s) of one check for this family ('' = no series). */
+  readonly line: (s: CheckState, labels: string) => string;
+}
+
+const FROM_LAST = 'Value from the last scheduled or change-driven check of this path';
+
+function num(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+}
+
+export const PATH_FAMILIES: readonly Family[] = [
+  {
+    name: 'ovncp_path_reachable',
+    help: `1 if the packet reached the destination, 0 if it was dropped. ${FROM_LAST}; absent while the check errors.`,
+    line: (s, l) =>
+      s.last && s.last.reachable !== null ? `ovncp_path_reachable${l} ${s.last.reachable ? 1 : 0}\n` : '',
+  },
+  {
+    name: 'ovncp_path_expected_reachable',
+    help: 'The configured expectation of the path: 1 = expect reachable, 0 = expect blocked.',
+    line: (s, l) => `ovncp_path_expected_reachable${l} ${s.check.path.expect === 'reachable' ? 1 : 0}\n`,
+  },
+  {
+    name: 'ovncp_path_expectation_met',
+    help: `1 if the verdict matches the expectation, else 0. ${FROM_LAST}; absent while the check errors.`,
+    line: (s, l) => {
+      const met = expectationMet(s);
+      return met === null ? '' : `ovncp_path_expectation_met${l} ${met ? 1 : 0}\n`;
+    },
+  },
+  {
+    name: 'ovncp_path_blocked_info',
+    help: `Present (value 1) only while the path is blocked: what dropped the packet and the hop type. ${FROM_LAST}.`,
+    line: (s, l) =>
+      s.last && s.last.reachable === false
+        ? `ovncp_path_blocked_info${l.slice(0, -1)},blocked_by="${escapeLabel(s.last.blockedBy ?? '')}",hop_type="${escapeLabel(s.last.hopType ?? '')}"} 1\n`
+        : '',
+  },
+  {
+    name: 'ovncp_path_last_check_timestamp_seconds',
+    help: 'Unix time the last check of this path finished (also advances when the check errors).',
+    line: (s, l) => (s.last ? `ovncp_path_last_check_timestamp_seconds${l} ${num(s.last.at / 1000)}\n` : ''),
+  },
+  {
+    name: 'ovncp_path_last_change_timestamp_seconds',
+    help: 'Unix time the verdict of this path last changed (reachable, blocked or error; the first verdict counts).',
+    line: (s, l) =>
+      s.lastChange !== null
+        ? `ovncp_path_last_change_timestamp_seconds${l} ${num(s.lastChange / 1000)}\n`
+        : '',
+  },
+  {
+    name: 'ovncp_path_check_interval_seconds',
+    help: 'Configured time between scheduled checks of this path (for a cron schedule: the gap between its next two runs).',
+    line: (s, l) => {
+      const sec = scheduleSeconds(s.check.path.schedule);
+      return sec === null ? '' : `ovncp_path_check_interval_seconds${l} ${num(sec)}\n`;
+    },
+  },
+];
+
+const intervalCache = new Map<string, number | null>();
+
+/** Seconds between runs: the interval, or for a cron schedule the gap between its next two runs. */
+export function scheduleSeconds(s: Schedule): number | null {
+  if (s.kind === 'interval') return s.ms / 1000;
+  if (!intervalCache.has(s.expr)) {
+    const task = createTask(s.expr, () => {});
+    const [a, b] = task.getNextRuns(2);
+    void task.destroy();
+    intervalCache.set(s.expr, a && b ? (b.getTime() - a.getTime()) / 1000 : null);
+  }
+  return intervalCache.get(s.expr) ?? null;
+}
+
+export function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** `{path="…",source_port="…",destination="…",protocol="…",port="…",<configured labels sorted>}` */
+export function labelsOf(s: CheckState): string {
+  const c = s.check;
+  const parts = [
+    `path="${escapeLabel(c.path.name)}"`,
+    `source_port="${escapeLabel(c.sourcePort)}"`,
+    `destination="${escapeLabel(c.destination)}"`,
+    `protocol="${c.protocol}"`,
+    `port="${c.port ?? ''}"`,
+  ];
+  for (const k of Object.keys(c.path.labels).sort()) parts.push(`${k}="${escapeLabel(c.path.labels[k]!)}"`);
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * Rendered lines of one check, one Buffer per family (index = PATH_FAMILIES index). Buffers, not
+ * strings: a scrape then only copies bytes (Buffer.concat), which is several times faster than
+ * joining 100k strings and encoding the result.
+ */
+type Rendered = (Buffer | null)[];
+
+const HEADERS = PATH_FAMILIES.map((f) => Buffer.from(`# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`));
+const LAST_CHECK = PATH_FAMILIES.findIndex((f) => f.name === 'ovncp_path_last_check_timestamp_seconds');
+
+/** Everything but the last-check time that the lines of a check depend on (its definition aside). */
+function outcomeSignature(s: CheckState): string {
+  const o = s.last;
+  return o ? `${o.reachable}|${o.blockedBy}|${o.hopType}|${s.lastChange}` : `-|${s.lastChange}`;
+}
+
+/** What a check's lines were rendered from, so a run that only moves its check time re-renders one line. */
+interface Source {
+  readonly check: CheckState['check'];
+  readonly labels: string;
+  readonly signature: string;
+}
+
+export class PathMetrics {
+  private readonly rendered = new Map<string, Rendered>();
+  private readonly sources = new Map<string, Source>();
+
+  /** Re-renders one check (after a run, or when its definition changed on reload). */
+  update(s: CheckState): void {
+    const key = s.check.key;
+    const signature = outcomeSignature(s);
+    const src = this.sources.get(key);
+    const old = this.rendered.get(key);
+    if (old && src && src.check === s.check && src.signature === signature) {
+      // The usual run: same verdict, same definition. A new array (not an edit in place): a scrape
+      // in progress keeps the rows it started with.
+      const next = old.slice();
+      const line = PATH_FAMILIES[LAST_CHECK]!.line(s, src.labels);
+      next[LAST_CHECK] = line === '' ? null : Buffer.from(line);
+      this.rendered.set(key, next);
+      return;
+    }
+    const labels = src?.check === s.check ? src.labels : labelsOf(s);
+    this.sources.set(key, { check: s.check, labels, signature });
+    this.rendered.set(
+      key,
+      PATH_FAMILIES.map((f) => {
+        const line = f.line(s, labels);
+        return line === '' ? null : Buffer.from(line);
+      }),
+    );
+  }
+
+  remove(key: string): void {
+    this.rendered.delete(key);
+    this.sources.delete(key);
+  }
+
+  clear(): void {
+    this.rendered.clear();
+    this.sources.clear();
+  }
+
+  get size(): number {
+    return this.rendered.size;
+  }
+
+  /**
+   * The exposition text of every per-check family, as chunks to send one after the other. Copies at
+   * most `sliceSize` checks' lines at a time and yields to the event loop in between, so a 100k-series
+   * scrape never holds it for long; no final copy of the whole text is made.
+   */
+  async renderChunks(sliceSize = 5_000): Promise<Buffer[]> {
+    const rows = [...this.rendered.values()];
+    const out: Buffer[] = [];
+    for (let f = 0; f < PATH_FAMILIES.length; f++) {
+      out.push(HEADERS[f]!);
+      for (let i = 0; i < rows.length; i += sliceSize) {
+        const end = Math.min(rows.length, i + sliceSize);
+        const part: Buffer[] = [];
+        for (let j = i; j < end; j++) {
+          const b = rows[j]![f];
+          if (b) part.push(b);
+        }
+        out.push(Buffer.concat(part));
+        if (end < rows.length) await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    return out;
+  }
+
+  /** The same as text (the bytes are what /metrics sends; this is for tests and benchmarks). */
+  async render(): Promise<string> {
+    return Buffer.concat(await this.renderChunks()).toString('utf8');
+  }
+
+  /** Same text, synchronously (tests and tools). */
+  renderSync(): string {
+    const rows = [...this.rendered.values()];
+    const out: Buffer[] = [];
+    for (let f = 0; f < PATH_FAMILIES.length; f++) {
+      out.push(HEADERS[f]!);
+      for (const r of rows) if (r[f]) out.push(r[f]!);
+    }
+    return Buffer.concat(out).toString('utf8');
+  }
+}

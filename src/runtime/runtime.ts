@@ -1,0 +1,192 @@
+// The one place that wires the program (like blackbox_exporter's main.go): settings -> logger, registry,
+// topology store and source, readiness, engines, path monitor. `serve` puts its HTTP server on top of a
+// runtime; `check` and `trace` use the same runtime in one-shot mode, so a setting (e.g. the SSL files)
+// reaches every part that needs it whichever command runs.
+
+import { Gauge, type Registry } from 'prom-client';
+import type { DaemonSettings } from '../config/daemon-config.ts';
+import { createModelEngine } from '../engine/model/index.ts';
+import { daemonEngines, type EngineSet } from '../engine/select.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { createRegistry } from '../metrics/registry.ts';
+import { type FileWatch, watchFile } from '../monitor/file-watch.ts';
+import { Monitor } from '../monitor/monitor.ts';
+import type { EngineProvider } from '../monitor/runner.ts';
+import type { Shard } from '../monitor/shard.ts';
+import { TopologyStore } from '../ovn/topology/store.ts';
+import { checkSsl, parseRemotes } from '../ovsdb/remote.ts';
+import { Readiness } from './readiness.ts';
+import { type FollowedSource, followTopology, readTopologyOnce } from './topology-source.ts';
+
+export interface RuntimeOptions {
+  /** Default: a logger from the settings' log level and format. */
+  readonly logger?: Logger | undefined;
+  /** Default: a registry with process metrics and build info (one-shot commands pass a bare one). */
+  readonly registry?: Registry | undefined;
+  /** Engines for the path monitor's checks (by the path's `engine`); default: the runtime's engine set. */
+  readonly pathEngine?: EngineProvider | undefined;
+  /** --shard / --total-shards. */
+  readonly shard?: Shard | undefined;
+}
+
+export interface Runtime {
+  readonly settings: DaemonSettings;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly topology: TopologyStore;
+  /** Conditions for /-/ready: 'topology' (first topology loaded) and 'paths' (first round of checks). */
+  readonly readiness: Readiness;
+  readonly monitor: Monitor;
+  /** The engine set (model, ovn-trace when it can run), built on first use. */
+  engines(): EngineSet;
+  /** A warning for traces while the live NB is disconnected (the topology is then the last good one). */
+  staleness(): string | null;
+  /** Long-running (`serve`): follows the topology source, starts the monitor, watches the paths file. */
+  start(): Promise<void>;
+  /** One-shot (`trace`): reads the topology once; nothing keeps running. */
+  loadOnce(): Promise<void>;
+  /** One-shot (`check`): reads the topology once and runs every path check once; see monitor.results. */
+  checkOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** An ssl: SB needs the same files as an ssl: NB; say which are missing before ovn-trace is started. */
+function checkSbRemote(settings: DaemonSettings): void {
+  if (settings.sbDb) checkSsl(parseRemotes(settings.sbDb, 'ovn.sb-db'), settings.ssl);
+}
+
+/** `ovncp_ovn_info`: what the current topology says about the OVN that wrote it (absent before one). */
+function ovnInfoGauge(registry: Registry, topology: TopologyStore): void {
+  new Gauge({
+    name: 'ovncp_ovn_info',
+    help: 'Always 1: the NB and SB schema versions of the current topology\'s OVN ("" when unknown) and the OVN release they point at (">=X": newer than X\'s schema; snapshot files: their ovn_version, else 23.03).',
+    labelNames: ['nb_schema', 'sb_schema', 'release'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const ovn = topology.current()?.ovn;
+      if (ovn)
+        this.set(
+          { nb_schema: ovn.nbSchema ?? '', sb_schema: ovn.sbSchema ?? '', release: ovn.releaseRange },
+          1,
+        );
+    },
+  });
+}
+
+function topologyAgeGauge(registry: Registry, store: TopologyStore): void {
+  new Gauge({
+    name: 'ovncp_topology_last_update_timestamp_seconds',
+    help: 'Unix time the current topology was loaded or last changed (live NB, snapshot file reload); 0 before.',
+    registers: [registry],
+    collect() {
+      this.set(store.lastUpdate() / 1000);
+    },
+  });
+}
+
+interface Lazy<T> {
+  get(): T;
+  /** The value if it was ever built. */
+  built(): T | null;
+}
+
+/** The engine set, built on first use: a runtime that fails to start (bad file) starts no ovn-trace. */
+function lazyEngines(settings: DaemonSettings, registry: Registry, logger: Logger): Lazy<EngineSet> {
+  let set: EngineSet | null = null;
+  return {
+    get: () =>
+      (set ??= daemonEngines(settings, {
+        model: createModelEngine(),
+        registry,
+        logger,
+      })),
+    built: () => set,
+  };
+}
+
+/** The path monitor; `firstRound` resolves (and readiness 'paths' is met) once its first round is done. */
+function pathMonitor(
+  settings: DaemonSettings,
+  parts: { topology: TopologyStore; registry: Registry; logger: Logger; readiness: Readiness },
+  engine: EngineProvider,
+  shard: Shard | undefined,
+): { monitor: Monitor; firstRound: Promise<void> } {
+  let done!: () => void;
+  const firstRound = new Promise<void>((r) => (done = r));
+  const monitor = new Monitor({
+    pathsFile: settings.pathsFile,
+    topology: parts.topology,
+    engine,
+    registry: parts.registry,
+    logger: parts.logger.child({ component: 'monitor' }),
+    ...(shard ? { shard } : {}),
+    maxFileBytes: settings.limits.pathsFileBytes,
+    parseHeapBytes: settings.limits.parseMemoryBytes,
+    onFirstRound: () => {
+      parts.readiness.met('paths');
+      done();
+    },
+  });
+  return { monitor, firstRound };
+}
+
+/** Builds a runtime without starting anything; throws OvncpError on bad settings. */
+export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {}): Runtime {
+  checkSbRemote(settings);
+  const logger = opts.logger ?? createLogger(settings.logLevel, settings.logFormat);
+  const registry = opts.registry ?? createRegistry();
+  const topology = new TopologyStore();
+  const readiness = new Readiness();
+  readiness.require('topology');
+  readiness.require('paths');
+  topologyAgeGauge(registry, topology);
+  ovnInfoGauge(registry, topology);
+  const engines = lazyEngines(settings, registry, logger);
+  const { monitor, firstRound } = pathMonitor(
+    settings,
+    { topology, registry, logger, readiness },
+    opts.pathEngine ?? ((choice) => engines.get().forChoice(choice)),
+    opts.shard,
+  );
+  const source = { settings, store: topology, logger, registry };
+  let followed: FollowedSource | null = null;
+  const watches: FileWatch[] = [];
+  const loadOnce = () => readTopologyOnce(source).then(() => readiness.met('topology'));
+  return {
+    settings,
+    logger,
+    registry,
+    topology,
+    readiness,
+    monitor,
+    engines: () => engines.get(),
+    staleness: () => staleness(followed, topology),
+    async start() {
+      followed = followTopology(source, () => readiness.met('topology'));
+      await monitor.start();
+      const pf = settings.pathsFile;
+      if (pf) watches.push(watchFile(pf, () => void monitor.reload()));
+    },
+    loadOnce,
+    async checkOnce() {
+      await loadOnce();
+      await monitor.start();
+      await firstRound;
+    },
+    async stop() {
+      followed?.stop();
+      for (const w of watches.splice(0)) w.close();
+      await monitor.stop();
+      await engines.built()?.close();
+    },
+  };
+}
+
+/** While the NB is unreachable the last good topology keeps serving; every trace says how old it is. */
+function staleness(followed: FollowedSource | null, topology: TopologyStore): string | null {
+  const live = followed?.live;
+  if (!live || live.client.isConnected() || !topology.lastUpdate()) return null;
+  const age = Math.round((Date.now() - topology.lastUpdate()) / 1000);
+  return `NB database disconnected: traced on the last good topology, ${age} s old`;
+}

@@ -1,0 +1,177 @@
+// The live topology source: an OvsdbClient monitoring the Northbound tables the model needs, turning each
+// consistent state of its cache into a new immutable Topology in the TopologyStore, with the changed NB
+// tables as the change event. Bursts are coalesced for a few ms; the last good topology stays while
+// disconnected or when a rebuild fails.
+
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
+import type { TopologyStore } from '../../ovn/topology/store.ts';
+import type { OvnInfo } from '../../ovn/topology/types.ts';
+import { OvsdbClient } from '../../ovsdb/client.ts';
+import { createOvsdbMetrics, type OvsdbMetrics } from '../../ovsdb/metrics.ts';
+import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
+import { NB_TABLES, NbMemo, topologyFromNb, withAddressSets } from './from-nb.ts';
+
+export interface LiveTopologyOptions {
+  /** Remote string as given by the user (comma list allowed). */
+  readonly remote: string;
+  readonly ssl?: SslFiles | undefined;
+  readonly store: TopologyStore;
+  readonly logger: Logger;
+  readonly registry?: Registry | undefined;
+  /** How long to gather a burst of updates before rebuilding (ms). */
+  readonly debounceMs?: number;
+  readonly probeIntervalMs?: number;
+  readonly backoffMinMs?: number;
+}
+
+export class LiveTopology {
+  readonly client: OvsdbClient;
+  private readonly metrics: OvsdbMetrics | null;
+  private pendingTables = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private connections = 0;
+  private lastWarnings = '';
+  private leftOut: readonly string[] = [];
+  private firstSync: Promise<void>;
+  private resolveFirst!: () => void;
+  /** Entries and model objects of unchanged rows carry over from one topology to the next (see NbMemo). */
+  private readonly memo = new NbMemo();
+  /** The SB's schema version, once the runtime read it (see setSbSchema). */
+  private sbSchema: string | null = null;
+  private ovn: { info: OvnInfo; of: object; sb: string | null } | null = null;
+  /** Wall and CPU time of the last rebuild (rows -> topology), ms; for benchmarks. */
+  lastRebuildMs = 0;
+  lastRebuildCpuMs = 0;
+
+  /** Parses the remote (throws a one-line OvncpError on a bad string); does not connect yet. */
+  constructor(private readonly opts: LiveTopologyOptions) {
+    const remotes = parseRemotes(opts.remote);
+    checkSsl(remotes, opts.ssl);
+    this.client = new OvsdbClient({
+      remotes,
+      ssl: opts.ssl,
+      database: 'OVN_Northbound',
+      tables: NB_TABLES,
+      logger: opts.logger,
+      probeIntervalMs: opts.probeIntervalMs,
+      backoffMinMs: opts.backoffMinMs,
+    });
+    this.firstSync = new Promise((r) => (this.resolveFirst = r));
+    this.metrics = opts.registry
+      ? createOvsdbMetrics(opts.registry, {
+          connected: () => this.client.isConnected(),
+          lastUpdate: () => opts.store.lastUpdate(),
+        })
+      : null;
+    this.wire();
+  }
+
+  private wire(): void {
+    const c = this.client;
+    c.on('connected', (remote, method) => {
+      if (this.connections++ > 0) this.metrics?.reconnects.inc();
+      this.metrics?.connectionInfo.reset();
+      this.metrics?.connectionInfo.set(
+        { remote: remote.text, method, schema_version: c.schema?.version ?? '' },
+        1,
+      );
+    });
+    c.on('attemptFailed', () => this.metrics?.connectFailures.inc());
+    c.on('disconnected', () => this.metrics?.connectionInfo.reset());
+    c.on('sync', (ev) => {
+      this.metrics?.updates.inc();
+      for (const t of ev.tables) this.pendingTables.add(t);
+      if (ev.initial) this.rebuild();
+      else this.timer ??= setTimeout(() => this.rebuild(), this.opts.debounceMs ?? 5);
+    });
+  }
+
+  /** NB rows the last rebuild left out, each with why (`validate` lists them). */
+  rowsLeftOut(): readonly string[] {
+    return this.leftOut;
+  }
+
+  start(): void {
+    this.client.start();
+  }
+
+  /** Resolves once the first topology from the NB is in the store. */
+  synced(): Promise<void> {
+    return this.firstSync;
+  }
+
+  /**
+   * What the NB's schema (and the SB's version, when known) says about the OVN that wrote it; the same
+   * object while neither changes. Null before the first connection.
+   */
+  ovnInfo(): OvnInfo | null {
+    const schema = this.client.schema;
+    if (!schema) return null;
+    if (this.ovn?.of !== schema || this.ovn.sb !== this.sbSchema)
+      this.ovn = { info: ovnInfoFromSchema(schema, this.sbSchema), of: schema, sb: this.sbSchema };
+    return this.ovn.info;
+  }
+
+  /**
+   * Records the SB's schema version (read once, see readSchema), so the topology's OvnInfo carries it;
+   * a topology already in the store gets it at once (nothing else in it changes).
+   */
+  setSbSchema(version: string | null): void {
+    this.sbSchema = version;
+    const cur = this.opts.store.current();
+    const ovn = this.ovnInfo();
+    if (cur?.source.kind === 'ovsdb' && ovn && cur.ovn !== ovn)
+      this.opts.store.set({ ...cur, ovn, builtAt: Date.now() }, ['SB schema']);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.client.stop();
+  }
+
+  private rebuild(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const changed = [...this.pendingTables].sort();
+    this.pendingTables = new Set();
+    const began = performance.now();
+    const cpu = process.cpuUsage();
+    const took = () => {
+      const c = process.cpuUsage(cpu);
+      this.lastRebuildCpuMs = (c.user + c.system) / 1000;
+      this.lastRebuildMs = performance.now() - began;
+      this.metrics?.buildSeconds.set(this.lastRebuildMs / 1000);
+    };
+    try {
+      const source = { kind: 'ovsdb' as const, name: this.client.currentRemote()?.text ?? this.opts.remote };
+      const tables = (t: string) => this.client.cache.table(t);
+      const prev = this.opts.store.current();
+      if (prev?.source.kind === 'ovsdb' && changed.length === 1 && changed[0] === 'Address_Set') {
+        const next = withAddressSets(prev, tables, source, this.memo);
+        took();
+        this.opts.store.set(next, changed);
+        return;
+      }
+      const { topology, warnings } = topologyFromNb(tables, source, this.memo, this.ovnInfo() ?? undefined);
+      took();
+      this.metrics?.rowsLeftOut.set(warnings.length);
+      // Log the rows left out when that list changes, not again on every rebuild.
+      const said = warnings.join('\n');
+      if (warnings.length > 0 && said !== this.lastWarnings)
+        this.opts.logger.warn(
+          { warnings: warnings.slice(0, 20), count: warnings.length },
+          'NB rows left out',
+        );
+      this.lastWarnings = said;
+      this.leftOut = warnings;
+      this.opts.store.set(topology, changed);
+      this.resolveFirst();
+    } catch (err) {
+      this.metrics?.buildErrors.inc();
+      this.opts.logger.error({ err }, 'topology rebuild from the NB failed; keeping the previous one');
+    }
+  }
+}
