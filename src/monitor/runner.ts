@@ -145,6 +145,7 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
       error: null,
       blockedBy: o.blockedBy,
       hopType: o.hopType,
+      allowedBy: o.allowedBy,
       summary: o.summary,
       visited: o.visited,
     });
@@ -155,6 +156,7 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
       error,
       blockedBy: null,
       hopType: null,
+      allowedBy: null,
       summary: error.message,
       visited: null,
     });
