@@ -49,11 +49,14 @@ function asBadInput(err: unknown): unknown {
   return err;
 }
 
-/** One value per parameter: a repeated one is refused (Prometheus sends each param once). */
+/**
+ * One value per parameter: a repeated one is refused (Prometheus sends each param once). An empty one
+ * counts as absent, as an empty label does in Prometheus relabelling (e.g. `port=` for icmp).
+ */
 function one(q: Query, field: string): string | undefined {
   const v = q[field];
   if (Array.isArray(v)) throw bad(field, `${field} given ${v.length} times`);
-  return v;
+  return v === '' ? undefined : v;
 }
 
 /** What one probe checks: the request traced and the expected verdict. */
