@@ -41,6 +41,8 @@ engine: { type: model, cross_check_sample: 0.25 }
       burst: 7,
       traceTimeout: '5s',
       maxTracesPerRequest: 9,
+      requestTimeout: null,
+      maxTracesInFlight: null,
       authFailureRate: null,
       authFailureBurst: null,
     });
@@ -79,6 +81,8 @@ engine: { type: model, cross_check_sample: 0.25 }
       burst: null,
       traceTimeout: null,
       maxTracesPerRequest: null,
+      requestTimeout: null,
+      maxTracesInFlight: null,
       authFailureRate: null,
       authFailureBurst: null,
     });
