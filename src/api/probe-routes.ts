@@ -129,6 +129,17 @@ function adHocCheck(q: Query, deps: ProbeDeps): ProbeCheck {
   };
 }
 
+/** The trace, or the probe's deadline: the monitor's trace has its own (the path's timeout). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  const late = () => new OvncpError('OVNCP_ERR_TIMEOUT', 'probe timed out (web.trace_timeout)');
+  if (signal.aborted) return Promise.reject(late());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(late());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** The checks of a configured path (its engine, its timeout), as the monitor runs them. */
 function pathChecks(name: string, q: Query, deps: ProbeDeps): ProbeCheck[] {
   for (const f of AD_HOC)
@@ -152,10 +163,10 @@ function pathChecks(name: string, q: Query, deps: ProbeDeps): ProbeCheck[] {
         port: c.port === null ? '' : String(c.port),
       },
       expect: p.expect,
-      run: async () => {
+      run: (signal) => {
         const r = m.traceOf(k);
         if (!r) throw new OvncpError('OVNCP_ERR_NOT_READY', 'the check was removed by a reload');
-        return r;
+        return untilAborted(r, signal);
       },
     };
   });

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineOfRoute } from '../../src/api/load-shed.ts';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
+import { createModelEngine } from '../../src/engine/model/index.ts';
+import type { TraceEngine } from '../../src/engine/types.ts';
 import { createLogger } from '../../src/log.ts';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
+import { createDaemon, type Daemon, type DaemonOptions } from '../../src/runtime/daemon.ts';
 import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
 import { find, parseMetrics } from '../monitor/metrics-text.ts';
 
@@ -36,18 +38,28 @@ const PATHS = `paths:
 `;
 const TOKEN = 'probe-token-0123456789';
 
-async function start(env: Record<string, string> = {}): Promise<Daemon> {
+async function start(
+  env: Record<string, string> = {},
+  opts: DaemonOptions = {},
+  config = '',
+): Promise<Daemon> {
   const topo = join(dir, 'net.yaml');
   writeFileSync(topo, readFileSync(DEMO_NETWORK_FILE, 'utf8'));
   writeFileSync(join(dir, 'paths.yaml'), PATHS);
+  writeFileSync(join(dir, 'config.yaml'), config || 'web: {}\n');
   const settings = resolveSettings(
-    { 'paths.file': join(dir, 'paths.yaml'), 'topology.file': topo, 'web.listen-address': '127.0.0.1:0' },
+    {
+      'config.file': join(dir, 'config.yaml'),
+      'paths.file': join(dir, 'paths.yaml'),
+      'topology.file': topo,
+      'web.listen-address': '127.0.0.1:0',
+    },
     {},
   );
   const saved = process.env.OVNCP_API_TOKENS;
   Object.assign(process.env, env);
   try {
-    const d = createDaemon(settings, { logger: createLogger('fatal', 'json') });
+    const d = createDaemon(settings, { logger: createLogger('fatal', 'json'), ...opts });
     await d.start();
     const end = Date.now() + 5000;
     const auth = env.OVNCP_API_TOKENS ? { authorization: `Bearer ${TOKEN}` } : {};
@@ -185,6 +197,28 @@ describe('GET /probe with tokens', () => {
       });
       expect(ok.statusCode).toBe(200);
       expect(ok.body).toContain('probe_success 1');
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('GET /probe past its deadline', () => {
+  it('answers probe_success 0 at web.trace_timeout when the engine does not answer', async () => {
+    const model = createModelEngine();
+    const hanging: TraceEngine = { ...model, name: 'model', trace: () => new Promise(() => {}) };
+    const t = await start(
+      {},
+      { traceEngines: { flowEngine: () => hanging, modelEngine: () => model } },
+      'web: { trace_timeout: 300ms }\n',
+    );
+    try {
+      const began = Date.now();
+      const res = await t.app.inject('/probe?source_port=vm1-port&destination=vm2-port&port=80&debug=true');
+      expect(Date.now() - began).toBeLessThan(3000);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('probe_success 0');
+      expect(res.body).toMatch(/^error: .*time/im);
     } finally {
       await t.stop();
     }
