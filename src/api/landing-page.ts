@@ -27,6 +27,7 @@ function row(s: CheckState): string {
     esc(verdictOf(s.last) ?? 'pending'),
     `<b class="${state}">${state}</b>`,
     esc(s.last?.blockedBy ?? s.last?.error?.message ?? ''),
+    esc(s.last?.allowedBy ?? ''),
     s.last ? new Date(s.last.at).toISOString() : '',
     s.lastChange ? new Date(s.lastChange).toISOString() : '',
   ];
@@ -84,7 +85,7 @@ ${paths.table}
 <h2>Checks: ${states.length}, ${unmet} unmet</h2>
 ${states.length > MAX_ROWS ? `<p>Showing the first ${MAX_ROWS} checks (unmet and erroring first).</p>` : ''}
 <table>
-<tr><th>Path</th><th>Source port</th><th>Destination</th><th>Protocol</th><th>Expect</th><th>Verdict</th><th>State</th><th>Blocked by / error</th><th>Last check</th><th>Last change</th></tr>
+<tr><th>Path</th><th>Source port</th><th>Destination</th><th>Protocol</th><th>Expect</th><th>Verdict</th><th>State</th><th>Blocked by / error</th><th>Allowed by</th><th>Last check</th><th>Last change</th></tr>
 ${shown.map(row).join('\n')}
 </table>
 </body></html>

@@ -32,6 +32,7 @@ export function checkView(s: CheckState): Record<string, unknown> {
     reachable: o ? o.reachable : null,
     expectation_met: expectationMet(s),
     blocked_by: o?.blockedBy ?? null,
+    allowed_by: o?.allowedBy ?? null,
     hop_type: o?.hopType ?? null,
     error: o?.error ?? null,
     summary: o?.summary ?? null,

@@ -107,6 +107,19 @@ const aclMatchSchema = z.object({
   uuid: z.string().optional(),
 });
 
+/** One ACL stage that let the packet through: the deciding ACL, or null for the switch's default allow. */
+export const allowedBySchema = z
+  .object({
+    datapath: z.string(),
+    stage: z.string(),
+    direction: z.enum(['ingress', 'egress']),
+    acl: aclMatchSchema.nullable(),
+    reason: z.string().meta({
+      description: 'The ACL (name, priority, direction, action, match), or "no ACL matched: default allow"',
+    }),
+  })
+  .meta({ id: 'AllowedBy' });
+
 export const hopSchema = z
   .object({
     index: z.number().int(),
@@ -151,6 +164,9 @@ export const traceResultSchema = z
       .array(z.object({ backend: z.string(), reached: z.boolean(), output_ports: z.array(z.string()) }))
       .optional(),
     raw: z.string().optional(),
+    allowed_by: z.array(allowedBySchema).meta({
+      description: 'Every ACL stage passed that let the packet through, in order, with what decided it',
+    }),
   })
   .meta({ id: 'TraceResult' });
 

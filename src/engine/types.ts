@@ -11,6 +11,7 @@ import type { EngineName, Protocol, TraceRequest } from './vocabulary.ts';
 
 export type {
   AclMatch,
+  AllowedBy,
   BackendOutcome,
   EngineName,
   Hop,

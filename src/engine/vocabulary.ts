@@ -69,6 +69,20 @@ export interface BackendOutcome {
   output_ports: string[];
 }
 
+/**
+ * One ACL stage the packet passed, and why it was let through: the deciding ACL (the highest-priority
+ * match, an allow), or null when no ACL of the stage matched and the switch's default allowed it.
+ */
+export interface AllowedBy {
+  datapath: string;
+  /** OVN stage id: ls_in_acl, ls_in_acl_after_lb, ls_out_acl (23.06+: *_acl_eval). */
+  stage: string;
+  direction: 'ingress' | 'egress';
+  acl: AclMatch | null;
+  /** One readable line: the ACL (name, priority, direction, action, match), or the default. */
+  reason: string;
+}
+
 export interface TraceResult {
   request: TraceRequest;
   success: boolean;
@@ -83,4 +97,6 @@ export interface TraceResult {
   backends?: BackendOutcome[];
   /** Raw ovn-trace text (ovn-trace engine, verbose only). */
   raw?: string;
+  /** Every ACL stage passed that let the packet through, in order (issue 17: why open). */
+  allowed_by: AllowedBy[];
 }

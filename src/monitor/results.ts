@@ -25,6 +25,11 @@ export interface CheckOutcome {
   /** For a blocked verdict: what dropped the packet (ACL name/uuid, or the stage) and its hop type. */
   readonly blockedBy: string | null;
   readonly hopType: HopType | null;
+  /**
+   * What let the packet through each ACL stage it passed (`switch/stage: ACL name`, or the default
+   * allow, joined with `; `); null when it met no ACL stage or the run errored.
+   */
+  readonly allowedBy: string | null;
   readonly summary: string;
   /**
    * Switches and routers the trace went through; a topology change that touches none of them (and is

@@ -21,26 +21,25 @@ export type EngineProvider = (choice: PathEngine) => TraceEngine;
 /** Destination IP per port object (unchanged ports stay the same objects across live rebuilds). */
 const ipOfPort = new WeakMap<SwitchPort, string>();
 
-/** The IP a destination port is traced to: its first IPv4 address, else its first address. */
-function destinationIp(check: Check, topo: Topology): string {
-  if (check.destinationKind === 'ip') return check.destination;
-  const port = topo.ports.get(check.destination);
+/**
+ * The IP a destination is traced to: an IP as given; a port's first IPv4 address, else its first
+ * address. Throws OVNCP_ERR_PORT_NOT_FOUND / OVNCP_ERR_UNRESOLVABLE (field `destination`).
+ */
+export function destinationIpOf(destination: string, kind: 'port' | 'ip', topo: Topology): string {
+  if (kind === 'ip') return destination;
+  const port = topo.ports.get(destination);
   const known = port && ipOfPort.get(port);
   if (known) return known;
   if (!port)
-    throw new OvncpError('OVNCP_ERR_PORT_NOT_FOUND', `destination port "${check.destination}" not found`, {
+    throw new OvncpError('OVNCP_ERR_PORT_NOT_FOUND', `destination port "${destination}" not found`, {
       field: 'destination',
     });
   const ips = portIps(port);
   const ip = ips.find((a) => a.family === 4) ?? ips[0];
   if (!ip)
-    throw new OvncpError(
-      'OVNCP_ERR_UNRESOLVABLE',
-      `destination port "${check.destination}" has no IP address`,
-      {
-        field: 'destination',
-      },
-    );
+    throw new OvncpError('OVNCP_ERR_UNRESOLVABLE', `destination port "${destination}" has no IP address`, {
+      field: 'destination',
+    });
   const text = formatIp(ip);
   ipOfPort.set(port, text);
   return text;
@@ -50,7 +49,7 @@ export function requestFor(check: Check, topo: Topology): TraceRequest {
   const o = check.path.overrides;
   return {
     source_port: check.sourcePort,
-    destination_ip: destinationIp(check, topo),
+    destination_ip: destinationIpOf(check.destination, check.destinationKind, topo),
     protocol: check.protocol,
     ...(check.port !== null ? { destination_port_num: check.port } : {}),
     ...(o.source_mac !== undefined ? { source_mac: o.source_mac } : {}),
@@ -145,6 +144,7 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
       error: null,
       blockedBy: o.blockedBy,
       hopType: o.hopType,
+      allowedBy: o.allowedBy,
       summary: o.summary,
       visited: o.visited,
     });
@@ -155,6 +155,7 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
       error,
       blockedBy: null,
       hopType: null,
+      allowedBy: null,
       summary: error.message,
       visited: null,
     });

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { DEFAULT_MAX_TRACES_IN_FLIGHT, registerLoadShed, yieldingEngine } from '../api/load-shed.ts';
 import { registerOpsRoutes } from '../api/ops-routes.ts';
 import { registerPathsRoutes } from '../api/paths-routes.ts';
+import { registerProbeRoutes } from '../api/probe-routes.ts';
 import { createHttpServer, parseListenAddress } from '../api/server.ts';
 import {
   daemonTraceDeps,
@@ -67,6 +68,15 @@ function registerRoutes(
   });
   // As plugins, so they load after @fastify/swagger and the routes appear in /openapi.json.
   app.register(async (inst) => registerPathsRoutes(inst, rt.monitor));
+  const probeTopology = daemonTraceDeps(rt.topology, engines).topology;
+  app.register(async (inst) =>
+    registerProbeRoutes(inst, {
+      monitor: rt.monitor,
+      topology: probeTopology,
+      engine: engines.flowEngine,
+      timeoutMs: traceApi.timeoutMs,
+    }),
+  );
   app.register(async (inst) =>
     registerOpsRoutes(inst, {
       registry: rt.registry,

@@ -1,7 +1,8 @@
 // The renderers of the result tree against golden output captured before the tree existed (commit
 // a21ce02, test/fixtures/golden): the API JSON (key order included), the CLI hop table and the
 // monitor's outcome must be what users saw, for every scenario on the model engine and every recorded
-// ovn-trace text of the demo network.
+// ovn-trace text of the demo network. `allowed_by` came later (issue 17): the old JSON is compared with
+// it taken out, and it is checked on its own (last key, one entry per allowing ACL stage of the tree).
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +12,10 @@ import { parseDetailed } from '../../src/engine/ovn-trace/parse-detailed.ts';
 import { treeOfRun } from '../../src/engine/ovn-trace/unite-results.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import { toTraceResult } from '../../src/engine/result/api.ts';
-import { outcomeOf } from '../../src/engine/result/outcome.ts';
+import { allowedByOf, DEFAULT_ALLOW, outcomeOf } from '../../src/engine/result/outcome.ts';
 import { renderTrace } from '../../src/engine/result/table.ts';
+import type { TraceTree } from '../../src/engine/result/tree.ts';
+import type { TraceResult } from '../../src/engine/types.ts';
 import { loadDemoTopology } from '../../src/sources/file.ts';
 import { GOLDEN_FILE, modelCases, recordedCases } from '../fixtures/golden/requests.ts';
 
@@ -24,6 +27,30 @@ interface Golden {
 }
 const golden = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as Record<string, Golden>;
 
+/** The JSON as the golden capture knew it: without `allowed_by`, which came later and must be the last key. */
+function asCaptured(api: TraceResult): Omit<TraceResult, 'allowed_by'> {
+  const keys = Object.keys(api);
+  expect(keys.at(-1)).toBe('allowed_by');
+  const { allowed_by: _, ...old } = api;
+  return old;
+}
+
+/** allowed_by lists every allowing ACL decision of the tree, in order, each with a readable reason. */
+function expectAllowedBy(api: TraceResult, tree: TraceTree): void {
+  const allowed = allowedByOf(tree);
+  expect(api.allowed_by.map((a) => [a.datapath, a.stage, a.acl])).toEqual(
+    allowed.map((d) => [d.datapath, d.stage, d.acl]),
+  );
+  for (const a of api.allowed_by) {
+    if (a.acl === null) expect(a.reason).toBe(DEFAULT_ALLOW);
+    else {
+      expect(['allow', 'allow-related', 'allow-stateless']).toContain(a.acl.action);
+      expect(a.reason).toContain(`priority ${a.acl.priority}`);
+      expect(a.reason).toContain(a.acl.match);
+    }
+  }
+}
+
 describe('renderers reproduce the pre-tree output', () => {
   const engine = createModelEngine();
   // Scenarios added after the capture have no golden output: the scenario suites check them.
@@ -32,8 +59,10 @@ describe('renderers reproduce the pre-tree output', () => {
     const want = golden[`model: ${name}`]!;
     const tree = await engine.trace(c.request, { network: c.topology });
     const api = toTraceResult(tree);
-    expect(JSON.stringify(api)).toBe(JSON.stringify(want.json));
-    expect(renderTrace(api)).toBe(want.table);
+    const old = asCaptured(api);
+    expect(JSON.stringify(old)).toBe(JSON.stringify(want.json));
+    expectAllowedBy(api, tree);
+    expect(renderTrace({ ...old, allowed_by: [] })).toBe(want.table);
     expect(tree.visited).toEqual(want.visited);
     const o = outcomeOf(await engine.trace(c.request, { network: c.topology, detail: 'outcome' }));
     expect(o.reachable).toBe(want.outcome!.reaches);
@@ -55,8 +84,56 @@ describe('renderers reproduce the pre-tree output', () => {
       topology: demo,
       stageHints: null,
     });
-    const api = toTraceResult(treeOfRun({ request: c.request, resolved }, run));
-    expect(JSON.stringify(api)).toBe(JSON.stringify(want.json));
-    expect(renderTrace(api)).toBe(want.table);
+    const tree = treeOfRun({ request: c.request, resolved }, run);
+    const api = toTraceResult(tree);
+    const old = asCaptured(api);
+    expect(JSON.stringify(old)).toBe(JSON.stringify(want.json));
+    expectAllowedBy(api, tree);
+    expect(renderTrace({ ...old, allowed_by: [] })).toBe(want.table);
+  });
+
+  it('names the ACL that let a reached packet through, and the default where none matched', async () => {
+    const tree = await engine.trace(
+      {
+        source_port: 'web-server-port',
+        destination_ip: '10.0.2.10',
+        protocol: 'tcp',
+        destination_port_num: 3306,
+      },
+      { network: demo },
+    );
+    const api = toTraceResult(tree);
+    expect(api.reaches_destination).toBe(true);
+    expect(api.allowed_by.map((a) => [a.datapath, a.stage, a.acl?.acl_name ?? null, a.reason])).toEqual([
+      ['ls-web', 'ls_out_acl', null, DEFAULT_ALLOW],
+      [
+        'ls-db',
+        'ls_out_acl',
+        'db-allow-mysql-from-web',
+        'ACL "db-allow-mysql-from-web" (priority 1100, egress, allow-related): outport == @pg_db && ip4.src == $pg_web_ip4 && tcp.dst == 3306',
+      ],
+    ]);
+    expect(outcomeOf(tree).allowedBy).toBe(
+      `ls-web/ls_out_acl: ${DEFAULT_ALLOW}; ls-db/ls_out_acl: db-allow-mysql-from-web`,
+    );
+  });
+
+  it('lists no dropping stage as allowing', async () => {
+    const tree = await engine.trace(
+      {
+        source_port: 'web-server-port',
+        destination_ip: '10.0.1.20',
+        protocol: 'tcp',
+        destination_port_num: 8080,
+      },
+      { network: demo },
+    );
+    const api = toTraceResult(tree);
+    expect(api.reaches_destination).toBe(false);
+    const dropped = api.dropped_at;
+    expect(dropped?.type).toBe('acl');
+    expect(api.allowed_by.some((a) => a.datapath === dropped?.datapath && a.stage === dropped?.stage)).toBe(
+      false,
+    );
   });
 });

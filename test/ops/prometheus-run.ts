@@ -40,14 +40,17 @@ export function rulesWithFor(forDuration: string): string {
 /** Scrape jobs: job name -> its targets (host:port). */
 export type Jobs = Record<string, readonly string[]>;
 
-function config(jobs: Jobs): string {
+function config(jobs: Jobs, extra: readonly object[]): string {
   return stringify({
     global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
     rule_files: ['rules.yaml'],
-    scrape_configs: Object.entries(jobs).map(([job, targets]) => ({
-      job_name: job,
-      static_configs: [{ targets: [...targets] }],
-    })),
+    scrape_configs: [
+      ...Object.entries(jobs).map(([job, targets]) => ({
+        job_name: job,
+        static_configs: [{ targets: [...targets] }],
+      })),
+      ...extra,
+    ],
   });
 }
 
@@ -56,9 +59,11 @@ export async function startPrometheus(
   dir: string,
   jobs: Jobs,
   forDuration = '3s',
+  /** Scrape configs as written in prometheus.yml (e.g. the shipped /probe jobs), added to `jobs`. */
+  extraScrapeConfigs: readonly object[] = [],
 ): Promise<PrometheusHandle> {
   writeFileSync(join(dir, 'rules.yaml'), rulesWithFor(forDuration));
-  writeFileSync(join(dir, 'prometheus.yml'), config(jobs));
+  writeFileSync(join(dir, 'prometheus.yml'), config(jobs, extraScrapeConfigs));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let logs = '';

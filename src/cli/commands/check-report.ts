@@ -15,7 +15,10 @@ export interface CheckRow {
   readonly verdict: string;
   /** true met, false unmet, null errored (counts as a failure: nothing was verified). */
   readonly expectation_met: boolean | null;
+  /** Why: the error, what blocked the packet, or (reached) what let it through each ACL stage. */
   readonly detail: string;
+  /** What let the packet through each ACL stage it passed (see CheckOutcome.allowedBy); null if none. */
+  readonly allowed_by: string | null;
   /** Set on the row standing for a path that has no check to show (status error or no_checks). */
   readonly path_status?: string;
 }
@@ -31,7 +34,8 @@ export function rowOf(s: CheckState): CheckRow {
     expect: s.check.path.expect,
     verdict: verdictOf(o) ?? 'not run',
     expectation_met: expectationMet(s),
-    detail: o?.error?.message ?? o?.blockedBy ?? '',
+    detail: o?.error?.message ?? o?.blockedBy ?? (o?.allowedBy ? `allowed by ${o.allowedBy}` : ''),
+    allowed_by: o?.allowedBy ?? null,
   };
 }
 
@@ -47,6 +51,7 @@ export function pathRowOf(p: PathSpec, st: PathStatusInfo): CheckRow {
     verdict: st.reason ?? st.status,
     expectation_met: null,
     detail: st.message ?? '',
+    allowed_by: null,
     path_status: st.status,
   };
 }

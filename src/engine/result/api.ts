@@ -3,6 +3,7 @@
 // the summary. The CLI's --json and the HTTP API print exactly this.
 
 import type { BackendOutcome, TraceResult } from '../vocabulary.ts';
+import { allowedByView } from './outcome.ts';
 import { summaryOf } from './summary.ts';
 import type { TraceTree } from './tree.ts';
 
@@ -44,9 +45,10 @@ export function toTraceResult(t: TraceTree): TraceResult {
     } as TraceResult;
     if (backends) r.backends = backends;
     r.summary = summary;
+    r.allowed_by = allowedByView(t);
     return r;
   }
-  const r: TraceResult = {
+  const r = {
     request: t.request,
     success: true,
     reaches_destination: t.reached,
@@ -56,8 +58,10 @@ export function toTraceResult(t: TraceTree): TraceResult {
     output_ports,
     warnings,
     engine: t.engine,
-  };
+  } as TraceResult;
   if (t.raw !== undefined) r.raw = t.raw;
   if (backends) r.backends = backends;
+  // Last in key order, on both engines: it came after the seed's fields and the first additions.
+  r.allowed_by = allowedByView(t);
   return r;
 }

@@ -2,7 +2,7 @@
 // the hop it ended at, the datapaths it went through) and the delivery two engines must agree on. One
 // rule names the ACL that decided a dropping hop: the seed's highest-priority deny among its matches.
 
-import type { AclMatch, Hop, HopType } from '../vocabulary.ts';
+import type { AclMatch, AllowedBy, Hop, HopType } from '../vocabulary.ts';
 import { summaryOf } from './summary.ts';
 import type { AclDecision, TraceTree } from './tree.ts';
 
@@ -19,7 +19,7 @@ export function decidingAcl(matches: readonly AclMatch[] | undefined): AclMatch 
 /** What stopped the packet, for the monitor's `blocked_by` label: ACL name (else uuid, else match), or where. */
 function blockedLabel(hop: Hop): string {
   const acl = decidingAcl(hop.acl_matches);
-  if (acl) return acl.acl_name ?? (acl.uuid ? `acl:${acl.uuid}` : acl.match);
+  if (acl) return aclLabel(acl);
   const where = [hop.datapath, hop.stage].filter(Boolean).join('/');
   return where || hop.component;
 }
@@ -31,13 +31,52 @@ export interface TraceOutcome {
   /** The dropping hop's type, else the last hop's type, for a packet that did not arrive. */
   readonly hopType: HopType | null;
   readonly summary: string;
+  /**
+   * Why it was let through each ACL stage it passed, one short line (allowedByLabel); null when it met
+   * no ACL stage. A string, not the decisions: checks keep it (10k checks, memory matters).
+   */
+  readonly allowedBy: string | null;
   /** Datapaths the trace went through; null when unknown (the check then re-runs on every change). */
   readonly visited: readonly string[] | null;
 }
 
-/** The ACL stages that let the packet through, in order (not part of outcomeOf: checks keep none yet). */
+/** The ACL stages that let the packet through, in order. */
 export function allowedByOf(t: TraceTree): AclDecision[] {
   return t.acl.filter((d) => d.verdict === 'allow');
+}
+
+/** Said of a stage where no ACL matched and the switch's default let the packet pass. */
+export const DEFAULT_ALLOW = 'no ACL matched: default allow';
+
+/** An ACL as people name it: its name, else its uuid, else its match. */
+export function aclLabel(acl: AclMatch): string {
+  return acl.acl_name ?? (acl.uuid ? `acl:${acl.uuid}` : acl.match);
+}
+
+function reasonOf(acl: AclMatch | null): string {
+  if (!acl) return DEFAULT_ALLOW;
+  const name = acl.acl_name !== null ? `ACL "${acl.acl_name}"` : acl.uuid ? `ACL ${acl.uuid}` : 'unnamed ACL';
+  return `${name} (priority ${acl.priority}, ${acl.direction}, ${acl.action}): ${acl.match}`;
+}
+
+/** The API's `allowed_by`: each allowing stage with its deciding ACL (or the default) and a readable line. */
+export function allowedByView(t: TraceTree): AllowedBy[] {
+  return allowedByOf(t).map((d) => ({
+    datapath: d.datapath,
+    stage: d.stage,
+    direction: d.direction,
+    acl: d.acl,
+    reason: reasonOf(d.acl),
+  }));
+}
+
+/** The monitor's short form: `switch/stage: ACL name` per allowing stage, joined with `; `. */
+export function allowedByLabel(t: TraceTree): string | null {
+  const allowed = allowedByOf(t);
+  if (allowed.length === 0) return null;
+  return allowed
+    .map((d) => `${d.datapath}/${d.stage}: ${d.acl ? aclLabel(d.acl) : DEFAULT_ALLOW}`)
+    .join('; ');
 }
 
 /**
@@ -66,6 +105,7 @@ export function outcomeOf(t: TraceTree): TraceOutcome {
     blockedBy,
     hopType,
     summary: summaryOf(t),
+    allowedBy: allowedByLabel(t),
     visited: visitedOf(t),
   };
 }

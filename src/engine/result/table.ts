@@ -1,5 +1,5 @@
 // The CLI's readable rendering of a trace: a verdict line, the summary, one row per hop, then backends,
-// warnings and raw ovn-trace text. It reads the API form (TraceResult) because `trace --url` gets only
+// what let it through each ACL stage, warnings and raw ovn-trace text. It reads the API form (TraceResult) because `trace --url` gets only
 // that from a daemon; a local trace renders its tree to that form first (api.ts).
 
 import type { Hop, TraceResult } from '../vocabulary.ts';
@@ -28,6 +28,9 @@ export function renderTrace(r: TraceResult): string {
       ...r.backends.map((b) => `backend ${b.backend}: ${b.reached ? 'reached' : 'not reached'}`),
     );
   }
+  // Why open: what let the packet through each ACL stage (absent from a daemon older than the field).
+  if (r.allowed_by?.length)
+    lines.push('', ...r.allowed_by.map((a) => `allowed by ${a.datapath} ${a.stage}: ${a.reason}`));
   if (r.warnings.length) lines.push('', ...r.warnings.map((w) => `warning: ${w}`));
   if (r.raw) lines.push('', r.raw.trimEnd());
   return `${lines.join('\n')}\n`;
