@@ -53,8 +53,17 @@ export function aclLabel(acl: AclMatch): string {
   return acl.acl_name ?? (acl.uuid ? `acl:${acl.uuid}` : acl.match);
 }
 
+/** Reasons by ACL: the model's AclMatch objects are built once per compiled ACL, so this is per ACL. */
+const reasons = new WeakMap<AclMatch, string>();
+
 function reasonOf(acl: AclMatch | null): string {
   if (!acl) return DEFAULT_ALLOW;
+  let r = reasons.get(acl);
+  if (r === undefined) reasons.set(acl, (r = reasonText(acl)));
+  return r;
+}
+
+function reasonText(acl: AclMatch): string {
   const name = acl.acl_name !== null ? `ACL "${acl.acl_name}"` : acl.uuid ? `ACL ${acl.uuid}` : 'unnamed ACL';
   return `${name} (priority ${acl.priority}, ${acl.direction}, ${acl.action}): ${acl.match}`;
 }
