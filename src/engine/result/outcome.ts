@@ -53,14 +53,32 @@ export function aclLabel(acl: AclMatch): string {
   return acl.acl_name ?? (acl.uuid ? `acl:${acl.uuid}` : acl.match);
 }
 
-/** Reasons by ACL: the model's AclMatch objects are built once per compiled ACL, so this is per ACL. */
-const reasons = new WeakMap<AclMatch, string>();
+/**
+ * The `allowed_by` entry of an ACL in one stage of one switch never changes while the ACL object lives
+ * (the model builds its AclMatch objects once per compiled ACL), so entries are made once and shared,
+ * frozen, by every result that passes that ACL there: a trace then allocates only the list.
+ */
+const entriesByAcl = new WeakMap<AclMatch, Map<string, AllowedBy>>();
 
-function reasonOf(acl: AclMatch | null): string {
-  if (!acl) return DEFAULT_ALLOW;
-  let r = reasons.get(acl);
-  if (r === undefined) reasons.set(acl, (r = reasonText(acl)));
-  return r;
+function entryOf(d: AclDecision): AllowedBy {
+  const acl = d.acl;
+  if (!acl)
+    return { datapath: d.datapath, stage: d.stage, direction: d.direction, acl, reason: DEFAULT_ALLOW };
+  let byPlace = entriesByAcl.get(acl);
+  if (!byPlace) entriesByAcl.set(acl, (byPlace = new Map()));
+  const key = `${d.datapath}\n${d.stage}\n${d.direction}`;
+  let e = byPlace.get(key);
+  if (!e) {
+    e = Object.freeze({
+      datapath: d.datapath,
+      stage: d.stage,
+      direction: d.direction,
+      acl,
+      reason: reasonText(acl),
+    });
+    byPlace.set(key, e);
+  }
+  return e;
 }
 
 function reasonText(acl: AclMatch): string {
@@ -70,13 +88,9 @@ function reasonText(acl: AclMatch): string {
 
 /** The API's `allowed_by`: each allowing stage with its deciding ACL (or the default) and a readable line. */
 export function allowedByView(t: TraceTree): AllowedBy[] {
-  return allowedByOf(t).map((d) => ({
-    datapath: d.datapath,
-    stage: d.stage,
-    direction: d.direction,
-    acl: d.acl,
-    reason: reasonOf(d.acl),
-  }));
+  const out: AllowedBy[] = [];
+  for (const d of t.acl) if (d.verdict === 'allow') out.push(entryOf(d));
+  return out;
 }
 
 /** The monitor's short form: `switch/stage: ACL name` per allowing stage, joined with `; `. */
