@@ -11,6 +11,7 @@
 
 import { formatIp, formatMac, type IpAddr } from '../../../ovn/net/addr.ts';
 import type { Nat, RouterPort } from '../../../ovn/topology/types.ts';
+import type { Hop } from '../../types.ts';
 import {
   admitsNatMac,
   type DgpInfo,
@@ -402,15 +403,26 @@ function snat(w: Walk, cr: CompiledRouter, out: RouterPort): boolean {
   if (!rule || family(w.flow) !== rule.externalIp.family) return true;
   setSrcIp(w.flow, rule.externalIp);
   if (!w.full) return w.add(null);
-  return w.add({
+  return w.add(
+    snatHop(
+      cr,
+      out,
+      `SNAT (${rule.type}) ${formatIp(src)} -> ${formatIp(rule.externalIp)} on ${cr.router.name}`,
+    ),
+  );
+}
+
+/** The lr_out_snat hop of a packet leaving `cr` by `out` (gateway router or distributed gateway port). */
+function snatHop(cr: CompiledRouter, out: RouterPort, description: string): Hop {
+  return {
     index: 0,
     datapath: cr.router.name,
     component: `egress(dp="${cr.router.name}", outport="${out.name}")`,
     type: 'nat',
     action: 'modify',
     stage: 'lr_out_snat',
-    description: `SNAT (${rule.type}) ${formatIp(src)} -> ${formatIp(rule.externalIp)} on ${cr.router.name}`,
-  });
+    description,
+  };
 }
 
 /**
@@ -467,15 +479,14 @@ function gatewayPortSnat(w: Walk, cr: CompiledRouter, out: RouterPort, dgp: DgpI
       : rule.distributed
         ? 'floating IP (distributed) SNAT'
         : 'floating IP SNAT';
-  return w.add({
-    index: 0,
-    datapath: cr.router.name,
-    component: `egress(dp="${cr.router.name}", outport="${out.name}")`,
-    type: 'nat',
-    action: 'modify',
-    stage: 'lr_out_snat',
-    description: `${kind} ${formatIp(src)} -> ${formatIp(rule.nat.externalIp)}${rule.mac !== null ? ` (eth.src ${rule.nat.externalMac})` : ''} leaving ${cr.router.name} by gateway port ${out.name}`,
-  });
+  const mac = rule.mac !== null ? ` (eth.src ${rule.nat.externalMac})` : '';
+  return w.add(
+    snatHop(
+      cr,
+      out,
+      `${kind} ${formatIp(src)} -> ${formatIp(rule.nat.externalIp)}${mac} leaving ${cr.router.name} by gateway port ${out.name}`,
+    ),
+  );
 }
 
 /**
