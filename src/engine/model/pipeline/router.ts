@@ -131,15 +131,22 @@ function dnatStage(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   const dst = formatIp(dstIp(w.flow));
   const to: IpAddr = { family: rule.logicalIp.family, value: rule.logicalIp.addr };
   setDstIp(w.flow, to);
-  const hop = {
-    index: 0,
-    ...base,
-    type: 'nat' as const,
-    action: 'modify' as const,
-    stage: 'lr_in_dnat',
-    description: `DNAT (${rule.type}) ${dst} -> ${formatIp(to)} on ${cr.router.name}`,
-  };
-  return w.add(w.full ? hop : null) ? [w] : [];
+  return dnatHop(w, base, () => `DNAT (${rule.type}) ${dst} -> ${formatIp(to)} on ${cr.router.name}`);
+}
+
+/** Records the lr_in_dnat hop (its text only with full detail); the walk goes on unless out of hops. */
+function dnatHop(w: Walk, base: Base, describe: () => string): Walk[] {
+  const hop = w.full
+    ? {
+        index: 0,
+        ...base,
+        type: 'nat' as const,
+        action: 'modify' as const,
+        stage: 'lr_in_dnat',
+        description: describe(),
+      }
+    : null;
+  return w.add(hop) ? [w] : [];
 }
 
 /**
@@ -160,15 +167,12 @@ function distributedDnat(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   setDstIp(w.flow, to);
   const kind =
     rule.nat.type === 'dnat' ? 'DNAT' : rule.distributed ? 'floating IP (distributed)' : 'floating IP';
-  const hop = {
-    index: 0,
-    ...base,
-    type: 'nat' as const,
-    action: 'modify' as const,
-    stage: 'lr_in_dnat',
-    description: `${kind} ${formatIp(from)} -> ${formatIp(to)} on ${cr.router.name}, entering by gateway port ${rule.dgp.name}`,
-  };
-  return w.add(w.full ? hop : null) ? [w] : [];
+  return dnatHop(
+    w,
+    base,
+    () =>
+      `${kind} ${formatIp(from)} -> ${formatIp(to)} on ${cr.router.name}, entering by gateway port ${rule.dgp.name}`,
+  );
 }
 
 /** Runs the router pipeline for a packet entering router port `lrpName`. */
