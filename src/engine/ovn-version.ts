@@ -111,9 +111,6 @@ export function ovnBehaviour(of: OvnRelease | OvnInfo): OvnBehaviour {
   return TABLE.get(typeof of === 'string' ? of : of.release)!;
 }
 
-/** The release whose behaviour the model engine implements (issue 16 will make it follow the topology). */
-export const MODEL_RELEASE: OvnRelease = '23.03';
-
 /** Flow priority of a route in a release: longest prefix first, connected before static at equal length. */
 export function routePriority(
   of: OvnRelease | OvnInfo,

@@ -46,6 +46,7 @@ function dropOnDb(t: Topology): Topology {
     log: false,
     severity: null,
     label: 0,
+    tier: 0,
     options: {},
     externalIds: {},
     owner: { kind: 'port_group', name: 'pg_db' },

@@ -21,7 +21,9 @@ export const aclSchema = z.strictObject({
     .min(0, 'ACL priority must be in 0..32767')
     .max(32767, 'ACL priority must be in 0..32767'),
   match: z.string().min(1, 'match must not be empty'),
-  action: z.enum(['allow', 'allow-related', 'allow-stateless', 'drop', 'reject']),
+  action: z.enum(['allow', 'allow-related', 'allow-stateless', 'drop', 'reject', 'pass']),
+  /** 23.06+: tiers are evaluated from 0 up; `pass` goes on to the next tier. */
+  tier: z.number().int().min(0, 'ACL tier must be in 0..3').max(3, 'ACL tier must be in 0..3').optional(),
   log: z.boolean().optional(),
   severity: z.enum(['alert', 'warning', 'notice', 'info', 'debug']).nullable().optional(),
   label: z.number().int().min(0).max(4294967295).optional(),
@@ -95,9 +97,13 @@ export const routerPolicySchema = z.strictObject({
   uuid: uuid.optional(),
   priority: z.number().int().min(0).max(32767),
   match: z.string().min(1),
-  action: z.enum(['allow', 'drop', 'reroute']),
+  action: z.enum(['allow', 'drop', 'reroute', 'jump']),
   nexthops: z.array(z.string()).optional(),
   nexthop: z.string().optional(),
+  /** 25.03+: the chain the policy belongs to ('' or absent: the default chain). */
+  chain: z.string().optional(),
+  /** 25.03+: for action `jump`, the chain to continue in. */
+  jump_chain: z.string().optional(),
   options: stringMap.optional(),
   external_ids: stringMap.optional(),
 });

@@ -25,13 +25,15 @@ export interface NbGlobal {
 }
 
 export type AclDirection = 'from-lport' | 'to-lport';
-export type AclAction = 'allow' | 'allow-related' | 'allow-stateless' | 'drop' | 'reject';
+/** ACL actions; `pass` (23.06+, with tiers) hands the packet to the next tier. */
+export type AclAction = 'allow' | 'allow-related' | 'allow-stateless' | 'drop' | 'reject' | 'pass';
 export const ACL_ACTIONS: readonly AclAction[] = [
   'allow',
   'allow-related',
   'allow-stateless',
   'drop',
   'reject',
+  'pass',
 ];
 
 export interface Acl {
@@ -45,6 +47,8 @@ export interface Acl {
   readonly log: boolean;
   readonly severity: string | null;
   readonly label: number;
+  /** ACL tier (23.06+, 0..3; 0 when the NB has no tier column): lower tiers are evaluated first. */
+  readonly tier: number;
   readonly options: StringMap;
   readonly externalIds: StringMap;
   /** Where the ACL is attached: a switch's `acls` or a port group's `acls`. */
@@ -130,8 +134,13 @@ export interface RouterPolicy {
   readonly uuid: string;
   readonly priority: number;
   readonly match: string;
-  readonly action: 'allow' | 'drop' | 'reroute';
+  /** `jump` (25.03+) continues in the chain `jumpChain` (a goto: no return). */
+  readonly action: 'allow' | 'drop' | 'reroute' | 'jump';
   readonly nexthops: readonly string[];
+  /** The chain this policy belongs to (25.03+); '' = the default chain, evaluated first. */
+  readonly chain: string;
+  /** For a `jump` policy: the chain to continue in. */
+  readonly jumpChain: string | null;
   readonly options: StringMap;
   readonly externalIds: StringMap;
 }

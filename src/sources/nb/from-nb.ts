@@ -54,6 +54,7 @@ export const NB_TABLES: Readonly<Record<string, readonly string[]>> = {
     'log',
     'severity',
     'label',
+    'tier',
     'options',
     'external_ids',
   ],
@@ -93,7 +94,17 @@ export const NB_TABLES: Readonly<Record<string, readonly string[]>> = {
     'options',
     'external_ids',
   ],
-  Logical_Router_Policy: ['priority', 'match', 'action', 'nexthop', 'nexthops', 'options', 'external_ids'],
+  Logical_Router_Policy: [
+    'priority',
+    'match',
+    'action',
+    'nexthop',
+    'nexthops',
+    'chain',
+    'jump_chain',
+    'options',
+    'external_ids',
+  ],
   NAT: [
     'type',
     'external_ip',
@@ -123,6 +134,8 @@ function map(r: Row, c: string): Record<string, string> {
   return m instanceof Map ? Object.fromEntries([...m].map(([k, v]) => [String(k), String(v)])) : {};
 }
 const optStr = (r: Row, c: string) => (opt(r, c) === undefined ? null : String(opt(r, c)));
+/** A string column, or an optional (0..1) one: its value or null. */
+const strOrOpt = (r: Row, c: string) => (typeof r[c] === 'string' ? (r[c] as string) : optStr(r, c));
 const optBool = (r: Row, c: string) => (opt(r, c) === undefined ? null : opt(r, c) === true);
 
 /** Optional parts of a doc entry: present only when non-empty, so the snapshot stays readable. */
@@ -312,6 +325,7 @@ class DocMaker {
         ? { severity: optStr(r, 'severity') as SnapshotAcl['severity'] }
         : {}),
       ...(typeof label === 'number' && label !== 0 ? { label } : {}),
+      ...(typeof r.tier === 'number' && r.tier !== 0 ? { tier: r.tier } : {}),
       ...common(r),
     };
   }
@@ -432,8 +446,10 @@ function policy(uuid: string, p: Row): PolicyEntry {
     uuid,
     priority: Number(p.priority ?? 0),
     match: str(p, 'match'),
-    action: str(p, 'action') as 'allow' | 'drop' | 'reroute',
+    action: str(p, 'action') as PolicyEntry['action'],
     ...(nexthops.length ? { nexthops } : {}),
+    ...(strOrOpt(p, 'chain') ? { chain: strOrOpt(p, 'chain')! } : {}),
+    ...(strOrOpt(p, 'jump_chain') ? { jump_chain: strOrOpt(p, 'jump_chain')! } : {}),
     ...common(p),
   };
 }

@@ -32,8 +32,10 @@ export class CompiledAcl {
   private readonly scopeNames: readonly [readonly ScopeNames[], readonly ScopeNames[]];
   /** The rows the match depends on in the topology it was made for (reuse.ts). */
   readonly deps: readonly unknown[];
-  /** True when the ACL drops (drop or reject) rather than passes. */
+  /** True when the ACL drops (drop or reject) rather than lets through. */
   readonly denies: boolean;
+  /** True for `pass` (23.06+): no verdict, evaluation goes on at the next tier. */
+  readonly passes: boolean;
 
   constructor(
     readonly acl: Acl,
@@ -47,6 +49,7 @@ export class CompiledAcl {
     this.scopeNames = [a.inport, a.outport];
     this.deps = matchDeps(t, this.groups, this.sets);
     this.denies = acl.action === 'drop' || acl.action === 'reject';
+    this.passes = acl.action === 'pass';
   }
 
   /**
@@ -100,8 +103,15 @@ export class CompiledAcl {
     if (this.verdictText === undefined) {
       const a = this.acl;
       const who = a.name ? `ACL ${a.name}` : `unnamed ACL ${a.uuid.slice(0, 8)}`;
-      const verb = !this.denies ? 'Allowed' : a.action === 'reject' ? 'Rejected' : 'Dropped';
-      this.verdictText = `${verb} by ${who} (priority ${a.priority}, ${a.action}): ${a.match}`;
+      const verb = this.passes
+        ? 'Passed to the next tier'
+        : !this.denies
+          ? 'Allowed'
+          : a.action === 'reject'
+            ? 'Rejected'
+            : 'Dropped';
+      const tier = a.tier !== 0 ? `tier ${a.tier}, ` : '';
+      this.verdictText = `${verb} by ${who} (${tier}priority ${a.priority}, ${a.action}): ${a.match}`;
     }
     return this.verdictText;
   }
@@ -109,14 +119,37 @@ export class CompiledAcl {
 
 const NONE: readonly CompiledAcl[] = [];
 
-/** One ACL stage's ACLs, highest priority first, indexed by the port they are scoped to. */
+/**
+ * Evaluation order of a stage's ACLs: with tiers (23.06+) lower tiers first, then highest priority
+ * first; before 23.06 priority alone (the NB had no tier column).
+ */
+function before(tiers: boolean): (a: CompiledAcl, b: CompiledAcl) => boolean {
+  return tiers
+    ? (a, b) => a.acl.tier < b.acl.tier || (a.acl.tier === b.acl.tier && a.acl.priority >= b.acl.priority)
+    : (a, b) => a.acl.priority >= b.acl.priority;
+}
+
+/**
+ * One ACL stage's ACLs in evaluation order, indexed by the port they are scoped to. With tiers, OVN
+ * evaluates tier 0, and moves on to the next tier when no ACL of the tier matched or the matching one
+ * is `pass`; past the last tier the switch's default applies.
+ */
 export class AclList {
   private readonly generic: CompiledAcl[] = [];
   private readonly byPort = new Map<string, CompiledAcl[]>();
+  private readonly before: (a: CompiledAcl, b: CompiledAcl) => boolean;
   readonly size: number;
 
-  constructor(acls: readonly CompiledAcl[], field: 'inport' | 'outport', members: GroupMembers) {
-    const sorted = [...acls].sort((a, b) => b.acl.priority - a.acl.priority);
+  constructor(
+    acls: readonly CompiledAcl[],
+    field: 'inport' | 'outport',
+    members: GroupMembers,
+    readonly tiers = false,
+  ) {
+    this.before = before(tiers);
+    const sorted = [...acls].sort((a, b) =>
+      tiers && a.acl.tier !== b.acl.tier ? a.acl.tier - b.acl.tier : b.acl.priority - a.acl.priority,
+    );
     for (const c of sorted) {
       const scope = c.scope(field, members);
       if (scope === null) this.generic.push(c);
@@ -130,22 +163,36 @@ export class AclList {
     this.size = sorted.length;
   }
 
-  /** The highest-priority ACL whose match holds for `f` (scoped by `port`); reports ignored ACLs. */
-  first(f: Flow, port: string, ignored: (why: string) => void): CompiledAcl | null {
+  /**
+   * The deciding ACL for `f` (scoped by `port`): the first in evaluation order whose match holds, a
+   * `pass` skipping the rest of its tier (each pass met is given to `passed`); null when none decides.
+   * Reports ignored ACLs.
+   */
+  first(
+    f: Flow,
+    port: string,
+    ignored: (why: string) => void,
+    passed?: (c: CompiledAcl) => void,
+  ): CompiledAcl | null {
     if (this.size === 0) return null;
     const a = this.byPort.get(port) ?? NONE;
     const b = this.generic;
+    const before = this.before;
     let i = 0;
     let j = 0;
+    let passedTier = -1;
     while (i < a.length || j < b.length) {
-      const c =
-        j >= b.length || (i < a.length && a[i]!.acl.priority >= b[j]!.acl.priority) ? a[i++]! : b[j++]!;
+      const c = j >= b.length || (i < a.length && before(a[i]!, b[j]!)) ? a[i++]! : b[j++]!;
+      if (c.acl.tier <= passedTier) continue;
       const m = c.matcher();
       if (!m) {
         ignored(c.problem!);
         continue;
       }
-      if (m.evaluate(f)) return c;
+      if (!m.evaluate(f)) continue;
+      if (!c.passes) return c;
+      passedTier = c.acl.tier;
+      passed?.(c);
     }
     return null;
   }

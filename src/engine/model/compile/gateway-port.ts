@@ -14,9 +14,12 @@
 //   gateway port (lr_out_egr_loop) where DNAT applies: east-west traffic to a floating IP;
 // - such a packet that came in on the gateway port itself is dropped (lr_in_arp_resolve, no loop).
 // NAT on a router with neither options:chassis nor a DGP installs no flow at all.
+// From 25.03 (ovn-version.ts distributedNatNeedsLocalnet) a gateway port whose switch has no localnet
+// port is centralized: its floating IPs are not distributed (their external_mac is not admitted).
 
 import { formatIp, type IpAddr, parseMac } from '../../../ovn/net/addr.ts';
 import type { LogicalRouter, Nat, RouterPort, Topology } from '../../../ovn/topology/types.ts';
+import { ovnBehaviour } from '../../ovn-version.ts';
 import { inCidr } from '../packet.ts';
 
 export interface DgpNat {
@@ -57,6 +60,7 @@ function bindNat(r: LogicalRouter, dgps: readonly RouterPort[], n: Nat): RouterP
  * DGP. Compiled once with the router (network.ts); traces read CompiledRouter.dgp.
  */
 export function compileGatewayPorts(
+  t: Topology,
   r: LogicalRouter,
   ports: readonly RouterPort[],
   gateway: boolean,
@@ -78,11 +82,28 @@ export function compileGatewayPorts(
       ignored.push(`${what} ignored: ${dgp}`);
       continue;
     }
-    const distributed = nat.type === 'dnat_and_snat' && !!nat.logicalPort && !!nat.externalMac;
+    const distributed = isDistributedNat(t, nat, dgp);
     const mac = distributed ? parseMac(nat.externalMac!) : null;
     nats.push({ nat, dgp, distributed, mac });
   }
   return { dgps, nats, ignored };
+}
+
+/** True when the switch behind router port `lrp` has a localnet port. */
+function peerHasLocalnet(t: Topology, lrp: RouterPort): boolean {
+  const lsp = t.ports.get(t.index.switchPortByRouterPort.get(lrp.name) ?? '');
+  const sw = lsp ? t.switches.get(lsp.switchName) : undefined;
+  return sw?.ports.some((p) => t.ports.get(p)?.type === 'localnet') ?? false;
+}
+
+/**
+ * A floating IP is distributed (answered with its external_mac where the VM runs) when it is a
+ * dnat_and_snat with logical_port and external_mac, and, from 25.03, its gateway port's switch has a
+ * localnet port (measured: else the gateway port is centralized and the external MAC is dropped).
+ */
+function isDistributedNat(t: Topology, n: Nat, dgp: RouterPort): boolean {
+  if (n.type !== 'dnat_and_snat' || !n.logicalPort || !n.externalMac) return false;
+  return !ovnBehaviour(t.ovn).distributedNatNeedsLocalnet || peerHasLocalnet(t, dgp);
 }
 
 /** lr_in_admission: eth.dst = external_mac of a distributed floating IP on this gateway port. */
@@ -166,8 +187,8 @@ function natMacsOnSwitch(t: Topology, switchName: string): Map<bigint, NatMacTar
     const r = rp ? t.routers.get(rp.routerName) : undefined;
     if (!rp || !r || !isDgp(rp) || r.options.chassis) continue;
     for (const n of r.nat) {
-      if (n.type !== 'dnat_and_snat' || !n.logicalPort || !n.externalMac) continue;
-      const mac = parseMac(n.externalMac);
+      if (!isDistributedNat(t, n, rp)) continue;
+      const mac = parseMac(n.externalMac!);
       if (mac === null || out.has(mac)) continue;
       const how = `forward to router port ${pn} for floating IP ${formatIp(n.externalIp)} (external_mac ${n.externalMac} of ${n.logicalPort})`;
       out.set(mac, { targets: [pn], how });

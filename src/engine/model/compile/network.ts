@@ -21,6 +21,7 @@ import type {
   SwitchPort,
   Topology,
 } from '../../../ovn/topology/types.ts';
+import { type OvnBehaviour, ovnBehaviour } from '../../ovn-version.ts';
 import { type IpKey, inCidr, ipKey, macValue } from '../packet.ts';
 import { AclList, aclLabel, CompiledAcl } from './acl-index.ts';
 import { compileGatewayPorts, type DgpInfo } from './gateway-port.ts';
@@ -115,8 +116,10 @@ export interface CompiledRouter {
   readonly routes: CompiledRoutes;
   /** Per router port name. */
   readonly inports: ReadonlyMap<string, RouterInport>;
-  /** Policies that install a flow, highest priority first. */
+  /** Policies of the default chain that install a flow, highest priority first. */
   readonly policies: readonly CompiledPolicy[];
+  /** Named policy chains (25.03+, reached by a `jump` policy), each highest priority first. */
+  readonly policyChains: ReadonlyMap<string, readonly CompiledPolicy[]>;
   /** A gateway router (options:chassis): NAT and load balancers apply on every port. */
   readonly gateway: boolean;
   /** Distributed gateway port NAT (gateway-port.ts); null for a gateway router or without a DGP. */
@@ -137,6 +140,8 @@ export interface CompiledRouter {
 
 export interface CompiledNetwork {
   readonly topology: Topology;
+  /** How the OVN that wrote the topology behaves (src/engine/ovn-version.ts): the model follows it. */
+  readonly behaviour: OvnBehaviour;
   readonly switches: ReadonlyMap<string, CompiledSwitch>;
   readonly routers: ReadonlyMap<string, CompiledRouter>;
   readonly defaultAclDrop: boolean;
@@ -268,6 +273,26 @@ function defaultTexts(name: string): CompiledSwitch['defaultText'] {
   return { ingress: pair('ingress'), 'after-lb': pair('after-lb'), egress: pair('egress') };
 }
 
+/** Why OVN installs no flow for an ACL on this switch, or null when it applies. */
+function aclProblem(
+  c: CompiledAcl,
+  sw: LogicalSwitch,
+  here: ReadonlySet<string>,
+  stateful: boolean,
+  b: OvnBehaviour,
+): string | null {
+  const acl = c.acl;
+  const absent = c.groups.every((g) => here.has(g)) ? [] : c.groups.filter((g) => !here.has(g));
+  if (absent.length > 0) return `port group ${absent.map((g) => `@${g}`).join(', ')} has no port here`;
+  if (acl.action === 'pass' && !b.aclTiers)
+    return `the action pass needs ACL tiers (OVN 23.06+; this topology is OVN ${b.release})`;
+  // ovn-northd before 23.06 writes a stateful reject flow as `(hint) && MATCH` without parentheses
+  // around MATCH; with a top-level `||` that is not a valid expression and OVN ignores the ACL.
+  if (b.rejectTopLevelOrIgnored && stateful && acl.action === 'reject' && c.topLevelOr)
+    return `OVN ${b.release} cannot use a reject ACL whose match has a top-level || on a stateful switch`;
+  return null;
+}
+
 function compileSwitch(
   t: Topology,
   sw: LogicalSwitch,
@@ -275,6 +300,7 @@ function compileSwitch(
   deps: unknown[],
   cache: AclCache,
   vipTables: Map<string, VipTable>,
+  b: OvnBehaviour,
 ): CompiledSwitch {
   const ignored: string[] = [];
   const usable: CompiledAcl[] = [];
@@ -282,28 +308,16 @@ function compileSwitch(
   const stateful = acls.some((a) => a.action === 'allow-related') || sw.loadBalancers.length > 0;
   for (const acl of acls) {
     const c = cache.get(acl);
-    const absent = c.groups.every((g) => here.has(g)) ? [] : c.groups.filter((g) => !here.has(g));
-    if (absent.length > 0) {
-      ignored.push(
-        `${aclLabel(acl)} ignored on switch ${sw.name}: port group ${absent.map((g) => `@${g}`).join(', ')} has no port here`,
-      );
-      continue;
-    }
-    // ovn-northd 23.03 writes a stateful reject flow as `(hint) && MATCH` without parentheses around
-    // MATCH; with a top-level `||` that is not a valid expression and OVN ignores the ACL.
-    if (stateful && acl.action === 'reject' && c.topLevelOr) {
-      ignored.push(
-        `${aclLabel(acl)} ignored on switch ${sw.name}: OVN 23.03 cannot use a reject ACL whose match has a top-level || on a stateful switch`,
-      );
-      continue;
-    }
-    usable.push(c);
+    const problem = aclProblem(c, sw, here, stateful, b);
+    if (problem) ignored.push(`${aclLabel(acl)} ignored on switch ${sw.name}: ${problem}`);
+    else usable.push(c);
   }
   const afterLb = (c: CompiledAcl) => c.acl.options['apply-after-lb'] === 'true';
   const dir = (d: Acl['direction']) => (c: CompiledAcl) => c.acl.direction === d;
   const stateless = (c: CompiledAcl) => c.acl.action === 'allow-stateless';
   const members = (g: string) => t.portGroups.get(g)?.ports;
-  const list = (acls: CompiledAcl[], field: 'inport' | 'outport') => new AclList(acls, field, members);
+  const list = (acls: CompiledAcl[], field: 'inport' | 'outport') =>
+    new AclList(acls, field, members, b.aclTiers);
   const unknownPorts = sw.ports.filter((pn) => t.ports.get(pn)?.addresses.some((a) => a.kind === 'unknown'));
   const vips = vipsOf(t, sw.loadBalancers, vipTables);
   const macTable = macTableOf(t, sw);
@@ -356,33 +370,51 @@ function rerouteTargets(ports: readonly RouterPort[], p: RouterPolicy): RerouteT
   return out.length > 0 ? out : null;
 }
 
+/** Why a policy of a chain, or a `jump`, installs nothing before policy chains (25.03), else null. */
+function chainProblem(policy: RouterPolicy, b: OvnBehaviour): string | null {
+  if (b.policyChains)
+    return policy.action === 'jump' && !policy.jumpChain ? 'jump without a jump_chain' : null;
+  if (policy.action === 'jump' || policy.chain !== '')
+    return `policy chains and jump need OVN 25.03+ (this topology is OVN ${b.release})`;
+  return null;
+}
+
+/** The router's policies by chain ('' = the default chain), each highest priority first. */
 function compilePolicies(
   r: LogicalRouter,
   ports: readonly RouterPort[],
   refs: RefResolver,
   ignored: string[],
-): CompiledPolicy[] {
-  const policies: CompiledPolicy[] = [];
+  b: OvnBehaviour,
+): Map<string, CompiledPolicy[]> {
+  const chains = new Map<string, CompiledPolicy[]>([['', []]]);
+  const push = (p: CompiledPolicy) => {
+    const l = chains.get(p.policy.chain);
+    if (l) l.push(p);
+    else chains.set(p.policy.chain, [p]);
+  };
   for (const policy of [...r.policies].sort((a, b) => b.priority - a.priority)) {
-    const what = `router policy priority ${policy.priority} on ${r.name} ignored`;
+    const chain = policy.chain ? ` (chain ${policy.chain})` : '';
+    const what = `router policy priority ${policy.priority}${chain} on ${r.name} ignored`;
     const m = compileMatch(policy.match, refs);
-    if (!m.ok) {
-      ignored.push(`${what}: ${m.message}`);
+    const problem = m.ok ? chainProblem(policy, b) : m.message;
+    if (!m.ok || problem) {
+      ignored.push(`${what}: ${problem}`);
       continue;
     }
     if (policy.action !== 'reroute') {
-      policies.push({ policy, match: m, targets: [] });
+      push({ policy, match: m, targets: [] });
       continue;
     }
     // northd installs no flow for such a reroute: a packet then meets the next policy.
     const targets = rerouteTargets(ports, policy);
-    if (targets) policies.push({ policy, match: m, targets });
+    if (targets) push({ policy, match: m, targets });
     else
       ignored.push(
         `${what}: no router port reaches next hop ${policy.nexthops.join(', ')} or the next hops mix IPv4 and IPv6 (OVN installs no flow)`,
       );
   }
-  return policies;
+  return chains;
 }
 
 /** Why the router's NAT rules install no flow, when that is a property of the router. */
@@ -411,13 +443,16 @@ function compileRouter(
   refs: RefResolver,
   deps: unknown[],
   vipTables: Map<string, VipTable>,
+  b: OvnBehaviour,
 ): CompiledRouter {
   const ports = r.ports.map((n) => t.routerPorts.get(n)).filter((p): p is RouterPort => !!p);
   const routes = compileRoutes(r, ports);
   const ignored = [...routes.ignored];
-  const policies = compilePolicies(r, ports, refs, ignored);
+  const chains = compilePolicies(r, ports, refs, ignored, b);
+  const policies = chains.get('')!;
+  chains.delete('');
   const gateway = Boolean(r.options.chassis);
-  const dgp = compileGatewayPorts(r, ports, gateway);
+  const dgp = compileGatewayPorts(t, r, ports, gateway);
   ignored.push(...natNotes(r, gateway, dgp));
   const vipTable = vipsOf(t, r.loadBalancers, vipTables);
   const ownKeys = new Set<IpKey>();
@@ -435,6 +470,7 @@ function compileRouter(
     routes,
     inports,
     policies,
+    policyChains: chains,
     gateway,
     dgp,
     dnat: dnatIndexOf(r.nat),
@@ -459,7 +495,9 @@ export interface CompileOptions {
  */
 export function compileNetwork(t: Topology, opts: CompileOptions = {}): CompiledNetwork {
   const started = performance.now();
-  const prev = opts.previous;
+  const behaviour = ovnBehaviour(t.ovn);
+  // Parts compiled for another OVN release may differ (ACL tiers, ignored rejects, distributed NAT).
+  const prev = opts.previous?.behaviour === behaviour ? opts.previous : undefined;
   const refs = topologyRefs(t);
   const cache = new AclCache(refs, t, prev);
   const vipTables = new Map<string, VipTable>();
@@ -472,7 +510,10 @@ export function compileNetwork(t: Topology, opts: CompileOptions = {}): Compiled
       switches.set(sw.name, old);
       reused.switches++;
     } else
-      switches.set(sw.name, compileSwitch(t, sw, switchAcls(t, sw), switchDeps(t, sw), cache, vipTables));
+      switches.set(
+        sw.name,
+        compileSwitch(t, sw, switchAcls(t, sw), switchDeps(t, sw), cache, vipTables, behaviour),
+      );
   }
   const routers = new Map<string, CompiledRouter>();
   for (const r of t.routers.values()) {
@@ -481,7 +522,7 @@ export function compileNetwork(t: Topology, opts: CompileOptions = {}): Compiled
     if (old && sameDeps(old.deps, deps)) {
       routers.set(r.name, old);
       reused.routers++;
-    } else routers.set(r.name, compileRouter(t, r, refs, deps, vipTables));
+    } else routers.set(r.name, compileRouter(t, r, refs, deps, vipTables, behaviour));
   }
   const problems: string[] = [];
   if (opts.eager) for (const c of cache.all()) if (!c.matcher()) problems.push(c.problem!);
@@ -489,6 +530,7 @@ export function compileNetwork(t: Topology, opts: CompileOptions = {}): Compiled
   return {
     problems,
     topology: t,
+    behaviour,
     switches,
     routers,
     defaultAclDrop: t.nbGlobal.options.default_acl_drop === 'true',

@@ -3,7 +3,7 @@
 // An ACL's compiled match depends on its row and on every address set and port group it names
 // (for `$pg_ip4`/`$pg_ip6`, also the member ports); a switch on its row, ports, the router ports its
 // router-type ports name, load balancers and the port groups with members on it; a router on its row,
-// ports, load balancers and what its policies name.
+// ports and their peer switches, load balancers and what its policies name.
 
 import { derivedSet, references } from '../../../ovn/expr/index.ts';
 import type { LogicalRouter, LogicalSwitch, PortGroup, Topology } from '../../../ovn/topology/types.ts';
@@ -90,7 +90,12 @@ export function sameSwitchDeps(t: Topology, sw: LogicalSwitch, deps: readonly un
 
 export function routerDeps(t: Topology, r: LogicalRouter): unknown[] {
   const out: unknown[] = [r];
-  for (const pn of r.ports) out.push(t.routerPorts.get(pn));
+  for (const pn of r.ports) {
+    out.push(t.routerPorts.get(pn));
+    // The peer switch: whether it has a localnet port decides if a gateway port's NAT is distributed (25.03+).
+    const lsp = t.ports.get(t.index.switchPortByRouterPort.get(pn) ?? '');
+    out.push(lsp ? t.switches.get(lsp.switchName) : undefined);
+  }
   for (const n of r.loadBalancers) out.push(t.loadBalancers.get(n));
   for (const p of r.policies) {
     const refs = references(p.match);

@@ -1,14 +1,15 @@
-// One ACL stage of a logical switch (ingress, after-LB or egress) as OVN 23.03 builds it: the highest
-// priority ACL whose match holds decides (allow, allow-related, allow-stateless pass; drop and reject
-// do not); with no match the packet passes unless NB_Global options:default_acl_drop=true and the
-// switch has ACLs (or, for IP in the ACL stages, a load balancer). With conntrack state new at every
+// One ACL stage of a logical switch (ingress, after-LB or egress) as the topology's OVN release builds
+// it: the highest priority ACL whose match holds decides (allow, allow-related, allow-stateless let the
+// packet through; drop and reject do not); from 23.06 tier by tier, `pass` moving on to the next tier.
+// With no decision the packet passes unless NB_Global options:default_acl_drop=true and the switch has
+// ACLs (or, before 23.06, for IP in the ACL stages, a load balancer). With conntrack state new at every
 // ct step, allow and allow-related give the same verdict for the first packet of a connection.
 
 import { CT } from '../../../ovn/expr/index.ts';
-import { type AclStageKind, MODEL_RELEASE, ovnBehaviour } from '../../ovn-version.ts';
+import type { AclStageKind } from '../../ovn-version.ts';
 import type { AclDecision } from '../../result/tree.ts';
 import type { AclMatch, Hop } from '../../types.ts';
-import type { CompiledSwitch } from '../compile/network.ts';
+import type { CompiledAcl, CompiledSwitch } from '../compile/network.ts';
 import type { Walk } from './walk.ts';
 
 export type AclStage = AclStageKind;
@@ -19,8 +20,7 @@ const STAGE_NAME: Record<AclStage, string> = {
   egress: 'egress ACL',
 };
 
-/** Logical stage names of the hops: the model's release's, from the version table. */
-const STAGES = ovnBehaviour(MODEL_RELEASE).aclStages;
+const NO_PASSES: CompiledAcl[] = [];
 
 /**
  * Runs a stage on the walk's packet and records its hop (none when the stage had nothing to say: no
@@ -33,28 +33,33 @@ export function aclStage(w: Walk, cs: CompiledSwitch, stage: AclStage, tracked: 
   // another datapath (that is how ovn-trace 23.03 carries it).
   if (tracked) f.ctState = CT.new | CT.trk;
   const list = stage === 'ingress' ? cs.aclIn : stage === 'egress' ? cs.aclOut : cs.aclAfterLb;
-  const hit = list.first(f, stage === 'egress' ? f.outport : f.inport, w.ctx.ignored);
+  const passes: CompiledAcl[] = list.tiers ? [] : NO_PASSES;
+  const port = stage === 'egress' ? f.outport : f.inport;
+  const hit = list.first(f, port, w.ctx.ignored, list.tiers ? (c) => passes.push(c) : undefined);
   const direction = stage === 'egress' ? 'egress' : 'ingress';
+  for (const c of passes)
+    if (!w.add(w.full ? hop(w, cs, stage, 'forward', c.verdict, [c.aclMatch]) : null)) return false;
   if (hit) {
     const acl = hit.aclMatch;
     if (hit.denies) {
       decide(w, cs, stage, direction, 'drop', acl);
-      w.drop(hop(cs, stage, 'drop', hit.verdict, [acl]));
+      w.drop(hop(w, cs, stage, 'drop', hit.verdict, [acl]));
       return false;
     }
     decide(w, cs, stage, direction, 'allow', acl);
-    return w.add(w.full ? hop(cs, stage, 'forward', hit.verdict, [acl]) : null);
+    return w.add(w.full ? hop(w, cs, stage, 'forward', hit.verdict, [acl]) : null);
   }
   const isIp = f.ethType === 0x0800 || f.ethType === 0x86dd;
-  const lbDrop = stage !== 'after-lb' && isIp && cs.vips.length > 0;
+  const lbDrop =
+    w.ctx.net.behaviour.defaultDropOnLbOnlySwitch && stage !== 'after-lb' && isIp && cs.vips.length > 0;
   if (w.ctx.net.defaultAclDrop && (cs.hasAcls || lbDrop)) {
     decide(w, cs, stage, direction, 'drop', null);
-    w.drop(hop(cs, stage, 'drop', cs.defaultText[stage][1], []));
+    w.drop(hop(w, cs, stage, 'drop', cs.defaultText[stage][1], []));
     return false;
   }
   if (list.size === 0) return true;
   decide(w, cs, stage, direction, 'allow', null);
-  return w.add(w.full ? hop(cs, stage, 'forward', cs.defaultText[stage][0], []) : null);
+  return w.add(w.full ? hop(w, cs, stage, 'forward', cs.defaultText[stage][0], []) : null);
 }
 
 /** Records the stage's decision in the trace (a stage with no ACLs and no default drop decides nothing). */
@@ -66,10 +71,12 @@ function decide(
   verdict: AclDecision['verdict'],
   acl: AclMatch | null,
 ): void {
-  w.ctx.acl.push({ stage: STAGES[stage].decide, datapath: cs.sw.name, direction, verdict, acl });
+  const stageId = w.ctx.net.behaviour.aclStages[stage].decide;
+  w.ctx.acl.push({ stage: stageId, datapath: cs.sw.name, direction, verdict, acl });
 }
 
 function hop(
+  w: Walk,
   cs: CompiledSwitch,
   stage: AclStage,
   action: 'forward' | 'drop',
@@ -81,7 +88,7 @@ function hop(
     type: 'acl',
     component: STAGE_NAME[stage],
     datapath: cs.sw.name,
-    stage: STAGES[stage].decide,
+    stage: w.ctx.net.behaviour.aclStages[stage].decide,
     action,
     description,
     acl_matches,

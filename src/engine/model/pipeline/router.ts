@@ -23,7 +23,7 @@ import {
   snatRuleFor,
   snatSourceAllowed,
 } from '../compile/gateway-port.ts';
-import type { CompiledNetwork, CompiledRouter, RerouteTarget } from '../compile/network.ts';
+import type { CompiledNetwork, CompiledPolicy, CompiledRouter, RerouteTarget } from '../compile/network.ts';
 import { type CompiledRoute, lookupRoutes, type RouteTable } from '../compile/route-table.ts';
 import {
   dstIp,
@@ -258,13 +258,45 @@ function routeHop(r: CompiledRoute, i: number, n: number, ttl: number, dst: IpKe
   };
 }
 
+/**
+ * The policy that decides for the packet: the first match of the default chain, following `jump`s
+ * (a goto: a chain with no match lets the packet go on, as no match at all does). Each jump taken is
+ * recorded as a hop; undefined when none decides, null when the walk ended (out of hops).
+ */
+function decidingPolicy(w: Walk, cr: CompiledRouter, base: Base): CompiledPolicy | undefined | null {
+  let list = cr.policies;
+  const seen = new Set<string>();
+  for (;;) {
+    const hit = list.length === 0 ? undefined : list.find((p) => p.match.evaluate(w.flow));
+    if (hit?.policy.action !== 'jump') return hit;
+    const to = hit.policy.jumpChain!;
+    const p = hit.policy;
+    const hop = {
+      index: 0,
+      ...base,
+      type: 'l3_routing' as const,
+      component: 'router policy',
+      stage: 'lr_in_policy',
+      action: 'forward' as const,
+      description: `Jump to policy chain ${to} by router policy priority ${p.priority}: ${p.match}`,
+    };
+    if (!w.add(w.full ? hop : null)) return null;
+    // A chain jumped to twice would loop; OVN's flows would too, so the packet goes on unpoliced.
+    if (seen.has(to)) return undefined;
+    seen.add(to);
+    list = cr.policyChains.get(to) ?? [];
+  }
+}
+
 /** Router policies, then next-hop resolution; `nh` null means the packet's own destination. */
 function policies(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr | null, base: Base): void {
-  const hit = cr.policies.length === 0 ? undefined : cr.policies.find((p) => p.match.evaluate(w.flow));
+  const hit = decidingPolicy(w, cr, base);
+  if (hit === null) return;
   if (hit) {
     const p = hit.policy;
     const hb = { ...base, type: 'l3_routing' as const, component: 'router policy', stage: 'lr_in_policy' };
-    const what = `router policy priority ${p.priority} (${p.action}): ${p.match}`;
+    const chain = p.chain ? ` in chain ${p.chain}` : '';
+    const what = `router policy priority ${p.priority}${chain} (${p.action}): ${p.match}`;
     if (p.action === 'drop') {
       w.drop({ index: 0, ...hb, action: 'drop', description: `Dropped by ${what}` });
       return;
