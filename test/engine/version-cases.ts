@@ -1,0 +1,303 @@
+// Cases whose verdict depends on the OVN release (DESIGN.md §3a, src/engine/ovn-version.ts): one network
+// and request each, with the verdict per release. `measured` lists the releases whose verdict was taken
+// from real ovn-trace (test/engine/model-versions.test.ts re-checks them on every test bed it has); the
+// others follow OVN's documented behaviour and are checked as soon as a bed of that release exists.
+
+import type { TraceRequest } from '../../src/engine/types.ts';
+import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import type { OvnRelease } from '../../src/ovn/topology/types.ts';
+
+export interface VersionVerdict {
+  readonly reaches: boolean;
+  readonly outputs: readonly string[];
+  /** The name of the ACL that drops it, or 'default' for the default drop. */
+  readonly dropAcl?: string;
+}
+
+export interface VersionCase {
+  readonly name: string;
+  /** The network without `ovn_version` (the test sets it per release). */
+  readonly network: SnapshotDoc;
+  readonly request: TraceRequest;
+  /** Verdict per release; releases not listed have the verdict of the nearest older one listed. */
+  readonly verdicts: Partial<Record<OvnRelease, VersionVerdict>>;
+  /** Whether the network uses columns an older NB lacks (then it cannot be loaded there). */
+  readonly since?: OvnRelease;
+}
+
+const A = '0a:00:00:00:00:01 10.10.0.1';
+const B = '0a:00:00:00:00:02 10.10.0.2';
+type AclDoc = NonNullable<NonNullable<SnapshotDoc['switches']>[number]['acls']>[number];
+
+const twoPorts = (acls: AclDoc[], extra: Partial<SnapshotDoc> = {}, lbs: string[] = []): SnapshotDoc => ({
+  ...extra,
+  switches: [
+    {
+      name: 'ls',
+      acls,
+      ...(lbs.length ? { load_balancers: lbs } : {}),
+      ports: [
+        { name: 'a', addresses: [A] },
+        { name: 'b', addresses: [B] },
+      ],
+    },
+  ],
+});
+
+const tcp80: TraceRequest = {
+  source_port: 'a',
+  destination_ip: '10.10.0.2',
+  protocol: 'tcp',
+  destination_port_num: 80,
+};
+const reached: VersionVerdict = { reaches: true, outputs: ['b'] };
+const dropped = (dropAcl: string): VersionVerdict => ({ reaches: false, outputs: [], dropAcl });
+
+const acl = (
+  name: string,
+  priority: number,
+  match: string,
+  action: AclDoc['action'],
+  tier?: number,
+): AclDoc => ({
+  name,
+  direction: 'to-lport',
+  priority,
+  match,
+  action,
+  ...(tier === undefined ? {} : { tier }),
+});
+
+/** A distributed router whose gateway port's switch has (or has not) a localnet port. */
+function fipNet(localnet: boolean): SnapshotDoc {
+  return {
+    switches: [
+      {
+        name: 'public',
+        ports: [
+          { name: 'extc', addresses: ['0a:00:00:00:04:32 172.24.4.50'] },
+          {
+            name: 'public-lr',
+            type: 'router',
+            addresses: ['router'],
+            options: { 'router-port': 'lr-public' },
+          },
+          ...(localnet
+            ? [
+                {
+                  name: 'provnet',
+                  type: 'localnet',
+                  addresses: ['unknown'],
+                  options: { network_name: 'phys' },
+                },
+              ]
+            : []),
+        ],
+      },
+      {
+        name: 'private',
+        ports: [
+          { name: 'vm1', addresses: ['0a:00:00:00:00:0a 10.0.0.10'] },
+          {
+            name: 'private-lr',
+            type: 'router',
+            addresses: ['router'],
+            options: { 'router-port': 'lr-private' },
+          },
+        ],
+      },
+    ],
+    routers: [
+      {
+        name: 'lr',
+        ports: [
+          {
+            name: 'lr-public',
+            mac: '0a:00:00:00:ff:01',
+            networks: ['172.24.4.1/24'],
+            gateway_chassis: ['hv1'],
+          },
+          { name: 'lr-private', mac: '0a:00:00:00:ff:02', networks: ['10.0.0.1/24'] },
+        ],
+        nat: [
+          {
+            type: 'dnat_and_snat',
+            external_ip: '172.24.4.100',
+            logical_ip: '10.0.0.10',
+            logical_port: 'vm1',
+            external_mac: '0a:00:00:00:aa:01',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const toFipMac: TraceRequest = {
+  source_port: 'extc',
+  destination_mac: '0a:00:00:00:aa:01',
+  destination_ip: '172.24.4.100',
+  protocol: 'tcp',
+  destination_port_num: 22,
+};
+
+/** A router between two switches whose policies jump to a chain that drops UDP 53. */
+function chainNet(): SnapshotDoc {
+  const rp = (name: string, lrp: string) => ({
+    name,
+    type: 'router',
+    addresses: ['router'],
+    options: { 'router-port': lrp },
+  });
+  return {
+    switches: [
+      {
+        name: 's1',
+        ports: [{ name: 'p1', addresses: ['0a:00:00:00:01:01 10.1.0.10'] }, rp('s1-lr', 'lr-s1')],
+      },
+      {
+        name: 's2',
+        ports: [{ name: 'p2', addresses: ['0a:00:00:00:02:01 10.2.0.10'] }, rp('s2-lr', 'lr-s2')],
+      },
+    ],
+    routers: [
+      {
+        name: 'lr',
+        ports: [
+          { name: 'lr-s1', mac: '0a:00:00:00:ff:01', networks: ['10.1.0.1/24'] },
+          { name: 'lr-s2', mac: '0a:00:00:00:ff:02', networks: ['10.2.0.1/24'] },
+        ],
+        policies: [
+          { priority: 100, match: 'ip4.src == 10.1.0.0/24', action: 'jump', jump_chain: 'from-s1' },
+          { priority: 50, match: 'udp.dst == 53', action: 'drop', chain: 'from-s1' },
+          { priority: 10, match: 'ip4', action: 'allow', chain: 'from-s1' },
+        ],
+      },
+    ],
+  };
+}
+
+const dns: TraceRequest = {
+  source_port: 'p1',
+  destination_ip: '10.2.0.10',
+  protocol: 'udp',
+  destination_port_num: 53,
+};
+
+export const VERSION_CASES: readonly VersionCase[] = [
+  {
+    name: 'a reject ACL with a top-level || on a stateful switch: ignored before 23.06, applied after',
+    network: twoPorts([
+      acl('related', 100, 'outport == "b" && icmp4', 'allow-related'),
+      acl(
+        'reject-or',
+        200,
+        '(outport == "b" && tcp.dst == 80) || (outport == "b" && tcp.dst == 8080)',
+        'reject',
+      ),
+    ]),
+    request: tcp80,
+    verdicts: { '23.03': reached, '23.06': dropped('reject-or') },
+  },
+  {
+    name: 'default_acl_drop on a switch with a load balancer and no ACLs: drops before 23.06 only',
+    network: twoPorts(
+      [],
+      {
+        nb_global: { options: { default_acl_drop: 'true' } },
+        load_balancers: [{ name: 'lb', protocol: 'tcp', vips: { '10.10.0.100:80': '10.10.0.2:80' } }],
+      },
+      ['lb'],
+    ),
+    request: tcp80,
+    verdicts: { '23.03': dropped('default'), '23.06': reached },
+  },
+  {
+    name: 'a floating IP behind a gateway port whose switch has no localnet port: centralized from 25.03',
+    network: fipNet(false),
+    request: toFipMac,
+    verdicts: { '23.03': { reaches: true, outputs: ['vm1'] }, '25.03': { reaches: false, outputs: [] } },
+  },
+  {
+    name: 'a floating IP behind a gateway port with a localnet port stays distributed',
+    network: fipNet(true),
+    request: toFipMac,
+    verdicts: { '23.03': { reaches: true, outputs: ['vm1'] } },
+  },
+  {
+    name: 'tiers: a tier-0 pass hands the packet to tier 1, whose drop decides',
+    since: '23.06',
+    network: twoPorts([
+      acl('pass-all', 100, 'outport == "b" && ip4', 'pass', 0),
+      acl('allow-low', 50, 'outport == "b" && ip4', 'allow', 0),
+      acl('deny-80', 10, 'outport == "b" && tcp.dst == 80', 'drop', 1),
+    ]),
+    request: tcp80,
+    verdicts: { '23.06': dropped('deny-80') },
+  },
+  {
+    name: 'tiers: a lower tier decides before a higher-priority ACL of a higher tier',
+    since: '23.06',
+    network: twoPorts([
+      acl('allow-t1', 100, 'outport == "b" && ip4', 'allow', 1),
+      acl('deny-t2', 30000, 'outport == "b" && ip4', 'drop', 2),
+    ]),
+    request: tcp80,
+    verdicts: { '23.06': reached },
+  },
+  {
+    name: 'tiers: no match in tier 0 moves on to tier 1',
+    since: '23.06',
+    network: twoPorts([
+      acl('icmp-t0', 100, 'outport == "b" && icmp4', 'allow', 0),
+      acl('deny-t1', 100, 'outport == "b" && tcp', 'drop', 1),
+    ]),
+    request: tcp80,
+    verdicts: { '23.06': dropped('deny-t1') },
+  },
+  {
+    name: 'tiers: pass at the last tier falls through to default_acl_drop',
+    since: '23.06',
+    network: twoPorts([acl('pass-t1', 100, 'outport == "b" && ip4', 'pass', 1)], {
+      nb_global: { options: { default_acl_drop: 'true' } },
+    }),
+    request: tcp80,
+    verdicts: { '23.06': dropped('default') },
+  },
+  {
+    name: 'tiers: pass at the last tier without default_acl_drop is allowed',
+    since: '23.06',
+    network: twoPorts([acl('pass-t1', 100, 'outport == "b" && ip4', 'pass', 1)]),
+    request: tcp80,
+    verdicts: { '23.06': reached },
+  },
+  {
+    name: 'router policy chains: a jump to a chain whose drop matches',
+    since: '25.03',
+    network: chainNet(),
+    request: dns,
+    verdicts: { '25.03': { reaches: false, outputs: [] } },
+  },
+  {
+    name: 'router policy chains: a jump to a chain whose allow matches',
+    since: '25.03',
+    network: chainNet(),
+    request: { ...dns, protocol: 'tcp', destination_port_num: 80 },
+    verdicts: { '25.03': { reaches: true, outputs: ['p2'] } },
+  },
+];
+
+/** The verdict a case gives on a release (the nearest older release listed), or null before `since`. */
+export function verdictOn(
+  c: VersionCase,
+  release: OvnRelease,
+  order: readonly OvnRelease[],
+): VersionVerdict | null {
+  const at = order.indexOf(release);
+  if (c.since && at < order.indexOf(c.since)) return null;
+  for (let i = at; i >= 0; i--) {
+    const v = c.verdicts[order[i]!];
+    if (v) return v;
+  }
+  return null;
+}
