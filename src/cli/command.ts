@@ -26,6 +26,10 @@ export const SOURCE_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'ovn.sb-db', help: 'OVN Southbound DB remote, for the ovn-trace engine.', env: 'OVN_SB_DB' },
   { name: 'topology.file', help: 'Snapshot file to read the topology from (YAML or JSON).' },
+  {
+    name: 'ovn.version',
+    help: 'OVN release to model (e.g. 25.03), over what the NB schema or the snapshot says.',
+  },
 ];
 
 /** Key, certificate and CA for ssl: remotes (like OVS -p/-c/-C); override the config file's ovn.ssl. */

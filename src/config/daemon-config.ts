@@ -62,6 +62,8 @@ export const configFileSchema = z.strictObject({
     .strictObject({
       nb_db: z.string().optional(),
       sb_db: z.string().optional(),
+      /** The OVN release whose behaviour the model follows, over what the NB or snapshot says. */
+      version: z.string().optional(),
       ssl: z
         .strictObject({
           private_key: z.string().optional(),
@@ -124,6 +126,8 @@ export interface DaemonSettings {
   readonly webConfigFile: string | null;
   readonly nbDb: string | null;
   readonly sbDb: string | null;
+  /** --ovn.version (or ovn.version): the OVN release to model, over the NB's schema or a snapshot's ovn_version. */
+  readonly ovnVersion: string | null;
   readonly topologyFile: string | null;
   readonly pathsFile: string | null;
   readonly engine: EngineChoice;
@@ -156,6 +160,7 @@ export interface SettingFlags {
   'web.config.file'?: string | undefined;
   'ovn.nb-db'?: string | undefined;
   'ovn.sb-db'?: string | undefined;
+  'ovn.version'?: string | undefined;
   'topology.file'?: string | undefined;
   'paths.file'?: string | undefined;
   engine?: string | undefined;
@@ -218,6 +223,8 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     webConfigFile: flags['web.config.file'] ?? null,
     nbDb: flags['ovn.nb-db'] ?? env.OVN_NB_DB ?? file.ovn?.nb_db ?? null,
     sbDb: flags['ovn.sb-db'] ?? env.OVN_SB_DB ?? file.ovn?.sb_db ?? null,
+    // Checked against the known releases where it is used (runtime.ts).
+    ovnVersion: flags['ovn.version'] ?? file.ovn?.version ?? null,
     topologyFile: flags['topology.file'] ?? rel(configFile, file.topology?.file),
     pathsFile: flags['paths.file'] ?? rel(configFile, file.paths?.file),
     engine: (flags.engine as EngineChoice | undefined) ?? file.engine?.type ?? 'auto',

@@ -7,13 +7,16 @@ import { Gauge, type Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
 import { createModelEngine } from '../engine/model/index.ts';
 import { daemonEngines, type EngineSet } from '../engine/select.ts';
+import { OvncpError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { type FileWatch, watchFile } from '../monitor/file-watch.ts';
 import { Monitor } from '../monitor/monitor.ts';
 import type { EngineProvider } from '../monitor/runner.ts';
 import type { Shard } from '../monitor/shard.ts';
+import { ovnInfoOverride } from '../ovn/topology/ovn-releases.ts';
 import { TopologyStore } from '../ovn/topology/store.ts';
+import { OVN_RELEASES, type OvnInfo } from '../ovn/topology/types.ts';
 import { checkSsl, parseRemotes } from '../ovsdb/remote.ts';
 import { Readiness } from './readiness.ts';
 import { type FollowedSource, followTopology, readTopologyOnce } from './topology-source.ts';
@@ -131,12 +134,25 @@ function pathMonitor(
   return { monitor, firstRound };
 }
 
+/** The --ovn.version override as OvnInfo (null when not set); an unknown release is a config error. */
+export function ovnOverride(version: string | null): OvnInfo | null {
+  if (version === null) return null;
+  const info = ovnInfoOverride(version);
+  if (!info)
+    throw new OvncpError(
+      'OVNCP_ERR_CONFIG',
+      `ovn.version: "${version}" is not an OVN feature release known here (${OVN_RELEASES.join(', ')})`,
+      { field: 'ovn.version' },
+    );
+  return info;
+}
+
 /** Builds a runtime without starting anything; throws OvncpError on bad settings. */
 export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {}): Runtime {
   checkSbRemote(settings);
   const logger = opts.logger ?? createLogger(settings.logLevel, settings.logFormat);
   const registry = opts.registry ?? createRegistry();
-  const topology = new TopologyStore();
+  const topology = new TopologyStore(ovnOverride(settings.ovnVersion));
   const readiness = new Readiness();
   readiness.require('topology');
   readiness.require('paths');

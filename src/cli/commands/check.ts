@@ -31,6 +31,7 @@ export const checkCommand: Command = {
         'config.file': str(flags, 'config.file'),
         'ovn.nb-db': str(flags, 'ovn.nb-db'),
         'ovn.sb-db': str(flags, 'ovn.sb-db'),
+        'ovn.version': str(flags, 'ovn.version'),
         ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
         'paths.file': str(flags, 'paths.file'),

@@ -47,6 +47,7 @@ export const serveCommand: Command = {
         'web.config.file': str(flags, 'web.config.file'),
         'ovn.nb-db': str(flags, 'ovn.nb-db'),
         'ovn.sb-db': str(flags, 'ovn.sb-db'),
+        'ovn.version': str(flags, 'ovn.version'),
         ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
         'paths.file': str(flags, 'paths.file'),

@@ -8,6 +8,7 @@ import { OvncpError } from '../../errors.ts';
 import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
+import { ovnOverride } from '../../runtime/runtime.ts';
 import { buildLenient, NB_TABLES, nbToSnapshot } from '../../sources/nb/from-nb.ts';
 import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
@@ -56,6 +57,7 @@ export const snapshotCommand: Command = {
       {
         'config.file': str(flags, 'config.file'),
         'ovn.nb-db': str(flags, 'ovn.nb-db'),
+        'ovn.version': str(flags, 'ovn.version'),
         ...sslSettings(flags),
       },
       io.env,
@@ -68,7 +70,10 @@ export const snapshotCommand: Command = {
     const { doc: rows, warnings } = nbToSnapshot((t) => client.cache.table(t));
     // The release the NB's schema points at, so the file is traced as that OVN (a newer, unknown
     // schema writes the newest release known to be older: the closest behaviour we know).
-    const ovn = client.schema ? ovnInfoFromSchema(client.schema, null) : undefined;
+    // --ovn.version overrides it (the file then says the release the operator named).
+    const ovn =
+      ovnOverride(settings.ovnVersion) ??
+      (client.schema ? ovnInfoFromSchema(client.schema, null) : undefined);
     const raw = ovn ? { version: rows.version, ovn_version: ovn.release, ...rows } : rows;
     const built = buildLenient(raw, { kind: 'ovsdb', name: settings.nbDb }, undefined, ovn);
     const doc = built.doc;

@@ -62,6 +62,7 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
       'config.file': str(flags, 'config.file'),
       'ovn.nb-db': str(flags, 'ovn.nb-db'),
       'ovn.sb-db': str(flags, 'ovn.sb-db'),
+      'ovn.version': str(flags, 'ovn.version'),
       ...sslSettings(flags),
       'topology.file': str(flags, 'topology.file'),
       engine: str(flags, 'engine') ?? 'model',

@@ -11,6 +11,7 @@ import { checkPathReferences } from '../../monitor/path-references.ts';
 import { loadPathsFile } from '../../monitor/paths-config.ts';
 import { TopologyStore } from '../../ovn/topology/store.ts';
 import type { Topology } from '../../ovn/topology/types.ts';
+import { ovnOverride } from '../../runtime/runtime.ts';
 import { readTopologyOnce } from '../../runtime/topology-source.ts';
 import { type CliIo, type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 
@@ -72,6 +73,7 @@ export const validateCommand: Command = {
       {
         'config.file': str(flags, 'config.file'),
         'ovn.nb-db': str(flags, 'ovn.nb-db'),
+        'ovn.version': str(flags, 'ovn.version'),
         ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
         'paths.file': str(flags, 'paths.file'),
@@ -79,7 +81,7 @@ export const validateCommand: Command = {
       io.env,
     );
     if (settings.configFile) io.out.write(`${settings.configFile}: ok\n`);
-    const store = new TopologyStore();
+    const store = new TopologyStore(ovnOverride(settings.ovnVersion));
     const logger = createLogger('warn', 'json');
     const leftOut = await readTopologyOnce({ settings, store, logger });
     const topo = store.require();

@@ -144,3 +144,26 @@ export function ovnInfoOfRelease(release: OvnRelease | undefined): OvnInfo {
   }
   return info;
 }
+
+/**
+ * OvnInfo of a release given by the operator (--ovn.version), or null when `release` is not a release
+ * the version table knows. Same release, same object.
+ */
+export function ovnInfoOverride(release: string): OvnInfo | null {
+  if (!(OVN_RELEASES as readonly string[]).includes(release)) return null;
+  const key = `override:${release}`;
+  let info = fromRelease.get(key);
+  if (!info) {
+    const r = release as OvnRelease;
+    info = {
+      nbSchema: null,
+      sbSchema: null,
+      columns: columnsOfRelease(r),
+      release: r,
+      releaseRange: r,
+      source: 'override',
+    };
+    fromRelease.set(key, info);
+  }
+  return info;
+}

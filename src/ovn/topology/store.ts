@@ -1,8 +1,9 @@
 // Holds the current immutable Topology and tells listeners when a new one replaces it.
 // Readers call current() and keep the object they got: a swap never changes a topology in place.
+// With an OVN override (--ovn.version) every topology set here carries it instead of what its source said.
 
 import { EventEmitter } from 'node:events';
-import type { Topology } from './types.ts';
+import type { OvnInfo, Topology } from './types.ts';
 
 export interface TopologyChange {
   readonly previous: Topology | null;
@@ -14,6 +15,11 @@ export interface TopologyChange {
 export class TopologyStore extends EventEmitter<{ change: [TopologyChange] }> {
   private topology: Topology | null = null;
   private updatedAt = 0;
+
+  /** `ovn`: the OVN every topology is taken to come from, whatever its source says (null: as it says). */
+  constructor(private readonly ovn: OvnInfo | null = null) {
+    super();
+  }
 
   current(): Topology | null {
     return this.topology;
@@ -31,6 +37,7 @@ export class TopologyStore extends EventEmitter<{ change: [TopologyChange] }> {
   }
 
   set(next: Topology, changed: readonly string[] = []): void {
+    if (this.ovn && next.ovn !== this.ovn) next = { ...next, ovn: this.ovn };
     const previous = this.topology;
     this.topology = next;
     this.updatedAt = Date.now();

@@ -255,7 +255,7 @@ export interface OvnColumns {
  * applies (src/ovn/topology/ovn-releases.ts, src/engine/ovn-version.ts); `releaseRange` says how sure
  * that is: the release itself, `>=X` for a schema newer than X's that no known release has, `<=22.03`
  * for one older than every known release. Source: the live NB's schema, a snapshot file's
- * `ovn_version`, or the default (23.03, the release the model was verified on).
+ * `ovn_version`, the --ovn.version override, or the default (23.03, the release the model was verified on).
  */
 export interface OvnInfo {
   /** NB schema version the database reported (null unless read from a live NB). */
@@ -265,7 +265,8 @@ export interface OvnInfo {
   readonly columns: OvnColumns;
   readonly release: OvnRelease;
   readonly releaseRange: string;
-  readonly source: 'nb-schema' | 'snapshot' | 'default';
+  /** `override`: set by --ovn.version / config ovn.version over what the source said. */
+  readonly source: 'nb-schema' | 'snapshot' | 'default' | 'override';
 }
 
 export interface Topology {
