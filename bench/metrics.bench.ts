@@ -48,6 +48,7 @@ function state(i: number): CheckState {
       reachable: !blocked,
       error: null,
       blockedBy: blocked ? 'ns-default-deny' : null,
+      blockedOwner: blocked ? { kind: 'NetpolNamespace', name: 'ns', namespace: 'ns' } : null,
       allowedBy: null,
       hopType: blocked ? 'acl' : null,
       summary: '',

@@ -103,8 +103,17 @@ const aclMatchSchema = z.object({
   direction: z.enum(['ingress', 'egress']),
   action: z.string(),
   match: z.string(),
-  owner: z.string().optional(),
+  attached_to: z.string().optional(),
+  owner: z
+    .object({
+      kind: z.string(),
+      name: z.string(),
+      namespace: z.string().optional(),
+      id: z.string().optional(),
+    })
+    .optional(),
   uuid: z.string().optional(),
+  tier: z.number().optional(),
 });
 
 /** One ACL stage that let the packet through: the deciding ACL, or null for the switch's default allow. */

@@ -18,6 +18,7 @@ export type {
   HopAction,
   HopType,
   Protocol,
+  RuleOwner,
   TraceRequest,
   TraceResult,
 } from './vocabulary.ts';

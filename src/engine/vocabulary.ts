@@ -33,6 +33,11 @@ export const HOP_TYPES = [
 export type HopType = (typeof HOP_TYPES)[number];
 export type HopAction = 'forward' | 'drop' | 'output' | 'modify';
 
+/** Who an ACL was written for, from its NB external_ids (an ovn-kubernetes policy, a Neutron rule, …). */
+export type { RuleOwner } from '../ovn/topology/rule-owner.ts';
+
+import type { RuleOwner } from '../ovn/topology/rule-owner.ts';
+
 export interface AclMatch {
   acl_name: string | null;
   priority: number;
@@ -40,9 +45,13 @@ export interface AclMatch {
   direction: 'ingress' | 'egress';
   action: string;
   match: string;
-  /** Where the ACL is attached (switch or port group name). */
-  owner?: string;
+  /** Where the ACL is attached: `switch NAME` or `port group NAME`. */
+  attached_to?: string;
+  /** Who the ACL was written for (absent when the engine could not name the NB ACL). */
+  owner?: RuleOwner;
   uuid?: string;
+  /** ACL tier (23.06+), when not 0. */
+  tier?: number;
 }
 
 export interface Hop {

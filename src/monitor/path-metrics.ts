@@ -9,6 +9,7 @@
 // not on a missing 0.
 
 import { createTask } from 'node-cron';
+import { ownerLabel } from '../engine/result/outcome.ts';
 import type { Schedule } from './paths-config.ts';
 import type { CheckState } from './results.ts';
 import { expectationMet } from './results.ts';
@@ -48,11 +49,12 @@ export const PATH_FAMILIES: readonly Family[] = [
   },
   {
     name: 'ovncp_path_blocked_info',
-    help: `Present (value 1) only while the path is blocked: what dropped the packet and the hop type. ${FROM_LAST}.`,
-    line: (s, l) =>
-      s.last && s.last.reachable === false
-        ? `ovncp_path_blocked_info${l.slice(0, -1)},blocked_by="${escapeLabel(s.last.blockedBy ?? '')}",hop_type="${escapeLabel(s.last.hopType ?? '')}"} 1\n`
-        : '',
+    help: `Present (value 1) only while the path is blocked: what dropped the packet, the hop type, and who owns the rule (owner_kind: NetworkPolicy, AdminNetworkPolicy, neutron-security-group-rule, acl, default, …; owner: namespace/name, or which default). ${FROM_LAST}.`,
+    line: (s, l) => {
+      if (!s.last || s.last.reachable !== false) return '';
+      const o = s.last.blockedOwner;
+      return `ovncp_path_blocked_info${l.slice(0, -1)},blocked_by="${escapeLabel(s.last.blockedBy ?? '')}",hop_type="${escapeLabel(s.last.hopType ?? '')}",owner_kind="${escapeLabel(o?.kind ?? '')}",owner="${escapeLabel(o ? ownerLabel(o) : '')}"} 1\n`;
+    },
   },
   {
     name: 'ovncp_path_last_check_timestamp_seconds',
@@ -122,7 +124,9 @@ const LAST_CHECK = PATH_FAMILIES.findIndex((f) => f.name === 'ovncp_path_last_ch
 /** Everything but the last-check time that the lines of a check depend on (its definition aside). */
 function outcomeSignature(s: CheckState): string {
   const o = s.last;
-  return o ? `${o.reachable}|${o.blockedBy}|${o.hopType}|${s.lastChange}` : `-|${s.lastChange}`;
+  return o
+    ? `${o.reachable}|${o.blockedBy}|${o.hopType}|${o.blockedOwner?.kind}|${o.blockedOwner?.name}|${o.blockedOwner?.namespace}|${s.lastChange}`
+    : `-|${s.lastChange}`;
 }
 
 /** What a check's lines were rendered from, so a run that only moves its check time re-renders one line. */

@@ -1,7 +1,7 @@
 // The monitor's memory: per check, the last outcome and when its verdict last changed. Outcomes are
 // plain data (the API and metrics render them); the full trace is not kept (the paths API re-traces).
 
-import type { EngineName, HopType } from '../engine/types.ts';
+import type { EngineName, HopType, RuleOwner } from '../engine/types.ts';
 import type { Check } from './expand.ts';
 
 /** Why a run happened: its schedule, a topology change, a reload, or the first round. */
@@ -24,6 +24,8 @@ export interface CheckOutcome {
   readonly error: CheckError | null;
   /** For a blocked verdict: what dropped the packet (ACL name/uuid, or the stage) and its hop type. */
   readonly blockedBy: string | null;
+  /** For a blocked verdict: who owns what dropped it (engine/result/outcome.ts blockedOwnerOf). */
+  readonly blockedOwner: RuleOwner | null;
   readonly hopType: HopType | null;
   /**
    * What let the packet through each ACL stage it passed (`switch/stage: ACL name`, or the default

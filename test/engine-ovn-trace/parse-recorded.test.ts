@@ -82,7 +82,8 @@ describe('recorded demo-network traces', () => {
         direction: 'egress',
         action: 'drop',
         match: 'outport == @pg_db && ip4',
-        owner: 'pg_db',
+        attached_to: 'port group pg_db',
+        owner: expect.objectContaining({ kind: 'acl', name: 'db-default-deny' }),
       }),
     ]);
     expect(r.dropped_at?.datapath).toBe('ls-db');

@@ -31,6 +31,7 @@ function outcome(at: number, reachable: boolean | null): CheckOutcome {
     reachable,
     error: reachable === null ? { reason: 'timeout', message: 'slow' } : null,
     blockedBy: reachable === false ? 'deny-all' : null,
+    blockedOwner: reachable === false ? { kind: 'acl', name: 'deny-all' } : null,
     allowedBy: null,
     hopType: reachable === false ? 'acl' : null,
     summary: '',

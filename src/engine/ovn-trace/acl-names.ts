@@ -4,6 +4,7 @@
 // `external_ids:stage-hint` (first 8 hex digits of the NB ACL uuid; needs an ovn-sbctl call, and works
 // only when the topology came from that NB: snapshot files have other uuids).
 
+import { ruleOwner } from '../../ovn/topology/rule-owner.ts';
 import type { Acl, Topology } from '../../ovn/topology/types.ts';
 import type { AclMatch } from '../types.ts';
 import type { TableStep } from './parse-detailed.ts';
@@ -26,16 +27,19 @@ function allAcls(t: Topology): Acl[] {
   return [...t.switches.values(), ...t.portGroups.values()].flatMap((o) => o.acls);
 }
 
-function toMatch(acl: Acl): AclMatch {
-  return {
+function toMatch(t: Topology, acl: Acl): AclMatch {
+  const m: AclMatch = {
     acl_name: acl.name,
     priority: acl.priority,
     direction: acl.direction === 'from-lport' ? 'ingress' : 'egress',
     action: acl.action,
     match: acl.match,
-    owner: acl.owner.name,
+    attached_to: `${acl.owner.kind === 'switch' ? 'switch' : 'port group'} ${acl.owner.name}`,
+    owner: ruleOwner(acl, t),
     uuid: acl.uuid,
   };
+  if (acl.tier !== 0) m.tier = acl.tier;
+  return m;
 }
 
 /**
@@ -83,7 +87,7 @@ export async function nameAcl(
 ): Promise<AclMatch | null> {
   if (step.priority < ACL_PRIORITY_OFFSET) return null; // northd's own default flows, not a user ACL
   const acl = byFlowShape(t, step) ?? byLogName(t, step) ?? (await byStageHint(t, step, lookup));
-  if (acl) return toMatch(acl);
+  if (acl) return toMatch(t, acl);
   const verdict = step.logs.find((l) => l.verdict)?.verdict;
   return {
     acl_name: step.logs.find((l) => l.name)?.name ?? null,

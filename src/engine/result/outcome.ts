@@ -2,7 +2,7 @@
 // the hop it ended at, the datapaths it went through) and the delivery two engines must agree on. One
 // rule names the ACL that decided a dropping hop: the seed's highest-priority deny among its matches.
 
-import type { AclMatch, AllowedBy, Hop, HopType } from '../vocabulary.ts';
+import type { AclMatch, AllowedBy, Hop, HopType, RuleOwner } from '../vocabulary.ts';
 import { summaryOf } from './summary.ts';
 import type { AclDecision, TraceTree } from './tree.ts';
 
@@ -24,10 +24,39 @@ function blockedLabel(hop: Hop): string {
   return where || hop.component;
 }
 
+/**
+ * Who owns what stopped the packet, for ovncp_path_blocked_info{owner_kind, owner}: the deciding ACL's
+ * owner (ovn-kubernetes policy, Neutron security group, else the ACL), else which default dropped it:
+ * kind `default` with `default_acl_drop`, `port_security` or `no_route`; kind `router_policy` (the
+ * router); `load_balancer` (the hop); else kind `pipeline` and the hop type. Bounded: one per ACL,
+ * router or hop type.
+ */
+export function blockedOwnerOf(hop: Hop | null): RuleOwner {
+  if (!hop) return { kind: 'pipeline', name: 'not_delivered' };
+  const acl = decidingAcl(hop.acl_matches);
+  if (acl?.owner) return acl.owner;
+  if (acl) return { kind: 'acl', name: aclLabel(acl) };
+  if (hop.type === 'acl') return { kind: 'default', name: 'default_acl_drop' };
+  if (hop.type === 'port_security') return { kind: 'default', name: 'port_security' };
+  if (hop.type === 'l3_routing' && hop.stage === 'lr_in_policy')
+    return { kind: 'router_policy', name: hop.datapath ?? hop.component };
+  if (hop.type === 'l3_routing' && hop.stage === 'lr_in_ip_routing')
+    return { kind: 'default', name: 'no_route' };
+  if (hop.type === 'load_balancer') return { kind: 'load_balancer', name: hop.component };
+  return { kind: 'pipeline', name: hop.type };
+}
+
+/** One short text for an owner: `namespace/name`, or the name. */
+export function ownerLabel(o: RuleOwner): string {
+  return o.namespace && o.namespace !== o.name ? `${o.namespace}/${o.name}` : o.name;
+}
+
 export interface TraceOutcome {
   readonly reachable: boolean;
   /** Null when reached; `not_delivered` when output elsewhere without a drop. */
   readonly blockedBy: string | null;
+  /** Null when reached: who owns what stopped it (blockedOwnerOf). */
+  readonly blockedOwner: RuleOwner | null;
   /** The dropping hop's type, else the last hop's type, for a packet that did not arrive. */
   readonly hopType: HopType | null;
   readonly summary: string;
@@ -117,15 +146,18 @@ export function visitedOf(t: TraceTree): readonly string[] | null {
 
 export function outcomeOf(t: TraceTree): TraceOutcome {
   let blockedBy: string | null = null;
+  let blockedOwner: RuleOwner | null = null;
   let hopType: HopType | null = null;
   if (!t.reached) {
     const hop = t.shown.dropped;
     blockedBy = hop ? blockedLabel(hop) : 'not_delivered';
+    blockedOwner = blockedOwnerOf(hop);
     hopType = hop ? hop.type : t.shown.lastType;
   }
   return {
     reachable: t.reached,
     blockedBy,
+    blockedOwner,
     hopType,
     summary: summaryOf(t),
     allowedBy: allowedByLabel(t),

@@ -3,6 +3,7 @@
 // that from a daemon; a local trace renders its tree to that form first (api.ts).
 
 import type { Hop, TraceResult } from '../vocabulary.ts';
+import { blockedOwnerOf, ownerLabel } from './outcome.ts';
 
 function row(cells: readonly string[], widths: readonly number[]): string {
   return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
@@ -15,13 +16,14 @@ export function renderTrace(r: TraceResult): string {
   const verdict = r.reaches_destination
     ? `REACHED ${r.output_ports.join(', ') || 'destination'}`
     : `BLOCKED${r.dropped_at ? ` at hop ${r.dropped_at.index} (${r.dropped_at.type})` : ''}`;
-  const lines = [
-    `${verdict} [engine ${r.engine}]`,
-    r.summary,
-    '',
-    row(head, widths),
-    ...rows.map((x) => row(x, widths)),
-  ];
+  const lines = [`${verdict} [engine ${r.engine}]`, r.summary];
+  // Who owns the rule that stopped it (an ovn-kubernetes policy, a Neutron security group, the ACL), or
+  // which default did.
+  if (!r.reaches_destination) {
+    const o = blockedOwnerOf(r.dropped_at);
+    lines.push(`blocked by ${o.kind} ${ownerLabel(o)}${o.id && o.id !== o.name ? ` (id ${o.id})` : ''}`);
+  }
+  lines.push('', row(head, widths), ...rows.map((x) => row(x, widths)));
   if (r.backends?.length) {
     lines.push(
       '',

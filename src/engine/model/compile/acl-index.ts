@@ -7,6 +7,7 @@
 
 import type { CompiledMatch, Flow, GroupMembers, RefResolver, ScopeNames } from '../../../ovn/expr/index.ts';
 import { analyzeMatch, compileMatch, resolveScope } from '../../../ovn/expr/index.ts';
+import { type RuleOwner, ruleOwner } from '../../../ovn/topology/rule-owner.ts';
 import type { Acl, Topology } from '../../../ovn/topology/types.ts';
 import type { AclMatch } from '../../types.ts';
 import { matchDeps } from './reuse.ts';
@@ -36,6 +37,8 @@ export class CompiledAcl {
   readonly denies: boolean;
   /** True for `pass` (23.06+): no verdict, evaluation goes on at the next tier. */
   readonly passes: boolean;
+  /** Who the ACL was written for (its external_ids; read now, the topology is not kept). */
+  private readonly owner: RuleOwner;
 
   constructor(
     readonly acl: Acl,
@@ -50,6 +53,7 @@ export class CompiledAcl {
     this.deps = matchDeps(t, this.groups, this.sets);
     this.denies = acl.action === 'drop' || acl.action === 'reject';
     this.passes = acl.action === 'pass';
+    this.owner = ruleOwner(acl, t);
   }
 
   /**
@@ -91,9 +95,11 @@ export class CompiledAcl {
         direction: a.direction === 'from-lport' ? 'ingress' : 'egress',
         action: a.action,
         match: a.match,
-        owner: `${a.owner.kind === 'switch' ? 'switch' : 'port group'} ${a.owner.name}`,
+        attached_to: `${a.owner.kind === 'switch' ? 'switch' : 'port group'} ${a.owner.name}`,
+        owner: this.owner,
         uuid: a.uuid,
       };
+      if (a.tier !== 0) this.hopMatch.tier = a.tier;
     }
     return this.hopMatch;
   }
