@@ -17,9 +17,10 @@ describe('trace command (local)', () => {
       '22',
     ]);
     expect(blocked.code).toBe(1);
-    expect(blocked.stdout.split('\n').slice(0, 4)).toEqual([
+    expect(blocked.stdout.split('\n').slice(0, 5)).toEqual([
       'BLOCKED at hop 1 (acl) [engine model]',
       expect.stringMatching(/deny-ssh/),
+      expect.stringMatching(/^blocked by acl deny-ssh \(id [0-9a-f-]{36}\)$/),
       '',
       expect.stringMatching(/^#\s+TYPE\s+ACTION\s+COMPONENT\s+DESCRIPTION$/),
     ]);

@@ -148,6 +148,8 @@ describe('path monitor in the daemon', () => {
         path: 'web-to-app',
         blocked_by: 'app-default-deny',
         hop_type: 'acl',
+        owner_kind: 'acl',
+        owner: 'app-default-deny',
       }),
     ).toBe(1);
     const now = Date.now() / 1000;
