@@ -5,7 +5,7 @@
 
 import { Gauge, type Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
-import { createModelEngine } from '../engine/model/index.ts';
+import { createModelEngine, unmodelledCounts } from '../engine/model/index.ts';
 import { daemonEngines, type EngineSet } from '../engine/select.ts';
 import { OvncpError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -73,6 +73,37 @@ function ovnInfoGauge(registry: Registry, topology: TopologyStore): void {
           { nb_schema: ovn.nbSchema ?? '', sb_schema: ovn.sbSchema ?? '', release: ovn.releaseRange },
           1,
         );
+    },
+  });
+}
+
+/**
+ * `ovncp_topology_unmodelled_options{option}`: rows of the current topology that set an NB option the
+ * model does not simulate (engine/model/compile/unmodelled.ts); the same counts are logged whenever
+ * they change, so each such topology is said once in the log (traces through it name the option too).
+ */
+function unmodelledGauge(registry: Registry, topology: TopologyStore, logger: Logger): void {
+  let counts = new Map<string, number>();
+  let said = '';
+  topology.on('change', ({ current }) => {
+    counts = unmodelledCounts(current);
+    const now = JSON.stringify([...counts].sort());
+    if (now === said) return;
+    said = now;
+    if (counts.size > 0)
+      logger.warn(
+        { unmodelled_options: Object.fromEntries(counts) },
+        'the topology sets NB options the model does not simulate: traces through them carry a warning and their verdict may differ from OVN',
+      );
+  });
+  new Gauge({
+    name: 'ovncp_topology_unmodelled_options',
+    help: 'Rows of the current topology that set an NB option the model does not simulate (option = Table:key); traces through them carry a warning naming it.',
+    labelNames: ['option'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [option, n] of counts) this.set({ option }, n);
     },
   });
 }
@@ -158,6 +189,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   readiness.require('paths');
   topologyAgeGauge(registry, topology);
   ovnInfoGauge(registry, topology);
+  unmodelledGauge(registry, topology, logger);
   const engines = lazyEngines(settings, registry, logger);
   const { monitor, firstRound } = pathMonitor(
     settings,

@@ -1,5 +1,6 @@
-// Cases whose verdict depends on the OVN release (DESIGN.md §3a, src/engine/ovn-version.ts): one network
-// and request each, with the verdict per release. `measured` lists the releases whose verdict was taken
+// Cases whose verdict depends on the OVN release (DESIGN.md §3a, src/engine/ovn-version.ts), and the
+// load-balancer options real systems set (issue 16): one network and request each, with the verdict per
+// release (a case valid on every release lists 22.03). `measured` lists the releases whose verdict was taken
 // from real ovn-trace (test/engine/model-versions.test.ts re-checks them on every test bed it has); the
 // others follow OVN's documented behaviour and are checked as soon as a bed of that release exists.
 
@@ -184,7 +185,89 @@ const dns: TraceRequest = {
   destination_port_num: 53,
 };
 
+const lbSwitch = (vips: Record<string, string>, options: Record<string, string> = {}): SnapshotDoc =>
+  twoPorts([], { load_balancers: [{ name: 'lb', protocol: 'tcp', vips, options }] }, ['lb']);
+/** To a VIP no port owns: the client sends to the MAC it learnt (here b's, as if b answered ARP). */
+const toVip: TraceRequest = { ...tcp80, destination_ip: '10.10.0.100', destination_mac: '0a:00:00:00:00:02' };
+
+/** ovn-kubernetes shape: a gateway router whose own external address is a NodePort VIP. */
+function nodePortNet(): SnapshotDoc {
+  const rp = (name: string, lrp: string) => ({
+    name,
+    type: 'router',
+    addresses: ['router'],
+    options: { 'router-port': lrp },
+  });
+  return {
+    load_balancers: [{ name: 'np', protocol: 'tcp', vips: { '172.18.0.2:30080': '10.244.0.5:8080' } }],
+    switches: [
+      {
+        name: 'ext_node1',
+        ports: [
+          { name: 'client', addresses: ['0a:00:00:00:12:09 172.18.0.9'] },
+          rp('ext-gr', 'rtoe-GR_node1'),
+        ],
+      },
+      {
+        name: 'node1',
+        ports: [{ name: 'pod', addresses: ['0a:58:0a:f4:00:05 10.244.0.5'] }, rp('node-gr', 'rtos-GR_node1')],
+      },
+    ],
+    routers: [
+      {
+        name: 'GR_node1',
+        options: { chassis: 'hv1' },
+        load_balancers: ['np'],
+        ports: [
+          { name: 'rtoe-GR_node1', mac: '0a:00:00:00:12:02', networks: ['172.18.0.2/16'] },
+          { name: 'rtos-GR_node1', mac: '0a:58:0a:f4:00:01', networks: ['10.244.0.1/24'] },
+        ],
+      },
+    ],
+  };
+}
+
 export const VERSION_CASES: readonly VersionCase[] = [
+  {
+    name: 'a NodePort VIP equal to the gateway router own address reaches the backend',
+    network: nodePortNet(),
+    request: {
+      source_port: 'client',
+      destination_ip: '172.18.0.2',
+      protocol: 'tcp',
+      destination_port_num: 30080,
+    },
+    verdicts: { '22.03': { reaches: true, outputs: ['pod'] } },
+  },
+  {
+    name: 'the gateway router own address on a port that is no VIP is still dropped',
+    network: nodePortNet(),
+    request: {
+      source_port: 'client',
+      destination_ip: '172.18.0.2',
+      protocol: 'tcp',
+      destination_port_num: 22,
+    },
+    verdicts: { '22.03': { reaches: false, outputs: [] } },
+  },
+  {
+    name: 'a VIP without backends drops',
+    network: lbSwitch({ '10.10.0.100:80': '' }),
+    request: toVip,
+    verdicts: { '22.03': { reaches: false, outputs: [] } },
+  },
+  {
+    name: 'a VIP without backends and options:reject=true answers the client (no delivery)',
+    network: lbSwitch({ '10.10.0.100:80': '' }, { reject: 'true' }),
+    request: toVip,
+    verdicts: { '22.03': { reaches: false, outputs: [] } },
+  },
+  {
+    name: 'a VIP with options:affinity_timeout: ovn-trace ends the first packet at commit_lb_aff',
+    network: lbSwitch({ '10.10.0.100:80': '10.10.0.2:80' }, { affinity_timeout: '60' }),
+    request: toVip,
+    verdicts: { '22.03': { reaches: false, outputs: [] } },
+  },
   {
     name: 'a reject ACL with a top-level || on a stateful switch: ignored before 23.06, applied after',
     network: twoPorts([

@@ -16,6 +16,7 @@ import { switchIngress } from './pipeline/switch.ts';
 import { type Handoff, type TraceContext, Walk } from './pipeline/walk.ts';
 
 export { compileNetwork } from './compile/network.ts';
+export { UNMODELLED_OPTIONS, unmodelledCounts } from './compile/unmodelled.ts';
 
 /** The pipelines' entry points, wired here so that neither pipeline module imports the other. */
 const HANDOFF: Handoff = { switchIngress, routerIngress };

@@ -28,12 +28,15 @@ import { compileGatewayPorts, type DgpInfo } from './gateway-port.ts';
 import { topologyRefs } from './refs.ts';
 import { routerDeps, sameDeps, sameMatchDeps, sameSwitchDeps, switchDeps } from './reuse.ts';
 import { type CompiledRoutes, compileRoutes, type RouteTable } from './route-table.ts';
+import { routerUnmodelled, switchUnmodelled } from './unmodelled.ts';
 
 export interface CompiledVip {
   readonly lb: LoadBalancer;
   readonly vip: LbVip;
   /** IP protocol number the VIP port applies to (6 tcp, 17 udp, 132 sctp), null for an IP-only VIP. */
   readonly proto: number | null;
+  /** options:affinity_timeout is set (session affinity): see pipeline/load-balancer.ts. */
+  readonly affinity: boolean;
 }
 
 /** Where an L2 lookup of one destination MAC goes on a switch, with its hop description. */
@@ -81,7 +84,7 @@ export interface CompiledSwitch {
   /** The same table by MAC value, with the hop text. */
   readonly l2: ReadonlyMap<bigint, L2Entry>;
   readonly unknownPorts: readonly string[];
-  /** Why some ACLs are not applied on this switch (bad match, empty port group here). */
+  /** Warnings every trace through the switch carries: unmodelled options, ACLs not applied here. */
   readonly ignored: readonly string[];
   /** Hop descriptions of the ACL stages when no ACL matched: [allowed, dropped] per stage. */
   readonly defaultText: Readonly<Record<'ingress' | 'after-lb' | 'egress', readonly [string, string]>>;
@@ -232,7 +235,8 @@ function vipsOf(t: Topology, lbNames: readonly string[], shared?: Map<string, Vi
     const lb = t.loadBalancers.get(n);
     if (!lb) continue;
     for (const vip of lb.vips) {
-      const v = { lb, vip, proto: vip.port === null ? null : proto[lb.protocol ?? 'tcp'] };
+      const affinity = Number(lb.options.affinity_timeout ?? 0) > 0;
+      const v = { lb, vip, proto: vip.port === null ? null : proto[lb.protocol ?? 'tcp'], affinity };
       vips.push(v);
       const k = ipKey(vip.ip);
       const l = index.get(k);
@@ -302,7 +306,8 @@ function compileSwitch(
   vipTables: Map<string, VipTable>,
   b: OvnBehaviour,
 ): CompiledSwitch {
-  const ignored: string[] = [];
+  // Unmodelled options first: every trace through the switch names them (nothing silent).
+  const ignored: string[] = switchUnmodelled(t, sw);
   const usable: CompiledAcl[] = [];
   const here = new Set(t.index.groupsBySwitch.get(sw.name) ?? []);
   const stateful = acls.some((a) => a.action === 'allow-related') || sw.loadBalancers.length > 0;
@@ -447,7 +452,7 @@ function compileRouter(
 ): CompiledRouter {
   const ports = r.ports.map((n) => t.routerPorts.get(n)).filter((p): p is RouterPort => !!p);
   const routes = compileRoutes(r, ports);
-  const ignored = [...routes.ignored];
+  const ignored = [...routerUnmodelled(t, r), ...routes.ignored];
   const chains = compilePolicies(r, ports, refs, ignored, b);
   const policies = chains.get('')!;
   chains.delete('');

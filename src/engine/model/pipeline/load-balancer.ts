@@ -22,15 +22,64 @@ export function matchVip(index: ReadonlyMap<IpKey, readonly CompiledVip[]>, f: F
   return ipOnly;
 }
 
-/** One walk per backend: forks for all but the last, which continues on `w` itself. */
-export function forkPerBackend(w: Walk, vip: CompiledVip, where: string): Walk[] {
+/**
+ * One walk per backend: forks for all but the last, which continues on `w` itself. A VIP without
+ * backends ends the walk (OVN drops, or with options:reject=true answers the client instead).
+ */
+export function forkPerBackend(w: Walk, vip: CompiledVip, where: string, onRouter = false): Walk[] {
   const backends = vip.vip.backends;
+  if (backends.length === 0) {
+    noBackends(w, vip, where, onRouter ? 'lr_in_dnat' : 'ls_in_lb');
+    return [];
+  }
   const out: Walk[] = [];
   for (let i = 0; i < backends.length; i++) {
     const b = i === backends.length - 1 ? w : w.fork();
-    if (applyVip(b, vip, backends[i]!, where)) out.push(b);
+    if (!applyVip(b, vip, backends[i]!, where)) continue;
+    if (vip.affinity) affinityEnd(b, vip, where, onRouter ? 'lr_in_lb_aff_learn' : 'ls_in_lb_aff_learn');
+    else out.push(b);
   }
   return out;
+}
+
+/**
+ * measured (23.03): with no backends ovn-trace ends the packet at the LB stage; with options:reject=true
+ * it sends a TCP reset (ICMP port unreachable for other traffic) back out of the client's port, which
+ * is an answer to the client, not a delivery.
+ */
+function noBackends(w: Walk, v: CompiledVip, where: string, stage: string): void {
+  const reject = v.lb.options.reject === 'true';
+  const answer = w.flow.ipProto === 6 ? 'a TCP reset' : 'an ICMP port unreachable';
+  w.drop({
+    index: 0,
+    type: 'load_balancer',
+    component: `load balancer ${v.lb.name}`,
+    action: 'drop',
+    datapath: where,
+    stage,
+    description: reject
+      ? `Load balancer ${v.lb.name}: VIP ${v.vip.key} has no backends and options:reject=true: OVN answers the client with ${answer}`
+      : `Load balancer ${v.lb.name}: VIP ${v.vip.key} has no backends`,
+  });
+}
+
+/**
+ * measured (23.03): for a VIP with options:affinity_timeout the first packet of a connection ends in
+ * ovn-trace at the learn stage (`commit_lb_aff(…)` with nothing after it). The datapath learns the
+ * affinity there; ovn-trace, the reference here, stops. The model follows ovn-trace and says so.
+ */
+function affinityEnd(w: Walk, v: CompiledVip, where: string, stage: string): void {
+  const why = `load balancer ${v.lb.name} has options:affinity_timeout=${v.lb.options.affinity_timeout}: ovn-trace ends the first packet at commit_lb_aff (the affinity learn step); the model follows ovn-trace, OVN's datapath may forward it to the backend`;
+  w.ctx.warnings.add(why);
+  w.drop({
+    index: 0,
+    type: 'load_balancer',
+    component: `load balancer ${v.lb.name}`,
+    action: 'drop',
+    datapath: where,
+    stage,
+    description: `Load balancer ${v.lb.name}: ${why}`,
+  });
 }
 
 /** DNATs the walk's packet to `backend`; returns false when the walk ended (max_hops). */

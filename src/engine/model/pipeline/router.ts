@@ -85,12 +85,20 @@ function ipInput(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): bool
     return drop(`Source ${keyText(srcKey(f))} is an address of router ${cr.router.name}`);
   if (cr.ownKeys.has(dstKey(f))) {
     const echo = f.ipProto === (v6 ? 58 : 1) && f.icmpType === (v6 ? 128 : 8);
+    // northd leaves a router address that is also a load-balancer VIP (a NodePort on a gateway
+    // router) out of its drop-own-address flow: the LB stage decides.
+    if (!echo && matchVip(cr.vipIndex, f)) return ttlAndRest(f, drop, v6);
     if (!echo)
       return drop(
         `Router ${cr.router.name} drops traffic to its own address ${keyText(dstKey(f))} other than ping`,
       );
     return answerPing(w, cr, base);
   }
+  return ttlAndRest(f, drop, v6);
+}
+
+/** The IP input checks after the own-address ones: TTL, multicast, broadcast. */
+function ttlAndRest(f: Walk['flow'], drop: (d: string) => boolean, v6: boolean): boolean {
   if (f.ipTtl <= 1)
     return drop(`TTL expired (ip.ttl=${f.ipTtl}): the router would answer ICMP time exceeded`);
   if (v6 ? f.ip6Dst >> 120n === 0xffn : f.ip4Dst >>> 28 === 0xe)
@@ -125,7 +133,7 @@ function answerPing(w: Walk, cr: CompiledRouter, base: Base): boolean {
 function dnatStage(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   if (!cr.gateway) return distributedDnat(w, cr, base);
   const vip = matchVip(cr.vipIndex, w.flow);
-  if (vip) return forkPerBackend(w, vip, cr.router.name);
+  if (vip) return forkPerBackend(w, vip, cr.router.name, true);
   const rule = cr.dnat.size === 0 ? undefined : cr.dnat.get(dstKey(w.flow));
   if (!rule) return [w];
   const dst = formatIp(dstIp(w.flow));
@@ -156,7 +164,7 @@ function dnatHop(w: Walk, base: Base, describe: () => string): Walk[] {
  */
 function distributedDnat(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   const vip = cr.vips.length > 0 ? matchVip(cr.vipIndex, w.flow) : null;
-  if (vip) return forkPerBackend(w, vip, cr.router.name);
+  if (vip) return forkPerBackend(w, vip, cr.router.name, true);
   // Without a gateway port NAT installs nothing (cr.ignored says so to every trace through here).
   const dgp = cr.dgp;
   if (!dgp || dgp.nats.length === 0) return [w];

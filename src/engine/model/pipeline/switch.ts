@@ -116,17 +116,6 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
   // load balanced on a later switch.
   const vip = (w.flow.ctState & CT.new) !== 0 ? matchVip(cs.vipIndex, w.flow) : null;
   if (vip) {
-    if (vip.vip.backends.length === 0) {
-      w.drop({
-        index: 0,
-        type: 'load_balancer',
-        component: `load balancer ${vip.lb.name}`,
-        action: 'drop',
-        datapath: cs.sw.name,
-        description: `Load balancer ${vip.lb.name}: VIP ${vip.vip.key} has no backends`,
-      });
-      return;
-    }
     for (const b of forkPerBackend(w, vip, cs.sw.name)) {
       // A client load-balanced to itself.
       if (srcKey(b.flow) === dstKey(b.flow)) hairpin(b, cs, cp, vip);
