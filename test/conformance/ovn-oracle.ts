@@ -1,16 +1,13 @@
-// The judge: real ovn-trace (OVN 23.03) in the test bed, run as a daemon with conntrack state `new` for
+// The judge: real ovn-trace of the test bed's release (the host's 23.03, or 25.03/26.03 run inside
+// the bed's chroot), run as a daemon with conntrack state `new` for
 // every ct step, asked in --minimal format over its unixctl socket. Builds the microflow independently
 // of the engines and reads which logical ports the packet itself is output to (outputs inside an
 // `arp {…}`, `icmp4 {…}`, `tcp_reset {…}` block are OVN's answers, not deliveries).
 
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import type { ResolvedRequest } from '../../src/engine/types.ts';
 import { formatIp } from '../../src/ovn/net/addr.ts';
 import { jsonRpcOnce, type OvnTestbed } from '../helpers/ovn-testbed.ts';
-
-const run = promisify(execFile);
 
 /** How many successive ct steps get state `new` (a trace crosses at most a few conntrack zones). */
 const CT_STEPS = 24;
@@ -81,9 +78,10 @@ export class OvnTraceOracle {
     await this.stop();
     const flags = this.tb.daemonFlags(`conf-trace-${OvnTraceOracle.n++}`);
     const ct = Array.from({ length: CT_STEPS }, () => '--ct=new');
-    await run('ovn-trace', [`--db=${this.tb.sbRemote}`, ...ct, ...this.flags, ...flags]);
-    this.ctl = flags.find((f) => f.startsWith('--unixctl='))!.slice('--unixctl='.length);
-    this.pidFile = flags.find((f) => f.startsWith('--pidfile='))!.slice('--pidfile='.length);
+    await this.tb.exec('ovn-trace', [`--db=${this.tb.innerSbRemote}`, ...ct, ...this.flags, ...flags]);
+    const flag = (name: string) => flags.find((f) => f.startsWith(name))!.slice(name.length);
+    this.ctl = this.tb.outer(flag('--unixctl='));
+    this.pidFile = this.tb.outer(flag('--pidfile='));
   }
 
   async trace(r: ResolvedRequest): Promise<{ ports: string[]; text: string }> {
