@@ -2,14 +2,18 @@
 // version case gives the verdict the table in version-cases.ts states for that release, and the cases
 // loadable into the host's OVN are re-checked against its real ovn-trace.
 
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import { decidingAcl } from '../../src/engine/result/outcome.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import { OVN_RELEASES, type OvnRelease } from '../../src/ovn/topology/types.ts';
 import { OvnTraceOracle } from '../conformance/ovn-oracle.ts';
-import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import {
+  type OvnRelease as BedRelease,
+  type OvnTestbed,
+  skipWithoutRelease,
+  startOvn,
+} from '../helpers/ovn-testbed.ts';
 import { modelOn } from '../helpers/trace.ts';
 import { VERSION_CASES, type VersionCase, verdictOn } from './version-cases.ts';
 
@@ -54,42 +58,37 @@ describe('the model follows the topology OVN release', () => {
   });
 });
 
-/** The release of the host's OVN (the test bed runs it), from `ovn-nbctl --version`. */
-function hostRelease(): OvnRelease | null {
-  try {
-    const m = /(\d+)\.(\d+)\.\d+/.exec(execFileSync('ovn-nbctl', ['--version'], { encoding: 'utf8' }));
-    const r = m ? `${m[1]}.${m[2]}` : '';
-    return (OVN_RELEASES as readonly string[]).includes(r) ? (r as OvnRelease) : null;
-  } catch {
-    return null;
-  }
-}
+/** Beds of these releases (test/helpers/ovn-testbed.ts: the host's 23.03, chroots for the others). */
+const BEDS: readonly BedRelease[] = ['23.03', '25.03', '26.03'];
 
-describe.skipIf(skipWithoutOvn())('version cases hold on the host OVN (real ovn-trace)', () => {
-  let tb: OvnTestbed;
-  let oracle: OvnTraceOracle;
-  const release = hostRelease() ?? '23.03';
-  beforeAll(async () => {
-    tb = await startOvn();
-    oracle = new OvnTraceOracle(tb);
-  }, 60_000);
-  afterAll(async () => {
-    await oracle?.stop();
-    await tb?.stop();
+for (const release of BEDS)
+  describe.skipIf(skipWithoutRelease(release))(`version cases hold on real ovn-trace ${release}`, () => {
+    let tb: OvnTestbed;
+    let oracle: OvnTraceOracle;
+    beforeAll(async () => {
+      tb = await startOvn({ release });
+      oracle = new OvnTraceOracle(tb);
+    }, 180_000);
+    afterAll(async () => {
+      await oracle?.stop();
+      await tb?.stop();
+    });
+
+    it(`every case with a verdict on ${release}`, async () => {
+      let checked = 0;
+      for (const c of VERSION_CASES) {
+        const v = verdictOn(c, release, OVN_RELEASES);
+        if (!v) continue;
+        // ovn-northd 26.03 dies on an assertion (ods_assign_array_index) when one transaction replaces
+        // every datapath: empty the NB first.
+        await tb.loadSnapshot({});
+        await tb.loadSnapshot(c.network);
+        await oracle.restart();
+        const r = resolveRequest(topologyOn(c, release), c.request);
+        const { ports } = await oracle.trace(r);
+        expect({ name: c.name, ports: ports.sort() }).toEqual({ name: c.name, ports: [...v.outputs] });
+        checked++;
+      }
+      expect(checked).toBeGreaterThanOrEqual(9);
+    }, 180_000);
   });
-
-  it(`every case loadable into ${release}`, async () => {
-    let checked = 0;
-    for (const c of VERSION_CASES) {
-      const v = verdictOn(c, release, OVN_RELEASES);
-      if (!v) continue;
-      await tb.loadSnapshot(c.network);
-      await oracle.restart();
-      const r = resolveRequest(topologyOn(c, release), c.request);
-      const { ports } = await oracle.trace(r);
-      expect({ name: c.name, ports: ports.sort() }).toEqual({ name: c.name, ports: [...v.outputs] });
-      checked++;
-    }
-    expect(checked).toBeGreaterThanOrEqual(4);
-  }, 120_000);
-});

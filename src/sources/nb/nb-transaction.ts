@@ -58,8 +58,6 @@ function insertAcl(b: TxnBuilder, a: SnapAcl): unknown {
     log: a.log ?? false,
     severity: optional(a.severity),
     label: a.label ?? 0,
-    // Only when set: an NB older than 23.06 has no tier column.
-    ...(a.tier === undefined ? {} : { tier: a.tier }),
     options: map(a.options),
     external_ids: map(a.external_ids),
   };
@@ -155,9 +153,6 @@ function insertRouterRows(b: TxnBuilder, r: SnapRouter): Row {
         match: po.match,
         action: po.action,
         nexthops: set(po.nexthops ?? (po.nexthop ? [po.nexthop] : [])),
-        // Only when set: an NB older than 25.03 has no chain columns.
-        ...(po.chain ? { chain: po.chain } : {}),
-        ...(po.jump_chain ? { jump_chain: po.jump_chain } : {}),
         options: map(po.options),
         external_ids: map(po.external_ids),
       }),
