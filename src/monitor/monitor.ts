@@ -38,6 +38,22 @@ export interface MonitorOptions {
   readonly maxFileBytes?: number;
   /** Heap limit of the thread that parses a reloaded paths file (limits.parse_memory). */
   readonly parseHeapBytes?: number;
+  /** Never stale: makes checks on SB-traced engines wait for an SB that reflects the NB (see below). */
+  readonly freshness?: FreshnessGate | null;
+}
+
+/**
+ * Whether the Southbound reflects the NB changes seen up to a time (src/sources/sb/sb-freshness.ts).
+ * A check whose engine traces the SB waits for it before tracing; one that waits in vain is recorded as
+ * pending (its old verdict keeps its old timestamp) and re-run once the SB has caught up.
+ */
+export interface FreshnessGate {
+  /** True for engines that trace the SB (lflow, ovn-trace), whose verdicts can lag the NB. */
+  gates(engine: string): boolean;
+  /** True once fresh for `since`; false after the configured wait (or on abort). */
+  wait(since: number, signal: AbortSignal): Promise<boolean>;
+  /** Resolves true once fresh for `since`, however long it takes (false on abort). */
+  whenFresh(since: number, signal: AbortSignal): Promise<boolean>;
 }
 
 export interface ReloadResult {
@@ -285,9 +301,43 @@ export class Monitor {
     );
   }
 
+  /**
+   * For an SB-traced check: waits until the SB reflects every NB change seen so far. False when it did
+   * not in time: the check is then pending and is queued again once the SB catches up.
+   */
+  private async sbCurrent(state: CheckState, trigger: Trigger): Promise<boolean> {
+    const gate = this.opts.freshness;
+    if (!gate) return true;
+    let name: string;
+    try {
+      name = this.opts.engine(state.check.path.engine).name;
+    } catch {
+      return true; // the engine cannot run: runCheck records that error
+    }
+    if (!gate.gates(name)) return true;
+    const since = this.opts.topology.lastUpdate();
+    if (await gate.wait(since, this.abort.signal)) return true;
+    if (this.stopped) return false;
+    state.pendingSince = since;
+    this.opts.logger.warn(
+      {
+        path: state.check.path.name,
+        check: state.check.key,
+        trigger,
+        nb_change: new Date(since).toISOString(),
+      },
+      'the Southbound does not reflect the latest NB change yet: check pending, its last verdict kept',
+    );
+    void gate.whenFresh(since, this.abort.signal).then((fresh) => {
+      if (fresh && !this.stopped) this.scheduler.enqueue(state.check.key, 'topology', true, true);
+    });
+    return false;
+  }
+
   private async runOne(key: string, trigger: Trigger): Promise<void> {
     const state = this.results.get(key);
     if (!state) return;
+    if (!(await this.sbCurrent(state, trigger))) return;
     const outcome = await runCheck(state.check, {
       topology: this.opts.topology.current(),
       engine: this.opts.engine,

@@ -12,7 +12,8 @@ import { type CheckState, expectationMet } from './results.ts';
  * - `unmet`: some check's verdict differs from the expectation (and none errored).
  * - `error`: the path cannot be checked as configured (missing group, over the cap) or a check errored.
  * - `no_checks`: the path expands to no check (e.g. its group has no member, or only itself).
- * - `pending`: not every check has a verdict yet (the first round is still running).
+ * - `pending`: not every check has a verdict yet (the first round is still running), or a check's
+ *   re-run waits for the Southbound to reflect an NB change (its last verdict may be out of date).
  */
 export const PATH_STATUSES = ['ok', 'unmet', 'error', 'no_checks', 'pending'] as const;
 export type PathStatus = (typeof PATH_STATUSES)[number];
@@ -48,6 +49,8 @@ export function derivePathStatus(
     return { status: 'error', reason: first.reason, message: `${where}: ${first.message}${also}`, ...base };
   }
   if (!started) return { status: 'pending', reason: null, message: null, ...base };
+  // An SB-traced verdict the NB has moved past is not current: neither ok nor unmet until re-checked.
+  if (checks.some((s) => s.pendingSince)) return { status: 'pending', reason: null, message: null, ...base };
   if (checks.length === 0)
     return {
       status: 'no_checks',

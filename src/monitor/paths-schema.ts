@@ -9,7 +9,7 @@ import { parseIp, parseMac } from '../ovn/net/addr.ts';
 
 export const EXPECTATIONS = ['reachable', 'blocked'] as const;
 export type Expectation = (typeof EXPECTATIONS)[number];
-export const PATH_ENGINES = ['model', 'ovn-trace', 'auto'] as const;
+export const PATH_ENGINES = ['model', 'lflow', 'ovn-trace', 'auto'] as const;
 export type PathEngine = (typeof PATH_ENGINES)[number];
 
 /** Label names the monitor sets itself; configured labels may not reuse them. */

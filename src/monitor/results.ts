@@ -44,6 +44,12 @@ export interface CheckState {
   /** ms epoch of the last verdict change (the first verdict counts as one); null before any verdict. */
   lastChange: number | null;
   runs: number;
+  /**
+   * Set (ms epoch of the NB change waited for) while the check's re-run waits for a Southbound that
+   * reflects an NB change and did not get one in time: `last` is then an older verdict, kept with its
+   * own timestamp, and the path is `pending`. Cleared by the next recorded outcome.
+   */
+  pendingSince?: number | null;
 }
 
 /** The verdict as compared across runs: reachable, blocked, or error (with its reason). */
@@ -106,6 +112,7 @@ export class ResultsStore {
     if (!s) return false; // removed by a reload while it ran
     const changed = verdictOf(s.last) !== verdictOf(outcome);
     s.last = outcome;
+    s.pendingSince = null;
     s.runs++;
     if (changed) s.lastChange = outcome.at;
     return changed;

@@ -10,12 +10,15 @@ import { daemonEngines, type EngineSet } from '../engine/select.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { type FileWatch, watchFile } from '../monitor/file-watch.ts';
+import type { FreshnessGate } from '../monitor/monitor.ts';
 import { Monitor } from '../monitor/monitor.ts';
 import type { EngineProvider } from '../monitor/runner.ts';
 import type { Shard } from '../monitor/shard.ts';
 import { TopologyStore } from '../ovn/topology/store.ts';
 import { checkSsl, parseRemotes } from '../ovsdb/remote.ts';
+import type { LiveSb } from '../sources/sb/live-sb.ts';
 import { Readiness } from './readiness.ts';
+import { createLiveSb, freshnessGate, ovnTraceFollower } from './sb-source.ts';
 import { type FollowedSource, followTopology, readTopologyOnce } from './topology-source.ts';
 
 export interface RuntimeOptions {
@@ -37,6 +40,8 @@ export interface Runtime {
   /** Conditions for /-/ready: 'topology' (first topology loaded) and 'paths' (first round of checks). */
   readonly readiness: Readiness;
   readonly monitor: Monitor;
+  /** The live Southbound (--ovn.sb-db), followed while the daemon runs; null without one. */
+  readonly sb: LiveSb | null;
   /** The engine set (model, ovn-trace when it can run), built on first use. */
   engines(): EngineSet;
   /** A warning for traces while the live NB is disconnected (the topology is then the last good one). */
@@ -91,8 +96,17 @@ interface Lazy<T> {
   built(): T | null;
 }
 
-/** The engine set, built on first use: a runtime that fails to start (bad file) starts no ovn-trace. */
-function lazyEngines(settings: DaemonSettings, registry: Registry, logger: Logger): Lazy<EngineSet> {
+/**
+ * The engine set, built on first use: a runtime that fails to start (bad file) starts no ovn-trace.
+ * With a live SB the runtime tells ovn-trace of SB changes itself (ovnTraceFollower), in step with the
+ * never-stale gate, instead of the engine's own ovsdb-client watch.
+ */
+function lazyEngines(
+  settings: DaemonSettings,
+  registry: Registry,
+  logger: Logger,
+  liveSb: LiveSb | null,
+): Lazy<EngineSet> {
   let set: EngineSet | null = null;
   return {
     get: () =>
@@ -100,6 +114,7 @@ function lazyEngines(settings: DaemonSettings, registry: Registry, logger: Logge
         model: createModelEngine(),
         registry,
         logger,
+        ...(liveSb ? { ovnTraceWatchSb: false } : {}),
       })),
     built: () => set,
   };
@@ -111,6 +126,7 @@ function pathMonitor(
   parts: { topology: TopologyStore; registry: Registry; logger: Logger; readiness: Readiness },
   engine: EngineProvider,
   shard: Shard | undefined,
+  freshness: FreshnessGate | null,
 ): { monitor: Monitor; firstRound: Promise<void> } {
   let done!: () => void;
   const firstRound = new Promise<void>((r) => (done = r));
@@ -123,6 +139,7 @@ function pathMonitor(
     ...(shard ? { shard } : {}),
     maxFileBytes: settings.limits.pathsFileBytes,
     parseHeapBytes: settings.limits.parseMemoryBytes,
+    freshness,
     onFirstRound: () => {
       parts.readiness.met('paths');
       done();
@@ -142,15 +159,24 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   readiness.require('paths');
   topologyAgeGauge(registry, topology);
   ovnInfoGauge(registry, topology);
-  const engines = lazyEngines(settings, registry, logger);
+  const liveSb = createLiveSb(settings, registry, logger);
+  const engines = lazyEngines(settings, registry, logger, liveSb);
+  let followed: FollowedSource | null = null;
+  // The gate holds SB-traced checks only while the SB is followed (serve); one-shot runs read it once.
+  let following = false;
+  const fresh = liveSb ? freshnessGate(liveSb, settings, () => followed?.live?.client ?? null, logger) : null;
+  const gate: FreshnessGate | null = fresh && {
+    ...fresh.gate,
+    gates: (engine) => following && fresh.gate.gates(engine),
+  };
   const { monitor, firstRound } = pathMonitor(
     settings,
     { topology, registry, logger, readiness },
     opts.pathEngine ?? ((choice) => engines.get().forChoice(choice)),
     opts.shard,
+    gate,
   );
   const source = { settings, store: topology, logger, registry };
-  let followed: FollowedSource | null = null;
   const watches: FileWatch[] = [];
   const loadOnce = () => readTopologyOnce(source).then(() => readiness.met('topology'));
   return {
@@ -160,9 +186,16 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     topology,
     readiness,
     monitor,
+    sb: liveSb,
     engines: () => engines.get(),
     staleness: () => staleness(followed, topology),
     async start() {
+      if (liveSb && fresh) {
+        following = true;
+        liveSb.follow(ovnTraceFollower(() => engines.built()?.ovnTrace ?? null));
+        topology.on('change', () => fresh.freshness.noteNbChange(topology.lastUpdate()));
+        liveSb.start();
+      }
       followed = followTopology(source, () => readiness.met('topology'));
       await monitor.start();
       const pf = settings.pathsFile;
@@ -176,6 +209,8 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     },
     async stop() {
       followed?.stop();
+      fresh?.freshness.close();
+      liveSb?.stop();
       for (const w of watches.splice(0)) w.close();
       await monitor.stop();
       await engines.built()?.close();

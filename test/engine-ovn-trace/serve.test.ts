@@ -89,7 +89,7 @@ describe.skipIf(skipWithoutOvn())('serve with the ovn-trace engine (real OVN, re
       ).json()) as { engine: string };
       expect(simulated.engine).toBe('model');
       const metrics = await (await fetch(`${d.url}/metrics`)).text();
-      expect(metrics).toMatch(/^ovncp_engine_disagreements_total 0$/m);
+      expect(metrics).toMatch(/^ovncp_engine_disagreements_total{engines="model,ovn-trace"} 0$/m);
     } finally {
       expect(await d.stop()).toBe(0);
     }

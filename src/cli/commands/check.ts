@@ -33,6 +33,7 @@ export const checkCommand: Command = {
         'ovn.sb-db': str(flags, 'ovn.sb-db'),
         ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
+        'topology.sb-file': str(flags, 'topology.sb-file'),
         'paths.file': str(flags, 'paths.file'),
         engine: str(flags, 'engine') ?? 'model',
       },

@@ -64,6 +64,7 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
       'ovn.sb-db': str(flags, 'ovn.sb-db'),
       ...sslSettings(flags),
       'topology.file': str(flags, 'topology.file'),
+      'topology.sb-file': str(flags, 'topology.sb-file'),
       engine: str(flags, 'engine') ?? 'model',
     },
     io.env,

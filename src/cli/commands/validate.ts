@@ -74,6 +74,7 @@ export const validateCommand: Command = {
         'ovn.nb-db': str(flags, 'ovn.nb-db'),
         ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
+        'topology.sb-file': str(flags, 'topology.sb-file'),
         'paths.file': str(flags, 'paths.file'),
       },
       io.env,

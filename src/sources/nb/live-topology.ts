@@ -72,14 +72,10 @@ export class LiveTopology {
     const c = this.client;
     c.on('connected', (remote, method) => {
       if (this.connections++ > 0) this.metrics?.reconnects.inc();
-      this.metrics?.connectionInfo.reset();
-      this.metrics?.connectionInfo.set(
-        { remote: remote.text, method, schema_version: c.schema?.version ?? '' },
-        1,
-      );
+      this.metrics?.setConnection({ remote: remote.text, method, schema_version: c.schema?.version ?? '' });
     });
     c.on('attemptFailed', () => this.metrics?.connectFailures.inc());
-    c.on('disconnected', () => this.metrics?.connectionInfo.reset());
+    c.on('disconnected', () => this.metrics?.setConnection(null));
     c.on('sync', (ev) => {
       this.metrics?.updates.inc();
       for (const t of ev.tables) this.pendingTables.add(t);

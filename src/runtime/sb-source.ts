@@ -1,0 +1,95 @@
+// The runtime's Southbound: followed live from --ovn.sb-db when the daemon runs (LiveSb), with the parts
+// that must move in step with it: the ovn-trace engine told of every flow change (its daemon read the SB
+// once and must be replaced), and the never-stale gate of the path monitor (SbFreshness), which knows
+// whether the SB reflects the NB changes seen so far. Followers run inside each SB update, in the order
+// they are added here, so the gate can only say "current" once every engine has the update.
+
+import type { Registry } from 'prom-client';
+import type { DaemonSettings } from '../config/daemon-config.ts';
+import type { Logger } from '../log.ts';
+import type { FreshnessGate } from '../monitor/monitor.ts';
+import type { SbChange } from '../ovn/sb/types.ts';
+import type { OvsdbClient } from '../ovsdb/client.ts';
+import { LiveSb, type SbFollower } from '../sources/sb/live-sb.ts';
+import { SbFreshness } from '../sources/sb/sb-freshness.ts';
+
+/** SB tables whose change can change an ovn-trace result (its daemon is then replaced). */
+const TRACED_TABLES = new Set<string>([
+  'Logical_Flow',
+  'Logical_DP_Group',
+  'Datapath_Binding',
+  'Port_Binding',
+  'Multicast_Group',
+  'Address_Set',
+  'Port_Group',
+  'Load_Balancer',
+  'MAC_Binding',
+  'Static_MAC_Binding',
+]);
+
+/** Engines whose verdicts come from the SB, so they can lag the NB (the gate holds their checks). */
+const SB_ENGINES = new Set<string>(['lflow', 'ovn-trace']);
+
+/** Tells the ovn-trace engine (when it was built) of SB changes, in order with the other followers. */
+export function ovnTraceFollower(engine: () => { sbChanged(): void } | null): SbFollower {
+  return {
+    reset: () => engine()?.sbChanged(),
+    apply: (changes: readonly SbChange[]) => {
+      if (changes.some((c) => TRACED_TABLES.has(c.table))) engine()?.sbChanged();
+    },
+  };
+}
+
+export function createLiveSb(settings: DaemonSettings, registry: Registry, logger: Logger): LiveSb | null {
+  if (!settings.sbDb) return null;
+  return new LiveSb({
+    remote: settings.sbDb,
+    ssl: settings.ssl,
+    logger: logger.child({ component: 'ovsdb-sb' }),
+    registry,
+  });
+}
+
+/**
+ * Increments NB_Global.nb_cfg on the NB connection that saw the changes (so it is ordered after them)
+ * and returns the new value, as `ovn-nbctl --wait=sb` does.
+ */
+export async function bumpNbCfg(client: OvsdbClient): Promise<number> {
+  const reply = (await client.transact([
+    { op: 'mutate', table: 'NB_Global', where: [], mutations: [['nb_cfg', '+=', 1]] },
+    { op: 'select', table: 'NB_Global', where: [], columns: ['nb_cfg'] },
+  ])) as [unknown, { rows: { nb_cfg: number }[] }];
+  const value = reply[1]?.rows?.[0]?.nb_cfg;
+  if (typeof value !== 'number') throw new Error('NB_Global has no row to carry nb_cfg');
+  return value;
+}
+
+/** The monitor's gate on a live SB; `nbClient` is the live NB's client once it exists. */
+export function freshnessGate(
+  sb: LiveSb,
+  settings: DaemonSettings,
+  nbClient: () => OvsdbClient | null,
+  logger: Logger,
+): { gate: FreshnessGate; freshness: SbFreshness } {
+  const f = settings.sbFreshness;
+  const freshness = new SbFreshness({
+    sb,
+    settleMs: f.settleMs,
+    waitMs: f.waitMs,
+    logger: logger.child({ component: 'sb-freshness' }),
+    bump: f.bumpNbCfg
+      ? () => {
+          const c = nbClient();
+          return c ? bumpNbCfg(c) : Promise.reject(new Error('no live NB connection'));
+        }
+      : null,
+  });
+  return {
+    freshness,
+    gate: {
+      gates: (engine) => SB_ENGINES.has(engine),
+      wait: (since, signal) => freshness.wait(since, signal),
+      whenFresh: (since, signal) => freshness.whenFresh(since, signal),
+    },
+  };
+}
