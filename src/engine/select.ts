@@ -221,8 +221,13 @@ export function createEngineSet(o: EngineSetOptions): EngineSet {
     : why === null
       ? crossCheck(o.model, { name: 'ovn-trace', trace: (req, opts) => getOvnTrace().trace(req, opts) })
       : o.model;
-  const forChoice = (choice: EngineChoice): TraceEngine =>
-    choice === 'model' ? o.model : choice === 'auto' ? auto : choice === 'lflow' ? getLflow() : getOvnTrace();
+  const byName = (choice: Exclude<EngineChoice, 'auto'>): TraceEngine =>
+    choice === 'model' ? o.model : choice === 'lflow' ? getLflow() : getOvnTrace();
+  // A path's `auto` is the daemon's choice: `--engine lflow` runs the checks on lflow, and so on.
+  const forChoice = (choice: EngineChoice): TraceEngine => {
+    const c = choice === 'auto' ? o.choice : choice;
+    return c === 'auto' ? auto : byName(c);
+  };
   const autoOnDemand = (): TraceEngine => lflow ?? (why === null ? getOvnTrace() : o.model);
   return {
     model: o.model,
