@@ -159,7 +159,7 @@ export const traceResultSchema = z
     dropped_at: hopSchema.nullable(),
     output_ports: z.array(z.string()),
     warnings: z.array(z.string()),
-    engine: z.enum(['model', 'ovn-trace']),
+    engine: z.enum(['model', 'ovn-trace', 'lflow']),
     backends: z
       .array(z.object({ backend: z.string(), reached: z.boolean(), output_ports: z.array(z.string()) }))
       .optional(),
@@ -185,7 +185,7 @@ export const multiPathResponseSchema = z
     destination_ip: z.string(),
     paths: z.array(pathResultSchema),
     summary: z.string(),
-    engine: z.enum(['model', 'ovn-trace']),
+    engine: z.enum(['model', 'ovn-trace', 'lflow']),
     warnings: z.array(z.string()),
   })
   .meta({ id: 'MultiPathResponse' });
@@ -204,7 +204,7 @@ export const connectivityResponseSchema = z
     ),
     fully_reachable: z.boolean(),
     recommendations: z.array(z.string()),
-    engine: z.enum(['model', 'ovn-trace']),
+    engine: z.enum(['model', 'ovn-trace', 'lflow']),
     warnings: z.array(z.string()),
   })
   .meta({ id: 'ConnectivityResponse' });

@@ -61,7 +61,7 @@ export interface Hop {
   details?: Record<string, unknown>;
 }
 
-export type EngineName = 'model' | 'ovn-trace';
+export type EngineName = 'model' | 'ovn-trace' | 'lflow';
 
 export interface BackendOutcome {
   backend: string;

@@ -117,6 +117,13 @@ function defineMetadata(): void {
     null,
     str((f) => f.outport),
   );
+  field(
+    'remote_outport',
+    0,
+    false,
+    null,
+    str((f) => f.remoteOutport ?? ''),
+  );
   // 23.03 has ten logical registers: xxreg0..1 cover reg0..7, xreg4 covers reg8..9.
   field('xxreg0', 128, true, null, regReader(0, 4));
   field('xxreg1', 128, true, null, regReader(4, 4));
@@ -142,8 +149,18 @@ function defineMetadata(): void {
     ['force_snat_for_lb', 3],
     ['skip_snat_for_lb', 9],
     ['use_snat_zone', 11],
+    // Later releases (24.03 .. 26.03) name more flag bits; their flows test them, the model never sets them.
+    ['localnet', 15],
+    ['tunnel_rx', 16],
+    ['icmp_snat', 17],
+    ['from_ctrl', 19],
+    ['unsnat_new', 20],
+    ['unsnat_not_tracked', 21],
+    ['igmp_loopback', 22],
+    ['pkt_sampled', 23],
   ];
   for (const [n, bit] of flagBits) subfield(`flags.${n}`, null, `flags[${bit}]`);
+  subfield('flags.network_id', null, 'flags[28..31]');
 }
 
 function defineConntrack(): void {
@@ -159,6 +176,9 @@ function defineConntrack(): void {
   subfield('ct_mark.skip_snat', null, 'ct_mark[2]');
   subfield('ct_mark.force_snat', null, 'ct_mark[3]');
   subfield('ct_mark.ecmp_reply_port', null, 'ct_mark[16..31]');
+  subfield('ct_mark.obs_stage', null, 'ct_mark[4..5]');
+  subfield('ct_mark.allow_established', null, 'ct_mark[6]');
+  subfield('ct_mark.obs_collector_id', null, 'ct_mark[16..23]');
   field(
     'ct_label',
     128,
@@ -173,6 +193,13 @@ function defineConntrack(): void {
   subfield('ct_label.ecmp_reply_eth', null, 'ct_label[32..79]');
   subfield('ct_label.ecmp_reply_port', null, 'ct_label[80..95]');
   subfield('ct_label.label', null, 'ct_label[96..127]');
+  subfield('ct_label.obs_point_id', null, 'ct_label[96..127]');
+  subfield('ct_label.obs_unused', null, 'ct_label[0..95]');
+  subfield('ct_label.acl_id', null, 'ct_label[80..95]');
+  subfield('ct_label.nf', null, 'ct_label[7]');
+  subfield('ct_label.nf_id', null, 'ct_label[17..24]');
+  subfield('ct_label.tun_if', null, 'ct_label[8]');
+  subfield('ct_label.tun_if_id', null, 'ct_label[80..95]');
   field(
     'ct_state',
     32,
@@ -390,6 +417,7 @@ function defineArpNd(): void {
   }
   predicate('nd', 'icmp6.type == {135, 136} && icmp6.code == 0 && ip.ttl == 255', true);
   predicate('nd_ns', 'icmp6.type == 135 && icmp6.code == 0 && ip.ttl == 255', true);
+  predicate('nd_ns_mcast', 'ip6.mcast && icmp6.type == 135 && icmp6.code == 0 && ip.ttl == 255', true);
   predicate('nd_na', 'icmp6.type == 136 && icmp6.code == 0 && ip.ttl == 255', true);
   predicate('nd_rs', 'icmp6.type == 133 && icmp6.code == 0 && ip.ttl == 255', true);
   predicate('nd_ra', 'icmp6.type == 134 && icmp6.code == 0 && ip.ttl == 255', true);

@@ -47,6 +47,8 @@ export interface PortBinding {
   readonly options: ReadonlyMap<string, string>;
   /** `MAC IP…` entries as the NB port's addresses (plus `unknown`, `router`). */
   readonly mac: readonly string[];
+  /** `MAC [IP/plen…]` entries (empty: no port security). */
+  readonly portSecurity: readonly string[];
   readonly parentPort: string;
   readonly tag: number | null;
   /** Chassis UUID the port is bound to, or null. */

@@ -1,0 +1,129 @@
+// The lflow engine against real ovn-trace of the same OVN on the conformance generator's networks: per
+// packet, the set of logical ports it is delivered to (empty = dropped) and, when both drop it, the
+// pipeline stage that dropped it. The oracle runs with --ct=new for every ct step (enough entries that
+// its global queue never runs out) and, where the network has ECMP routes, once per member id, judged by
+// the union (the lflow engine follows every member).
+
+import { compileSb } from '../../src/engine/lflow/compile.ts';
+import { createLflowEngine } from '../../src/engine/lflow/index.ts';
+import { parseDetailed } from '../../src/engine/ovn-trace/parse-detailed.ts';
+import { resolveRequest } from '../../src/engine/resolve.ts';
+import type { ResolvedRequest, TraceRequest } from '../../src/engine/types.ts';
+import { isOvncpError } from '../../src/errors.ts';
+import { buildTopology } from '../../src/ovn/topology/build.ts';
+import type { Topology } from '../../src/ovn/topology/types.ts';
+import { readSbOnce } from '../../src/sources/sb/read-sb.ts';
+import { genNetwork, genRequests, Rng } from '../conformance/generator.ts';
+import { OvnTraceOracle } from '../conformance/ovn-oracle.ts';
+import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
+
+export interface LflowDisagreement {
+  seed: number;
+  request: TraceRequest;
+  lflow: string[];
+  ovn: string[];
+  lflowStage: string | null;
+  ovnStage: string | null;
+}
+
+export interface LflowReport {
+  cases: number;
+  portsAgreed: number;
+  drops: number;
+  stageAgreed: number;
+  delivered: number;
+  topologies: number;
+  skipped: number;
+  disagreements: LflowDisagreement[];
+}
+
+const MANY_CT = Array.from({ length: 2000 }, () => '--ct=new');
+
+function resolveOrFix(t: Topology, req: TraceRequest): { req: TraceRequest; r: ResolvedRequest } | null {
+  try {
+    return { req, r: resolveRequest(t, req) };
+  } catch (err) {
+    if (!isOvncpError(err) || err.field !== 'destination_mac') return null;
+    const fixed = { ...req, destination_mac: '0a:00:00:00:dd:dd' };
+    try {
+      return { req: fixed, r: resolveRequest(t, fixed) };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** The stage of the table where ovn-trace's (first) path of the packet itself ended in a drop. */
+function ovnDropStage(detailed: string): string | null {
+  const p = parseDetailed(detailed);
+  const tables = p.steps.filter((s) => s.kind === 'table' && !s.generated);
+  const dropped = tables.find((s) => s.kind === 'table' && s.dropped);
+  const last = dropped ?? tables.at(-1);
+  return last && last.kind === 'table' ? last.stage : null;
+}
+
+export async function runLflowConformance(
+  tb: OvnTestbed,
+  opts: { seed: number; cases: number; perTopology?: number },
+): Promise<LflowReport> {
+  const per = opts.perTopology ?? 12;
+  let sb = null as ReturnType<typeof compileSb> | null;
+  const engine = createLflowEngine({ sb: () => sb });
+  const oracle = new OvnTraceOracle(tb, ['--select-id=1', ...MANY_CT]);
+  const others = [2, 3].map((id) => new OvnTraceOracle(tb, [`--select-id=${id}`, ...MANY_CT]));
+  const rep: LflowReport = {
+    cases: 0,
+    portsAgreed: 0,
+    drops: 0,
+    stageAgreed: 0,
+    delivered: 0,
+    topologies: 0,
+    skipped: 0,
+    disagreements: [],
+  };
+  try {
+    for (let k = 0; rep.cases < opts.cases; k++) {
+      const seed = opts.seed + k;
+      const rng = new Rng(seed);
+      const gen = genNetwork(rng, { lb: k % 2 === 1 });
+      const topo = buildTopology(gen.doc, { kind: 'memory', name: `conformance-${seed}` });
+      await tb.loadSnapshot(gen.doc);
+      sb = compileSb(await readSbOnce(tb.sbRemote, undefined));
+      await oracle.restart();
+      if (gen.ecmp) for (const o of others) await o.restart();
+      rep.topologies++;
+      for (const req0 of genRequests(rng, gen, Math.min(per, opts.cases - rep.cases))) {
+        const fixed = resolveOrFix(topo, req0);
+        if (!fixed) {
+          rep.skipped++;
+          continue;
+        }
+        const tree = engine.traceSync(fixed.req, { network: topo });
+        const lflow = [...tree.outputPorts].sort();
+        let ovn = (await oracle.trace(fixed.r)).ports;
+        if (gen.ecmp)
+          for (const o of others) ovn = [...new Set([...ovn, ...(await o.trace(fixed.r)).ports])].sort();
+        rep.cases++;
+        if (ovn.length > 0) rep.delivered++;
+        const portsOk = lflow.join(',') === ovn.join(',');
+        if (portsOk) rep.portsAgreed++;
+        let lflowStage: string | null = null;
+        let ovnStage: string | null = null;
+        let stageOk = true;
+        if (portsOk && ovn.length === 0 && !gen.ecmp) {
+          rep.drops++;
+          ovnStage = ovnDropStage(await oracle.detailed(fixed.r));
+          lflowStage = tree.shown.dropped?.stage ?? null;
+          stageOk = ovnStage === lflowStage;
+          if (stageOk) rep.stageAgreed++;
+        }
+        if (!portsOk || !stageOk)
+          rep.disagreements.push({ seed, request: fixed.req, lflow, ovn, lflowStage, ovnStage });
+      }
+    }
+  } finally {
+    await oracle.stop();
+    for (const o of others) await o.stop();
+  }
+  return rep;
+}
