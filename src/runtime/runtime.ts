@@ -5,6 +5,7 @@
 
 import { Gauge, type Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
+import { createLflowEngine } from '../engine/lflow/index.ts';
 import { createModelEngine } from '../engine/model/index.ts';
 import { daemonEngines, type EngineSet } from '../engine/select.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -17,8 +18,18 @@ import type { Shard } from '../monitor/shard.ts';
 import { TopologyStore } from '../ovn/topology/store.ts';
 import { checkSsl, parseRemotes } from '../ovsdb/remote.ts';
 import type { LiveSb } from '../sources/sb/live-sb.ts';
+import { topologyFromSb } from '../sources/sb/topology-from-sb.ts';
 import { Readiness } from './readiness.ts';
-import { createLiveSb, freshnessGate, ovnTraceFollower } from './sb-source.ts';
+import {
+  CompiledSbHolder,
+  createLiveSb,
+  freshnessGate,
+  loadSbOnce,
+  ovnTraceFollower,
+  sbTopologyFollower,
+  topologyFromSbOnly,
+  usesLflow,
+} from './sb-source.ts';
 import { type FollowedSource, followTopology, readTopologyOnce } from './topology-source.ts';
 
 export interface RuntimeOptions {
@@ -103,18 +114,20 @@ interface Lazy<T> {
  */
 function lazyEngines(
   settings: DaemonSettings,
-  registry: Registry,
-  logger: Logger,
-  liveSb: LiveSb | null,
+  deps: { registry: Registry; logger: Logger; liveSb: LiveSb | null; sb: CompiledSbHolder | null },
 ): Lazy<EngineSet> {
   let set: EngineSet | null = null;
+  // On a topology derived from the SB the model has no ACLs or routes to trace: no model cross-check.
+  const s = topologyFromSbOnly(settings) ? { ...settings, crossCheckSample: 0 } : settings;
+  const sb = deps.sb;
   return {
     get: () =>
-      (set ??= daemonEngines(settings, {
+      (set ??= daemonEngines(s, {
         model: createModelEngine(),
-        registry,
-        logger,
-        ...(liveSb ? { ovnTraceWatchSb: false } : {}),
+        registry: deps.registry,
+        logger: deps.logger,
+        ...(sb ? { lflow: createLflowEngine({ sb: () => sb.compiled }) } : {}),
+        ...(deps.liveSb ? { ovnTraceWatchSb: false } : {}),
       })),
     built: () => set,
   };
@@ -160,7 +173,11 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   topologyAgeGauge(registry, topology);
   ovnInfoGauge(registry, topology);
   const liveSb = createLiveSb(settings, registry, logger);
-  const engines = lazyEngines(settings, registry, logger, liveSb);
+  const sbHolder = settings.sbDb || settings.sbFile ? new CompiledSbHolder() : null;
+  const engines = lazyEngines(settings, { registry, logger, liveSb, sb: sbHolder });
+  const sbTopology = topologyFromSbOnly(settings);
+  // /-/ready waits for the first SB sync when lflow answers (a live SB; a file is read before start ends).
+  if (liveSb && usesLflow(settings)) readiness.require('sb');
   let followed: FollowedSource | null = null;
   // The gate holds SB-traced checks only while the SB is followed (serve); one-shot runs read it once.
   let following = false;
@@ -178,7 +195,16 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   );
   const source = { settings, store: topology, logger, registry };
   const watches: FileWatch[] = [];
-  const loadOnce = () => readTopologyOnce(source).then(() => readiness.met('topology'));
+  /** One-shot: the SB once (when an engine or the topology needs it), then the topology. */
+  const loadOnce = async () => {
+    const needSb = sbHolder && (usesLflow(settings) || sbTopology);
+    const db = needSb ? await loadSbOnce(settings) : null;
+    if (db) sbHolder?.reset(db);
+    if (db && sbTopology)
+      topology.set(topologyFromSb(db, { kind: 'file', name: settings.sbFile ?? settings.sbDb! }));
+    else await readTopologyOnce(source);
+    readiness.met('topology');
+  };
   return {
     settings,
     logger,
@@ -188,15 +214,33 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     monitor,
     sb: liveSb,
     engines: () => engines.get(),
-    staleness: () => staleness(followed, topology),
+    staleness: () => staleness(followed, topology) ?? sbStaleness(liveSb, usesLflow(settings)),
     async start() {
       if (liveSb && fresh) {
-        following = true;
+        // An SB-derived topology cannot be ahead of the SB: the gate only matters with an NB.
+        following = !sbTopology;
+        if (sbHolder) liveSb.follow(sbHolder);
         liveSb.follow(ovnTraceFollower(() => engines.built()?.ovnTrace ?? null));
-        topology.on('change', () => fresh.freshness.noteNbChange(topology.lastUpdate()));
+        if (sbTopology)
+          liveSb.follow(sbTopologyFollower(topology, settings.sbDb!, () => readiness.met('topology')));
+        else topology.on('change', () => fresh.freshness.noteNbChange(topology.lastUpdate()));
+        void liveSb.synced().then(() => {
+          logger.info(
+            { rows: liveSb.database()?.Logical_Flow.size },
+            'Southbound synced: logical flows loaded',
+          );
+          readiness.met('sb');
+        });
         liveSb.start();
+      } else if (sbHolder && settings.sbFile) {
+        const db = await loadSbOnce(settings)!;
+        sbHolder.reset(db);
+        if (sbTopology) topology.set(topologyFromSb(db, { kind: 'file', name: settings.sbFile }));
+        logger.info({ file: settings.sbFile, flows: db.Logical_Flow.size }, 'Southbound file loaded');
       }
-      followed = followTopology(source, () => readiness.met('topology'));
+      if (sbTopology) {
+        if (topology.current()) readiness.met('topology');
+      } else followed = followTopology(source, () => readiness.met('topology'));
       await monitor.start();
       const pf = settings.pathsFile;
       if (pf) watches.push(watchFile(pf, () => void monitor.reload()));
@@ -216,6 +260,13 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
       await engines.built()?.close();
     },
   };
+}
+
+/** While the SB is unreachable lflow traces on the last SB it had; every trace says how old it is. */
+function sbStaleness(sb: LiveSb | null, lflow: boolean): string | null {
+  if (!sb || !lflow || sb.client.isConnected() || !sb.lastUpdate()) return null;
+  const age = Math.round((Date.now() - sb.lastUpdate()) / 1000);
+  return `SB database disconnected: traced on the last Southbound, ${age} s old`;
 }
 
 /** While the NB is unreachable the last good topology keeps serving; every trace says how old it is. */

@@ -6,12 +6,17 @@
 
 import type { Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
+import { type CompiledSb, compileSb } from '../engine/lflow/index.ts';
 import type { Logger } from '../log.ts';
 import type { FreshnessGate } from '../monitor/monitor.ts';
-import type { SbChange } from '../ovn/sb/types.ts';
+import type { SbChange, SbDatabase } from '../ovn/sb/types.ts';
+import type { TopologyStore } from '../ovn/topology/store.ts';
 import type { OvsdbClient } from '../ovsdb/client.ts';
+import { readSbFile } from '../sources/sb/db-file.ts';
 import { LiveSb, type SbFollower } from '../sources/sb/live-sb.ts';
+import { readSbOnce } from '../sources/sb/read-sb.ts';
 import { SbFreshness } from '../sources/sb/sb-freshness.ts';
+import { topologyFromSb } from '../sources/sb/topology-from-sb.ts';
 
 /** SB tables whose change can change an ovn-trace result (its daemon is then replaced). */
 const TRACED_TABLES = new Set<string>([
@@ -30,6 +35,26 @@ const TRACED_TABLES = new Set<string>([
 /** Engines whose verdicts come from the SB, so they can lag the NB (the gate holds their checks). */
 const SB_ENGINES = new Set<string>(['lflow', 'ovn-trace']);
 
+/**
+ * The lflow engine's compiled SB, owned here and kept current by the live SB (or set once from a file):
+ * a resync compiles the whole SB, an update recompiles only the flows it touches (CompiledSb.apply).
+ */
+export class CompiledSbHolder implements SbFollower {
+  compiled: CompiledSb | null = null;
+  /** Wall time (ms) of the last whole compile, for logs and benchmarks. */
+  lastCompileMs = 0;
+
+  reset(db: SbDatabase): void {
+    const t = performance.now();
+    this.compiled = compileSb(db);
+    this.lastCompileMs = performance.now() - t;
+  }
+
+  apply(changes: readonly SbChange[]): void {
+    this.compiled?.apply(changes);
+  }
+}
+
 /** Tells the ovn-trace engine (when it was built) of SB changes, in order with the other followers. */
 export function ovnTraceFollower(engine: () => { sbChanged(): void } | null): SbFollower {
   return {
@@ -38,6 +63,48 @@ export function ovnTraceFollower(engine: () => { sbChanged(): void } | null): Sb
       if (changes.some((c) => TRACED_TABLES.has(c.table))) engine()?.sbChanged();
     },
   };
+}
+
+/** SB tables the SB-derived topology is made of. */
+const TOPOLOGY_TABLES = new Set<string>(['Datapath_Binding', 'Port_Binding']);
+
+/**
+ * Without an NB or a snapshot file, the topology comes from the SB itself (topology-from-sb.ts): set
+ * on every resync and on every update that touches datapaths or port bindings.
+ */
+export function sbTopologyFollower(store: TopologyStore, name: string, onFirst: () => void): SbFollower {
+  const set = (db: SbDatabase, changed: string[]) => {
+    store.set(topologyFromSb(db, { kind: 'ovsdb', name }), changed);
+    onFirst();
+  };
+  return {
+    reset: (db) => set(db, []),
+    apply: (changes, db) => {
+      const tables = [...new Set(changes.map((c) => c.table))].filter((t) => TOPOLOGY_TABLES.has(t));
+      if (tables.length > 0) set(db, tables.sort());
+    },
+  };
+}
+
+/** True when the engine set traces paths or /flow on lflow: `--engine lflow`, or `auto` with an SB. */
+export function usesLflow(settings: DaemonSettings): boolean {
+  const sb = !!(settings.sbDb || settings.sbFile);
+  return sb && (settings.engine === 'lflow' || settings.engine === 'auto');
+}
+
+/**
+ * Does the runtime take its topology from the SB? With lflow answering and neither an NB nor a snapshot
+ * file. (`--engine model|ovn-trace` without an NB keep the demo network, as before lflow.)
+ */
+export function topologyFromSbOnly(settings: DaemonSettings): boolean {
+  return !settings.nbDb && !settings.topologyFile && usesLflow(settings);
+}
+
+/** The SB read once, for one-shot commands and a saved file: the file if given, else the remote. */
+export function loadSbOnce(settings: DaemonSettings): Promise<SbDatabase> | null {
+  if (settings.sbFile) return readSbFile(settings.sbFile);
+  if (settings.sbDb) return readSbOnce(settings.sbDb, settings.ssl);
+  return null;
 }
 
 export function createLiveSb(settings: DaemonSettings, registry: Registry, logger: Logger): LiveSb | null {
