@@ -48,8 +48,10 @@ export interface MonitorOptions {
  * pending (its old verdict keeps its old timestamp) and re-run once the SB has caught up.
  */
 export interface FreshnessGate {
-  /** True for engines that trace the SB (lflow, ovn-trace), whose verdicts can lag the NB. */
+  /** True for engines whose checks wait for the SB now (SB engines, while an NB is ahead of the SB). */
   gates(engine: string): boolean;
+  /** True for engines that trace the SB (lflow, ovn-trace): their checks re-run when the SB changes. */
+  tracesSb(engine: string): boolean;
   /** True once fresh for `since`; false after the configured wait (or on abort). */
   wait(since: number, signal: AbortSignal): Promise<boolean>;
   /** Resolves true once fresh for `since`, however long it takes (false on abort). */
@@ -332,6 +334,30 @@ export class Monitor {
       if (fresh && !this.stopped) this.scheduler.enqueue(state.check.key, 'topology', true, true);
     });
     return false;
+  }
+
+  /**
+   * The Southbound changed (a follower of the live SB calls this): checks traced on the SB whose last
+   * trace went through one of `datapaths` (null: any), errored or has none re-run. The NB-triggered run
+   * may have come before northd's answer (the passive freshness rule is not a proof); this one sees it.
+   */
+  sbChanged(datapaths: ReadonlySet<string> | null): void {
+    const gate = this.opts.freshness;
+    if (this.stopped || !this.started || !gate) return;
+    let n = 0;
+    for (const s of this.results.all()) {
+      let name: string;
+      try {
+        name = this.opts.engine(s.check.path.engine).name;
+      } catch {
+        continue;
+      }
+      if (!gate.tracesSb(name) || (datapaths && !affected(s.last, datapaths))) continue;
+      this.scheduler.enqueue(s.check.key, 'topology', true, true);
+      n++;
+    }
+    if (n > 0)
+      this.opts.logger.debug({ checks: n, datapaths: datapaths?.size ?? 'all' }, 'SB changed: re-checking');
   }
 
   private async runOne(key: string, trigger: Trigger): Promise<void> {

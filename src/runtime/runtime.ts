@@ -25,6 +25,7 @@ import {
   createLiveSb,
   freshnessGate,
   loadSbOnce,
+  monitorFollower,
   ovnTraceFollower,
   sbTopologyFollower,
   topologyFromSbOnly,
@@ -195,6 +196,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   );
   const source = { settings, store: topology, logger, registry };
   const watches: FileWatch[] = [];
+  const sbRecheck = monitorFollower((datapaths) => monitor.sbChanged(datapaths));
   /** One-shot: the SB once (when an engine or the topology needs it), then the topology. */
   const loadOnce = async () => {
     const needSb = sbHolder && (usesLflow(settings) || sbTopology);
@@ -221,6 +223,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
         following = !sbTopology;
         if (sbHolder) liveSb.follow(sbHolder);
         liveSb.follow(ovnTraceFollower(() => engines.built()?.ovnTrace ?? null));
+        liveSb.follow(sbRecheck);
         if (sbTopology)
           liveSb.follow(sbTopologyFollower(topology, settings.sbDb!, () => readiness.met('topology')));
         else topology.on('change', () => fresh.freshness.noteNbChange(topology.lastUpdate()));
@@ -254,6 +257,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     async stop() {
       followed?.stop();
       fresh?.freshness.close();
+      sbRecheck.close();
       liveSb?.stop();
       for (const w of watches.splice(0)) w.close();
       await monitor.stop();

@@ -65,6 +65,52 @@ export function ovnTraceFollower(engine: () => { sbChanged(): void } | null): Sb
   };
 }
 
+/**
+ * Tells the path monitor which datapaths (by name, as traces record them) an SB update changed, at
+ * most every `debounceMs`: flows of a datapath or of a datapath group; an address set, port group, or
+ * a lookup table (bindings, load balancers) changes flows anywhere, so every SB-traced check re-runs.
+ */
+export function monitorFollower(
+  onChange: (datapaths: ReadonlySet<string> | null) => void,
+  debounceMs = 20,
+): SbFollower & { close(): void } {
+  let pending: Set<string> | null = new Set();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    timer = null;
+    const d = pending;
+    pending = new Set();
+    onChange(d);
+  };
+  return {
+    reset: () => undefined, // a resync: the runtime's own first round / topology change re-runs checks
+    apply: (changes, db) => {
+      for (const c of changes) {
+        if (!pending) break;
+        if (c.table === 'Logical_Flow') {
+          for (const f of [c.old, c.new]) {
+            if (!f) continue;
+            const dps = f.logicalDatapath
+              ? [f.logicalDatapath]
+              : (db.Logical_DP_Group.get(f.logicalDpGroup ?? '')?.datapaths ?? null);
+            if (!dps) pending = null;
+            for (const dp of dps ?? []) {
+              const name = db.Datapath_Binding.get(dp)?.externalIds.get('name');
+              if (name) pending?.add(name);
+            }
+          }
+        } else if (TRACED_TABLES.has(c.table)) pending = null;
+      }
+      if (pending?.size === 0) return;
+      timer ??= setTimeout(flush, debounceMs);
+    },
+    close: () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
 /** SB tables the SB-derived topology is made of. */
 const TOPOLOGY_TABLES = new Set<string>(['Datapath_Binding', 'Port_Binding']);
 
@@ -155,6 +201,7 @@ export function freshnessGate(
     freshness,
     gate: {
       gates: (engine) => SB_ENGINES.has(engine),
+      tracesSb: (engine) => SB_ENGINES.has(engine),
       wait: (since, signal) => freshness.wait(since, signal),
       whenFresh: (since, signal) => freshness.whenFresh(since, signal),
     },
