@@ -27,7 +27,7 @@ export interface SizeOptions {
   /** Wall-time budget of the soak; it stops after the round that exceeds it (and reports so). */
   readonly soakBudgetMs: number;
   readonly renderSeries: readonly number[];
-  /** Steps to run (default all): model, ovn-trace, sync, change, soak (render needs soak). */
+  /** Steps to run (default all): model, ovn-trace, sync, change, change-lflow, soak (render needs soak). */
   readonly steps?: ReadonlySet<string>;
   readonly log: (msg: string) => void;
 }
@@ -41,6 +41,8 @@ export interface SizeResult {
   ovnTrace: Step<OvnTraceFigures>;
   sync: Step<SyncFigures>;
   change: Step<ChangeFigures>;
+  /** The same change with the SB followed and checks on lflow (`--engine auto`), northd's share included. */
+  changeLflow?: Step<ChangeFigures>;
   soak: Step<Omit<SoakFigures, 'results'>>;
   render: Step<RenderFigures>[];
 }
@@ -97,6 +99,11 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
           measureChangeToMetric(tb.nbRemote, g.paths, pathsFile, pathsYaml(g.paths), o.flips),
         )
       : skipped<ChangeFigures>();
+    const changeLflow = want('change-lflow')
+      ? await step(o.log, 'change -> metric on lflow (NB + SB)', () =>
+          measureChangeToMetric(tb.nbRemote, g.paths, pathsFile, pathsYaml(g.paths), o.flips, tb.sbRemote),
+        )
+      : skipped<ChangeFigures>();
     let states: SoakFigures['results'] | null = null;
     const soak = want('soak')
       ? await step(o.log, `soak (${o.soakRounds} rounds)`, async () => {
@@ -121,6 +128,7 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
       ovnTrace,
       sync,
       change,
+      changeLflow,
       soak,
       render,
     };

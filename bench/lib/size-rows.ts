@@ -146,12 +146,40 @@ function liveRows(r: SizeResult): Row[] {
       goal: '≤ 1 s',
       status: val(c, (x) => goal(worst(x.afterCommitMs) <= 1000), ''),
     },
+    ...lflowChangeRows(r.changeLflow, med, worst),
     {
       figure: 'serve: start to ready / RSS',
       ours: val(c, (x) => `${fmtMs(x.readyMs)} / ${x.serveRssMb?.toFixed(0) ?? '?'} MB`, why(c)),
       baseline: '',
       goal: '',
       status: '',
+    },
+  ];
+}
+
+/** The change -> metric figures with the SB followed and checks on lflow (absent in older results). */
+function lflowChangeRows(
+  c: SizeResult['changeLflow'],
+  med: (xs: number[]) => number,
+  worst: (xs: number[]) => number,
+): Row[] {
+  if (!c) return [];
+  return [
+    {
+      figure: `ovn-nbctl ACL change -> flipped gauge, checks on lflow (NB + SB)${val(c, (x) => ` (${fmtNum(x.paths)} paths, ${x.afterCommitMs.length} flips)`, '')}`,
+      ours: val(
+        c,
+        (x) =>
+          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit; northd's share median ${x.northdMs?.length ? fmtMs(med(x.northdMs)) : '?'}; SB update applied median ${x.sbApplyMs?.length ? fmtMs(med(x.sbApplyMs)) : '?'}; ready in ${fmtMs(x.readyMs)}, RSS ${x.serveRssMb?.toFixed(0) ?? '?'} MB`,
+        why(c),
+      ),
+      baseline: '',
+      goal: '≤ 2 s incl. northd; SB apply ≤ 100 ms',
+      status: val(
+        c,
+        (x) => goal(med(x.afterCommitMs) <= 2000 && (!x.sbApplyMs?.length || med(x.sbApplyMs) <= 100)),
+        '',
+      ),
     },
   ];
 }

@@ -31,7 +31,7 @@ describe('ovncp-monitor', () => {
     expect(b.stderr).toBe('ovncp-monitor serve: unknown flag --web.listen-adress (see --help)\n');
     const c = await cli(['serve', '--engine=magic']);
     expect(c.stderr).toBe(
-      'ovncp-monitor serve: flag --engine must be one of model, ovn-trace, auto, got "magic"\n',
+      'ovncp-monitor serve: flag --engine must be one of model, lflow, ovn-trace, auto, got "magic"\n',
     );
   });
 
