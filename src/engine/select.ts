@@ -205,7 +205,9 @@ export function createEngineSet(o: EngineSetOptions): EngineSet {
   };
   // With an SB for lflow, `auto` needs no ovn-trace: it starts only for `ovn-trace` or a path asking.
   const wantsOvnTrace = o.choice === 'ovn-trace' || (o.choice === 'auto' && !lflow);
-  if (wantsOvnTrace && why !== null) o.logger?.warn({ engine: o.choice }, `${why}; ovn-trace is off`);
+  // Asked for by name, a missing ovn-trace is a warning; under `auto` it only means "the model alone".
+  if (wantsOvnTrace && why !== null)
+    o.logger?.[o.choice === 'ovn-trace' ? 'warn' : 'info']({ engine: o.choice }, `${why}; ovn-trace is off`);
   if (wantsOvnTrace && why === null) getOvnTrace();
   const sample = o.crossCheckSample ?? DEFAULT_CROSS_CHECK_SAMPLE;
   const crossCheck = (primary: TraceEngine, checker: TraceEngine) =>

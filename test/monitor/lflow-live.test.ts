@@ -189,9 +189,8 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
     expect(r).toMatchObject({ engine: 'lflow', reaches_destination: false });
     expect(t.code).toBe(1);
     const c = await cli([
-      'check',
+      'check', // no --engine: auto is lflow when an SB is given
       `--topology.sb-file=${file}`,
-      '--engine=lflow',
       `--paths.file=${join(dir, 'paths.yaml')}`,
       '--json',
     ]);

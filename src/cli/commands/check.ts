@@ -21,7 +21,12 @@ export const checkCommand: Command = {
     ...SOURCE_FLAGS,
     ...SSL_FLAGS,
     { name: 'paths.file', help: 'Critical-path definitions (YAML).' },
-    { name: 'engine', help: 'Trace engine.', choices: ENGINE_CHOICES, default: 'model' },
+    {
+      name: 'engine',
+      help: 'Trace engine (auto: lflow with an SB, else the model).',
+      choices: ENGINE_CHOICES,
+      default: 'auto',
+    },
     { name: 'json', help: 'Print the results as JSON.', type: 'boolean' },
     { name: 'junit', help: 'Print the results as JUnit XML.', type: 'boolean' },
   ],
@@ -35,7 +40,7 @@ export const checkCommand: Command = {
         'topology.file': str(flags, 'topology.file'),
         'topology.sb-file': str(flags, 'topology.sb-file'),
         'paths.file': str(flags, 'paths.file'),
-        engine: str(flags, 'engine') ?? 'model',
+        engine: str(flags, 'engine'),
       },
       io.env,
     );
