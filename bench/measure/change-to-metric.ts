@@ -126,7 +126,12 @@ export async function measureChangeToMetric(
   const match = `outport == @${pg} && ip4`;
   const t0 = performance.now();
   const engine = sbRemote ? ['--engine=auto', `--ovn.sb-db=${sbRemote}`] : ['--engine=model'];
-  const srv = await serve([`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, ...engine]);
+  // With the SB, the initial SB sync and compile run before the daemon logs its address: wait longer.
+  const srv = await serve(
+    [`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, ...engine],
+    {},
+    sbRemote ? 600_000 : 30_000,
+  );
   try {
     await waitReady(srv.url, 600_000);
     const readyMs = performance.now() - t0;
