@@ -121,7 +121,10 @@ export class CompiledSb {
   /** Bumped by every apply: results may say which SB state they were traced on. */
   generation = 0;
 
-  constructor(db: SbDatabase) {
+  constructor(
+    db: SbDatabase,
+    private readonly opts: CompileSbOptions = {},
+  ) {
     this.db = db;
     this.rebuildSets();
     this.rebuildDatapaths();
@@ -154,6 +157,10 @@ export class CompiledSb {
     }
     if (touched.has('Port_Binding') || touched.has('Multicast_Group') || touched.has('Datapath_Binding'))
       this.rebuildPorts();
+    if (this.opts.chassis !== undefined)
+      for (const c of changes)
+        if (c.table === 'Port_Binding' && c.old?.chassis !== c.new?.chassis)
+          this.flowsNaming(`%${(c.new ?? c.old)!.logicalPort}`, recompile);
     if (['MAC_Binding', 'Static_MAC_Binding', 'FDB', 'Load_Balancer'].some((t) => touched.has(t as never)))
       this.rebuildLookups();
     for (const c of changes) {
@@ -168,6 +175,18 @@ export class CompiledSb {
       if (f) this.addFlow(f);
     }
     return this;
+  }
+
+  /**
+   * `is_chassis_resident(port)`: true for every port, as ovn-trace, unless a chassis was named; then
+   * true when the port (or the chassisredirect port) is bound to that chassis.
+   */
+  private resident(port: string): boolean {
+    const chassis = this.opts.chassis;
+    if (chassis === undefined) return true;
+    const uuid = this.ports.get(port)?.row.chassis;
+    const row = uuid ? this.db.Chassis.get(uuid) : undefined;
+    return row !== undefined && (row.name === chassis || row.hostname === chassis);
   }
 
   flowCount(): number {
@@ -351,7 +370,13 @@ export class CompiledSb {
         return this.addressSets.get(`${name}_ip${family}`);
       },
     };
-    const m = compileMatch(f.match, resolver);
+    const m = compileMatch(f.match, resolver, {
+      laterSymbols: true,
+      chassisResident: (port) => {
+        refs.add(`%${port}`);
+        return this.resident(port);
+      },
+    });
     if (!m.ok) {
       this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `match: ${m.message} (at ${m.offset})` });
       return null;
@@ -400,7 +425,12 @@ function parseVip(key: string): LbVip | null {
   return ip ? { family: ip.family, ip: ip.value, port, text: key } : null;
 }
 
+export interface CompileSbOptions {
+  /** Trace as seen from this chassis (name or hostname): is_chassis_resident() is then real. */
+  readonly chassis?: string;
+}
+
 /** Compiles a whole SB (see CompiledSb.apply for updates). */
-export function compileSb(db: SbDatabase): CompiledSb {
-  return new CompiledSb(db);
+export function compileSb(db: SbDatabase, opts: CompileSbOptions = {}): CompiledSb {
+  return new CompiledSb(db, opts);
 }
