@@ -137,9 +137,10 @@ function branchOf(input: TreeInput, leaf: Leaf): { branch: TraceBranch; acl: Acl
     h.index = i;
   });
   const outputs = leaf.kind === 'delivered' && leaf.port ? [leaf.port] : [];
-  const reached = reachesDestination(input.topology, input.resolved, outputs);
-  const last = hops.at(-1) ?? null;
   const lb = leaf.choices.find((c) => !c.startsWith('member '));
+  const reached =
+    reachesDestination(input.topology, input.resolved, outputs) || reachesBackend(input, lb, outputs);
+  const last = hops.at(-1) ?? null;
   const member = leaf.choices.find((c) => c.startsWith('member '));
   const branch: TraceBranch = {
     hops,
@@ -153,6 +154,14 @@ function branchOf(input: TreeInput, leaf: Leaf): { branch: TraceBranch; acl: Acl
     reached,
   };
   return { branch, acl: decisions(all), cut: hops !== all };
+}
+
+/** A VIP's path reaches its destination when it is delivered to the port owning its backend. */
+function reachesBackend(input: TreeInput, backend: string | undefined, outputs: readonly string[]): boolean {
+  if (!backend || input.resolved.destinationPort) return false;
+  const ip = backend.startsWith('[') ? backend.slice(1, backend.indexOf(']')) : backend.split(':')[0]!;
+  const owners = input.topology.index.portsByIp.get(ip) ?? [];
+  return outputs.some((o) => owners.includes(o));
 }
 
 function decisions(hops: readonly Hop[]): AclDecision[] {
