@@ -189,6 +189,11 @@ export class CompiledSb {
     return row !== undefined && (row.name === chassis || row.hostname === chassis);
   }
 
+  /** The compiled forms of one logical flow (one per datapath it is placed on); tests check reuse. */
+  compiledFlow(uuid: string): readonly CFlow[] {
+    return [...(this.flows.get(uuid)?.placed.values() ?? [])];
+  }
+
   flowCount(): number {
     return this.flows.size;
   }

@@ -186,10 +186,11 @@ function decisions(hops: readonly Hop[]): AclDecision[] {
 export function buildTree(input: TreeInput, raw: string | null): TraceTree {
   const own = input.leaves.filter((l) => !l.reply);
   const built = own.map((l) => branchOf(input, l));
-  const shownIdx = Math.max(
-    0,
-    built.findIndex((b) => b.branch.reached),
-  );
+  // Shown: the first path that reached; else the first that died somewhere (not one a flood skipped
+  // because it would go back out of its own port).
+  const reachedIdx = built.findIndex((b) => b.branch.reached);
+  const diedIdx = own.findIndex((l) => l.kind !== 'omitted');
+  const shownIdx = reachedIdx >= 0 ? reachedIdx : Math.max(0, diedIdx);
   const shown = built[shownIdx];
   const warnings = [...input.resolved.warnings, ...input.warnings];
   const reached = built.some((b) => b.branch.reached);
