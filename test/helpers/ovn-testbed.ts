@@ -62,13 +62,6 @@ export function skipWithoutOvn(): boolean {
   return true;
 }
 
-/** The release the OVNCP_OVN_RELEASE env asks for (default: the host's 23.03). */
-export function defaultRelease(): OvnRelease {
-  const r = process.env.OVNCP_OVN_RELEASE ?? '23.03';
-  if (r !== '23.03' && r !== '25.03' && r !== '26.03') throw new Error(`OVNCP_OVN_RELEASE=${r}: unknown`);
-  return r;
-}
-
 /**
  * For `describe.skipIf(skipWithoutRelease('25.03'))`: like skipWithoutOvn for a chroot release, which
  * runs when its cached chroot exists or when root can build it (scripts/test.sh builds it first).
@@ -96,7 +89,7 @@ export interface TraceOptions {
 export interface OvnTestbedOptions {
   /** Extra ovsdb-server options for the SB (e.g. a pssl: remote and its files); northd keeps the socket. */
   readonly sbServerArgs?: readonly string[];
-  /** The OVN release to run (default '23.03', the host's; see defaultRelease()). */
+  /** The OVN release to run (default '23.03', the host's own packages). */
   readonly release?: OvnRelease;
 }
 
