@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { loadTopologyFile } from '../../src/sources/file.ts';
 import { startOvn } from '../../test/helpers/ovn-testbed.ts';
 import { type ChangeFigures, measureChangeToMetric } from '../measure/change-to-metric.ts';
+import { type LflowFigures, measureLflow } from '../measure/lflow.ts';
 import { measureRender, type RenderFigures } from '../measure/metrics-render.ts';
 import { type ModelFigures, measureModel } from '../measure/model.ts';
 import { measureOvnTrace, type OvnTraceFigures, type SampleSizes } from '../measure/ovn-trace.ts';
@@ -27,7 +28,7 @@ export interface SizeOptions {
   /** Wall-time budget of the soak; it stops after the round that exceeds it (and reports so). */
   readonly soakBudgetMs: number;
   readonly renderSeries: readonly number[];
-  /** Steps to run (default all): model, ovn-trace, sync, change, change-lflow, soak (render needs soak). */
+  /** Steps to run (default all): model, lflow, ovn-trace, sync, change, change-lflow, soak (render needs soak). */
   readonly steps?: ReadonlySet<string>;
   readonly log: (msg: string) => void;
 }
@@ -39,6 +40,7 @@ export interface SizeResult {
   nbLoadMs: number;
   model: Step<ModelFigures>;
   ovnTrace: Step<OvnTraceFigures>;
+  lflow: Step<LflowFigures>;
   sync: Step<SyncFigures>;
   change: Step<ChangeFigures>;
   /** The same change with the SB followed and checks on lflow (`--engine auto`), northd's share included. */
@@ -90,6 +92,11 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
             measureOvnTrace(tb.sbRemote, topo, checks, modelResults, o.sample),
           )
         : failed<OvnTraceFigures>(model);
+    const lflow = !want('lflow')
+      ? skipped<LflowFigures>()
+      : model.ok
+        ? await step(o.log, 'lflow engine', () => measureLflow(tb.sbRemote, topo, checks, modelResults))
+        : failed<LflowFigures>(model);
     const sync = want('sync')
       ? await step(o.log, 'OVSDB initial sync', () => measureSync(tb.nbRemote, topo))
       : skipped<SyncFigures>();
@@ -126,6 +133,7 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
       nbLoadMs,
       model,
       ovnTrace,
+      lflow,
       sync,
       change,
       changeLflow,

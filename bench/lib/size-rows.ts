@@ -221,6 +221,58 @@ function soakRows(r: SizeResult): Row[] {
   ];
 }
 
+/** The lflow engine beside the ovn-trace daemon (the engine it replaces) and the issue's goals at L. */
+function lflowRows(r: SizeResult): Row[] {
+  const l = r.lflow;
+  const t = r.ovnTrace;
+  if (!l?.ok)
+    return [{ figure: 'lflow engine', ours: l ? why(l) : na('not run'), baseline: '', goal: '', status: '' }];
+  const v = l.value;
+  const daemonRate = val(
+    t,
+    (x) =>
+      x.daemonCpuMsPerTrace ? `ovn-trace daemon ${fmtNum(1000 / x.daemonCpuMsPerTrace)}/s per CPU s` : 'n/a',
+    why(t),
+  );
+  return [
+    {
+      figure: `lflow initial SB read (${fmtNum(v.logicalFlows)} logical flows) + compile`,
+      ours: `${fmtMs(v.sbReadMs)} + ${fmtMs(v.compileMs)}`,
+      baseline: val(t, (x) => `ovn-trace daemon start ${fmtMs(x.daemonStartMs)}`, why(t)),
+      goal: '≤ 10 s',
+      status: goal(v.sbReadMs + v.compileMs <= 10_000),
+    },
+    {
+      figure: 'lflow RSS (process) / compiled heap',
+      ours: `${v.rssMb.toFixed(0)} MB / ${v.compileHeapMb.toFixed(0)} MB`,
+      baseline: val(t, (x) => `ovn-trace daemon RSS ${x.daemonRssMb?.toFixed(0) ?? '?'} MB`, why(t)),
+      goal: '≤ 1 GB',
+      status: goal(v.rssMb <= 1024),
+    },
+    {
+      figure: `lflow traces per CPU second, 1 core (${fmtNum(v.traces)} traces)`,
+      ours: `${fmtNum(v.tracesPerCpuSec)} (wall ${fmtNum(v.tracesPerSec)}/s; p50 ${fmtMs(v.p50Ms)}, p99 ${fmtMs(v.p99Ms)})`,
+      baseline: daemonRate,
+      goal: '≥ 10,000/s',
+      status: goal(v.tracesPerCpuSec >= 10_000),
+    },
+    {
+      figure: 'lflow apply of one changed logical flow (median / max)',
+      ours: `${fmtMs(v.applyP50Ms)} / ${fmtMs(v.applyMaxMs)}`,
+      baseline: 'ovn-trace: a new daemon (start above)',
+      goal: '≤ 100 ms median',
+      status: goal(v.applyP50Ms <= 100),
+    },
+    {
+      figure: 'lflow verdicts equal to the model (critical paths)',
+      ours: `${fmtNum(v.agreeWithModel)} / ${fmtNum(r.counts.paths)}; ${v.flowProblems} flows unreadable`,
+      baseline: '',
+      goal: '',
+      status: '',
+    },
+  ];
+}
+
 export function rowsOf(r: SizeResult): Row[] {
   const c = r.counts;
   const topo: Row = {
@@ -230,5 +282,13 @@ export function rowsOf(r: SizeResult): Row[] {
     goal: '',
     status: '',
   };
-  return [topo, ...modelRows(r), ...agreementRows(r), ...liveRows(r), ...renderRows(r), ...soakRows(r)];
+  return [
+    topo,
+    ...modelRows(r),
+    ...lflowRows(r),
+    ...agreementRows(r),
+    ...liveRows(r),
+    ...renderRows(r),
+    ...soakRows(r),
+  ];
 }

@@ -6,9 +6,15 @@
 // Also: a route table on one router port with its own routes, ECMP routes (judged against ovn-trace with
 // each --select-id), and in the `lb` round a distributed router with a distributed gateway port and its
 // NAT (snat, dnat, dnat_and_snat floating IPs, distributed or not) or a load balancer on the router.
+// Optional features (GenFeatures, off by default; featuresOfBed() turns on what the bed's NB schema
+// has): ACL tiers + `pass`, router policy chains (`jump`), LB affinity_timeout, hairpin requests (a
+// backend to its own VIP), a NodePort LB on a gateway router's own address, and a localnet port beside
+// distributed floating IPs. They draw from their own random stream, so with every feature off a seed
+// gives exactly the case stream it always gave.
 
 import type { TraceRequest } from '../../src/engine/types.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
+import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
 
 type Doc = SnapshotDoc;
 type Acl = NonNullable<NonNullable<Doc['switches']>[number]['acls']>[number];
@@ -49,6 +55,42 @@ export interface GenPort {
   unknown: boolean;
 }
 
+/** Generator features beyond the 23.03 stream (all off: the original stream, seed for seed). */
+export interface GenFeatures {
+  /** ACL tiers 0..3 and the `pass` action (NB `ACL.tier`, 23.06+). */
+  readonly tiers?: boolean;
+  /** Router policy chains: `jump` to a named chain (NB `Logical_Router_Policy.chain`, 25.03+). */
+  readonly chains?: boolean;
+  /** LB `options:affinity_timeout` (session affinity). */
+  readonly affinity?: boolean;
+  /** Requests from a VIP's backend to that VIP (LB hairpin). */
+  readonly hairpin?: boolean;
+  /** A load balancer on a gateway router whose VIP is the router's own address (a NodePort). */
+  readonly nodeport?: boolean;
+  /** A localnet port beside the gateway port, so that distributed floating IPs are really distributed. */
+  readonly localnet?: boolean;
+}
+
+export const NO_FEATURES: GenFeatures = {};
+export const ALL_FEATURES: GenFeatures = {
+  tiers: true,
+  chains: true,
+  affinity: true,
+  hairpin: true,
+  nodeport: true,
+  localnet: true,
+};
+
+/** Every feature the bed's NB schema supports (by column presence, not by version number). */
+export function featuresOfBed(tb: OvnTestbed): GenFeatures {
+  const t = tb.nbSchema().tables;
+  return {
+    ...ALL_FEATURES,
+    tiers: t.get('ACL')?.has('tier') ?? false,
+    chains: t.get('Logical_Router_Policy')?.has('chain') ?? false,
+  };
+}
+
 export interface GenNet {
   doc: Doc;
   ports: GenPort[];
@@ -60,6 +102,11 @@ export interface GenNet {
   gateway: { sw: number; macs: Record<string, string> } | null;
   /** Whether some route is an ECMP member (ovn-trace then picks a member by --select-id). */
   ecmp: boolean;
+  /** Classes of the network for reports (tagsOf): new features and known version differences. */
+  tags: string[];
+  features: GenFeatures;
+  /** The features' own random stream (null with every feature off). */
+  xr: Rng | null;
 }
 
 type Router = NonNullable<Doc['routers']>[number];
@@ -244,8 +291,11 @@ function genRouter(rng: Rng, net: GenNet, lb: boolean): void {
   }
 }
 
-/** One random network; `lb` adds load balancers and NAT. */
-export function genNetwork(rng: Rng, opts: { lb?: boolean } = {}): GenNet {
+/** One random network; `lb` adds load balancers and NAT; `features` (with `seed`) adds the rest. */
+export function genNetwork(
+  rng: Rng,
+  opts: { lb?: boolean; features?: GenFeatures; seed?: number } = {},
+): GenNet {
   const nSw = rng.int(1, 3);
   const ports = makePorts(rng, nSw);
   const groups = rng.chance(0.6) ? ['pg1', 'pg2'].slice(0, rng.int(1, 2)) : [];
@@ -290,9 +340,24 @@ export function genNetwork(rng: Rng, opts: { lb?: boolean } = {}): GenNet {
           0.8,
         )
       : [];
-  const net: GenNet = { doc, ports, routed, vips: [], dsts: [], gateway: null, ecmp: false };
+  const features = opts.features ?? NO_FEATURES;
+  const on = Object.values(features).some(Boolean);
+  const net: GenNet = {
+    doc,
+    ports,
+    routed,
+    vips: [],
+    dsts: [],
+    gateway: null,
+    ecmp: false,
+    tags: [],
+    features,
+    xr: on ? new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0) : null,
+  };
   if (routed.length > 0) genRouter(rng, net, opts.lb ?? false);
   if (opts.lb) addLoadBalancers(rng, doc, ports, net.vips);
+  if (net.xr) addFeatures(net.xr, net);
+  net.tags = tagsOf(net);
   return net;
 }
 
@@ -473,7 +538,166 @@ export function genRequests(rng: Rng, net: GenNet, count: number): TraceRequest[
     // From the gateway port's switch, a distributed floating IP is reached at its external_mac.
     const fipMac = net.gateway?.macs[req.destination_ip ?? ''];
     if (fipMac && src.sw === net.gateway!.sw && rng.chance(0.5)) req.destination_mac = fipMac;
+    if (net.xr) featureRequest(net.xr, net, req);
     out.push(req);
   }
   return out;
+}
+
+type AclWithTier = Acl & { tier?: number };
+type Policy = NonNullable<Router['policies']>[number] & { chain?: string; jump_chain?: string };
+
+/**
+ * The optional features, drawn from their own stream `xr`. Newer NB columns (ACL tier, policy chain /
+ * jump_chain, the `pass` and `jump` actions) are set as extra keys: the snapshot schema of this branch
+ * may not name them yet, and nbTransaction writes them only when present (schema 7.0.0 has none).
+ */
+function addFeatures(xr: Rng, net: GenNet): void {
+  const f = net.features;
+  if (f.tiers) addTiers(xr, net);
+  const router = net.doc.routers?.[0];
+  if (router && f.chains && xr.chance(0.5)) addPolicyChain(xr, net, router);
+  if (f.affinity)
+    for (const lb of net.doc.load_balancers ?? [])
+      if (xr.chance(0.4)) lb.options = { ...lb.options, affinity_timeout: String(xr.pick([1, 60, 600])) };
+  if (router?.options?.chassis && f.nodeport && xr.chance(0.9)) addNodePort(xr, net, router);
+  if (net.gateway && f.localnet && xr.chance(0.5)) {
+    net.doc.switches![net.gateway.sw - 1]!.ports!.push({
+      name: `ln-s${net.gateway.sw}`,
+      type: 'localnet',
+      addresses: ['unknown'],
+      options: { network_name: 'physnet1' },
+    });
+  }
+}
+
+/** Tiers 0..3 on every ACL (ovn-kubernetes uses 1 ANP, 2 NetworkPolicy, 3 BANP) and some `pass`. */
+function addTiers(xr: Rng, net: GenNet): void {
+  const acls = [
+    ...(net.doc.port_groups ?? []).flatMap((g) => g.acls ?? []),
+    ...(net.doc.switches ?? []).flatMap((s) => s.acls ?? []),
+  ] as AclWithTier[];
+  if (acls.length === 0 || !xr.chance(0.7)) return;
+  for (const a of acls) {
+    a.tier = xr.int(0, 3);
+    if (xr.chance(0.25)) Object.assign(a, { action: 'pass' });
+  }
+}
+
+/** A `jump` from the default chain to chain `c1`, whose policies allow, drop or reroute. */
+function addPolicyChain(xr: Rng, net: GenNet, router: Router): void {
+  const inside = net.ports.filter((p) => net.routed.includes(p.sw));
+  const s = xr.pick(net.routed);
+  const policies = (router.policies ?? []) as Policy[];
+  policies.push({
+    priority: 500 + xr.int(0, 9),
+    match: xr.pick([`ip4.src == 10.${s}.0.0/24`, 'tcp', 'ip4.dst == 172.16.0.0/16', 'ip4']),
+    action: 'jump' as Policy['action'],
+    jump_chain: 'c1',
+  });
+  for (let i = 0; i < xr.int(1, 3); i++) {
+    const action = xr.pick(['allow', 'drop', 'reroute'] as const);
+    policies.push({
+      chain: 'c1',
+      priority: 100 + i * 10 + xr.int(0, 9),
+      match: xr.pick([
+        `tcp.dst == ${xr.pick(DPORTS)}`,
+        `ip4.dst == 10.${xr.pick(net.routed)}.0.0/24`,
+        'udp',
+        'icmp4',
+        `ip4.src == ${xr.pick(inside).ip4}`,
+      ]),
+      action,
+      ...(action === 'reroute' ? { nexthops: [xr.pick(inside).ip4] } : {}),
+    });
+  }
+  router.policies = policies;
+}
+
+/** A NodePort: a gateway router's LB whose VIP is the router's own address on one of its ports. */
+function addNodePort(xr: Rng, net: GenNet, router: Router): void {
+  const s = xr.pick(net.routed);
+  const ip = `10.${s}.0.1`;
+  const backend = xr.pick(net.ports);
+  const port = 30080;
+  net.doc.load_balancers = [
+    ...(net.doc.load_balancers ?? []),
+    {
+      name: 'nodeport',
+      protocol: 'tcp',
+      vips: { [`${ip}:${port}`]: `${backend.ip4}:${xr.pick([80, 8080])}` },
+    },
+  ];
+  router.load_balancers = [...(router.load_balancers ?? []), 'nodeport'];
+  net.vips.push({ sw: 0, ip, port, backend });
+}
+
+/** Sometimes aims a request at a feature: a NodePort VIP, or a VIP from its own backend (hairpin). */
+function featureRequest(xr: Rng, net: GenNet, req: TraceRequest): void {
+  const nodeport = net.doc.load_balancers?.find((l) => l.name === 'nodeport');
+  if (nodeport && xr.chance(0.25)) {
+    const vip = Object.keys(nodeport.vips ?? {})[0]!;
+    toVip(xr, req, vip.slice(0, vip.lastIndexOf(':')), Number(vip.slice(vip.lastIndexOf(':') + 1)));
+    return;
+  }
+  const vips = net.vips.filter((v) => v.sw > 0);
+  if (!net.features.hairpin || vips.length === 0 || !xr.chance(0.15)) return;
+  const v = xr.pick(vips);
+  req.source_port = v.backend.name;
+  toVip(xr, req, v.ip, v.port);
+}
+
+function toVip(xr: Rng, req: TraceRequest, ip: string, port: number): void {
+  req.destination_ip = ip;
+  req.protocol = 'tcp';
+  req.destination_port_num = port;
+  req.source_port_num = xr.int(1024, 65535);
+  delete req.source_ip;
+  delete req.source_mac;
+  delete req.destination_mac;
+}
+
+/**
+ * The classes a network belongs to, for reports: the optional features it uses and the shapes whose
+ * behaviour is known to change between releases (DESIGN.md §3a). 'base' when none applies.
+ */
+export function tagsOf(net: GenNet): string[] {
+  const tags = new Set<string>();
+  const { doc } = net;
+  const acls = [
+    ...(doc.port_groups ?? []).flatMap((g) => g.acls ?? []),
+    ...(doc.switches ?? []).flatMap((s) => s.acls ?? []),
+  ] as AclWithTier[];
+  if (acls.some((a) => (a.tier ?? 0) > 0)) tags.add('tiers');
+  if (acls.some((a) => (a.action as string) === 'pass')) tags.add('pass');
+  if (acls.some((a) => a.action === 'reject' && a.match.includes(') || ('))) tags.add('reject-or');
+  if (doc.nb_global?.options?.default_acl_drop === 'true') {
+    const pgAcls = (doc.port_groups ?? []).some((g) => (g.acls?.length ?? 0) > 0);
+    if ((doc.switches ?? []).some((s) => s.load_balancers?.length && !s.acls?.length && !pgAcls))
+      tags.add('default-drop-lb-only');
+  }
+  const routers = doc.routers ?? [];
+  if (routers.some((r) => (r.policies as Policy[] | undefined)?.some((p) => p.jump_chain))) tags.add('chain');
+  if (net.gateway && Object.keys(net.gateway.macs).length > 0) {
+    const sw = doc.switches![net.gateway.sw - 1]!;
+    tags.add(sw.ports!.some((p) => p.type === 'localnet') ? 'fip-localnet' : 'fip-no-localnet');
+  }
+  return tags.size > 0 ? [...tags].sort() : ['base'];
+}
+
+/**
+ * The classes of one case: its network's (tagsOf) plus what the packet itself does: `hairpin` (a
+ * backend to its own VIP), `affinity` (to a VIP of a load balancer with affinity_timeout), `nodeport`.
+ */
+export function caseTags(net: GenNet, req: TraceRequest): string[] {
+  const tags = new Set(net.tags.filter((t) => t !== 'base'));
+  const key = `${req.destination_ip}:${req.destination_port_num}`;
+  const lb = (net.doc.load_balancers ?? []).find((l) => l.vips?.[key] !== undefined);
+  if (lb && req.protocol === 'tcp') {
+    if (lb.options?.affinity_timeout) tags.add('affinity');
+    if (lb.name === 'nodeport') tags.add('nodeport');
+    const v = net.vips.find((x) => x.ip === req.destination_ip && x.port === req.destination_port_num);
+    if (v && v.backend.name === req.source_port) tags.add('hairpin');
+  }
+  return tags.size > 0 ? [...tags].sort() : ['base'];
 }

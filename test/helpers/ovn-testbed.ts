@@ -1,15 +1,28 @@
 // A throwaway, real OVN for tests: NB and SB ovsdb-server on unix sockets (NB also on a loopback TCP
 // port), ovn-northd, and optionally an ovn-trace daemon, all in a temp dir. Every process is stopped by
 // pid in stop(), and again at process exit if a test forgot to, so nothing outlives the test run.
+// `release` picks the OVN: 23.03 is the host's packages; 25.03 and 26.03 run the same daemons as
+// `chroot DIR …` from Debian chroots (ovn-chroot.ts), their files under DIR/tmp, which the host uses
+// by path: every path the host sees is DIR + the path the chrooted tool sees.
 
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
 import { type NbTransactionOptions, nbTransaction } from '../../src/sources/nb/nb-transaction.ts';
+import {
+  chrootDir,
+  ensureChroot,
+  type OvnRelease,
+  ovnVersionIn,
+  readyVersion,
+  releaseAvailable,
+} from './ovn-chroot.ts';
+
+export type { OvnRelease } from './ovn-chroot.ts';
 
 const run = promisify(execFile);
 
@@ -49,6 +62,18 @@ export function skipWithoutOvn(): boolean {
   return true;
 }
 
+/**
+ * For `describe.skipIf(skipWithoutRelease('25.03'))`: like skipWithoutOvn for a chroot release, which
+ * runs when its cached chroot exists or when root can build it (scripts/test.sh builds it first).
+ */
+export function skipWithoutRelease(release: OvnRelease): boolean {
+  if (release === '23.03') return skipWithoutOvn();
+  if (releaseAvailable(release, ovnAvailable)) return false;
+  if (process.env.CI)
+    throw new Error(`OVN ${release}: no chroot at ${chrootDir(release)} and not root to build it`);
+  return true;
+}
+
 const live = new Set<OvnTestbed>();
 process.on('exit', () => {
   for (const tb of live) tb.killNow();
@@ -64,22 +89,77 @@ export interface TraceOptions {
 export interface OvnTestbedOptions {
   /** Extra ovsdb-server options for the SB (e.g. a pssl: remote and its files); northd keeps the socket. */
   readonly sbServerArgs?: readonly string[];
+  /** The OVN release to run (default '23.03', the host's own packages). */
+  readonly release?: OvnRelease;
+}
+
+/** What an NB schema file declares: its version and each table's columns. */
+export interface NbSchemaInfo {
+  readonly version: string;
+  readonly tables: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export class OvnTestbed {
+  readonly release: OvnRelease;
+  /** The chroot the OVN tools run in, or null for the host's own. */
+  readonly root: string | null;
+  /** The bed's temp dir as the host sees it. */
   readonly dir: string;
   readonly nbSock: string;
   readonly sbSock: string;
   nbTcpPort = 0;
   /** The SB's TCP/SSL listening port, when sbServerArgs opened one. */
   sbListenPort = 0;
+  /** `ovn-northd --version` of the bed, e.g. "25.03.0" (set by start()). */
+  ovnVersion = '';
   private readonly pidFiles: string[] = [];
   private stopped = false;
 
+  /** For a chroot release the chroot must exist: startOvn() builds it first. */
   constructor(private readonly opts: OvnTestbedOptions = {}) {
-    this.dir = mkdtempSync(join(tmpdir(), 'ovncp-ovn-'));
+    this.release = opts.release ?? '23.03';
+    this.root = this.release === '23.03' ? null : chrootDir(this.release);
+    if (this.root && readyVersion(this.root) === null)
+      throw new Error(`OVN ${this.release} chroot ${this.root} is not built (use startOvn)`);
+    const tmp = this.root ? join(this.root, 'tmp') : tmpdir();
+    mkdirSync(tmp, { recursive: true });
+    this.dir = mkdtempSync(join(tmp, 'ovncp-ovn-'));
     this.nbSock = join(this.dir, 'nb.sock');
     this.sbSock = join(this.dir, 'sb.sock');
+  }
+
+  /** A host path under the bed as the bed's own tools see it (the same path on the host release). */
+  inner(hostPath: string): string {
+    return this.root && hostPath.startsWith(`${this.root}/`) ? hostPath.slice(this.root.length) : hostPath;
+  }
+
+  /** The host path of a path the bed's tools see (the inverse of inner()). */
+  outer(innerPath: string): string {
+    return this.root ? join(this.root, innerPath) : innerPath;
+  }
+
+  /** The argv that runs one of the release's tools: `chroot DIR bin …` for a chroot release. */
+  command(bin: string, args: readonly string[]): [string, string[]] {
+    return this.root ? ['chroot', [this.root, bin, ...args]] : [bin, [...args]];
+  }
+
+  /** Runs one of the release's tools; paths in args must be inner() paths. */
+  async exec(bin: string, args: readonly string[], maxBuffer = 256 << 20): Promise<string> {
+    const [file, argv] = this.command(bin, args);
+    const { stdout } = await run(file, argv, { maxBuffer });
+    return stdout;
+  }
+
+  /** The NB schema this release ships (generators gate features on column presence). */
+  nbSchema(): NbSchemaInfo {
+    const file = join(this.root ?? '/', SCHEMA_DIR, 'ovn-nb.ovsschema');
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+      version: string;
+      tables: Record<string, { columns: Record<string, unknown> }>;
+    };
+    const tables = new Map<string, ReadonlySet<string>>();
+    for (const [name, t] of Object.entries(doc.tables)) tables.set(name, new Set(Object.keys(t.columns)));
+    return { version: doc.version, tables };
   }
 
   get nbRemote(): string {
@@ -91,48 +171,55 @@ export class OvnTestbed {
   get nbTcpRemote(): string {
     return `tcp:127.0.0.1:${this.nbTcpPort}`;
   }
+  /** The remotes as the bed's own tools see them. */
+  get innerNbRemote(): string {
+    return `unix:${this.inner(this.nbSock)}`;
+  }
+  get innerSbRemote(): string {
+    return `unix:${this.inner(this.sbSock)}`;
+  }
   get env(): NodeJS.ProcessEnv {
     return { ...process.env, OVN_NB_DB: this.nbRemote, OVN_SB_DB: this.sbRemote };
   }
 
-  /** The flags every OVN daemon needs here so that nothing touches /var/run. */
+  /**
+   * The flags every OVN daemon needs here so that nothing touches /var/run, as inner() paths: for a
+   * daemon started with exec()/command() (on the host release they are plain host paths).
+   */
   daemonFlags(name: string): string[] {
     const pid = join(this.dir, `${name}.pid`);
     this.pidFiles.push(pid);
     return [
       '--detach',
       '--no-chdir',
-      `--pidfile=${pid}`,
-      `--log-file=${join(this.dir, `${name}.log`)}`,
-      `--unixctl=${join(this.dir, `${name}.ctl`)}`,
+      `--pidfile=${this.inner(pid)}`,
+      `--log-file=${this.inner(join(this.dir, `${name}.log`))}`,
+      `--unixctl=${this.inner(join(this.dir, `${name}.ctl`))}`,
     ];
   }
 
   async start(): Promise<this> {
     live.add(this);
-    for (const db of ['nb', 'sb']) {
-      await run('ovsdb-tool', [
-        'create',
-        join(this.dir, `${db}.db`),
-        join(SCHEMA_DIR, `ovn-${db}.ovsschema`),
-      ]);
-    }
-    await run('ovsdb-server', [
+    this.ovnVersion = await ovnVersionIn(this.root);
+    const at = (f: string) => this.inner(join(this.dir, f));
+    for (const db of ['nb', 'sb'])
+      await this.exec('ovsdb-tool', ['create', at(`${db}.db`), join(SCHEMA_DIR, `ovn-${db}.ovsschema`)]);
+    await this.exec('ovsdb-server', [
       ...this.daemonFlags('nb'),
-      `--remote=punix:${this.nbSock}`,
+      `--remote=punix:${at('nb.sock')}`,
       '--remote=ptcp:0:127.0.0.1',
-      join(this.dir, 'nb.db'),
+      at('nb.db'),
     ]);
-    await run('ovsdb-server', [
+    await this.exec('ovsdb-server', [
       ...this.daemonFlags('sb'),
-      `--remote=punix:${this.sbSock}`,
+      `--remote=punix:${at('sb.sock')}`,
       ...(this.opts.sbServerArgs ?? []),
-      join(this.dir, 'sb.db'),
+      at('sb.db'),
     ]);
-    await run('ovn-northd', [
+    await this.exec('ovn-northd', [
       ...this.daemonFlags('northd'),
-      `--ovnnb-db=${this.nbRemote}`,
-      `--ovnsb-db=${this.sbRemote}`,
+      `--ovnnb-db=${this.innerNbRemote}`,
+      `--ovnsb-db=${this.innerSbRemote}`,
     ]);
     this.nbTcpPort = this.readListenPort('nb');
     if (this.opts.sbServerArgs?.some((a) => /^--remote=p(tcp|ssl):/.test(a)))
@@ -148,49 +235,58 @@ export class OvnTestbed {
     return Number(m[1]);
   }
 
+  /** The release's own ovn-nbctl (the host's 23.03 one also works on newer NBs, but lacks new options). */
   async nbctl(...args: string[]): Promise<string> {
-    const { stdout } = await run('ovn-nbctl', [`--db=${this.nbRemote}`, ...args], { maxBuffer: 256 << 20 });
-    return stdout;
+    return this.exec('ovn-nbctl', [`--db=${this.innerNbRemote}`, ...args]);
   }
 
   async sbctl(...args: string[]): Promise<string> {
-    const { stdout } = await run('ovn-sbctl', [`--db=${this.sbRemote}`, ...args], { maxBuffer: 256 << 20 });
-    return stdout;
+    return this.exec('ovn-sbctl', [`--db=${this.innerSbRemote}`, ...args]);
   }
 
   /** Waits until ovn-northd has brought the SB up to date with the NB. */
+  /** Bounded: a northd that died (see loadSnapshot) fails the test instead of hanging it. */
   async sync(): Promise<void> {
-    await this.nbctl('--wait=sb', 'sync');
+    await this.nbctl('--timeout=60', '--wait=sb', 'sync');
   }
 
   /**
    * Builds a snapshot document in the NB with ONE OVSDB transaction (by default replacing every
    * switch, router, port group, address set and load balancer already there), then waits for northd.
+   * On the chroot releases a replacement first deletes and syncs, then inserts: ovn-northd 26.03.1
+   * aborts (assertion in ods_assign_array_index) when one transaction deletes datapaths and adds new ones.
    */
   async loadSnapshot(doc: SnapshotDoc, opts: NbTransactionOptions = { replace: true }): Promise<void> {
-    const reply = (await jsonRpcOnce(this.nbSock, 'transact', nbTransaction(doc, opts))) as {
+    if (this.root && opts.replace) {
+      await this.transact(nbTransaction({}, { replace: true }));
+      await this.sync();
+      await this.transact(nbTransaction(doc, { ...opts, replace: false }));
+    } else await this.transact(nbTransaction(doc, opts));
+    await this.sync();
+  }
+
+  private async transact(params: unknown[]): Promise<void> {
+    const reply = (await jsonRpcOnce(this.nbSock, 'transact', params)) as {
       result?: { error?: string; details?: string }[];
       error?: unknown;
     };
     const failed = reply.error ?? reply.result?.find((r) => r?.error);
     if (failed) throw new Error(`loadSnapshot: NB transaction failed: ${JSON.stringify(failed)}`);
-    await this.sync();
   }
 
-  /** One-shot real ovn-trace. */
+  /** One-shot real ovn-trace of the bed's release. */
   async trace(datapath: string, microflow: string, opts: TraceOptions = {}): Promise<string> {
-    const args = [`--db=${this.sbRemote}`, `--${opts.format ?? 'detailed'}`];
+    const args = [`--db=${this.innerSbRemote}`, `--${opts.format ?? 'detailed'}`];
     if (opts.ct) args.push(`--ct=${opts.ct}`);
-    const { stdout } = await run('ovn-trace', [...args, '--', datapath, microflow], { maxBuffer: 64 << 20 });
-    return stdout;
+    return this.exec('ovn-trace', [...args, '--', datapath, microflow], 64 << 20);
   }
 
-  /** Starts a detached ovn-trace daemon; returns its unixctl socket path. */
+  /** Starts a detached ovn-trace daemon; returns its unixctl socket path (as the host sees it). */
   async startTraceDaemon(ct = 'new'): Promise<string> {
     const flags = this.daemonFlags(`trace-${this.pidFiles.length}`);
-    await run('ovn-trace', [`--db=${this.sbRemote}`, `--ct=${ct}`, ...flags]);
+    await this.exec('ovn-trace', [`--db=${this.innerSbRemote}`, `--ct=${ct}`, ...flags]);
     const ctl = flags.find((f) => f.startsWith('--unixctl='))!.slice('--unixctl='.length);
-    return ctl;
+    return this.outer(ctl);
   }
 
   private pids(): number[] {
@@ -303,7 +399,9 @@ export async function startNbServer(dir: string, extra: readonly string[] = []):
   return sock;
 }
 
+/** Starts a bed; for a chroot release, builds (or waits for) its chroot first. */
 export async function startOvn(opts: OvnTestbedOptions = {}): Promise<OvnTestbed> {
+  if (opts.release && opts.release !== '23.03') await ensureChroot(opts.release);
   const tb = new OvnTestbed(opts);
   try {
     return await tb.start();

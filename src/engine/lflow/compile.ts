@@ -6,7 +6,7 @@
 // small lookups. A CompiledSb is owned by whoever feeds it (an SB file load, a live follower); traces
 // read it synchronously, so an apply between two traces never shows a half-changed SB to either.
 
-import { compileMatch, type RefResolver } from '../../ovn/expr/index.ts';
+import { compileMatch, type RefResolver, tokenize, topLevelConjuncts } from '../../ovn/expr/index.ts';
 import { parseIp, parseMac } from '../../ovn/net/addr.ts';
 import {
   applySbChanges,
@@ -17,7 +17,7 @@ import {
   type SbDatabase,
 } from '../../ovn/sb/types.ts';
 import { type Action, ActionSyntaxError, type Pipeline, parseActions } from './actions.ts';
-import { type CFlow, FlowIndex } from './flow-index.ts';
+import { type CFlow, FlowIndex, KEY_READERS, type KeyField } from './flow-index.ts';
 
 export type { CFlow } from './flow-index.ts';
 
@@ -118,10 +118,15 @@ export class CompiledSb {
   private readonly dpGroups = new Map<string, readonly string[]>();
   private addressSets = new Map<string, readonly string[]>();
   private portGroups = new Map<string, readonly string[]>();
+  /** NB port group name -> members over every datapath (the per-datapath SB groups united). */
+  private pgUnion = new Map<string, readonly string[]>();
   /** Bumped by every apply: results may say which SB state they were traced on. */
   generation = 0;
 
-  constructor(db: SbDatabase) {
+  constructor(
+    db: SbDatabase,
+    private readonly opts: CompileSbOptions = {},
+  ) {
     this.db = db;
     this.rebuildSets();
     this.rebuildDatapaths();
@@ -138,10 +143,15 @@ export class CompiledSb {
     const touched = new Set(changes.map((c) => c.table));
     const recompile = new Set<string>();
     if (touched.has('Address_Set') || touched.has('Port_Group')) {
-      const old = { as: this.addressSets, pg: this.portGroups };
+      const old = { as: this.addressSets, pg: this.pgUnion, pgDp: this.portGroups };
       this.rebuildSets();
       for (const name of changedNames(old.as, this.addressSets)) this.flowsNaming(`$${name}`, recompile);
-      for (const name of changedNames(old.pg, this.portGroups)) this.flowsNaming(`@${name}`, recompile);
+      for (const name of changedNames(old.pg, this.pgUnion)) this.flowsNaming(`@${name}`, recompile);
+      // A per-datapath group appearing or going away changes where flows naming it are placed.
+      for (const name of changedNames(old.pgDp, this.portGroups)) {
+        const m = /^\d+_(.+)$/.exec(name);
+        if (m) this.flowsNaming(`@${m[1]}`, recompile);
+      }
     }
     if (touched.has('Datapath_Binding') || touched.has('Logical_DP_Group')) {
       const dps = new Set(this.rebuildDatapaths());
@@ -154,6 +164,10 @@ export class CompiledSb {
     }
     if (touched.has('Port_Binding') || touched.has('Multicast_Group') || touched.has('Datapath_Binding'))
       this.rebuildPorts();
+    if (this.opts.chassis !== undefined)
+      for (const c of changes)
+        if (c.table === 'Port_Binding' && c.old?.chassis !== c.new?.chassis)
+          this.flowsNaming(`%${(c.new ?? c.old)!.logicalPort}`, recompile);
     if (['MAC_Binding', 'Static_MAC_Binding', 'FDB', 'Load_Balancer'].some((t) => touched.has(t as never)))
       this.rebuildLookups();
     for (const c of changes) {
@@ -170,6 +184,23 @@ export class CompiledSb {
     return this;
   }
 
+  /**
+   * `is_chassis_resident(port)`: true for every port, as ovn-trace, unless a chassis was named; then
+   * true when the port (or the chassisredirect port) is bound to that chassis.
+   */
+  private resident(port: string): boolean {
+    const chassis = this.opts.chassis;
+    if (chassis === undefined) return true;
+    const uuid = this.ports.get(port)?.row.chassis;
+    const row = uuid ? this.db.Chassis.get(uuid) : undefined;
+    return row !== undefined && (row.name === chassis || row.hostname === chassis);
+  }
+
+  /** The compiled forms of one logical flow (one per datapath it is placed on); tests check reuse. */
+  compiledFlow(uuid: string): readonly CFlow[] {
+    return [...(this.flows.get(uuid)?.placed.values() ?? [])];
+  }
+
   flowCount(): number {
     return this.flows.size;
   }
@@ -181,6 +212,18 @@ export class CompiledSb {
   private rebuildSets(): void {
     this.addressSets = new Map([...this.db.Address_Set.values()].map((a) => [a.name, a.addresses]));
     this.portGroups = new Map([...this.db.Port_Group.values()].map((g) => [g.name, g.ports]));
+    const union = new Map<string, string[]>();
+    const add = (name: string, ports: readonly string[]) => {
+      let u = union.get(name);
+      if (!u) union.set(name, (u = []));
+      u.push(...ports);
+    };
+    for (const [name, ports] of this.portGroups) {
+      add(name, ports);
+      const m = /^\d+_(.+)$/.exec(name);
+      if (m) add(m[1]!, ports);
+    }
+    this.pgUnion = union;
   }
 
   /** Rebuilds the datapath list, keeping the flow tables of datapaths whose key/name did not change. */
@@ -302,22 +345,20 @@ export class CompiledSb {
       this.flows.set(f.uuid, entry);
       return;
     }
-    // A match without port groups compiles once for every datapath of its group; `@pg` resolves per
-    // datapath (northd names SB port groups `<tunnel key>_<name>`), so those compile per datapath.
-    let shared: CFlow | null | undefined;
-    for (const uuid of this.datapathsOf(f)) {
-      const dp = this.datapaths.get(uuid);
-      if (!dp) continue;
-      let cf = shared;
-      if (cf === undefined) {
-        const usedPg = { value: false };
-        cf = this.compileFor(f, stage, actions, dp, refs, usedPg);
-        if (!usedPg.value) shared = cf;
+    // One compile serves every datapath of the flow. `@pg` names per-datapath SB groups
+    // (`<tunnel key>_<name>`, each holding that datapath's ports); inport/outport are always ports of the
+    // datapath being traced, so testing them against the union of those groups answers the same. A
+    // datapath without its group does not get the flow (OVN could not parse it there).
+    const pgs: string[] = [];
+    const cf = this.compileFor(f, stage, actions, refs, pgs);
+    if (cf)
+      for (const uuid of this.datapathsOf(f)) {
+        const dp = this.datapaths.get(uuid);
+        if (!dp || !pgs.every((g) => this.portGroups.has(`${dp.key}_${g}`) || this.portGroups.has(g)))
+          continue;
+        entry.placed.set(uuid, cf);
+        (f.pipeline === 'ingress' ? dp.ingress : dp.egress).add(f.tableId, cf);
       }
-      if (!cf) continue;
-      entry.placed.set(uuid, cf);
-      (f.pipeline === 'ingress' ? dp.ingress : dp.egress).add(f.tableId, cf);
-    }
     (entry as { refs: readonly string[] }).refs = [...refs];
     for (const r of refs) {
       let s = this.byRef.get(r);
@@ -331,9 +372,8 @@ export class CompiledSb {
     f: LogicalFlow,
     stage: string,
     actions: Action[],
-    dp: CDatapath,
     refs: Set<string>,
-    usedPg: { value: boolean },
+    pgs: string[],
   ): CFlow | null {
     const resolver: RefResolver = {
       addressSet: (name) => {
@@ -341,23 +381,28 @@ export class CompiledSb {
         return this.addressSets.get(name);
       },
       portGroup: (name) => {
-        usedPg.value = true;
-        refs.add(`@${dp.key}_${name}`);
+        pgs.push(name);
         refs.add(`@${name}`);
-        return this.portGroups.get(`${dp.key}_${name}`) ?? this.portGroups.get(name);
+        return this.pgUnion.get(name);
       },
       portGroupAddresses: (name, family) => {
         refs.add(`$${name}_ip${family}`);
         return this.addressSets.get(`${name}_ip${family}`);
       },
     };
-    const m = compileMatch(f.match, resolver);
+    const m = compileMatch(f.match, resolver, {
+      laterSymbols: true,
+      chassisResident: (port) => {
+        refs.add(`%${port}`);
+        return this.resident(port);
+      },
+    });
     if (!m.ok) {
       this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `match: ${m.message} (at ${m.offset})` });
       return null;
     }
     this.problems.delete(f.uuid);
-    return { flow: f, stage, evaluate: m.evaluate, actions };
+    return { flow: f, stage, evaluate: m.evaluate, actions, keys: keysOf(f.match, this.pgUnion) };
   }
 
   private removeFlow(uuid: string): void {
@@ -391,6 +436,54 @@ function changedNames(
   return out;
 }
 
+const NO_KEYS: ReadonlyMap<KeyField, readonly string[]> = new Map();
+
+/** The value(s) one `FIELD == …` conjunct allows, or null when it is no such exact test. */
+function keyValues(
+  field: string,
+  toks: ReturnType<typeof tokenize>,
+  pgUnion: ReadonlyMap<string, readonly string[]>,
+): string[] | null {
+  const str = field === 'inport' || field === 'outport';
+  const v = toks[2]!;
+  if (toks.length === 4) {
+    if (str && v.type === 'string') return [v.text];
+    if (str && v.type === 'portgroup') return [...(pgUnion.get(v.text) ?? [])];
+    if (!str && v.type === 'int' && v.mask === undefined) return [String(v.value)];
+    return null;
+  }
+  if (v.type !== '{' || toks.at(-2)?.type !== '}') return null;
+  const out: string[] = [];
+  for (const t of toks.slice(3, -2)) {
+    if (t.type === ',') continue;
+    if (str && t.type === 'string') out.push(t.text);
+    else if (!str && t.type === 'int' && t.mask === undefined) out.push(String(t.value));
+    else return null;
+  }
+  return out;
+}
+
+/** The exact `FIELD == VALUE(S)` top-level tests of a match, on fields a table may be hashed on. */
+function keysOf(
+  match: string,
+  pgUnion: ReadonlyMap<string, readonly string[]>,
+): ReadonlyMap<KeyField, readonly string[]> {
+  const conj = topLevelConjuncts(match);
+  if (!conj) return NO_KEYS;
+  let out: Map<KeyField, readonly string[]> | null = null;
+  for (const c of conj) {
+    const t = tokenize(c);
+    if (t.length < 4 || t[0]!.type !== 'id' || t[1]!.type !== '==' || t.at(-1)!.type !== 'end') continue;
+    const field = t[0]!.text;
+    if (!(field in KEY_READERS)) continue;
+    const values = keyValues(field, t, pgUnion);
+    if (!values) continue;
+    out ??= new Map();
+    out.set(field as KeyField, values);
+  }
+  return out ?? NO_KEYS;
+}
+
 /** `IP`, `IP:port`, `[IPv6]:port` as Load_Balancer.vips keys are written. */
 function parseVip(key: string): LbVip | null {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(key);
@@ -400,7 +493,12 @@ function parseVip(key: string): LbVip | null {
   return ip ? { family: ip.family, ip: ip.value, port, text: key } : null;
 }
 
+export interface CompileSbOptions {
+  /** Trace as seen from this chassis (name or hostname): is_chassis_resident() is then real. */
+  readonly chassis?: string;
+}
+
 /** Compiles a whole SB (see CompiledSb.apply for updates). */
-export function compileSb(db: SbDatabase): CompiledSb {
-  return new CompiledSb(db);
+export function compileSb(db: SbDatabase, opts: CompileSbOptions = {}): CompiledSb {
+  return new CompiledSb(db, opts);
 }

@@ -32,8 +32,6 @@ export interface LflowEngineOptions {
   /** The current compiled SB, or null while there is none (yet). */
   readonly sb: () => CompiledSb | null;
   readonly ct?: CtMode;
-  /** `is_chassis_resident()` value per port; default true for every port, as ovn-trace. */
-  readonly chassisResident?: (port: string) => boolean;
 }
 
 export class LflowEngine implements TraceEngine {
@@ -62,7 +60,6 @@ export class LflowEngine implements TraceEngine {
     const run = new Run(sb, {
       ctState: CT_STATES[this.opts.ct ?? 'new'],
       maxSteps: MAX_TABLE_VISITS,
-      ...(this.opts.chassisResident ? { chassisResident: this.opts.chassisResident } : {}),
     });
     run.table(dp, newPkt(f), 0, 'ingress');
     const input = {

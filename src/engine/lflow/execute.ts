@@ -20,7 +20,6 @@ export interface RunOptions {
   readonly ctState: number;
   /** Table visits allowed over the whole trace (a loop guard, far above any real path). */
   readonly maxSteps: number;
-  readonly chassisResident?: (port: string) => boolean;
 }
 
 /** ovn-trace skips a table whose winning flow is `1` with `next;` to the following table. */

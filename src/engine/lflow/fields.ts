@@ -141,7 +141,7 @@ for (const p of ['tcp', 'udp', 'sctp']) {
 
 /** Resolves `name` or `name[lo]` / `name[lo..hi]`; null when the name is no assignable field. */
 export function resolveField(name: string, lo?: number, hi?: number): FieldRef | null {
-  const sym = lookupSymbol(name);
+  const sym = lookupSymbol(name, true);
   if (!sym || sym.kind === 'predicate') return null;
   const { field, ofs } = baseField(sym);
   const from = lo ?? 0;

@@ -35,26 +35,52 @@ function stepAction(step: Step, leaf: Leaf, last: boolean): HopAction {
   return 'forward';
 }
 
+/** A switch's ACLs, indexed the three ways a flow can name its ACL. */
+interface SwitchAcls {
+  readonly byHint: Map<string, Acl[]>;
+  readonly byName: Map<string, Acl[]>;
+  /** `direction priority` -> ACLs, for the flow-shape test. */
+  readonly byPrio: Map<string, Acl[]>;
+}
+
+/** Per topology, per switch (a trace names a few; a benchmark thousands per second). */
+const aclCache = new WeakMap<Topology, Map<string, SwitchAcls>>();
+
+function push<K>(m: Map<K, Acl[]>, k: K, a: Acl): void {
+  const l = m.get(k);
+  if (l) l.push(a);
+  else m.set(k, [a]);
+}
+
+function switchAcls(t: Topology, sw: string): SwitchAcls {
+  let m = aclCache.get(t);
+  if (!m) aclCache.set(t, (m = new Map()));
+  let s = m.get(sw);
+  if (!s) {
+    s = { byHint: new Map(), byName: new Map(), byPrio: new Map() };
+    for (const a of aclsOnSwitch(t, sw)) {
+      push(s.byHint, a.uuid.slice(0, 8), a);
+      if (a.name) push(s.byName, a.name, a);
+      push(s.byPrio, `${a.direction} ${a.priority}`, a);
+    }
+    m.set(sw, s);
+  }
+  return s;
+}
+
 function aclName(t: Topology, step: Step): Acl | null {
   if (!step.flow) return null;
-  const acls = aclsOnSwitch(t, step.dp.name);
+  const acls = switchAcls(t, step.dp.name);
   const hint = step.flow.flow.externalIds.get('stage-hint');
-  if (hint) {
-    const hits = acls.filter((a) => a.uuid.startsWith(hint));
-    if (hits.length === 1) return hits[0]!;
-  }
-  if (step.logName) {
-    const hits = acls.filter((a) => a.name === step.logName);
-    if (hits.length === 1) return hits[0]!;
-  }
+  const byHint = hint ? acls.byHint.get(hint.slice(0, 8)) : undefined;
+  if (byHint?.length === 1) return byHint[0]!;
+  const byName = step.logName ? acls.byName.get(step.logName) : undefined;
+  if (byName?.length === 1) return byName[0]!;
   const dir = stageDirection(step.stage) === 'ingress' ? 'from-lport' : 'to-lport';
   const prio = step.flow.flow.priority - ACL_PRIORITY_OFFSET;
   const m = step.flow.flow.match;
-  const shaped = acls.filter(
-    (a) =>
-      a.direction === dir &&
-      a.priority === prio &&
-      (m === a.match || m.includes(`(${a.match})`) || m.endsWith(` && ${a.match}`)),
+  const shaped = (acls.byPrio.get(`${dir} ${prio}`) ?? []).filter(
+    (a) => m === a.match || m.includes(`(${a.match})`) || m.endsWith(` && ${a.match}`),
   );
   return shaped.length === 1 ? shaped[0]! : null;
 }
@@ -137,9 +163,10 @@ function branchOf(input: TreeInput, leaf: Leaf): { branch: TraceBranch; acl: Acl
     h.index = i;
   });
   const outputs = leaf.kind === 'delivered' && leaf.port ? [leaf.port] : [];
-  const reached = reachesDestination(input.topology, input.resolved, outputs);
-  const last = hops.at(-1) ?? null;
   const lb = leaf.choices.find((c) => !c.startsWith('member '));
+  const reached =
+    reachesDestination(input.topology, input.resolved, outputs) || reachesBackend(input, lb, outputs);
+  const last = hops.at(-1) ?? null;
   const member = leaf.choices.find((c) => c.startsWith('member '));
   const branch: TraceBranch = {
     hops,
@@ -153,6 +180,14 @@ function branchOf(input: TreeInput, leaf: Leaf): { branch: TraceBranch; acl: Acl
     reached,
   };
   return { branch, acl: decisions(all), cut: hops !== all };
+}
+
+/** A VIP's path reaches its destination when it is delivered to the port owning its backend. */
+function reachesBackend(input: TreeInput, backend: string | undefined, outputs: readonly string[]): boolean {
+  if (!backend || input.resolved.destinationPort) return false;
+  const ip = backend.startsWith('[') ? backend.slice(1, backend.indexOf(']')) : backend.split(':')[0]!;
+  const owners = input.topology.index.portsByIp.get(ip) ?? [];
+  return outputs.some((o) => owners.includes(o));
 }
 
 function decisions(hops: readonly Hop[]): AclDecision[] {
@@ -177,10 +212,11 @@ function decisions(hops: readonly Hop[]): AclDecision[] {
 export function buildTree(input: TreeInput, raw: string | null): TraceTree {
   const own = input.leaves.filter((l) => !l.reply);
   const built = own.map((l) => branchOf(input, l));
-  const shownIdx = Math.max(
-    0,
-    built.findIndex((b) => b.branch.reached),
-  );
+  // Shown: the first path that reached; else the first that died somewhere (not one a flood skipped
+  // because it would go back out of its own port).
+  const reachedIdx = built.findIndex((b) => b.branch.reached);
+  const diedIdx = own.findIndex((l) => l.kind !== 'omitted');
+  const shownIdx = reachedIdx >= 0 ? reachedIdx : Math.max(0, diedIdx);
   const shown = built[shownIdx];
   const warnings = [...input.resolved.warnings, ...input.warnings];
   const reached = built.some((b) => b.branch.reached);

@@ -158,18 +158,31 @@ function trimHops(hops: Hop[], max: number, warnings: string[]): Hop[] {
   return [...hops.slice(0, max - 1), hops.at(-1)!];
 }
 
+/** `ls_in_acl_eval` and `ls_in_acl_action` share the base `ls_in_acl` (and `_after_lb_` its own). */
+function aclStageBase(stage: string): string {
+  return stage.replace(/_(eval|action)$/, '');
+}
+
 /**
  * 23.06+ splits an ACL into `*_acl_eval` (which ACL matched) and `*_acl_action` (what happens): the
- * action hop, where a drop shows, names the ACL its eval hop matched.
+ * action hop, where a drop shows, names the ACL its eval hop matched: the eval hop of the same stage
+ * pair on the same datapath, right before it among the ACL hops. An action hop without one (a default
+ * drop of a stage whose eval flow printed nothing) names no ACL: never the ACL of an earlier stage.
  */
 function inheritAclMatches(hops: Hop[]): void {
-  let last: Hop | null = null;
+  let evalHop: Hop | null = null;
   for (const h of hops) {
-    if (h.acl_matches) last = h;
-    else if (last && h.stage?.endsWith('_action') && h.type === 'acl' && last.datapath === h.datapath) {
-      h.acl_matches = last.acl_matches ?? [];
-      h.description = `${last.description} -> ${h.action}`;
+    if (h.type !== 'acl' || !h.stage) continue;
+    if (!h.stage.endsWith('_action')) {
+      evalHop = isAclDecisionStage(h.stage) ? h : null;
+      continue;
     }
+    const e = evalHop;
+    evalHop = null;
+    if (!e?.acl_matches || e.datapath !== h.datapath || aclStageBase(e.stage!) !== aclStageBase(h.stage))
+      continue;
+    h.acl_matches = e.acl_matches;
+    h.description = `${e.description} -> ${h.action}`;
   }
 }
 

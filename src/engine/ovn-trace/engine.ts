@@ -15,6 +15,7 @@ import { combineMembers, ecmpMembersOf } from './ecmp-members.ts';
 import { combineBackends, forBackend, lbBackendsOf } from './lb-backends.ts';
 import { buildMicroflow, type Microflow } from './microflow.ts';
 import { DEFAULT_TIMEOUT_MS, traceFailure, traceOneShot } from './one-shot.ts';
+import type { OvnTools } from './ovn-tools.ts';
 import { type ParsedTrace, parseDetailed } from './parse-detailed.ts';
 import { SbWatch } from './sb-watch.ts';
 import { StageHints } from './stage-hints.ts';
@@ -40,6 +41,11 @@ export interface OvnTraceEngineOptions {
   readonly externalSbChanges?: boolean;
   /** ct states per daemon instance (tests use a small number to exercise the budget). */
   readonly daemonCtStates?: number;
+  /**
+   * Which ovn-trace to run (default: the host's). Internal: the tests point it at a chroot with
+   * another OVN release; the SB watch and stage hints keep using the host's OVSDB tools.
+   */
+  readonly tools?: OvnTools;
 }
 
 /** Replace a daemon when fewer ct states than this are left. */
@@ -163,6 +169,7 @@ export class OvnTraceEngine implements TraceEngine {
       extraOptions: [...(this.opts.dbOptions ?? []), ...extra],
       timeoutMs: this.timeoutMs,
       ...(signal ? { signal } : {}),
+      ...(this.opts.tools ? { tools: this.opts.tools } : {}),
     });
   }
 
@@ -245,6 +252,7 @@ export class OvnTraceEngine implements TraceEngine {
       sbDb: this.opts.sbDb,
       dbOptions: this.opts.dbOptions ?? [],
       ctStates: this.opts.daemonCtStates ?? DAEMON_CT_STATES,
+      ...(this.opts.tools ? { tools: this.opts.tools } : {}),
     })
       .then((inst) => this.install(inst, gen))
       .catch((err: unknown) => {

@@ -5,6 +5,7 @@
 import { OvncpError } from '../../errors.ts';
 import { run } from './children.ts';
 import type { Microflow } from './microflow.ts';
+import { innerRemote, type OvnTools, ovnTraceArgv } from './ovn-tools.ts';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** ct states given per trace: more than any real pipeline has ct steps (each is `new`, DESIGN.md §2). */
@@ -16,7 +17,8 @@ export interface OneShotOptions {
   readonly signal?: AbortSignal;
   /** Extra options placed before `--`, built by us only (e.g. `--lb-dst=IP:PORT`). */
   readonly extraOptions?: readonly string[];
-  readonly binary?: string;
+  /** Which ovn-trace to run (default: the host's). */
+  readonly tools?: OvnTools;
 }
 
 /** The argv of a one-shot trace: options, `--`, then the two positional arguments. */
@@ -36,7 +38,12 @@ export function oneShotArgv(flow: Microflow, opts: Pick<OneShotOptions, 'sbDb' |
 /** Runs ovn-trace once; returns its detailed output. Throws OvncpError on timeout or failure. */
 export async function traceOneShot(flow: Microflow, opts: OneShotOptions): Promise<string> {
   const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const r = await run(opts.binary ?? 'ovn-trace', oneShotArgv(flow, opts), {
+  const tools = opts.tools ?? {};
+  const [file, argv] = ovnTraceArgv(
+    tools,
+    oneShotArgv(flow, { ...opts, sbDb: innerRemote(tools, opts.sbDb) }),
+  );
+  const r = await run(file, argv, {
     timeout,
     forceKillAfterDelay: 2000,
     reject: false,

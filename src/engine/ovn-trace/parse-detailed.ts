@@ -40,8 +40,13 @@ export interface TableStep {
   readonly logs: TraceLog[];
   readonly outputs: OutputEvent[];
   readonly generated: boolean;
-  /** The flow's actions drop the packet (`drop;`, a drop/reject log verdict, `reject {…}`). */
+  /**
+   * The flow's actions drop the packet: `drop;`, a drop/reject log verdict, `reject {…}`, or a flow that
+   * ends the packet's path without saying so (see endsThePacket).
+   */
   dropped: boolean;
+  /** What came right after the flow's actions: a block header it opened (ct_next, clone, a reply…). */
+  followedBy: 'datapath' | 'block' | null;
 }
 
 export interface NoteStep {
@@ -132,6 +137,18 @@ function logsADrop(step: TableStep): boolean {
   return verdictDrop && !step.actions.some((a) => /^(next|output)\b/.test(a));
 }
 
+/**
+ * A flow that neither passes the packet on (`next`, `output`) nor opens a block that carries it or
+ * replaces it (ct_next, clone, an ICMP reply…) ends its path: the packet is dropped there. 23.06+ ACL
+ * drops are such flows (their SB actions are register resets and a `drop` comment: ovn-trace prints
+ * the assignments and no `drop;`), and so are empty action lists.
+ */
+function endsThePacket(step: TableStep): boolean {
+  if (step.generated || step.dropped || step.outputs.length > 0) return false;
+  if (step.followedBy === 'block') return false;
+  return !step.actions.some((a) => /^(next|output)\b/.test(a));
+}
+
 function indentOf(line: string): number {
   return line.length - line.trimStart().length;
 }
@@ -152,8 +169,10 @@ class Walker {
 
   header(indent: number, name: string, args: string | undefined): void {
     const gen = this.generated(indent);
+    const datapath = name === 'ingress' || name === 'egress';
+    if (this.current) this.current.followedBy = datapath ? 'datapath' : 'block';
     this.current = null;
-    if (name === 'ingress' || name === 'egress') {
+    if (datapath) {
       const a = headerArgs(args ?? '');
       this.context = {
         pipeline: name,
@@ -193,6 +212,7 @@ class Walker {
       outputs: [],
       generated: this.generated(indent),
       dropped: false,
+      followedBy: null,
     };
     this.steps.push(step);
     this.current = step;
@@ -253,6 +273,7 @@ export function parseDetailed(text: string): ParsedTrace {
     }
     w.line(indent, line.trim());
   }
-  for (const step of w.steps) if (step.kind === 'table' && logsADrop(step)) step.dropped = true;
+  for (const step of w.steps)
+    if (step.kind === 'table' && (logsADrop(step) || endsThePacket(step))) step.dropped = true;
   return { flow, steps: w.steps, outputs: w.outputs, ctSteps: w.ctSteps, ctDefaultUsed: w.ctDefaultUsed };
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { OvncpError } from '../../errors.ts';
 import { run } from './children.ts';
 import type { Microflow } from './microflow.ts';
+import { innerPath, innerRemote, type OvnTools, ovnTraceArgv, toolTempRoot } from './ovn-tools.ts';
 import { UnixctlClient } from './unixctl-client.ts';
 
 /** `--ct=new` states an instance starts with (an argv of ~180 KB; ovn-trace keeps them in an array). */
@@ -22,7 +23,8 @@ export interface DaemonInstanceOptions {
   readonly dbOptions?: readonly string[];
   readonly ctStates?: number;
   readonly startTimeoutMs?: number;
-  readonly binary?: string;
+  /** Which ovn-trace to run (default: the host's); its temp dir goes where that tool can reach it. */
+  readonly tools?: OvnTools;
 }
 
 const DIR_PREFIX = 'ovncp-trace-';
@@ -89,20 +91,22 @@ export class TraceDaemonInstance {
 
   static async start(opts: DaemonInstanceOptions): Promise<TraceDaemonInstance> {
     sweepStaleDirs();
-    const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
+    const tools = opts.tools ?? {};
+    const dir = mkdtempSync(join(toolTempRoot(tools), DIR_PREFIX));
     const ct = opts.ctStates ?? DAEMON_CT_STATES;
-    const argv = [
-      `--db=${opts.sbDb}`,
+    const at = (f: string) => innerPath(tools, join(dir, f));
+    const [file, argv] = ovnTraceArgv(tools, [
+      `--db=${innerRemote(tools, opts.sbDb)}`,
       ...(opts.dbOptions ?? []),
       ...Array.from({ length: ct }, () => '--ct=new'),
       '--detach',
       '--no-chdir',
-      `--pidfile=${join(dir, 'ovn-trace.pid')}`,
-      `--log-file=${join(dir, 'ovn-trace.log')}`,
-      `--unixctl=${join(dir, 'ovn-trace.ctl')}`,
-    ];
+      `--pidfile=${at('ovn-trace.pid')}`,
+      `--log-file=${at('ovn-trace.log')}`,
+      `--unixctl=${at('ovn-trace.ctl')}`,
+    ]);
     // --detach returns once the daemon has read the SB and listens on its unixctl socket.
-    const r = await run(opts.binary ?? 'ovn-trace', argv, {
+    const r = await run(file, argv, {
       timeout: opts.startTimeoutMs ?? 120_000,
       forceKillAfterDelay: 2000,
       reject: false,

@@ -60,7 +60,7 @@ export function compileMatch(
   opts: CompileOptions = {},
 ): CompiledMatch | ExprError {
   try {
-    const annotated = annotate(parseMatch(match, refs));
+    const annotated = annotate(parseMatch(match, refs, { laterSymbols: opts.laterSymbols ?? false }));
     const evaluate = compile(annotated, opts);
     return { ok: true, source: match, fields: [...fieldsOf(annotated)], evaluate };
   } catch (err) {

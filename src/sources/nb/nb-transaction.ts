@@ -39,8 +39,17 @@ class TxnBuilder {
 
 type SnapAcl = NonNullable<NonNullable<Doc['switches']>[number]['acls']>[number];
 
+/**
+ * Columns of newer NB schemas, written only when the document sets them, so that a document without
+ * them still loads into schema 7.0.0 (23.03): ACL `tier` (23.06+), policy `chain`/`jump_chain` (25.03+).
+ */
+type NewerAclColumns = { tier?: number };
+type NewerPolicyColumns = { chain?: string; jump_chain?: string };
+
 function insertAcl(b: TxnBuilder, a: SnapAcl): unknown {
+  const { tier } = a as SnapAcl & NewerAclColumns;
   const row: Row = {
+    ...(tier !== undefined ? { tier } : {}),
     name: optional(a.name),
     direction: a.direction,
     priority: a.priority,
@@ -134,9 +143,12 @@ function insertRouterRows(b: TxnBuilder, r: SnapRouter): Row {
       }),
     ),
   );
-  const policies = (r.policies ?? []).map((po) =>
-    ref(
+  const policies = (r.policies ?? []).map((po) => {
+    const { chain, jump_chain } = po as typeof po & NewerPolicyColumns;
+    return ref(
       b.insert('Logical_Router_Policy', {
+        ...(chain ? { chain } : {}),
+        ...(jump_chain ? { jump_chain } : {}),
         priority: po.priority,
         match: po.match,
         action: po.action,
@@ -144,8 +156,8 @@ function insertRouterRows(b: TxnBuilder, r: SnapRouter): Row {
         options: map(po.options),
         external_ids: map(po.external_ids),
       }),
-    ),
-  );
+    );
+  });
   const nat = (r.nat ?? []).map((n) =>
     ref(
       b.insert('NAT', {
