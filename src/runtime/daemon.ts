@@ -16,7 +16,9 @@ import {
   traceApiFor,
 } from '../api/trace-api.ts';
 import { listenerTls } from '../api/web-config.ts';
+import { whatIfRoutes } from '../api/what-if-routes.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
+import type { ModelEngine } from '../engine/model/index.ts';
 import type { Logger } from '../log.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { TopologyStore } from '../ovn/topology/store.ts';
@@ -77,6 +79,16 @@ function registerRoutes(
       timeoutMs: traceApi.timeoutMs,
     }),
   );
+  app.register(whatIfRoutes, {
+    topology: probeTopology,
+    modelEngine: engines.modelEngine,
+    paths: () => rt.monitor.currentConfig(),
+    limits: rt.settings.whatIf,
+    timeoutMs: traceApi.timeoutMs,
+    // The live network becomes the most recently used compiled one again, so the next NB change
+    // compiles reusing the live parts rather than the what-if's.
+    touch: (t) => (rt.engines().model as Partial<ModelEngine>).compiled?.(t),
+  });
   app.register(async (inst) =>
     registerOpsRoutes(inst, {
       registry: rt.registry,
