@@ -137,3 +137,17 @@ describe('refusals name the change and its field', () => {
     expect(e.field).toBe('changes[1].name');
   });
 });
+
+describe('what-if benchmark (size S smoke)', () => {
+  it('measures apply, derived compile and the comparison for each kind of change', async () => {
+    const { whatIfBench } = await import('../../bench/what-if.bench.ts');
+    const r = await whatIfBench('S', 2);
+    expect(r.rows.map((x) => x.kind)).toEqual(['switch ACL', 'port-group ACL', 'address set']);
+    for (const row of r.rows) {
+      expect(row.checks).toBe(100);
+      expect(row.compileMs).toBeGreaterThan(0);
+    }
+    // A switch ACL leaves the checks that never cross that switch unaffected: not traced twice.
+    expect(r.rows[0]!.reused).toBeGreaterThan(0);
+  });
+});
