@@ -147,7 +147,10 @@ export function registerPathsRoutes(
           },
         );
       const keys = monitor.checksOf(p.name).filter((k) => monitor.results.get(k)); // as pathView lists them
-      return withTraces(monitor, pathView(monitor, p), keys);
+      const view = await withTraces(monitor, pathView(monitor, p), keys);
+      // Why verdicts flipped, newest first (paths.history transitions kept).
+      view.history = monitor.history.of(p.name).map((t) => ({ ...t, at: iso(t.at) }));
+      return view;
     },
   );
   app.post(

@@ -123,6 +123,7 @@ function pathMonitor(
     ...(shard ? { shard } : {}),
     maxFileBytes: settings.limits.pathsFileBytes,
     parseHeapBytes: settings.limits.parseMemoryBytes,
+    historySize: settings.pathHistory,
     onFirstRound: () => {
       parts.readiness.met('paths');
       done();
