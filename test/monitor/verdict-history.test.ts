@@ -4,7 +4,7 @@
 // GET /api/v1/paths/NAME and as ovncp_path_last_flip_timestamp_seconds{cause} for Grafana.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -175,5 +175,26 @@ describe('verdict history in the daemon', () => {
       await d.monitor.stop();
       await d.stop();
     }
+  });
+});
+
+describe('Grafana annotations', () => {
+  it('the shipped dashboard draws flips from ovncp_path_last_flip_timestamp_seconds, a valid query', () => {
+    const file = new URL('../../grafana/ovncp-paths.json', import.meta.url);
+    const dash = JSON.parse(readFileSync(file, 'utf8')) as {
+      annotations: {
+        list: { name: string; expr?: string; useValueForTime?: boolean; datasource: { uid: string } }[];
+      };
+    };
+    const a = dash.annotations.list.find((x) => x.name === 'Verdict flips');
+    expect(a?.expr).toMatch(/^ovncp_path_last_flip_timestamp_seconds\{.*\} \* 1000$/);
+    expect(a?.useValueForTime).toBe(true); // the value (ms) is the annotation's time
+    expect(a?.datasource.uid).toBe(['$', '{datasource}'].join(''));
+    if (!hasPromtool()) return;
+    // promtool parses PromQL only inside rules: the query with the dashboard variables filled in.
+    const expr = a!.expr!.replace(/\$\w+/g, '.*');
+    const rules = join(dir, 'annotation-rules.yaml');
+    writeFileSync(rules, JSON.stringify({ groups: [{ name: 'g', rules: [{ record: 'x:flip', expr }] }] }));
+    execFileSync('promtool', ['check', 'rules', rules], { stdio: 'pipe' });
   });
 });
