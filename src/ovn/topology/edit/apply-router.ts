@@ -137,8 +137,7 @@ export function natDel(d: Draft, op: Op<'lr-nat-del'>): void {
     return n.externalIp.family === ip.family && n.externalIp.value === ip.addr;
   };
   const kept = r.nat.filter((n) => !gone(n));
-  if (ip && kept.length === r.nat.length && !op.if_exists)
-    d.fail('ip', `no ${op.type} NAT for ${op.ip} on "${op.router}"`);
+  // Nothing to delete is not an error for ovn-nbctl (23.03, checked on a real NB).
   setRouter(d, r, { nat: kept });
 }
 
@@ -181,10 +180,7 @@ export function lbAdd(d: Draft, op: Op<'lb-add'>): void {
 
 export function lbDel(d: Draft, op: Op<'lb-del'>): void {
   const lb = d.get('loadBalancers', op.lb);
-  if (!lb) {
-    if (op.if_exists) return;
-    d.fail('lb', `load balancer "${op.lb}" not found`);
-  }
+  if (!lb) return; // ovn-nbctl deletes nothing and says nothing (23.03, checked on a real NB)
   if (op.vip !== undefined) {
     const vips = lb.vips.filter((v) => v.key !== op.vip);
     if (vips.length === lb.vips.length && !op.if_exists) d.fail('vip', `no VIP ${op.vip} in "${op.lb}"`);
@@ -235,9 +231,7 @@ export function policyAdd(d: Draft, op: Op<'lr-policy-add'>): void {
   nexthops.forEach((n, i) => {
     if (!parseIp(n)) d.fail(`nexthops[${i}]`, `"${n}" is not an IP address`);
   });
-  const dup = r.policies.find((p) => p.priority === op.priority && p.match === op.match);
-  if (dup && !op.may_exist)
-    d.fail('match', `a policy with priority ${op.priority} and this match exists on "${op.router}"`);
+  // ovn-nbctl adds a second policy with the same priority and match (23.03, checked on a real NB).
   const policy: RouterPolicy = {
     uuid: d.uuid('policy', `${op.router}/${op.priority}/${op.match}`),
     priority: op.priority,
@@ -247,7 +241,7 @@ export function policyAdd(d: Draft, op: Op<'lr-policy-add'>): void {
     options: op.options ?? {},
     externalIds: {},
   };
-  setRouter(d, r, { policies: [...r.policies.filter((p) => p !== dup), policy] });
+  setRouter(d, r, { policies: [...r.policies, policy] });
 }
 
 export function policyDel(d: Draft, op: Op<'lr-policy-del'>): void {
@@ -258,7 +252,6 @@ export function policyDel(d: Draft, op: Op<'lr-policy-del'>): void {
     (op.priority === undefined || p.priority === op.priority) &&
     (op.match === undefined || p.match === op.match);
   const kept = r.policies.filter((p) => !gone(p));
-  if ((uuid !== undefined || op.priority !== undefined) && kept.length === r.policies.length && !op.if_exists)
-    d.fail(uuid ? 'uuid' : 'priority', `no such policy on "${op.router}"`);
+  // Nothing to delete is not an error for ovn-nbctl (23.03, checked on a real NB).
   setRouter(d, r, { policies: kept });
 }
