@@ -14,7 +14,7 @@ import { changedRows } from '../../src/ovn/topology/changed-rows.ts';
 import { applyChanges, parseChange } from '../../src/ovn/topology/edit/apply.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
 import { createDaemon } from '../../src/runtime/daemon.ts';
-import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/sources/file.ts';
+import { DEMO_NETWORK_FILE, loadDemoTopology, loadTopologyText } from '../../src/sources/file.ts';
 
 function hasPromtool(): boolean {
   try {
@@ -87,6 +87,19 @@ describe('changed NB rows', () => {
     expect(r.rows).toMatchObject(rows);
     expect(r.total).toBe(rows.length);
   });
+  it('names only the rows whose content changed when a snapshot file is reloaded (nothing shared)', () => {
+    expect(changedRows(demo, loadDemoTopology())).toEqual({ rows: [], total: 0 });
+    const text = readFileSync(DEMO_NETWORK_FILE, 'utf8').replace(
+      'match: "tcp.dst == 22"',
+      'match: "tcp.dst == 2222"',
+    );
+    const reloaded = loadTopologyText(DEMO_NETWORK_FILE, text);
+    expect(changedRows(demo, reloaded)).toMatchObject({
+      rows: [{ table: 'ACL', change: 'modified', name: 'deny-ssh', match: 'tcp.dst == 2222', owner: 'ls1' }],
+      total: 1,
+    });
+  });
+
   it('is bounded, counting the rest', () => {
     const lines = Array.from(
       { length: 15 },

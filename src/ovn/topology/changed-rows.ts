@@ -43,6 +43,19 @@ interface Row {
   readonly uuid: string;
 }
 
+/** Row content as text (IPv6 addresses are bigints): equal text, same row. */
+function text(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+/**
+ * Same content though not the same object: a source that shares nothing with the previous topology (a
+ * snapshot file reloaded) rebuilds every row, and only the ones whose content differs changed.
+ */
+function sameContent(a: unknown, b: unknown): boolean {
+  return text(a) === text(b);
+}
+
 class Collector {
   readonly rows: ChangedRow[] = [];
   total = 0;
@@ -65,7 +78,12 @@ function diffList<T extends Row>(
   const after = new Set(b);
   const oldByUuid = new Map(a.map((r) => [r.uuid, r]));
   const newUuids = new Set(b.map((r) => r.uuid));
-  for (const r of b) if (!before.has(r)) out.add(describe(r, oldByUuid.has(r.uuid) ? 'modified' : 'added'));
+  for (const r of b) {
+    if (before.has(r)) continue;
+    const old = oldByUuid.get(r.uuid);
+    if (!old) out.add(describe(r, 'added'));
+    else if (!sameContent(old, r)) out.add(describe(r, 'modified'));
+  }
   for (const r of a) if (!after.has(r) && !newUuids.has(r.uuid)) out.add(describe(r, 'removed'));
 }
 
@@ -86,7 +104,8 @@ function diffNamed<T extends Row & { name: string }>(
     const old = a.get(k);
     if (old === v) continue;
     if (!old) out.add({ table, change: 'added', name: k, uuid: v.uuid });
-    else if (!inner?.(old, v)) out.add({ table, change: 'modified', name: k, uuid: v.uuid });
+    else if (!(inner ? inner(old, v) : sameContent(old, v)))
+      out.add({ table, change: 'modified', name: k, uuid: v.uuid });
   }
   for (const [k, v] of a) if (!b.has(k)) out.add({ table, change: 'removed', name: k, uuid: v.uuid });
 }
@@ -98,11 +117,11 @@ function diffNamed<T extends Row & { name: string }>(
 export function changedRows(prev: Topology | null, cur: Topology, limit = 10): ChangedRows {
   const out = new Collector(limit);
   if (!prev) return { rows: [], total: 0 };
-  if (prev.nbGlobal !== cur.nbGlobal)
+  if (prev.nbGlobal !== cur.nbGlobal && !sameContent(prev.nbGlobal, cur.nbGlobal))
     out.add({ table: 'NB_Global', change: 'modified', name: null, uuid: '' });
   const onlyAcls = <T extends { acls: readonly Acl[] }>(x: T, y: T) => {
     diffList(x.acls, y.acls, out, aclRow);
-    return JSON.stringify({ ...x, acls: 0 }) === JSON.stringify({ ...y, acls: 0 });
+    return sameContent({ ...x, acls: 0 }, { ...y, acls: 0 });
   };
   diffNamed(prev.switches, cur.switches, 'Logical_Switch', out, onlyAcls);
   diffNamed(prev.portGroups, cur.portGroups, 'Port_Group', out, onlyAcls);
@@ -128,8 +147,8 @@ export function changedRows(prev: Topology | null, cur: Topology, limit = 10): C
       match: p.match,
       owner,
     }));
-    const strip = (r: typeof x) => JSON.stringify({ ...r, staticRoutes: 0, nat: 0, policies: 0 });
-    return strip(x) === strip(y);
+    const strip = (r: typeof x) => ({ ...r, staticRoutes: 0, nat: 0, policies: 0 });
+    return sameContent(strip(x), strip(y));
   });
   return { rows: out.rows, total: out.total };
 }
