@@ -10,7 +10,8 @@ import { isOvncpError } from '../../src/errors.ts';
 import { applyChanges, parseChange } from '../../src/ovn/topology/edit/apply.ts';
 import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
 import { DEMO_NETWORK_FILE, loadDemoTopology } from '../../src/sources/file.ts';
-import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { nbTransaction } from '../../src/sources/nb/nb-transaction.ts';
+import { jsonRpcOnce, type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 
 const sh = promisify(execFile);
 
