@@ -1,0 +1,123 @@
+// One trace on a page: the verdict, a hop table readable without JS (datapath, stage, hop type, the
+// deciding ACL with its owner, NAT/LB rewrites in the description), what let it through each ACL stage,
+// LB backends, warnings, and the data of the diagram pages.js draws with cytoscape: datapaths as boxes
+// holding their hops, one edge per step, a branch per LB backend. It renders the API's TraceResult, so
+// it shows exactly what POST /api/v1/trace/flow and GET /api/v1/paths/NAME answer.
+
+import type { AclMatch, Hop, TraceResult } from '../../engine/types.ts';
+import { esc, table } from './html.ts';
+
+/** The served cytoscape build (cytoscape ~3.35, from node_modules; no CDN). */
+export const CYTOSCAPE_URL = '/pages/assets/cytoscape.min.js';
+
+function aclText(a: AclMatch): string {
+  const name = a.acl_name ? `<b>${esc(a.acl_name)}</b>` : `<code>${esc(a.uuid ?? 'unnamed')}</code>`;
+  const owner = a.owner ? ` <span class="muted">on ${esc(a.owner)}</span>` : '';
+  return `${name} (${esc(a.action)}, priority ${a.priority})${owner}<br><code>${esc(a.match)}</code>`;
+}
+
+function hopRow(h: Hop): string[] {
+  const acls = (h.acl_matches ?? []).map(aclText).join('<br>');
+  const next = h.next_hop ? `<br><span class="muted">next hop ${esc(h.next_hop)}</span>` : '';
+  return [
+    String(h.index),
+    esc(h.datapath ?? ''),
+    h.stage ? `<code>${esc(h.stage)}</code>` : '',
+    esc(h.type),
+    esc(h.action),
+    acls,
+    `${esc(h.description)}${next}`,
+  ];
+}
+
+function hopTable(r: TraceResult): string {
+  const rows = r.hops.map(hopRow);
+  const html = table(
+    ['#', 'Datapath', 'Stage', 'Type', 'Action', 'Deciding ACL', 'What happened'],
+    rows,
+    'hops',
+  );
+  // Mark the hop the packet died at (a class on its row, so it reads red without JS too).
+  const drop = r.dropped_at?.index;
+  if (drop === undefined) return html;
+  return html.replace(`<tr><td>${drop}</td>`, `<tr class="drop"><td>${drop}</td>`);
+}
+
+interface GraphElement {
+  data: Record<string, string>;
+  classes?: string;
+}
+
+/** Cytoscape elements: a compound node per datapath, a node per hop, edges in hop order, LB branches. */
+export function graphOf(r: TraceResult): GraphElement[] {
+  const out: GraphElement[] = [];
+  const dps = new Set<string>();
+  let prev: string | null = null;
+  let lbHop: string | null = null;
+  for (const h of r.hops) {
+    const dp = h.datapath ?? '(unknown datapath)';
+    if (!dps.has(dp)) {
+      dps.add(dp);
+      out.push({ data: { id: `dp:${dp}`, label: dp }, classes: 'datapath' });
+    }
+    const id = `hop:${h.index}`;
+    const cls = h.action === 'drop' ? 'hop drop' : h.type === 'acl' ? 'hop acl' : 'hop';
+    const acl = h.acl_matches?.[0]?.acl_name;
+    const label = `${h.index}. ${h.stage ?? h.type}${acl ? `\n${acl}` : ''}`;
+    out.push({ data: { id, parent: `dp:${dp}`, label }, classes: cls });
+    if (prev) out.push({ data: { id: `e:${prev}-${id}`, source: prev, target: id } });
+    if (h.type === 'load_balancer') lbHop = id;
+    prev = id;
+  }
+  for (const b of r.backends ?? []) {
+    const id = `backend:${b.backend}`;
+    out.push({
+      data: { id, label: `backend ${b.backend}` },
+      classes: b.reached ? 'backend reached' : 'backend',
+    });
+    const from = lbHop ?? prev;
+    if (from) out.push({ data: { id: `e:${from}-${id}`, source: from, target: id }, classes: 'branch' });
+  }
+  for (const p of r.output_ports) {
+    const id = `out:${p}`;
+    out.push({ data: { id, label: `→ ${p}` }, classes: 'output' });
+    if (prev && !r.backends?.length) out.push({ data: { id: `e:${prev}-${id}`, source: prev, target: id } });
+  }
+  return out;
+}
+
+/** JSON safe inside a <script> element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c');
+}
+
+export function renderTraceResult(r: TraceResult): string {
+  const verdict = r.reaches_destination
+    ? `<h2 class="ok" id="verdict">Reached ${esc(r.output_ports.join(', ') || 'the destination')}</h2>`
+    : `<h2 class="unmet" id="verdict">Blocked${r.dropped_at ? ` at hop ${r.dropped_at.index} (${esc(r.dropped_at.datapath ?? '')} ${esc(r.dropped_at.stage ?? r.dropped_at.type)})` : ''}</h2>`;
+  const allowed = r.allowed_by.length
+    ? `<h3>Allowed by</h3><ul>${r.allowed_by
+        .map(
+          (a) =>
+            `<li>${esc(a.datapath)} <code>${esc(a.stage)}</code>: ${a.acl ? aclText(a.acl) : esc(a.reason)}</li>`,
+        )
+        .join('')}</ul>`
+    : '';
+  const backends = r.backends?.length
+    ? `<h3>Load-balancer backends</h3><ul>${r.backends
+        .map(
+          (b) =>
+            `<li class="${b.reached ? 'ok' : 'unmet'}">${esc(b.backend)}: ${b.reached ? `reached (${esc(b.output_ports.join(', '))})` : 'not reached'}</li>`,
+        )
+        .join('')}</ul>`
+    : '';
+  const warnings = r.warnings.length
+    ? `<h3>Warnings</h3><ul>${r.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`
+    : '';
+  return `${verdict}
+<p id="summary">${esc(r.summary)} <span class="muted">[engine ${esc(r.engine)}]</span></p>
+<div id="diagram" aria-label="trace diagram"></div>
+<script type="application/json" id="trace-graph">${scriptJson(graphOf(r))}</script>
+${hopTable(r)}
+${allowed}${backends}${warnings}`;
+}
