@@ -28,11 +28,15 @@ export interface LandingFilter {
   readonly label: string;
   /** Case-insensitive text in the name, description, source or destination. */
   readonly text: string;
+  /** `refresh=N`: seconds between refreshes (2..3600), kept like the filters; null = REFRESH_SECONDS. */
+  readonly refresh: number | null;
 }
 
 export function filterOf(q: Record<string, unknown>): LandingFilter {
   const str = (v: unknown) => (typeof v === 'string' ? v.trim().slice(0, 200) : '');
-  return { status: isPathStatus(q.status) ? q.status : null, label: str(q.label), text: str(q.q) };
+  const n = Number(str(q.refresh));
+  const refresh = Number.isInteger(n) && n >= 2 && n <= 3600 ? n : null;
+  return { status: isPathStatus(q.status) ? q.status : null, label: str(q.label), text: str(q.q), refresh };
 }
 
 function queryOf(f: LandingFilter, status: PathStatus | null): string {
@@ -40,6 +44,7 @@ function queryOf(f: LandingFilter, status: PathStatus | null): string {
   if (status) p.set('status', status);
   if (f.label) p.set('label', f.label);
   if (f.text) p.set('q', f.text);
+  if (f.refresh) p.set('refresh', String(f.refresh));
   const s = p.toString();
   return s ? `/?${s}` : '/';
 }
@@ -140,7 +145,8 @@ function filterForm(f: LandingFilter): string {
 <label>Status<br><select name="status">${opts}</select></label>
 <label>Label<br><input name="label" value="${esc(f.label)}" placeholder="team=web"></label>
 <label>Text<br><input name="q" value="${esc(f.text)}" placeholder="name, port, group"></label>
-<button type="submit">Filter</button>${f.status || f.label || f.text ? ' <a href="/">clear</a>' : ''}
+${f.refresh ? `<input type="hidden" name="refresh" value="${f.refresh}">` : ''}
+<button type="submit">Filter</button>${f.status || f.label || f.text ? ` <a href="${esc(queryOf({ ...f, label: '', text: '' }, null))}">clear</a>` : ''}
 </form>`;
 }
 
@@ -158,5 +164,5 @@ ${countsHtml(counts, f)}
 ${filterForm(f)}
 <p class="muted" id="shown">${shown.length === all.length ? `${all.length} paths` : `${shown.length} of ${all.length} paths match the filter`}${shown.length > MAX_ROWS ? `; the first ${MAX_ROWS} are listed` : ''}.</p>
 ${table(['Path', 'Status', 'Source → destination', 'Services', 'Expect', 'Checks', 'Why', 'Labels', 'Last check', 'Last change'], rows, 'paths')}`;
-  return page('Paths', body, { refreshSeconds: REFRESH_SECONDS });
+  return page('Paths', body, { refreshSeconds: f.refresh ?? REFRESH_SECONDS });
 }
