@@ -25,7 +25,7 @@ th{background:#eceff1}
 .badge.no_checks{background:#e1bee7}.badge.pending{background:#cfd8dc}
 .counts{display:flex;gap:10px;margin:8px 0}.counts a{text-decoration:none;border:1px solid #ccc;border-radius:4px;padding:6px 12px;background:#fff}
 .counts .n{font-size:1.6em;font-weight:bold;display:block}
-.banner{padding:8px 12px;margin:6px 0;border-radius:4px;border:1px solid}
+.banner{padding:8px 12px;margin:6px 0;border-radius:4px;border:1px solid;white-space:pre-line}
 .banner.bad{background:#ffebee;border-color:#e57373}.banner.warn{background:#fff8e1;border-color:#ffb74d}
 .facts{color:#455a64;font-size:.9em}time{white-space:nowrap}
 form.filters{margin:8px 0;display:flex;gap:8px;align-items:end;flex-wrap:wrap}

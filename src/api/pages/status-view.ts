@@ -53,6 +53,11 @@ function ovnText(o: OvnInfo): string {
   return `OVN ${esc(o.releaseRange)}${schemas ? ` (${esc(schemas)})` : ''}`;
 }
 
+/** A message without the directories of the files it names: the pages do not show the host's layout. */
+export function withoutDirs(message: string): string {
+  return message.replace(/(?:\/[^\s/:]+)+\/([^\s/:]+)/g, '$1');
+}
+
 /** Every banner that applies now, worst first. */
 export function bannersOf(v: DaemonStatusView, m: Monitor, now = Date.now()): Banner[] {
   const out: Banner[] = [];
@@ -75,7 +80,7 @@ export function bannersOf(v: DaemonStatusView, m: Monitor, now = Date.now()): Ba
     out.push({
       level: 'bad',
       id: 'reload-failed',
-      html: `<b>Paths reload failed</b> ${timeTag(r.at, now)}: ${esc(r.error ?? 'unknown error')}. The previous paths are still checked.`,
+      html: `<b>Paths reload failed</b> ${timeTag(r.at, now)}: ${esc(withoutDirs(r.error ?? 'unknown error'))}. The previous paths are still checked.`,
     });
   const e = v.engine();
   if (e.problem)
