@@ -131,6 +131,11 @@
       ],
       layout: { name: 'breadthfirst', directed: true, spacingFactor: 0.9, padding: 10 },
     });
+    // A short trace would be blown up to fill the box: cap the zoom the layout's fit chose.
+    if (window.cy.zoom() > 1) {
+      window.cy.zoom(1);
+      window.cy.center();
+    }
   }
 
   function start() {
