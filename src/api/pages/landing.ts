@@ -14,6 +14,7 @@ import type { PathSpec } from '../../monitor/paths-config.ts';
 import { type CheckState, expectationMet } from '../../monitor/results.ts';
 import { badge, esc, isPathStatus, page, table, timeTag } from './html.ts';
 import { bannersOf, type DaemonStatusView, renderBanners, renderFacts } from './status-view.ts';
+import { ownerText } from './trace-view.ts';
 
 /** Rows listed at most (a 100k-check daemon must still answer this page quickly). */
 export const MAX_ROWS = 1000;
@@ -72,9 +73,11 @@ function reasonOf(st: PathStatusInfo, checks: readonly CheckState[]): string {
   const o = s?.last;
   if (!s || !o) return '';
   const what = `${esc(s.check.sourcePort)} → ${esc(s.check.destination)} ${s.check.protocol}${s.check.port !== null ? `/${s.check.port}` : ''}`;
+  // With rule owners, an outcome also names who owns what blocked it (read structurally: optional).
+  const owner = ownerText((o as { blockedOwner?: unknown }).blockedOwner);
   const why = o.reachable
     ? `reachable, allowed by ${esc(o.allowedBy ?? 'default (no ACL)')}`
-    : `blocked by <b>${esc(o.blockedBy ?? 'unknown')}</b>${o.hopType ? ` (${esc(o.hopType)})` : ''}`;
+    : `blocked by <b>${esc(o.blockedBy ?? 'unknown')}</b>${o.hopType ? ` (${esc(o.hopType)})` : ''}${owner ? `, owner ${esc(owner)}` : ''}`;
   const more = st.unmet > 1 ? ` <span class="muted">(+${st.unmet - 1} more)</span>` : '';
   return `${what}: ${why}${more}`;
 }

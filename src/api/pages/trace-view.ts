@@ -10,10 +10,33 @@ import { esc, table } from './html.ts';
 /** The served cytoscape build (cytoscape ~3.35, from node_modules; no CDN). */
 export const CYTOSCAPE_URL = '/pages/assets/cytoscape.min.js';
 
+/** An owner as a reference names it: an object (`kind`, `name`, `namespace`) or a plain string. */
+export function ownerText(o: unknown): string | null {
+  if (typeof o === 'string') return o;
+  if (!o || typeof o !== 'object') return null;
+  const { kind, name, namespace } = o as { kind?: string; name?: string; namespace?: string };
+  if (!name) return null;
+  return `${kind ? `${kind} ` : ''}${namespace && namespace !== name ? `${namespace}/` : ''}${name}`;
+}
+
+/**
+ * Where the ACL sits and who it was written for. Read structurally: references carry `owner` (where it
+ * is attached, or, with rule owners, an object naming the policy) and may carry `attached_to`.
+ */
+function aclPlace(a: AclMatch): string {
+  const r = a as { owner?: unknown; attached_to?: unknown };
+  const attached = typeof r.attached_to === 'string' ? r.attached_to : null;
+  const owner = ownerText(r.owner);
+  const parts = [
+    attached && `on ${esc(attached)}`,
+    owner && (typeof r.owner === 'string' ? `on ${esc(owner)}` : `owner <b class="owner">${esc(owner)}</b>`),
+  ].filter(Boolean);
+  return parts.length ? ` <span class="muted">${parts.join(', ')}</span>` : '';
+}
+
 function aclText(a: AclMatch): string {
   const name = a.acl_name ? `<b>${esc(a.acl_name)}</b>` : `<code>${esc(a.uuid ?? 'unnamed')}</code>`;
-  const owner = a.owner ? ` <span class="muted">on ${esc(a.owner)}</span>` : '';
-  return `${name} (${esc(a.action)}, priority ${a.priority})${owner}<br><code>${esc(a.match)}</code>`;
+  return `${name} (${esc(a.action)}, priority ${a.priority})${aclPlace(a)}<br><code>${esc(a.match)}</code>`;
 }
 
 function hopRow(h: Hop): string[] {
