@@ -21,13 +21,19 @@ export interface PagesDeps {
   readonly status: DaemonStatusView;
 }
 
-/** Sends the token from the tab's session storage with every request the docs page makes. */
+/** The browser's session storage, seen by the function below (which runs in the docs page, not here). */
+declare const sessionStorage: { getItem(k: string): string | null };
+
+/**
+ * Sends the token from the tab's session storage with every request the docs page makes (the
+ * document at /docs/json included). @fastify/swagger-ui writes this function's source into the page,
+ * so it must use nothing but its argument and browser globals.
+ */
 function docsRequestInterceptor(req: { headers: Record<string, string> }) {
   const t = sessionStorage.getItem('ovncp-token');
   if (t) req.headers.Authorization = `Bearer ${t}`;
   return req;
 }
-declare const sessionStorage: { getItem(k: string): string | null };
 
 function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
