@@ -114,7 +114,26 @@ describe('pages over HTTP', () => {
     ]);
     const lb = r.hops.find((h) => h.type === 'load_balancer')!;
     const branches = g.filter((e) => e.classes === 'branch');
-    expect(branches.map((e) => e.data.source)).toEqual([`hop:${lb.index}`, `hop:${lb.index}`]);
+    // A dashed branch from the LB hop to each backend, and on from each backend to the port it reached.
+    expect(branches.filter((e) => e.data.target?.startsWith('backend:')).map((e) => e.data.source)).toEqual([
+      `hop:${lb.index}`,
+      `hop:${lb.index}`,
+    ]);
+    for (const b of r.backends!)
+      for (const p of b.output_ports)
+        expect(
+          branches.some((e) => e.data.source === `backend:${b.backend}` && e.data.target === `out:${p}`),
+        ).toBe(true);
+    // Every edge joins two nodes listed before it; datapaths stand side by side in the order entered.
+    const ids = new Set<string>();
+    for (const e of g) {
+      if (e.data.source) expect(ids.has(e.data.source) && ids.has(e.data.target!)).toBe(true);
+      else ids.add(e.data.id!);
+    }
+    const dpOrder = [...new Set(r.hops.map((h) => h.datapath))];
+    const xs = dpOrder.map((dp) => g.find((e) => e.data.parent === `dp:${dp}`)!.position!.x);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    expect(new Set(xs).size).toBe(dpOrder.length);
     // Every hop node sits in the box of its datapath.
     for (const h of r.hops)
       expect(g.find((e) => e.data.id === `hop:${h.index}`)?.data.parent).toBe(`dp:${h.datapath}`);

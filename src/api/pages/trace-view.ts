@@ -69,44 +69,74 @@ function hopTable(r: TraceResult): string {
 interface GraphElement {
   data: Record<string, string>;
   classes?: string;
+  /** Preset layout: datapaths left to right in the order first entered, each one's hops top down. */
+  position?: { x: number; y: number };
 }
 
-/** Cytoscape elements: a compound node per datapath, a node per hop, edges in hop order, LB branches. */
+const COLUMN = 230;
+const ROW = 64;
+
+/** Places hop nodes: a column per datapath (first entry order), hops in order down it. */
+class Grid {
+  private readonly columns = new Map<string, number>();
+  private readonly depth = new Map<string, number>();
+
+  place(dp: string): { x: number; y: number; isNew: boolean } {
+    const isNew = !this.columns.has(dp);
+    if (isNew) this.columns.set(dp, this.columns.size);
+    const row = this.depth.get(dp) ?? 0;
+    this.depth.set(dp, row + 1);
+    return { x: this.columns.get(dp)! * COLUMN, y: row * ROW, isNew };
+  }
+
+  /** The next free slot of an extra column after the datapaths': LB backends, then delivered ports. */
+  end(kind: 'backends' | 'outputs'): { x: number; y: number } {
+    return this.place(`\u0000${kind}`);
+  }
+}
+
+/**
+ * Cytoscape elements: a compound node per datapath, a node per hop, edges in hop order, a dashed branch
+ * per LB backend (to the ports it delivered to), the delivered ports last. Nodes come before edges.
+ */
 export function graphOf(r: TraceResult): GraphElement[] {
-  const out: GraphElement[] = [];
-  const dps = new Set<string>();
+  const nodes: GraphElement[] = [];
+  const edges: GraphElement[] = [];
+  const edge = (source: string, target: string, classes?: string) =>
+    edges.push({ data: { id: `e:${source}-${target}`, source, target }, ...(classes ? { classes } : {}) });
+  const grid = new Grid();
   let prev: string | null = null;
   let lbHop: string | null = null;
   for (const h of r.hops) {
     const dp = h.datapath ?? '(unknown datapath)';
-    if (!dps.has(dp)) {
-      dps.add(dp);
-      out.push({ data: { id: `dp:${dp}`, label: dp }, classes: 'datapath' });
-    }
+    const { x, y, isNew } = grid.place(dp);
+    if (isNew) nodes.push({ data: { id: `dp:${dp}`, label: dp }, classes: 'datapath' });
     const id = `hop:${h.index}`;
     const cls = h.action === 'drop' ? 'hop drop' : h.type === 'acl' ? 'hop acl' : 'hop';
     const acl = h.acl_matches?.[0]?.acl_name;
     const label = `${h.index}. ${h.stage ?? h.type}${acl ? `\n${acl}` : ''}`;
-    out.push({ data: { id, parent: `dp:${dp}`, label }, classes: cls });
-    if (prev) out.push({ data: { id: `e:${prev}-${id}`, source: prev, target: id } });
+    nodes.push({ data: { id, parent: `dp:${dp}`, label }, classes: cls, position: { x, y } });
+    if (prev) edge(prev, id);
     if (h.type === 'load_balancer') lbHop = id;
     prev = id;
   }
   for (const b of r.backends ?? []) {
     const id = `backend:${b.backend}`;
-    out.push({
-      data: { id, label: `backend ${b.backend}` },
-      classes: b.reached ? 'backend reached' : 'backend',
-    });
+    const cls = b.reached ? 'backend reached' : 'backend';
+    nodes.push({ data: { id, label: `backend ${b.backend}` }, classes: cls, position: grid.end('backends') });
     const from = lbHop ?? prev;
-    if (from) out.push({ data: { id: `e:${from}-${id}`, source: from, target: id }, classes: 'branch' });
+    if (from) edge(from, id, 'branch');
+    for (const p of b.output_ports) edge(id, `out:${p}`, 'branch');
   }
   for (const p of r.output_ports) {
-    const id = `out:${p}`;
-    out.push({ data: { id, label: `→ ${p}` }, classes: 'output' });
-    if (prev && !r.backends?.length) out.push({ data: { id: `e:${prev}-${id}`, source: prev, target: id } });
+    nodes.push({
+      data: { id: `out:${p}`, label: `→ ${p}` },
+      classes: 'output',
+      position: grid.end('outputs'),
+    });
+    if (prev && !r.backends?.length) edge(prev, `out:${p}`);
   }
-  return out;
+  return [...nodes, ...edges];
 }
 
 /** JSON safe inside a <script> element. */

@@ -129,7 +129,8 @@
         },
         { selector: 'edge.branch', style: { 'line-style': 'dashed' } },
       ],
-      layout: { name: 'breadthfirst', directed: true, spacingFactor: 0.9, padding: 10 },
+      // Positions come with the elements (trace-view.ts): datapaths left to right, hops top down.
+      layout: { name: 'preset', padding: 24 },
     });
     // A short trace would be blown up to fill the box: cap the zoom the layout's fit chose.
     if (window.cy.zoom() > 1) {
