@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { bannersOf, type DaemonStatusView } from '../../src/api/pages/status-view.ts';
 import { graphOf } from '../../src/api/pages/trace-view.ts';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
@@ -96,6 +97,43 @@ describe('pages over HTTP', () => {
     expect(page).toContain('<span id="fact-engine">none</span>');
     const trace = await d.app.inject('/trace?source_port=vm1-port&destination_ip=10.0.0.2');
     expect(trace.body).toMatch(/id="trace-error">503 OVNCP_ERR_ENGINE_UNAVAILABLE/);
+  });
+
+  it('turns each state of the status view into its banner, worst first', async () => {
+    const { d } = await daemon();
+    const t = d.topology.current()!;
+    const view = (o: Partial<DaemonStatusView>): DaemonStatusView => ({
+      topology: () => ({ source: t.source, ovn: t.ovn, updatedAt: Date.now() - 90_000 }),
+      nbConnected: () => true,
+      engine: () => ({ configured: 'auto', answering: 'model', problem: null }),
+      readiness: { isReady: () => true, waitingFor: () => [] },
+      ...o,
+    });
+    expect(bannersOf(view({}), d.monitor)).toEqual([]);
+    expect(bannersOf(view({ nbConnected: () => null }), d.monitor)).toEqual([]); // not a live NB
+    const all = bannersOf(
+      view({
+        nbConnected: () => false,
+        sbConnected: () => false,
+        engine: () => ({
+          configured: 'lflow',
+          answering: 'model',
+          problem: 'no SB yet',
+          stale: 'SB behind NB',
+        }),
+        readiness: { isReady: () => false, waitingFor: () => ['topology'] },
+      }),
+      d.monitor,
+    );
+    expect(all.map((b) => [b.id, b.level])).toEqual([
+      ['nb-disconnected', 'bad'],
+      ['sb-disconnected', 'bad'],
+      ['engine', 'warn'],
+      ['engine-stale', 'warn'],
+      ['not-ready', 'warn'],
+    ]);
+    expect(all[0]!.html).toMatch(/last good topology, updated <time [^>]+>1 min ago<\/time>/);
+    expect(all[2]!.html).toContain('no SB yet (traces answered by model)');
   });
 
   it('draws one branch per load-balancer backend', async () => {

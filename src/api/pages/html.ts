@@ -88,8 +88,15 @@ export function isPathStatus(s: unknown): s is PathStatus {
   return typeof s === 'string' && (PATH_STATUSES as readonly string[]).includes(s);
 }
 
-export function table(head: readonly string[], rows: readonly string[][], cls = ''): string {
+/** A table of ready-made cell HTML; `rowClass` may give a row a class (e.g. the hop that dropped). */
+export function table(
+  head: readonly string[],
+  rows: readonly string[][],
+  cls = '',
+  rowClass: (i: number) => string | null = () => null,
+): string {
   const h = head.map((x) => `<th>${x}</th>`).join('');
-  const r = rows.map((cells) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
+  const tr = (i: number) => (rowClass(i) ? `<tr class="${rowClass(i)}">` : '<tr>');
+  const r = rows.map((cells, i) => `${tr(i)}${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${h}</tr></thead><tbody>\n${r}\n</tbody></table>`;
 }

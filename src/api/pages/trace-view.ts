@@ -54,16 +54,10 @@ function hopRow(h: Hop): string[] {
 }
 
 function hopTable(r: TraceResult): string {
-  const rows = r.hops.map(hopRow);
-  const html = table(
-    ['#', 'Datapath', 'Stage', 'Type', 'Action', 'Deciding ACL', 'What happened'],
-    rows,
-    'hops',
-  );
-  // Mark the hop the packet died at (a class on its row, so it reads red without JS too).
+  const head = ['#', 'Datapath', 'Stage', 'Type', 'Action', 'Deciding ACL', 'What happened'];
+  // The hop the packet died at reads red without JS too.
   const drop = r.dropped_at?.index;
-  if (drop === undefined) return html;
-  return html.replace(`<tr><td>${drop}</td>`, `<tr class="drop"><td>${drop}</td>`);
+  return table(head, r.hops.map(hopRow), 'hops', (i) => (r.hops[i]!.index === drop ? 'drop' : null));
 }
 
 interface GraphElement {
