@@ -123,3 +123,101 @@ function maskedRange(value: number, mask: number): [number, number] | null {
   if ((free & (free + 1)) !== 0) return null;
   return [value & mask, (value & mask) | free];
 }
+
+/**
+ * Where a match's truth may change along one L4 port field: every port `p` such that the match can
+ * treat `p - 1` and `p` differently when nothing but that field changes. Between two cuts (and with
+ * every other field fixed) each comparison on the field, and so the whole match, has one value.
+ */
+export interface L4Cuts {
+  readonly protocol: L4Protocol;
+  readonly side: 'src' | 'dst';
+  /** Cut points in 1..65535, ascending, each once. */
+  readonly cuts: readonly number[];
+}
+
+/**
+ * The cut points of every comparison on a TCP/UDP/SCTP port field of a match (see L4Cuts), whatever
+ * `!`, `&&` or `||` surround it: a cut too many only costs a trace, a cut missing would be a wrong
+ * answer, so nothing is intersected here. Masks that are not prefixes (`tcp.dst == 1/1`, odd ports) and
+ * subfields (`tcp.dst[0..7] == 5`) are followed bit by bit over the whole field. A match that does not
+ * parse gives [] (OVN ignores its flow). `refs` resolves `$sets`; without it they are empty.
+ */
+export function l4Cuts(match: string, refs: RefResolver = EMPTY_REFS): L4Cuts[] {
+  let e: Expr;
+  try {
+    e = parseMatch(match, refs);
+  } catch (err) {
+    if (err instanceof ExprSyntaxError) return [];
+    throw err;
+  }
+  const byField = new Map<string, Set<number>>();
+  walkCmps(e, (c) => {
+    const f = L4_FIELDS.get(c.sym.name);
+    if (!f) return;
+    const key = `${f[0]}.${f[1]}`;
+    let set = byField.get(key);
+    if (!set) byField.set(key, (set = new Set()));
+    for (const p of cmpCuts(c)) if (p > 0 && p <= MAX_PORT) set.add(p);
+  });
+  return [...byField].map(([key, set]) => {
+    const [protocol, side] = L4_FIELDS.get(key)!;
+    return { protocol, side, cuts: [...set].sort((a, b) => a - b) };
+  });
+}
+
+function walkCmps(e: Expr, visit: (c: CmpNode) => void): void {
+  if (e.t === 'cmp') visit(e);
+  else if (e.t === 'and' || e.t === 'or') for (const s of e.subs) walkCmps(s, visit);
+}
+
+/** Cut points of one comparison: range ends for whole-field tests, a bit-by-bit sweep otherwise. */
+function cmpCuts(e: CmpNode): number[] {
+  if (e.ofs === 0 && e.nbits === 16) {
+    const out: number[] = [];
+    let sweep = false;
+    for (const c of e.ints) {
+      const v = Number(c.value);
+      if (e.relop === '==' || e.relop === '!=') {
+        const r = maskedRange(v, c.mask === undefined ? MAX_PORT : Number(c.mask));
+        if (r) out.push(r[0], r[1] + 1);
+        else sweep = true;
+      } else if (e.relop === '<' || e.relop === '>=') out.push(v);
+      else out.push(v + 1);
+    }
+    if (!sweep) return out;
+  }
+  return sweepCuts(e);
+}
+
+/**
+ * Every port where one constant's test flips, found by testing all 65,536 values (each constant alone:
+ * the points where an any-of or none-of over several constants flips are among theirs).
+ */
+function sweepCuts(e: CmpNode): number[] {
+  const fieldMask = (2 ** e.nbits - 1) * 2 ** e.ofs;
+  const out = new Set<number>();
+  for (const c of e.ints) {
+    const test = constTest(
+      e.relop,
+      Number(c.value),
+      c.mask === undefined ? 2 ** e.nbits - 1 : Number(c.mask),
+    );
+    const sub = (p: number) => Math.floor((p & fieldMask) / 2 ** e.ofs);
+    let prev = test(sub(0));
+    for (let p = 1; p <= MAX_PORT; p++) {
+      const cur = test(sub(p));
+      if (cur !== prev) out.add(p);
+      prev = cur;
+    }
+  }
+  return [...out];
+}
+
+function constTest(relop: CmpNode['relop'], v: number, m: number): (x: number) => boolean {
+  if (relop === '<') return (x) => x < v;
+  if (relop === '<=') return (x) => x <= v;
+  if (relop === '>') return (x) => x > v;
+  if (relop === '>=') return (x) => x >= v;
+  return (x) => (x & m) === (v & m);
+}
