@@ -65,6 +65,8 @@ export interface ServicesOptions {
   readonly network: Topology;
   /** Bound on the traces of one request (analysis.max_ranges); refused before tracing when above. */
   readonly maxTraces: number;
+  /** The setting and request field a refusal names (default analysis.max_ranges, destination_ip). */
+  readonly limit?: { readonly setting: string; readonly field: string };
   readonly signal?: AbortSignal;
 }
 
@@ -181,7 +183,7 @@ interface Run {
 }
 
 async function traceOne(run: Run, protocol: 'tcp' | 'udp' | 'icmp', port?: number): Promise<Verdict> {
-  if (++run.traces > run.opts.maxTraces) tooMany(run.traces, run.opts.maxTraces);
+  if (++run.traces > run.opts.maxTraces) tooMany(run.traces, run.opts);
   const request: TraceRequest = {
     ...run.req,
     protocol,
@@ -190,11 +192,12 @@ async function traceOne(run: Run, protocol: 'tcp' | 'udp' | 'icmp', port?: numbe
   return verdictOf(await traceWithin(run.engine, request, run.opts.network, run.opts.signal, 'outcome'));
 }
 
-function tooMany(needed: number, max: number): never {
+function tooMany(needed: number, opts: ServicesOptions): never {
+  const limit = opts.limit ?? { setting: 'analysis.max_ranges', field: 'destination_ip' };
   throw new OvncpError(
     'OVNCP_ERR_INVALID_FIELD',
-    `This answer needs at least ${needed} traces (one per port range); the limit is ${max} (analysis.max_ranges)`,
-    { field: 'destination_ip' },
+    `This answer needs at least ${needed} traces (one per port range); the limit is ${opts.maxTraces} (${limit.setting})`,
+    { field: limit.field },
   );
 }
 
@@ -214,8 +217,7 @@ async function sweepProtocol(
     const cuts = cutsFor(t, [...seen], protocol);
     const ps = pieces(cuts.dst);
     const untraced = ps.filter(([lo, hi]) => !someKey(traced, lo, hi));
-    if (run.traces + untraced.length > run.opts.maxTraces)
-      tooMany(run.traces + untraced.length, run.opts.maxTraces);
+    if (run.traces + untraced.length > run.opts.maxTraces) tooMany(run.traces + untraced.length, run.opts);
     for (const [lo] of untraced) traced.set(lo, await traceOne(run, protocol, lo));
     let grew = false;
     for (const v of traced.values()) {

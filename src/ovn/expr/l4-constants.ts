@@ -152,13 +152,10 @@ export function l4Cuts(match: string, refs: RefResolver = EMPTY_REFS): L4Cuts[] 
     throw err;
   }
   const byField = new Map<string, Set<number>>();
-  walkCmps(e, (c) => {
-    const f = L4_FIELDS.get(c.sym.name);
-    if (!f) return;
-    const key = `${f[0]}.${f[1]}`;
+  collectCuts(e, new Map(), (key, p) => {
     let set = byField.get(key);
     if (!set) byField.set(key, (set = new Set()));
-    for (const p of cmpCuts(c)) if (p > 0 && p <= MAX_PORT) set.add(p);
+    set.add(p);
   });
   return [...byField].map(([key, set]) => {
     const [protocol, side] = L4_FIELDS.get(key)!;
@@ -166,9 +163,43 @@ export function l4Cuts(match: string, refs: RefResolver = EMPTY_REFS): L4Cuts[] 
   });
 }
 
-function walkCmps(e: Expr, visit: (c: CmpNode) => void): void {
-  if (e.t === 'cmp') visit(e);
-  else if (e.t === 'and' || e.t === 'or') for (const s of e.subs) walkCmps(s, visit);
+/** field -> the interval a surrounding conjunction already confines it to. */
+type Windows = ReadonlyMap<string, readonly [number, number]>;
+
+/**
+ * Adds the cut points of every comparison under `e`. Inside a conjunction that confines a field to one
+ * interval `lo..hi` the conjunction is false outside it, so its other comparisons on that field only
+ * matter at cuts in lo..hi+1 (without this, `tcp.dst[0..3] == 5 && tcp.dst < 200` would cut the whole
+ * field into 8,192 pieces).
+ */
+function collectCuts(e: Expr, windows: Windows, add: (key: string, p: number) => void): void {
+  if (e.t === 'cmp') {
+    const f = L4_FIELDS.get(e.sym.name);
+    if (!f) return;
+    const key = `${f[0]}.${f[1]}`;
+    const [lo, hi] = windows.get(key) ?? [0, MAX_PORT];
+    for (const p of cmpCuts(e)) if (p > 0 && p <= MAX_PORT && p >= lo && p <= hi + 1) add(key, p);
+    return;
+  }
+  if (e.t === 'or') for (const s of e.subs) collectCuts(s, windows, add);
+  if (e.t !== 'and') return;
+  const inner = new Map(windows);
+  for (const s of e.subs) {
+    const w = s.t === 'cmp' ? intervalOf(s) : null;
+    if (!w) continue;
+    const [lo, hi] = inner.get(w.key) ?? [0, MAX_PORT];
+    inner.set(w.key, [Math.max(lo, w.lo), Math.min(hi, w.hi)]);
+  }
+  for (const s of e.subs) collectCuts(s, inner, add);
+}
+
+/** The one interval a whole-field comparison confines its field to, or null when it is no interval. */
+function intervalOf(e: CmpNode): { key: string; lo: number; hi: number } | null {
+  const f = L4_FIELDS.get(e.sym.name);
+  if (!f || e.ofs !== 0 || e.nbits !== 16 || e.relop === '!=') return null;
+  if (e.relop === '==' && e.ints.length !== 1) return null;
+  const r = cmpRanges(e);
+  return r.length === 1 ? { key: `${f[0]}.${f[1]}`, lo: r[0]!.lo, hi: r[0]!.hi } : null;
 }
 
 /** Cut points of one comparison: range ends for whole-field tests, a bit-by-bit sweep otherwise. */
