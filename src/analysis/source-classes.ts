@@ -8,7 +8,7 @@
 // class. test/analysis/reachers.test.ts traces every member of every class on generated networks and
 // checks each ends as its class's representative does.
 
-import { type RefResolver, resolveAddressSet, tokenize } from '../ovn/expr/index.ts';
+import { fieldComparisons, type RefResolver, resolveAddressSet, tokenize } from '../ovn/expr/index.ts';
 import { cidrContains, formatIp, type IpAddr } from '../ovn/net/addr.ts';
 import { portIps, portMacs } from '../ovn/topology/topology-index.ts';
 import type { SwitchPort, Topology } from '../ovn/topology/types.ts';
@@ -37,9 +37,13 @@ interface Constants {
   readonly macs: ReadonlySet<string>;
   /** A masked MAC constant exists: MACs are then kept whole in the key. */
   readonly maskedMac: boolean;
+  /** Families whose source address some match tests in a way ids cannot say: keyed whole. */
+  readonly opaque: ReadonlySet<4 | 6>;
   /** family -> mask -> masked value -> ids. */
   readonly ips: ReadonlyMap<4 | 6, Map<bigint, Map<bigint, string[]>>>;
 }
+
+const SOURCE_FIELDS: ReadonlySet<string> = new Set(['eth.src', 'ip4.src', 'ip6.src']);
 
 const FULL = { 4: (1n << 32n) - 1n, 6: (1n << 128n) - 1n } as const;
 
@@ -54,6 +58,7 @@ class ConstantsBuilder {
   readonly names = new Set<string>();
   readonly macs = new Set<string>();
   maskedMac = false;
+  readonly opaque = new Set<4 | 6>();
   readonly ips = new Map<4 | 6, Map<bigint, Map<bigint, string[]>>>();
   private readonly sets = new Set<string>();
 
@@ -76,20 +81,32 @@ class ConstantsBuilder {
     this.ip({ family, value, mask, id });
   }
 
-  /** Reads one match's tokens: strings, MACs, IPs and the address sets it names. */
+  /**
+   * Reads one match: the names it quotes (a port named anywhere keeps its own class), and what it
+   * compares the fields a source decides (eth.src, ip4.src, ip6.src) against. Destination-side
+   * constants do not tell sources apart: nothing moves a source address into a destination field.
+   */
   match(text: string): void {
-    for (const tok of tokenize(text)) {
-      if (tok.type === 'string') this.names.add(tok.text);
-      else if (tok.type === 'addrset') this.addressSet(tok.text);
-      else if (tok.type === 'int' && tok.format === 'mac') {
-        if (tok.mask !== undefined) this.maskedMac = true;
-        else this.macs.add(macText(tok.value));
-      } else if (tok.type === 'int' && (tok.format === 'ipv4' || tok.format === 'ipv6')) {
-        const family = tok.format === 'ipv4' ? 4 : 6;
-        const mask = tok.mask ?? FULL[family];
-        this.ip({ family, value: tok.value, mask, id: `${family}:${tok.value}/${mask}` });
+    for (const tok of tokenize(text)) if (tok.type === 'string') this.names.add(tok.text);
+    for (const [field, c] of fieldComparisons(text, SOURCE_FIELDS)) {
+      if (field === 'eth.src') {
+        if (c.opaque) this.maskedMac = true;
+        for (const t of c.ints) this.mac(t.value, t.mask);
+      } else {
+        const family = field === 'ip4.src' ? 4 : 6;
+        if (c.opaque) this.opaque.add(family);
+        for (const t of c.ints) {
+          const mask = t.mask ?? FULL[family];
+          this.ip({ family, value: t.value, mask, id: `${family}:${t.value}/${mask}` });
+        }
       }
+      for (const name of c.sets) this.addressSet(name);
     }
+  }
+
+  private mac(value: bigint, mask: bigint | undefined): void {
+    if (mask !== undefined) this.maskedMac = true;
+    else this.macs.add(macText(value));
   }
 
   private addressSet(name: string): void {
@@ -97,8 +114,7 @@ class ConstantsBuilder {
     this.sets.add(name);
     for (const e of resolveAddressSet(this.refs, name) ?? []) {
       if (e.format === 'mac') {
-        if (e.mask !== undefined) this.maskedMac = true;
-        else this.macs.add(macText(e.value));
+        this.mac(e.value, e.mask);
         continue;
       }
       const family = e.format === 'ipv6' ? 6 : 4;
@@ -164,7 +180,7 @@ function keyOf(t: Topology, c: Constants, p: SwitchPort, mac: string, ip: IpAddr
     (t.index.groupsByPort.get(p.name) ?? []).join(','),
     c.names.has(p.name) ? `name=${p.name}` : '',
     c.maskedMac || c.macs.has(mac) ? `mac=${mac}` : '',
-    ipRelations(c, ip).join(','),
+    c.opaque.has(ip.family) ? `ip=${formatIp(ip)}` : ipRelations(c, ip).join(','),
     `type=${p.type} enabled=${p.enabled} tag=${p.tag !== null}`,
     p.addresses.map((a) => normalized(a.raw, mac, ips)).join('|'),
     p.dynamicAddresses ? normalized(p.dynamicAddresses.raw, mac, ips) : '',

@@ -11,6 +11,8 @@ import type { RefResolver } from './refs.ts';
 
 export {
   analyzeMatch,
+  type FieldComparisons,
+  fieldComparisons,
   type GroupMembers,
   hasTopLevelOr,
   type MatchAnalysis,
