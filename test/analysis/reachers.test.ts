@@ -143,7 +143,10 @@ describe('reachers', () => {
     let traced = 0;
     const counting = {
       name: 'model' as const,
-      trace: (...a: Parameters<typeof engine.trace>) => (traced++, engine.trace(...a)),
+      trace: (...a: Parameters<typeof engine.trace>) => {
+        traced++;
+        return engine.trace(...a);
+      },
     };
     await expect(
       reachers(counting, { destination_port: 'db-server-port', port: 3306 }, { network: t, maxSources: 2 }),

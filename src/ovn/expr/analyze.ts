@@ -280,6 +280,9 @@ function operand(
   };
   const first = toks[at];
   if (!first) return;
-  if (first.type !== open) return take(first);
+  if (first.type !== open) {
+    take(first);
+    return;
+  }
   for (let i = at + step; i >= 0 && i < toks.length && toks[i]!.type !== close; i += step) take(toks[i]!);
 }
