@@ -14,6 +14,7 @@ import { createMonitorMetrics, type MonitorMetrics } from '../metrics/monitor-me
 import { diffTopologies } from '../ovn/topology/diff.ts';
 import type { TopologyChange, TopologyStore } from '../ovn/topology/store.ts';
 import { type Check, type Expansion, expandPaths, type PathProblem } from './expand.ts';
+import { renderUnexpectedServices } from './exposure.ts';
 import { type LoadAnswer, type LoadJob, runLoadJob } from './load-job.ts';
 import { runLoad } from './load-worker.ts';
 import { PathMetrics } from './path-metrics.ts';
@@ -386,6 +387,11 @@ export class Monitor {
     const chunks = await this.pathMetrics.renderChunks();
     const paths = this.currentConfig().paths.map((p) => ({ name: p.name, info: this.pathStatus(p.name) }));
     chunks.push(Buffer.from(renderPathStatus(paths)));
+    const exposed = this.currentConfig().paths.filter((p) => p.expectServices);
+    const text = renderUnexpectedServices(
+      exposed.map((p) => ({ name: p.name, states: this.statesOf(p.name) })),
+    );
+    if (text) chunks.push(Buffer.from(text));
     return chunks;
   }
 }

@@ -36,6 +36,17 @@ export interface CheckOutcome {
    * not global) cannot change this verdict. null = unknown (errors, split traces): always re-run.
    */
   readonly visited: readonly string[] | null;
+  /** For a path with expect_services: what is open, and how that differs from the expectation. */
+  readonly exposure?: Exposure;
+}
+
+/** What an expect_services check found (monitor/exposure.ts): services as `tcp/80-90`, `icmp`. */
+export interface Exposure {
+  readonly open: readonly string[];
+  /** Open ranges (or parts of them) outside expect_services. */
+  readonly unexpected: readonly string[];
+  /** Expected services that are not (wholly) open. */
+  readonly missing: readonly string[];
 }
 
 export interface CheckState {
@@ -56,6 +67,8 @@ export function verdictOf(o: CheckOutcome | null): string | null {
 export function expectationMet(s: CheckState): boolean | null {
   const r = s.last?.reachable;
   if (r === null || r === undefined) return null;
+  const e = s.last?.exposure;
+  if (e) return e.unexpected.length === 0 && e.missing.length === 0;
   return r === (s.check.path.expect === 'reachable');
 }
 
