@@ -307,6 +307,39 @@ export async function allowedServices(
   };
 }
 
+/** The API's answer (POST /api/v1/analysis/services): only the open ranges, closed ones counted. */
+export interface ServicesResponse {
+  source_port: string;
+  destination_ip: string;
+  tcp: { from: number; to: number; allowed_by: AllowedBy[] }[];
+  udp: { from: number; to: number; allowed_by: AllowedBy[] }[];
+  icmp: { reachable: boolean; allowed_by: AllowedBy[] };
+  closed_ranges: { tcp: number; udp: number };
+  traces: number;
+  engine: EngineName;
+  warnings: string[];
+}
+
+/** Renders an answer for the API and the CLI. */
+export function servicesResponse(req: ServicesRequest, a: ServicesAnswer): ServicesResponse {
+  const open = (list: readonly PortRange[]) =>
+    list.filter((r) => r.reachable).map((r) => ({ from: r.from, to: r.to, allowed_by: [...r.allowed_by] }));
+  return {
+    source_port: req.source_port,
+    destination_ip: a.destination_ip,
+    tcp: open(a.tcp),
+    udp: open(a.udp),
+    icmp: { reachable: a.icmp.reachable, allowed_by: [...a.icmp.allowed_by] },
+    closed_ranges: {
+      tcp: a.tcp.filter((r) => !r.reachable).length,
+      udp: a.udp.filter((r) => !r.reachable).length,
+    },
+    traces: a.traces,
+    engine: a.engine,
+    warnings: [...a.warnings],
+  };
+}
+
 /** `tcp/80`, `tcp/8000-8080`, `icmp`: how ranges are named in paths (expect_services) and summaries. */
 export function rangeName(protocol: ServiceProtocol, r: { from: number; to: number }): string {
   return r.from === r.to ? `${protocol}/${r.from}` : `${protocol}/${r.from}-${r.to}`;

@@ -5,7 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { allowedServices } from '../analysis/allowed-services.ts';
+import { allowedServices, servicesResponse } from '../analysis/allowed-services.ts';
 import { reachers } from '../analysis/reachers.ts';
 import {
   reachersRequestSchema,
@@ -58,27 +58,10 @@ function registerServices(app: FastifyInstance, deps: AnalysisApiDeps): void {
       const a = await withDeadline(deps.timeoutMs, (signal) =>
         allowedServices(engine, req.body, { network, maxTraces: deps.maxRanges, signal }),
       );
-      const open = (list: typeof a.tcp) =>
-        list
-          .filter((r) => r.reachable)
-          .map((r) => ({ from: r.from, to: r.to, allowed_by: [...r.allowed_by] }));
-      const warnings = [...a.warnings];
+      const out = servicesResponse(req.body, a);
       const stale = deps.staleness?.();
-      if (stale) warnings.push(stale);
-      return {
-        source_port: req.body.source_port,
-        destination_ip: a.destination_ip,
-        tcp: open(a.tcp),
-        udp: open(a.udp),
-        icmp: { reachable: a.icmp.reachable, allowed_by: [...a.icmp.allowed_by] },
-        closed_ranges: {
-          tcp: a.tcp.filter((r) => !r.reachable).length,
-          udp: a.udp.filter((r) => !r.reachable).length,
-        },
-        traces: a.traces,
-        engine: a.engine,
-        warnings,
-      };
+      if (stale) out.warnings.push(stale);
+      return out;
     },
   );
 }

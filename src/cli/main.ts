@@ -3,6 +3,7 @@
 import { isOvncpError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import type { CliIo, Command } from './command.ts';
+import { reachersCommand, servicesCommand } from './commands/analysis.ts';
 import { checkCommand } from './commands/check.ts';
 import { serveCommand } from './commands/serve.ts';
 import { snapshotCommand } from './commands/snapshot.ts';
@@ -16,6 +17,8 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   validateCommand,
   snapshotCommand,
+  servicesCommand,
+  reachersCommand,
 ];
 
 function topHelp(): string {
