@@ -87,8 +87,9 @@ class ConstantsBuilder {
    * constants do not tell sources apart: nothing moves a source address into a destination field.
    */
   match(text: string): void {
-    for (const tok of tokenize(text)) if (tok.type === 'string') this.names.add(tok.text);
-    for (const [field, c] of fieldComparisons(text, SOURCE_FIELDS)) {
+    const toks = tokenize(text);
+    for (const tok of toks) if (tok.type === 'string') this.names.add(tok.text);
+    for (const [field, c] of fieldComparisons(toks, SOURCE_FIELDS)) {
       if (field === 'eth.src') {
         if (c.opaque) this.maskedMac = true;
         for (const t of c.ints) this.mac(t.value, t.mask);
@@ -123,7 +124,19 @@ class ConstantsBuilder {
   }
 }
 
+/**
+ * The constants of a topology, gathered once: a topology never changes, and every reachers request
+ * on it asks the same (reading 6k ACL matches costs about half a second at L).
+ */
+const constantsOf = new WeakMap<Topology, Constants>();
+
 function gatherConstants(t: Topology, refs: RefResolver): Constants {
+  let c = constantsOf.get(t);
+  if (!c) constantsOf.set(t, (c = readConstants(t, refs)));
+  return c;
+}
+
+function readConstants(t: Topology, refs: RefResolver): Constants {
   const b = new ConstantsBuilder(refs);
   const seen = new Set<string>();
   const match = (m: string) => {

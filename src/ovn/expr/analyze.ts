@@ -235,10 +235,14 @@ const RELOP_TYPES = new Set(['==', '!=', '<', '<=', '>', '>=']);
 /**
  * The constants a match compares each of `fields` against, read from tokens: `f == c`, `f != {…}`,
  * `c == f`. Comments and quoted names are tokens, never mistaken for fields; a match that does not lex
- * gives what came before the error (OVN ignores its flow anyway).
+ * gives what came before the error (OVN ignores its flow anyway). Takes the match's tokens when the
+ * caller has them already.
  */
-export function fieldComparisons(match: string, fields: ReadonlySet<string>): Map<string, FieldComparisons> {
-  const toks = tokenize(match);
+export function fieldComparisons(
+  match: string | readonly Token[],
+  fields: ReadonlySet<string>,
+): Map<string, FieldComparisons> {
+  const toks = typeof match === 'string' ? tokenize(match) : match;
   const out = new Map<string, { ints: Token[]; sets: string[]; opaque: boolean }>();
   const entry = (f: string) => {
     let e = out.get(f);
