@@ -35,43 +35,7 @@ function rangeOf(ranges: readonly PortRange[], port: number): PortRange {
 const aclsOf = (r: PortRange) =>
   r.reachable ? r.allowed_by.map((a) => `${a.datapath}/${a.stage}/${a.acl?.uuid ?? '-'}`).join(' ') : '';
 
-const TRICKY = `version: 1
-port_groups:
-  - name: pg_srv
-    ports: [srv]
-    acls:
-      - { name: deny-all, direction: to-lport, priority: 1000, match: "outport == @pg_srv && ip4", action: drop }
-      - { name: web, direction: to-lport, priority: 1100, match: "outport == @pg_srv && tcp.dst == {80, 443}", action: allow-related }
-      - { name: high, direction: to-lport, priority: 1100, match: "outport == @pg_srv && tcp.dst >= 30000 && tcp.dst < 32768", action: allow-related }
-      - { name: high-hole, direction: to-lport, priority: 1200, match: "outport == @pg_srv && tcp.dst == 31000", action: drop }
-      - { name: block, direction: to-lport, priority: 1100, match: "outport == @pg_srv && tcp.dst == 0x400/0xfc00", action: allow-related }
-      - { name: odd-low, direction: to-lport, priority: 1150, match: "outport == @pg_srv && tcp.dst[0..3] == 5 && tcp.dst < 200", action: allow-related }
-      - { name: not-ssh, direction: to-lport, priority: 1050, match: "outport == @pg_srv && udp && !(udp.dst == 53)", action: allow-related }
-      - { name: web-via-vip, direction: to-lport, priority: 1100, match: "outport == @pg_srv && tcp.dst == 8080", action: allow-related }
-load_balancers:
-  - name: lb
-    protocol: tcp
-    vips: { "10.0.1.100:9090": "10.0.1.10:8080" }
-switches:
-  - name: a
-    load_balancers: [lb]
-    ports:
-      - { name: cli, addresses: ["00:00:00:00:00:01 10.0.0.1"] }
-      - { name: a-r, type: router, addresses: [router], options: { router-port: r-a } }
-    acls:
-      - { name: from-cli-6000, direction: from-lport, priority: 100, match: "tcp.dst == 6000", action: drop }
-  - name: b
-    ports:
-      - { name: srv, addresses: ["00:00:00:00:00:10 10.0.1.10"] }
-      - { name: b-r, type: router, addresses: [router], options: { router-port: r-b } }
-routers:
-  - name: r
-    ports:
-      - { name: r-a, mac: "00:00:00:00:ff:01", networks: [10.0.0.254/24] }
-      - { name: r-b, mac: "00:00:00:00:ff:02", networks: [10.0.1.254/24] }
-    policies:
-      - { priority: 100, match: "tcp.dst == 7000", action: drop }
-`;
+const TRICKY = readFileSync('test/fixtures/topology/services-tricky.yaml', 'utf8');
 
 describe('exact allowed services', () => {
   it('agrees with a trace of every TCP port on a network of ranges, masks, subfields, a policy and a VIP', async () => {
