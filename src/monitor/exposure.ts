@@ -2,11 +2,9 @@
 // destination may be reached on from its source, and nothing else. Each of its checks computes the exact
 // allowed services (analysis/allowed-services.ts) and compares: an open range outside the expected ones
 // is unexpected, an expected service that is not open is missing; either makes the check unmet.
-// ovncp_path_unexpected_services{path} counts the unexpected ranges over the path's checks.
+// ovncp_path_unexpected_services{path} (rendered in path-status.ts) counts the unexpected ranges.
 
 import type { ServicesAnswer } from '../analysis/allowed-services.ts';
-import { escapeLabel } from './path-metrics.ts';
-import type { CheckState, Exposure } from './results.ts';
 
 /** One expected service: `tcp/5432`, `udp/8000-8100`, `icmp`. */
 export type ExpectedService =
@@ -25,6 +23,15 @@ export function parseExpectedService(text: string): ExpectedService | string {
   const to = m[3] === undefined ? from : Number(m[3]);
   if (from < 1 || to > 65535 || from > to) return 'ports must be 1..65535 with FROM <= TO';
   return { protocol: m[1] as 'tcp' | 'udp', from, to };
+}
+
+/** What an expect_services check found: services as `tcp/80-90`, `icmp`. */
+export interface Exposure {
+  readonly open: readonly string[];
+  /** Open ranges (or parts of them) outside expect_services. */
+  readonly unexpected: readonly string[];
+  /** Expected services that are not (wholly) open. */
+  readonly missing: readonly string[];
 }
 
 export function serviceText(s: ExpectedService): string {
@@ -67,23 +74,4 @@ export function compareExposure(a: ServicesAnswer, expected: readonly ExpectedSe
     if (!icmpWanted) unexpected.push('icmp');
   } else if (icmpWanted) missing.push('icmp');
   return { open, unexpected, missing };
-}
-
-const HELP =
-  '# HELP ovncp_path_unexpected_services Open port ranges (and ICMP) outside the expect_services of the path, summed over its checks. Value from the last scheduled or change-driven checks of the path.\n# TYPE ovncp_path_unexpected_services gauge\n';
-
-/** The exposition text of ovncp_path_unexpected_services for the paths with expect_services. */
-export function renderUnexpectedServices(
-  paths: readonly { name: string; states: readonly CheckState[] }[],
-): string {
-  if (paths.length === 0) return '';
-  const lines = [HELP];
-  for (const { name, states } of paths) {
-    // A path with no verdict yet (or only errors) has no value rather than a made-up 0.
-    const known = states.filter((s) => s.last?.exposure);
-    if (known.length === 0) continue;
-    const n = known.reduce((sum, s) => sum + s.last!.exposure!.unexpected.length, 0);
-    lines.push(`ovncp_path_unexpected_services{path="${escapeLabel(name)}"} ${n}\n`);
-  }
-  return lines.join('');
 }

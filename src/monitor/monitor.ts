@@ -14,11 +14,15 @@ import { createMonitorMetrics, type MonitorMetrics } from '../metrics/monitor-me
 import { diffTopologies } from '../ovn/topology/diff.ts';
 import type { TopologyChange, TopologyStore } from '../ovn/topology/store.ts';
 import { type Check, type Expansion, expandPaths, type PathProblem } from './expand.ts';
-import { renderUnexpectedServices } from './exposure.ts';
 import { type LoadAnswer, type LoadJob, runLoadJob } from './load-job.ts';
 import { runLoad } from './load-worker.ts';
 import { PathMetrics } from './path-metrics.ts';
-import { derivePathStatus, type PathStatusInfo, renderPathStatus } from './path-status.ts';
+import {
+  derivePathStatus,
+  type PathStatusInfo,
+  renderPathStatus,
+  renderUnexpectedServices,
+} from './path-status.ts';
 import { EMPTY_PATHS_CONFIG, type PathsConfig } from './paths-config.ts';
 import { type CheckOutcome, type CheckState, ResultsStore, type Trigger, verdictOf } from './results.ts';
 import { type EngineProvider, errorOf, runCheck, traceFull } from './runner.ts';

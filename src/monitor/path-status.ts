@@ -87,3 +87,22 @@ export function renderPathStatus(paths: readonly { name: string; info: PathStatu
   }
   return status.join('') + problem.join('');
 }
+
+const UNEXPECTED_HELP =
+  '# HELP ovncp_path_unexpected_services Open port ranges (and ICMP) outside the expect_services of the path, summed over its checks. Value from the last scheduled or change-driven checks of the path.\n# TYPE ovncp_path_unexpected_services gauge\n';
+
+/** The exposition text of ovncp_path_unexpected_services for the paths with expect_services. */
+export function renderUnexpectedServices(
+  paths: readonly { name: string; states: readonly CheckState[] }[],
+): string {
+  if (paths.length === 0) return '';
+  const lines = [UNEXPECTED_HELP];
+  for (const { name, states } of paths) {
+    // A path with no verdict yet (or only errors) has no value rather than a made-up 0.
+    const known = states.filter((s) => s.last?.exposure);
+    if (known.length === 0) continue;
+    const n = known.reduce((sum, s) => sum + s.last!.exposure!.unexpected.length, 0);
+    lines.push(`ovncp_path_unexpected_services{path="${escapeLabel(name)}"} ${n}\n`);
+  }
+  return lines.join('');
+}

@@ -3,6 +3,7 @@
 
 import type { EngineName, HopType } from '../engine/types.ts';
 import type { Check } from './expand.ts';
+import type { Exposure } from './exposure.ts';
 
 /** Why a run happened: its schedule, a topology change, a reload, or the first round. */
 export type Trigger = 'schedule' | 'topology' | 'reload' | 'initial' | 'manual';
@@ -38,15 +39,6 @@ export interface CheckOutcome {
   readonly visited: readonly string[] | null;
   /** For a path with expect_services: what is open, and how that differs from the expectation. */
   readonly exposure?: Exposure;
-}
-
-/** What an expect_services check found (monitor/exposure.ts): services as `tcp/80-90`, `icmp`. */
-export interface Exposure {
-  readonly open: readonly string[];
-  /** Open ranges (or parts of them) outside expect_services. */
-  readonly unexpected: readonly string[];
-  /** Expected services that are not (wholly) open. */
-  readonly missing: readonly string[];
 }
 
 export interface CheckState {

@@ -64,6 +64,8 @@ describe('load shedding', () => {
     expect(engineOfRoute('/api/v1/trace/flow')).toBe('flow');
     expect(engineOfRoute('/api/v1/trace/multi-path?x=1')).toBe('flow');
     expect(engineOfRoute('/api/v1/trace/connectivity')).toBe('flow');
+    expect(engineOfRoute('/api/v1/analysis/reachers')).toBe('flow');
+    expect(engineOfRoute('/api/v1/analysis/services')).toBe('flow');
     expect(engineOfRoute('/api/v1/trace/simulate')).toBe('model');
     expect(engineOfRoute('/api/v1/trace/ports/a/addresses')).toBeNull();
     expect(engineOfRoute('/-/healthy')).toBeNull();
