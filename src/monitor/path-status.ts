@@ -1,7 +1,8 @@
 // One status per configured path, derived from its expansion and its checks' last outcomes. The same
 // five statuses are used by /metrics (ovncp_path_status, the kube-state-metrics convention: one series
 // per status, 1 for the current one), /api/v1/paths, the landing page and `check`, so a path never
-// disappears from any of them whatever happens to its checks.
+// disappears from any of them whatever happens to its checks. Also renders ovncp_path_unexpected_services
+// for paths with expect_services (exposure.ts compares; this file owns the per-path series).
 
 import type { PathProblem } from './expand.ts';
 import { escapeLabel } from './path-metrics.ts';

@@ -216,6 +216,13 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
 /** A full trace of a check on the current topology: what the paths API shows (checks keep none). */
 export async function traceFull(check: Check, ctx: RunContext): Promise<TraceResult> {
   if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
+  if (check.protocol === 'services') {
+    // One trace per port range: no single trace shows it. The summary lists what is open.
+    throw new OvncpError(
+      'OVNCP_ERR_UNRESOLVABLE',
+      'an expect_services check is many traces (one per port range); POST /api/v1/analysis/services shows them',
+    );
+  }
   const network = ctx.topology;
   return toTraceResult(
     await traceWithTimeout(ctx.engine(check.path.engine), requestFor(check, network), network, ctx),

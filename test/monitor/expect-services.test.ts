@@ -111,6 +111,9 @@ describe('a monitored path with expect_services', () => {
     expect(text).toContain('ovncp_path_unexpected_services{path="web-db-no-icmp"} 1\n');
     expect(text).toContain('ovncp_path_unexpected_services{path="vm1-vm2-http-only"} 5\n');
     expect(text).toMatch(/ovncp_path_status\{path="web-db-no-icmp",status="unmet"\} 1/);
+    // The paths API shows no single trace for such a check: it is one trace per range.
+    await expect(m.traceOf(s!.check.key)!).rejects.toThrow(/POST \/api\/v1\/analysis\/services/);
+    expect(s?.check.protocol).toBe('services');
     await m.stop();
   });
 });
