@@ -139,6 +139,19 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
     const tree = await traceWithTimeout(engine, requestFor(check, network), network, ctx, CHECK_OPTIONS);
     engineName = tree.engine;
     const o = outcomeOf(tree);
+    // Cut by max_hops: no verdict, so the check is an error, not reachable or blocked (issue 17 item 5).
+    if (o.truncated) {
+      const error = { reason: 'max_hops', message: o.summary };
+      return done({
+        reachable: null,
+        error,
+        blockedBy: null,
+        hopType: null,
+        allowedBy: null,
+        summary: o.summary,
+        visited: null,
+      });
+    }
     return done({
       reachable: o.reachable,
       error: null,
