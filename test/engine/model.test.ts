@@ -2,6 +2,7 @@
 // ignored ACLs reported as warnings, result shape and errors for bad requests.
 
 import { describe, expect, it } from 'vitest';
+import { renderTrace } from '../../src/engine/result/table.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
@@ -65,6 +66,7 @@ describe('model engine', () => {
       'l3_routing',
       'l3_routing',
     ]);
+    expect(renderTrace(short).split('\n')[0]).toBe('TRUNCATED at 6 hops (max_hops) [engine model]');
     expect(short.summary).toBe(
       'Trace from vm to 10.99.1.1 cut at 6 hops: max_hops (6) reached before the packet was delivered or dropped (a longer path, or a forwarding loop)',
     );
