@@ -111,4 +111,27 @@ describe.skipIf(skipWithoutOvn())('one hop per stage that acted, on the model an
       expect(exact.reaches_destination).toBe(true);
     }
   }, 60_000);
+
+  it('traces destination and source port 0 through real ovn-trace (README: 0..65535)', async () => {
+    // Port 0 on the wire, both ends: ovn-trace takes it (the microflow line shows it) and agrees with the model.
+    for (const protocol of ['tcp', 'udp'] as const) {
+      const req: TraceRequest = {
+        source_port: 'web-server-port',
+        destination_ip: '10.0.2.10',
+        protocol,
+        source_port_num: 0,
+        destination_port_num: 0,
+        verbose: true,
+      };
+      const [m, o] = [await model.trace(req), await real.trace(req)];
+      expect(o.raw, protocol).toMatch(/tp_src=0,tp_dst=0/);
+      expect(o.request.destination_port_num).toBe(0);
+      expect({ reached: o.reaches_destination, out: o.output_ports }).toEqual({
+        reached: m.reaches_destination,
+        out: m.output_ports,
+      });
+      expect(seq(o)).toEqual(seq(m));
+      expect(o.warnings.some((w) => /port_num/.test(w))).toBe(false);
+    }
+  }, 60_000);
 });
