@@ -38,6 +38,11 @@ export interface MonitorOptions {
   readonly maxFileBytes?: number;
   /** Heap limit of the thread that parses a reloaded paths file (limits.parse_memory). */
   readonly parseHeapBytes?: number;
+  /**
+   * Why the current topology may be out of date (the live NB is disconnected), else null. While it says
+   * so, checks end as errors (reason topology_stale), never as a fresh verdict on an old topology.
+   */
+  readonly staleness?: () => string | null;
 }
 
 export interface ReloadResult {
@@ -258,6 +263,16 @@ export class Monitor {
           this.scheduler.enqueue(s.check.key, trigger, true);
   }
 
+  /**
+   * The topology source went stale (the NB disconnected): re-run every check now, so each path says it
+   * cannot be checked instead of keeping its last verdict. When the source is back, the new topology
+   * re-runs them first (errored checks count as affected).
+   */
+  topologyStale(): void {
+    if (this.stopped || !this.started) return;
+    for (const s of this.results.all()) this.scheduler.enqueue(s.check.key, 'topology', true, true);
+  }
+
   private topologyChanged(change: TopologyChange): void {
     if (this.stopped || !this.started) return;
     // Group members may have changed: re-expand (never failing: over the cap truncates and says so).
@@ -294,6 +309,7 @@ export class Monitor {
       timeoutMs: this.config.timeoutMs,
       trigger,
       signal: this.abort.signal,
+      stale: this.opts.staleness?.() ?? null,
     });
     if (this.stopped) return; // aborted by shutdown: not a verdict
     const previous = verdictOf(state.last);

@@ -41,6 +41,8 @@ export class LiveTopology {
   /** The SB's schema version, once the runtime read it (see setSbSchema). */
   private sbSchema: string | null = null;
   private ovn: { info: OvnInfo; of: object; sb: string | null } | null = null;
+  /** True from a disconnect until a topology built from the reconnected NB is in the store. */
+  private down = false;
   /** Wall and CPU time of the last rebuild (rows -> topology), ms; for benchmarks. */
   lastRebuildMs = 0;
   lastRebuildCpuMs = 0;
@@ -79,13 +81,24 @@ export class LiveTopology {
       );
     });
     c.on('attemptFailed', () => this.metrics?.connectFailures.inc());
-    c.on('disconnected', () => this.metrics?.connectionInfo.reset());
+    c.on('disconnected', () => {
+      this.down = true;
+      this.metrics?.connectionInfo.reset();
+    });
     c.on('sync', (ev) => {
       this.metrics?.updates.inc();
       for (const t of ev.tables) this.pendingTables.add(t);
       if (ev.initial) this.rebuild();
       else this.timer ??= setTimeout(() => this.rebuild(), this.opts.debounceMs ?? 5);
     });
+  }
+
+  /**
+   * True while the topology in the store may be out of date: the NB disconnected and no topology built
+   * since it came back is in the store yet (a rebuild that failed keeps it true).
+   */
+  stale(): boolean {
+    return this.down;
   }
 
   /** NB rows the last rebuild left out, each with why (`validate` lists them). */
@@ -152,6 +165,7 @@ export class LiveTopology {
       if (prev?.source.kind === 'ovsdb' && changed.length === 1 && changed[0] === 'Address_Set') {
         const next = withAddressSets(prev, tables, source, this.memo);
         took();
+        this.down = false;
         this.opts.store.set(next, changed);
         return;
       }
@@ -167,6 +181,7 @@ export class LiveTopology {
         );
       this.lastWarnings = said;
       this.leftOut = warnings;
+      this.down = false;
       this.opts.store.set(topology, changed);
       this.resolveFirst();
     } catch (err) {
