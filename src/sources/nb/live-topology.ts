@@ -1,17 +1,21 @@
 // The live topology source: an OvsdbClient monitoring the Northbound tables the model needs, turning each
 // consistent state of its cache into a new immutable Topology in the TopologyStore, with the changed NB
-// tables as the change event. Bursts are coalesced for a few ms; the last good topology stays while
-// disconnected or when a rebuild fails.
+// tables as the change event. Bursts are coalesced for a few ms; a rebuild runs in steps on separate
+// turns of the event loop, one at a time; the last good topology stays while disconnected or when a
+// rebuild fails.
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
 import type { TopologyStore } from '../../ovn/topology/store.ts';
-import type { OvnInfo } from '../../ovn/topology/types.ts';
+import type { OvnInfo, Topology } from '../../ovn/topology/types.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
 import { createOvsdbMetrics, type OvsdbMetrics } from '../../ovsdb/metrics.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
-import { NB_TABLES, NbMemo, topologyFromNb, withAddressSets } from './from-nb.ts';
+import { buildLenient, NB_TABLES, NbMemo, nbToSnapshot, withAddressSets } from './from-nb.ts';
+
+/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface LiveTopologyOptions {
   /** Remote string as given by the user (comma list allowed). */
@@ -24,6 +28,8 @@ export interface LiveTopologyOptions {
   readonly debounceMs?: number;
   readonly probeIntervalMs?: number;
   readonly backoffMinMs?: number;
+  /** Told when each step of a rebuild ran (tests and benchmarks see the turns between them). */
+  readonly onRebuildStep?: (step: 'rows' | 'build' | 'swap', ms: number) => void;
 }
 
 export class LiveTopology {
@@ -43,6 +49,9 @@ export class LiveTopology {
   private ovn: { info: OvnInfo; of: object; sb: string | null } | null = null;
   /** True from a disconnect until a topology built from the reconnected NB is in the store. */
   private down = false;
+  /** A rebuild is under way (it spans turns of the event loop); `again`: another is due after it. */
+  private building = false;
+  private again = false;
   /** Wall and CPU time of the last rebuild (rows -> topology), ms; for benchmarks. */
   lastRebuildMs = 0;
   lastRebuildCpuMs = 0;
@@ -145,9 +154,34 @@ export class LiveTopology {
     this.client.stop();
   }
 
+  /**
+   * Starts a rebuild, or notes that one is needed when one is running (it runs again after, with every
+   * table that changed meanwhile): rebuilds share the NB memo, so they never overlap.
+   */
   private rebuild(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.building) {
+      this.again = true;
+      return;
+    }
+    this.building = true;
+    void this.rebuildInTurns().finally(() => {
+      this.building = false;
+      if (this.again) {
+        this.again = false;
+        this.rebuild();
+      }
+    });
+  }
+
+  /**
+   * Rows -> topology in steps on separate turns of the event loop (rows to document, document to
+   * topology, then the swap), so a huge NB transaction does not hold every other request for the sum
+   * of them (issue 18: a 10k-ACL transaction stalled the loop 1.5 s). The rows are read in one turn:
+   * the document is a consistent copy even when updates arrive while the later steps wait.
+   */
+  private async rebuildInTurns(): Promise<void> {
     const changed = [...this.pendingTables].sort();
     this.pendingTables = new Set();
     const began = performance.now();
@@ -169,24 +203,36 @@ export class LiveTopology {
         this.opts.store.set(next, changed);
         return;
       }
-      const { topology, warnings } = topologyFromNb(tables, source, this.memo, this.ovnInfo() ?? undefined);
+      const step = this.opts.onRebuildStep;
+      let t = performance.now();
+      const fromRows = nbToSnapshot(tables, this.memo);
+      step?.('rows', performance.now() - t);
+      await nextTurn();
+      t = performance.now();
+      const built = buildLenient(fromRows.doc, source, this.memo.build, this.ovnInfo() ?? undefined);
+      const warnings = [...fromRows.warnings, ...built.warnings];
       took();
-      this.metrics?.rowsLeftOut.set(warnings.length);
-      // Log the rows left out when that list changes, not again on every rebuild.
-      const said = warnings.join('\n');
-      if (warnings.length > 0 && said !== this.lastWarnings)
-        this.opts.logger.warn(
-          { warnings: warnings.slice(0, 20), count: warnings.length },
-          'NB rows left out',
-        );
-      this.lastWarnings = said;
-      this.leftOut = warnings;
-      this.down = false;
-      this.opts.store.set(topology, changed);
-      this.resolveFirst();
+      step?.('build', performance.now() - t);
+      await nextTurn();
+      t = performance.now();
+      this.swapIn(built.topology, warnings, changed);
+      step?.('swap', performance.now() - t);
     } catch (err) {
       this.metrics?.buildErrors.inc();
       this.opts.logger.error({ err }, 'topology rebuild from the NB failed; keeping the previous one');
     }
+  }
+
+  private swapIn(topology: Topology, warnings: string[], changed: readonly string[]): void {
+    this.metrics?.rowsLeftOut.set(warnings.length);
+    // Log the rows left out when that list changes, not again on every rebuild.
+    const said = warnings.join('\n');
+    if (warnings.length > 0 && said !== this.lastWarnings)
+      this.opts.logger.warn({ warnings: warnings.slice(0, 20), count: warnings.length }, 'NB rows left out');
+    this.lastWarnings = said;
+    this.leftOut = warnings;
+    this.down = false;
+    this.opts.store.set(topology, changed);
+    this.resolveFirst();
   }
 }
