@@ -104,19 +104,13 @@ describe.skipIf(skipWithoutOvn())('a 10k-ACL NB transaction at L (real NB)', () 
     delay.disable();
     const pg = store.current()!.portGroups.get('pg_ns0')!;
     expect(pg.acls.length - before.portGroups.get('pg_ns0')!.acls.length).toBe(ACLS);
-    expect(order).toEqual([
-      'rows',
-      'turn after rows',
-      'build',
-      'turn after build',
-      'swap',
-      'turn after swap',
-    ]);
+    // Every slice of a step is followed by a turn of the event loop before the next slice.
+    for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(`turn after ${order[i]}`);
+    expect(order.filter((s) => !s.startsWith('turn')).at(-1)).toBe('swap');
+    expect(steps.length).toBeGreaterThan(3);
     const ms = (ns: number) => Math.round(ns / 1e6);
     console.log(
-      `10k ACLs at L: event loop delay max ${ms(delay.max)} ms, p99 ${ms(delay.percentile(99))} ms; steps ${steps
-        .map((s) => `${s.step} ${Math.round(s.ms)} ms`)
-        .join(', ')}; rebuild CPU ${Math.round(live.lastRebuildCpuMs)} ms`,
+      `10k ACLs at L: event loop delay max ${ms(delay.max)} ms, p99 ${ms(delay.percentile(99))} ms; ${steps.length} slices, longest ${Math.round(Math.max(...steps.map((s) => s.ms)))} ms; rebuild CPU ${Math.round(live.lastRebuildCpuMs)} ms`,
     );
   }, 120_000);
 });

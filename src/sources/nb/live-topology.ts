@@ -12,10 +12,33 @@ import type { OvnInfo, Topology } from '../../ovn/topology/types.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
 import { createOvsdbMetrics, type OvsdbMetrics } from '../../ovsdb/metrics.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
-import { buildLenient, NB_TABLES, NbMemo, nbToSnapshot, withAddressSets } from './from-nb.ts';
+import { buildLenientSteps, NB_TABLES, NbMemo, nbToSnapshotSteps, withAddressSets } from './from-nb.ts';
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** How long a rebuild keeps the event loop before it gives a turn (its steps are smaller than this). */
+const SLICE_MS = 20;
+
+/**
+ * Runs a step generator, giving the event loop a turn whenever a slice of SLICE_MS is used up (and
+ * after the last step); `slice` is told each slice's length.
+ */
+async function inTurns<T>(steps: Generator<void, T>, slice: (ms: number) => void): Promise<T> {
+  let start = performance.now();
+  for (;;) {
+    const r = steps.next();
+    const now = performance.now();
+    if (r.done || now - start >= SLICE_MS) {
+      slice(now - start);
+      await nextTurn();
+      start = performance.now();
+    }
+    if (r.done) return r.value;
+  }
+}
+
+const NB_TABLES_LIST = Object.keys(NB_TABLES);
 
 export interface LiveTopologyOptions {
   /** Remote string as given by the user (comma list allowed). */
@@ -204,17 +227,18 @@ export class LiveTopology {
         return;
       }
       const step = this.opts.onRebuildStep;
-      let t = performance.now();
-      const fromRows = nbToSnapshot(tables, this.memo);
-      step?.('rows', performance.now() - t);
-      await nextTurn();
-      t = performance.now();
-      const built = buildLenient(fromRows.doc, source, this.memo.build, this.ovnInfo() ?? undefined);
+      // The rows as they are now: the cache changes under later turns, this copy does not.
+      const copy = new Map(NB_TABLES_LIST.map((name) => [name, new Map(tables(name))]));
+      const frozen = (name: string) => copy.get(name) ?? tables(name);
+      const fromRows = await inTurns(nbToSnapshotSteps(frozen, this.memo), (ms) => step?.('rows', ms));
+      const ovn = this.ovnInfo() ?? undefined;
+      const built = await inTurns(buildLenientSteps(fromRows.doc, source, this.memo.build, ovn), (ms) =>
+        step?.('build', ms),
+      );
       const warnings = [...fromRows.warnings, ...built.warnings];
       took();
-      step?.('build', performance.now() - t);
       await nextTurn();
-      t = performance.now();
+      const t = performance.now();
       this.swapIn(built.topology, warnings, changed);
       step?.('swap', performance.now() - t);
     } catch (err) {
