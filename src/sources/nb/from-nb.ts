@@ -470,23 +470,33 @@ function router(m: DocMaker, uuid: string, r: Row): SnapshotRouter {
   };
 }
 
-function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_groups' | 'load_balancers'> {
+function portGroupEntry(m: DocMaker, uuid: string, r: Row): PortGroupEntry {
+  return m.memoized(m.memos.portGroup, r, () => {
+    const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
+    const ports = strs(r, 'ports')
+      .map((u) => m.look<string>('#lsp', u))
+      .filter((n): n is string => n !== undefined);
+    return {
+      uuid,
+      name: str(r, 'name'),
+      ports: ports.sort(),
+      ...(acls.length ? { acls } : {}),
+      ...extras(r, { external_ids: 'external_ids' }),
+    };
+  });
+}
+
+/** Address sets, port groups and load balancers, yielding after the sets and after each port group. */
+function* sharedParts(
+  m: DocMaker,
+): Generator<void, Pick<SnapshotDoc, 'address_sets' | 'port_groups' | 'load_balancers'>> {
   const address_sets = addressSetEntries(m.t, m.memos);
-  const port_groups = [...m.t('Port_Group')].map(([uuid, r]) =>
-    m.memoized(m.memos.portGroup, r, () => {
-      const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
-      const ports = strs(r, 'ports')
-        .map((u) => m.look<string>('#lsp', u))
-        .filter((n): n is string => n !== undefined);
-      return {
-        uuid,
-        name: str(r, 'name'),
-        ports: ports.sort(),
-        ...(acls.length ? { acls } : {}),
-        ...extras(r, { external_ids: 'external_ids' }),
-      };
-    }),
-  );
+  yield;
+  const port_groups: PortGroupEntry[] = [];
+  for (const [uuid, r] of m.t('Port_Group')) {
+    port_groups.push(portGroupEntry(m, uuid, r));
+    yield;
+  }
   const load_balancers = [...m.t('Load_Balancer')].map(([uuid, r]) =>
     m.memoized(m.memos.loadBalancer, r, () => {
       const protocol = optStr(r, 'protocol');
@@ -565,7 +575,7 @@ export function* nbToSnapshotSteps(
   }
   const m = new DocMaker(tables, memo);
   const global = [...tables('NB_Global').values()][0] ?? NO_OPTIONS;
-  const shared = sharedParts(m);
+  const shared = yield* sharedParts(m);
   yield;
   const switches = [...tables('Logical_Switch')]
     .map(([u, r]) => m.memoized(m.memos.switch, r, () => m.switch(u, r)))

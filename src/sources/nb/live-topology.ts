@@ -133,6 +133,14 @@ export class LiveTopology {
     return this.down;
   }
 
+  /**
+   * Resolves once no rebuild is running or due: the store then holds the topology of every NB update
+   * received so far (tests compare it with a full rebuild from the cache right after).
+   */
+  async idle(): Promise<void> {
+    while (this.building || this.timer || this.again) await new Promise((r) => setTimeout(r, 5));
+  }
+
   /** NB rows the last rebuild left out, each with why (`validate` lists them). */
   rowsLeftOut(): readonly string[] {
     return this.leftOut;
