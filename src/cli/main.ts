@@ -4,6 +4,7 @@ import { isOvncpError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import type { CliIo, Command } from './command.ts';
 import { checkCommand } from './commands/check.ts';
+import { diffCommand } from './commands/diff.ts';
 import { serveCommand } from './commands/serve.ts';
 import { snapshotCommand } from './commands/snapshot.ts';
 import { traceCommand } from './commands/trace.ts';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   validateCommand,
   snapshotCommand,
+  diffCommand,
 ];
 
 function topHelp(): string {

@@ -41,6 +41,8 @@ export interface Runtime {
   engines(): EngineSet;
   /** A warning for traces while the live NB is disconnected (the topology is then the last good one). */
   staleness(): string | null;
+  /** Whether the live NB connection is up; null when the topology does not come from a live NB. */
+  nbConnected(): boolean | null;
   /** Long-running (`serve`): follows the topology source, starts the monitor, watches the paths file. */
   start(): Promise<void>;
   /** One-shot (`trace`): reads the topology once; nothing keeps running. */
@@ -125,6 +127,7 @@ function pathMonitor(
     maxFileBytes: settings.limits.pathsFileBytes,
     parseHeapBytes: settings.limits.parseMemoryBytes,
     staleness,
+    historySize: settings.pathHistory,
     onFirstRound: () => {
       parts.readiness.met('paths');
       done();
@@ -165,6 +168,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     monitor,
     engines: () => engines.get(),
     staleness: () => staleness(followed, topology),
+    nbConnected: () => (followed?.live ? followed.live.client.isConnected() : null),
     async start() {
       followed = followTopology(source, () => readiness.met('topology'));
       // NB gone: every path says it cannot be checked now (the new topology re-checks them on return).

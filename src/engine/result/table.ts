@@ -9,8 +9,16 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 }
 
 export function renderTrace(r: TraceResult): string {
-  const head = ['#', 'TYPE', 'ACTION', 'COMPONENT', 'DESCRIPTION'];
-  const rows = r.hops.map((h: Hop) => [String(h.index), h.type, h.action, h.component, h.description]);
+  // DATAPATH: two hops of the same kind on different switches (e.g. both egress ACLs) must tell apart.
+  const head = ['#', 'DATAPATH', 'TYPE', 'ACTION', 'COMPONENT', 'DESCRIPTION'];
+  const rows = r.hops.map((h: Hop) => [
+    String(h.index),
+    h.datapath ?? '-',
+    h.type,
+    h.action,
+    h.component,
+    h.description,
+  ]);
   const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((x) => x[i]!.length)));
   // A trace max_hops cut has no verdict: it is neither reached nor blocked (absent from older daemons).
   const verdict = r.reaches_destination
