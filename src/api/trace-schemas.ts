@@ -164,6 +164,10 @@ export const traceResultSchema = z
       .array(z.object({ backend: z.string(), reached: z.boolean(), output_ports: z.array(z.string()) }))
       .optional(),
     raw: z.string().optional(),
+    truncated: z.boolean().meta({
+      description:
+        'True when max_hops stopped the trace before the packet was delivered or dropped: the hops are the first max_hops, dropped_at is null, the summary says where it was cut',
+    }),
     allowed_by: z.array(allowedBySchema).meta({
       description: 'Every ACL stage passed that let the packet through, in order, with what decided it',
     }),

@@ -8,7 +8,28 @@ import type { ConnectivityRequest, ConnectivityResult } from '../analysis/connec
 import type { MultiPathRequest, MultiPathResult } from '../analysis/multi-path.ts';
 import type { ReachersAnswer, ReachersRequest } from '../analysis/reachers.ts';
 import type { TraceRequest, TraceResult } from '../engine/types.ts';
+import type { Comparison } from '../monitor/what-if.ts';
+import type { Change } from '../ovn/topology/edit/ops.ts';
 import type { PortAddresses } from '../ovn/topology/port-addresses.ts';
+
+/** The body of POST /api/v1/what-if. */
+export interface WhatIfRequest {
+  /** Typed ops (`{op: 'acl-add', …}`) or ovn-nbctl command lines (`{nbctl: "acl-add …"}`). */
+  readonly changes: readonly Change[];
+  /** Configured paths to compare (default: all). */
+  readonly paths?: readonly string[];
+  readonly traces?: readonly TraceRequest[];
+  /** Also list the unchanged checks. */
+  readonly all?: boolean;
+}
+
+/** The answer of POST /api/v1/what-if. */
+export interface WhatIfResult extends Comparison {
+  readonly engine_note: string;
+  readonly changes: { index: number; nbctl: string | null; ops: Record<string, unknown>[] }[];
+  readonly compile_ms: number;
+  readonly duration_ms: number;
+}
 
 export type {
   ConnectivityRequest,
@@ -76,6 +97,11 @@ export class OvncpClient {
   /** Every source port that reaches a destination port on one service, grouped. */
   reachers(req: ReachersRequest): Promise<ReachersAnswer> {
     return this.call('POST', '/api/v1/analysis/reachers', req);
+  }
+
+  /** POST /api/v1/what-if: verdicts before and after proposed NB changes (model engine). */
+  whatIf(req: WhatIfRequest): Promise<WhatIfResult> {
+    return this.call('POST', '/api/v1/what-if', req);
   }
 
   portAddresses(port: string): Promise<PortAddresses> {

@@ -78,6 +78,11 @@ export interface RunContext {
   readonly trigger: Trigger;
   /** Aborts the run on shutdown. */
   readonly signal?: AbortSignal;
+  /**
+   * Why the topology may be out of date (e.g. the NB is disconnected and this is the last good copy),
+   * else null: a check then reports that error instead of a verdict on an old topology.
+   */
+  readonly stale?: string | null;
 }
 
 async function traceWithTimeout(
@@ -179,6 +184,18 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
   });
   try {
     if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
+    if (ctx.stale) {
+      const error = { reason: 'topology_stale', message: `cannot check on a current topology: ${ctx.stale}` };
+      return done({
+        reachable: null,
+        error,
+        blockedBy: null,
+        hopType: null,
+        allowedBy: null,
+        summary: error.message,
+        visited: null,
+      });
+    }
     const engine = ctx.engine(check.path.engine);
     engineName = engine.name;
     const network = ctx.topology;
@@ -190,6 +207,19 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
     const tree = await traceWithTimeout(engine, requestFor(check, network), network, ctx, CHECK_OPTIONS);
     engineName = tree.engine;
     const o = outcomeOf(tree);
+    // Cut by max_hops: no verdict, so the check is an error, not reachable or blocked (issue 17 item 5).
+    if (o.truncated) {
+      const error = { reason: 'max_hops', message: o.summary };
+      return done({
+        reachable: null,
+        error,
+        blockedBy: null,
+        hopType: null,
+        allowedBy: null,
+        summary: o.summary,
+        visited: null,
+      });
+    }
     return done({
       reachable: o.reachable,
       error: null,

@@ -45,6 +45,7 @@ function result(over: Partial<TraceResult>): TraceResult {
     dropped_at: null,
     output_ports: [],
     warnings: [],
+    truncated: false,
     allowed_by: [],
     engine: 'model',
     ...over,

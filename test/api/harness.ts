@@ -108,6 +108,7 @@ export function resolvingEngine(name: 'model' | 'ovn-trace' = 'model'): TraceEng
         backend: null,
         member: null,
         answeredBy: null,
+        truncated: false,
         reached: out !== null,
       };
       return {
