@@ -23,6 +23,7 @@ export function engineOfRoute(url: string): 'model' | 'flow' | null {
   if (path === '/api/v1/trace/simulate' || path === '/api/v1/what-if') return 'model';
   if (path === '/probe') return 'flow'; // a probe of a path may use the model; counted with /flow anyway
   if (/^\/api\/v1\/trace\/(flow|multi-path|connectivity)$/.test(path)) return 'flow';
+  if (/^\/api\/v1\/analysis\/(services|reachers)$/.test(path)) return 'flow';
   return null;
 }
 

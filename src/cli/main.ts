@@ -3,6 +3,7 @@
 import { isOvncpError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import type { CliIo, Command } from './command.ts';
+import { reachersCommand, servicesCommand } from './commands/analysis.ts';
 import { checkCommand } from './commands/check.ts';
 import { diffCommand } from './commands/diff.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -18,6 +19,8 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   snapshotCommand,
   diffCommand,
+  servicesCommand,
+  reachersCommand,
 ];
 
 function topHelp(): string {

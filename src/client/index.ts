@@ -3,8 +3,10 @@
 //   const r = await c.flow({ source_port: 'web-port', destination_ip: '10.0.2.10', protocol: 'tcp', destination_port_num: 3306 });
 // API errors come back as OvncpApiError with the server's status, code and field.
 
+import type { ServicesRequest, ServicesResponse } from '../analysis/allowed-services.ts';
 import type { ConnectivityRequest, ConnectivityResult } from '../analysis/connectivity.ts';
 import type { MultiPathRequest, MultiPathResult } from '../analysis/multi-path.ts';
+import type { ReachersAnswer, ReachersRequest } from '../analysis/reachers.ts';
 import type { TraceRequest, TraceResult } from '../engine/types.ts';
 import type { Comparison } from '../monitor/what-if.ts';
 import type { Change } from '../ovn/topology/edit/ops.ts';
@@ -35,6 +37,10 @@ export type {
   MultiPathRequest,
   MultiPathResult,
   PortAddresses,
+  ReachersAnswer,
+  ReachersRequest,
+  ServicesRequest,
+  ServicesResponse,
   TraceRequest,
   TraceResult,
 };
@@ -81,6 +87,16 @@ export class OvncpClient {
 
   connectivity(req: ConnectivityRequest): Promise<ConnectivityResult> {
     return this.call('POST', '/api/v1/trace/connectivity', req);
+  }
+
+  /** The exact TCP/UDP port ranges and ICMP a source reaches a destination on (open ranges only). */
+  services(req: ServicesRequest): Promise<ServicesResponse> {
+    return this.call('POST', '/api/v1/analysis/services', req);
+  }
+
+  /** Every source port that reaches a destination port on one service, grouped. */
+  reachers(req: ReachersRequest): Promise<ReachersAnswer> {
+    return this.call('POST', '/api/v1/analysis/reachers', req);
   }
 
   /** POST /api/v1/what-if: verdicts before and after proposed NB changes (model engine). */

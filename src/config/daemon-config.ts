@@ -71,6 +71,12 @@ export const configFileSchema = z.strictObject({
         .optional(),
     })
     .nullish(),
+  analysis: z
+    .strictObject({
+      max_ranges: z.number().int().positive().optional(),
+      max_sources: z.number().int().positive().optional(),
+    })
+    .nullish(),
   topology: z.strictObject({ file: z.string().optional() }).nullish(),
   paths: z
     .strictObject({ file: z.string().optional(), history: z.number().int().min(0).max(1000).optional() })
@@ -146,6 +152,11 @@ export interface DaemonSettings {
   readonly crossCheckSample: number | null;
   /** Size limits of the files the daemon reads (config `limits:`), checked before reading. */
   readonly limits: FileLimits;
+  /**
+   * The `analysis:` limits: traces per services answer (max_ranges), source groups per reachers answer
+   * (max_sources); null = the API's defaults. Optional so settings built elsewhere need not name them.
+   */
+  readonly analysis?: { readonly maxRanges: number | null; readonly maxSources: number | null };
   /** paths.history: verdict transitions kept per check (0 = none). */
   readonly pathHistory: number;
   /** what_if: bounds of one what-if request, enforced before any work. */
@@ -250,6 +261,10 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     web: webSettings(configFile, file),
     crossCheckSample: file.engine?.cross_check_sample ?? null,
     limits: fileLimits(file),
+    analysis: {
+      maxRanges: file.analysis?.max_ranges ?? null,
+      maxSources: file.analysis?.max_sources ?? null,
+    },
     pathHistory: file.paths?.history ?? DEFAULT_PATH_HISTORY,
     whatIf: {
       maxChanges: file.what_if?.max_changes ?? DEFAULT_WHAT_IF_LIMITS.maxChanges,

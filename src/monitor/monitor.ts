@@ -18,7 +18,12 @@ import { type Check, type Expansion, expandPaths, type PathProblem } from './exp
 import { type LoadAnswer, type LoadJob, runLoadJob } from './load-job.ts';
 import { runLoad } from './load-worker.ts';
 import { PathMetrics } from './path-metrics.ts';
-import { derivePathStatus, type PathStatusInfo, renderPathStatus } from './path-status.ts';
+import {
+  derivePathStatus,
+  type PathStatusInfo,
+  renderPathStatus,
+  renderUnexpectedServices,
+} from './path-status.ts';
 import { EMPTY_PATHS_CONFIG, type PathsConfig } from './paths-config.ts';
 import { type CheckOutcome, type CheckState, ResultsStore, type Trigger, verdictOf } from './results.ts';
 import { type EngineProvider, errorOf, runCheck, traceFull } from './runner.ts';
@@ -40,6 +45,11 @@ export interface MonitorOptions {
   readonly maxFileBytes?: number;
   /** Heap limit of the thread that parses a reloaded paths file (limits.parse_memory). */
   readonly parseHeapBytes?: number;
+  /**
+   * Why the current topology may be out of date (the live NB is disconnected), else null. While it says
+   * so, checks end as errors (reason topology_stale), never as a fresh verdict on an old topology.
+   */
+  readonly staleness?: () => string | null;
   /** Verdict transitions kept per path (paths.history; default DEFAULT_HISTORY). */
   readonly historySize?: number;
 }
@@ -280,6 +290,16 @@ export class Monitor {
           this.scheduler.enqueue(s.check.key, trigger, true);
   }
 
+  /**
+   * The topology source went stale (the NB disconnected): re-run every check now, so each path says it
+   * cannot be checked instead of keeping its last verdict. When the source is back, the new topology
+   * re-runs them first (errored checks count as affected).
+   */
+  topologyStale(): void {
+    if (this.stopped || !this.started) return;
+    for (const s of this.results.all()) this.scheduler.enqueue(s.check.key, 'topology', true, true);
+  }
+
   private topologyChanged(change: TopologyChange): void {
     if (this.stopped || !this.started) return;
     // Group members may have changed: re-expand (never failing: over the cap truncates and says so).
@@ -324,6 +344,7 @@ export class Monitor {
       timeoutMs: this.config.timeoutMs,
       trigger,
       signal: this.abort.signal,
+      stale: this.opts.staleness?.() ?? null,
     });
     if (this.stopped) return; // aborted by shutdown: not a verdict
     const previous = verdictOf(state.last);
@@ -428,6 +449,11 @@ export class Monitor {
     const chunks = await this.pathMetrics.renderChunks();
     const paths = this.currentConfig().paths.map((p) => ({ name: p.name, info: this.pathStatus(p.name) }));
     chunks.push(Buffer.from(renderPathStatus(paths)));
+    const exposed = this.currentConfig().paths.filter((p) => p.expectServices);
+    const text = renderUnexpectedServices(
+      exposed.map((p) => ({ name: p.name, states: this.statesOf(p.name) })),
+    );
+    if (text) chunks.push(Buffer.from(text));
     chunks.push(Buffer.from(this.history.render()));
     return chunks;
   }

@@ -113,6 +113,7 @@ function pathMonitor(
   parts: { topology: TopologyStore; registry: Registry; logger: Logger; readiness: Readiness },
   engine: EngineProvider,
   shard: Shard | undefined,
+  staleness: () => string | null,
 ): { monitor: Monitor; firstRound: Promise<void> } {
   let done!: () => void;
   const firstRound = new Promise<void>((r) => (done = r));
@@ -125,6 +126,7 @@ function pathMonitor(
     ...(shard ? { shard } : {}),
     maxFileBytes: settings.limits.pathsFileBytes,
     parseHeapBytes: settings.limits.parseMemoryBytes,
+    staleness,
     historySize: settings.pathHistory,
     onFirstRound: () => {
       parts.readiness.met('paths');
@@ -151,6 +153,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     { topology, registry, logger, readiness },
     opts.pathEngine ?? ((choice) => engines.get().forChoice(choice)),
     opts.shard,
+    () => checkStaleness(followed, topology),
   );
   const source = { settings, store: topology, logger, registry };
   let followed: FollowedSource | null = null;
@@ -168,6 +171,8 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     nbConnected: () => (followed?.live ? followed.live.client.isConnected() : null),
     async start() {
       followed = followTopology(source, () => readiness.met('topology'));
+      // NB gone: every path says it cannot be checked now (the new topology re-checks them on return).
+      followed.live?.client.on('disconnected', () => monitor.topologyStale());
       await monitor.start();
       const pf = settings.pathsFile;
       if (pf) watches.push(watchFile(pf, () => void monitor.reload()));
@@ -185,6 +190,16 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
       await engines.built()?.close();
     },
   };
+}
+
+/**
+ * For path checks: the same condition, in words that stay the same while it lasts (they become the
+ * path's problem message, a metric label: no age that changes every run).
+ */
+function checkStaleness(followed: FollowedSource | null, topology: TopologyStore): string | null {
+  const live = followed?.live;
+  if (!live?.stale() || !topology.lastUpdate()) return null;
+  return `NB database disconnected; the last good topology is from ${new Date(topology.lastUpdate()).toISOString()}`;
 }
 
 /** While the NB is unreachable the last good topology keeps serving; every trace says how old it is. */

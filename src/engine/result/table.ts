@@ -20,9 +20,12 @@ export function renderTrace(r: TraceResult): string {
     h.description,
   ]);
   const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((x) => x[i]!.length)));
+  // A trace max_hops cut has no verdict: it is neither reached nor blocked (absent from older daemons).
   const verdict = r.reaches_destination
     ? `REACHED ${r.output_ports.join(', ') || 'destination'}`
-    : `BLOCKED${r.dropped_at ? ` at hop ${r.dropped_at.index} (${r.dropped_at.type})` : ''}`;
+    : r.truncated
+      ? `TRUNCATED at ${r.hops.length} hops (max_hops)`
+      : `BLOCKED${r.dropped_at ? ` at hop ${r.dropped_at.index} (${r.dropped_at.type})` : ''}`;
   const lines = [
     `${verdict} [engine ${r.engine}]`,
     r.summary,
