@@ -17,7 +17,7 @@ const LAYERS = {
   // sources sit beside the engines, below the monitor: a paths/snapshot reload parses in a worker that
   // loads snapshot files too.
   monitor: ['analysis', 'engine', 'sources', 'ovn/sb', 'ovn/topology', 'ovn/expr', 'ovn/net', 'config', 'metrics'],
-  client: ['analysis', 'engine', 'ovn/topology', 'ovn/net'],
+  client: ['analysis', 'engine', 'monitor', 'ovn/topology', 'ovn/net'],
   api: ['monitor', 'analysis', 'engine', 'ovn/topology', 'ovn/expr', 'ovn/net', 'config', 'auth', 'metrics'],
   runtime: [
     'api', 'monitor', 'analysis', 'engine', 'sources', 'ovsdb', 'ovn/sb', 'ovn/topology', 'ovn/expr', 'ovn/net',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadTopologyFile } from '../../src/sources/file.ts';
 import { startOvn } from '../../test/helpers/ovn-testbed.ts';
+import { type AnalysisFigures, measureAnalysis } from '../measure/analysis.ts';
 import { type ChangeFigures, measureChangeToMetric } from '../measure/change-to-metric.ts';
 import { type LflowFigures, measureLflow } from '../measure/lflow.ts';
 import { measureRender, type RenderFigures } from '../measure/metrics-render.ts';
@@ -28,7 +29,7 @@ export interface SizeOptions {
   /** Wall-time budget of the soak; it stops after the round that exceeds it (and reports so). */
   readonly soakBudgetMs: number;
   readonly renderSeries: readonly number[];
-  /** Steps to run (default all): model, lflow, ovn-trace, sync, change, change-lflow, soak (render needs soak). */
+  /** Steps to run (default all): model, lflow, ovn-trace, analysis, sync, change, change-lflow, soak (render needs soak). */
   readonly steps?: ReadonlySet<string>;
   readonly log: (msg: string) => void;
 }
@@ -47,6 +48,8 @@ export interface SizeResult {
   changeLflow?: Step<ChangeFigures>;
   soak: Step<Omit<SoakFigures, 'results'>>;
   render: Step<RenderFigures>[];
+  /** Optional so result files written before this step still read. */
+  analysis?: Step<AnalysisFigures>;
 }
 
 async function step<T>(log: (m: string) => void, name: string, f: () => Promise<T>): Promise<Step<T>> {
@@ -97,6 +100,9 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
       : model.ok
         ? await step(o.log, 'lflow engine', () => measureLflow(tb.sbRemote, topo, checks, modelResults))
         : failed<LflowFigures>(model);
+    const analysis = want('analysis')
+      ? await step(o.log, 'analysis (reachers, services)', () => measureAnalysis(topo, g.paths))
+      : skipped<AnalysisFigures>();
     const sync = want('sync')
       ? await step(o.log, 'OVSDB initial sync', () => measureSync(tb.nbRemote, topo))
       : skipped<SyncFigures>();
@@ -139,6 +145,7 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
       changeLflow,
       soak,
       render,
+      analysis,
     };
   } finally {
     await tb.stop();

@@ -273,6 +273,30 @@ function lflowRows(r: SizeResult): Row[] {
   ];
 }
 
+/** Reachers (who can reach one destination on one service) against the 5 s goal at L. */
+function analysisRows(r: SizeResult): Row[] {
+  const a = r.analysis;
+  if (!a) return [];
+  if (!a.ok) return [{ figure: 'reachers', ours: why(a), baseline: '', goal: '', status: '' }];
+  const v = a.value;
+  return [
+    {
+      figure: `reachers, one destination and one service (${fmtNum(v.reachersPorts)} ports in ${fmtNum(v.reachersClasses)} groups; worst of ${v.samples})`,
+      ours: `${fmtMs(v.reachersMaxMs)} (p50 ${fmtMs(v.reachersP50Ms)})`,
+      baseline: `every port traced once: ${fmtMs(v.everyPortMs)}`,
+      goal: r.size === 'L' ? '≤ 5 s' : '',
+      status: r.size === 'L' ? goal(v.reachersMaxMs <= 5000) : '',
+    },
+    {
+      figure: `exact allowed services, one pair (up to ${fmtNum(v.servicesTraces)} traces)`,
+      ours: `${fmtMs(v.servicesMaxMs)} (p50 ${fmtMs(v.servicesP50Ms)})`,
+      baseline: '',
+      goal: '',
+      status: '',
+    },
+  ];
+}
+
 export function rowsOf(r: SizeResult): Row[] {
   const c = r.counts;
   const topo: Row = {
@@ -290,5 +314,6 @@ export function rowsOf(r: SizeResult): Row[] {
     ...liveRows(r),
     ...renderRows(r),
     ...soakRows(r),
+    ...analysisRows(r),
   ];
 }

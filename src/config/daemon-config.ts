@@ -91,8 +91,22 @@ export const configFileSchema = z.strictObject({
         .optional(),
     })
     .nullish(),
+  analysis: z
+    .strictObject({
+      max_ranges: z.number().int().positive().optional(),
+      max_sources: z.number().int().positive().optional(),
+    })
+    .nullish(),
   topology: z.strictObject({ file: z.string().optional(), sb_file: z.string().optional() }).nullish(),
-  paths: z.strictObject({ file: z.string().optional() }).nullish(),
+  paths: z
+    .strictObject({ file: z.string().optional(), history: z.number().int().min(0).max(1000).optional() })
+    .nullish(),
+  what_if: z
+    .strictObject({
+      max_changes: z.number().int().positive().optional(),
+      max_checks: z.number().int().positive().optional(),
+    })
+    .nullish(),
   engine: z
     .strictObject({
       type: z.enum(ENGINE_CHOICES).optional(),
@@ -172,7 +186,26 @@ export interface DaemonSettings {
   };
   /** Size limits of the files the daemon reads (config `limits:`), checked before reading. */
   readonly limits: FileLimits;
+  /**
+   * The `analysis:` limits: traces per services answer (max_ranges), source groups per reachers answer
+   * (max_sources); null = the API's defaults. Optional so settings built elsewhere need not name them.
+   */
+  readonly analysis?: { readonly maxRanges: number | null; readonly maxSources: number | null };
+  /** paths.history: verdict transitions kept per check (0 = none). */
+  readonly pathHistory: number;
+  /** what_if: bounds of one what-if request, enforced before any work. */
+  readonly whatIf: WhatIfLimits;
 }
+
+export interface WhatIfLimits {
+  /** Changes (typed ops, or commands of nbctl lines) per request. */
+  readonly maxChanges: number;
+  /** Checks plus ad-hoc traces compared per request (each is traced before and after). */
+  readonly maxChecks: number;
+}
+
+export const DEFAULT_WHAT_IF_LIMITS: WhatIfLimits = { maxChanges: 100, maxChecks: 20_000 };
+export const DEFAULT_PATH_HISTORY = 10;
 
 export function loadConfigFile(file: string): ConfigFile {
   const limit = { maxBytes: CONFIG_FILE_MAX_BYTES, setting: 'fixed for the config file' };
@@ -270,5 +303,14 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
       bumpNbCfg: flags['ovn.bump-nb-cfg'] ?? file.ovn?.bump_nb_cfg ?? false,
     },
     limits: fileLimits(file),
+    analysis: {
+      maxRanges: file.analysis?.max_ranges ?? null,
+      maxSources: file.analysis?.max_sources ?? null,
+    },
+    pathHistory: file.paths?.history ?? DEFAULT_PATH_HISTORY,
+    whatIf: {
+      maxChanges: file.what_if?.max_changes ?? DEFAULT_WHAT_IF_LIMITS.maxChanges,
+      maxChecks: file.what_if?.max_checks ?? DEFAULT_WHAT_IF_LIMITS.maxChecks,
+    },
   };
 }

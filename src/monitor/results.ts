@@ -3,6 +3,7 @@
 
 import type { EngineName, HopType } from '../engine/types.ts';
 import type { Check } from './expand.ts';
+import type { Exposure } from './exposure.ts';
 
 /** Why a run happened: its schedule, a topology change, a reload, or the first round. */
 export type Trigger = 'schedule' | 'topology' | 'reload' | 'initial' | 'manual';
@@ -36,6 +37,8 @@ export interface CheckOutcome {
    * not global) cannot change this verdict. null = unknown (errors, split traces): always re-run.
    */
   readonly visited: readonly string[] | null;
+  /** For a path with expect_services: what is open, and how that differs from the expectation. */
+  readonly exposure?: Exposure;
 }
 
 export interface CheckState {
@@ -62,6 +65,8 @@ export function verdictOf(o: CheckOutcome | null): string | null {
 export function expectationMet(s: CheckState): boolean | null {
   const r = s.last?.reachable;
   if (r === null || r === undefined) return null;
+  const e = s.last?.exposure;
+  if (e) return e.unexpected.length === 0 && e.missing.length === 0;
   return r === (s.check.path.expect === 'reachable');
 }
 

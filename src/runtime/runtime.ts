@@ -58,6 +58,8 @@ export interface Runtime {
   engines(): EngineSet;
   /** A warning for traces while the live NB is disconnected (the topology is then the last good one). */
   staleness(): string | null;
+  /** Whether the live NB connection is up; null when the topology does not come from a live NB. */
+  nbConnected(): boolean | null;
   /** Long-running (`serve`): follows the topology source, starts the monitor, watches the paths file. */
   start(): Promise<void>;
   /** One-shot (`trace`): reads the topology once; nothing keeps running. */
@@ -141,6 +143,7 @@ function pathMonitor(
   engine: EngineProvider,
   shard: Shard | undefined,
   freshness: FreshnessGate | null,
+  staleness: () => string | null,
 ): { monitor: Monitor; firstRound: Promise<void> } {
   let done!: () => void;
   const firstRound = new Promise<void>((r) => (done = r));
@@ -154,6 +157,8 @@ function pathMonitor(
     maxFileBytes: settings.limits.pathsFileBytes,
     parseHeapBytes: settings.limits.parseMemoryBytes,
     freshness,
+    staleness,
+    historySize: settings.pathHistory,
     onFirstRound: () => {
       parts.readiness.met('paths');
       done();
@@ -193,6 +198,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     opts.pathEngine ?? ((choice) => engines.get().forChoice(choice)),
     opts.shard,
     gate,
+    () => checkStaleness(followed, topology),
   );
   const source = { settings, store: topology, logger, registry };
   const watches: FileWatch[] = [];
@@ -217,6 +223,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     sb: liveSb,
     engines: () => engines.get(),
     staleness: () => staleness(followed, topology) ?? sbStaleness(liveSb, usesLflow(settings)),
+    nbConnected: () => (followed?.live ? followed.live.client.isConnected() : null),
     async start() {
       if (liveSb && fresh) {
         // An SB-derived topology cannot be ahead of the SB: the gate only matters with an NB.
@@ -243,7 +250,11 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
       }
       if (sbTopology) {
         if (topology.current()) readiness.met('topology');
-      } else followed = followTopology(source, () => readiness.met('topology'));
+      } else {
+        followed = followTopology(source, () => readiness.met('topology'));
+        // NB gone: every path says it cannot be checked now (the new topology re-checks them on return).
+        followed.live?.client.on('disconnected', () => monitor.topologyStale());
+      }
       await monitor.start();
       const pf = settings.pathsFile;
       if (pf) watches.push(watchFile(pf, () => void monitor.reload()));
@@ -271,6 +282,16 @@ function sbStaleness(sb: LiveSb | null, lflow: boolean): string | null {
   if (!sb || !lflow || sb.client.isConnected() || !sb.lastUpdate()) return null;
   const age = Math.round((Date.now() - sb.lastUpdate()) / 1000);
   return `SB database disconnected: traced on the last Southbound, ${age} s old`;
+}
+
+/**
+ * For path checks: the same condition, in words that stay the same while it lasts (they become the
+ * path's problem message, a metric label: no age that changes every run).
+ */
+function checkStaleness(followed: FollowedSource | null, topology: TopologyStore): string | null {
+  const live = followed?.live;
+  if (!live?.stale() || !topology.lastUpdate()) return null;
+  return `NB database disconnected; the last good topology is from ${new Date(topology.lastUpdate()).toISOString()}`;
 }
 
 /** While the NB is unreachable the last good topology keeps serving; every trace says how old it is. */

@@ -21,7 +21,7 @@ describe('trace command (local)', () => {
       'BLOCKED at hop 1 (acl) [engine model]',
       expect.stringMatching(/deny-ssh/),
       '',
-      expect.stringMatching(/^#\s+TYPE\s+ACTION\s+COMPONENT\s+DESCRIPTION$/),
+      expect.stringMatching(/^#\s+DATAPATH\s+TYPE\s+ACTION\s+COMPONENT\s+DESCRIPTION$/),
     ]);
     expect(blocked.stdout).toMatch(
       /^warning: source_mac auto-filled from port vm1-port: 00:00:00:00:00:01$/m,

@@ -24,7 +24,7 @@ describe('ovncp-monitor', () => {
     const a = await cli(['frobnicate']);
     expect(a.code).toBe(2);
     expect(a.stderr).toBe(
-      'ovncp-monitor: unknown command "frobnicate" (commands: serve, trace, check, validate, snapshot)\n',
+      'ovncp-monitor: unknown command "frobnicate" (commands: serve, trace, check, validate, snapshot, diff, services, reachers)\n',
     );
     const b = await cli(['serve', '--web.listen-adress=:1']);
     expect(b.code).toBe(2);

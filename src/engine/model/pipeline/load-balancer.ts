@@ -23,18 +23,18 @@ export function matchVip(index: ReadonlyMap<IpKey, readonly CompiledVip[]>, f: F
 }
 
 /** One walk per backend: forks for all but the last, which continues on `w` itself. */
-export function forkPerBackend(w: Walk, vip: CompiledVip, where: string): Walk[] {
+export function forkPerBackend(w: Walk, vip: CompiledVip, where: string, stage: string): Walk[] {
   const backends = vip.vip.backends;
   const out: Walk[] = [];
   for (let i = 0; i < backends.length; i++) {
     const b = i === backends.length - 1 ? w : w.fork();
-    if (applyVip(b, vip, backends[i]!, where)) out.push(b);
+    if (applyVip(b, vip, backends[i]!, where, stage)) out.push(b);
   }
   return out;
 }
 
 /** DNATs the walk's packet to `backend`; returns false when the walk ended (max_hops). */
-export function applyVip(w: Walk, v: CompiledVip, backend: LbBackend, where: string): boolean {
+export function applyVip(w: Walk, v: CompiledVip, backend: LbBackend, where: string, stage: string): boolean {
   setDstIp(w.flow, backend.ip);
   if (backend.port !== null) w.flow.l4Dst = backend.port;
   w.backend = backend.raw;
@@ -46,6 +46,7 @@ export function applyVip(w: Walk, v: CompiledVip, backend: LbBackend, where: str
     component: `load balancer ${v.lb.name}`,
     action: 'modify',
     datapath: where,
+    stage,
     description: `Load balancer ${v.lb.name} on ${where}: VIP ${before} -> backend ${backend.raw} (the model follows every backend)`,
     next_hop: backend.raw,
   });
