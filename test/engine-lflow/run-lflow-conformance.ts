@@ -13,7 +13,7 @@ import { isOvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
 import { readSbOnce } from '../../src/sources/sb/read-sb.ts';
-import { genNetwork, genRequests, Rng } from '../conformance/generator.ts';
+import { featuresOfBed, genNetwork, genRequests, Rng } from '../conformance/generator.ts';
 import { OvnTraceOracle } from '../conformance/ovn-oracle.ts';
 import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
 
@@ -85,8 +85,9 @@ export async function runLflowConformance(
     for (let k = 0; rep.cases < opts.cases; k++) {
       const seed = opts.seed + k;
       const rng = new Rng(seed);
-      const gen = genNetwork(rng, { lb: k % 2 === 1 });
-      const topo = buildTopology(gen.doc, { kind: 'memory', name: `conformance-${seed}` });
+      const gen = genNetwork(rng, { lb: k % 2 === 1, features: featuresOfBed(tb), seed });
+      const doc = tb.release === '23.03' ? gen.doc : { ...gen.doc, ovn_version: tb.release };
+      const topo = buildTopology(doc, { kind: 'memory', name: `conformance-${seed}` });
       await tb.loadSnapshot(gen.doc);
       sb = compileSb(await readSbOnce(tb.sbRemote, undefined));
       await oracle.restart();
