@@ -73,6 +73,9 @@ describe('parseActions', () => {
     ['trigger_event(event = "empty_lb_backends", vip = "10.0.0.1:80");', 'noop:trigger_event'],
     ['handle_svc_check(inport);', 'noop:handle_svc_check'],
     ['reg9[5] = chk_ecmp_nh_mac(); next;', 'reg9[5]=chk_ecmp_nh_mac(0); next()'],
+    ['ct_commit_to_zone(snat);', 'ct_commit_to_zone()'],
+    ['mac_cache_use; next;', 'noop:mac_cache_use; next()'],
+    ['reg4[0..7] = ct_state_save(); next;', 'reg4[0..7]=ct_state_save(0); next()'],
     ['frobnicate(1); next;', 'unsupported:frobnicate; next()'],
   ])('%s', (text, expected) => {
     expect(show(parseActions(text))).toBe(expected);

@@ -89,8 +89,9 @@ const NOOPS = new Set([
   'fwd_group',
   'handle_dhcpv6_reply',
   'bfd_msg',
-  'ct_commit_to_zone',
   'mirror',
+  'mac_cache_use',
+  'flood_remote',
   'put_dhcp_opts',
   'put_dhcpv6_opts',
   'put_nd_ra_opts',
@@ -112,6 +113,11 @@ const FNS = new Set([
   'chk_ecmp_nh_mac',
   'chk_ecmp_nh',
   'dns_lookup',
+  'ct_state_save',
+  'ct_orig_nw_dst',
+  'ct_orig_ip6_dst',
+  'ct_orig_tp_dst',
+  'ct_orig_proto',
   'put_dhcp_opts',
   'put_dhcpv6_opts',
   'put_nd_ra_opts',
@@ -161,8 +167,9 @@ class ActionParser {
     if (name === 'next') return this.end(this.nextAction());
     if (name === 'output') return this.end({ k: 'output' });
     if (name === 'ct_clear') return this.end({ k: 'ct_clear' });
-    if (name === 'ct_lb' || name === 'ct_lb_mark') return this.end(this.ctLb(name));
-    if (/^ct_(next|dnat|snat|dnat_in_czone|snat_in_czone|commit_nat)$/.test(name))
+    if (name === 'ct_lb' || name === 'ct_lb_mark' || name === 'ct_lb_mark_local')
+      return this.end(this.ctLb(name));
+    if (/^ct_(next|dnat|snat|dnat_in_czone|snat_in_czone|commit_nat|commit_to_zone)$/.test(name))
       return this.end(this.ct(name));
     if (name === 'log') return this.end(this.log());
     if ((name === 'get_arp' || name === 'get_nd') && this.peek().type === '(')

@@ -180,8 +180,9 @@ export class Run {
       else ct.f.ip6Src = a.addr.ip;
       ct.f.ctState |= a.nat === 'dst' ? CT.dnat : CT.snat;
     }
-    if (a.name === 'ct_next' || !(ct.f.ctState & CT.trk))
-      ct.f.ctState = a.name === 'ct_next' ? this.opts.ctState : ct.f.ctState | this.opts.ctState;
+    // ct_next sets the state; the NAT and commit forms imply ct() only when the packet is untracked.
+    if (a.name === 'ct_next') ct.f.ctState = this.opts.ctState;
+    else if (!(ct.f.ctState & CT.trk)) ct.f.ctState |= this.opts.ctState;
     step.notes.push(`${a.name}(ct_state=${ctStateText(ct.f.ctState)})`);
     this.table(dp, ct, table + 1, pipeline);
     return true;

@@ -87,6 +87,9 @@ export function applyFn(sb: CompiledSb, a: FnAction, dp: CDatapath, pkt: Pkt, st
     case 'chk_lb_hairpin_reply':
       setResult(pkt, a, hairpin(sb, pkt, a.name === 'chk_lb_hairpin') ? 1n : 0n);
       return;
+    case 'ct_state_save':
+      setResult(pkt, a, pkt.f.ctState & 0x20 ? BigInt(pkt.f.ctState & 0xff) : 0n);
+      return;
     case 'dns_lookup':
       setResult(pkt, a, 0n);
       step.notes.push('*** dns_lookup action not implemented');

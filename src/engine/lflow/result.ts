@@ -2,15 +2,18 @@
 // of the traced packet that ended (replies OVN generated are not branches: their outputs are never
 // deliveries), hops one per pipeline stage that acted (verbose: every table), the ACL behind an ACL
 // stage named from the flow's stage-hint, its log(name=…) or its shape, and `raw` in ovn-trace's
-// detailed style when verbose.
+// detailed style when verbose. Hops follow the shared hop rule (../result/hop-stages.ts: executed flows
+// grouped by groupFlows, one hop per stage that acted; verbose adds the folded flows as details).
 
 import { formatIp } from '../../ovn/net/addr.ts';
 import type { Acl, Topology } from '../../ovn/topology/types.ts';
 import { ACL_PRIORITY_OFFSET, aclsOnSwitch } from '../ovn-trace/acl-names.ts';
 import { reachesDestination } from '../ovn-trace/build-result.ts';
 import { hopTypeOfStage, isAclDecisionStage, stageDirection } from '../ovn-trace/stages.ts';
+import { type FlowEvent, type FlowHop, groupFlows } from '../result/hop-stages.ts';
 import type { AclDecision, TraceBranch, TraceTree } from '../result/tree.ts';
 import type { AclMatch, Hop, HopAction, ResolvedRequest, TraceRequest } from '../types.ts';
+import type { Action } from './actions.ts';
 import type { Leaf, Step } from './steps.ts';
 
 export interface TreeInput {
@@ -22,18 +25,6 @@ export interface TreeInput {
 }
 
 const DENY = new Set(['drop', 'reject']);
-
-/** The action a flow's step took, as a hop says it. */
-function stepAction(step: Step, leaf: Leaf, last: boolean): HopAction {
-  if (last) return leaf.kind === 'delivered' ? 'output' : leaf.kind === 'limit' ? 'forward' : 'drop';
-  if (
-    step.notes.some((n) =>
-      /^(eth|ip4|ip6|ip|tcp|udp|icmp4|icmp6|arp|nd)\.|^ip\.ttl--|^ct_(dnat|snat|lb)/.test(n),
-    )
-  )
-    return 'modify';
-  return 'forward';
-}
 
 /** A switch's ACLs, indexed the three ways a flow can name its ACL. */
 interface SwitchAcls {
@@ -109,29 +100,102 @@ function aclMatchOf(t: Topology, step: Step, dropped: boolean): AclMatch | null 
   };
 }
 
-function hopOf(input: TreeInput, step: Step, leaf: Leaf, last: boolean, index: number): Hop {
-  const type = hopTypeOfStage(step.stage);
-  const action = stepAction(step, leaf, last);
+/** A flow rewrote the packet's addresses: NAT or LB with a target, an address set or swapped. */
+const ADDR_FIELD = /^(eth|ip4|ip6)\.(src|dst)$/;
+
+function rewrites(a: Action): boolean {
+  switch (a.k) {
+    case 'ct':
+      return a.nat !== null && a.addr !== null;
+    case 'ct_lb':
+      return a.backends.length > 0;
+    case 'load':
+    case 'move':
+      return ADDR_FIELD.test(a.dst.text);
+    case 'exchange':
+      return ADDR_FIELD.test(a.a.text) || ADDR_FIELD.test(a.b.text);
+    default:
+      return false;
+  }
+}
+
+/** One executed flow as the shared hop rule (result/hop-stages.ts) sees it. */
+interface StepEvent extends FlowEvent {
+  readonly step: Step;
+  readonly acl: AclMatch | null;
+}
+
+function eventsOf(input: TreeInput, leaf: Leaf): StepEvent[] {
+  const steps = leaf.steps;
+  const events: StepEvent[] = [];
+  let pass = 0;
+  let prev: Step | null = null;
+  steps.forEach((step, i) => {
+    // A datapath pass: consecutive tables of one datapath and pipeline; a hop never spans two.
+    if (prev && (prev.dp !== step.dp || prev.pipeline !== step.pipeline || step.table <= prev.table)) pass++;
+    prev = step;
+    const last = i === steps.length - 1;
+    const dropped = last && leaf.kind === 'dropped';
+    const acl =
+      hopTypeOfStage(step.stage) === 'acl' && isAclDecisionStage(step.stage)
+        ? aclMatchOf(input.topology, step, dropped)
+        : null;
+    const f = step.flow?.flow;
+    const policy = step.stage === 'lr_in_policy' && !!f && (f.priority > 0 || f.match !== '1');
+    const actions = step.flow?.actions ?? [];
+    events.push({
+      step,
+      stage: step.stage,
+      pass,
+      dropped,
+      rule: acl !== null || policy,
+      changed: actions.some(rewrites),
+      loadBalances: actions.some((a) => a.k === 'ct_lb' && a.backends.length > 0),
+      acl,
+    });
+  });
+  return events;
+}
+
+function flowDetail(step: Step) {
+  const f = step.flow?.flow;
+  return {
+    stage: step.stage,
+    table: step.table,
+    pipeline: step.pipeline,
+    match: f?.match ?? null,
+    priority: f?.priority ?? null,
+    uuid: f?.uuid ?? null,
+    effects: step.notes,
+  };
+}
+
+function hopOf(g: FlowHop<StepEvent>, leaf: Leaf, isLast: boolean, verbose: boolean): Hop {
+  const main =
+    g.members.find((e) => e.dropped) ?? g.members.find((e) => e.stage === g.stage) ?? g.members[0]!;
+  const step = main.step;
+  let action: HopAction;
+  if (isLast) action = leaf.kind === 'delivered' ? 'output' : leaf.kind === 'limit' ? 'forward' : 'drop';
+  else action = g.members.some((e) => e.changed) ? 'modify' : 'forward';
   const f = step.flow?.flow;
   const what = f ? `${f.match} [priority ${f.priority}]` : 'no match (implicit drop)';
   const hop: Hop = {
-    index,
-    type,
+    index: 0,
+    type: g.type,
     component: `${step.pipeline}(dp=${JSON.stringify(step.dp.name)})`,
     action,
     description: `${step.stage} (table ${step.table}) on ${step.dp.name}: ${what} -> ${action}`,
     datapath: step.dp.name,
-    stage: step.stage,
+    stage: g.stage,
   };
-  if (last && leaf.port) hop.next_hop = leaf.port;
-  if (type === 'acl' && isAclDecisionStage(step.stage)) {
-    const acl = aclMatchOf(input.topology, step, last && action === 'drop');
-    if (acl) {
-      hop.acl_matches = [acl];
-      hop.description = `${acl.direction} ACL ${acl.acl_name ?? '(unnamed)'} priority ${acl.priority}: ${acl.action} (${acl.match})`;
-    }
+  if (isLast && leaf.port) hop.next_hop = leaf.port;
+  const acl = g.members.find((e) => e.acl)?.acl;
+  if (acl) {
+    hop.acl_matches = [acl];
+    hop.description = `${acl.direction} ACL ${acl.acl_name ?? '(unnamed)'} priority ${acl.priority}: ${acl.action} (${acl.match})`;
   }
-  if (input.resolved.verbose)
+  if (verbose) {
+    const all = [...g.details, ...g.members].map((e) => e.step);
     hop.details = {
       table: step.table,
       pipeline: step.pipeline,
@@ -140,29 +204,23 @@ function hopOf(input: TreeInput, step: Step, leaf: Leaf, last: boolean, index: n
       uuid: f?.uuid ?? null,
       actions: f?.actions ?? null,
       effects: step.notes,
+      flows: all.map(flowDetail),
     };
+  }
   return hop;
 }
 
-/** Non-verbose: stages that decide something, plus the last; verbose: every table. */
-function keep(step: Step, last: boolean, verbose: boolean): boolean {
-  return verbose || last || hopTypeOfStage(step.stage) !== 'flow';
-}
-
 function branchOf(input: TreeInput, leaf: Leaf): { branch: TraceBranch; acl: AclDecision[]; cut: boolean } {
-  const verbose = input.resolved.verbose;
-  const steps = leaf.steps;
-  const all: Hop[] = [];
-  steps.forEach((s, i) => {
-    const last = i === steps.length - 1;
-    if (keep(s, last, verbose)) all.push(hopOf(input, s, leaf, last, all.length));
-  });
-  const max = input.resolved.maxHops;
-  const hops = all.length <= max ? all : [...all.slice(0, max - 1), all.at(-1)!];
+  const events = eventsOf(input, leaf);
+  const groups = groupFlows(events);
+  const all = groups.map((g, i) => hopOf(g, leaf, i === groups.length - 1, input.resolved.verbose));
+  // max_hops cuts the list: what lies beyond is not traced as far as the result goes (hop-stages.ts).
+  const truncated = all.length > input.resolved.maxHops;
+  const hops = truncated ? all.slice(0, input.resolved.maxHops) : all;
   hops.forEach((h, i) => {
     h.index = i;
   });
-  const outputs = leaf.kind === 'delivered' && leaf.port ? [leaf.port] : [];
+  const outputs = !truncated && leaf.kind === 'delivered' && leaf.port ? [leaf.port] : [];
   const lb = leaf.choices.find((c) => !c.startsWith('member '));
   const reached =
     reachesDestination(input.topology, input.resolved, outputs) || reachesBackend(input, lb, outputs);
@@ -172,14 +230,15 @@ function branchOf(input: TreeInput, leaf: Leaf): { branch: TraceBranch; acl: Acl
     hops,
     count: hops.length,
     outputs,
-    dropped: reached ? null : last,
+    dropped: reached || truncated ? null : (hops.find((h) => h.action === 'drop') ?? last),
     lastType: last?.type ?? null,
     backend: lb ?? null,
     member: member ? member.slice('member '.length) : null,
     answeredBy: null,
     reached,
+    truncated,
   };
-  return { branch, acl: decisions(all), cut: hops !== all };
+  return { branch, acl: decisions(events), cut: truncated };
 }
 
 /** A VIP's path reaches its destination when it is delivered to the port owning its backend. */
@@ -190,20 +249,21 @@ function reachesBackend(input: TreeInput, backend: string | undefined, outputs: 
   return outputs.some((o) => owners.includes(o));
 }
 
-function decisions(hops: readonly Hop[]): AclDecision[] {
+/** What each ACL decision stage said: the ACL it named (null: the default) and allow/drop. */
+function decisions(events: readonly StepEvent[]): AclDecision[] {
   const out: AclDecision[] = [];
-  hops.forEach((h, i) => {
-    if (h.type !== 'acl' || !h.stage || !isAclDecisionStage(h.stage)) return;
-    const acl = h.acl_matches?.[0] ?? null;
-    const next = hops[i + 1];
-    const actionHop = next?.stage?.endsWith('_action') && next.datapath === h.datapath ? next : null;
-    const drops = acl ? DENY.has(acl.action) : h.action === 'drop' || actionHop?.action === 'drop';
+  events.forEach((e, i) => {
+    const st = e.step.stage;
+    if (hopTypeOfStage(st) !== 'acl' || !isAclDecisionStage(st)) return;
+    const next = events[i + 1];
+    const actionStep = next?.step.stage.endsWith('_action') && next.step.dp === e.step.dp ? next : null;
+    const drops = e.acl ? DENY.has(e.acl.action) : e.dropped || actionStep?.dropped === true;
     out.push({
-      stage: h.stage,
-      datapath: h.datapath ?? '?',
-      direction: stageDirection(h.stage),
+      stage: st,
+      datapath: e.step.dp.name,
+      direction: stageDirection(st),
       verdict: drops ? 'drop' : 'allow',
-      acl,
+      acl: e.acl,
     });
   });
   return out;
@@ -236,6 +296,7 @@ export function buildTree(input: TreeInput, raw: string | null): TraceTree {
     member: null,
     answeredBy: null,
     reached: false,
+    truncated: false,
   };
   const tree: TraceTree = {
     engine: 'lflow',
