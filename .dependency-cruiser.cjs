@@ -6,24 +6,25 @@ const LAYERS = {
   'ovn/net': [],
   'ovn/expr': ['ovn/net'],
   'ovn/topology': ['ovn/expr', 'ovn/net'],
+  'ovn/sb': ['ovn/expr', 'ovn/net'],
   ovsdb: [],
   config: [],
   auth: ['config'],
   metrics: [],
-  sources: ['ovn/topology', 'ovn/expr', 'ovn/net', 'ovsdb', 'config'],
-  engine: ['ovn/topology', 'ovn/expr', 'ovn/net', 'ovsdb', 'metrics'],
+  sources: ['ovn/sb', 'ovn/topology', 'ovn/expr', 'ovn/net', 'ovsdb', 'config'],
+  engine: ['ovn/sb', 'ovn/topology', 'ovn/expr', 'ovn/net', 'ovsdb', 'metrics'],
   analysis: ['engine', 'ovn/topology', 'ovn/expr', 'ovn/net'],
   // sources sit beside the engines, below the monitor: a paths/snapshot reload parses in a worker that
   // loads snapshot files too.
-  monitor: ['analysis', 'engine', 'sources', 'ovn/topology', 'ovn/expr', 'ovn/net', 'config', 'metrics'],
-  client: ['analysis', 'engine', 'ovn/topology', 'ovn/net'],
+  monitor: ['analysis', 'engine', 'sources', 'ovn/sb', 'ovn/topology', 'ovn/expr', 'ovn/net', 'config', 'metrics'],
+  client: ['analysis', 'engine', 'monitor', 'ovn/topology', 'ovn/net'],
   api: ['monitor', 'analysis', 'engine', 'ovn/topology', 'ovn/expr', 'ovn/net', 'config', 'auth', 'metrics'],
   runtime: [
-    'api', 'monitor', 'analysis', 'engine', 'sources', 'ovsdb', 'ovn/topology', 'ovn/expr', 'ovn/net',
+    'api', 'monitor', 'analysis', 'engine', 'sources', 'ovsdb', 'ovn/sb', 'ovn/topology', 'ovn/expr', 'ovn/net',
     'config', 'auth', 'metrics',
   ],
   cli: [
-    'runtime', 'api', 'client', 'monitor', 'analysis', 'engine', 'sources', 'ovsdb', 'ovn/topology',
+    'runtime', 'api', 'client', 'monitor', 'analysis', 'engine', 'sources', 'ovsdb', 'ovn/sb', 'ovn/topology',
     'ovn/expr', 'ovn/net', 'config', 'auth', 'metrics',
   ],
 };

@@ -1,7 +1,7 @@
 // `npm run bench`: benchmarks each named size (default S,M,L; XL opt-in) against the baseline in one
 // run, on a real throwaway OVN per size, and prints one table per size plus a JSON file.
 // Usage: npm run bench -- [--size S,M,L] [--out bench/results/latest.json] [--soak-rounds 120]
-//        [--steps model,ovn-trace,sync,change,soak] [--sample ONE_SHOT,DAEMON,VIP] | --table FILE
+//        [--steps model,lflow,ovn-trace,analysis,sync,change,change-lflow,soak] [--sample ONE_SHOT,DAEMON,VIP] | --table FILE
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';

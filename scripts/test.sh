@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what is missing (npm packages; OVN and Prometheus
 # from Debian when run as root, and the OVN 25.03/26.03 chroots), then lint, type check and every test
-# (real OVN of three releases, real Prometheus).
+# (real OVN of three releases, real Prometheus, and Debian's Chromium for the page tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,7 @@ declare -A debs=(
   [ovn-trace]=ovn-common [ovn-nbctl]=ovn-common [ovn-northd]=ovn-central
   [ovsdb-server]=openvswitch-common [ovsdb-tool]=openvswitch-common [ovs-appctl]=openvswitch-common
   [prometheus]=prometheus [promtool]=prometheus [openssl]=openssl [curl]=curl
+  [chromium]=chromium
 )
 missing=()
 for bin in "${!debs[@]}"; do

@@ -7,6 +7,7 @@ export const ERRORS = {
   OVNCP_ERR_INVALID_MAC: { status: 400, title: 'Invalid MAC address' },
   OVNCP_ERR_INVALID_IP: { status: 400, title: 'Invalid IP address' },
   OVNCP_ERR_UNKNOWN_PROTOCOL: { status: 400, title: 'Unknown protocol' },
+  OVNCP_ERR_UNSUPPORTED_COMMAND: { status: 400, title: 'Unsupported ovn-nbctl command' },
   OVNCP_ERR_AMBIGUOUS: { status: 400, title: 'Ambiguous request' },
   OVNCP_ERR_UNAUTHORIZED: { status: 401, title: 'Unauthorized' },
   OVNCP_ERR_NOT_FOUND: { status: 404, title: 'Not found' },

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadTopologyFile } from '../../src/sources/file.ts';
 import { startOvn } from '../../test/helpers/ovn-testbed.ts';
+import { type AnalysisFigures, measureAnalysis } from '../measure/analysis.ts';
 import { type ChangeFigures, measureChangeToMetric } from '../measure/change-to-metric.ts';
+import { type LflowFigures, measureLflow } from '../measure/lflow.ts';
 import { measureRender, type RenderFigures } from '../measure/metrics-render.ts';
 import { type ModelFigures, measureModel } from '../measure/model.ts';
 import { measureOvnTrace, type OvnTraceFigures, type SampleSizes } from '../measure/ovn-trace.ts';
@@ -27,7 +29,7 @@ export interface SizeOptions {
   /** Wall-time budget of the soak; it stops after the round that exceeds it (and reports so). */
   readonly soakBudgetMs: number;
   readonly renderSeries: readonly number[];
-  /** Steps to run (default all): model, ovn-trace, sync, change, soak (render needs soak). */
+  /** Steps to run (default all): model, lflow, ovn-trace, analysis, sync, change, change-lflow, soak (render needs soak). */
   readonly steps?: ReadonlySet<string>;
   readonly log: (msg: string) => void;
 }
@@ -39,10 +41,15 @@ export interface SizeResult {
   nbLoadMs: number;
   model: Step<ModelFigures>;
   ovnTrace: Step<OvnTraceFigures>;
+  lflow: Step<LflowFigures>;
   sync: Step<SyncFigures>;
   change: Step<ChangeFigures>;
+  /** The same change with the SB followed and checks on lflow (`--engine auto`), northd's share included. */
+  changeLflow?: Step<ChangeFigures>;
   soak: Step<Omit<SoakFigures, 'results'>>;
   render: Step<RenderFigures>[];
+  /** Optional so result files written before this step still read. */
+  analysis?: Step<AnalysisFigures>;
 }
 
 async function step<T>(log: (m: string) => void, name: string, f: () => Promise<T>): Promise<Step<T>> {
@@ -88,6 +95,14 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
             measureOvnTrace(tb.sbRemote, topo, checks, modelResults, o.sample),
           )
         : failed<OvnTraceFigures>(model);
+    const lflow = !want('lflow')
+      ? skipped<LflowFigures>()
+      : model.ok
+        ? await step(o.log, 'lflow engine', () => measureLflow(tb.sbRemote, topo, checks, modelResults))
+        : failed<LflowFigures>(model);
+    const analysis = want('analysis')
+      ? await step(o.log, 'analysis (reachers, services)', () => measureAnalysis(topo, g.paths))
+      : skipped<AnalysisFigures>();
     const sync = want('sync')
       ? await step(o.log, 'OVSDB initial sync', () => measureSync(tb.nbRemote, topo))
       : skipped<SyncFigures>();
@@ -95,6 +110,11 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
     const change = want('change')
       ? await step(o.log, 'change -> metric', () =>
           measureChangeToMetric(tb.nbRemote, g.paths, pathsFile, pathsYaml(g.paths), o.flips),
+        )
+      : skipped<ChangeFigures>();
+    const changeLflow = want('change-lflow')
+      ? await step(o.log, 'change -> metric on lflow (NB + SB)', () =>
+          measureChangeToMetric(tb.nbRemote, g.paths, pathsFile, pathsYaml(g.paths), o.flips, tb.sbRemote),
         )
       : skipped<ChangeFigures>();
     let states: SoakFigures['results'] | null = null;
@@ -119,10 +139,13 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
       nbLoadMs,
       model,
       ovnTrace,
+      lflow,
       sync,
       change,
+      changeLflow,
       soak,
       render,
+      analysis,
     };
   } finally {
     await tb.stop();

@@ -146,12 +146,40 @@ function liveRows(r: SizeResult): Row[] {
       goal: '≤ 1 s',
       status: val(c, (x) => goal(worst(x.afterCommitMs) <= 1000), ''),
     },
+    ...lflowChangeRows(r.changeLflow, med, worst),
     {
       figure: 'serve: start to ready / RSS',
       ours: val(c, (x) => `${fmtMs(x.readyMs)} / ${x.serveRssMb?.toFixed(0) ?? '?'} MB`, why(c)),
       baseline: '',
       goal: '',
       status: '',
+    },
+  ];
+}
+
+/** The change -> metric figures with the SB followed and checks on lflow (absent in older results). */
+function lflowChangeRows(
+  c: SizeResult['changeLflow'],
+  med: (xs: number[]) => number,
+  worst: (xs: number[]) => number,
+): Row[] {
+  if (!c) return [];
+  return [
+    {
+      figure: `ovn-nbctl ACL change -> flipped gauge, checks on lflow (NB + SB)${val(c, (x) => ` (${fmtNum(x.paths)} paths, ${x.afterCommitMs.length} flips)`, '')}`,
+      ours: val(
+        c,
+        (x) =>
+          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit; northd's share median ${x.northdMs?.length ? fmtMs(med(x.northdMs)) : '?'}; SB update applied median ${x.sbApplyMs?.length ? fmtMs(med(x.sbApplyMs)) : '?'}; ready in ${fmtMs(x.readyMs)}, RSS ${x.serveRssMb?.toFixed(0) ?? '?'} MB`,
+        why(c),
+      ),
+      baseline: '',
+      goal: '≤ 2 s incl. northd; SB apply ≤ 100 ms',
+      status: val(
+        c,
+        (x) => goal(med(x.afterCommitMs) <= 2000 && (!x.sbApplyMs?.length || med(x.sbApplyMs) <= 100)),
+        '',
+      ),
     },
   ];
 }
@@ -193,6 +221,82 @@ function soakRows(r: SizeResult): Row[] {
   ];
 }
 
+/** The lflow engine beside the ovn-trace daemon (the engine it replaces) and the issue's goals at L. */
+function lflowRows(r: SizeResult): Row[] {
+  const l = r.lflow;
+  const t = r.ovnTrace;
+  if (!l?.ok)
+    return [{ figure: 'lflow engine', ours: l ? why(l) : na('not run'), baseline: '', goal: '', status: '' }];
+  const v = l.value;
+  const daemonRate = val(
+    t,
+    (x) =>
+      x.daemonCpuMsPerTrace ? `ovn-trace daemon ${fmtNum(1000 / x.daemonCpuMsPerTrace)}/s per CPU s` : 'n/a',
+    why(t),
+  );
+  return [
+    {
+      figure: `lflow initial SB read (${fmtNum(v.logicalFlows)} logical flows) + compile`,
+      ours: `${fmtMs(v.sbReadMs)} + ${fmtMs(v.compileMs)}`,
+      baseline: val(t, (x) => `ovn-trace daemon start ${fmtMs(x.daemonStartMs)}`, why(t)),
+      goal: '≤ 10 s',
+      status: goal(v.sbReadMs + v.compileMs <= 10_000),
+    },
+    {
+      figure: 'lflow RSS (process) / compiled heap',
+      ours: `${v.rssMb.toFixed(0)} MB / ${v.compileHeapMb.toFixed(0)} MB`,
+      baseline: val(t, (x) => `ovn-trace daemon RSS ${x.daemonRssMb?.toFixed(0) ?? '?'} MB`, why(t)),
+      goal: '≤ 1 GB',
+      status: goal(v.rssMb <= 1024),
+    },
+    {
+      figure: `lflow traces per CPU second, 1 core (${fmtNum(v.traces)} traces)`,
+      ours: `${fmtNum(v.tracesPerCpuSec)} (wall ${fmtNum(v.tracesPerSec)}/s; p50 ${fmtMs(v.p50Ms)}, p99 ${fmtMs(v.p99Ms)})`,
+      baseline: daemonRate,
+      goal: '≥ 10,000/s',
+      status: goal(v.tracesPerCpuSec >= 10_000),
+    },
+    {
+      figure: 'lflow apply of one changed logical flow (median / max)',
+      ours: `${fmtMs(v.applyP50Ms)} / ${fmtMs(v.applyMaxMs)}`,
+      baseline: 'ovn-trace: a new daemon (start above)',
+      goal: '≤ 100 ms median',
+      status: goal(v.applyP50Ms <= 100),
+    },
+    {
+      figure: 'lflow verdicts equal to the model (critical paths)',
+      ours: `${fmtNum(v.agreeWithModel)} / ${fmtNum(r.counts.paths)}; ${v.flowProblems} flows unreadable`,
+      baseline: '',
+      goal: '',
+      status: '',
+    },
+  ];
+}
+
+/** Reachers (who can reach one destination on one service) against the 5 s goal at L. */
+function analysisRows(r: SizeResult): Row[] {
+  const a = r.analysis;
+  if (!a) return [];
+  if (!a.ok) return [{ figure: 'reachers', ours: why(a), baseline: '', goal: '', status: '' }];
+  const v = a.value;
+  return [
+    {
+      figure: `reachers, one destination and one service (${fmtNum(v.reachersPorts)} ports in ${fmtNum(v.reachersClasses)} groups; worst of ${v.samples})`,
+      ours: `${fmtMs(v.reachersMaxMs)} (p50 ${fmtMs(v.reachersP50Ms)})`,
+      baseline: `every port traced once: ${fmtMs(v.everyPortMs)}`,
+      goal: r.size === 'L' ? '≤ 5 s' : '',
+      status: r.size === 'L' ? goal(v.reachersMaxMs <= 5000) : '',
+    },
+    {
+      figure: `exact allowed services, one pair (up to ${fmtNum(v.servicesTraces)} traces)`,
+      ours: `${fmtMs(v.servicesMaxMs)} (p50 ${fmtMs(v.servicesP50Ms)})`,
+      baseline: '',
+      goal: '',
+      status: '',
+    },
+  ];
+}
+
 export function rowsOf(r: SizeResult): Row[] {
   const c = r.counts;
   const topo: Row = {
@@ -202,5 +306,14 @@ export function rowsOf(r: SizeResult): Row[] {
     goal: '',
     status: '',
   };
-  return [topo, ...modelRows(r), ...agreementRows(r), ...liveRows(r), ...renderRows(r), ...soakRows(r)];
+  return [
+    topo,
+    ...modelRows(r),
+    ...lflowRows(r),
+    ...agreementRows(r),
+    ...liveRows(r),
+    ...renderRows(r),
+    ...soakRows(r),
+    ...analysisRows(r),
+  ];
 }

@@ -5,6 +5,9 @@
 // committed) and from its spawn; the poll resolution is one /metrics scrape, reported beside them.
 // On a shared, loaded machine wall times mostly measure waiting for a CPU, so the CPU time `serve` used
 // per flip (change handling plus the scrapes the poll asked for) is reported too.
+// With `sbRemote` the daemon also follows the SB and checks on lflow (`--engine auto`): the flip then
+// waits for ovn-northd; northd's share is the time from the commit to the SB update our daemon applied
+// (ovncp_sb_last_update_timestamp_seconds on the flipped scrape), and the SB apply time is reported.
 
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -27,6 +30,10 @@ export interface ChangeFigures {
   serveCpuMs?: number[];
   /** Per flip: scrapes made before the flipped one. */
   staleScrapes?: number[];
+  /** lflow run: per flip, ms from ovn-nbctl exit to the SB update applied (ovn-northd's share). */
+  northdMs?: number[];
+  /** lflow run: per flip, ms the last SB update took to reach the compiled flows and followers. */
+  sbApplyMs?: number[];
   series: number;
   serveRssMb: number | null;
 }
@@ -57,23 +64,49 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`serve was not ready within ${timeoutMs} ms`);
 }
 
-/** Runs one ovn-nbctl change and polls /metrics until `path` shows `want`: [ms after commit, after spawn, CPU, stale]. */
+function gauge(text: string, name: string): number | null {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+interface Flip {
+  afterCommit: number;
+  afterSpawn: number;
+  cpu: number | null;
+  stale: number;
+  /** From the flipped scrape: the SB update's time minus the commit's (ms), and its apply time. */
+  northd: number | null;
+  sbApply: number | null;
+}
+
+/** Runs one ovn-nbctl change and polls /metrics until `path` shows `want`. */
 async function flip(
   url: string,
   pid: number | undefined,
   nbctl: string[],
   path: string,
   want: string,
-): Promise<[number, number, number | null, number]> {
+): Promise<Flip> {
   const cpu0 = pid ? await cpuMsOfPid(pid) : null;
   const spawned = performance.now();
   await run('ovn-nbctl', nbctl);
   const committed = performance.now();
+  const committedWall = Date.now();
   for (let stale = 0; ; stale++) {
-    if (reachableOf(await scrape(url), path) === want) {
+    const text = await scrape(url);
+    if (reachableOf(text, path) === want) {
       const [c, s] = [performance.now() - committed, performance.now() - spawned];
       const cpu1 = pid ? await cpuMsOfPid(pid) : null;
-      return [c, s, cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null, stale];
+      const sbAt = gauge(text, 'ovncp_sb_last_update_timestamp_seconds');
+      const apply = gauge(text, 'ovncp_sb_apply_duration_seconds');
+      return {
+        afterCommit: c,
+        afterSpawn: s,
+        cpu: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
+        stale,
+        northd: sbAt !== null ? sbAt * 1000 - committedWall : null,
+        sbApply: apply !== null ? apply * 1000 : null,
+      };
     }
     if (performance.now() - committed > 60_000) throw new Error(`${path} did not become ${want} in 60 s`);
   }
@@ -85,13 +118,20 @@ export async function measureChangeToMetric(
   pathsFile: string,
   pathsText: string,
   flips = 3,
+  sbRemote?: string,
 ): Promise<ChangeFigures> {
   writeFileSync(pathsFile, pathsText);
   const target = paths.find((p) => p.kind === 'same-namespace')!;
   const pg = `pg_${target.source_port.split('_')[0]}`;
   const match = `outport == @${pg} && ip4`;
   const t0 = performance.now();
-  const srv = await serve([`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, '--engine=model']);
+  const engine = sbRemote ? ['--engine=auto', `--ovn.sb-db=${sbRemote}`] : ['--engine=model'];
+  // With the SB, the initial SB sync and compile run before the daemon logs its address: wait longer.
+  const srv = await serve(
+    [`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, ...engine],
+    {},
+    sbRemote ? 600_000 : 30_000,
+  );
   try {
     await waitReady(srv.url, 600_000);
     const readyMs = performance.now() - t0;
@@ -103,6 +143,8 @@ export async function measureChangeToMetric(
     const afterSpawnMs: number[] = [];
     const serveCpuMs: number[] = [];
     const staleScrapes: number[] = [];
+    const northdMs: number[] = [];
+    const sbApplyMs: number[] = [];
     const db = `--db=${nbRemote}`;
     for (let i = 0; i < flips; i++) {
       const add = [db, '--type=port-group', 'acl-add', pg, 'to-lport', '2000', match, 'drop'];
@@ -111,11 +153,13 @@ export async function measureChangeToMetric(
         [add, '0'],
         [del, '1'],
       ] as const) {
-        const [c, s, cpu, stale] = await flip(srv.url, srv.proc.pid, cmd, target.name, want);
-        afterCommitMs.push(c);
-        afterSpawnMs.push(s);
-        if (cpu !== null) serveCpuMs.push(cpu);
-        staleScrapes.push(stale);
+        const f = await flip(srv.url, srv.proc.pid, cmd, target.name, want);
+        afterCommitMs.push(f.afterCommit);
+        afterSpawnMs.push(f.afterSpawn);
+        if (f.cpu !== null) serveCpuMs.push(f.cpu);
+        staleScrapes.push(f.stale);
+        if (sbRemote && f.northd !== null) northdMs.push(f.northd);
+        if (sbRemote && f.sbApply !== null) sbApplyMs.push(f.sbApply);
       }
     }
     return {
@@ -126,6 +170,7 @@ export async function measureChangeToMetric(
       scrapeMs: median(scrapes),
       ...(serveCpuMs.length > 0 ? { serveCpuMs } : {}),
       staleScrapes,
+      ...(sbRemote ? { northdMs, sbApplyMs } : {}),
       series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
       serveRssMb: srv.proc.pid ? await rssOfPid(srv.proc.pid) : null,
     };

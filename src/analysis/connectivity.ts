@@ -1,16 +1,18 @@
-// Connectivity analysis: from one source port to several target ports, trace the services worth
-// testing for each target (see services.ts) and say which targets are reachable, on what, and what
-// blocks the rest (the deciding ACL, or the routing step where the packet died).
+// Connectivity analysis: from one source port to several target ports, say which targets are reachable,
+// on what, and what blocks the rest (the deciding ACL, or the routing step where the packet died). With
+// protocols or ports given, those services are traced; without, every target gets the exact allowed
+// services (allowed-services.ts): ICMP and every TCP/UDP port range, keyed `tcp:80` or `tcp:81-442`.
 
 import { toTraceResult } from '../engine/result/api.ts';
 import type { EngineName, Protocol, TraceEngine } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
 import { familyOf, portAddresses, portIps, primaryIp } from '../ovn/topology/port-addresses.ts';
 import type { Topology } from '../ovn/topology/types.ts';
+import { allowedServices, SERVICE_PROTOCOLS } from './allowed-services.ts';
 import { blockedBy, diedRouting } from './blocked-by.ts';
 import type { FanOutOptions } from './multi-path.ts';
 import { checkTraceBudget, traceWithin } from './run-trace.ts';
-import { expandServices, type Service, serviceKey, servicesFromAcls } from './services.ts';
+import { expandServices, type Service, serviceKey } from './services.ts';
 
 export interface ConnectivityRequest {
   source_port: string;
@@ -44,14 +46,15 @@ export interface ConnectivityResult {
 interface Plan {
   readonly name: string;
   readonly ip: string | null;
-  readonly services: readonly Service[];
+  /** The services to trace; null: the exact allowed services (every port range). */
+  readonly services: readonly Service[] | null;
   /** Why nothing is traced to this target although it has addresses. */
   readonly untestable?: string;
 }
 
-function servicesFor(t: Topology, req: ConnectivityRequest, target: string): Service[] {
+function servicesFor(req: ConnectivityRequest): Service[] | null {
   if (req.protocols || req.ports) return expandServices(req.protocols, req.ports);
-  return servicesFromAcls(t, target) ?? expandServices();
+  return null;
 }
 
 /** The address families the source port can send from (null: unknown port or no address; the trace says). */
@@ -71,7 +74,7 @@ function plan(t: Topology, req: ConnectivityRequest): Plan[] {
     }
     const name = found.port_name;
     const ip = primaryIp(t, target, families ?? undefined);
-    if (ip) return { name, ip, services: servicesFor(t, req, name) };
+    if (ip) return { name, ip, services: servicesFor(req) };
     // An IPv6-only target seen from an IPv4-only source (or the reverse): a result, not an error.
     const other = primaryIp(t, target);
     if (!other) return { name, ip: null, services: [] };
@@ -90,6 +93,45 @@ interface Acc {
   engine: EngineName;
   readonly warnings: Set<string>;
   readonly routing: Set<string>;
+  /** Traces left for the rest of the request. */
+  budget: number;
+}
+
+/** Every range of the exact allowed services, as connectivity's protocol keys. */
+async function traceExact(
+  t: Topology,
+  engine: TraceEngine,
+  req: ConnectivityRequest,
+  p: Plan,
+  acc: Acc,
+  signal?: AbortSignal,
+): Promise<TargetResult> {
+  const out: TargetResult = { port_name: p.name, port_ip: p.ip, reachable: false, protocols: {} };
+  const blocked: Record<string, string> = {};
+  const a = await allowedServices(
+    engine,
+    { source_port: req.source_port, destination_ip: p.ip ?? undefined, max_hops: req.max_hops },
+    {
+      network: t,
+      maxTraces: acc.budget,
+      limit: { setting: 'web.max_traces_per_request, for all targets', field: 'target_ports' },
+      ...(signal ? { signal } : {}),
+    },
+  );
+  acc.budget -= a.traces;
+  acc.engine = a.engine;
+  for (const w of a.warnings) acc.warnings.add(w);
+  const note = (key: string, r: { reachable: boolean; blocked_by?: string }) => {
+    out.protocols[key] = r.reachable;
+    if (r.reachable) out.reachable = true;
+    else blocked[key] = r.blocked_by ?? 'not delivered';
+  };
+  note('icmp', a.icmp);
+  for (const proto of SERVICE_PROTOCOLS) {
+    for (const r of a[proto]) note(r.from === r.to ? `${proto}:${r.from}` : `${proto}:${r.from}-${r.to}`, r);
+  }
+  if (Object.keys(blocked).length > 0) out.blocked_by = blocked;
+  return out;
 }
 
 async function traceTarget(
@@ -100,6 +142,7 @@ async function traceTarget(
   acc: Acc,
   signal?: AbortSignal,
 ) {
+  if (p.services === null) return traceExact(t, engine, req, p, acc, signal);
   const out: TargetResult = { port_name: p.name, port_ip: p.ip, reachable: false, protocols: {} };
   const blocked: Record<string, string> = {};
   for (const s of p.services) {
@@ -154,12 +197,13 @@ export async function connectivity(
   opts: Omit<FanOutOptions, 'network'>,
 ): Promise<ConnectivityResult> {
   const plans = plan(t, req);
+  // Exact services are counted while they run (their pieces are learnt from the traces).
   checkTraceBudget(
-    plans.reduce((n, p) => n + p.services.length, 0),
+    plans.reduce((n, p) => n + (p.services?.length ?? 0), 0),
     opts.maxTraces,
     'target_ports',
   );
-  const acc: Acc = { engine: engine.name, warnings: new Set(), routing: new Set() };
+  const acc: Acc = { engine: engine.name, warnings: new Set(), routing: new Set(), budget: opts.maxTraces };
   const targets: TargetResult[] = [];
   for (const p of plans) targets.push(await traceTarget(t, engine, req, p, acc, opts.signal));
   return {

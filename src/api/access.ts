@@ -1,9 +1,9 @@
 // Who may call what, and how often. With tokens, every request needs a bearer token (the API, the
 // pages, /-/reload, /openapi.json, unknown URLs) except the scrape and probe endpoints /metrics,
-// /-/healthy and /-/ready, which stay open unless `web.metrics_auth`. Failed authentications are
-// throttled per client address and counted. /api/v1/* then has a per-user token bucket. Without tokens,
-// callers are anonymous and rate-limited per client IP (the daemon then only listens on loopback).
-
+// /-/healthy and /-/ready, which stay open unless `web.metrics_auth`, and the pages' static assets.
+// Failed authentications are throttled per client address and counted. /api/v1/* then has a per-user
+// token bucket. Without tokens, callers are anonymous and rate-limited per client IP (the daemon then
+// only listens on loopback).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { TokenStore } from '../auth/tokens.ts';
@@ -38,12 +38,19 @@ function isApi(url: string): boolean {
 const OPEN_ROUTES = new Set(['/metrics', '/-/healthy', '/-/ready']);
 
 /**
+ * Route patterns of static page assets: always open, since a `<script src>` cannot carry a token.
+ * They hold library code and our page script, never data (the pages and /docs/json need a token).
+ */
+const ASSET_ROUTES = ['/pages/assets/', '/docs/static/'];
+
+/**
  * Whether a request may go without a token. Decided by the matched route's pattern only, so no
  * spelling of a URL (query, encoding, double slash) can turn a protected route into an open one, and
  * an unknown URL needs a token too (its 404 tells nothing to a stranger).
  */
 function isOpen(req: FastifyRequest, metricsAuth: boolean): boolean {
-  return !metricsAuth && OPEN_ROUTES.has(req.routeOptions.url ?? '');
+  const route = req.routeOptions.url ?? '';
+  return (!metricsAuth && OPEN_ROUTES.has(route)) || ASSET_ROUTES.some((p) => route.startsWith(p));
 }
 
 function bearer(req: FastifyRequest): string | null {

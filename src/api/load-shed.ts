@@ -20,9 +20,10 @@ export interface LoadShedSettings {
 /** Which engine a trace route runs on (/simulate: the model; the others and /probe: --engine), or null. */
 export function engineOfRoute(url: string): 'model' | 'flow' | null {
   const path = url.split('?')[0] ?? '';
-  if (path === '/api/v1/trace/simulate') return 'model';
+  if (path === '/api/v1/trace/simulate' || path === '/api/v1/what-if') return 'model';
   if (path === '/probe') return 'flow'; // a probe of a path may use the model; counted with /flow anyway
   if (/^\/api\/v1\/trace\/(flow|multi-path|connectivity)$/.test(path)) return 'flow';
+  if (/^\/api\/v1\/analysis\/(services|reachers)$/.test(path)) return 'flow';
   return null;
 }
 

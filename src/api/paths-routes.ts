@@ -1,7 +1,7 @@
 // Status of the path monitor over HTTP: GET /api/v1/paths (every path with its checks' verdicts),
 // GET /api/v1/paths/:name (one path, each check with a full trace made now on the current topology:
 // checks keep only their outcome), POST /-/reload (re-read the paths file; the old config stays on
-// failure; rate-limited) and the landing page at /.
+// failure; rate-limited). The pages (landing page at /, …) are in pages/.
 
 import type { FastifyInstance } from 'fastify';
 import { OvncpError } from '../errors.ts';
@@ -9,7 +9,6 @@ import type { Monitor } from '../monitor/monitor.ts';
 import { PATH_STATUSES } from '../monitor/path-status.ts';
 import type { PathSpec } from '../monitor/paths-config.ts';
 import { type CheckState, expectationMet, verdictOf } from '../monitor/results.ts';
-import { renderLandingPage } from './landing-page.ts';
 import { routeDoc } from './openapi.ts';
 import { DEFAULT_RELOAD_LIMIT, type RateLimitSettings, TokenBuckets } from './rate-limit.ts';
 
@@ -147,7 +146,10 @@ export function registerPathsRoutes(
           },
         );
       const keys = monitor.checksOf(p.name).filter((k) => monitor.results.get(k)); // as pathView lists them
-      return withTraces(monitor, pathView(monitor, p), keys);
+      const view = await withTraces(monitor, pathView(monitor, p), keys);
+      // Why verdicts flipped, newest first (paths.history transitions kept).
+      view.history = monitor.history.of(p.name).map((t) => ({ ...t, at: iso(t.at) }));
+      return view;
     },
   );
   app.post(
@@ -169,8 +171,5 @@ export function registerPathsRoutes(
       if (!r.ok) throw new OvncpError('OVNCP_ERR_CONFIG', `reload failed, previous paths kept: ${r.error}`);
       return reply.send({ status: r.unchanged ? 'unchanged' : 'reloaded', paths: r.paths, checks: r.checks });
     },
-  );
-  app.get('/', async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(renderLandingPage(monitor)),
   );
 }

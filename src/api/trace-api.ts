@@ -10,6 +10,12 @@ import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Topology } from '../ovn/topology/types.ts';
 import { registerAccessControl } from './access.ts';
+import {
+  type AnalysisApiDeps,
+  analysisRoutes,
+  DEFAULT_MAX_RANGES,
+  DEFAULT_MAX_SOURCES,
+} from './analysis-routes.ts';
 import { registerOpenApi } from './openapi.ts';
 import {
   DEFAULT_AUTH_FAILURE_LIMIT,
@@ -39,6 +45,9 @@ export interface TraceApiSettings {
   readonly burst: number;
   readonly timeoutMs: number;
   readonly maxTracesPerRequest: number;
+  /** analysis.max_ranges / analysis.max_sources (defaults DEFAULT_MAX_RANGES / DEFAULT_MAX_SOURCES). */
+  readonly maxRanges?: number;
+  readonly maxSources?: number;
   /** Failed authentications allowed per client address (default DEFAULT_AUTH_FAILURE_LIMIT). */
   readonly authFailures?: RateLimitSettings;
   /** The auth mode sentence logged at startup (set by traceApiFor). */
@@ -59,6 +68,8 @@ export function traceApiSettings(s: DaemonSettings, env: NodeJS.ProcessEnv = pro
       ? parseDuration(web.traceTimeout, 'web.trace_timeout')
       : DEFAULT_TRACE_TIMEOUT_MS,
     maxTracesPerRequest: web.maxTracesPerRequest ?? DEFAULT_MAX_TRACES_PER_REQUEST,
+    maxRanges: s.analysis?.maxRanges ?? DEFAULT_MAX_RANGES,
+    maxSources: s.analysis?.maxSources ?? DEFAULT_MAX_SOURCES,
     authFailures: {
       rate: web.authFailureRate ?? DEFAULT_AUTH_FAILURE_LIMIT.rate,
       burst: web.authFailureBurst ?? DEFAULT_AUTH_FAILURE_LIMIT.burst,
@@ -130,6 +141,12 @@ export function setupTraceApi(
     timeoutMs: api.timeoutMs,
     maxTracesPerRequest: api.maxTracesPerRequest,
   } satisfies TraceApiDeps);
+  app.register(analysisRoutes, {
+    ...engines,
+    timeoutMs: api.timeoutMs,
+    maxRanges: api.maxRanges ?? DEFAULT_MAX_RANGES,
+    maxSources: api.maxSources ?? DEFAULT_MAX_SOURCES,
+  } satisfies AnalysisApiDeps);
   // Logged once the server starts, so a daemon that fails to start prints only its error.
   app.addHook('onReady', async () => {
     if (!logger) return;

@@ -48,7 +48,10 @@ const traceErrors = { ...errors, 422: errorBodySchema, 503: errorBodySchema, 504
 const security = [{ bearerAuth: [] }];
 
 /** Runs `fn` with an AbortSignal that fires (with a 504 OvncpError) after the request's deadline. */
-async function withDeadline<T>(timeoutMs: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  timeoutMs: number,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const ctl = new AbortController();
   const secs = timeoutMs / 1000;
   const timer = setTimeout(

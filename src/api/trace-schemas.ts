@@ -11,7 +11,7 @@ function coded(code: ErrorCode) {
   return { params: { ovncp: code } };
 }
 
-const mac = z
+export const mac = z
   .string()
   .refine((v) => isMac(v.trim()), {
     error: (i) => `Invalid MAC address: ${String(i.input)}`,
@@ -19,7 +19,7 @@ const mac = z
   })
   .meta({ examples: ['00:00:00:00:00:01'], description: 'MAC address, xx:xx:xx:xx:xx:xx' });
 
-const ip = z
+export const ip = z
   .string()
   .refine((v) => parseIp(v.trim()) !== null, {
     error: (i) => `Invalid IP address: ${String(i.input)}`,
@@ -27,7 +27,7 @@ const ip = z
   })
   .meta({ examples: ['10.0.0.2'], description: 'IPv4 or IPv6 address' });
 
-function l4Port(field: string) {
+export function l4Port(field: string) {
   return z
     .number({ error: `${field} must be an integer in 0..65535` })
     .int({ error: `${field} must be an integer in 0..65535` })
@@ -42,13 +42,13 @@ export const protocolSchema = z.enum(['tcp', 'udp', 'icmp'], {
   error: (i) => `${UNKNOWN_PROTOCOL_PREFIX}${JSON.stringify(i.input)} (want tcp, udp or icmp)`,
 });
 
-const maxHops = z
+export const maxHops = z
   .number({ error: 'max_hops must be an integer in 1..100' })
   .int({ error: 'max_hops must be an integer in 1..100' })
   .min(1, { error: 'max_hops must be an integer in 1..100' })
   .max(100, { error: 'max_hops must be an integer in 1..100' });
 
-const portName = z
+export const portName = z
   .string({
     error: (i) =>
       i.input === undefined ? 'source_port is required' : 'source_port must be a port name or UUID',
@@ -168,11 +168,15 @@ export const traceResultSchema = z
     dropped_at: hopSchema.nullable(),
     output_ports: z.array(z.string()),
     warnings: z.array(z.string()),
-    engine: z.enum(['model', 'ovn-trace']),
+    engine: z.enum(['model', 'ovn-trace', 'lflow']),
     backends: z
       .array(z.object({ backend: z.string(), reached: z.boolean(), output_ports: z.array(z.string()) }))
       .optional(),
     raw: z.string().optional(),
+    truncated: z.boolean().meta({
+      description:
+        'True when max_hops stopped the trace before the packet was delivered or dropped: the hops are the first max_hops, dropped_at is null, the summary says where it was cut',
+    }),
     allowed_by: z.array(allowedBySchema).meta({
       description: 'Every ACL stage passed that let the packet through, in order, with what decided it',
     }),
@@ -194,7 +198,7 @@ export const multiPathResponseSchema = z
     destination_ip: z.string(),
     paths: z.array(pathResultSchema),
     summary: z.string(),
-    engine: z.enum(['model', 'ovn-trace']),
+    engine: z.enum(['model', 'ovn-trace', 'lflow']),
     warnings: z.array(z.string()),
   })
   .meta({ id: 'MultiPathResponse' });
@@ -213,7 +217,7 @@ export const connectivityResponseSchema = z
     ),
     fully_reachable: z.boolean(),
     recommendations: z.array(z.string()),
-    engine: z.enum(['model', 'ovn-trace']),
+    engine: z.enum(['model', 'ovn-trace', 'lflow']),
     warnings: z.array(z.string()),
   })
   .meta({ id: 'ConnectivityResponse' });

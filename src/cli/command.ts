@@ -24,11 +24,19 @@ export const SOURCE_FLAGS: readonly FlagSpec[] = [
     help: 'OVN Northbound DB remote (unix:PATH, tcp:IP:PORT, ssl:IP:PORT, comma list).',
     env: 'OVN_NB_DB',
   },
-  { name: 'ovn.sb-db', help: 'OVN Southbound DB remote, for the ovn-trace engine.', env: 'OVN_SB_DB' },
+  {
+    name: 'ovn.sb-db',
+    help: 'OVN Southbound DB remote (same forms), followed live for the lflow engine (and ovn-trace).',
+    env: 'OVN_SB_DB',
+  },
   { name: 'topology.file', help: 'Snapshot file to read the topology from (YAML or JSON).' },
   {
     name: 'ovn.version',
     help: 'OVN release to model (e.g. 25.03), over what the NB schema or the snapshot says.',
+  },
+  {
+    name: 'topology.sb-file',
+    help: 'Saved Southbound DB file (ovsdb-server standalone format) for the lflow engine offline.',
   },
 ];
 

@@ -3,7 +3,9 @@
 import { isOvncpError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import type { CliIo, Command } from './command.ts';
+import { reachersCommand, servicesCommand } from './commands/analysis.ts';
 import { checkCommand } from './commands/check.ts';
+import { diffCommand } from './commands/diff.ts';
 import { serveCommand } from './commands/serve.ts';
 import { snapshotCommand } from './commands/snapshot.ts';
 import { traceCommand } from './commands/trace.ts';
@@ -16,6 +18,9 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   validateCommand,
   snapshotCommand,
+  diffCommand,
+  servicesCommand,
+  reachersCommand,
 ];
 
 function topHelp(): string {

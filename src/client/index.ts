@@ -3,10 +3,33 @@
 //   const r = await c.flow({ source_port: 'web-port', destination_ip: '10.0.2.10', protocol: 'tcp', destination_port_num: 3306 });
 // API errors come back as OvncpApiError with the server's status, code and field.
 
+import type { ServicesRequest, ServicesResponse } from '../analysis/allowed-services.ts';
 import type { ConnectivityRequest, ConnectivityResult } from '../analysis/connectivity.ts';
 import type { MultiPathRequest, MultiPathResult } from '../analysis/multi-path.ts';
+import type { ReachersAnswer, ReachersRequest } from '../analysis/reachers.ts';
 import type { TraceRequest, TraceResult } from '../engine/types.ts';
+import type { Comparison } from '../monitor/what-if.ts';
+import type { Change } from '../ovn/topology/edit/ops.ts';
 import type { PortAddresses } from '../ovn/topology/port-addresses.ts';
+
+/** The body of POST /api/v1/what-if. */
+export interface WhatIfRequest {
+  /** Typed ops (`{op: 'acl-add', …}`) or ovn-nbctl command lines (`{nbctl: "acl-add …"}`). */
+  readonly changes: readonly Change[];
+  /** Configured paths to compare (default: all). */
+  readonly paths?: readonly string[];
+  readonly traces?: readonly TraceRequest[];
+  /** Also list the unchanged checks. */
+  readonly all?: boolean;
+}
+
+/** The answer of POST /api/v1/what-if. */
+export interface WhatIfResult extends Comparison {
+  readonly engine_note: string;
+  readonly changes: { index: number; nbctl: string | null; ops: Record<string, unknown>[] }[];
+  readonly compile_ms: number;
+  readonly duration_ms: number;
+}
 
 export type {
   ConnectivityRequest,
@@ -14,6 +37,10 @@ export type {
   MultiPathRequest,
   MultiPathResult,
   PortAddresses,
+  ReachersAnswer,
+  ReachersRequest,
+  ServicesRequest,
+  ServicesResponse,
   TraceRequest,
   TraceResult,
 };
@@ -60,6 +87,21 @@ export class OvncpClient {
 
   connectivity(req: ConnectivityRequest): Promise<ConnectivityResult> {
     return this.call('POST', '/api/v1/trace/connectivity', req);
+  }
+
+  /** The exact TCP/UDP port ranges and ICMP a source reaches a destination on (open ranges only). */
+  services(req: ServicesRequest): Promise<ServicesResponse> {
+    return this.call('POST', '/api/v1/analysis/services', req);
+  }
+
+  /** Every source port that reaches a destination port on one service, grouped. */
+  reachers(req: ReachersRequest): Promise<ReachersAnswer> {
+    return this.call('POST', '/api/v1/analysis/reachers', req);
+  }
+
+  /** POST /api/v1/what-if: verdicts before and after proposed NB changes (model engine). */
+  whatIf(req: WhatIfRequest): Promise<WhatIfResult> {
+    return this.call('POST', '/api/v1/what-if', req);
   }
 
   portAddresses(port: string): Promise<PortAddresses> {

@@ -13,12 +13,31 @@ import {
   unwrapLoaded,
 } from './yaml-file.ts';
 
-export const ENGINE_CHOICES = ['model', 'ovn-trace', 'auto'] as const;
+export const ENGINE_CHOICES = ['model', 'lflow', 'ovn-trace', 'auto'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export const LOG_FORMATS = ['json', 'logfmt', 'pretty'] as const;
 
 export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:9477';
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/** `500ms`, `10s`, `1m` -> ms; null when malformed. */
+export function parseSettingDuration(text: string): number | null {
+  const m = DURATION_RE.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : null;
+}
+
+const durationMs = z
+  .string()
+  .refine((v) => parseSettingDuration(v) !== null, 'must be a duration like 500ms, 10s or 1m')
+  .transform((v) => parseSettingDuration(v)!);
+
+/** Default of engine.sb_wait: how long an SB-traced check waits for the SB to reflect an NB change. */
+export const DEFAULT_SB_WAIT_MS = 10_000;
+/** Default of engine.sb_settle: how long the SB must be quiet after an NB change (passive mode). */
+export const DEFAULT_SB_SETTLE_MS = 500;
 
 const byteSize = z
   .union([z.string(), z.number()])
@@ -64,6 +83,7 @@ export const configFileSchema = z.strictObject({
       sb_db: z.string().optional(),
       /** The OVN release whose behaviour the model follows, over what the NB or snapshot says. */
       version: z.string().optional(),
+      bump_nb_cfg: z.boolean().optional(),
       ssl: z
         .strictObject({
           private_key: z.string().optional(),
@@ -73,12 +93,28 @@ export const configFileSchema = z.strictObject({
         .optional(),
     })
     .nullish(),
-  topology: z.strictObject({ file: z.string().optional() }).nullish(),
-  paths: z.strictObject({ file: z.string().optional() }).nullish(),
+  analysis: z
+    .strictObject({
+      max_ranges: z.number().int().positive().optional(),
+      max_sources: z.number().int().positive().optional(),
+    })
+    .nullish(),
+  topology: z.strictObject({ file: z.string().optional(), sb_file: z.string().optional() }).nullish(),
+  paths: z
+    .strictObject({ file: z.string().optional(), history: z.number().int().min(0).max(1000).optional() })
+    .nullish(),
+  what_if: z
+    .strictObject({
+      max_changes: z.number().int().positive().optional(),
+      max_checks: z.number().int().positive().optional(),
+    })
+    .nullish(),
   engine: z
     .strictObject({
       type: z.enum(ENGINE_CHOICES).optional(),
       cross_check_sample: z.number().min(0).max(1).optional(),
+      sb_wait: durationMs.optional(),
+      sb_settle: durationMs.optional(),
     })
     .nullish(),
   log: z
@@ -129,6 +165,11 @@ export interface DaemonSettings {
   /** --ovn.version (or ovn.version): the OVN release to model, over the NB's schema or a snapshot's ovn_version. */
   readonly ovnVersion: string | null;
   readonly topologyFile: string | null;
+  /**
+   * --topology.sb-file: a saved Southbound (the standalone OVSDB file ovsdb-server writes) for the lflow
+   * engine offline; without an NB or a snapshot file the topology is derived from it too.
+   */
+  readonly sbFile: string | null;
   readonly pathsFile: string | null;
   readonly engine: EngineChoice;
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -138,11 +179,37 @@ export interface DaemonSettings {
   /** Files for ssl: remotes (NB and SB): --ovn.ssl.* flags over the config file's ovn.ssl; undefined when none is set. */
   readonly ssl: SslSettings | undefined;
   readonly web: WebSettings;
-  /** engine.cross_check_sample: share of `auto` traces re-checked by ovn-trace; null = the engine's default. */
+  /** engine.cross_check_sample: share of `auto` checks re-checked by a second engine; null = the default. */
   readonly crossCheckSample: number | null;
+  /** Never stale (src/sources/sb/sb-freshness.ts): engine.sb_wait, engine.sb_settle, ovn.bump_nb_cfg. */
+  readonly sbFreshness: {
+    readonly waitMs: number;
+    readonly settleMs: number;
+    /** --ovn.bump-nb-cfg: increment NB_Global.nb_cfg after NB changes (a write to the NB; opt-in). */
+    readonly bumpNbCfg: boolean;
+  };
   /** Size limits of the files the daemon reads (config `limits:`), checked before reading. */
   readonly limits: FileLimits;
+  /**
+   * The `analysis:` limits: traces per services answer (max_ranges), source groups per reachers answer
+   * (max_sources); null = the API's defaults. Optional so settings built elsewhere need not name them.
+   */
+  readonly analysis?: { readonly maxRanges: number | null; readonly maxSources: number | null };
+  /** paths.history: verdict transitions kept per check (0 = none). */
+  readonly pathHistory: number;
+  /** what_if: bounds of one what-if request, enforced before any work. */
+  readonly whatIf: WhatIfLimits;
 }
+
+export interface WhatIfLimits {
+  /** Changes (typed ops, or commands of nbctl lines) per request. */
+  readonly maxChanges: number;
+  /** Checks plus ad-hoc traces compared per request (each is traced before and after). */
+  readonly maxChecks: number;
+}
+
+export const DEFAULT_WHAT_IF_LIMITS: WhatIfLimits = { maxChanges: 100, maxChecks: 20_000 };
+export const DEFAULT_PATH_HISTORY = 10;
 
 export function loadConfigFile(file: string): ConfigFile {
   const limit = { maxBytes: CONFIG_FILE_MAX_BYTES, setting: 'fixed for the config file' };
@@ -162,6 +229,8 @@ export interface SettingFlags {
   'ovn.sb-db'?: string | undefined;
   'ovn.version'?: string | undefined;
   'topology.file'?: string | undefined;
+  'topology.sb-file'?: string | undefined;
+  'ovn.bump-nb-cfg'?: boolean | undefined;
   'paths.file'?: string | undefined;
   engine?: string | undefined;
   'log.level'?: string | undefined;
@@ -226,6 +295,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     // Checked against the known releases where it is used (runtime.ts).
     ovnVersion: flags['ovn.version'] ?? file.ovn?.version ?? null,
     topologyFile: flags['topology.file'] ?? rel(configFile, file.topology?.file),
+    sbFile: flags['topology.sb-file'] ?? rel(configFile, file.topology?.sb_file),
     pathsFile: flags['paths.file'] ?? rel(configFile, file.paths?.file),
     engine: (flags.engine as EngineChoice | undefined) ?? file.engine?.type ?? 'auto',
     logLevel: (flags['log.level'] as DaemonSettings['logLevel'] | undefined) ?? file.log?.level ?? 'info',
@@ -234,6 +304,20 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     ssl: sslSettings(flags, configFile, file),
     web: webSettings(configFile, file),
     crossCheckSample: file.engine?.cross_check_sample ?? null,
+    sbFreshness: {
+      waitMs: file.engine?.sb_wait ?? DEFAULT_SB_WAIT_MS,
+      settleMs: file.engine?.sb_settle ?? DEFAULT_SB_SETTLE_MS,
+      bumpNbCfg: flags['ovn.bump-nb-cfg'] ?? file.ovn?.bump_nb_cfg ?? false,
+    },
     limits: fileLimits(file),
+    analysis: {
+      maxRanges: file.analysis?.max_ranges ?? null,
+      maxSources: file.analysis?.max_sources ?? null,
+    },
+    pathHistory: file.paths?.history ?? DEFAULT_PATH_HISTORY,
+    whatIf: {
+      maxChanges: file.what_if?.max_changes ?? DEFAULT_WHAT_IF_LIMITS.maxChanges,
+      maxChecks: file.what_if?.max_checks ?? DEFAULT_WHAT_IF_LIMITS.maxChecks,
+    },
   };
 }

@@ -1,7 +1,10 @@
-// Engine choice (`--engine model | ovn-trace | auto`) and the cross-checking wrapper. With `auto`,
-// traces use the model engine (fast, in-process) and a configurable sample of them is also traced by
-// ovn-trace in the background; a different verdict increments `ovncp_engine_disagreements_total` and
-// is logged with both verdicts. Only this file and engine/ovn-trace/ know that ovn-trace exists.
+// Engine choice (`--engine model | lflow | ovn-trace | auto`) and the cross-checking wrapper. With
+// `auto` and a Southbound (live or a saved file), traces use lflow, OVN's own logical flows interpreted
+// in-process, and a configurable sample of scheduled checks is re-traced on the model: the model is
+// measured against the exact engine in production. Without an SB, `auto` is the model, cross-checked on
+// a sample by ovn-trace when an SB remote and the binary are there. A different verdict increments
+// `ovncp_engine_disagreements_total{engines}` and is logged with both verdicts. Only this file and
+// engine/ovn-trace/ know that ovn-trace exists.
 
 import { execFileSync } from 'node:child_process';
 import { Counter, type Registry } from 'prom-client';
@@ -13,7 +16,7 @@ import { deliveryOfTree, sameDelivery } from './result/outcome.ts';
 import type { TraceTree } from './result/tree.ts';
 import type { TraceEngine, TraceOptions, TraceRequest } from './types.ts';
 
-export type EngineChoice = 'model' | 'ovn-trace' | 'auto';
+export type EngineChoice = 'model' | 'lflow' | 'ovn-trace' | 'auto';
 
 /** Default share of `auto` traces that ovn-trace re-checks. */
 export const DEFAULT_CROSS_CHECK_SAMPLE = 0.1;
@@ -35,25 +38,35 @@ function counter(registry: Registry, name: string, help: string, labelNames: str
   return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
+/** The `engines` label of a pair: both names, sorted (`lflow,model`, `model,ovn-trace`). */
+export function enginePair(a: string, b: string): string {
+  return [a, b].sort().join(',');
+}
+
 /** A TraceEngine that answers with `primary` and re-checks a sample of traces with `checker`. */
 export class CrossCheckEngine implements TraceEngine {
   readonly name: TraceEngine['name'];
-  private readonly disagreements: Counter;
+  private readonly disagreements: Counter.Internal;
   private readonly checks: Counter;
+  private readonly engines: string;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly o: CrossCheckOptions) {
     this.name = o.primary.name;
-    this.disagreements = counter(
+    this.engines = enginePair(o.primary.name, o.checker.name);
+    const disagreements = counter(
       o.registry,
       'ovncp_engine_disagreements_total',
-      'Cross-checked traces where the model engine and ovn-trace gave different verdicts.',
+      'Cross-checked traces where two engines gave different verdicts (engines: the pair, e.g. lflow,model).',
+      ['engines'],
     );
+    disagreements.inc({ engines: this.engines }, 0);
+    this.disagreements = disagreements.labels({ engines: this.engines });
     this.checks = counter(
       o.registry,
       'ovncp_engine_cross_checks_total',
-      'Traces re-checked by ovn-trace in auto mode, by outcome (agree, disagree, error).',
-      ['outcome'],
+      'Traces re-checked by a second engine in auto mode, by engine pair and outcome (agree, disagree, error).',
+      ['engines', 'outcome'],
     );
   }
 
@@ -77,10 +90,10 @@ export class CrossCheckEngine implements TraceEngine {
       const a = deliveryOfTree(primary);
       const b = deliveryOfTree(other);
       if (sameDelivery(a, b)) {
-        this.checks.inc({ outcome: 'agree' });
+        this.checks.inc({ engines: this.engines, outcome: 'agree' });
         return;
       }
-      this.checks.inc({ outcome: 'disagree' });
+      this.checks.inc({ engines: this.engines, outcome: 'disagree' });
       this.disagreements.inc();
       this.o.logger?.warn(
         {
@@ -92,10 +105,10 @@ export class CrossCheckEngine implements TraceEngine {
             [other.engine]: other.reached ? null : (other.shown.dropped?.stage ?? null),
           },
         },
-        'engines disagree',
+        `engines disagree (${this.engines})`,
       );
     } catch (err) {
-      this.checks.inc({ outcome: 'error' });
+      this.checks.inc({ engines: this.engines, outcome: 'error' });
       this.o.logger?.warn({ err, request }, 'cross-check trace failed');
     }
   }
@@ -116,24 +129,33 @@ export interface EngineSetOptions {
   readonly sbDb: string | null;
   /** The model engine (built by the caller, so this file does not depend on its internals). */
   readonly model: TraceEngine;
+  /** The lflow engine on the followed or loaded SB; null without an SB (then `lflow` answers 503). */
+  readonly lflow?: TraceEngine | null;
   readonly registry: Registry;
   readonly logger?: Logger;
   readonly crossCheckSample?: number;
   readonly timeoutMs?: number;
   readonly ovnTraceMode?: OvnTraceMode;
   readonly dbOptions?: readonly string[];
+  /**
+   * False when the runtime follows the SB itself and tells the ovn-trace engine of every change
+   * (OvnTraceEngine.sbChanged), in order with the never-stale gate; default: its own ovsdb-client watch.
+   */
+  readonly ovnTraceWatchSb?: boolean;
 }
 
 /** The engines of one daemon: the model, ovn-trace when it can run, and the configured one. */
 export interface EngineSet {
   readonly model: TraceEngine;
+  readonly lflow: TraceEngine | null;
   readonly ovnTrace: OvnTraceEngine | null;
   /** The engine for one path's `engine` setting. */
   forChoice(choice: EngineChoice): TraceEngine;
   /**
    * The engine for an on-demand /trace/flow: the one `--engine` selects (503 if it cannot run), where
-   * `auto` means the authoritative answer, ovn-trace, whenever an SB DB and the binary are there (else
-   * the model). Scheduled checks use forChoice(): `auto` there is the model, cross-checked on a sample.
+   * `auto` means the authoritative answer: lflow when there is an SB; else ovn-trace when an SB remote
+   * and the binary are there; else the model. Scheduled checks use forChoice(): `auto` there is lflow
+   * cross-checked by the model on a sample, or the model cross-checked by ovn-trace.
    */
   onDemand(): TraceEngine;
   close(): Promise<void>;
@@ -160,6 +182,7 @@ function unavailableReason(sbDb: string | null): string | null {
  */
 export function createEngineSet(o: EngineSetOptions): EngineSet {
   const why = unavailableReason(o.sbDb);
+  const lflow = o.lflow ?? null;
   let ovnTrace: OvnTraceEngine | null = null;
   const getOvnTrace = (): OvnTraceEngine => {
     if (why !== null || !o.sbDb) throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', why ?? 'no SB');
@@ -169,30 +192,53 @@ export function createEngineSet(o: EngineSetOptions): EngineSet {
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.logger ? { logger: o.logger.child({ engine: 'ovn-trace' }) } : {}),
       ...(o.dbOptions ? { dbOptions: o.dbOptions } : {}),
+      ...(o.ovnTraceWatchSb === false ? { externalSbChanges: true } : {}),
     });
     return ovnTrace;
   };
-  if (o.choice !== 'model' && why !== null) o.logger?.warn({ engine: o.choice }, `${why}; ovn-trace is off`);
-  if (o.choice !== 'model' && why === null) getOvnTrace();
-  const auto: TraceEngine =
-    why === null
-      ? new CrossCheckEngine({
-          primary: o.model,
-          checker: { name: 'ovn-trace', trace: (req, opts) => getOvnTrace().trace(req, opts) },
-          sample: o.crossCheckSample ?? DEFAULT_CROSS_CHECK_SAMPLE,
-          registry: o.registry,
-          ...(o.logger ? { logger: o.logger } : {}),
-        })
+  const getLflow = (): TraceEngine => {
+    if (lflow) return lflow;
+    throw new OvncpError(
+      'OVNCP_ERR_ENGINE_UNAVAILABLE',
+      'the lflow engine needs a Southbound: --ovn.sb-db (or OVN_SB_DB) or --topology.sb-file',
+    );
+  };
+  // With an SB for lflow, `auto` needs no ovn-trace: it starts only for `ovn-trace` or a path asking.
+  const wantsOvnTrace = o.choice === 'ovn-trace' || (o.choice === 'auto' && !lflow);
+  // Asked for by name, a missing ovn-trace is a warning; under `auto` it only means "the model alone".
+  if (wantsOvnTrace && why !== null)
+    o.logger?.[o.choice === 'ovn-trace' ? 'warn' : 'info']({ engine: o.choice }, `${why}; ovn-trace is off`);
+  if (wantsOvnTrace && why === null) getOvnTrace();
+  const sample = o.crossCheckSample ?? DEFAULT_CROSS_CHECK_SAMPLE;
+  const crossCheck = (primary: TraceEngine, checker: TraceEngine) =>
+    new CrossCheckEngine({
+      primary,
+      checker,
+      sample,
+      registry: o.registry,
+      ...(o.logger ? { logger: o.logger } : {}),
+    });
+  const auto: TraceEngine = lflow
+    ? crossCheck(lflow, o.model)
+    : why === null
+      ? crossCheck(o.model, { name: 'ovn-trace', trace: (req, opts) => getOvnTrace().trace(req, opts) })
       : o.model;
-  const forChoice = (choice: EngineChoice): TraceEngine =>
-    choice === 'model' ? o.model : choice === 'auto' ? auto : getOvnTrace();
+  const byName = (choice: Exclude<EngineChoice, 'auto'>): TraceEngine =>
+    choice === 'model' ? o.model : choice === 'lflow' ? getLflow() : getOvnTrace();
+  // A path's `auto` is the daemon's choice: `--engine lflow` runs the checks on lflow, and so on.
+  const forChoice = (choice: EngineChoice): TraceEngine => {
+    const c = choice === 'auto' ? o.choice : choice;
+    return c === 'auto' ? auto : byName(c);
+  };
+  const autoOnDemand = (): TraceEngine => lflow ?? (why === null ? getOvnTrace() : o.model);
   return {
     model: o.model,
+    lflow,
     get ovnTrace() {
       return ovnTrace;
     },
     forChoice,
-    onDemand: () => (o.choice === 'auto' ? (why === null ? getOvnTrace() : o.model) : forChoice(o.choice)),
+    onDemand: () => (o.choice === 'auto' ? autoOnDemand() : forChoice(o.choice)),
     async close() {
       if (auto instanceof CrossCheckEngine) await auto.close();
       await ovnTrace?.close();
@@ -217,12 +263,20 @@ export interface DaemonEngineSettings {
  */
 export function daemonEngines(
   s: DaemonEngineSettings,
-  deps: { model: TraceEngine; registry: Registry; logger?: Logger },
+  deps: {
+    model: TraceEngine;
+    registry: Registry;
+    logger?: Logger;
+    lflow?: TraceEngine | null;
+    ovnTraceWatchSb?: boolean;
+  },
 ): EngineSet {
   return createEngineSet({
     choice: s.engine,
     sbDb: s.sbDb,
     model: deps.model,
+    ...(deps.lflow ? { lflow: deps.lflow } : {}),
+    ...(deps.ovnTraceWatchSb === false ? { ovnTraceWatchSb: false } : {}),
     registry: deps.registry,
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(s.crossCheckSample === null ? {} : { crossCheckSample: s.crossCheckSample }),

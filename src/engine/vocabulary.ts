@@ -17,7 +17,7 @@ export interface TraceRequest {
   source_port_num?: number | undefined;
   destination_port_num?: number | undefined;
   verbose?: boolean | undefined;
-  /** 1..100, default 50. */
+  /** 1..100, default 50: at most this many hops are traced (see TraceResult.truncated). */
   max_hops?: number | undefined;
 }
 
@@ -70,7 +70,7 @@ export interface Hop {
   details?: Record<string, unknown>;
 }
 
-export type EngineName = 'model' | 'ovn-trace';
+export type EngineName = 'model' | 'ovn-trace' | 'lflow';
 
 export interface BackendOutcome {
   backend: string;
@@ -106,6 +106,11 @@ export interface TraceResult {
   backends?: BackendOutcome[];
   /** Raw ovn-trace text (ovn-trace engine, verbose only). */
   raw?: string;
+  /**
+   * True when max_hops stopped the trace before the packet was delivered or dropped (the shown path
+   * then has exactly max_hops hops, dropped_at is null and the summary says where it was cut).
+   */
+  truncated: boolean;
   /** Every ACL stage passed that let the packet through, in order (issue 17: why open). */
   allowed_by: AllowedBy[];
 }

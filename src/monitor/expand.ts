@@ -3,6 +3,10 @@
 // ports, and the total is capped so a large group cannot explode the scheduler or /metrics.
 
 import type { Protocol } from '../engine/types.ts';
+
+/** A check's protocol: one traced protocol, or `services` for an expect_services check (every port). */
+export type CheckProtocol = Protocol | 'services';
+
 import { OvncpError } from '../errors.ts';
 import type { Topology } from '../ovn/topology/types.ts';
 import type { PathSpec, PathsConfig } from './paths-config.ts';
@@ -16,7 +20,7 @@ export interface Check {
   /** As it appears in the `destination` label: a logical port name or an IP. */
   readonly destination: string;
   readonly destinationKind: 'port' | 'ip';
-  readonly protocol: Protocol;
+  readonly protocol: CheckProtocol;
   readonly port: number | null;
 }
 
@@ -51,7 +55,11 @@ function endpoints(spec: PathSpec, topo: Topology | null): { src: string[]; dst:
   return { src, dst };
 }
 
-function* pairsOf(spec: PathSpec): Generator<[Protocol, number | null]> {
+function* pairsOf(spec: PathSpec): Generator<[CheckProtocol, number | null]> {
+  if (spec.expectServices) {
+    yield ['services', null];
+    return;
+  }
   for (const proto of spec.protocols) {
     if (proto === 'icmp') yield [proto, null];
     else for (const port of spec.ports) yield [proto, port];

@@ -11,18 +11,25 @@ import type { TraceResult } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createMonitorMetrics, type MonitorMetrics } from '../metrics/monitor-metrics.ts';
+import { type ChangedRows, changedRows } from '../ovn/topology/changed-rows.ts';
 import { diffTopologies } from '../ovn/topology/diff.ts';
 import type { TopologyChange, TopologyStore } from '../ovn/topology/store.ts';
 import { type Check, type Expansion, expandPaths, type PathProblem } from './expand.ts';
 import { type LoadAnswer, type LoadJob, runLoadJob } from './load-job.ts';
 import { runLoad } from './load-worker.ts';
 import { PathMetrics } from './path-metrics.ts';
-import { derivePathStatus, type PathStatusInfo, renderPathStatus } from './path-status.ts';
+import {
+  derivePathStatus,
+  type PathStatusInfo,
+  renderPathStatus,
+  renderUnexpectedServices,
+} from './path-status.ts';
 import { EMPTY_PATHS_CONFIG, type PathsConfig } from './paths-config.ts';
 import { type CheckOutcome, type CheckState, ResultsStore, type Trigger, verdictOf } from './results.ts';
 import { type EngineProvider, errorOf, runCheck, traceFull } from './runner.ts';
 import { Scheduler } from './scheduler.ts';
 import { NO_SHARDING, type Shard, shardConfig } from './shard.ts';
+import { VerdictHistory } from './verdict-history.ts';
 
 export interface MonitorOptions {
   readonly pathsFile: string | null;
@@ -38,6 +45,40 @@ export interface MonitorOptions {
   readonly maxFileBytes?: number;
   /** Heap limit of the thread that parses a reloaded paths file (limits.parse_memory). */
   readonly parseHeapBytes?: number;
+  /** Never stale: makes checks on SB-traced engines wait for an SB that reflects the NB (see below). */
+  readonly freshness?: FreshnessGate | null;
+  /**
+   * Why the current topology may be out of date (the live NB is disconnected), else null. While it says
+   * so, checks end as errors (reason topology_stale), never as a fresh verdict on an old topology.
+   */
+  readonly staleness?: () => string | null;
+  /** Verdict transitions kept per path (paths.history; default DEFAULT_HISTORY). */
+  readonly historySize?: number;
+}
+
+export const DEFAULT_HISTORY = 10;
+
+/** Two pending causes of one check's re-run (changes that arrived before it ran) as one. */
+function mergeCauses(a: ChangedRows | undefined, b: ChangedRows): ChangedRows {
+  if (!a) return b;
+  const rows = [...a.rows, ...b.rows];
+  return { rows: rows.slice(0, Math.max(a.rows.length, b.rows.length, 10)), total: a.total + b.total };
+}
+
+/**
+ * Whether the Southbound reflects the NB changes seen up to a time (src/sources/sb/sb-freshness.ts).
+ * A check whose engine traces the SB waits for it before tracing; one that waits in vain is recorded as
+ * pending (its old verdict keeps its old timestamp) and re-run once the SB has caught up.
+ */
+export interface FreshnessGate {
+  /** True for engines whose checks wait for the SB now (SB engines, while an NB is ahead of the SB). */
+  gates(engine: string): boolean;
+  /** True for engines that trace the SB (lflow, ovn-trace): their checks re-run when the SB changes. */
+  tracesSb(engine: string): boolean;
+  /** True once fresh for `since`; false after the configured wait (or on abort). */
+  wait(since: number, signal: AbortSignal): Promise<boolean>;
+  /** Resolves true once fresh for `since`, however long it takes (false on abort). */
+  whenFresh(since: number, signal: AbortSignal): Promise<boolean>;
 }
 
 export interface ReloadResult {
@@ -74,6 +115,10 @@ export class Monitor {
   readonly results = new ResultsStore();
   readonly pathMetrics = new PathMetrics();
   readonly metrics: MonitorMetrics;
+  /** Per path, its last verdict transitions and their causes. */
+  readonly history: VerdictHistory;
+  /** NB changes waiting for the re-run of a check they triggered (the cause of a flip it finds). */
+  private readonly causes = new Map<string, ChangedRows>();
   private config: PathsConfig = EMPTY_PATHS_CONFIG;
   private problems: ReadonlyMap<string, PathProblem> = new Map();
   private keysByPath = new Map<string, string[]>();
@@ -97,6 +142,7 @@ export class Monitor {
     // Every running check listens for shutdown (concurrency 64 > Node's warning threshold of 10).
     setMaxListeners(0, this.abort.signal);
     this.metrics = createMonitorMetrics(opts.registry);
+    this.history = new VerdictHistory(opts.historySize ?? DEFAULT_HISTORY);
     this.metrics.shard.set(this.shard.shard);
     this.metrics.totalShards.set(this.shard.total);
     this.scheduler = new Scheduler({
@@ -242,7 +288,11 @@ export class Monitor {
       list.push(c.key);
       this.keysByPath.set(c.path.name, list);
     }
-    for (const s of removed) this.pathMetrics.remove(s.check.key);
+    for (const s of removed) {
+      this.pathMetrics.remove(s.check.key);
+      this.causes.delete(s.check.key);
+    }
+    this.history.retain(new Set(config.paths.map((p) => p.name)));
     if (!sameConfig) for (const s of kept) this.pathMetrics.update(s);
     for (const s of added) this.pathMetrics.update(s);
     this.metrics.pathsConfigured.set(config.paths.length);
@@ -256,6 +306,16 @@ export class Monitor {
       for (const s of kept)
         if (before.get(s.check.key) !== traceSignature(s.check))
           this.scheduler.enqueue(s.check.key, trigger, true);
+  }
+
+  /**
+   * The topology source went stale (the NB disconnected): re-run every check now, so each path says it
+   * cannot be checked instead of keeping its last verdict. When the source is back, the new topology
+   * re-runs them first (errored checks count as affected).
+   */
+  topologyStale(): void {
+    if (this.stopped || !this.started) return;
+    for (const s of this.results.all()) this.scheduler.enqueue(s.check.key, 'topology', true, true);
   }
 
   private topologyChanged(change: TopologyChange): void {
@@ -275,6 +335,11 @@ export class Monitor {
           : 1;
       if (tier < 2 || diff.global) tiers[tier].push(c.key);
     }
+    // Only when something will re-run: the rows are the cause a flip it finds is recorded with.
+    const rows = tiers.some((t) => t.length > 0) ? changedRows(change.previous, change.current) : null;
+    if (rows)
+      for (const t of tiers)
+        for (const key of t) this.causes.set(key, mergeCauses(this.causes.get(key), rows));
     for (const key of tiers[0]) this.scheduler.enqueue(key, 'topology', true, true);
     for (const key of tiers[1]) this.scheduler.enqueue(key, 'topology', true, true);
     for (const key of tiers[2]) this.scheduler.enqueue(key, 'topology', true);
@@ -285,15 +350,77 @@ export class Monitor {
     );
   }
 
+  /**
+   * For an SB-traced check: waits until the SB reflects every NB change seen so far. False when it did
+   * not in time: the check is then pending and is queued again once the SB catches up.
+   */
+  private async sbCurrent(state: CheckState, trigger: Trigger): Promise<boolean> {
+    const gate = this.opts.freshness;
+    if (!gate) return true;
+    let name: string;
+    try {
+      name = this.opts.engine(state.check.path.engine).name;
+    } catch {
+      return true; // the engine cannot run: runCheck records that error
+    }
+    if (!gate.gates(name)) return true;
+    const since = this.opts.topology.lastUpdate();
+    if (await gate.wait(since, this.abort.signal)) return true;
+    if (this.stopped) return false;
+    state.pendingSince = since;
+    this.opts.logger.warn(
+      {
+        path: state.check.path.name,
+        check: state.check.key,
+        trigger,
+        nb_change: new Date(since).toISOString(),
+      },
+      'the Southbound does not reflect the latest NB change yet: check pending, its last verdict kept',
+    );
+    void gate.whenFresh(since, this.abort.signal).then((fresh) => {
+      if (fresh && !this.stopped) this.scheduler.enqueue(state.check.key, 'topology', true, true);
+    });
+    return false;
+  }
+
+  /**
+   * The Southbound changed (a follower of the live SB calls this): checks traced on the SB whose last
+   * trace went through one of `datapaths` (null: any), errored or has none re-run. The NB-triggered run
+   * may have come before northd's answer (the passive freshness rule is not a proof); this one sees it.
+   */
+  sbChanged(datapaths: ReadonlySet<string> | null): void {
+    const gate = this.opts.freshness;
+    if (this.stopped || !this.started || !gate) return;
+    let n = 0;
+    for (const s of this.results.all()) {
+      let name: string;
+      try {
+        name = this.opts.engine(s.check.path.engine).name;
+      } catch {
+        continue;
+      }
+      if (!gate.tracesSb(name) || (datapaths && !affected(s.last, datapaths))) continue;
+      this.scheduler.enqueue(s.check.key, 'topology', true, true);
+      n++;
+    }
+    if (n > 0)
+      this.opts.logger.debug({ checks: n, datapaths: datapaths?.size ?? 'all' }, 'SB changed: re-checking');
+  }
+
   private async runOne(key: string, trigger: Trigger): Promise<void> {
     const state = this.results.get(key);
     if (!state) return;
+    if (!(await this.sbCurrent(state, trigger))) return;
+    // A pending NB change is what this run sees, whatever queued it (a schedule run may have absorbed it).
+    const cause = this.causes.get(key) ?? null;
+    this.causes.delete(key);
     const outcome = await runCheck(state.check, {
       topology: this.opts.topology.current(),
       engine: this.opts.engine,
       timeoutMs: this.config.timeoutMs,
       trigger,
       signal: this.abort.signal,
+      stale: this.opts.staleness?.() ?? null,
     });
     if (this.stopped) return; // aborted by shutdown: not a verdict
     const previous = verdictOf(state.last);
@@ -304,6 +431,17 @@ export class Monitor {
     }
     this.pathMetrics.update(state);
     this.count(outcome);
+    this.history.record(
+      state.check,
+      {
+        at: outcome.at,
+        from: previous,
+        to: verdictOf(outcome)!,
+        trigger: cause ? 'topology' : trigger,
+        blocked_by: outcome.blockedBy,
+      },
+      cause,
+    );
     this.opts.logger.info(
       {
         path: state.check.path.name,
@@ -313,6 +451,7 @@ export class Monitor {
         trigger,
         blocked_by: outcome.blockedBy,
         error: outcome.error?.message,
+        changed_rows: cause?.rows.map((r) => `${r.table} ${r.change} ${r.name ?? r.uuid}`),
       },
       'path verdict changed',
     );
@@ -386,6 +525,12 @@ export class Monitor {
     const chunks = await this.pathMetrics.renderChunks();
     const paths = this.currentConfig().paths.map((p) => ({ name: p.name, info: this.pathStatus(p.name) }));
     chunks.push(Buffer.from(renderPathStatus(paths)));
+    const exposed = this.currentConfig().paths.filter((p) => p.expectServices);
+    const text = renderUnexpectedServices(
+      exposed.map((p) => ({ name: p.name, states: this.statesOf(p.name) })),
+    );
+    if (text) chunks.push(Buffer.from(text));
+    chunks.push(Buffer.from(this.history.render()));
     return chunks;
   }
 }

@@ -1,7 +1,8 @@
 // One status per configured path, derived from its expansion and its checks' last outcomes. The same
 // five statuses are used by /metrics (ovncp_path_status, the kube-state-metrics convention: one series
 // per status, 1 for the current one), /api/v1/paths, the landing page and `check`, so a path never
-// disappears from any of them whatever happens to its checks.
+// disappears from any of them whatever happens to its checks. Also renders ovncp_path_unexpected_services
+// for paths with expect_services (exposure.ts compares; this file owns the per-path series).
 
 import type { PathProblem } from './expand.ts';
 import { escapeLabel } from './path-metrics.ts';
@@ -12,7 +13,8 @@ import { type CheckState, expectationMet } from './results.ts';
  * - `unmet`: some check's verdict differs from the expectation (and none errored).
  * - `error`: the path cannot be checked as configured (missing group, over the cap) or a check errored.
  * - `no_checks`: the path expands to no check (e.g. its group has no member, or only itself).
- * - `pending`: not every check has a verdict yet (the first round is still running).
+ * - `pending`: not every check has a verdict yet (the first round is still running), or a check's
+ *   re-run waits for the Southbound to reflect an NB change (its last verdict may be out of date).
  */
 export const PATH_STATUSES = ['ok', 'unmet', 'error', 'no_checks', 'pending'] as const;
 export type PathStatus = (typeof PATH_STATUSES)[number];
@@ -48,6 +50,8 @@ export function derivePathStatus(
     return { status: 'error', reason: first.reason, message: `${where}: ${first.message}${also}`, ...base };
   }
   if (!started) return { status: 'pending', reason: null, message: null, ...base };
+  // An SB-traced verdict the NB has moved past is not current: neither ok nor unmet until re-checked.
+  if (checks.some((s) => s.pendingSince)) return { status: 'pending', reason: null, message: null, ...base };
   if (checks.length === 0)
     return {
       status: 'no_checks',
@@ -86,4 +90,23 @@ export function renderPathStatus(paths: readonly { name: string; info: PathStatu
       );
   }
   return status.join('') + problem.join('');
+}
+
+const UNEXPECTED_HELP =
+  '# HELP ovncp_path_unexpected_services Open port ranges (and ICMP) outside the expect_services of the path, summed over its checks. Value from the last scheduled or change-driven checks of the path.\n# TYPE ovncp_path_unexpected_services gauge\n';
+
+/** The exposition text of ovncp_path_unexpected_services for the paths with expect_services. */
+export function renderUnexpectedServices(
+  paths: readonly { name: string; states: readonly CheckState[] }[],
+): string {
+  if (paths.length === 0) return '';
+  const lines = [UNEXPECTED_HELP];
+  for (const { name, states } of paths) {
+    // A path with no verdict yet (or only errors) has no value rather than a made-up 0.
+    const known = states.filter((s) => s.last?.exposure);
+    if (known.length === 0) continue;
+    const n = known.reduce((sum, s) => sum + s.last!.exposure!.unexpected.length, 0);
+    lines.push(`ovncp_path_unexpected_services{path="${escapeLabel(name)}"} ${n}\n`);
+  }
+  return lines.join('');
 }

@@ -11,6 +11,7 @@ import {
 } from '../config/yaml-file.ts';
 import type { Protocol } from '../engine/types.ts';
 import { OvncpError } from '../errors.ts';
+import { type ExpectedService, parseExpectedService } from './exposure.ts';
 import {
   DEFAULT_MAX_CHECKS,
   type Expectation,
@@ -35,6 +36,8 @@ export interface PathSpec {
   readonly source: { kind: 'port' | 'group'; name: string };
   readonly destination: { kind: 'port' | 'ip' | 'group'; name: string };
   readonly protocols: readonly Protocol[];
+  /** expect_services (exposure monitoring): one `services` check per pair instead of protocols × ports. */
+  readonly expectServices?: readonly ExpectedService[] | null;
   /** Destination ports; empty for ICMP-only paths. */
   readonly ports: readonly number[];
   readonly overrides: {
@@ -75,7 +78,8 @@ function scheduleOf(p: PathDef, d: NonNullable<PathsFile['defaults']>): Schedule
 }
 
 function toSpec(p: PathDef, d: NonNullable<PathsFile['defaults']>, line: number): PathSpec | string {
-  const protocols = p.protocols ?? [p.protocol ?? d.protocol ?? 'tcp'];
+  const expectServices = p.expect_services?.map((s) => parseExpectedService(s) as ExpectedService) ?? null;
+  const protocols = expectServices ? [] : (p.protocols ?? [p.protocol ?? d.protocol ?? 'tcp']);
   const ports = p.ports ?? (p.port !== undefined ? [p.port] : []);
   if (protocols.some((x) => x !== 'icmp') && ports.length === 0)
     return `path "${p.name}": ${protocols.join('/')} needs a destination port (port or ports)`;
@@ -94,9 +98,15 @@ function toSpec(p: PathDef, d: NonNullable<PathsFile['defaults']>, line: number)
         ? { kind: 'ip', name: p.destination_ip }
         : { kind: 'port', name: p.destination! },
     protocols: [...new Set(protocols)],
+    expectServices,
     ports: [...new Set(ports)],
     overrides,
-    expect: p.expect ?? d.expect ?? 'reachable',
+    // expect_services: [] means nothing may be open (blocked); else those services must be.
+    expect: expectServices
+      ? expectServices.length > 0
+        ? 'reachable'
+        : 'blocked'
+      : (p.expect ?? d.expect ?? 'reachable'),
     schedule: scheduleOf(p, d),
     engine: p.engine ?? d.engine ?? 'auto',
     labels: { ...(d.labels ?? {}), ...(p.labels ?? {}) },

@@ -6,10 +6,11 @@ import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { PROTOCOLS } from '../engine/types.ts';
 import { parseIp, parseMac } from '../ovn/net/addr.ts';
+import { parseExpectedService } from './exposure.ts';
 
 export const EXPECTATIONS = ['reachable', 'blocked'] as const;
 export type Expectation = (typeof EXPECTATIONS)[number];
-export const PATH_ENGINES = ['model', 'ovn-trace', 'auto'] as const;
+export const PATH_ENGINES = ['model', 'lflow', 'ovn-trace', 'auto'] as const;
 export type PathEngine = (typeof PATH_ENGINES)[number];
 
 /** Label names the monitor sets itself; configured labels may not reuse them. */
@@ -107,6 +108,15 @@ export const pathSchema = z
     source_ip: ip.optional(),
     destination_mac: mac.optional(),
     source_port_num: port.optional(),
+    /** Exposure monitoring: the only services (`tcp/5432`, `udp/53-54`, `icmp`) that may be open. */
+    expect_services: z
+      .array(
+        z.string().superRefine((v, ctx) => {
+          const r = parseExpectedService(v);
+          if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+        }),
+      )
+      .optional(),
     ...common,
   })
   .superRefine((p, ctx) => {
@@ -120,6 +130,15 @@ export const pathSchema = z
         });
     };
     one(['source_port', 'source_group'], 'source');
+    if (p.expect_services !== undefined) {
+      for (const k of ['protocol', 'protocols', 'port', 'ports', 'expect'] as const)
+        if (p[k] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            message: `expect_services checks every protocol and port: ${k} cannot be given with it`,
+            path: [k],
+          });
+    }
     one(['destination', 'destination_ip', 'destination_group'], 'destination');
     for (const [a, b] of [
       ['protocol', 'protocols'],

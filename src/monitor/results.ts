@@ -3,6 +3,7 @@
 
 import type { EngineName, HopType, RuleOwner } from '../engine/types.ts';
 import type { Check } from './expand.ts';
+import type { Exposure } from './exposure.ts';
 
 /** Why a run happened: its schedule, a topology change, a reload, or the first round. */
 export type Trigger = 'schedule' | 'topology' | 'reload' | 'initial' | 'manual';
@@ -38,6 +39,8 @@ export interface CheckOutcome {
    * not global) cannot change this verdict. null = unknown (errors, split traces): always re-run.
    */
   readonly visited: readonly string[] | null;
+  /** For a path with expect_services: what is open, and how that differs from the expectation. */
+  readonly exposure?: Exposure;
 }
 
 export interface CheckState {
@@ -46,6 +49,12 @@ export interface CheckState {
   /** ms epoch of the last verdict change (the first verdict counts as one); null before any verdict. */
   lastChange: number | null;
   runs: number;
+  /**
+   * Set (ms epoch of the NB change waited for) while the check's re-run waits for a Southbound that
+   * reflects an NB change and did not get one in time: `last` is then an older verdict, kept with its
+   * own timestamp, and the path is `pending`. Cleared by the next recorded outcome.
+   */
+  pendingSince?: number | null;
 }
 
 /** The verdict as compared across runs: reachable, blocked, or error (with its reason). */
@@ -58,6 +67,8 @@ export function verdictOf(o: CheckOutcome | null): string | null {
 export function expectationMet(s: CheckState): boolean | null {
   const r = s.last?.reachable;
   if (r === null || r === undefined) return null;
+  const e = s.last?.exposure;
+  if (e) return e.unexpected.length === 0 && e.missing.length === 0;
   return r === (s.check.path.expect === 'reachable');
 }
 
@@ -108,6 +119,7 @@ export class ResultsStore {
     if (!s) return false; // removed by a reload while it ran
     const changed = verdictOf(s.last) !== verdictOf(outcome);
     s.last = outcome;
+    s.pendingSince = null;
     s.runs++;
     if (changed) s.lastChange = outcome.at;
     return changed;

@@ -3,6 +3,7 @@
 // Never throws: an error is an outcome too, so one broken path cannot stop the others. The trace itself
 // is not kept (10k of them held ~1 GB); the paths API re-traces a check when asked to show it.
 
+import { allowedServices } from '../analysis/allowed-services.ts';
 import { toTraceResult } from '../engine/result/api.ts';
 import { outcomeOf } from '../engine/result/outcome.ts';
 import type { TraceTree } from '../engine/result/tree.ts';
@@ -12,6 +13,7 @@ import { formatIp } from '../ovn/net/addr.ts';
 import { portIps } from '../ovn/topology/build.ts';
 import type { SwitchPort, Topology } from '../ovn/topology/types.ts';
 import type { Check } from './expand.ts';
+import { compareExposure } from './exposure.ts';
 import type { PathEngine } from './paths-schema.ts';
 import type { CheckError, CheckOutcome, Trigger } from './results.ts';
 
@@ -45,12 +47,13 @@ export function destinationIpOf(destination: string, kind: 'port' | 'ip', topo: 
   return text;
 }
 
+/** The request of a check; for an expect_services check, without protocol and port (the analysis's). */
 export function requestFor(check: Check, topo: Topology): TraceRequest {
   const o = check.path.overrides;
   return {
     source_port: check.sourcePort,
     destination_ip: destinationIpOf(check.destination, check.destinationKind, topo),
-    protocol: check.protocol,
+    ...(check.protocol === 'services' ? {} : { protocol: check.protocol }),
     ...(check.port !== null ? { destination_port_num: check.port } : {}),
     ...(o.source_mac !== undefined ? { source_mac: o.source_mac } : {}),
     ...(o.source_ip !== undefined ? { source_ip: o.source_ip } : {}),
@@ -75,6 +78,11 @@ export interface RunContext {
   readonly trigger: Trigger;
   /** Aborts the run on shutdown. */
   readonly signal?: AbortSignal;
+  /**
+   * Why the topology may be out of date (e.g. the NB is disconnected and this is the last good copy),
+   * else null: a check then reports that error instead of a verdict on an old topology.
+   */
+  readonly stale?: string | null;
 }
 
 async function traceWithTimeout(
@@ -121,6 +129,50 @@ async function traceWithTimeout(
  */
 const CHECK_OPTIONS: Pick<TraceOptions, 'detail'> = { detail: 'outcome' };
 
+/** Bound on the traces of one expect_services check (one per piece of the port space). */
+export const SERVICES_CHECK_MAX_TRACES = 4096;
+
+/**
+ * An expect_services check: the exact allowed services under the check's timeout, compared with the
+ * expectation. `reachable` says whether anything at all is open; the exposure says what differs.
+ */
+async function runServices(check: Check, engine: TraceEngine, network: Topology, ctx: RunContext) {
+  const ac = new AbortController();
+  const timer = setTimeout(
+    () => ac.abort(new DOMException(`check timed out after ${ctx.timeoutMs} ms`, 'TimeoutError')),
+    ctx.timeoutMs,
+  );
+  const onShutdown = () => ac.abort(ctx.signal?.reason);
+  ctx.signal?.addEventListener('abort', onShutdown, { once: true });
+  try {
+    const a = await allowedServices(engine, requestFor(check, network), {
+      network,
+      maxTraces: SERVICES_CHECK_MAX_TRACES,
+      signal: ac.signal,
+    });
+    const exposure = compareExposure(a, check.path.expectServices ?? []);
+    const open = exposure.open.length > 0;
+    const parts = [`open: ${exposure.open.join(', ') || 'none'}`];
+    if (exposure.unexpected.length > 0) parts.push(`unexpected: ${exposure.unexpected.join(', ')}`);
+    if (exposure.missing.length > 0) parts.push(`missing: ${exposure.missing.join(', ')}`);
+    return {
+      engine: a.engine,
+      reachable: open,
+      error: null,
+      blockedBy: exposure.missing.length > 0 ? `missing: ${exposure.missing.join(', ')}` : null,
+      blockedOwner: null,
+      hopType: null,
+      allowedBy: exposure.unexpected.length > 0 ? `unexpected: ${exposure.unexpected.join(', ')}` : null,
+      summary: parts.join('; '),
+      visited: null,
+      exposure,
+    };
+  } finally {
+    clearTimeout(timer);
+    ctx.signal?.removeEventListener('abort', onShutdown);
+  }
+}
+
 export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutcome> {
   const started = performance.now();
   let engineName: EngineName | null = null;
@@ -133,12 +185,44 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
   });
   try {
     if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
+    if (ctx.stale) {
+      const error = { reason: 'topology_stale', message: `cannot check on a current topology: ${ctx.stale}` };
+      return done({
+        reachable: null,
+        error,
+        blockedBy: null,
+        blockedOwner: null,
+        hopType: null,
+        allowedBy: null,
+        summary: error.message,
+        visited: null,
+      });
+    }
     const engine = ctx.engine(check.path.engine);
     engineName = engine.name;
     const network = ctx.topology;
+    if (check.protocol === 'services') {
+      const { engine: used, ...rest } = await runServices(check, engine, network, ctx);
+      engineName = used;
+      return done(rest);
+    }
     const tree = await traceWithTimeout(engine, requestFor(check, network), network, ctx, CHECK_OPTIONS);
     engineName = tree.engine;
     const o = outcomeOf(tree);
+    // Cut by max_hops: no verdict, so the check is an error, not reachable or blocked (issue 17 item 5).
+    if (o.truncated) {
+      const error = { reason: 'max_hops', message: o.summary };
+      return done({
+        reachable: null,
+        error,
+        blockedBy: null,
+        blockedOwner: null,
+        hopType: null,
+        allowedBy: null,
+        summary: o.summary,
+        visited: null,
+      });
+    }
     return done({
       reachable: o.reachable,
       error: null,
@@ -167,6 +251,13 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
 /** A full trace of a check on the current topology: what the paths API shows (checks keep none). */
 export async function traceFull(check: Check, ctx: RunContext): Promise<TraceResult> {
   if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
+  if (check.protocol === 'services') {
+    // One trace per port range: no single trace shows it. The summary lists what is open.
+    throw new OvncpError(
+      'OVNCP_ERR_UNRESOLVABLE',
+      'an expect_services check is many traces (one per port range); POST /api/v1/analysis/services shows them',
+    );
+  }
   const network = ctx.topology;
   return toTraceResult(
     await traceWithTimeout(ctx.engine(check.path.engine), requestFor(check, network), network, ctx),

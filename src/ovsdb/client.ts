@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { OvncpError } from '../errors.ts';
 import { openStream } from './connect.ts';
-import { DbCache, type MonitoredTables } from './db-cache.ts';
+import { DbCache, type MonitoredTables, type RowChange } from './db-cache.ts';
 import type { Remote, SslFiles } from './remote.ts';
 import { OvsdbRpcError, RpcSession } from './rpc.ts';
 import { type DbSchema, schemaFromWire } from './schema.ts';
@@ -25,6 +25,8 @@ export interface ClientOptions {
   readonly backoffMinMs?: number;
   readonly backoffMaxMs?: number;
   readonly logger?: Logger | undefined;
+  /** Report the changed rows of every non-initial update in `SyncEvent.rows` (incremental consumers). */
+  readonly rowChanges?: boolean;
 }
 
 export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
@@ -34,6 +36,11 @@ export interface SyncEvent {
   readonly tables: ReadonlySet<string>;
   /** True for the first data of a connection (initial rows or a resync). */
   readonly initial: boolean;
+  /**
+   * With `rowChanges`: the rows this update changed, in order (empty for an initial sync, which
+   * replaces the whole cache: read it from `cache`). Without it: empty.
+   */
+  readonly rows: readonly RowChange[];
 }
 
 const ZERO_TXN = '00000000-0000-0000-0000-000000000000';
@@ -279,7 +286,9 @@ export class OvsdbClient extends EventEmitter<{
         const [found, txn, updates] = reply;
         if (!found || !sameShape) this.cache = new DbCache(tables);
         this.lastTxnId = txn;
-        this.publish(this.cache.applyUpdate2(updates as never), !found, tables);
+        // A resumed monitor (found) sends only what changed while we were away: rows, not a full copy.
+        const log = found ? this.rowLog() : undefined;
+        this.publish(this.cache.applyUpdate2(updates as never, log), !found, tables, log);
       } else {
         const reply = await session.request(method, [db, DB_MONITOR, requests]);
         this.cache = new DbCache(tables);
@@ -297,8 +306,22 @@ export class OvsdbClient extends EventEmitter<{
     for (const [m, params] of held) this.onNotification(session, m, params);
   }
 
-  private publish(touched: Set<string>, initial: boolean, tables: MonitoredTables): void {
-    this.emit('sync', { tables: initial ? new Set(tables.keys()) : touched, initial });
+  private publish(
+    touched: Set<string>,
+    initial: boolean,
+    tables: MonitoredTables,
+    rows: readonly RowChange[] = [],
+  ): void {
+    this.emit('sync', {
+      tables: initial ? new Set(tables.keys()) : touched,
+      initial,
+      rows: initial ? [] : rows,
+    });
+  }
+
+  /** A change log for the next apply when the consumer wants rows, else undefined (no cost). */
+  private rowLog(): RowChange[] | undefined {
+    return this.opts.rowChanges ? [] : undefined;
   }
 
   private onNotification(session: RpcSession, method: string, params: unknown[]): void {
@@ -315,11 +338,14 @@ export class OvsdbClient extends EventEmitter<{
         this.checkServerUpdate(session, params[1]);
       } else if (id === DB_MONITOR && method === 'update3') {
         this.lastTxnId = String(params[1]);
-        this.publish(this.cache.applyUpdate2(params[2] as never), false, this.cache.tables);
+        const log = this.rowLog();
+        this.publish(this.cache.applyUpdate2(params[2] as never, log), false, this.cache.tables, log);
       } else if (id === DB_MONITOR && method === 'update2') {
-        this.publish(this.cache.applyUpdate2(params[1] as never), false, this.cache.tables);
+        const log = this.rowLog();
+        this.publish(this.cache.applyUpdate2(params[1] as never, log), false, this.cache.tables, log);
       } else if (id === DB_MONITOR && method === 'update') {
-        this.publish(this.cache.applyUpdate1(params[1] as never), false, this.cache.tables);
+        const log = this.rowLog();
+        this.publish(this.cache.applyUpdate1(params[1] as never, log), false, this.cache.tables, log);
       }
     } catch (err) {
       session.close(err as Error);

@@ -1,6 +1,7 @@
 // The client's copy of the monitored tables, kept current by monitor replies and update notifications
 // (RFC 7047 `update` and OVS's `update2`/`update3`). Rows are replaced, never changed in place, so a row
-// object handed out earlier stays valid. Each apply says which tables it touched.
+// object handed out earlier stays valid. Each apply says which tables it touched and, when asked (a
+// consumer that updates incrementally, e.g. the compiled SB), which rows, with their old and new values.
 
 import { applyDiff, type Datum, datumFromWire, defaultDatum, type Row } from './datum.ts';
 import type { ColumnSchema } from './schema.ts';
@@ -12,6 +13,14 @@ type RowUpdate2 = { initial?: WireRow; insert?: WireRow; modify?: WireRow; delet
 type RowUpdate1 = { old?: WireRow; new?: WireRow };
 type WireRow = Record<string, unknown>;
 export type TableUpdates<U> = Record<string, Record<string, U>>;
+
+/** One row's change in one update: `old` null for an insert, `new` null for a delete. */
+export interface RowChange {
+  readonly table: string;
+  readonly uuid: string;
+  readonly old: Row | null;
+  readonly new: Row | null;
+}
 
 export class DbCache {
   private readonly data = new Map<string, Map<string, Row>>();
@@ -35,7 +44,7 @@ export class DbCache {
   }
 
   /** Applies `table-updates2` (monitor_cond / monitor_cond_since). */
-  applyUpdate2(updates: TableUpdates<RowUpdate2>): Set<string> {
+  applyUpdate2(updates: TableUpdates<RowUpdate2>, log?: RowChange[]): Set<string> {
     const touched = new Set<string>();
     for (const [table, rows] of Object.entries(updates ?? {})) {
       const cols = this.tables.get(table);
@@ -43,19 +52,23 @@ export class DbCache {
       if (!cols || !data) continue;
       touched.add(table);
       for (const [uuid, u] of Object.entries(rows)) {
+        const old = data.get(uuid) ?? null;
         const full = u.initial ?? u.insert;
-        if (full) data.set(uuid, fullRow(cols, full));
-        else if (u.modify) {
-          const old = data.get(uuid);
-          if (old) data.set(uuid, modifiedRow(cols, old, u.modify));
-        } else if ('delete' in u) data.delete(uuid);
+        let next: Row | null = old;
+        if (full) next = fullRow(cols, full);
+        else if (u.modify) next = old ? modifiedRow(cols, old, u.modify) : null;
+        else if ('delete' in u) next = null;
+        if (next === old) continue;
+        if (next) data.set(uuid, next);
+        else data.delete(uuid);
+        log?.push({ table, uuid, old, new: next });
       }
     }
     return touched;
   }
 
   /** Applies RFC 7047 `table-updates` (plain `monitor`): `new` holds the row's monitored columns. */
-  applyUpdate1(updates: TableUpdates<RowUpdate1>): Set<string> {
+  applyUpdate1(updates: TableUpdates<RowUpdate1>, log?: RowChange[]): Set<string> {
     const touched = new Set<string>();
     for (const [table, rows] of Object.entries(updates ?? {})) {
       const cols = this.tables.get(table);
@@ -63,10 +76,15 @@ export class DbCache {
       if (!cols || !data) continue;
       touched.add(table);
       for (const [uuid, u] of Object.entries(rows)) {
+        const old = data.get(uuid) ?? null;
         if (u.new) {
-          const base = data.get(uuid) ?? fullRow(cols, {});
-          data.set(uuid, { ...base, ...fullRow(cols, u.new, false) });
-        } else data.delete(uuid);
+          const next = { ...(old ?? fullRow(cols, {})), ...fullRow(cols, u.new, false) };
+          data.set(uuid, next);
+          log?.push({ table, uuid, old, new: next });
+        } else if (old) {
+          data.delete(uuid);
+          log?.push({ table, uuid, old, new: null });
+        }
       }
     }
     return touched;

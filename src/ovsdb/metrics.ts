@@ -1,7 +1,12 @@
-// Metrics of the live Northbound source: connection state, reconnects, updates and topology builds.
-// Gauges that mirror state are computed at scrape time from the source, so they cannot drift.
+// Metrics of the live OVSDB sources (the Northbound topology, the Southbound flows): connection state,
+// reconnects and updates, one series per database (`db="nb"` / `db="sb"`), plus the NB topology's
+// builds. Gauges that mirror state are computed at scrape time from the source, so they cannot drift.
+// Both sources register on the same registry: the labelled metrics are made once per registry.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** Which OVN database a source follows: the `db` label. */
+export type OvsdbLabel = 'nb' | 'sb';
 
 export interface LiveStatus {
   connected(): boolean;
@@ -9,43 +14,100 @@ export interface LiveStatus {
   lastUpdate(): number;
 }
 
-export interface OvsdbMetrics {
-  readonly reconnects: Counter;
-  readonly connectFailures: Counter;
-  readonly updates: Counter;
+/** Per-database series of the shared metrics. */
+export interface OvsdbDbMetrics {
+  readonly reconnects: Counter.Internal;
+  readonly connectFailures: Counter.Internal;
+  readonly updates: Counter.Internal;
+  /** Replaces the connection-info series of this database (null: disconnected, no series). */
+  setConnection(info: { remote: string; method: string; schema_version: string } | null): void;
+}
+
+export interface OvsdbMetrics extends OvsdbDbMetrics {
   readonly buildErrors: Counter;
   readonly buildSeconds: Gauge;
   readonly rowsLeftOut: Gauge;
-  readonly connectionInfo: Gauge<'remote' | 'method' | 'schema_version'>;
 }
 
-export function createOvsdbMetrics(registry: Registry, status: LiveStatus): OvsdbMetrics {
+interface Shared {
+  readonly status: Map<OvsdbLabel, LiveStatus>;
+  readonly reconnects: Counter<'db'>;
+  readonly connectFailures: Counter<'db'>;
+  readonly updates: Counter<'db'>;
+  readonly connectionInfo: Gauge<'db' | 'remote' | 'method' | 'schema_version'>;
+}
+
+const shared = new WeakMap<Registry, Shared>();
+
+function sharedOf(registry: Registry): Shared {
+  const known = shared.get(registry);
+  if (known) return known;
   const registers = [registry];
+  const status = new Map<OvsdbLabel, LiveStatus>();
   new Gauge({
     name: 'ovncp_ovsdb_connected',
-    help: '1 while connected to the OVN Northbound database (and its _Server checks pass), else 0.',
+    help: '1 while connected to the OVN database (db: nb = Northbound, sb = Southbound) and its _Server checks pass, else 0.',
+    labelNames: ['db'],
     registers,
     collect() {
-      this.set(status.connected() ? 1 : 0);
+      for (const [db, s] of status) this.set({ db }, s.connected() ? 1 : 0);
     },
   });
-  // ovncp_topology_last_update_timestamp_seconds is the daemon's (every topology source has one).
-  return {
+  const made: Shared = {
+    status,
     reconnects: new Counter({
       name: 'ovncp_ovsdb_reconnects_total',
-      help: 'Connections to the Northbound database made after the first one (after a loss or a failed attempt).',
+      help: 'Connections to the database made after the first one (after a loss or a failed attempt).',
+      labelNames: ['db'],
       registers,
     }),
     connectFailures: new Counter({
       name: 'ovncp_ovsdb_connect_failures_total',
-      help: 'Connection attempts to a Northbound member that failed (refused, timed out, _Server check failed).',
+      help: 'Connection attempts to a database member that failed (refused, timed out, _Server check failed).',
+      labelNames: ['db'],
       registers,
     }),
     updates: new Counter({
       name: 'ovncp_ovsdb_updates_total',
-      help: 'Monitor replies and update notifications applied from the Northbound database.',
+      help: 'Monitor replies and update notifications applied from the database.',
+      labelNames: ['db'],
       registers,
     }),
+    connectionInfo: new Gauge({
+      name: 'ovncp_ovsdb_connection_info',
+      help: 'The database member in use, monitor method and schema version; the value is always 1.',
+      labelNames: ['db', 'remote', 'method', 'schema_version'],
+      registers,
+    }),
+  };
+  shared.set(registry, made);
+  return made;
+}
+
+/** The connection metrics of one database on this registry (series appear at once, at 0). */
+export function createDbMetrics(registry: Registry, db: OvsdbLabel, status: LiveStatus): OvsdbDbMetrics {
+  const s = sharedOf(registry);
+  s.status.set(db, status);
+  let info: Record<string, string> | null = null;
+  for (const c of [s.reconnects, s.connectFailures, s.updates]) c.inc({ db }, 0);
+  return {
+    reconnects: s.reconnects.labels({ db }),
+    connectFailures: s.connectFailures.labels({ db }),
+    updates: s.updates.labels({ db }),
+    setConnection(next) {
+      if (info) s.connectionInfo.remove(info);
+      info = next ? { db, ...next } : null;
+      if (info) s.connectionInfo.set(info, 1);
+    },
+  };
+}
+
+/** The Northbound source's metrics: its connection series plus the topology builds. */
+export function createOvsdbMetrics(registry: Registry, status: LiveStatus): OvsdbMetrics {
+  const registers = [registry];
+  // ovncp_topology_last_update_timestamp_seconds is the daemon's (every topology source has one).
+  return {
+    ...createDbMetrics(registry, 'nb', status),
     buildErrors: new Counter({
       name: 'ovncp_topology_build_errors_total',
       help: 'Topology rebuilds from Northbound rows that failed (the previous topology kept serving).',
@@ -59,12 +121,6 @@ export function createOvsdbMetrics(registry: Registry, status: LiveStatus): Ovsd
     rowsLeftOut: new Gauge({
       name: 'ovncp_topology_rows_left_out',
       help: 'Northbound rows or entries left out of the last topology because the model cannot take them (see log).',
-      registers,
-    }),
-    connectionInfo: new Gauge({
-      name: 'ovncp_ovsdb_connection_info',
-      help: 'The Northbound member in use, monitor method and schema version; the value is always 1.',
-      labelNames: ['remote', 'method', 'schema_version'],
       registers,
     }),
   };

@@ -1,10 +1,11 @@
-// `serve`: a runtime (see runtime.ts) with the HTTP server on top: the trace API, the paths API and
-// landing page, and the operational endpoints (/metrics, /-/ready, …).
+// `serve`: a runtime (see runtime.ts) with the HTTP server on top: the trace API, the paths API, the
+// operator's pages (/, /paths/NAME, /trace, /docs), and the operational endpoints (/metrics, /-/ready, …).
 
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { DEFAULT_MAX_TRACES_IN_FLIGHT, registerLoadShed, yieldingEngine } from '../api/load-shed.ts';
 import { registerOpsRoutes } from '../api/ops-routes.ts';
+import { registerPages } from '../api/pages/routes.ts';
 import { registerPathsRoutes } from '../api/paths-routes.ts';
 import { registerProbeRoutes } from '../api/probe-routes.ts';
 import { createHttpServer, parseListenAddress } from '../api/server.ts';
@@ -16,10 +17,13 @@ import {
   traceApiFor,
 } from '../api/trace-api.ts';
 import { listenerTls } from '../api/web-config.ts';
+import { whatIfRoutes } from '../api/what-if-routes.ts';
 import type { DaemonSettings } from '../config/daemon-config.ts';
+import type { ModelEngine } from '../engine/model/index.ts';
 import type { Logger } from '../log.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { TopologyStore } from '../ovn/topology/store.ts';
+import { pageStatusView } from './page-status.ts';
 import type { Readiness } from './readiness.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
 
@@ -68,6 +72,7 @@ function registerRoutes(
   });
   // As plugins, so they load after @fastify/swagger and the routes appear in /openapi.json.
   app.register(async (inst) => registerPathsRoutes(inst, rt.monitor));
+  registerPages(app, { monitor: rt.monitor, status: pageStatusView(rt) });
   const probeTopology = daemonTraceDeps(rt.topology, engines).topology;
   app.register(async (inst) =>
     registerProbeRoutes(inst, {
@@ -77,6 +82,16 @@ function registerRoutes(
       timeoutMs: traceApi.timeoutMs,
     }),
   );
+  app.register(whatIfRoutes, {
+    topology: probeTopology,
+    modelEngine: engines.modelEngine,
+    paths: () => rt.monitor.currentConfig(),
+    limits: rt.settings.whatIf,
+    timeoutMs: traceApi.timeoutMs,
+    // The live network becomes the most recently used compiled one again, so the next NB change
+    // compiles reusing the live parts rather than the what-if's.
+    touch: (t) => (rt.engines().model as Partial<ModelEngine>).compiled?.(t),
+  });
   app.register(async (inst) =>
     registerOpsRoutes(inst, {
       registry: rt.registry,

@@ -5,12 +5,14 @@
 
 import { Gauge, type Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
+import { createLflowEngine } from '../engine/lflow/index.ts';
 import { createModelEngine, unmodelledCounts } from '../engine/model/index.ts';
 import { daemonEngines, type EngineSet } from '../engine/select.ts';
 import { OvncpError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { type FileWatch, watchFile } from '../monitor/file-watch.ts';
+import type { FreshnessGate } from '../monitor/monitor.ts';
 import { Monitor } from '../monitor/monitor.ts';
 import type { EngineProvider } from '../monitor/runner.ts';
 import type { Shard } from '../monitor/shard.ts';
@@ -18,7 +20,20 @@ import { ovnInfoOverride } from '../ovn/topology/ovn-releases.ts';
 import { TopologyStore } from '../ovn/topology/store.ts';
 import { OVN_RELEASES, type OvnInfo } from '../ovn/topology/types.ts';
 import { checkSsl, parseRemotes } from '../ovsdb/remote.ts';
+import type { LiveSb } from '../sources/sb/live-sb.ts';
+import { topologyFromSb } from '../sources/sb/topology-from-sb.ts';
 import { Readiness } from './readiness.ts';
+import {
+  CompiledSbHolder,
+  createLiveSb,
+  freshnessGate,
+  loadSbOnce,
+  monitorFollower,
+  ovnTraceFollower,
+  sbTopologyFollower,
+  topologyFromSbOnly,
+  usesLflow,
+} from './sb-source.ts';
 import { type FollowedSource, followTopology, readTopologyOnce } from './topology-source.ts';
 
 export interface RuntimeOptions {
@@ -40,10 +55,14 @@ export interface Runtime {
   /** Conditions for /-/ready: 'topology' (first topology loaded) and 'paths' (first round of checks). */
   readonly readiness: Readiness;
   readonly monitor: Monitor;
+  /** The live Southbound (--ovn.sb-db), followed while the daemon runs; null without one. */
+  readonly sb: LiveSb | null;
   /** The engine set (model, ovn-trace when it can run), built on first use. */
   engines(): EngineSet;
   /** A warning for traces while the live NB is disconnected (the topology is then the last good one). */
   staleness(): string | null;
+  /** Whether the live NB connection is up; null when the topology does not come from a live NB. */
+  nbConnected(): boolean | null;
   /** Long-running (`serve`): follows the topology source, starts the monitor, watches the paths file. */
   start(): Promise<void>;
   /** One-shot (`trace`): reads the topology once; nothing keeps running. */
@@ -125,15 +144,27 @@ interface Lazy<T> {
   built(): T | null;
 }
 
-/** The engine set, built on first use: a runtime that fails to start (bad file) starts no ovn-trace. */
-function lazyEngines(settings: DaemonSettings, registry: Registry, logger: Logger): Lazy<EngineSet> {
+/**
+ * The engine set, built on first use: a runtime that fails to start (bad file) starts no ovn-trace.
+ * With a live SB the runtime tells ovn-trace of SB changes itself (ovnTraceFollower), in step with the
+ * never-stale gate, instead of the engine's own ovsdb-client watch.
+ */
+function lazyEngines(
+  settings: DaemonSettings,
+  deps: { registry: Registry; logger: Logger; liveSb: LiveSb | null; sb: CompiledSbHolder | null },
+): Lazy<EngineSet> {
   let set: EngineSet | null = null;
+  // On a topology derived from the SB the model has no ACLs or routes to trace: no model cross-check.
+  const s = topologyFromSbOnly(settings) ? { ...settings, crossCheckSample: 0 } : settings;
+  const sb = deps.sb;
   return {
     get: () =>
-      (set ??= daemonEngines(settings, {
+      (set ??= daemonEngines(s, {
         model: createModelEngine(),
-        registry,
-        logger,
+        registry: deps.registry,
+        logger: deps.logger,
+        ...(sb ? { lflow: createLflowEngine({ sb: () => sb.compiled }) } : {}),
+        ...(deps.liveSb ? { ovnTraceWatchSb: false } : {}),
       })),
     built: () => set,
   };
@@ -145,6 +176,8 @@ function pathMonitor(
   parts: { topology: TopologyStore; registry: Registry; logger: Logger; readiness: Readiness },
   engine: EngineProvider,
   shard: Shard | undefined,
+  freshness: FreshnessGate | null,
+  staleness: () => string | null,
 ): { monitor: Monitor; firstRound: Promise<void> } {
   let done!: () => void;
   const firstRound = new Promise<void>((r) => (done = r));
@@ -157,6 +190,9 @@ function pathMonitor(
     ...(shard ? { shard } : {}),
     maxFileBytes: settings.limits.pathsFileBytes,
     parseHeapBytes: settings.limits.parseMemoryBytes,
+    freshness,
+    staleness,
+    historySize: settings.pathHistory,
     onFirstRound: () => {
       parts.readiness.met('paths');
       done();
@@ -190,17 +226,41 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   topologyAgeGauge(registry, topology);
   ovnInfoGauge(registry, topology);
   unmodelledGauge(registry, topology, logger);
-  const engines = lazyEngines(settings, registry, logger);
+  const liveSb = createLiveSb(settings, registry, logger);
+  const sbHolder = settings.sbDb || settings.sbFile ? new CompiledSbHolder() : null;
+  const engines = lazyEngines(settings, { registry, logger, liveSb, sb: sbHolder });
+  const sbTopology = topologyFromSbOnly(settings);
+  // /-/ready waits for the first SB sync when lflow answers (a live SB; a file is read before start ends).
+  if (liveSb && usesLflow(settings)) readiness.require('sb');
+  let followed: FollowedSource | null = null;
+  // The gate holds SB-traced checks only while the SB is followed (serve); one-shot runs read it once.
+  let following = false;
+  const fresh = liveSb ? freshnessGate(liveSb, settings, () => followed?.live?.client ?? null, logger) : null;
+  const gate: FreshnessGate | null = fresh && {
+    ...fresh.gate,
+    gates: (engine) => following && fresh.gate.gates(engine),
+  };
   const { monitor, firstRound } = pathMonitor(
     settings,
     { topology, registry, logger, readiness },
     opts.pathEngine ?? ((choice) => engines.get().forChoice(choice)),
     opts.shard,
+    gate,
+    () => checkStaleness(followed, topology),
   );
   const source = { settings, store: topology, logger, registry };
-  let followed: FollowedSource | null = null;
   const watches: FileWatch[] = [];
-  const loadOnce = () => readTopologyOnce(source).then(() => readiness.met('topology'));
+  const sbRecheck = monitorFollower((datapaths) => monitor.sbChanged(datapaths));
+  /** One-shot: the SB once (when an engine or the topology needs it), then the topology. */
+  const loadOnce = async () => {
+    const needSb = sbHolder && (usesLflow(settings) || sbTopology);
+    const db = needSb ? await loadSbOnce(settings) : null;
+    if (db) sbHolder?.reset(db);
+    if (db && sbTopology)
+      topology.set(topologyFromSb(db, { kind: 'file', name: settings.sbFile ?? settings.sbDb! }));
+    else await readTopologyOnce(source);
+    readiness.met('topology');
+  };
   return {
     settings,
     logger,
@@ -208,10 +268,41 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     topology,
     readiness,
     monitor,
+    sb: liveSb,
     engines: () => engines.get(),
-    staleness: () => staleness(followed, topology),
+    staleness: () => staleness(followed, topology) ?? sbStaleness(liveSb, usesLflow(settings)),
+    nbConnected: () => (followed?.live ? followed.live.client.isConnected() : null),
     async start() {
-      followed = followTopology(source, () => readiness.met('topology'));
+      if (liveSb && fresh) {
+        // An SB-derived topology cannot be ahead of the SB: the gate only matters with an NB.
+        following = !sbTopology;
+        if (sbHolder) liveSb.follow(sbHolder);
+        liveSb.follow(ovnTraceFollower(() => engines.built()?.ovnTrace ?? null));
+        liveSb.follow(sbRecheck);
+        if (sbTopology)
+          liveSb.follow(sbTopologyFollower(topology, settings.sbDb!, () => readiness.met('topology')));
+        else topology.on('change', () => fresh.freshness.noteNbChange(topology.lastUpdate()));
+        void liveSb.synced().then(() => {
+          logger.info(
+            { rows: liveSb.database()?.Logical_Flow.size },
+            'Southbound synced: logical flows loaded',
+          );
+          readiness.met('sb');
+        });
+        liveSb.start();
+      } else if (sbHolder && settings.sbFile) {
+        const db = await loadSbOnce(settings)!;
+        sbHolder.reset(db);
+        if (sbTopology) topology.set(topologyFromSb(db, { kind: 'file', name: settings.sbFile }));
+        logger.info({ file: settings.sbFile, flows: db.Logical_Flow.size }, 'Southbound file loaded');
+      }
+      if (sbTopology) {
+        if (topology.current()) readiness.met('topology');
+      } else {
+        followed = followTopology(source, () => readiness.met('topology'));
+        // NB gone: every path says it cannot be checked now (the new topology re-checks them on return).
+        followed.live?.client.on('disconnected', () => monitor.topologyStale());
+      }
       await monitor.start();
       const pf = settings.pathsFile;
       if (pf) watches.push(watchFile(pf, () => void monitor.reload()));
@@ -224,11 +315,31 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
     },
     async stop() {
       followed?.stop();
+      fresh?.freshness.close();
+      sbRecheck.close();
+      liveSb?.stop();
       for (const w of watches.splice(0)) w.close();
       await monitor.stop();
       await engines.built()?.close();
     },
   };
+}
+
+/** While the SB is unreachable lflow traces on the last SB it had; every trace says how old it is. */
+function sbStaleness(sb: LiveSb | null, lflow: boolean): string | null {
+  if (!sb || !lflow || sb.client.isConnected() || !sb.lastUpdate()) return null;
+  const age = Math.round((Date.now() - sb.lastUpdate()) / 1000);
+  return `SB database disconnected: traced on the last Southbound, ${age} s old`;
+}
+
+/**
+ * For path checks: the same condition, in words that stay the same while it lasts (they become the
+ * path's problem message, a metric label: no age that changes every run).
+ */
+function checkStaleness(followed: FollowedSource | null, topology: TopologyStore): string | null {
+  const live = followed?.live;
+  if (!live?.stale() || !topology.lastUpdate()) return null;
+  return `NB database disconnected; the last good topology is from ${new Date(topology.lastUpdate()).toISOString()}`;
 }
 
 /** While the NB is unreachable the last good topology keeps serving; every trace says how old it is. */

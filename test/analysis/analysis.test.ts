@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { blockedBy } from '../../src/analysis/blocked-by.ts';
 import { connectivity } from '../../src/analysis/connectivity.ts';
 import { summarizePaths } from '../../src/analysis/multi-path.ts';
-import { expandServices, serviceKey, servicesFromAcls } from '../../src/analysis/services.ts';
+import { expandServices, serviceKey } from '../../src/analysis/services.ts';
 import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { Hop, TraceResult } from '../../src/engine/types.ts';
 import { portAddresses, primaryIp } from '../../src/ovn/topology/port-addresses.ts';
@@ -21,59 +21,6 @@ describe('services', () => {
       'tcp:22',
     ]);
     expect(expandServices().length).toBe(15);
-  });
-
-  it.each([
-    ['db-server-port', ['icmp', 'tcp:3306']],
-    ['cache-server-port', ['icmp', 'tcp:6379']],
-    ['app-server-port', ['icmp', 'tcp:8080']],
-    ['web-server-port', ['icmp', 'tcp:22', 'tcp:80', 'tcp:443']],
-    ['vm2-port', ['icmp', 'tcp:80']],
-  ])('from the ACLs guarding %s', (port, want) => {
-    expect(servicesFromAcls(demo, port)?.map(serviceKey)).toEqual(want);
-  });
-
-  it('is null when no allow ACL names a port (the caller then uses the defaults)', () => {
-    expect(servicesFromAcls(demo, 'dmz-port')).toBeNull();
-  });
-
-  it('skips ACLs pinned to another port and reads udp sets', () => {
-    const t = loadTopologyText(
-      'inline.yaml',
-      `version: 1
-switches:
-  - name: s
-    ports:
-      - { name: a, addresses: ["00:00:00:00:00:0a 10.1.0.1"] }
-      - { name: b, addresses: ["00:00:00:00:00:0b 10.1.0.2"] }
-    acls:
-      - { direction: to-lport, priority: 10, match: 'outport == "b" && tcp.dst == 22', action: allow }
-      - { direction: to-lport, priority: 10, match: 'udp.dst == {53, 123}', action: allow-related }
-      - { direction: to-lport, priority: 10, match: 'tcp.dst == 25', action: drop }
-`,
-    );
-    expect(servicesFromAcls(t, 'a')?.map(serviceKey)).toEqual(['icmp', 'udp:53', 'udp:123']);
-    expect(servicesFromAcls(t, 'b')?.map(serviceKey)).toEqual(['icmp', 'tcp:22', 'udp:53', 'udp:123']);
-  });
-  it('reads the scope and ports through the match language (quoted names, port groups, sets)', () => {
-    const t = loadTopologyText(
-      'inline.yaml',
-      `version: 1
-port_groups:
-  - { name: web, ports: [a] }
-switches:
-  - name: s
-    ports:
-      - { name: a, addresses: ["00:00:00:00:00:0a 10.1.0.1"] }
-      - { name: 'q"x', addresses: ["00:00:00:00:00:0b 10.1.0.2"] }
-    acls:
-      - { direction: to-lport, priority: 10, match: 'outport == "q\\"x" && tcp.dst == 22', action: allow }
-      - { direction: to-lport, priority: 10, match: 'outport == @web && tcp.dst == {80 443}', action: allow }
-      - { direction: to-lport, priority: 10, match: 'inport == "z" || udp.dst == 53', action: allow }
-`,
-    );
-    expect(servicesFromAcls(t, 'q"x')?.map(serviceKey)).toEqual(['icmp', 'tcp:22', 'udp:53']);
-    expect(servicesFromAcls(t, 'a')?.map(serviceKey)).toEqual(['icmp', 'udp:53', 'tcp:80', 'tcp:443']);
   });
 });
 
@@ -98,6 +45,7 @@ function result(over: Partial<TraceResult>): TraceResult {
     dropped_at: null,
     output_ports: [],
     warnings: [],
+    truncated: false,
     allowed_by: [],
     engine: 'model',
     ...over,

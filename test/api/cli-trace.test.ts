@@ -22,7 +22,7 @@ describe('trace command (local)', () => {
       expect.stringMatching(/deny-ssh/),
       expect.stringMatching(/^blocked by acl deny-ssh \(id [0-9a-f-]{36}\)$/),
       '',
-      expect.stringMatching(/^#\s+TYPE\s+ACTION\s+COMPONENT\s+DESCRIPTION$/),
+      expect.stringMatching(/^#\s+DATAPATH\s+TYPE\s+ACTION\s+COMPONENT\s+DESCRIPTION$/),
     ]);
     expect(blocked.stdout).toMatch(
       /^warning: source_mac auto-filled from port vm1-port: 00:00:00:00:00:01$/m,

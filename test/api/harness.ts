@@ -28,6 +28,8 @@ export interface AppOptions {
   burst?: number;
   timeoutMs?: number;
   maxTracesPerRequest?: number;
+  maxRanges?: number;
+  maxSources?: number;
   topology?: Topology | null;
   authFailures?: { rate: number; burst: number };
   registry?: Registry;
@@ -51,6 +53,8 @@ export async function buildApp(o: AppOptions = {}): Promise<FastifyInstance> {
     burst: o.burst ?? 1000,
     timeoutMs: o.timeoutMs ?? 30_000,
     maxTracesPerRequest: o.maxTracesPerRequest ?? 500,
+    ...(o.maxRanges === undefined ? {} : { maxRanges: o.maxRanges }),
+    ...(o.maxSources === undefined ? {} : { maxSources: o.maxSources }),
     ...(o.authFailures ? { authFailures: o.authFailures } : {}),
   };
   const topo = o.topology === undefined ? demo : o.topology;
@@ -104,6 +108,7 @@ export function resolvingEngine(name: 'model' | 'ovn-trace' = 'model'): TraceEng
         backend: null,
         member: null,
         answeredBy: null,
+        truncated: false,
         reached: out !== null,
       };
       return {

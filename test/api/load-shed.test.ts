@@ -64,6 +64,8 @@ describe('load shedding', () => {
     expect(engineOfRoute('/api/v1/trace/flow')).toBe('flow');
     expect(engineOfRoute('/api/v1/trace/multi-path?x=1')).toBe('flow');
     expect(engineOfRoute('/api/v1/trace/connectivity')).toBe('flow');
+    expect(engineOfRoute('/api/v1/analysis/reachers')).toBe('flow');
+    expect(engineOfRoute('/api/v1/analysis/services')).toBe('flow');
     expect(engineOfRoute('/api/v1/trace/simulate')).toBe('model');
     expect(engineOfRoute('/api/v1/trace/ports/a/addresses')).toBeNull();
     expect(engineOfRoute('/-/healthy')).toBeNull();
@@ -102,6 +104,8 @@ describe('load shedding', () => {
 
   // p90, not p99: on this shared 2-core machine single pauses (GC, other processes) of 50-250 ms show up
   // in the last percent; without the shedding and yielding, most samples wait for a whole fan-out.
+  // Issue 18 asks p99 <= 50 ms: it is printed (100 samples, so p99 is the second worst) and not held
+  // here: measured 2026-12-03 at load average 14 on 2 cores, /-/healthy p99 128 ms, /flow p99 116 ms.
   it('keeps /-/healthy and a light /flow under 50 ms p90 while two fan-outs run', async () => {
     let running = true;
     const fanOuts = [0, 1].map(async () => {
@@ -118,7 +122,7 @@ describe('load shedding', () => {
     const healthy: number[] = [];
     const flow: number[] = [];
     try {
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 100; i++) {
         const h = await timed(() => fetch(`${d.url}/-/healthy`));
         expect(h.status).toBe(200);
         healthy.push(h.ms);
@@ -131,6 +135,9 @@ describe('load shedding', () => {
       running = false;
     }
     expect((await Promise.all(fanOuts)).every((n) => n >= 1)).toBe(true);
+    console.log(
+      `load-shed latency over ${healthy.length} samples: /-/healthy p90 ${pct(healthy, 0.9).toFixed(1)} p99 ${pct(healthy, 0.99).toFixed(1)} ms; /flow p90 ${pct(flow, 0.9).toFixed(1)} p99 ${pct(flow, 0.99).toFixed(1)} ms`,
+    );
     expect({ healthy: pct(healthy, 0.9), flow: pct(flow, 0.9) }).toEqual({
       healthy: expect.toSatisfy((ms: number) => ms <= 50),
       flow: expect.toSatisfy((ms: number) => ms <= 50),

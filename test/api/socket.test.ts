@@ -132,7 +132,11 @@ describe('trace API over a real socket', () => {
     });
     expect(mp.summary).toBe('1 of 2 paths blocked. Allowed: tcp:80');
     const cn = await c.connectivity({ source_port: 'web-server-port', target_ports: ['cache-server-port'] });
-    expect(cn.target_ports[0]!.protocols).toEqual({ icmp: true, 'tcp:6379': true });
+    expect(cn.target_ports[0]!.protocols).toMatchObject({
+      icmp: true,
+      'tcp:6379': true,
+      'tcp:6380-65535': false,
+    });
     const ad = await c.portAddresses('db-server-port');
     expect(ad.addresses).toEqual([{ mac: '00:00:00:00:02:10', ip: '10.0.2.10' }]);
     const err = await c.flow({ source_port: 'ghost' }).catch((e: unknown) => e);

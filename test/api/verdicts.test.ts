@@ -177,46 +177,63 @@ describe('multi-path: routing drops', () => {
 });
 
 describe('connectivity (seed example)', () => {
-  it('web -> db and cache open on their ACL services, app closed, with recommendations', async () => {
+  it('web -> db and cache open on their exact services, app closed, with recommendations', async () => {
+    // Without protocols/ports every target gets its exact allowed services: each port range with its
+    // verdict, the closed ones with what closed them.
     const r = await post('connectivity', {
       source_port: 'web-server-port',
       target_ports: ['db-server-port', 'cache-server-port', 'app-server-port'],
     });
     expect(r.status).toBe(200);
+    const dbDeny = 'ACL: db-default-deny (Priority: 1000)';
+    const cacheDeny = 'ACL: cache-default-deny (Priority: 1000)';
+    const appDeny = 'ACL: app-default-deny (Priority: 1000)';
     expect(r.body.target_ports).toEqual([
       {
         port_name: 'db-server-port',
         port_ip: '10.0.2.10',
         reachable: true,
-        protocols: { icmp: true, 'tcp:3306': true },
+        protocols: {
+          icmp: true,
+          'tcp:1-3305': false,
+          'tcp:3306': true,
+          'tcp:3307-65535': false,
+          'udp:1-65535': false,
+        },
+        blocked_by: { 'tcp:1-3305': dbDeny, 'tcp:3307-65535': dbDeny, 'udp:1-65535': dbDeny },
       },
       {
         port_name: 'cache-server-port',
         port_ip: '10.0.3.10',
         reachable: true,
-        protocols: { icmp: true, 'tcp:6379': true },
+        protocols: {
+          icmp: true,
+          'tcp:1-6378': false,
+          'tcp:6379': true,
+          'tcp:6380-65535': false,
+          'udp:1-65535': false,
+        },
+        blocked_by: { 'tcp:1-6378': cacheDeny, 'tcp:6380-65535': cacheDeny, 'udp:1-65535': cacheDeny },
       },
       {
         port_name: 'app-server-port',
         port_ip: '10.0.1.20',
         reachable: false,
-        protocols: { icmp: false, 'tcp:8080': false },
-        blocked_by: {
-          icmp: 'ACL: app-default-deny (Priority: 1000)',
-          'tcp:8080': 'ACL: app-default-deny (Priority: 1000)',
-        },
+        protocols: { icmp: false, 'tcp:1-65535': false, 'udp:1-65535': false },
+        blocked_by: { icmp: appDeny, 'tcp:1-65535': appDeny, 'udp:1-65535': appDeny },
       },
     ]);
     expect(r.body.fully_reachable).toBe(false);
     expect(r.body.recommendations[0]).toBe('The following ports are unreachable: app-server-port');
-    expect(r.body.recommendations).toContain(
-      'app-server-port tcp:8080 is blocked by ACL: app-default-deny (Priority: 1000)',
-    );
+    expect(r.body.recommendations).toContain(`app-server-port tcp:1-65535 is blocked by ${appDeny}`);
   });
 
-  it('mgmt -> app is reachable on tcp:8080 (app-allow-mgmt) but not ICMP', async () => {
+  it('mgmt -> app is reachable on tcp:8080 (app-allow-mgmt) only; ssh dies earlier, at deny-ssh', async () => {
     const r = await post('connectivity', { source_port: 'mgmt-port', target_ports: ['app-server-port'] });
-    expect(r.body.target_ports[0].protocols).toEqual({ icmp: false, 'tcp:8080': true });
+    const t = r.body.target_ports[0];
+    expect(Object.entries(t.protocols).filter(([, open]) => open)).toEqual([['tcp:8080', true]]);
+    expect(t.blocked_by['tcp:22']).toBe('ACL: deny-ssh (Priority: 2100)');
+    expect(t.blocked_by.icmp).toBe('ACL: app-default-deny (Priority: 1000)');
     expect(r.body.fully_reachable).toBe(true);
   });
 

@@ -24,14 +24,14 @@ describe('ovncp-monitor', () => {
     const a = await cli(['frobnicate']);
     expect(a.code).toBe(2);
     expect(a.stderr).toBe(
-      'ovncp-monitor: unknown command "frobnicate" (commands: serve, trace, check, validate, snapshot)\n',
+      'ovncp-monitor: unknown command "frobnicate" (commands: serve, trace, check, validate, snapshot, diff, services, reachers)\n',
     );
     const b = await cli(['serve', '--web.listen-adress=:1']);
     expect(b.code).toBe(2);
     expect(b.stderr).toBe('ovncp-monitor serve: unknown flag --web.listen-adress (see --help)\n');
     const c = await cli(['serve', '--engine=magic']);
     expect(c.stderr).toBe(
-      'ovncp-monitor serve: flag --engine must be one of model, ovn-trace, auto, got "magic"\n',
+      'ovncp-monitor serve: flag --engine must be one of model, lflow, ovn-trace, auto, got "magic"\n',
     );
   });
 

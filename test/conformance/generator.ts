@@ -538,7 +538,7 @@ export function genRequests(rng: Rng, net: GenNet, count: number): TraceRequest[
     // From the gateway port's switch, a distributed floating IP is reached at its external_mac.
     const fipMac = net.gateway?.macs[req.destination_ip ?? ''];
     if (fipMac && src.sw === net.gateway!.sw && rng.chance(0.5)) req.destination_mac = fipMac;
-    if (net.xr && net.features.hairpin) hairpinRequest(net.xr, net, req);
+    if (net.xr) featureRequest(net.xr, net, req);
     out.push(req);
   }
   return out;
@@ -560,7 +560,7 @@ function addFeatures(xr: Rng, net: GenNet): void {
   if (f.affinity)
     for (const lb of net.doc.load_balancers ?? [])
       if (xr.chance(0.4)) lb.options = { ...lb.options, affinity_timeout: String(xr.pick([1, 60, 600])) };
-  if (router?.options?.chassis && f.nodeport && xr.chance(0.7)) addNodePort(xr, net, router);
+  if (router?.options?.chassis && f.nodeport && xr.chance(0.9)) addNodePort(xr, net, router);
   if (net.gateway && f.localnet && xr.chance(0.5)) {
     net.doc.switches![net.gateway.sw - 1]!.ports!.push({
       name: `ln-s${net.gateway.sw}`,
@@ -632,15 +632,25 @@ function addNodePort(xr: Rng, net: GenNet, router: Router): void {
   net.vips.push({ sw: 0, ip, port, backend });
 }
 
-/** Sometimes turns a request into one from a VIP's backend to that VIP. */
-function hairpinRequest(xr: Rng, net: GenNet, req: TraceRequest): void {
+/** Sometimes aims a request at a feature: a NodePort VIP, or a VIP from its own backend (hairpin). */
+function featureRequest(xr: Rng, net: GenNet, req: TraceRequest): void {
+  const nodeport = net.doc.load_balancers?.find((l) => l.name === 'nodeport');
+  if (nodeport && xr.chance(0.25)) {
+    const vip = Object.keys(nodeport.vips ?? {})[0]!;
+    toVip(xr, req, vip.slice(0, vip.lastIndexOf(':')), Number(vip.slice(vip.lastIndexOf(':') + 1)));
+    return;
+  }
   const vips = net.vips.filter((v) => v.sw > 0);
-  if (vips.length === 0 || !xr.chance(0.15)) return;
+  if (!net.features.hairpin || vips.length === 0 || !xr.chance(0.15)) return;
   const v = xr.pick(vips);
   req.source_port = v.backend.name;
-  req.destination_ip = v.ip;
+  toVip(xr, req, v.ip, v.port);
+}
+
+function toVip(xr: Rng, req: TraceRequest, ip: string, port: number): void {
+  req.destination_ip = ip;
   req.protocol = 'tcp';
-  req.destination_port_num = v.port;
+  req.destination_port_num = port;
   req.source_port_num = xr.int(1024, 65535);
   delete req.source_ip;
   delete req.source_mac;

@@ -9,8 +9,14 @@ import type { ResolvedRequest } from '../../src/engine/types.ts';
 import { formatIp } from '../../src/ovn/net/addr.ts';
 import { jsonRpcOnce, type OvnTestbed } from '../helpers/ovn-testbed.ts';
 
-/** How many successive ct steps get state `new` (a trace crosses at most a few conntrack zones). */
-const CT_STEPS = 24;
+/**
+ * ct states given to a daemon: ovn-trace consumes the `--ct` list across the traces of one daemon (it is
+ * not reset per trace) and falls back to `est|trk` once it runs out, so the budget covers every trace of
+ * a network (the daemon is restarted per network) many times over; a trace that still hit the default
+ * is refused rather than judged (see `trace`).
+ */
+const CT_STEPS = 4096;
+const CT_DEFAULT = 'default (use --ct to customize)';
 
 export function microflow(r: ResolvedRequest): string {
   const v = r.srcIp.family;
@@ -87,6 +93,7 @@ export class OvnTraceOracle {
   async trace(r: ResolvedRequest): Promise<{ ports: string[]; text: string }> {
     if (!this.ctl) throw new Error('oracle not started');
     const text = await unixctl(this.ctl, 'trace', ['--minimal', r.datapath, microflow(r)]);
+    if (text.includes(CT_DEFAULT)) throw new Error('oracle: ovn-trace ran out of --ct states (est used)');
     return { ports: deliveredPorts(text), text };
   }
 

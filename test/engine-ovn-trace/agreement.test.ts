@@ -114,8 +114,8 @@ describe.skipIf(skipWithoutOvn())('model engine and ovn-trace agree (real OVN, d
     expect((await cc.trace(ssh, { network: stale })).engine).toBe('model');
     await cc.idle();
     const text = await registry.metrics();
-    expect(text).toContain('ovncp_engine_disagreements_total 1');
-    expect(text).toContain('ovncp_engine_cross_checks_total{outcome="agree"} 1');
+    expect(text).toContain('ovncp_engine_disagreements_total{engines="model,ovn-trace"} 1');
+    expect(text).toContain('ovncp_engine_cross_checks_total{engines="model,ovn-trace",outcome="agree"} 1');
     const fromOvn = deliveryOfTree(await ovn.trace(ssh, { network: topology }));
     expect(sameDelivery(fromOvn, deliveryOfTree(await cc.trace(ssh, { network: stale })))).toBe(false);
     await cc.close();

@@ -95,8 +95,10 @@ describe('recorded demo-network traces', () => {
     expect(dps).toEqual(['ls1', 'lr-core', 'ls-web']);
     const types = new Set(r.hops.map((h) => h.type));
     for (const t of ['port_security', 'acl', 'l2_lookup', 'l3_routing'] as const) expect(types).toContain(t);
+    // Routing forwards (TTL and MACs change on every routed packet; `modify` is for NAT and LB), as
+    // on the model: the hop rule (src/engine/result/hop-stages.ts).
     const routing = r.hops.find((h) => h.stage === 'lr_in_ip_routing');
-    expect(routing?.action).toBe('modify');
+    expect(routing?.action).toBe('forward');
     expect(routing?.next_hop).toBe('lr-core-web');
     expect(r.raw).toContain('ingress(dp="lr-core"');
     expect(r.hops.at(-1)?.action).toBe('output');
@@ -141,10 +143,12 @@ describe('parser edge cases', () => {
 `;
     const r = await resultOf(text, DEMO_CASES[1]!.request);
     expect(r.reaches_destination).toBe(false);
+    // eval and action are one hop (the stage id is the eval stage's), the drop shows on it.
+    expect(r.hops.map((h) => h.stage)).toEqual(['ls_in_acl_eval']);
     const evalHop = r.hops.find((h) => h.stage === 'ls_in_acl_eval');
     expect(evalHop?.acl_matches?.[0]?.acl_name).toBe('deny-ssh');
     expect(r.dropped_at?.type).toBe('acl');
-    expect(r.dropped_at?.stage).toBe('ls_in_acl_action');
+    expect(r.dropped_at?.stage).toBe('ls_in_acl_eval');
     expect(r.dropped_at?.acl_matches?.[0]).toMatchObject({
       acl_name: 'deny-ssh',
       priority: 2100,

@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOvnTraceEngine, type OvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
+import { hopStageOf } from '../../src/engine/result/hop-stages.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
@@ -82,7 +83,8 @@ describe.each(['25.03', '26.03'] as OvnRelease[])('ovn-trace engine drops on OVN
         expect(r.reaches_destination).toBe(false);
         expect(r.dropped_at?.action).toBe('drop');
         expect(r.dropped_at?.type).toBe('acl');
-        expect(r.dropped_at?.stage).toBe(stage);
+        // The hop rule (result/hop-stages.ts) names an eval/action pair by its group stage.
+        expect(r.dropped_at?.stage).toBe(hopStageOf(stage).stage);
         expect(r.dropped_at?.acl_matches?.map((a) => a.acl_name)).toEqual([name]);
         expect(r.hops.filter((h) => h.action === 'drop').length).toBe(1);
       }
@@ -117,11 +119,11 @@ describe.each(['25.03', '26.03'] as OvnRelease[])('ovn-trace engine drops on OVN
       expect(r.reaches_destination).toBe(false);
       expect(r.dropped_at?.action).toBe('drop');
       expect(r.dropped_at?.type).toBe('acl');
-      expect(r.dropped_at?.stage).toMatch(/_acl(_after_lb)?_action$/);
+      expect(r.dropped_at?.stage).toMatch(/_acl(_after_lb)?_eval$/);
       expect(r.dropped_at?.acl_matches ?? []).toEqual([]);
-      // The ingress ACL still shows as what allowed the packet in its own stage.
       expect(r.allowed_by.some((a) => a.acl?.acl_name === 'in-allow')).toBe(true);
-      expect(r.hops.filter((h) => h.acl_matches?.some((m) => m.acl_name === 'in-allow')).length).toBe(2);
+      // One hop names it: its eval and action flows are one hop under the hop rule (result/hop-stages.ts).
+      expect(r.hops.filter((h) => h.acl_matches?.some((m) => m.acl_name === 'in-allow')).length).toBe(1);
     });
   });
 });

@@ -1,6 +1,6 @@
 // End to end through the real daemon process: `serve --engine ovn-trace --ovn.sb-db …` answers
 // /api/v1/trace/flow from real ovn-trace (engine "ovn-trace", the dropping ACL named), `--engine auto`
-// answers from the model and exports ovncp_engine_disagreements_total, and stopping the daemon leaves
+// answers from lflow (an SB is given) and exports ovncp_engine_disagreements_total, and stopping the daemon leaves
 // no ovn-trace or ovsdb-client process behind.
 
 import { execFileSync } from 'node:child_process';
@@ -65,16 +65,19 @@ describe.skipIf(skipWithoutOvn())('serve with the ovn-trace engine (real OVN, re
     expect(ourTracers(tb.sbSock)).toEqual([]);
   }, 60_000);
 
-  it('--engine auto: /flow is answered by ovn-trace, checks by the model, and the disagreement counter is exported', async () => {
+  it('--engine auto with an SB: /flow is answered by lflow, /simulate by the model, and the disagreement counter is exported', async () => {
     const d = await serve(['--engine=auto'], { OVN_SB_DB: tb.sbRemote });
     try {
+      // The topology comes from the SB (no NB, no snapshot file): ready once the SB is synced.
+      for (let i = 0; i < 200 && (await fetch(`${d.url}/-/ready`)).status !== 200; i++)
+        await new Promise((r) => setTimeout(r, 50));
       const http = await flow(d.url, {
         source_port: 'vm1-port',
         destination_ip: '10.0.0.2',
         destination_port_num: 80,
       });
       expect(http.status).toBe(200);
-      expect(http.json.engine).toBe('ovn-trace');
+      expect(http.json.engine).toBe('lflow');
       expect(http.json.reaches_destination).toBe(true);
       const simulated = (await (
         await fetch(`${d.url}/api/v1/trace/simulate`, {
@@ -89,7 +92,7 @@ describe.skipIf(skipWithoutOvn())('serve with the ovn-trace engine (real OVN, re
       ).json()) as { engine: string };
       expect(simulated.engine).toBe('model');
       const metrics = await (await fetch(`${d.url}/metrics`)).text();
-      expect(metrics).toMatch(/^ovncp_engine_disagreements_total 0$/m);
+      expect(metrics).toMatch(/^ovncp_engine_disagreements_total{engines="lflow,model"} 0$/m);
     } finally {
       expect(await d.stop()).toBe(0);
     }

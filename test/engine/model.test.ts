@@ -2,6 +2,7 @@
 // ignored ACLs reported as warnings, result shape and errors for bad requests.
 
 import { describe, expect, it } from 'vitest';
+import { renderTrace } from '../../src/engine/result/table.ts';
 import { OvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
@@ -42,19 +43,33 @@ const loop: SnapshotDoc = {
 };
 
 describe('model engine', () => {
-  it('stops a routing loop with TTL or max_hops, as a drop result', async () => {
+  it('stops a routing loop at max_hops: truncated, not a drop (issue 17 item 5)', async () => {
     const e = engineFor(loop);
+    // TTL 64 would expire after 63 router passes; the default max_hops (50) cuts the trace first.
     const res = await e.trace({ source_port: 'vm', destination_ip: '10.99.1.1', protocol: 'icmp' });
-    expect(res.reaches_destination).toBe(false);
-    expect(res.dropped_at?.description).toMatch(/TTL expired|max_hops/);
+    expect(res).toMatchObject({ reaches_destination: false, dropped_at: null, truncated: true });
+    expect(res.hops).toHaveLength(50);
+    expect(res.summary).toContain('cut at 50 hops: max_hops (50) reached');
     const short = await e.trace({
       source_port: 'vm',
       destination_ip: '10.99.1.1',
       protocol: 'icmp',
       max_hops: 6,
     });
-    expect(short.hops).toHaveLength(7);
-    expect(short.dropped_at?.description).toContain('max_hops (6)');
+    expect(short.hops).toHaveLength(6);
+    expect(short).toMatchObject({ dropped_at: null, truncated: true, reaches_destination: false });
+    expect(short.hops.map((h) => h.type)).toEqual([
+      'port_security',
+      'l2_lookup',
+      'port_security',
+      'l3_routing',
+      'l3_routing',
+      'l3_routing',
+    ]);
+    expect(renderTrace(short).split('\n')[0]).toBe('TRUNCATED at 6 hops (max_hops) [engine model]');
+    expect(short.summary).toBe(
+      'Trace from vm to 10.99.1.1 cut at 6 hops: max_hops (6) reached before the packet was delivered or dropped (a longer path, or a forwarding loop)',
+    );
   });
 
   it('reports ACLs OVN ignores as warnings and does not apply them', async () => {
@@ -106,7 +121,7 @@ describe('model engine', () => {
       dropped_at: null,
       output_ports: ['vm2-port'],
     });
-    expect(res.hops.map((h) => h.type)).toEqual(['port_security', 'acl', 'l2_lookup']);
+    expect(res.hops.map((h) => h.type)).toEqual(['port_security', 'acl', 'l2_lookup', 'port_security']);
     expect(res.hops[1]!.acl_matches).toEqual([
       expect.objectContaining({
         acl_name: 'allow-http',
@@ -116,8 +131,14 @@ describe('model engine', () => {
         match: 'tcp.dst == 80',
       }),
     ]);
-    expect(res.hops[2]).toMatchObject({ action: 'output', next_hop: 'vm2-port' });
-    expect(res.summary).toBe('Packet successfully traced from vm1-port to 10.0.0.2 through 3 hops');
+    expect(res.hops[2]).toMatchObject({ action: 'forward', next_hop: 'vm2-port' });
+    expect(res.hops[3]).toMatchObject({
+      action: 'output',
+      next_hop: 'vm2-port',
+      stage: 'ls_out_check_port_sec',
+    });
+    expect(res.truncated).toBe(false);
+    expect(res.summary).toBe('Packet successfully traced from vm1-port to 10.0.0.2 through 4 hops');
     const lb = await e.trace({
       source_port: 'dmz-port',
       destination_ip: '10.0.1.100',

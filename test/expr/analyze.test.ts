@@ -4,9 +4,11 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  fieldComparisons,
   hasTopLevelOr,
   type L4Constant,
   l4Constants,
+  l4Cuts,
   portScope,
   references,
   topLevelConjuncts,
@@ -142,5 +144,60 @@ describe('l4Constants', () => {
   ];
   it.each(cases)('%s', (match, want) => {
     expect(l4Constants(match)).toEqual(want);
+  });
+});
+
+describe('l4Cuts', () => {
+  const tcpDst = (cuts: number[]) => [{ protocol: 'tcp', side: 'dst', cuts }];
+  const cases: [string, unknown[]][] = [
+    ['tcp.dst == 80', tcpDst([80, 81])],
+    ['tcp.dst == {80, 443}', tcpDst([80, 81, 443, 444])],
+    ['1024 <= tcp.dst <= 2048', tcpDst([1024, 2049])],
+    ['tcp.dst > 65000', tcpDst([65001])],
+    ['tcp.dst == 0x400/0xfc00', tcpDst([1024, 2048])],
+    // Under a negation (pushed down into an OR) no conjunction confines the field: cuts are kept.
+    ['!(tcp.dst >= 100 && tcp.dst <= 200)', tcpDst([100, 201])],
+    // A conjunction that is false everywhere needs no cut; the one left is harmless.
+    ['tcp.dst == 80 && tcp.dst == 81', tcpDst([81])],
+    // A conjunction confining the field keeps a sweep's cuts inside it: odd ports below 8 only.
+    ['tcp.dst[0..0] == 1 && tcp.dst < 8', tcpDst([1, 2, 3, 4, 5, 6, 7, 8])],
+    ['tcp.dst[8..15] == 1', tcpDst([256, 512])],
+    ['udp.src == 53', [{ protocol: 'udp', side: 'src', cuts: [53, 54] }]],
+    ['tcp.dst == 0', tcpDst([1])],
+    ['tcp.dst == 65535', tcpDst([65535])],
+    ['inport == "tcp.dst == 99" && ip4', []],
+    ['tcp.dst ==', []],
+  ];
+  it.each(cases)('%s', (match, want) => {
+    expect(l4Cuts(match)).toEqual(want);
+  });
+
+  it('cuts odd ports everywhere without a confining conjunction', () => {
+    expect(l4Cuts('tcp.dst == 1/1')[0]!.cuts).toHaveLength(65535);
+  });
+});
+
+describe('fieldComparisons', () => {
+  const F = new Set(['eth.src', 'ip4.src', 'ip6.src']);
+  const view = (match: string) =>
+    Object.fromEntries(
+      [...fieldComparisons(match, F)].map(([f, c]) => [
+        f,
+        { ints: c.ints.map((t) => t.text || String(t.value)), sets: c.sets, opaque: c.opaque },
+      ]),
+    );
+  it.each([
+    ['ip4.src == $as && tcp.dst == 80', { 'ip4.src': { ints: [], sets: ['as'], opaque: false } }],
+    [
+      'ip4.src == {10.0.0.1, $b} || ip4.dst == 10.0.0.2',
+      { 'ip4.src': { ints: ['167772161'], sets: ['b'], opaque: false } },
+    ],
+    ['10.0.0.0/8 == ip4.src', { 'ip4.src': { ints: ['167772160'], sets: [], opaque: false } }],
+    ['ip4.src[24..31] == 10', { 'ip4.src': { ints: [], sets: [], opaque: true } }],
+    ['ip4.src < 10.0.0.1', { 'ip4.src': { ints: ['167772161'], sets: [], opaque: true } }],
+    ['inport == "ip4.src == 1.2.3.4" && ip4', {}],
+    ['ip4.dst == $as', {}],
+  ])('%s', (match, want) => {
+    expect(view(match)).toEqual(want);
   });
 });

@@ -29,7 +29,11 @@ export interface ServeHandle {
 }
 
 /** Starts `serve` on 127.0.0.1:0 and resolves once it logs its address. */
-export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeHandle> {
+export async function serve(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  startTimeoutMs = 30_000,
+): Promise<ServeHandle> {
   const proc = spawn(BIN, ['serve', '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,7 +41,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
   let logs = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${logs}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${logs}`)), startTimeoutMs);
     const onData = (b: Buffer) => {
       logs += b.toString();
       const m = /"address":"([^"]+)"/.exec(logs);

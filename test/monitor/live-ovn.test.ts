@@ -98,6 +98,20 @@ describe.skipIf(skipWithoutOvn())('path monitor on a live NB (real OVN)', () => 
     );
     const api = (await d.app.inject('/api/v1/paths/vm1-to-vm2-http')).json();
     expect(api.checks[0].trigger).toBe('topology');
+    // Why it flipped (verdict history): both transitions name the ACL row of the real NB.
+    const h = api.history as { from: string; to: string; trigger: string; rows: Record<string, unknown>[] }[];
+    expect(h.map((t) => [t.from, t.to, t.trigger, t.rows[0]?.change])).toEqual([
+      ['blocked', 'reachable', 'topology', 'removed'],
+      ['reachable', 'blocked', 'topology', 'added'],
+    ]);
+    for (const t of h)
+      expect(t.rows[0]).toMatchObject({
+        table: 'ACL',
+        name: 'block-http-live',
+        match: 'tcp.dst == 80',
+        owner: 'ls1',
+        uuid: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f-]{27}$/),
+      });
     console.log(`verdict seen ${blocked} ms after acl-add returned, ${open} ms after acl-del returned`);
   });
 });

@@ -197,7 +197,7 @@ describe('path monitor in the daemon', () => {
     expect(badStatus.json().error).toMatchObject({ code: 'OVNCP_ERR_INVALID_FIELD', field: 'status' });
     const page = await d.app.inject('/');
     expect(page.headers['content-type']).toMatch(/text\/html/);
-    expect(page.body).toContain('<a href="/api/v1/paths/to-nowhere">to-nowhere</a>');
+    expect(page.body).toContain('<a href="/paths/to-nowhere">to-nowhere</a>');
     expect(page.body).not.toContain(tmpdir()); // names no file on disk (the paths file is there)
   });
 

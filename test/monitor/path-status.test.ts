@@ -222,7 +222,7 @@ describe('path status in the daemon', () => {
     expect(group.status_message).toMatch(/source_group "pg_nope"/);
     const page = (await d.app.inject('/')).body;
     expect(page).toContain('Paths: 5 configured: 1 ok, 1 unmet, 2 error, 1 no_checks, 0 pending');
-    expect(page).toContain('<a href="/api/v1/paths/self-only">self-only</a></td><td><b class="no_checks">');
+    expect(page).toContain('<a href="/paths/self-only">self-only</a></td><td><span class="badge no_checks">');
   });
 });
 

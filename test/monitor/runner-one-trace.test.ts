@@ -86,6 +86,58 @@ paths:
   });
 });
 
+/** Two routers that send 10.99.0.0/16 to each other: a forwarding loop longer than max_hops (50). */
+const loop = loadTopologyText(
+  'loop.yaml',
+  `
+switches:
+  - name: ls
+    ports:
+      - { name: vm, addresses: ["0a:00:00:00:00:01 10.0.0.10"] }
+      - { name: ls-r1, type: router, addresses: [router], options: { router-port: r1-ls } }
+routers:
+  - name: r1
+    ports:
+      - { name: r1-ls, mac: "0a:00:00:00:ff:01", networks: [10.0.0.1/24] }
+      - { name: r1-r2, mac: "0a:00:00:00:ff:02", networks: [10.255.0.1/30], peer: r2-r1 }
+    static_routes: [{ ip_prefix: 10.99.0.0/16, nexthop: 10.255.0.2 }]
+  - name: r2
+    ports:
+      - { name: r2-r1, mac: "0a:00:00:00:ff:03", networks: [10.255.0.2/30], peer: r1-r2 }
+    static_routes: [{ ip_prefix: 10.99.0.0/16, nexthop: 10.255.0.1 }]
+`,
+);
+
+describe('a check cut by max_hops (issue 17 item 5)', () => {
+  it('is an error with the reason max_hops, not a blocked verdict', async () => {
+    const paths = parsePathsText(
+      'paths.yaml',
+      `
+paths:
+  - name: into-the-loop
+    source_port: vm
+    destination_ip: 10.99.1.1
+    protocol: icmp
+    expect: blocked
+`,
+    );
+    const { checks } = expandPaths(paths, loop, true);
+    const o = await runCheck(checks[0]!, {
+      topology: loop,
+      engine: () => createModelEngine(),
+      timeoutMs: 10_000,
+      trigger: 'schedule',
+    });
+    expect(o.reachable).toBeNull();
+    expect(o.blockedBy).toBeNull();
+    expect(o.error).toEqual({
+      reason: 'max_hops',
+      message: expect.stringContaining('cut at 50 hops: max_hops (50) reached'),
+    });
+    expect(o.summary).toBe(o.error!.message);
+  });
+});
+
 describe('blocked_by: one rule for the monitor and the analysis API', () => {
   const acl = (name: string, priority: number, action: string) => ({
     acl_name: name,

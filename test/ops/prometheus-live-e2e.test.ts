@@ -113,8 +113,12 @@ describe.skipIf(skipWithoutOvn() || skipWithout(['prometheus']))(
         'web-to-app': '0',
         'vm1-to-vm2-http': '1',
       });
+      // One series per followed database: the NB (topology) and the SB (lflow's flows).
       const connected = await prom!.query('ovncp_ovsdb_connected{job="ovncp"}');
-      expect(connected.map((s) => s.value[1])).toEqual(['1']);
+      expect(Object.fromEntries(connected.map((s) => [s.metric.db!, s.value[1]]))).toEqual({
+        nb: '1',
+        sb: '1',
+      });
       for (const { panel, target } of panelQueries(loadDashboard()).filter((q) =>
         ['Topology age', 'OVSDB connection'].includes(q.panel),
       )) {

@@ -79,7 +79,10 @@ describe.skipIf(skipWithoutOvn())('live topology keeps unchanged objects (real o
     const prev = store.require();
     const seen = waitForTopology(store, ok, 2000);
     await tb.nbctl(...args);
-    const { topology } = await seen;
+    await seen;
+    // Rebuilds span turns of the event loop: compare the cache with the topology of all it received.
+    await live.idle();
+    const topology = store.require();
     const tables = (t: string) => live.client.cache.table(t);
     const full = topologyFromNb(tables, topology.source, new NbMemo(), live.ovnInfo()!).topology;
     expect(content(topology)).toEqual(content(full));

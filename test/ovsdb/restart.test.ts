@@ -60,14 +60,14 @@ describe.skipIf(skipWithoutOvn())('NB ovsdb-server killed and restarted', () => 
     live.start();
     await live.synced();
     await until(async () => (await fetch(`${url}/-/ready`)).status === 200);
-    expect(await metric(url, 'ovncp_ovsdb_connected')).toBe(1);
+    expect(await metric(url, 'ovncp_ovsdb_connected{db="nb"}')).toBe(1);
     expect((await trace()).warnings.filter((w) => w.includes('disconnected'))).toEqual([]);
     const lastUpdate = await metric(url, 'ovncp_topology_last_update_timestamp_seconds');
     expect(lastUpdate).toBeGreaterThan(Date.now() / 1000 - 60);
 
     const pid = Number(readFileSync(join(tb.dir, 'nb.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
-    await until(async () => (await metric(url, 'ovncp_ovsdb_connected')) === 0);
+    await until(async () => (await metric(url, 'ovncp_ovsdb_connected{db="nb"}')) === 0);
     await until(() => !live!.client.isConnected());
     const kept = store.require();
     expect(kept.switches.has('before')).toBe(true);
@@ -84,8 +84,8 @@ describe.skipIf(skipWithoutOvn())('NB ovsdb-server killed and restarted', () => 
       `--remote=punix:${tb.nbSock}`,
       join(tb.dir, 'nb.db'),
     ]);
-    await until(async () => (await metric(url, 'ovncp_ovsdb_connected')) === 1, 20_000);
-    expect(await metric(url, 'ovncp_ovsdb_reconnects_total')).toBe(1);
+    await until(async () => (await metric(url, 'ovncp_ovsdb_connected{db="nb"}')) === 1, 20_000);
+    expect(await metric(url, 'ovncp_ovsdb_reconnects_total{db="nb"}')).toBe(1);
     const seen = waitForTopology(store, (t) => t.switches.has('after'), 3000);
     await tb.nbctl('ls-add', 'after');
     const { topology } = await seen;

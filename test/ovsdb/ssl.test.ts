@@ -90,7 +90,7 @@ describe.skipIf(skipWithoutOvn())('ssl: remote', () => {
     try {
       await until(async () => (await fetch(`${d.url}/-/ready`)).status === 200, 20_000);
       const metrics = await (await fetch(`${d.url}/metrics`)).text();
-      expect(metrics).toMatch(/^ovncp_ovsdb_connected 1$/m);
+      expect(metrics).toMatch(/^ovncp_ovsdb_connected{db="nb"} 1$/m);
       expect(metrics).toContain(`remote="${remote}"`);
     } finally {
       await d.stop();

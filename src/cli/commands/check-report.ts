@@ -34,7 +34,10 @@ export function rowOf(s: CheckState): CheckRow {
     expect: s.check.path.expect,
     verdict: verdictOf(o) ?? 'not run',
     expectation_met: expectationMet(s),
-    detail: o?.error?.message ?? o?.blockedBy ?? (o?.allowedBy ? `allowed by ${o.allowedBy}` : ''),
+    // An expect_services check says what is open, unexpected and missing (its summary).
+    detail:
+      o?.error?.message ??
+      (o?.exposure ? o.summary : (o?.blockedBy ?? (o?.allowedBy ? `allowed by ${o.allowedBy}` : ''))),
     allowed_by: o?.allowedBy ?? null,
   };
 }

@@ -3,27 +3,40 @@
 // could not run (pre-deployment validation must not pass on what it could not verify).
 
 import { Registry } from 'prom-client';
-import { ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
+import { runWhatIf } from '../../api/what-if-routes.ts';
+import { type DaemonSettings, ENGINE_CHOICES, resolveSettings } from '../../config/daemon-config.ts';
+import { createModelEngine } from '../../engine/model/index.ts';
 import { OvncpError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { countByStatus, PATH_STATUSES } from '../../monitor/path-status.ts';
+import { loadPathsFile } from '../../monitor/paths-config.ts';
 import { createRuntime } from '../../runtime/runtime.ts';
-import { type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
+import { type CliIo, type Command, SOURCE_FLAGS, SSL_FLAGS, sslSettings, str } from '../command.ts';
 import { pathRowOf, renderJunit, renderTable, rowOf } from './check-report.ts';
+import { gateExitCode, loadChangesFile, renderComparison } from './what-if-report.ts';
 
 export const checkCommand: Command = {
   name: 'check',
   usage:
-    'ovncp-monitor check [--paths.file FILE] [--topology.file FILE | --ovn.nb-db REMOTE] [--json | --junit]',
+    'ovncp-monitor check [--paths.file FILE] [--topology.file FILE | --ovn.nb-db REMOTE] [--json | --junit] [--what-if CHANGES.yaml]',
   summary:
     'Run every configured path once, print a table, exit 1 if any verdict differs from its expectation.',
   flags: [
     ...SOURCE_FLAGS,
     ...SSL_FLAGS,
     { name: 'paths.file', help: 'Critical-path definitions (YAML).' },
-    { name: 'engine', help: 'Trace engine.', choices: ENGINE_CHOICES, default: 'model' },
+    {
+      name: 'engine',
+      help: 'Trace engine (auto: lflow with an SB, else the model).',
+      choices: ENGINE_CHOICES,
+      default: 'auto',
+    },
     { name: 'json', help: 'Print the results as JSON.', type: 'boolean' },
     { name: 'junit', help: 'Print the results as JUnit XML.', type: 'boolean' },
+    {
+      name: 'what-if',
+      help: 'Changes file (YAML/JSON: typed ops or {nbctl: "..."}): compare every path before and after them (model engine) and exit 1 when an expectation would become unmet.',
+    },
   ],
   async run(flags, io) {
     const settings = resolveSettings(
@@ -34,8 +47,9 @@ export const checkCommand: Command = {
         'ovn.version': str(flags, 'ovn.version'),
         ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
+        'topology.sb-file': str(flags, 'topology.sb-file'),
         'paths.file': str(flags, 'paths.file'),
-        engine: str(flags, 'engine') ?? 'model',
+        engine: str(flags, 'engine'),
       },
       io.env,
     );
@@ -44,6 +58,8 @@ export const checkCommand: Command = {
         'OVNCP_ERR_CONFIG',
         'no paths file: pass --paths.file or set paths.file in --config.file',
       );
+    const whatIfFile = str(flags, 'what-if');
+    if (whatIfFile) return checkWhatIf(settings, whatIfFile, flags.json === true, io);
     const started = performance.now();
     const rt = createRuntime(settings, { logger: createLogger('error', 'json'), registry: new Registry() });
     try {
@@ -76,3 +92,25 @@ export const checkCommand: Command = {
     return paths.every(({ st }) => st.status === 'ok') && failed === 0 ? 0 : 1;
   },
 };
+
+/** `check --what-if FILE`: the paths before and after the file's changes, on the model engine. */
+async function checkWhatIf(
+  settings: DaemonSettings,
+  file: string,
+  json: boolean,
+  io: CliIo,
+): Promise<number> {
+  const body = loadChangesFile(file);
+  const rt = createRuntime(settings, { logger: createLogger('error', 'json'), registry: new Registry() });
+  try {
+    await rt.loadOnce();
+  } finally {
+    await rt.stop();
+  }
+  const base = rt.topology.current()!;
+  const model = createModelEngine();
+  const config = loadPathsFile(settings.pathsFile!, settings.limits.pathsFileBytes);
+  const answer = await runWhatIf(base, body, { modelEngine: () => model, limits: settings.whatIf, config });
+  io.out.write(json ? `${JSON.stringify(answer, null, 2)}\n` : renderComparison(answer, `what-if: ${file}`));
+  return gateExitCode(answer);
+}

@@ -29,6 +29,11 @@ export const serveCommand: Command = {
     },
     { name: 'paths.file', help: 'Critical-path definitions (YAML).' },
     {
+      name: 'ovn.bump-nb-cfg',
+      type: 'boolean',
+      help: 'Never stale, exactly: increment NB_Global.nb_cfg after NB changes (like ovn-nbctl --wait=sb) and wait for northd to acknowledge it in the SB before tracing on the SB (a write to the NB: opt-in).',
+    },
+    {
       name: 'web.insecure-no-auth',
       type: 'boolean',
       help: 'Serve the trace API without tokens on a non-loopback address (otherwise refused).',
@@ -50,11 +55,13 @@ export const serveCommand: Command = {
         'ovn.version': str(flags, 'ovn.version'),
         ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
+        'topology.sb-file': str(flags, 'topology.sb-file'),
         'paths.file': str(flags, 'paths.file'),
         engine: str(flags, 'engine'),
         'log.level': str(flags, 'log.level'),
         'log.format': str(flags, 'log.format'),
         'web.insecure-no-auth': flags['web.insecure-no-auth'] === true ? true : undefined,
+        'ovn.bump-nb-cfg': flags['ovn.bump-nb-cfg'] === true ? true : undefined,
       },
       io.env,
     );

@@ -65,7 +65,8 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
       'ovn.version': str(flags, 'ovn.version'),
       ...sslSettings(flags),
       'topology.file': str(flags, 'topology.file'),
-      engine: str(flags, 'engine') ?? 'model',
+      'topology.sb-file': str(flags, 'topology.sb-file'),
+      engine: str(flags, 'engine'),
     },
     io.env,
   );
@@ -73,7 +74,7 @@ async function traceLocally(flags: ParsedFlags, io: CliIo, req: TraceRequest): P
   try {
     await rt.loadOnce();
     const network = rt.topology.require();
-    return toTraceResult(await rt.engines().forChoice(settings.engine).trace(req, { network }));
+    return toTraceResult(await rt.engines().onDemand().trace(req, { network }));
   } finally {
     await rt.stop();
   }
@@ -88,7 +89,12 @@ export const traceCommand: Command = {
     ...REQUEST_FLAGS,
     ...SOURCE_FLAGS,
     ...SSL_FLAGS,
-    { name: 'engine', help: 'Engine for a local trace.', choices: ENGINE_CHOICES, default: 'model' },
+    {
+      name: 'engine',
+      help: 'Engine for a local trace (auto: lflow with an SB, else the model).',
+      choices: ENGINE_CHOICES,
+      default: 'auto',
+    },
     { name: 'url', help: 'Ask a running daemon instead, e.g. http://127.0.0.1:9477.', env: 'OVNCP_URL' },
     { name: 'token', help: 'Bearer token for --url.', env: 'OVNCP_TOKEN' },
     {

@@ -76,6 +76,7 @@ export const validateCommand: Command = {
         'ovn.version': str(flags, 'ovn.version'),
         ...sslSettings(flags),
         'topology.file': str(flags, 'topology.file'),
+        'topology.sb-file': str(flags, 'topology.sb-file'),
         'paths.file': str(flags, 'paths.file'),
       },
       io.env,

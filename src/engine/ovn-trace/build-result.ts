@@ -1,17 +1,15 @@
-// Turns one parsed ovn-trace run into a branch of the result tree: hop events with types from the
-// stage names, the ports the traced packet was delivered to (not replies OVN generated, not patch hops
+// Turns one parsed ovn-trace run into a branch of the result tree: hops made by the engines' shared hop
+// rule (../result/hop-stages.ts: one hop per stage that acted, verbose adds details, never hops), the ports the traced packet was delivered to (not replies OVN generated, not patch hops
 // between datapaths), whether it reached the destination (DESIGN.md §2), the hop where it died, and
 // what each ACL stage decided. unite-results.ts makes the tree from one run or several.
 
 import type { Topology } from '../../ovn/topology/types.ts';
+import { type FlowEvent, type FlowHop, groupFlows } from '../result/hop-stages.ts';
 import type { AclDecision, TraceBranch } from '../result/tree.ts';
-import type { Hop, HopAction, ResolvedRequest, TraceRequest } from '../types.ts';
+import type { AclMatch, Hop, HopAction, ResolvedRequest, TraceRequest } from '../types.ts';
 import { nameAcl, type StageHintLookup } from './acl-names.ts';
 import type { BlockContext, NoteStep, ParsedTrace, TableStep } from './parse-detailed.ts';
-import { hopTypeOfStage, isAclDecisionStage, stageDirection } from './stages.ts';
-
-const MODIFY_RE =
-  /^(eth|ip4|ip6|ip|tcp|udp|icmp4|icmp6|arp|nd)\.[\w.]+\s*(=|<->)|^ip\.ttl--|^ct_(dnat|snat|lb)|^ct_lb_mark\(/;
+import { isAclDecisionStage, stageDirection } from './stages.ts';
 
 export interface BuildInput {
   readonly parsed: ParsedTrace;
@@ -29,94 +27,179 @@ function header(c: BlockContext): string {
   return `${c.pipeline ?? 'pipeline'}(${parts.join(', ')})`;
 }
 
-function tableAction(step: TableStep): HopAction {
-  if (step.dropped) return 'drop';
-  if (step.outputs.some((o) => o.type !== 'patch')) return 'output';
-  if (step.actions.some((a) => MODIFY_RE.test(a))) return 'modify';
-  return 'forward';
+/** A flow that rewrote the packet's addresses: NAT or LB with a target, a swap (ping answer, hairpin). */
+const CHANGE_RE =
+  /^ct_(dnat|snat|lb|lb_mark)(_in_czone)?\(|^(eth|ip4|ip6)\.(src|dst)\s*<->|^(ip4|ip6)\.(src|dst)\s*=/;
+const LB_RE = /^ct_lb(_mark)?\(/;
+
+/** One printed step with what the hop rule needs (result/hop-stages.ts). */
+interface StepEvent extends FlowEvent {
+  readonly step: TableStep | NoteStep;
+  /** The NB ACL of an ACL decision flow (null: northd's default flow), when it is one. */
+  readonly acl: AclMatch | null;
 }
 
-function component(step: TableStep, type: Hop['type']): string {
-  const pipe = step.context.pipeline ?? 'ingress';
+/**
+ * With `--lb-dst` ovn-trace applies the backend at the argument-less `ct_lb_mark;` of the pre-stateful
+ * stage (as an existing connection would be), and the LB stage itself prints nothing: that flow is the
+ * load balancing, so it is the LB hop (stage id of the LB stage, as every engine names it).
+ */
+const LB_DST_RE = /^ct_lb(_mark)?;/;
+
+function lbDstEvent(step: TableStep): Partial<StepEvent> | null {
+  if (!step.actions.some((a) => LB_DST_RE.test(a))) return null;
+  const stage = step.stage.startsWith('ls_') ? 'ls_in_lb' : 'lr_in_dnat';
+  return { stage, changed: true, loadBalances: true };
+}
+
+async function eventOf(step: TableStep | NoteStep, input: BuildInput, lbDst: boolean): Promise<StepEvent> {
+  const dropped = step.dropped && !step.generated;
+  // A packet OVN generated (ICMP error, TCP reset, ARP request) is not the traced one: never a hop.
+  if (step.kind === 'note' || step.generated)
+    return {
+      step,
+      stage: '',
+      pass: step.context,
+      dropped,
+      rule: false,
+      changed: false,
+      loadBalances: false,
+      acl: null,
+    };
+  const acl =
+    isAclDecisionStage(step.stage) && !step.generated
+      ? await nameAcl(input.topology, step, input.stageHints)
+      : null;
+  // A router policy's flow, not northd's priority-0 default.
+  const policy = step.stage === 'lr_in_policy' && (step.priority > 0 || step.match !== '1');
+  return {
+    step,
+    stage: step.stage,
+    pass: step.context,
+    dropped,
+    rule: acl !== null || policy,
+    changed: step.actions.some((a) => CHANGE_RE.test(a)),
+    loadBalances: step.actions.some((a) => LB_RE.test(a)),
+    acl,
+    ...(lbDst ? lbDstEvent(step) : null),
+  };
+}
+
+function component(context: BlockContext, type: Hop['type'], stage: string): string {
+  const pipe = context.pipeline ?? 'ingress';
   switch (type) {
     case 'port_security':
-      return header(step.context);
+      return header(context);
     case 'acl':
       return `${pipe} ACL`;
     case 'l2_lookup':
       return 'L2 forwarding';
     case 'l3_routing':
-      return `router ${step.context.datapath ?? ''}`.trim();
+      return `router ${context.datapath ?? ''}`.trim();
     case 'nat':
       return 'NAT';
     case 'load_balancer':
       return 'load balancer';
     default:
-      return step.stage;
+      return stage || (context.datapath ? header(context) : 'ovn-trace');
   }
 }
 
-function nextHop(step: TableStep): string | undefined {
-  for (const a of [...step.actions].reverse()) {
-    const m = /^outport = "((?:[^"\\]|\\.)*)";/.exec(a);
-    if (m) return JSON.parse(`"${m[1]}"`) as string;
-  }
-  return step.outputs.at(-1)?.port;
+function tables(events: readonly StepEvent[]): TableStep[] {
+  const out: TableStep[] = [];
+  for (const e of events) if (e.step.kind === 'table') out.push(e.step);
+  return out;
 }
 
-async function tableHop(step: TableStep, input: BuildInput): Promise<Hop> {
-  const type = hopTypeOfStage(step.stage);
-  const action = tableAction(step);
-  const dp = step.context.datapath ?? '?';
-  const hop: Hop = {
-    index: 0,
-    type,
-    component: component(step, type),
-    action,
-    description: `${step.stage} (table ${step.table}) on ${dp}: ${step.match} [priority ${step.priority}] -> ${action}`,
-    datapath: dp,
-    stage: step.stage,
-  };
-  const nh = nextHop(step);
-  if (nh !== undefined) hop.next_hop = nh;
-  if (type === 'acl' && isAclDecisionStage(step.stage)) {
-    const acl = await nameAcl(input.topology, step, input.stageHints);
-    if (acl) {
-      hop.acl_matches = [acl];
-      hop.description = `${acl.direction} ACL ${acl.acl_name ?? '(unnamed)'} priority ${acl.priority}: ${acl.action} (${acl.match})`;
+function nextHop(steps: readonly TableStep[]): string | undefined {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    for (const a of [...steps[i]!.actions].reverse()) {
+      const m = /^outport = "((?:[^"\\]|\\.)*)";/.exec(a);
+      if (m) return JSON.parse(`"${m[1]}"`) as string;
     }
   }
-  if (input.resolved.verbose) {
-    hop.details = {
-      table: step.table,
-      match: step.match,
-      priority: step.priority,
-      uuid: step.uuid,
-      source: step.source,
-      actions: step.actions,
-      generated: step.generated,
-    };
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const o = steps[i]!.outputs.at(-1);
+    if (o) return o.port;
   }
-  return hop;
+  return undefined;
 }
 
-function noteHop(note: NoteStep): Hop {
+function hopAction(members: readonly StepEvent[]): HopAction {
+  if (members.some((e) => e.dropped)) return 'drop';
+  const steps = tables(members);
+  if (steps.some((s) => s.outputs.some((o) => !o.generated && !INTERNAL_PORT_TYPES.has(o.type))))
+    return 'output';
+  if (members.some((e) => e.changed)) return 'modify';
+  return 'forward';
+}
+
+/** The flow that describes a hop: the one that dropped, else the group's own stage, else the first. */
+function described(g: FlowHop<StepEvent>): StepEvent {
+  return g.members.find((e) => e.dropped) ?? g.members.find((e) => e.stage === g.stage) ?? g.members[0]!;
+}
+
+function flowDetail(s: TableStep) {
   return {
-    index: 0,
-    type: 'flow',
-    component: note.context.datapath ? header(note.context) : 'ovn-trace',
-    action: note.dropped ? 'drop' : 'forward',
-    description: note.generated ? `${note.text} (packet generated by OVN)` : note.text,
-    ...(note.context.datapath ? { datapath: note.context.datapath } : {}),
+    stage: s.stage,
+    table: s.table,
+    match: s.match,
+    priority: s.priority,
+    uuid: s.uuid,
+    actions: s.actions,
   };
 }
 
-/** Non-verbose traces leave out plumbing: forward-only generic stages and OVN-generated packets. */
-function keep(step: TableStep | NoteStep, verbose: boolean): boolean {
-  if (verbose) return true;
-  if (step.generated) return false;
-  if (step.kind === 'note') return true;
-  return hopTypeOfStage(step.stage) !== 'flow' || step.dropped || step.outputs.length > 0;
+function verboseDetails(g: FlowHop<StepEvent>, main: StepEvent): Record<string, unknown> {
+  const all = [...g.details, ...g.members];
+  const notes = all.flatMap((e) =>
+    e.step.kind === 'note'
+      ? [e.step.generated ? `${e.step.text} (packet generated by OVN)` : e.step.text]
+      : [],
+  );
+  const s = main.step;
+  const own =
+    s.kind === 'table'
+      ? {
+          table: s.table,
+          match: s.match,
+          priority: s.priority,
+          uuid: s.uuid,
+          source: s.source,
+          actions: s.actions,
+          generated: s.generated,
+        }
+      : {};
+  return { ...own, flows: tables(all).map(flowDetail), notes };
+}
+
+function hopOf(g: FlowHop<StepEvent>, verbose: boolean): Hop {
+  const main = described(g);
+  const action = hopAction(g.members);
+  const ctx = main.step.context;
+  const dp = ctx.datapath ?? '?';
+  const s = main.step;
+  const hop: Hop = {
+    index: 0,
+    type: g.type,
+    component: component(ctx, g.type, s.kind === 'table' ? s.stage : ''),
+    action,
+    description:
+      s.kind === 'table'
+        ? `${s.stage} (table ${s.table}) on ${dp}: ${s.match} [priority ${s.priority}] -> ${action}`
+        : s.text,
+    datapath: dp,
+  };
+  if (s.kind === 'table') hop.stage = g.stage;
+  const nh = nextHop(tables(g.members));
+  if (nh !== undefined) hop.next_hop = nh;
+  const acl = g.members.find((e) => e.acl)?.acl;
+  if (acl) {
+    hop.acl_matches = [acl];
+    hop.description = `${acl.direction} ACL ${acl.acl_name ?? '(unnamed)'} priority ${acl.priority}: ${acl.action} (${acl.match})`;
+  }
+  if (verbose) hop.details = verboseDetails(g, main);
+  return hop;
 }
 
 /** Port types ovn-trace reports for links between datapaths (switch<->router, gateway routers). */
@@ -152,60 +235,29 @@ export function reachesDestination(t: Topology, r: ResolvedRequest, outputs: rea
   return outputs.some((name) => name !== r.sourcePort);
 }
 
-function trimHops(hops: Hop[], max: number, warnings: string[]): Hop[] {
-  if (hops.length <= max) return hops;
-  warnings.push(`trace has ${hops.length} hops; showing the first ${max - 1} and the last (max_hops ${max})`);
-  return [...hops.slice(0, max - 1), hops.at(-1)!];
-}
-
-/** `ls_in_acl_eval` and `ls_in_acl_action` share the base `ls_in_acl` (and `_after_lb_` its own). */
-function aclStageBase(stage: string): string {
-  return stage.replace(/_(eval|action)$/, '');
-}
-
-/**
- * 23.06+ splits an ACL into `*_acl_eval` (which ACL matched) and `*_acl_action` (what happens): the
- * action hop, where a drop shows, names the ACL its eval hop matched: the eval hop of the same stage
- * pair on the same datapath, right before it among the ACL hops. An action hop without one (a default
- * drop of a stage whose eval flow printed nothing) names no ACL: never the ACL of an earlier stage.
- */
-function inheritAclMatches(hops: Hop[]): void {
-  let evalHop: Hop | null = null;
-  for (const h of hops) {
-    if (h.type !== 'acl' || !h.stage) continue;
-    if (!h.stage.endsWith('_action')) {
-      evalHop = isAclDecisionStage(h.stage) ? h : null;
-      continue;
-    }
-    const e = evalHop;
-    evalHop = null;
-    if (!e?.acl_matches || e.datapath !== h.datapath || aclStageBase(e.stage!) !== aclStageBase(h.stage))
-      continue;
-    h.acl_matches = e.acl_matches;
-    h.description = `${e.description} -> ${h.action}`;
-  }
-}
-
 const DENY = new Set(['drop', 'reject']);
 
 /**
  * What each ACL decision stage said: the ACL it named (null: no ACL matched, the default applied) and
- * allow/drop, taken from the ACL's action, else from the stage (23.06+: its `_action` hop) dropping.
+ * allow/drop, taken from the ACL's action, else from the stage (23.06+: its `_action` flow) dropping.
  */
-function aclDecisions(hops: readonly Hop[]): AclDecision[] {
+function aclDecisions(events: readonly StepEvent[]): AclDecision[] {
   const out: AclDecision[] = [];
-  hops.forEach((h, i) => {
-    if (h.type !== 'acl' || !h.stage || !isAclDecisionStage(h.stage)) return;
-    const acl = h.acl_matches?.[0] ?? null;
-    const next = hops[i + 1];
-    const actionHop = next?.stage?.endsWith('_action') && next.datapath === h.datapath ? next : null;
-    const drops = acl ? DENY.has(acl.action) : h.action === 'drop' || actionHop?.action === 'drop';
+  events.forEach((e, i) => {
+    const s = e.step;
+    if (s.kind !== 'table' || s.generated || !isAclDecisionStage(s.stage)) return;
+    const next = events[i + 1]?.step;
+    const action =
+      next?.kind === 'table' && next.stage.endsWith('_action') && next.context.datapath === s.context.datapath
+        ? next
+        : null;
+    const drops = e.acl ? DENY.has(e.acl.action) : s.dropped || action?.dropped === true;
     out.push({
-      stage: h.stage,
-      datapath: h.datapath ?? '?',
-      direction: stageDirection(h.stage),
+      stage: s.stage,
+      datapath: s.context.datapath ?? '?',
+      direction: stageDirection(s.stage),
       verdict: drops ? 'drop' : 'allow',
-      acl,
+      acl: e.acl,
     });
   });
   return out;
@@ -226,20 +278,21 @@ export async function buildRun(
   alternative: { backend?: string; member?: string } = {},
 ): Promise<TraceRun> {
   const { parsed, resolved: r } = input;
-  const all: Hop[] = [];
-  for (const step of parsed.steps) {
-    if (!keep(step, r.verbose)) continue;
-    all.push(step.kind === 'table' ? await tableHop(step, input) : noteHop(step));
-  }
-  inheritAclMatches(all);
+  const events: StepEvent[] = [];
+  const lbDst = alternative.backend !== undefined;
+  for (const step of parsed.steps) events.push(await eventOf(step, input, lbDst));
+  const all = groupFlows(events).map((g) => hopOf(g, r.verbose));
   const warnings = [...r.warnings];
-  const hops = trimHops(all, r.maxHops, warnings);
+  // max_hops cuts the list: what lies beyond is not traced as far as the result goes (hop-stages.ts).
+  const truncated = all.length > r.maxHops;
+  const hops = truncated ? all.slice(0, r.maxHops) : all;
   hops.forEach((h, i) => {
     h.index = i;
   });
-  const outputs = deliveredPorts(input.topology, parsed);
+  const outputs = truncated ? [] : deliveredPorts(input.topology, parsed);
   const reached = reachesDestination(input.topology, r, outputs);
-  const dropped = reached ? null : (hops.find((h) => h.action === 'drop') ?? hops.at(-1) ?? null);
+  const dropped =
+    reached || truncated ? null : (hops.find((h) => h.action === 'drop') ?? hops.at(-1) ?? null);
   if (parsed.ctDefaultUsed) warnings.push('ovn-trace ran out of --ct states: some ct steps used est');
   const branch: TraceBranch = {
     hops,
@@ -251,6 +304,7 @@ export async function buildRun(
     member: alternative.member ?? null,
     answeredBy: null,
     reached,
+    truncated,
   };
-  return { branch, warnings, acl: aclDecisions(all), truncated: hops !== all, raw: input.raw };
+  return { branch, warnings, acl: aclDecisions(events), truncated, raw: input.raw };
 }

@@ -34,6 +34,11 @@ export interface OvnTraceEngineOptions {
   readonly dbOptions?: readonly string[];
   /** Watch the SB for changes with ovsdb-client (default true in daemon mode). */
   readonly watchSb?: boolean;
+  /**
+   * The caller follows the SB and calls sbChanged() on every change (the runtime's live SB): then
+   * neither the ovsdb-client watch nor the new-topology hint is used.
+   */
+  readonly externalSbChanges?: boolean;
   /** ct states per daemon instance (tests use a small number to exercise the budget). */
   readonly daemonCtStates?: number;
   /**
@@ -75,7 +80,7 @@ export class OvnTraceEngine implements TraceEngine {
     this.mode = opts.mode ?? 'daemon';
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.hints = new StageHints({ sbDb: opts.sbDb, dbOptions: opts.dbOptions ?? [] });
-    const watch = opts.watchSb ?? this.mode === 'daemon';
+    const watch = !opts.externalSbChanges && (opts.watchSb ?? this.mode === 'daemon');
     this.watch = watch
       ? new SbWatch({ sbDb: opts.sbDb, dbOptions: opts.dbOptions ?? [], onChange: () => this.sbChanged() })
       : null;
@@ -115,7 +120,13 @@ export class OvnTraceEngine implements TraceEngine {
     if (this.closed) throw new OvncpError('OVNCP_ERR_ENGINE_UNAVAILABLE', 'ovn-trace engine is closed');
     const topology = options.network;
     // Without the SB watch, a new topology is the only hint that the SB changed too.
-    if (!this.watch && this.lastTopology !== null && topology !== this.lastTopology) this.sbChanged();
+    if (
+      !this.watch &&
+      !this.opts.externalSbChanges &&
+      this.lastTopology !== null &&
+      topology !== this.lastTopology
+    )
+      this.sbChanged();
     this.lastTopology = topology;
     const resolved = resolveRequest(topology, request);
     const flow = buildMicroflow(resolved);

@@ -1,4 +1,4 @@
-// Where the engine runs ovn-trace: the host's own (the default and what the daemon uses), or the one
+// Where the engine runs ovn-trace: the host's own (the default, and all the product itself uses), or the one
 // inside a chroot holding another OVN release (the test beds run 25.03 and 26.03 that way, since each
 // release's ovn-trace knows its own actions and stages). Inside a chroot every path the tool is given
 // is the chroot-relative one, so remotes and temp dirs are translated here and nowhere else.

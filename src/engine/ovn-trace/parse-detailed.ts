@@ -124,8 +124,19 @@ function logFields(text: string): TraceLog {
   return { name: get('name'), verdict: get('verdict'), direction: get('direction') };
 }
 
+/**
+ * `drop;`, `reject`, a unicast output to the port the packet came in by, which OVN omits (the packet
+ * goes nowhere: ovn-trace notes it in the flow's actions; under a multicast header it is a note), or an
+ * ARP/ND request sent in place of the packet (the next hop's MAC is unknown: it is not forwarded).
+ */
 function isDropAction(line: string): boolean {
-  return /^drop;/.test(line) || /^reject\s*\{/.test(line) || /^reject;/.test(line);
+  return (
+    /^drop;/.test(line) ||
+    /^(arp|nd_ns)\s*\{/.test(line) ||
+    /^reject\s*\{/.test(line) ||
+    /^reject;/.test(line) ||
+    /^\/\* omitting output because inport == outport/.test(line)
+  );
 }
 
 /**

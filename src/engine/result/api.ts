@@ -45,6 +45,7 @@ export function toTraceResult(t: TraceTree): TraceResult {
     } as TraceResult;
     if (backends) r.backends = backends;
     r.summary = summary;
+    r.truncated = t.truncated;
     r.allowed_by = allowedByView(t);
     return r;
   }
@@ -61,7 +62,8 @@ export function toTraceResult(t: TraceTree): TraceResult {
   } as TraceResult;
   if (t.raw !== undefined) r.raw = t.raw;
   if (backends) r.backends = backends;
-  // Last in key order, on both engines: it came after the seed's fields and the first additions.
+  // Last in key order, on both engines: they came after the seed's fields and the first additions.
+  r.truncated = t.truncated;
   r.allowed_by = allowedByView(t);
   return r;
 }

@@ -67,6 +67,11 @@ export interface TraceOutcome {
   readonly allowedBy: string | null;
   /** Datapaths the trace went through; null when unknown (the check then re-runs on every change). */
   readonly visited: readonly string[] | null;
+  /**
+   * True when max_hops stopped the trace and no path reached the destination: the trace gave no
+   * verdict (the monitor reports the check as an error, not as blocked).
+   */
+  readonly truncated: boolean;
 }
 
 /** The ACL stages that let the packet through, in order. */
@@ -162,6 +167,7 @@ export function outcomeOf(t: TraceTree): TraceOutcome {
     summary: summaryOf(t),
     allowedBy: allowedByLabel(t),
     visited: visitedOf(t),
+    truncated: t.truncated && !t.reached,
   };
 }
 

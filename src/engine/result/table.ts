@@ -10,16 +10,27 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 }
 
 export function renderTrace(r: TraceResult): string {
-  const head = ['#', 'TYPE', 'ACTION', 'COMPONENT', 'DESCRIPTION'];
-  const rows = r.hops.map((h: Hop) => [String(h.index), h.type, h.action, h.component, h.description]);
+  // DATAPATH: two hops of the same kind on different switches (e.g. both egress ACLs) must tell apart.
+  const head = ['#', 'DATAPATH', 'TYPE', 'ACTION', 'COMPONENT', 'DESCRIPTION'];
+  const rows = r.hops.map((h: Hop) => [
+    String(h.index),
+    h.datapath ?? '-',
+    h.type,
+    h.action,
+    h.component,
+    h.description,
+  ]);
   const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((x) => x[i]!.length)));
+  // A trace max_hops cut has no verdict: it is neither reached nor blocked (absent from older daemons).
   const verdict = r.reaches_destination
     ? `REACHED ${r.output_ports.join(', ') || 'destination'}`
-    : `BLOCKED${r.dropped_at ? ` at hop ${r.dropped_at.index} (${r.dropped_at.type})` : ''}`;
+    : r.truncated
+      ? `TRUNCATED at ${r.hops.length} hops (max_hops)`
+      : `BLOCKED${r.dropped_at ? ` at hop ${r.dropped_at.index} (${r.dropped_at.type})` : ''}`;
   const lines = [`${verdict} [engine ${r.engine}]`, r.summary];
   // Who owns the rule that stopped it (an ovn-kubernetes policy, a Neutron security group, the ACL), or
-  // which default did.
-  if (!r.reaches_destination) {
+  // which default did. A truncated trace was stopped by nobody.
+  if (!r.reaches_destination && !r.truncated) {
     const o = blockedOwnerOf(r.dropped_at);
     lines.push(`blocked by ${o.kind} ${ownerLabel(o)}${o.id && o.id !== o.name ? ` (id ${o.id})` : ''}`);
   }

@@ -27,7 +27,10 @@ export interface TraceBranch {
   readonly outputs: readonly string[];
   /** The hop the packet died at when this path did not reach the destination, else null. */
   readonly dropped: HopEvent | null;
-  /** The type of the path's last hop, known even when hops were not built. */
+  /**
+   * The type of the path's last hop, known even when hops were not built; null for a path max_hops
+   * stopped (its last hop is not where it ended).
+   */
   readonly lastType: HopType | null;
   /** The LB backend this path follows (as the VIP lists it), when a VIP split the trace. */
   readonly backend: string | null;
@@ -37,6 +40,11 @@ export interface TraceBranch {
   readonly answeredBy: string | null;
   /** Whether this path reached the destination (DESIGN.md §2). */
   readonly reached: boolean;
+  /**
+   * True when max_hops stopped this path before it was delivered or dropped (result/hop-stages.ts):
+   * then it has exactly max_hops hops, no output, no drop and did not reach the destination.
+   */
+  readonly truncated: boolean;
 }
 
 export type AclVerdict = 'allow' | 'drop';
@@ -74,7 +82,7 @@ export interface TraceTree {
   readonly warnings: readonly string[];
   /** Every ACL stage passed, in the order passed (allowed and dropped). */
   readonly acl: readonly AclDecision[];
-  /** True when max_hops cut the trace (or its hop list) short. */
+  /** True when max_hops stopped some branch of the trace (TraceBranch.truncated). */
   readonly truncated: boolean;
   /** Raw ovn-trace text (ovn-trace engine, verbose only). */
   readonly raw?: string;

@@ -218,3 +218,75 @@ export function portScope(
 ): string[] | null {
   return resolveScope(analyzeMatch(match)[field], members);
 }
+
+/** What a match compares one field against: literal constants (int tokens) and `$set` names. */
+export interface FieldComparisons {
+  readonly ints: readonly Token[];
+  readonly sets: readonly string[];
+  /**
+   * True when the field is also tested in a way these lists cannot describe: a subfield
+   * (`ip4.src[24..31] == 10`) or an ordering relop. A caller must then treat every value as distinct.
+   */
+  readonly opaque: boolean;
+}
+
+const RELOP_TYPES = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * The constants a match compares each of `fields` against, read from tokens: `f == c`, `f != {…}`,
+ * `c == f`. Comments and quoted names are tokens, never mistaken for fields; a match that does not lex
+ * gives what came before the error (OVN ignores its flow anyway). Takes the match's tokens when the
+ * caller has them already.
+ */
+export function fieldComparisons(
+  match: string | readonly Token[],
+  fields: ReadonlySet<string>,
+): Map<string, FieldComparisons> {
+  const toks = typeof match === 'string' ? tokenize(match) : match;
+  const out = new Map<string, { ints: Token[]; sets: string[]; opaque: boolean }>();
+  const entry = (f: string) => {
+    let e = out.get(f);
+    if (!e) out.set(f, (e = { ints: [], sets: [], opaque: false }));
+    return e;
+  };
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (t.type !== 'id' || !fields.has(t.text)) continue;
+    const e = entry(t.text);
+    const next = toks[i + 1];
+    const prev = toks[i - 1];
+    if (next?.type === '[') {
+      e.opaque = true;
+    } else if (next && RELOP_TYPES.has(next.type)) {
+      if (next.type !== '==' && next.type !== '!=') e.opaque = true;
+      operand(toks, i + 2, 1, e);
+    }
+    if (prev && RELOP_TYPES.has(prev.type)) {
+      if (prev.type !== '==' && prev.type !== '!=') e.opaque = true;
+      operand(toks, i - 2, -1, e);
+    }
+  }
+  return out;
+}
+
+/** Reads the constant or `{…}` set starting at `at` (reading forwards or backwards) into `e`. */
+function operand(
+  toks: readonly Token[],
+  at: number,
+  step: 1 | -1,
+  e: { ints: Token[]; sets: string[] },
+): void {
+  const open = step === 1 ? '{' : '}';
+  const close = step === 1 ? '}' : '{';
+  const take = (t: Token) => {
+    if (t.type === 'int') e.ints.push(t);
+    else if (t.type === 'addrset') e.sets.push(t.text);
+  };
+  const first = toks[at];
+  if (!first) return;
+  if (first.type !== open) {
+    take(first);
+    return;
+  }
+  for (let i = at + step; i >= 0 && i < toks.length && toks[i]!.type !== close; i += step) take(toks[i]!);
+}

@@ -13,6 +13,8 @@ const FALSE: Predicate = () => false;
 export interface CompileOptions {
   /** Value of `is_chassis_resident(...)`; OVN evaluates it per chassis, a logical trace assumes true. */
   readonly chassisResident?: (port: string) => boolean;
+  /** Accept fields of later OVN releases too (see ParseOptions). */
+  readonly laterSymbols?: boolean;
 }
 
 export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {

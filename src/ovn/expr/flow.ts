@@ -69,6 +69,8 @@ export interface Flow {
   logFlags: number;
   /** Packet mark (`pkt.mark`); absent means 0. */
   pktMark?: number;
+  /** `remote_outport` (24.09+, interconnect): absent means ''. */
+  remoteOutport?: string;
 }
 
 /** A flow with every field zero/empty; callers set what the packet has. */

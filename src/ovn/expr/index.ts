@@ -11,6 +11,8 @@ import type { RefResolver } from './refs.ts';
 
 export {
   analyzeMatch,
+  type FieldComparisons,
+  fieldComparisons,
   type GroupMembers,
   hasTopLevelOr,
   type MatchAnalysis,
@@ -26,10 +28,10 @@ export { formatExpr } from './ast.ts';
 export type { CompileOptions } from './evaluate.ts';
 export type { Flow } from './flow.ts';
 export { CT, cloneFlow, emptyFlow, FRAG } from './flow.ts';
-export { type L4Constant, type L4Protocol, l4Constants } from './l4-constants.ts';
+export { type L4Constant, type L4Cuts, type L4Protocol, l4Constants, l4Cuts } from './l4-constants.ts';
 export { type Token, tokenize } from './lexer.ts';
 export { ExprSyntaxError, parseMatch } from './parser.ts';
-export { type DerivedSet, derivedSet, type RefResolver } from './refs.ts';
+export { type DerivedSet, derivedSet, type RefResolver, resolveAddressSet, type SetEntry } from './refs.ts';
 
 export interface ExprError {
   readonly ok: false;
@@ -60,7 +62,7 @@ export function compileMatch(
   opts: CompileOptions = {},
 ): CompiledMatch | ExprError {
   try {
-    const annotated = annotate(parseMatch(match, refs));
+    const annotated = annotate(parseMatch(match, refs, { laterSymbols: opts.laterSymbols ?? false }));
     const evaluate = compile(annotated, opts);
     return { ok: true, source: match, fields: [...fieldsOf(annotated)], evaluate };
   } catch (err) {

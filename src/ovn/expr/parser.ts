@@ -50,6 +50,7 @@ class Parser {
   constructor(
     private readonly toks: Token[],
     private readonly refs: RefResolverLike | undefined,
+    private readonly laterSymbols = false,
   ) {}
 
   peek(): Token {
@@ -191,7 +192,7 @@ class Parser {
 
   parseField(): Field {
     const t = this.peek();
-    const sym = t.type === 'id' ? lookupSymbol(t.text) : undefined;
+    const sym = t.type === 'id' ? lookupSymbol(t.text, this.laterSymbols) : undefined;
     if (t.type === 'id' && ACTION_ONLY.has(t.text))
       this.fail(`${t.text} may only be set by actions (a match on it makes ovn-trace 23.03 abort).`);
     if (!sym) this.syntax('field name');
@@ -349,9 +350,14 @@ function describe(t: Token): string {
   }
 }
 
+export interface ParseOptions {
+  /** Also accept the fields later OVN releases added (logical flows northd of 24.03+ wrote). */
+  readonly laterSymbols?: boolean;
+}
+
 /** Parses a whole match into a tree; throws ExprSyntaxError (offset + message) on the first error. */
-export function parseMatch(src: string, refs?: RefResolverLike): Expr {
-  const p = new Parser(tokenize(src), refs);
+export function parseMatch(src: string, refs?: RefResolverLike, opts: ParseOptions = {}): Expr {
+  const p = new Parser(tokenize(src), refs, opts.laterSymbols ?? false);
   const e = p.parseExpr();
   const t = p.peek();
   if (t.type !== 'end') p.fail(`Syntax error at \`${describe(t)}' expecting end of input.`);

@@ -51,7 +51,12 @@ const num = (read: (f: Flow) => number): Reader => ({ kind: 'num', read });
 const big = (read: (f: Flow) => bigint): Reader => ({ kind: 'big', read });
 const str = (read: (f: Flow) => string): Reader => ({ kind: 'str', read });
 
-const table = new Map<string, ExprSymbol>();
+const base = new Map<string, ExprSymbol>();
+/** Symbols later releases added (24.03 .. 26.03): only logical flows of those releases use them. */
+const later = new Map<string, ExprSymbol>();
+/** The map the define* functions fill (base, then later). */
+let table = base;
+const known = (name: string): ExprSymbol | undefined => base.get(name) ?? later.get(name);
 
 function field(name: string, width: number, maskable: boolean, prereqs: string | null, reader: Reader): void {
   const level = maskable ? 'ordinal' : 'nominal';
@@ -61,7 +66,7 @@ function field(name: string, width: number, maskable: boolean, prereqs: string |
 /** `spec` is `parent[lo]` or `parent[lo..hi]`; the subfield inherits the parent's level, as in OVN. */
 function subfield(name: string, prereqs: string | null, spec: string): void {
   const m = /^([a-z0-9_.]+)\[(\d+)(?:\.\.(\d+))?\]$/.exec(spec)!;
-  const parent = table.get(m[1]!)!;
+  const parent = known(m[1]!)!;
   const lo = Number(m[2]);
   const hi = m[3] === undefined ? lo : Number(m[3]);
   table.set(name, {
@@ -450,15 +455,56 @@ function defineL4(): void {
   );
 }
 
+/** What 24.03 .. 26.03 added to lib/logical-fields.c (flag bits, ct_mark/ct_label parts, …). */
+function defineLater(): void {
+  const flagBits: [string, number][] = [
+    ['localnet', 15],
+    ['tunnel_rx', 16],
+    ['icmp_snat', 17],
+    ['from_ctrl', 19],
+    ['unsnat_new', 20],
+    ['unsnat_not_tracked', 21],
+    ['igmp_loopback', 22],
+    ['pkt_sampled', 23],
+  ];
+  for (const [n, bit] of flagBits) subfield(`flags.${n}`, null, `flags[${bit}]`);
+  subfield('flags.network_id', null, 'flags[28..31]');
+  subfield('ct_mark.obs_stage', null, 'ct_mark[4..5]');
+  subfield('ct_mark.allow_established', null, 'ct_mark[6]');
+  subfield('ct_mark.obs_collector_id', null, 'ct_mark[16..23]');
+  subfield('ct_label.obs_point_id', null, 'ct_label[96..127]');
+  subfield('ct_label.obs_unused', null, 'ct_label[0..95]');
+  subfield('ct_label.acl_id', null, 'ct_label[80..95]');
+  subfield('ct_label.nf', null, 'ct_label[7]');
+  subfield('ct_label.nf_id', null, 'ct_label[17..24]');
+  subfield('ct_label.tun_if', null, 'ct_label[8]');
+  subfield('ct_label.tun_if_id', null, 'ct_label[80..95]');
+  predicate('nd_ns_mcast', 'ip6.mcast && icmp6.type == 135 && icmp6.code == 0 && ip.ttl == 255', true);
+  field(
+    'remote_outport',
+    0,
+    false,
+    null,
+    str((f) => f.remoteOutport ?? ''),
+  );
+}
+
 defineMetadata();
 defineConntrack();
 defineL2();
 defineIp();
 defineArpNd();
 defineL4();
+table = later;
+defineLater();
+table = base;
 
-export function lookupSymbol(name: string): ExprSymbol | undefined {
-  return table.get(name);
+/**
+ * The symbol `name` as OVN 23.03 defines it; with `withLater`, also the symbols later releases added
+ * (the lflow engine reads flows northd of any release wrote; NB matches stay 23.03's).
+ */
+export function lookupSymbol(name: string, withLater = false): ExprSymbol | undefined {
+  return withLater ? known(name) : base.get(name);
 }
 
 /** The base field a (sub)field symbol reads, with the bit offset of the subfield inside it. */
@@ -467,11 +513,11 @@ export function baseField(sym: FieldSymbol | SubfieldSymbol): { field: FieldSymb
   let s: ExprSymbol = sym;
   while (s.kind === 'subfield') {
     ofs += s.ofs;
-    s = table.get(s.parent)!;
+    s = known(s.parent)!;
   }
   return { field: s as FieldSymbol, ofs };
 }
 
 export function allSymbolNames(): string[] {
-  return [...table.keys()];
+  return [...base.keys()];
 }

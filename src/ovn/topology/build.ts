@@ -535,6 +535,27 @@ export function buildTopology(
   memo?: BuildMemo,
   ovn?: OvnInfo,
 ): Topology {
+  return runSteps(buildSteps(doc, source, memo, ovn));
+}
+
+/** Runs a step generator to its end at once. */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * buildTopology as steps: it yields between its passes over the document, so a caller that must not
+ * hold the event loop for a whole build (the live NB source) can give turns between them.
+ */
+export function* buildSteps(
+  doc: SnapshotDoc,
+  source: Topology['source'],
+  memo?: BuildMemo,
+  ovn?: OvnInfo,
+): Generator<void, Topology> {
   const b = new Builder(memo);
   for (const [key, what] of [
     ['switches', 'switch'],
@@ -545,11 +566,14 @@ export function buildTopology(
   ] as const) {
     b.unique(doc[key], [key], what, new Set());
   }
+  yield;
   const ports = new Map<string, SwitchPort>();
   const switches = buildSwitches(b, doc, ports);
+  yield;
   const routerPorts = new Map<string, RouterPort>();
   const routers = buildRouters(b, doc, routerPorts);
   const loadBalancers = buildLoadBalancers(b, doc);
+  yield;
   const portGroups = buildPortGroups(b, doc);
   const addressSets = new Map<string, AddressSet>(
     (doc.address_sets ?? []).map((s, si) => [
@@ -557,8 +581,10 @@ export function buildTopology(
       b.cached(s, '', ['address_sets', si], () => buildAddressSet(b, s)),
     ]),
   );
+  yield;
   checkReferences(b, doc, { ports, routerPorts, loadBalancers, portGroups });
   if (b.issues.length > 0) throw new TopologyBuildError(b.issues);
+  yield;
   const global = doc.nb_global ?? NO_GLOBAL;
   const parts = {
     nbGlobal: b.cached(global, '', ['nb_global'], () => ({ options: global.options ?? {} })),

@@ -8,8 +8,9 @@
 import {
   BuildMemo,
   buildAddressSets,
-  buildTopology,
+  buildSteps,
   type DocPath,
+  runSteps,
   TopologyBuildError,
 } from '../../ovn/topology/build.ts';
 import type {
@@ -485,23 +486,33 @@ function router(m: DocMaker, uuid: string, r: Row): SnapshotRouter {
   };
 }
 
-function sharedParts(m: DocMaker): Pick<SnapshotDoc, 'address_sets' | 'port_groups' | 'load_balancers'> {
+function portGroupEntry(m: DocMaker, uuid: string, r: Row): PortGroupEntry {
+  return m.memoized(m.memos.portGroup, r, () => {
+    const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
+    const ports = strs(r, 'ports')
+      .map((u) => m.look<string>('#lsp', u))
+      .filter((n): n is string => n !== undefined);
+    return {
+      uuid,
+      name: str(r, 'name'),
+      ports: ports.sort(),
+      ...(acls.length ? { acls } : {}),
+      ...extras(r, { external_ids: 'external_ids' }),
+    };
+  });
+}
+
+/** Address sets, port groups and load balancers, yielding after the sets and after each port group. */
+function* sharedParts(
+  m: DocMaker,
+): Generator<void, Pick<SnapshotDoc, 'address_sets' | 'port_groups' | 'load_balancers'>> {
   const address_sets = addressSetEntries(m.t, m.memos);
-  const port_groups = [...m.t('Port_Group')].map(([uuid, r]) =>
-    m.memoized(m.memos.portGroup, r, () => {
-      const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
-      const ports = strs(r, 'ports')
-        .map((u) => m.look<string>('#lsp', u))
-        .filter((n): n is string => n !== undefined);
-      return {
-        uuid,
-        name: str(r, 'name'),
-        ports: ports.sort(),
-        ...(acls.length ? { acls } : {}),
-        ...extras(r, { external_ids: 'external_ids' }),
-      };
-    }),
-  );
+  yield;
+  const port_groups: PortGroupEntry[] = [];
+  for (const [uuid, r] of m.t('Port_Group')) {
+    port_groups.push(portGroupEntry(m, uuid, r));
+    yield;
+  }
   const load_balancers = [...m.t('Load_Balancer')].map(([uuid, r]) =>
     m.memoized(m.memos.loadBalancer, r, () => {
       const protocol = optStr(r, 'protocol');
@@ -553,15 +564,44 @@ export function nbToSnapshot(
   tables: NbTables,
   memo: NbMemo = new NbMemo(),
 ): { doc: SnapshotDoc; warnings: string[] } {
+  return runSteps(nbToSnapshotSteps(tables, memo));
+}
+
+/** How many new ACL rows are made between two yields of nbToSnapshotSteps. */
+const ACLS_PER_STEP = 256;
+
+/**
+ * nbToSnapshot as steps (the live source gives the event loop turns between them): first the entries
+ * of ACL rows the memo does not have yet, a few hundred per step (a transaction can add 10k ACLs to
+ * one port group: one entry, too big for one step), then each kind of table. `tables` must not change
+ * between steps (the live source passes a copy of its cache).
+ */
+export function* nbToSnapshotSteps(
+  tables: NbTables,
+  memo: NbMemo = new NbMemo(),
+): Generator<void, { doc: SnapshotDoc; warnings: string[] }> {
+  // Made with their own maker: its warnings are dropped here and replayed from the memo below.
+  const warm = new DocMaker(tables, memo);
+  let made = 0;
+  for (const [uuid, r] of tables('ACL')) {
+    const action = str(r, 'action');
+    if (memo.acl.has(r) || !ACL_ACTIONS.includes(action as AclAction)) continue;
+    warm.memoized(memo.acl, r, () => warm.acl(uuid, r, action as AclAction));
+    if (++made % ACLS_PER_STEP === 0) yield;
+  }
   const m = new DocMaker(tables, memo);
   const global = [...tables('NB_Global').values()][0] ?? NO_OPTIONS;
+  const shared = yield* sharedParts(m);
+  yield;
+  const switches = [...tables('Logical_Switch')]
+    .map(([u, r]) => m.memoized(m.memos.switch, r, () => m.switch(u, r)))
+    .sort(byName);
+  yield;
   const doc: SnapshotDoc = {
     version: 1,
     nb_global: m.memoized(m.memos.global, global, () => ({ options: map(global, 'options') })),
-    ...sharedParts(m),
-    switches: [...tables('Logical_Switch')]
-      .map(([u, r]) => m.memoized(m.memos.switch, r, () => m.switch(u, r)))
-      .sort(byName),
+    ...shared,
+    switches,
     routers: [...tables('Logical_Router')]
       .map(([u, r]) => m.memoized(m.memos.router, r, () => router(m, u, r)))
       .sort(byName),
@@ -637,10 +677,20 @@ export function buildLenient(
   memo?: BuildMemo,
   ovn?: OvnInfo,
 ): { topology: Topology; doc: SnapshotDoc; warnings: string[] } {
+  return runSteps(buildLenientSteps(doc, source, memo, ovn));
+}
+
+/** buildLenient as steps (those of buildSteps). */
+export function* buildLenientSteps(
+  doc: SnapshotDoc,
+  source: Topology['source'],
+  memo?: BuildMemo,
+  ovn?: OvnInfo,
+): Generator<void, { topology: Topology; doc: SnapshotDoc; warnings: string[] }> {
   const warnings: string[] = [];
   for (let round = 0; ; round++) {
     try {
-      return { topology: buildTopology(doc, source, memo, ovn), doc, warnings };
+      return { topology: yield* buildSteps(doc, source, memo, ovn), doc, warnings };
     } catch (err) {
       if (!(err instanceof TopologyBuildError) || round === 5) throw err;
       for (const i of err.issues) warnings.push(`${i.path.join('.')}: ${i.message} (left out)`);

@@ -1,17 +1,44 @@
 // The live topology source: an OvsdbClient monitoring the Northbound tables the model needs, turning each
 // consistent state of its cache into a new immutable Topology in the TopologyStore, with the changed NB
-// tables as the change event. Bursts are coalesced for a few ms; the last good topology stays while
-// disconnected or when a rebuild fails.
+// tables as the change event. Bursts are coalesced for a few ms; a rebuild runs in steps on separate
+// turns of the event loop, one at a time; the last good topology stays while disconnected or when a
+// rebuild fails.
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ovnInfoFromSchema } from '../../ovn/topology/ovn-releases.ts';
 import type { TopologyStore } from '../../ovn/topology/store.ts';
-import type { OvnInfo } from '../../ovn/topology/types.ts';
+import type { OvnInfo, Topology } from '../../ovn/topology/types.ts';
 import { OvsdbClient } from '../../ovsdb/client.ts';
 import { createOvsdbMetrics, type OvsdbMetrics } from '../../ovsdb/metrics.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
-import { NB_TABLES, NbMemo, topologyFromNb, withAddressSets } from './from-nb.ts';
+import { buildLenientSteps, NB_TABLES, NbMemo, nbToSnapshotSteps, withAddressSets } from './from-nb.ts';
+
+/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** How long a rebuild keeps the event loop before it gives a turn (its steps are smaller than this). */
+const SLICE_MS = 20;
+
+/**
+ * Runs a step generator, giving the event loop a turn whenever a slice of SLICE_MS is used up (and
+ * after the last step); `slice` is told each slice's length.
+ */
+async function inTurns<T>(steps: Generator<void, T>, slice: (ms: number) => void): Promise<T> {
+  let start = performance.now();
+  for (;;) {
+    const r = steps.next();
+    const now = performance.now();
+    if (r.done || now - start >= SLICE_MS) {
+      slice(now - start);
+      await nextTurn();
+      start = performance.now();
+    }
+    if (r.done) return r.value;
+  }
+}
+
+const NB_TABLES_LIST = Object.keys(NB_TABLES);
 
 export interface LiveTopologyOptions {
   /** Remote string as given by the user (comma list allowed). */
@@ -24,6 +51,8 @@ export interface LiveTopologyOptions {
   readonly debounceMs?: number;
   readonly probeIntervalMs?: number;
   readonly backoffMinMs?: number;
+  /** Told when each step of a rebuild ran (tests and benchmarks see the turns between them). */
+  readonly onRebuildStep?: (step: 'rows' | 'build' | 'swap', ms: number) => void;
 }
 
 export class LiveTopology {
@@ -41,6 +70,11 @@ export class LiveTopology {
   /** The SB's schema version, once the runtime read it (see setSbSchema). */
   private sbSchema: string | null = null;
   private ovn: { info: OvnInfo; of: object; sb: string | null } | null = null;
+  /** True from a disconnect until a topology built from the reconnected NB is in the store. */
+  private down = false;
+  /** A rebuild is under way (it spans turns of the event loop); `again`: another is due after it. */
+  private building = false;
+  private again = false;
   /** Wall and CPU time of the last rebuild (rows -> topology), ms; for benchmarks. */
   lastRebuildMs = 0;
   lastRebuildCpuMs = 0;
@@ -72,20 +106,35 @@ export class LiveTopology {
     const c = this.client;
     c.on('connected', (remote, method) => {
       if (this.connections++ > 0) this.metrics?.reconnects.inc();
-      this.metrics?.connectionInfo.reset();
-      this.metrics?.connectionInfo.set(
-        { remote: remote.text, method, schema_version: c.schema?.version ?? '' },
-        1,
-      );
+      this.metrics?.setConnection({ remote: remote.text, method, schema_version: c.schema?.version ?? '' });
     });
     c.on('attemptFailed', () => this.metrics?.connectFailures.inc());
-    c.on('disconnected', () => this.metrics?.connectionInfo.reset());
+    c.on('disconnected', () => {
+      this.down = true;
+      this.metrics?.setConnection(null);
+    });
     c.on('sync', (ev) => {
       this.metrics?.updates.inc();
       for (const t of ev.tables) this.pendingTables.add(t);
       if (ev.initial) this.rebuild();
       else this.timer ??= setTimeout(() => this.rebuild(), this.opts.debounceMs ?? 5);
     });
+  }
+
+  /**
+   * True while the topology in the store may be out of date: the NB disconnected and no topology built
+   * since it came back is in the store yet (a rebuild that failed keeps it true).
+   */
+  stale(): boolean {
+    return this.down;
+  }
+
+  /**
+   * Resolves once no rebuild is running or due: the store then holds the topology of every NB update
+   * received so far (tests compare it with a full rebuild from the cache right after).
+   */
+  async idle(): Promise<void> {
+    while (this.building || this.timer || this.again) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** NB rows the last rebuild left out, each with why (`validate` lists them). */
@@ -132,9 +181,34 @@ export class LiveTopology {
     this.client.stop();
   }
 
+  /**
+   * Starts a rebuild, or notes that one is needed when one is running (it runs again after, with every
+   * table that changed meanwhile): rebuilds share the NB memo, so they never overlap.
+   */
   private rebuild(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.building) {
+      this.again = true;
+      return;
+    }
+    this.building = true;
+    void this.rebuildInTurns().finally(() => {
+      this.building = false;
+      if (this.again) {
+        this.again = false;
+        this.rebuild();
+      }
+    });
+  }
+
+  /**
+   * Rows -> topology in steps on separate turns of the event loop (rows to document, document to
+   * topology, then the swap), so a huge NB transaction does not hold every other request for the sum
+   * of them (issue 18: a 10k-ACL transaction stalled the loop 1.5 s). The rows are read in one turn:
+   * the document is a consistent copy even when updates arrive while the later steps wait.
+   */
+  private async rebuildInTurns(): Promise<void> {
     const changed = [...this.pendingTables].sort();
     this.pendingTables = new Set();
     const began = performance.now();
@@ -152,26 +226,41 @@ export class LiveTopology {
       if (prev?.source.kind === 'ovsdb' && changed.length === 1 && changed[0] === 'Address_Set') {
         const next = withAddressSets(prev, tables, source, this.memo);
         took();
+        this.down = false;
         this.opts.store.set(next, changed);
         return;
       }
-      const { topology, warnings } = topologyFromNb(tables, source, this.memo, this.ovnInfo() ?? undefined);
+      const step = this.opts.onRebuildStep;
+      // The rows as they are now: the cache changes under later turns, this copy does not.
+      const copy = new Map(NB_TABLES_LIST.map((name) => [name, new Map(tables(name))]));
+      const frozen = (name: string) => copy.get(name) ?? tables(name);
+      const fromRows = await inTurns(nbToSnapshotSteps(frozen, this.memo), (ms) => step?.('rows', ms));
+      const ovn = this.ovnInfo() ?? undefined;
+      const built = await inTurns(buildLenientSteps(fromRows.doc, source, this.memo.build, ovn), (ms) =>
+        step?.('build', ms),
+      );
+      const warnings = [...fromRows.warnings, ...built.warnings];
       took();
-      this.metrics?.rowsLeftOut.set(warnings.length);
-      // Log the rows left out when that list changes, not again on every rebuild.
-      const said = warnings.join('\n');
-      if (warnings.length > 0 && said !== this.lastWarnings)
-        this.opts.logger.warn(
-          { warnings: warnings.slice(0, 20), count: warnings.length },
-          'NB rows left out',
-        );
-      this.lastWarnings = said;
-      this.leftOut = warnings;
-      this.opts.store.set(topology, changed);
-      this.resolveFirst();
+      await nextTurn();
+      const t = performance.now();
+      this.swapIn(built.topology, warnings, changed);
+      step?.('swap', performance.now() - t);
     } catch (err) {
       this.metrics?.buildErrors.inc();
       this.opts.logger.error({ err }, 'topology rebuild from the NB failed; keeping the previous one');
     }
+  }
+
+  private swapIn(topology: Topology, warnings: string[], changed: readonly string[]): void {
+    this.metrics?.rowsLeftOut.set(warnings.length);
+    // Log the rows left out when that list changes, not again on every rebuild.
+    const said = warnings.join('\n');
+    if (warnings.length > 0 && said !== this.lastWarnings)
+      this.opts.logger.warn({ warnings: warnings.slice(0, 20), count: warnings.length }, 'NB rows left out');
+    this.lastWarnings = said;
+    this.leftOut = warnings;
+    this.down = false;
+    this.opts.store.set(topology, changed);
+    this.resolveFirst();
   }
 }

@@ -23,8 +23,8 @@ const STAGE_NAME: Record<AclStage, string> = {
 const NO_PASSES: CompiledAcl[] = [];
 
 /**
- * Runs a stage on the walk's packet and records its hop (none when the stage had nothing to say: no
- * ACLs, allowed). `tracked` says whether the packet went through a ct step here (then ct.new).
+ * Runs a stage on the walk's packet and records its hop: only when an ACL matched or the stage dropped
+ * (the hop rule, result/hop-stages.ts); a default allow is a decision without a hop. `tracked` says whether the packet went through a ct step here (then ct.new).
  * Returns false when the walk ended here (dropped, or out of hops).
  */
 export function aclStage(w: Walk, cs: CompiledSwitch, stage: AclStage, tracked: boolean): boolean {
@@ -58,8 +58,9 @@ export function aclStage(w: Walk, cs: CompiledSwitch, stage: AclStage, tracked: 
     return false;
   }
   if (list.size === 0) return true;
+  // The default allowed it: a decision (allowed_by names it) but no hop, as no ACL acted (hop-stages.ts).
   decide(w, cs, stage, direction, 'allow', null);
-  return w.add(w.full ? hop(w, cs, stage, 'forward', cs.defaultText[stage][0], []) : null);
+  return true;
 }
 
 /** Records the stage's decision in the trace (a stage with no ACLs and no default drop decides nothing). */

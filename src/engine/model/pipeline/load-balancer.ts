@@ -24,9 +24,11 @@ export function matchVip(index: ReadonlyMap<IpKey, readonly CompiledVip[]>, f: F
 
 /**
  * One walk per backend: forks for all but the last, which continues on `w` itself. A VIP without
- * backends ends the walk (OVN drops, or with options:reject=true answers the client instead).
+ * backends ends the walk (OVN drops, or with options:reject=true answers the client instead). `stage`
+ * is the LB hop's stage id (ls_in_lb on a switch, lr_in_dnat on a router).
  */
-export function forkPerBackend(w: Walk, vip: CompiledVip, where: string, onRouter = false): Walk[] {
+export function forkPerBackend(w: Walk, vip: CompiledVip, where: string, stage: string): Walk[] {
+  const onRouter = stage.startsWith('lr_');
   const backends = vip.vip.backends;
   if (backends.length === 0) {
     noBackends(w, vip, where, onRouter ? 'lr_in_dnat' : 'ls_in_lb');
@@ -35,7 +37,7 @@ export function forkPerBackend(w: Walk, vip: CompiledVip, where: string, onRoute
   const out: Walk[] = [];
   for (let i = 0; i < backends.length; i++) {
     const b = i === backends.length - 1 ? w : w.fork();
-    if (!applyVip(b, vip, backends[i]!, where)) continue;
+    if (!applyVip(b, vip, backends[i]!, where, stage)) continue;
     if (vip.affinity) affinityEnd(b, vip, where, onRouter ? 'lr_in_lb_aff_learn' : 'ls_in_lb_aff_learn');
     else out.push(b);
   }
@@ -83,7 +85,7 @@ function affinityEnd(w: Walk, v: CompiledVip, where: string, stage: string): voi
 }
 
 /** DNATs the walk's packet to `backend`; returns false when the walk ended (max_hops). */
-export function applyVip(w: Walk, v: CompiledVip, backend: LbBackend, where: string): boolean {
+export function applyVip(w: Walk, v: CompiledVip, backend: LbBackend, where: string, stage: string): boolean {
   setDstIp(w.flow, backend.ip);
   if (backend.port !== null) w.flow.l4Dst = backend.port;
   w.backend = backend.raw;
@@ -95,6 +97,7 @@ export function applyVip(w: Walk, v: CompiledVip, backend: LbBackend, where: str
     component: `load balancer ${v.lb.name}`,
     action: 'modify',
     datapath: where,
+    stage,
     description: `Load balancer ${v.lb.name} on ${where}: VIP ${before} -> backend ${backend.raw} (the model follows every backend)`,
     next_hop: backend.raw,
   });

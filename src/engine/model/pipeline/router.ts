@@ -60,19 +60,23 @@ function martian4(v: number, asSource: boolean): boolean {
 /** Admission and IP input checks; false when the packet stops here (dropped or answered). */
 function ipInput(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): boolean {
   const f = w.flow;
-  const drop = (description: string) => {
-    w.drop({ index: 0, ...base, type: 'flow', action: 'drop', stage: 'lr_in_ip_input', description });
+  const dropAt = (stage: 'lr_in_admission' | 'lr_in_ip_input', description: string) => {
+    const type = stage === 'lr_in_admission' ? ('l2_lookup' as const) : ('l3_routing' as const);
+    w.drop({ index: 0, ...base, type, action: 'drop', stage, description });
     return false;
   };
+  const drop = (description: string) => dropAt('lr_in_ip_input', description);
   if (cr.router.enabled === false || lrp.enabled === false)
-    return drop(`Router ${cr.router.name} or its port ${lrp.name} is disabled`);
+    return dropAt('lr_in_admission', `Router ${cr.router.name} or its port ${lrp.name} is disabled`);
   const mcastDst = (f.ethDst & 0x010000000000n) !== 0n;
   const dgp = isDgp(lrp) ? cr.dgp : null;
   if (!mcastDst && f.ethDst !== macValue(lrp.mac) && !(dgp && admitsNatMac(dgp, lrp, f.ethDst)))
-    return drop(
+    return dropAt(
+      'lr_in_admission',
       `Router admission: eth.dst ${formatMac(f.ethDst)} is not the MAC of ${lrp.name} (${lrp.mac})`,
     );
-  if ((f.ethSrc & 0x010000000000n) !== 0n) return drop('Broadcast/multicast source MAC is invalid');
+  if ((f.ethSrc & 0x010000000000n) !== 0n)
+    return dropAt('lr_in_admission', 'Broadcast/multicast source MAC is invalid');
   if (!isIp(f)) return drop('Router drops non-IP traffic');
   const v6 = f.ethType === ETH_IP6;
   if (
@@ -120,7 +124,7 @@ function answerPing(w: Walk, cr: CompiledRouter, base: Base): boolean {
   const hop = {
     index: 0,
     ...base,
-    type: 'flow' as const,
+    type: 'l3_routing' as const,
     action: 'modify' as const,
     stage: 'lr_in_ip_input',
     description: `Router ${cr.router.name} answers the ping to its address ${formatIp(dst)}; the reply is routed back to ${formatIp(src)}`,
@@ -133,7 +137,7 @@ function answerPing(w: Walk, cr: CompiledRouter, base: Base): boolean {
 function dnatStage(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   if (!cr.gateway) return distributedDnat(w, cr, base);
   const vip = matchVip(cr.vipIndex, w.flow);
-  if (vip) return forkPerBackend(w, vip, cr.router.name, true);
+  if (vip) return forkPerBackend(w, vip, cr.router.name, 'lr_in_dnat');
   const rule = cr.dnat.size === 0 ? undefined : cr.dnat.get(dstKey(w.flow));
   if (!rule) return [w];
   const dst = formatIp(dstIp(w.flow));
@@ -164,7 +168,7 @@ function dnatHop(w: Walk, base: Base, describe: () => string): Walk[] {
  */
 function distributedDnat(w: Walk, cr: CompiledRouter, base: Base): Walk[] {
   const vip = cr.vips.length > 0 ? matchVip(cr.vipIndex, w.flow) : null;
-  if (vip) return forkPerBackend(w, vip, cr.router.name, true);
+  if (vip) return forkPerBackend(w, vip, cr.router.name, 'lr_in_dnat');
   // Without a gateway port NAT installs nothing (cr.ignored says so to every trace through here).
   const dgp = cr.dgp;
   if (!dgp || dgp.nats.length === 0) return [w];
@@ -487,7 +491,7 @@ function natArpResolve(
   w.drop({
     index: 0,
     ...base,
-    type: 'nat',
+    type: 'l3_routing',
     stage: 'lr_in_arp_resolve',
     action: 'drop',
     description: `${formatIp(to)} is a NAT external IP of gateway port ${out.name}, and the packet came in by that port without being translated: OVN drops it (no loop)`,

@@ -1,6 +1,8 @@
 // A logical switch's ingress and egress pipelines as the model engine runs them: port security,
 // from-lport ACLs, load balancer DNAT, after-LB ACLs, L2 lookup (MACs, router ports, `unknown`,
 // flooding), then to-lport ACLs, egress port security and output or hand-off to a router.
+// Hops follow the engines' hop rule (../../result/hop-stages.ts): port security in and out and the L2
+// lookup are always hops, an ACL stage only when an ACL matched or it dropped, the LB when it DNATs.
 // Hop objects are built only with detail 'full' (drops always), from strings compiled once per port.
 
 import { CT } from '../../../ovn/expr/index.ts';
@@ -26,13 +28,20 @@ function compiledPort(w: Walk, cs: CompiledSwitch, name: string): CompiledPort |
   const port = w.ctx.net.topology.ports.get(name);
   if (!port) return null;
   const what =
-    port.portSecurity.length === 0 ? 'no port security (unrestricted)' : 'MAC and IP validation passed';
+    port.type === 'router'
+      ? 'router port (not checked)'
+      : port.portSecurity.length === 0
+        ? 'no port security (unrestricted)'
+        : 'MAC and IP validation passed';
   cp = {
     port,
     ingressComponent: `ingress(dp="${cs.sw.name}", inport="${name}")`,
     egressComponent: `egress(dp="${cs.sw.name}", outport="${name}")`,
     portSecurityPassed: `Port security check on ${name} - ${what}`,
-    outputDescription: `Output to port ${name}`,
+    outputDescription:
+      port.type === 'router'
+        ? `Egress port security on ${name} - ${what}; to router port ${port.options['router-port'] ?? ''}`
+        : `Egress port security on ${name} - ${what}; output to port ${name}`,
     security: securityEntries(port),
   };
   cs.ports.set(name, cp);
@@ -59,8 +68,8 @@ function portSecurityStage(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boole
     psDrop('Broadcast/multicast source MAC is invalid');
     return false;
   }
-  if (port.type === 'router') return true;
-  const bad = ingressViolation(cp, w.flow);
+  // A router port has no port security, but the stage still runs (and is a hop) as for any port.
+  const bad = port.type === 'router' ? null : ingressViolation(cp, w.flow);
   if (bad) {
     psDrop(`Port security violation on ${port.name}: ${bad}`);
     return false;
@@ -116,7 +125,7 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
   // load balanced on a later switch.
   const vip = (w.flow.ctState & CT.new) !== 0 ? matchVip(cs.vipIndex, w.flow) : null;
   if (vip) {
-    for (const b of forkPerBackend(w, vip, cs.sw.name)) {
+    for (const b of forkPerBackend(w, vip, cs.sw.name, 'ls_in_lb')) {
       // A client load-balanced to itself.
       if (srcKey(b.flow) === dstKey(b.flow)) hairpin(b, cs, cp, vip);
       else afterLoadBalancer(b, cs, cp);
@@ -137,7 +146,7 @@ function hairpin(w: Walk, cs: CompiledSwitch, cp: CompiledPort, vip: CompiledVip
     w.full
       ? {
           index: 0,
-          type: 'l2_lookup',
+          type: 'load_balancer',
           component: 'LB hairpin',
           action: 'forward',
           datapath: cs.sw.name,
@@ -226,8 +235,6 @@ function egressDrop(w: Walk, cs: CompiledSwitch, cp: CompiledPort, description: 
 /** Runs the egress pipeline towards `outport`, then outputs or hands off to the router. */
 function switchEgress(w: Walk, cs: CompiledSwitch, outport: string): void {
   const cp = compiledPort(w, cs, outport);
-  // The hop before egress (the L2 lookup) becomes the output hop when egress adds none.
-  const mark = w.count;
   if (!cp) {
     w.drop({
       index: 0,
@@ -241,48 +248,32 @@ function switchEgress(w: Walk, cs: CompiledSwitch, outport: string): void {
   const port = cp.port;
   w.flow.outport = outport;
   if (port.enabled === false) {
-    w.drop({
-      index: 0,
-      datapath: cs.sw.name,
-      type: 'flow',
-      component: 'egress',
-      action: 'drop',
-      description: `Port ${outport} is disabled (enabled=false)`,
-    });
+    egressDrop(w, cs, cp, `Port ${outport} is disabled (enabled=false)`);
     return;
   }
   const stateless = isIp(w.flow) && cs.statelessOut.first(w.flow, outport, w.ctx.ignored) !== null;
   const ct = tracked(w, cs, stateless, cp);
   if (!aclStage(w, cs, 'egress', ct)) return;
-  const bad = port.type === 'router' ? null : egressViolation(cp, w.flow);
+  const toRouter = port.type === 'router';
+  const bad = toRouter ? null : egressViolation(cp, w.flow);
   if (bad) {
     egressDrop(w, cs, cp, `Port security violation on ${outport}: ${bad}`);
     return;
   }
-  if (port.type === 'router') {
-    w.ctx.handoff.routerIngress(w, port.options['router-port'] ?? '');
-    return;
-  }
-  // The hop that outputs: the L2 lookup when egress added none, else an output hop.
-  const lastType = w.count === mark ? 'l2_lookup' : 'flow';
-  if (w.count === mark) {
-    if (w.full) w.hops[w.hops.length - 1]!.action = 'output';
-  } else if (
-    !w.add(
-      w.full
-        ? {
-            index: 0,
-            datapath: cs.sw.name,
-            type: 'flow',
-            component: 'output',
-            action: 'output',
-            description: cp.outputDescription,
-            next_hop: outport,
-          }
-        : null,
-    )
-  ) {
-    return;
-  }
-  w.output(outport, cs.sw.name, lastType);
+  // Egress port security is the hop that outputs (or forwards to the router): always a hop.
+  const hop = w.full
+    ? {
+        index: 0,
+        type: 'port_security' as const,
+        component: cp.egressComponent,
+        datapath: cs.sw.name,
+        stage: 'ls_out_check_port_sec',
+        action: toRouter ? ('forward' as const) : ('output' as const),
+        description: cp.outputDescription,
+        next_hop: outport,
+      }
+    : null;
+  if (!w.add(hop)) return;
+  if (toRouter) w.ctx.handoff.routerIngress(w, port.options['router-port'] ?? '');
+  else w.output(outport, cs.sw.name, 'port_security');
 }

@@ -17,7 +17,7 @@ const NO_OUTPUTS: readonly string[] = Object.freeze([]);
 export interface Branch extends TraceBranch {
   /** Every hop (detail 'full'); with 'outcome' only the hop it was dropped at, if any. */
   readonly hops: Hop[];
-  /** The logical port the packet was output to, or null when it was dropped. */
+  /** The logical port the packet was output to, or null when it was dropped (or stopped by max_hops). */
   readonly output: string | null;
   /** The switch that output it. */
   readonly outputSwitch: string | null;
@@ -97,19 +97,12 @@ export class Walk {
 
   /**
    * Records a hop (the caller builds it only when `full`; pass null otherwise, the hop is counted).
-   * Returns false (after ending the walk as a drop) when max_hops is exhausted. The hop's `index` is
-   * set here; callers put `index: 0` first so every hop has the same shape and key order.
+   * Returns false (after ending the walk as stopped, see stop) when max_hops is exhausted. The hop's
+   * `index` is set here; callers put `index: 0` first so every hop has the same shape and key order.
    */
   add(hop: Hop | null): boolean {
     if (this.count >= this.ctx.maxHops) {
-      this.ctx.truncated = true;
-      this.drop({
-        index: 0,
-        type: 'flow',
-        component: 'trace limit',
-        action: 'drop',
-        description: `Trace stopped: max_hops (${this.ctx.maxHops}) reached, possibly a forwarding loop`,
-      });
+      this.stop();
       return false;
     }
     if (hop) {
@@ -120,8 +113,21 @@ export class Walk {
     return true;
   }
 
-  /** Ends the walk as a drop at `hop` (always built, whatever the detail). */
+  /**
+   * Ends the walk because max_hops is used up (hop-stages.ts): no verdict from what was not traced, so
+   * not a drop; the branch says `truncated`.
+   */
+  private stop(): void {
+    this.ctx.truncated = true;
+    this.end(null, null, null, null, true);
+  }
+
+  /** Ends the walk as a drop at `hop` (always built, whatever the detail), unless out of hops. */
   drop(hop: Hop): void {
+    if (this.count >= this.ctx.maxHops) {
+      this.stop();
+      return;
+    }
     hop.index = this.count;
     hop.action = 'drop';
     this.hops.push(hop);
@@ -138,7 +144,8 @@ export class Walk {
     output: string | null,
     outputSwitch: string | null,
     dropped: Hop | null,
-    lastType: HopType,
+    lastType: HopType | null,
+    truncated = false,
   ): void {
     this.ended = true;
     this.ctx.branches.push({
@@ -154,6 +161,7 @@ export class Walk {
       member: this.member,
       answeredBy: this.answeredBy,
       reached: false,
+      truncated,
     });
   }
 }

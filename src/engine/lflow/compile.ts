@@ -1,0 +1,504 @@
+// The Southbound compiled for tracing: every logical flow's match compiled through src/ovn/expr and its
+// actions parsed, placed in per-datapath, per-pipeline tables sorted by priority (highest first), plus
+// the lookups the actions need (ports by name, peers, multicast groups, MAC bindings, FDB, LB VIPs).
+// `apply(changes)` keeps it current from SB row changes: a changed flow recompiles only itself; a
+// changed address set or port group recompiles the flows that name it; other tables rebuild their
+// small lookups. A CompiledSb is owned by whoever feeds it (an SB file load, a live follower); traces
+// read it synchronously, so an apply between two traces never shows a half-changed SB to either.
+
+import { compileMatch, type RefResolver, tokenize, topLevelConjuncts } from '../../ovn/expr/index.ts';
+import { parseIp, parseMac } from '../../ovn/net/addr.ts';
+import {
+  applySbChanges,
+  type DatapathBinding,
+  type LogicalFlow,
+  type PortBinding,
+  type SbChange,
+  type SbDatabase,
+} from '../../ovn/sb/types.ts';
+import { type Action, ActionSyntaxError, type Pipeline, parseActions } from './actions.ts';
+import { type CFlow, FlowIndex, KEY_READERS, type KeyField } from './flow-index.ts';
+
+export type { CFlow } from './flow-index.ts';
+
+/** Port-security entry of a port: MAC and the addresses allowed with it. */
+export interface PortSecEntry {
+  readonly mac: bigint;
+  readonly ip4: readonly number[];
+  readonly ip6: readonly bigint[];
+}
+
+export interface CPort {
+  readonly name: string;
+  readonly uuid: string;
+  /** Datapath_Binding UUID. */
+  readonly dp: string;
+  readonly key: number;
+  readonly type: string;
+  /** The other end of a patch / l3gateway port, by name. */
+  peer: string | null;
+  /** chassisredirect ports: the distributed port they stand for. */
+  readonly distributedPort: string | null;
+  readonly portSecurity: readonly PortSecEntry[];
+  readonly row: PortBinding;
+}
+
+export interface CDatapath {
+  readonly uuid: string;
+  readonly name: string;
+  readonly key: number;
+  readonly isRouter: boolean;
+  /** ovn-trace treats every gateway router as local: argument-less ct_snat does nothing there. */
+  hasL3Gateway: boolean;
+  readonly ingress: FlowIndex;
+  readonly egress: FlowIndex;
+  /** Multicast group name -> member port names. */
+  mcgroups: Map<string, string[]>;
+}
+
+/** A logical flow that could not be compiled (OVN ignores it too), with why. */
+export interface FlowProblem {
+  readonly uuid: string;
+  readonly stage: string;
+  readonly message: string;
+}
+
+export interface LbVip {
+  readonly family: 4 | 6;
+  readonly ip: bigint;
+  readonly port: number;
+  readonly text: string;
+}
+
+interface FlowEntry {
+  readonly flow: LogicalFlow;
+  /** Datapath UUID -> compiled flow placed there. */
+  readonly placed: Map<string, CFlow>;
+  /** Address sets and port groups (SB names) the match named. */
+  readonly refs: readonly string[];
+}
+
+function dpName(d: DatapathBinding): string {
+  return d.externalIds.get('name') ?? d.externalIds.get('name2') ?? d.uuid;
+}
+
+function parsePortSecurity(entries: readonly string[]): PortSecEntry[] {
+  const out: PortSecEntry[] = [];
+  for (const e of entries) {
+    const words = e.trim().split(/\s+/);
+    const mac = parseMac(words[0] ?? '');
+    if (mac === null) continue;
+    const ip4: number[] = [];
+    const ip6: bigint[] = [];
+    for (const w of words.slice(1)) {
+      const ip = parseIp(w.split('/')[0] ?? '');
+      if (ip?.family === 4) ip4.push(Number(ip.value));
+      else if (ip?.family === 6) ip6.push(ip.value);
+    }
+    out.push({ mac, ip4, ip6 });
+  }
+  return out;
+}
+
+export class CompiledSb {
+  db: SbDatabase;
+  readonly datapaths = new Map<string, CDatapath>();
+  readonly datapathsByName = new Map<string, CDatapath>();
+  /** Port name -> port (ovn-trace keys ports by logical_port, first one wins). */
+  readonly ports = new Map<string, CPort>();
+  /** `${dpUuid}|${portKey}|${ip}` -> MAC (MAC_Binding, then Static_MAC_Binding where it overrides). */
+  macBindings = new Map<string, bigint>();
+  /** `${dpKey}|${mac}` -> port key. */
+  fdb = new Map<string, number>();
+  vips: LbVip[] = [];
+  readonly problems = new Map<string, FlowProblem>();
+  private readonly flows = new Map<string, FlowEntry>();
+  /** SB Address_Set / Port_Group name -> flows naming it. */
+  private readonly byRef = new Map<string, Set<string>>();
+  private readonly dpGroups = new Map<string, readonly string[]>();
+  private addressSets = new Map<string, readonly string[]>();
+  private portGroups = new Map<string, readonly string[]>();
+  /** NB port group name -> members over every datapath (the per-datapath SB groups united). */
+  private pgUnion = new Map<string, readonly string[]>();
+  /** Bumped by every apply: results may say which SB state they were traced on. */
+  generation = 0;
+
+  constructor(
+    db: SbDatabase,
+    private readonly opts: CompileSbOptions = {},
+  ) {
+    this.db = db;
+    this.rebuildSets();
+    this.rebuildDatapaths();
+    this.rebuildPorts();
+    this.rebuildLookups();
+    for (const f of db.Logical_Flow.values()) this.addFlow(f);
+  }
+
+  /** Applies SB row changes (from a monitor update); returns this, current. */
+  apply(changes: readonly SbChange[]): this {
+    if (changes.length === 0) return this;
+    this.db = applySbChanges(this.db, changes);
+    this.generation++;
+    const touched = new Set(changes.map((c) => c.table));
+    const recompile = new Set<string>();
+    if (touched.has('Address_Set') || touched.has('Port_Group')) {
+      const old = { as: this.addressSets, pg: this.pgUnion, pgDp: this.portGroups };
+      this.rebuildSets();
+      for (const name of changedNames(old.as, this.addressSets)) this.flowsNaming(`$${name}`, recompile);
+      for (const name of changedNames(old.pg, this.pgUnion)) this.flowsNaming(`@${name}`, recompile);
+      // A per-datapath group appearing or going away changes where flows naming it are placed.
+      for (const name of changedNames(old.pgDp, this.portGroups)) {
+        const m = /^\d+_(.+)$/.exec(name);
+        if (m) this.flowsNaming(`@${m[1]}`, recompile);
+      }
+    }
+    if (touched.has('Datapath_Binding') || touched.has('Logical_DP_Group')) {
+      const dps = new Set(this.rebuildDatapaths());
+      const groups = new Set(changes.filter((c) => c.table === 'Logical_DP_Group').map((c) => c.uuid));
+      for (const f of this.flows.values()) {
+        const g = f.flow.logicalDpGroup;
+        if ((g && groups.has(g)) || [...f.placed.keys()].some((d) => dps.has(d))) recompile.add(f.flow.uuid);
+        else if (dps.size > 0 && this.datapathsOf(f.flow).some((d) => dps.has(d))) recompile.add(f.flow.uuid);
+      }
+    }
+    if (touched.has('Port_Binding') || touched.has('Multicast_Group') || touched.has('Datapath_Binding'))
+      this.rebuildPorts();
+    if (this.opts.chassis !== undefined)
+      for (const c of changes)
+        if (c.table === 'Port_Binding' && c.old?.chassis !== c.new?.chassis)
+          this.flowsNaming(`%${(c.new ?? c.old)!.logicalPort}`, recompile);
+    if (['MAC_Binding', 'Static_MAC_Binding', 'FDB', 'Load_Balancer'].some((t) => touched.has(t as never)))
+      this.rebuildLookups();
+    for (const c of changes) {
+      if (c.table !== 'Logical_Flow') continue;
+      recompile.delete(c.uuid);
+      this.removeFlow(c.uuid);
+      if (c.new) this.addFlow(c.new);
+    }
+    for (const uuid of recompile) {
+      const f = this.flows.get(uuid)?.flow;
+      this.removeFlow(uuid);
+      if (f) this.addFlow(f);
+    }
+    return this;
+  }
+
+  /**
+   * `is_chassis_resident(port)`: true for every port, as ovn-trace, unless a chassis was named; then
+   * true when the port (or the chassisredirect port) is bound to that chassis.
+   */
+  private resident(port: string): boolean {
+    const chassis = this.opts.chassis;
+    if (chassis === undefined) return true;
+    const uuid = this.ports.get(port)?.row.chassis;
+    const row = uuid ? this.db.Chassis.get(uuid) : undefined;
+    return row !== undefined && (row.name === chassis || row.hostname === chassis);
+  }
+
+  /** The compiled forms of one logical flow (one per datapath it is placed on); tests check reuse. */
+  compiledFlow(uuid: string): readonly CFlow[] {
+    return [...(this.flows.get(uuid)?.placed.values() ?? [])];
+  }
+
+  flowCount(): number {
+    return this.flows.size;
+  }
+
+  private flowsNaming(ref: string, out: Set<string>): void {
+    for (const uuid of this.byRef.get(ref) ?? []) out.add(uuid);
+  }
+
+  private rebuildSets(): void {
+    this.addressSets = new Map([...this.db.Address_Set.values()].map((a) => [a.name, a.addresses]));
+    this.portGroups = new Map([...this.db.Port_Group.values()].map((g) => [g.name, g.ports]));
+    const union = new Map<string, string[]>();
+    const add = (name: string, ports: readonly string[]) => {
+      let u = union.get(name);
+      if (!u) union.set(name, (u = []));
+      u.push(...ports);
+    };
+    for (const [name, ports] of this.portGroups) {
+      add(name, ports);
+      const m = /^\d+_(.+)$/.exec(name);
+      if (m) add(m[1]!, ports);
+    }
+    this.pgUnion = union;
+  }
+
+  /** Rebuilds the datapath list, keeping the flow tables of datapaths whose key/name did not change. */
+  private rebuildDatapaths(): string[] {
+    const changed: string[] = [];
+    const seen = new Set<string>();
+    for (const d of this.db.Datapath_Binding.values()) {
+      seen.add(d.uuid);
+      const old = this.datapaths.get(d.uuid);
+      const name = dpName(d);
+      if (old && old.key === d.tunnelKey && old.name === name) continue;
+      if (old) this.datapathsByName.delete(old.name);
+      const isRouter = d.externalIds.has('logical-router');
+      const dp: CDatapath = {
+        uuid: d.uuid,
+        name,
+        key: d.tunnelKey,
+        isRouter,
+        hasL3Gateway: false,
+        ingress: new FlowIndex(),
+        egress: new FlowIndex(),
+        mcgroups: new Map(),
+      };
+      this.datapaths.set(d.uuid, dp);
+      this.datapathsByName.set(name, dp);
+      changed.push(d.uuid);
+    }
+    for (const [uuid, dp] of this.datapaths) {
+      if (seen.has(uuid)) continue;
+      this.datapaths.delete(uuid);
+      if (this.datapathsByName.get(dp.name) === dp) this.datapathsByName.delete(dp.name);
+      changed.push(uuid);
+    }
+    this.dpGroups.clear();
+    for (const g of this.db.Logical_DP_Group.values()) this.dpGroups.set(g.uuid, g.datapaths);
+    return changed;
+  }
+
+  private rebuildPorts(): void {
+    this.ports.clear();
+    for (const dp of this.datapaths.values()) dp.hasL3Gateway = false;
+    const rows = [...this.db.Port_Binding.values()];
+    for (const pb of rows) {
+      const dp = this.datapaths.get(pb.datapath);
+      if (!dp || this.ports.has(pb.logicalPort)) continue;
+      if (pb.type === 'l3gateway') dp.hasL3Gateway = true;
+      this.ports.set(pb.logicalPort, {
+        name: pb.logicalPort,
+        uuid: pb.uuid,
+        dp: pb.datapath,
+        key: pb.tunnelKey,
+        type: pb.type,
+        peer: null,
+        distributedPort: pb.type === 'chassisredirect' ? (pb.options.get('distributed-port') ?? null) : null,
+        portSecurity: parsePortSecurity(pb.portSecurity),
+        row: pb,
+      });
+    }
+    for (const p of this.ports.values()) {
+      if (p.type !== 'patch' && p.type !== 'l3gateway') continue;
+      const peer = this.ports.get(p.row.options.get('peer') ?? '');
+      if (peer) {
+        p.peer = peer.name;
+        peer.peer = p.name;
+      }
+    }
+    const byUuid = new Map(rows.map((r) => [r.uuid, r.logicalPort]));
+    for (const dp of this.datapaths.values()) dp.mcgroups = new Map();
+    for (const g of this.db.Multicast_Group.values()) {
+      const dp = this.datapaths.get(g.datapath);
+      if (!dp) continue;
+      const names = g.ports.map((u) => byUuid.get(u)).filter((n): n is string => n !== undefined);
+      dp.mcgroups.set(g.name, names.sort());
+    }
+  }
+
+  private rebuildLookups(): void {
+    const macs = new Map<string, bigint>();
+    const put = (dpUuid: string, port: string, ip: string, mac: string, override: boolean) => {
+      const p = this.ports.get(port);
+      const addr = parseIp(ip);
+      const m = parseMac(mac);
+      if (!p || !addr || m === null) return;
+      const key = `${dpUuid || p.dp}|${p.key}|${addr.family}:${addr.value}`;
+      if (override || !macs.has(key)) macs.set(key, m);
+    };
+    for (const b of this.db.MAC_Binding.values()) put(b.datapath, b.logicalPort, b.ip, b.mac, true);
+    for (const b of this.db.Static_MAC_Binding.values())
+      put(b.datapath, b.logicalPort, b.ip, b.mac, b.overrideDynamicMac);
+    this.macBindings = macs;
+    this.fdb = new Map();
+    for (const e of this.db.FDB.values()) {
+      const m = parseMac(e.mac);
+      if (m !== null) this.fdb.set(`${e.dpKey}|${m}`, e.portKey);
+    }
+    this.vips = [];
+    for (const lb of this.db.Load_Balancer.values())
+      for (const key of lb.vips.keys()) {
+        const vip = parseVip(key);
+        if (vip) this.vips.push(vip);
+      }
+  }
+
+  private datapathsOf(f: LogicalFlow): readonly string[] {
+    if (f.logicalDatapath) return [f.logicalDatapath];
+    return f.logicalDpGroup ? (this.dpGroups.get(f.logicalDpGroup) ?? []) : [];
+  }
+
+  private addFlow(f: LogicalFlow): void {
+    const stage = f.externalIds.get('stage-name') ?? `${f.pipeline}_${f.tableId}`;
+    const entry: FlowEntry = { flow: f, placed: new Map(), refs: [] };
+    const refs = new Set<string>();
+    let actions: Action[];
+    try {
+      actions = parseActions(f.actions);
+    } catch (err) {
+      if (!(err instanceof ActionSyntaxError)) throw err;
+      this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `actions: ${err.message}` });
+      this.flows.set(f.uuid, entry);
+      return;
+    }
+    // One compile serves every datapath of the flow. `@pg` names per-datapath SB groups
+    // (`<tunnel key>_<name>`, each holding that datapath's ports); inport/outport are always ports of the
+    // datapath being traced, so testing them against the union of those groups answers the same. A
+    // datapath without its group does not get the flow (OVN could not parse it there).
+    const pgs: string[] = [];
+    const cf = this.compileFor(f, stage, actions, refs, pgs);
+    if (cf)
+      for (const uuid of this.datapathsOf(f)) {
+        const dp = this.datapaths.get(uuid);
+        if (!dp || !pgs.every((g) => this.portGroups.has(`${dp.key}_${g}`) || this.portGroups.has(g)))
+          continue;
+        entry.placed.set(uuid, cf);
+        (f.pipeline === 'ingress' ? dp.ingress : dp.egress).add(f.tableId, cf);
+      }
+    (entry as { refs: readonly string[] }).refs = [...refs];
+    for (const r of refs) {
+      let s = this.byRef.get(r);
+      if (!s) this.byRef.set(r, (s = new Set()));
+      s.add(f.uuid);
+    }
+    this.flows.set(f.uuid, entry);
+  }
+
+  private compileFor(
+    f: LogicalFlow,
+    stage: string,
+    actions: Action[],
+    refs: Set<string>,
+    pgs: string[],
+  ): CFlow | null {
+    const resolver: RefResolver = {
+      addressSet: (name) => {
+        refs.add(`$${name}`);
+        return this.addressSets.get(name);
+      },
+      portGroup: (name) => {
+        pgs.push(name);
+        refs.add(`@${name}`);
+        return this.pgUnion.get(name);
+      },
+      portGroupAddresses: (name, family) => {
+        refs.add(`$${name}_ip${family}`);
+        return this.addressSets.get(`${name}_ip${family}`);
+      },
+    };
+    const m = compileMatch(f.match, resolver, {
+      laterSymbols: true,
+      chassisResident: (port) => {
+        refs.add(`%${port}`);
+        return this.resident(port);
+      },
+    });
+    if (!m.ok) {
+      this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `match: ${m.message} (at ${m.offset})` });
+      return null;
+    }
+    this.problems.delete(f.uuid);
+    return { flow: f, stage, evaluate: m.evaluate, actions, keys: keysOf(f.match, this.pgUnion) };
+  }
+
+  private removeFlow(uuid: string): void {
+    const e = this.flows.get(uuid);
+    if (!e) return;
+    for (const [dpUuid, cf] of e.placed) {
+      const dp = this.datapaths.get(dpUuid);
+      if (dp) (e.flow.pipeline === 'ingress' ? dp.ingress : dp.egress).remove(e.flow.tableId, cf);
+    }
+    for (const r of e.refs) this.byRef.get(r)?.delete(uuid);
+    this.problems.delete(uuid);
+    this.flows.delete(uuid);
+  }
+
+  /** The table of `pipeline` on `dp`. */
+  table(dp: CDatapath, pipeline: Pipeline): FlowIndex {
+    return pipeline === 'ingress' ? dp.ingress : dp.egress;
+  }
+}
+
+function changedNames(
+  a: ReadonlyMap<string, readonly string[]>,
+  b: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  const out: string[] = [];
+  for (const [k, v] of b) {
+    const o = a.get(k);
+    if (!o || o.length !== v.length || o.some((x, i) => x !== v[i])) out.push(k);
+  }
+  for (const k of a.keys()) if (!b.has(k)) out.push(k);
+  return out;
+}
+
+const NO_KEYS: ReadonlyMap<KeyField, readonly string[]> = new Map();
+
+/** The value(s) one `FIELD == …` conjunct allows, or null when it is no such exact test. */
+function keyValues(
+  field: string,
+  toks: ReturnType<typeof tokenize>,
+  pgUnion: ReadonlyMap<string, readonly string[]>,
+): string[] | null {
+  const str = field === 'inport' || field === 'outport';
+  const v = toks[2]!;
+  if (toks.length === 4) {
+    if (str && v.type === 'string') return [v.text];
+    if (str && v.type === 'portgroup') return [...(pgUnion.get(v.text) ?? [])];
+    if (!str && v.type === 'int' && v.mask === undefined) return [String(v.value)];
+    return null;
+  }
+  if (v.type !== '{' || toks.at(-2)?.type !== '}') return null;
+  const out: string[] = [];
+  for (const t of toks.slice(3, -2)) {
+    if (t.type === ',') continue;
+    if (str && t.type === 'string') out.push(t.text);
+    else if (!str && t.type === 'int' && t.mask === undefined) out.push(String(t.value));
+    else return null;
+  }
+  return out;
+}
+
+/** The exact `FIELD == VALUE(S)` top-level tests of a match, on fields a table may be hashed on. */
+function keysOf(
+  match: string,
+  pgUnion: ReadonlyMap<string, readonly string[]>,
+): ReadonlyMap<KeyField, readonly string[]> {
+  const conj = topLevelConjuncts(match);
+  if (!conj) return NO_KEYS;
+  let out: Map<KeyField, readonly string[]> | null = null;
+  for (const c of conj) {
+    const t = tokenize(c);
+    if (t.length < 4 || t[0]!.type !== 'id' || t[1]!.type !== '==' || t.at(-1)!.type !== 'end') continue;
+    const field = t[0]!.text;
+    if (!(field in KEY_READERS)) continue;
+    const values = keyValues(field, t, pgUnion);
+    if (!values) continue;
+    out ??= new Map();
+    out.set(field as KeyField, values);
+  }
+  return out ?? NO_KEYS;
+}
+
+/** `IP`, `IP:port`, `[IPv6]:port` as Load_Balancer.vips keys are written. */
+function parseVip(key: string): LbVip | null {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(key);
+  const text = v6 ? v6[1]! : key.includes('.') ? key.split(':')[0]! : key;
+  const port = v6 ? Number(v6[2] ?? 0) : key.includes('.') ? Number(key.split(':')[1] ?? 0) : 0;
+  const ip = parseIp(text);
+  return ip ? { family: ip.family, ip: ip.value, port, text: key } : null;
+}
+
+export interface CompileSbOptions {
+  /** Trace as seen from this chassis (name or hostname): is_chassis_resident() is then real. */
+  readonly chassis?: string;
+}
+
+/** Compiles a whole SB (see CompiledSb.apply for updates). */
+export function compileSb(db: SbDatabase, opts: CompileSbOptions = {}): CompiledSb {
+  return new CompiledSb(db, opts);
+}

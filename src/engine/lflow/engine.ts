@@ -1,0 +1,78 @@
+// The lflow engine: traces on the Southbound's own logical flows, interpreted in-process (execute.ts)
+// on a CompiledSb that its owner keeps current (a loaded SB file, or a live follower calling apply). The
+// request is resolved on the NB topology like every engine's (resolve.ts); the packet then starts in the
+// SB datapath of the source port's switch. No SB yet is an OvncpError, never an empty result.
+
+import { OvncpError } from '../../errors.ts';
+import { CT } from '../../ovn/expr/index.ts';
+import { initialFlow } from '../model/packet.ts';
+import { resolveRequest } from '../resolve.ts';
+import type { TraceTree } from '../result/tree.ts';
+import type { TraceEngine, TraceOptions, TraceRequest } from '../types.ts';
+import type { CompiledSb } from './compile.ts';
+import { Run } from './execute.ts';
+import { newPkt } from './packet.ts';
+import { rawText } from './raw-text.ts';
+import { buildTree } from './result.ts';
+import { NO_PORT } from './steps.ts';
+
+/** Conntrack state at every ct step: a first packet (default), an established one, or a reply. */
+export type CtMode = 'new' | 'est' | 'rpl';
+
+const CT_STATES: Record<CtMode, number> = {
+  new: CT.new | CT.trk,
+  est: CT.est | CT.trk,
+  rpl: CT.est | CT.rpl | CT.trk,
+};
+
+/** Loop guard: table visits per trace (a routed trace visits ~60; floods a few hundred). */
+export const MAX_TABLE_VISITS = 20_000;
+
+export interface LflowEngineOptions {
+  /** The current compiled SB, or null while there is none (yet). */
+  readonly sb: () => CompiledSb | null;
+  readonly ct?: CtMode;
+}
+
+export class LflowEngine implements TraceEngine {
+  readonly name = 'lflow' as const;
+
+  constructor(private readonly opts: LflowEngineOptions) {}
+
+  async trace(request: TraceRequest, options: TraceOptions): Promise<TraceTree> {
+    return this.traceSync(request, options);
+  }
+
+  /** The same trace without a promise (benchmarks, batch checks). */
+  traceSync(request: TraceRequest, options: TraceOptions): TraceTree {
+    const sb = this.opts.sb();
+    if (!sb) throw new OvncpError('OVNCP_ERR_NOT_READY', 'lflow engine: no Southbound database loaded yet');
+    const resolved = resolveRequest(options.network, request);
+    const dp = sb.datapathsByName.get(resolved.datapath);
+    const port = sb.ports.get(resolved.sourcePort);
+    if (!dp || !port || port.dp !== dp.uuid)
+      throw new OvncpError(
+        'OVNCP_ERR_UNRESOLVABLE',
+        `source port ${resolved.sourcePort} on ${resolved.datapath} is not in the Southbound database (yet)`,
+        { field: 'source_port' },
+      );
+    const f = { ...initialFlow(resolved), outport: NO_PORT, regs: new Uint32Array(16) };
+    const run = new Run(sb, {
+      ctState: CT_STATES[this.opts.ct ?? 'new'],
+      maxSteps: MAX_TABLE_VISITS,
+    });
+    run.table(dp, newPkt(f), 0, 'ingress');
+    const input = {
+      request,
+      resolved,
+      topology: options.network,
+      leaves: run.leaves,
+      warnings: [...run.warnings],
+    };
+    return buildTree(input, resolved.verbose ? rawText(dp.name, resolved.sourcePort, run.leaves) : null);
+  }
+}
+
+export function createLflowEngine(opts: LflowEngineOptions): LflowEngine {
+  return new LflowEngine(opts);
+}

@@ -1,0 +1,85 @@
+// Engines vs real ovn-trace of OVN 25.03 and 26.03 (Debian trixie / sid chroot test beds), on seeded
+// random networks with every generator feature the bed's NB schema has (tiers + pass, policy chains,
+// affinity, hairpin, NodePort, localnet FIPs). The ovn-trace engine must agree on every case. The model
+// still follows 23.03 where a release differs (the per-release model is separate work): it must agree on
+// every case of the classes it knows ('base': none of the tags below), and its disagreements per class
+// are recorded here, so that any change, better or worse, is noticed and the figure updated.
+// OVNCP_CONFORMANCE_RELEASE_CASES overrides the case count (the counts are then not compared); the
+// long run is `npm run conformance -- --release 25.03 --cases 3000`.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OvnRelease, type OvnTestbed, skipWithoutRelease, startOvn } from '../helpers/ovn-testbed.ts';
+import { modelConformanceEngine, ovnTraceConformanceEngine } from './engines.ts';
+import { disagreementsByTag, reportLines, runConformance } from './run-conformance.ts';
+
+const DEFAULT_CASES = 300;
+const CASES = Number(process.env.OVNCP_CONFORMANCE_RELEASE_CASES ?? DEFAULT_CASES);
+/** A seed whose first 300 cases exercise every feature below (checked by the test). */
+const SEED = 20262;
+
+/**
+ * Model disagreements at SEED and DEFAULT_CASES: total and per class (a disagreement counts for each of
+ * its classes). Known gaps of the model on these releases (DESIGN.md §3a, issue 16).
+ */
+const GAPS = {
+  total: 10,
+  byTag: {
+    affinity: 3,
+    chain: 5,
+    'fip-no-localnet': 1,
+    hairpin: 4,
+    nodeport: 2,
+    pass: 4,
+    'reject-or': 4,
+    tiers: 6,
+  },
+};
+const MODEL_GAPS: Record<'25.03' | '26.03', { total: number; byTag: Record<string, number> }> = {
+  '25.03': GAPS,
+  '26.03': GAPS,
+};
+
+describe.each(['25.03', '26.03'] as const)('engine conformance with real ovn-trace %s', (release) => {
+  describe.skipIf(skipWithoutRelease(release as OvnRelease))('in its test bed', () => {
+    let tb: OvnTestbed;
+    beforeAll(async () => {
+      tb = await startOvn({ release });
+    }, 120_000);
+    afterAll(async () => {
+      await tb?.stop();
+    });
+
+    it(
+      `${CASES} cases: the ovn-trace engine always agrees, the model on every class it knows`,
+      async () => {
+        const rep = await runConformance(tb, [modelConformanceEngine(), ovnTraceConformanceEngine(tb)], {
+          seed: SEED,
+          cases: CASES,
+        });
+        for (const l of reportLines(rep, SEED, 5)) console.log(l);
+        expect(rep.delivered).toBeGreaterThan(rep.cases / 5);
+        expect(rep.cases - rep.delivered).toBeGreaterThan(rep.cases / 5);
+        // Every feature the bed supports is exercised.
+        const tags = [
+          'tiers',
+          'pass',
+          'chain',
+          'affinity',
+          'hairpin',
+          'nodeport',
+          'fip-localnet',
+          'fip-no-localnet',
+        ];
+        for (const tag of tags) expect(rep.tagCases[tag] ?? 0, tag).toBeGreaterThan(0);
+        expect(rep.engines['ovn-trace']!.disagreements).toEqual([]);
+        const model = rep.engines.model!.disagreements;
+        expect(model.filter((d) => d.tags.includes('base'))).toEqual([]);
+        if (CASES === DEFAULT_CASES) {
+          const gaps = MODEL_GAPS[release];
+          expect({ total: model.length, byTag: disagreementsByTag(model) }).toEqual(gaps);
+        }
+      },
+      Math.max(300_000, CASES * 500),
+    );
+  });
+});
