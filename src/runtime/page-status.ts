@@ -1,5 +1,6 @@
 // What the operator's pages show about this daemon (src/api/pages/status-view.ts): the runtime's
-// topology store, live NB connection, readiness, and which engine answers on-demand traces.
+// topology store, live NB and SB connections, readiness, and which engine answers on-demand traces (and
+// whether what it traces on is stale: an SB engine while the SB is disconnected).
 
 import type { DaemonStatusView, EngineStatus } from '../api/pages/status-view.ts';
 import type { Runtime } from './runtime.ts';
@@ -8,7 +9,14 @@ import type { Runtime } from './runtime.ts';
 function engineStatus(rt: Runtime): EngineStatus {
   const configured = rt.settings.engine;
   try {
-    return { configured, answering: rt.engines().onDemand().name, problem: null };
+    const answering = rt.engines().onDemand().name;
+    const sb = rt.sb;
+    const readsSb = answering === 'lflow' || answering === 'ovn-trace';
+    const stale =
+      readsSb && sb && !sb.client.isConnected() && sb.lastUpdate()
+        ? `the ${answering} engine traces on the Southbound it last read (${new Date(sb.lastUpdate()).toISOString()})`
+        : null;
+    return { configured, answering, problem: null, stale };
   } catch (err) {
     return { configured, answering: null, problem: (err as Error).message };
   }
@@ -21,6 +29,7 @@ export function pageStatusView(rt: Runtime): DaemonStatusView {
       return t ? { source: t.source, ovn: t.ovn, updatedAt: rt.topology.lastUpdate() } : null;
     },
     nbConnected: () => rt.nbConnected(),
+    sbConnected: () => (rt.sb ? rt.sb.client.isConnected() : null),
     engine: () => engineStatus(rt),
     readiness: rt.readiness,
   };
