@@ -191,6 +191,10 @@ describe.skipIf(skipWithoutOvn() || skipWithoutChromium())(
       await expect(
         page().locator('tr:has(a[href="/paths/vm1-to-vm2-http"])').textContent(),
       ).resolves.toContain(`blocked by ${ACL}`);
+      // Why it flipped (issue 19 item 4): the newest transition's cause, the ACL row that was added.
+      await expect(
+        page().locator('tr:has(a[href="/paths/vm1-to-vm2-http"]) .cause').textContent(),
+      ).resolves.toMatch(new RegExp(`NB change: ACL added ${ACL} tcp.dst == 80 on (switch )?ls1`));
       expect(await counts()).toMatchObject({ ok: 2, unmet: 2 });
       await screenshot(page(), 'landing-after-acl-add');
     });
@@ -198,6 +202,9 @@ describe.skipIf(skipWithoutOvn() || skipWithoutChromium())(
     it('draws the trace of the red path and names the ACL that dropped it', async () => {
       await page().click('a[href="/paths/vm1-to-vm2-http"]');
       await page().waitForURL(/\/paths\/vm1-to-vm2-http$/);
+      await expect(page().locator('table.history').textContent()).resolves.toMatch(
+        new RegExp(`reachable → blocked.*NB change: ACL added ${ACL}`),
+      );
       await expect(page().locator('#verdict').textContent()).resolves.toMatch(
         /^Blocked at hop \d+ \(ls1 ls_in_acl/,
       );

@@ -12,6 +12,7 @@ import {
 } from '../../monitor/path-status.ts';
 import type { PathSpec } from '../../monitor/paths-config.ts';
 import { type CheckState, expectationMet } from '../../monitor/results.ts';
+import { causeText } from './history-view.ts';
 import { badge, esc, isPathStatus, page, table, timeTag } from './html.ts';
 import { bannersOf, type DaemonStatusView, renderBanners, renderFacts } from './status-view.ts';
 import { ownerText } from './trace-view.ts';
@@ -106,6 +107,16 @@ function lastOf(
   return best;
 }
 
+/** When the verdict last changed, and what caused the newest flip (the verdict history), if any. */
+function lastChangeCell(m: Monitor, p: PathSpec, checks: readonly CheckState[], now: number): string {
+  const when = timeTag(
+    lastOf(checks, (s) => s.lastChange),
+    now,
+  );
+  const flip = m.history.of(p.name)[0];
+  return flip ? `${when}<br><small class="muted cause">${causeText(flip)}</small>` : when;
+}
+
 function pathRow(m: Monitor, p: PathSpec, st: PathStatusInfo, now: number): string[] {
   const checks = m.statesOf(p.name);
   const labels = Object.entries(p.labels).map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`);
@@ -122,10 +133,7 @@ function pathRow(m: Monitor, p: PathSpec, st: PathStatusInfo, now: number): stri
       lastOf(checks, (s) => s.last?.at),
       now,
     ),
-    timeTag(
-      lastOf(checks, (s) => s.lastChange),
-      now,
-    ),
+    lastChangeCell(m, p, checks, now),
   ];
 }
 

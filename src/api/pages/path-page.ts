@@ -6,6 +6,7 @@
 import type { Monitor } from '../../monitor/monitor.ts';
 import type { PathSpec } from '../../monitor/paths-config.ts';
 import { type CheckState, expectationMet, verdictOf } from '../../monitor/results.ts';
+import { renderHistory } from './history-view.ts';
 import { badge, esc, page, table, timeTag } from './html.ts';
 import { bannersOf, type DaemonStatusView, renderBanners, renderFacts } from './status-view.ts';
 import { CYTOSCAPE_URL, renderTraceResult } from './trace-view.ts';
@@ -127,6 +128,7 @@ ${table(
   ['Check', 'Service', 'Verdict', 'State', 'Blocked by / allowed by / error', 'Last check', 'Last change'],
   checks.slice(0, 1000).map((s, i) => checkRow(p, s, i, selected, now)),
 )}
+${renderHistory(m.history.of(p.name), now)}
 ${await traceSection(m, checks[selected])}`;
   return page(p.name, body, { scripts: [CYTOSCAPE_URL] });
 }
