@@ -173,6 +173,23 @@ async function runServices(check: Check, engine: TraceEngine, network: Topology,
   }
 }
 
+/** A check that ends without a verdict: the error is its summary. */
+function noVerdict(error: {
+  reason: string;
+  message: string;
+}): Omit<CheckOutcome, 'at' | 'durationMs' | 'trigger' | 'engine'> {
+  return {
+    reachable: null,
+    error,
+    blockedBy: null,
+    blockedOwner: null,
+    hopType: null,
+    allowedBy: null,
+    summary: error.message,
+    visited: null,
+  };
+}
+
 export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutcome> {
   const started = performance.now();
   let engineName: EngineName | null = null;
@@ -187,16 +204,7 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
     if (!ctx.topology) throw new OvncpError('OVNCP_ERR_NOT_READY', 'no topology loaded yet');
     if (ctx.stale) {
       const error = { reason: 'topology_stale', message: `cannot check on a current topology: ${ctx.stale}` };
-      return done({
-        reachable: null,
-        error,
-        blockedBy: null,
-        blockedOwner: null,
-        hopType: null,
-        allowedBy: null,
-        summary: error.message,
-        visited: null,
-      });
+      return done(noVerdict(error));
     }
     const engine = ctx.engine(check.path.engine);
     engineName = engine.name;
@@ -212,16 +220,7 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
     // Cut by max_hops: no verdict, so the check is an error, not reachable or blocked (issue 17 item 5).
     if (o.truncated) {
       const error = { reason: 'max_hops', message: o.summary };
-      return done({
-        reachable: null,
-        error,
-        blockedBy: null,
-        blockedOwner: null,
-        hopType: null,
-        allowedBy: null,
-        summary: o.summary,
-        visited: null,
-      });
+      return done(noVerdict(error));
     }
     return done({
       reachable: o.reachable,
@@ -234,17 +233,7 @@ export async function runCheck(check: Check, ctx: RunContext): Promise<CheckOutc
       visited: o.visited,
     });
   } catch (err) {
-    const error = errorOf(err);
-    return done({
-      reachable: null,
-      error,
-      blockedBy: null,
-      blockedOwner: null,
-      hopType: null,
-      allowedBy: null,
-      summary: error.message,
-      visited: null,
-    });
+    return done(noVerdict(errorOf(err)));
   }
 }
 
