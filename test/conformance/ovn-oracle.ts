@@ -84,7 +84,9 @@ export class OvnTraceOracle {
     await this.stop();
     const flags = this.tb.daemonFlags(`conf-trace-${OvnTraceOracle.n++}`);
     const ct = Array.from({ length: CT_STEPS }, () => '--ct=new');
-    await this.tb.exec('ovn-trace', [`--db=${this.tb.innerSbRemote}`, ...ct, ...this.flags, ...flags]);
+    // --no-friendly-names: ovn-trace otherwise prints a UUID-shaped port name (Neutron's) cut to 6 chars.
+    const argv = [`--db=${this.tb.innerSbRemote}`, '--no-friendly-names', ...ct, ...this.flags, ...flags];
+    await this.tb.exec('ovn-trace', argv);
     const flag = (name: string) => flags.find((f) => f.startsWith(name))!.slice(name.length);
     this.ctl = this.tb.outer(flag('--unixctl='));
     this.pidFile = this.tb.outer(flag('--pidfile='));
