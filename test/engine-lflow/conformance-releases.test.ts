@@ -5,9 +5,10 @@
 // reported, not asserted: where a packet forks and several branches drop, which one is "the" drop differs.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lflowConformanceEngine } from '../conformance/engines.ts';
+import { reportLines, runConformance } from '../conformance/run-conformance.ts';
 import type { OvnRelease } from '../helpers/ovn-testbed.ts';
 import { type OvnTestbed, skipWithoutRelease, startOvn } from '../helpers/ovn-testbed.ts';
-import { runLflowConformance } from './run-lflow-conformance.ts';
 
 const CASES = Number(process.env.OVNCP_LFLOW_RELEASE_CASES ?? 120);
 const SEED = Number(process.env.OVNCP_LFLOW_SEED ?? 20260);
@@ -25,14 +26,10 @@ for (const release of ['25.03', '26.03'] as OvnRelease[]) {
     it(
       `agrees with ovn-trace ${release} on the delivered ports of ${CASES} cases`,
       async () => {
-        const rep = await runLflowConformance(tb, { seed: SEED, cases: CASES });
-        console.log(
-          `lflow ${release}: ports ${rep.portsAgreed}/${rep.cases}, dropping stage ${rep.stageAgreed}/${rep.drops} (${rep.topologies} topologies, ${rep.delivered} delivered)`,
-        );
-        for (const d of rep.disagreements.filter((x) => x.lflow.join() !== x.ovn.join()).slice(0, 10))
-          console.log(`disagreement: ${JSON.stringify(d)}`);
+        const rep = await runConformance(tb, [lflowConformanceEngine()], { seed: SEED, cases: CASES });
+        for (const l of reportLines(rep, SEED, 10)) console.log(l);
         expect(rep.delivered).toBeGreaterThan(rep.cases / 10);
-        expect(rep.portsAgreed).toBeGreaterThanOrEqual(Math.ceil(REQUIRED[release]! * rep.cases));
+        expect(rep.engines.lflow!.agreed).toBeGreaterThanOrEqual(Math.ceil(REQUIRED[release]! * rep.cases));
       },
       Math.max(240_000, CASES * 600),
     );
