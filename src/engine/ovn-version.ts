@@ -51,6 +51,12 @@ export interface OvnBehaviour {
    * has a localnet port (else the gateway port is centralized and the external MAC drops at admission).
    */
   readonly distributedNatNeedsLocalnet: boolean;
+  /**
+   * A routed packet whose next hop has no MAC binding goes on with eth.dst 00:00:00:00:00:00 after the
+   * ARP/ND request (`arp {…}; output;`), so a switch floods it to its unknown-address ports. In the
+   * datapath ovn-controller holds the packet until the binding is learnt; ovn-trace sends it on.
+   */
+  readonly unresolvedNextHopForwards: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -101,6 +107,10 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // Autodiscover centralize_routing" (v25.03.0) centralizes a lone gateway port whose switch has no
     // localnet port (24.09 did so only with options:centralize_routing=true, 8d13579bf).
     distributedNatNeedsLocalnet: at(r, '25.03'),
+    // measured: dropped after the ARP request on 23.03, delivered to the localnet port on 25.03 and 26.03.
+    // history: c141d8b19 "northd, controller: Use paused controller action for packet buffering"
+    // (v24.09.0) appends `output;` (26.03: `next;`) to the lr_in_arp_request actions.
+    unresolvedNextHopForwards: at(r, '24.09'),
   };
 }
 

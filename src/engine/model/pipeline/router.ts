@@ -378,6 +378,8 @@ function neighbours(net: CompiledNetwork, out: RouterPort): Map<IpKey, bigint> {
     const sw = lsp ? t.switches.get(t.ports.get(lsp)?.switchName ?? '') : undefined;
     for (const pn of sw?.ports ?? []) {
       const p = t.ports.get(pn)!;
+      // northd installs no lr_in_arp_resolve flow for a disabled port's addresses.
+      if (p.enabled === false) continue;
       for (const a of [...p.addresses, ...(p.dynamicAddresses ? [p.dynamicAddresses] : [])]) {
         if (a.kind === 'static') for (const ip of a.ips) add(ip, a.mac);
       }
@@ -399,6 +401,13 @@ function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr
     const natMac = natArpResolve(w, dgp, out, nh, base);
     if (natMac === null) return;
     mac = natMac ?? mac;
+  }
+  if (mac === undefined && w.ctx.net.behaviour.unresolvedNextHopForwards) {
+    const hop = nh ?? dstIp(w.flow);
+    w.ctx.warnings.add(
+      `Next hop ${formatIp(hop)} has no known MAC on ${out.name}: OVN ${w.ctx.net.behaviour.release} sends an ${hop.family === 4 ? 'ARP' : 'ND'} request and, as ovn-trace shows, the packet on with eth.dst 00:00:00:00:00:00 (the datapath holds it until the MAC is learnt)`,
+    );
+    mac = 0n;
   }
   if (mac === undefined) {
     const hop = nh ?? dstIp(w.flow);
