@@ -10,7 +10,6 @@
 // external_mac), and Octavia load balancers whose VIP address is owned by an unbound VIP port.
 // Sizes and shares are arbitrary but fixed: a seed reproduces a network and its packets.
 
-import type { TraceRequest } from '../../../src/engine/types.ts';
 import type { SnapshotDoc } from '../../../src/ovn/topology/snapshot-schema.ts';
 import type { Rng } from '../generator.ts';
 import { type NeutronIds, neutronIds, PROVIDER_CIDR, SG_PORTS } from './neutron-ids.ts';
