@@ -51,6 +51,11 @@ export interface OvnBehaviour {
    * has a localnet port (else the gateway port is centralized and the external MAC drops at admission).
    */
   readonly distributedNatNeedsLocalnet: boolean;
+  /**
+   * A global (empty route_table) src-ip static route also applies to packets entering a port with a
+   * route table (its flow has no `reg7 == 0`); from 25.03 it applies only to ports without one.
+   */
+  readonly globalSrcIpRouteInEveryTable: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -101,6 +106,11 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // Autodiscover centralize_routing" (v25.03.0) centralizes a lone gateway port whose switch has no
     // localnet port (24.09 did so only with options:centralize_routing=true, 8d13579bf).
     distributedNatNeedsLocalnet: at(r, '25.03'),
+    // measured: 25.03 writes `reg7 == 0 && ip4.src == …` for a global src-ip route (a packet from a port
+    // with a route table misses it). history: through v24.09.0 build_route_match adds reg7 only when
+    // `ofs == ROUTE_PRIO_OFFSET_STATIC`, and a src-ip route's ofs is 0 by then; 966ca1c91 "northd: Handle
+    // learned routes" (v25.03.0) tests the route's source instead.
+    globalSrcIpRouteInEveryTable: !at(r, '25.03'),
   };
 }
 
