@@ -56,6 +56,11 @@ export interface OvnBehaviour {
    * route table (its flow has no `reg7 == 0`); from 25.03 it applies only to ports without one.
    */
   readonly globalSrcIpRouteInEveryTable: boolean;
+  /**
+   * A router that must ARP/ND for the next hop also outputs the packet itself (`arp {…}; output;`), with
+   * eth.dst 00:00:00:00:00:00: ovn-trace follows it to the switch's unknown-MAC ports.
+   */
+  readonly arpRequestOutputsPacket: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -111,6 +116,10 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // `ofs == ROUTE_PRIO_OFFSET_STATIC`, and a src-ip route's ofs is 0 by then; 966ca1c91 "northd: Handle
     // learned routes" (v25.03.0) tests the route's source instead.
     globalSrcIpRouteInEveryTable: !at(r, '25.03'),
+    // measured: 23.03 ends the trace in `arp { … };`, 25.03 then outputs the packet (eth.dst all zero) to
+    // the unknown-MAC ports. history: c141d8b19 "northd, controller: Use paused controller action for
+    // packet buffering" (v24.09.0) appends `output;` to the lr_in_arp_request flows.
+    arpRequestOutputsPacket: at(r, '24.09'),
   };
 }
 

@@ -106,6 +106,16 @@ function srcRouteNet(): SnapshotDoc {
   };
 }
 
+/** srcRouteNet without the route table, a route via 10.2.0.99 (no port owns it) and an `unknown` port. */
+function unresolvedNextHopNet(): SnapshotDoc {
+  const doc = srcRouteNet();
+  doc.switches![1]!.ports!.push({ name: 'c', addresses: ['unknown'] });
+  const lr = doc.routers![0]!;
+  delete lr.ports![0]!.options;
+  lr.static_routes = [{ ip_prefix: '172.16.0.0/16', nexthop: '10.2.0.99' }];
+  return doc;
+}
+
 /** A distributed router whose gateway port's switch has (or has not) a localnet port. */
 function fipNet(localnet: boolean): SnapshotDoc {
   return {
@@ -349,6 +359,12 @@ export const VERSION_CASES: readonly VersionCase[] = [
     network: srcRouteNet(),
     request: { source_port: 'a', destination_ip: '172.16.0.5', protocol: 'udp', destination_port_num: 53 },
     verdicts: { '23.03': { reaches: true, outputs: ['b'] }, '25.03': { reaches: false, outputs: [] } },
+  },
+  {
+    name: 'a next hop without a known MAC: ARP and stop before 24.09, then also output to unknown ports',
+    network: unresolvedNextHopNet(),
+    request: { source_port: 'a', destination_ip: '172.16.0.5', protocol: 'udp', destination_port_num: 53 },
+    verdicts: { '23.03': { reaches: false, outputs: [] }, '24.09': { reaches: true, outputs: ['c'] } },
   },
   {
     name: 'tiers: a tier-0 pass hands the packet to tier 1, whose drop decides',
