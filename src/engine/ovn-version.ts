@@ -52,11 +52,20 @@ export interface OvnBehaviour {
    */
   readonly distributedNatNeedsLocalnet: boolean;
   /**
-   * A routed packet whose next hop has no MAC binding goes on with eth.dst 00:00:00:00:00:00 after the
-   * ARP/ND request (`arp {…}; output;`), so a switch floods it to its unknown-address ports. In the
-   * datapath ovn-controller holds the packet until the binding is learnt; ovn-trace sends it on.
+   * A global (empty route_table) src-ip static route also applies to packets entering a port with a
+   * route table (its flow has no `reg7 == 0`); from 25.03 it applies only to ports without one.
    */
-  readonly unresolvedNextHopForwards: boolean;
+  readonly globalSrcIpRouteInEveryTable: boolean;
+  /**
+   * A router that must ARP/ND for the next hop also outputs the packet itself (`arp {…}; output;`), with
+   * eth.dst 00:00:00:00:00:00: ovn-trace follows it to the switch's unknown-MAC ports.
+   */
+  readonly arpRequestOutputsPacket: boolean;
+  /**
+   * ovn-trace fills the connection's fields (ct_nw_dst, ct_tp_dst, …) from the packet at every ct
+   * action, and answers ct_proto()/ct_tp_dst() with the packet's own protocol and destination port.
+   */
+  readonly traceCtFields: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -107,10 +116,19 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // Autodiscover centralize_routing" (v25.03.0) centralizes a lone gateway port whose switch has no
     // localnet port (24.09 did so only with options:centralize_routing=true, 8d13579bf).
     distributedNatNeedsLocalnet: at(r, '25.03'),
-    // measured: dropped after the ARP request on 23.03, delivered to the localnet port on 25.03 and 26.03.
-    // history: c141d8b19 "northd, controller: Use paused controller action for packet buffering"
-    // (v24.09.0) appends `output;` (26.03: `next;`) to the lr_in_arp_request actions.
-    unresolvedNextHopForwards: at(r, '24.09'),
+    // measured: 25.03 writes `reg7 == 0 && ip4.src == …` for a global src-ip route (a packet from a port
+    // with a route table misses it). history: through v24.09.0 build_route_match adds reg7 only when
+    // `ofs == ROUTE_PRIO_OFFSET_STATIC`, and a src-ip route's ofs is 0 by then; 966ca1c91 "northd: Handle
+    // learned routes" (v25.03.0) tests the route's source instead.
+    globalSrcIpRouteInEveryTable: !at(r, '25.03'),
+    // measured: 23.03 ends the trace in `arp { … };`, 25.03 then outputs the packet (eth.dst all zero) to
+    // the unknown-MAC ports. history: c141d8b19 "northd, controller: Use paused controller action for
+    // packet buffering" (v24.09.0) appends `output;` to the lr_in_arp_request flows.
+    arpRequestOutputsPacket: at(r, '24.09'),
+    // measured: 26.03's ovn-trace vs the lflow engine (hairpin and NodePort cases), 25.03 not. history:
+    // acf9c8a9d "ovn-trace: Populate CT fields during CT actions." and 8e6f9a835 (ct_proto()/ct_tp_dst()
+    // in ovn-trace, the ct_extract stages in northd), both first in v25.09.0.
+    traceCtFields: at(r, '25.09'),
   };
 }
 

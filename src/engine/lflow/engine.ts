@@ -5,7 +5,9 @@
 
 import { OvncpError } from '../../errors.ts';
 import { CT } from '../../ovn/expr/index.ts';
+import { releaseOfSbSchema } from '../../ovn/topology/ovn-releases.ts';
 import { initialFlow } from '../model/packet.ts';
+import { ovnBehaviour } from '../ovn-version.ts';
 import { resolveRequest } from '../resolve.ts';
 import type { TraceTree } from '../result/tree.ts';
 import type { TraceEngine, TraceOptions, TraceRequest } from '../types.ts';
@@ -60,6 +62,7 @@ export class LflowEngine implements TraceEngine {
     const run = new Run(sb, {
       ctState: CT_STATES[this.opts.ct ?? 'new'],
       maxSteps: MAX_TABLE_VISITS,
+      ctFields: traceCtFields(sb),
     });
     run.table(dp, newPkt(f), 0, 'ingress');
     const input = {
@@ -71,6 +74,12 @@ export class LflowEngine implements TraceEngine {
     };
     return buildTree(input, resolved.verbose ? rawText(dp.name, resolved.sourcePort, run.leaves) : null);
   }
+}
+
+/** How the ovn-trace of the release that wrote the SB treats conntrack fields (its SB schema says). */
+function traceCtFields(sb: CompiledSb): boolean {
+  const release = releaseOfSbSchema(sb.db.schemaVersion);
+  return release !== null && ovnBehaviour(release).traceCtFields;
 }
 
 export function createLflowEngine(opts: LflowEngineOptions): LflowEngine {

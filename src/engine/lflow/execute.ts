@@ -20,6 +20,11 @@ export interface RunOptions {
   readonly ctState: number;
   /** Table visits allowed over the whole trace (a loop guard, far above any real path). */
   readonly maxSteps: number;
+  /**
+   * Every conntrack step records the packet's own addresses and ports as the connection's (ct_nw_dst,
+   * ct_tp_dst, …), and ct_proto()/ct_tp_dst() read the packet: ovn-trace from 25.09 (ovn-version.ts).
+   */
+  readonly ctFields?: boolean;
 }
 
 /** ovn-trace skips a table whose winning flow is `1` with `next;` to the following table. */
@@ -131,7 +136,7 @@ export class Run {
       case 'nest':
         return this.nest(a.name, a.body, dp, pkt, table, pipeline, step);
       case 'fn':
-        applyFn(this.sb, a, dp, pkt, step);
+        applyFn(this.sb, a, dp, pkt, step, this.opts.ctFields === true);
         return false;
       case 'log':
         if (a.name) step.logName = a.name;
@@ -172,6 +177,7 @@ export class Run {
       return false;
     }
     const ct = clonePkt(pkt);
+    this.fillCtFields(ct, pkt);
     if (a.nat && a.addr) {
       if (a.addr.family === 4) {
         if (a.nat === 'dst') ct.f.ip4Dst = Number(a.addr.ip);
@@ -188,6 +194,15 @@ export class Run {
     return true;
   }
 
+  /** The connection's fields from the packet before the ct action (when the release's trace does so). */
+  private fillCtFields(ct: Pkt, before: Pkt): void {
+    if (!this.opts.ctFields) return;
+    const f = before.f;
+    if (f.ethType === 0x0800) ct.ctDst = BigInt(f.ip4Dst >>> 0);
+    else if (f.ethType === 0x86dd) ct.ctDst = f.ip6Dst;
+    ct.ctTpDst = f.l4Dst;
+  }
+
   private ctLb(
     name: string,
     backends: readonly LbBackend[],
@@ -202,6 +217,7 @@ export class Run {
     if (family === 0 || usable.length === 0) {
       if (family !== 0 && backends.length > 0) step.notes.push('*** no load balancing destination');
       const ct = clonePkt(pkt);
+      this.fillCtFields(ct, pkt);
       if (family !== 0) ct.f.ctState |= this.opts.ctState;
       step.notes.push(name);
       this.table(dp, ct, table + 1, pipeline);

@@ -402,10 +402,12 @@ function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr
     if (natMac === null) return;
     mac = natMac ?? mac;
   }
-  if (mac === undefined && w.ctx.net.behaviour.unresolvedNextHopForwards) {
+  if (mac === undefined && w.ctx.net.behaviour.arpRequestOutputsPacket) {
+    // 24.09+: the datapath pauses the packet until the neighbour answers; ovn-trace instead follows the
+    // `output;` after `arp {…}` with eth.dst still all zero, to the switch's unknown-MAC ports.
     const hop = nh ?? dstIp(w.flow);
     w.ctx.warnings.add(
-      `Next hop ${formatIp(hop)} has no known MAC on ${out.name}: OVN ${w.ctx.net.behaviour.release} sends an ${hop.family === 4 ? 'ARP' : 'ND'} request and, as ovn-trace shows, the packet on with eth.dst 00:00:00:00:00:00 (the datapath holds it until the MAC is learnt)`,
+      `Next hop ${formatIp(hop)} has no known MAC on ${out.name}: OVN sends an ${hop.family === 4 ? 'ARP' : 'ND'} request and holds the packet until it is answered; like ovn-trace, the packet is followed with destination MAC 00:00:00:00:00:00`,
     );
     mac = 0n;
   }
