@@ -171,6 +171,7 @@ export function neutronCaseTags(net: NeutronNet, req: TraceRequest): string[] {
   else if (req.source_ip && src) tags.add('spoofed');
   const touched = [src, dst].filter((p): p is NPort => p !== undefined);
   if (touched.some((p) => !p.portSecurity && p.role === 'vm')) tags.add('no-port-security');
+  if (touched.some((p) => !p.enabled)) tags.add('admin-down');
   if (touched.some((p) => p.sgs.some((i) => net.sgs[i]!.stateless))) tags.add('stateless');
   return tags.size > 0 ? [...tags].sort() : ['base'];
 }

@@ -34,6 +34,8 @@ export interface NPort {
   /** Security groups (indices into NeutronNet.sgs); empty with port security off. */
   readonly sgs: number[];
   readonly portSecurity: boolean;
+  /** Neutron's admin_state_up (LSP `enabled`): a disabled port neither sends nor receives. */
+  readonly enabled: boolean;
   /** 'vm', 'metadata' (localport), 'octavia-vip' (never bound, owns the VIP), 'outside' (provider net). */
   readonly role: 'vm' | 'metadata' | 'octavia-vip' | 'outside';
 }
@@ -160,6 +162,7 @@ function addPort(
     aap,
     sgs,
     portSecurity,
+    enabled: role !== 'vm' || !rng.chance(0.06),
     role,
   };
   const otherMac =
@@ -171,7 +174,7 @@ function addPort(
     addresses: [[p.mac, p.ip4, ...(p.ip6 ? [p.ip6] : [])].join(' ')],
     port_security: portSecurityOf(p, otherMac),
     ...(role === 'octavia-vip' ? { up: false } : { up: true }),
-    enabled: true,
+    enabled: p.enabled,
     options: role === 'vm' || role === 'outside' ? { 'requested-chassis': rng.pick(['hv1', 'hv2']) } : {},
     external_ids: lspIds(net, nw, p, OWNER[role]),
   });
