@@ -25,8 +25,9 @@ const MUST_SEE = [
   'aap',
 ];
 
+/** Both verdicts are well represented (about a third of Neutron cases are delivered). */
 function expectUseful(rep: ConformanceReport): void {
-  expect(rep.delivered).toBeGreaterThan(rep.cases / 5);
+  expect(rep.delivered).toBeGreaterThan(rep.cases / 6);
   expect(rep.cases - rep.delivered).toBeGreaterThan(rep.cases / 5);
   expect(rep.skipped).toBeLessThan(rep.cases / 10);
 }
@@ -59,12 +60,12 @@ describe.each(['23.03', '25.03', '26.03'] as const)('Neutron-shaped networks, OV
       expect(rep.engines['ovn-trace']!.disagreements).toEqual([]);
     }, 300_000);
 
-    it('the model judged by the lflow engine, 200 cases per network', async () => {
+    it('the model judged by the lflow engine, 100 cases per network', async () => {
       const t0 = Date.now();
       const rep = await runConformance(tb, [modelConformanceEngine()], {
         seed: SEED + 1000,
-        cases: 600,
-        perTopology: 200,
+        cases: 800,
+        perTopology: 100,
         source: NEUTRON_SOURCE,
         oracle: lflowOracle(),
       });

@@ -132,7 +132,30 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
     }
     return;
   }
+  if (hairpinLoop(w, cs, cp)) return;
   afterLoadBalancer(w, cs, cp);
+}
+
+/**
+ * A packet a router's load balancer sent back to its own sender, entering the sender's switch from the
+ * router: the switch's hairpin check (ls_in_pre_hairpin, chk_lb_hairpin: DNATed by an LB and source ==
+ * destination, on a switch with VIPs) sends it back out of the port it came in by, to the router, which
+ * routes it here again. ovn-trace follows that loop to its depth limit (the datapath until the TTL runs
+ * out): nothing is delivered.
+ */
+function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
+  if (cp.port.type !== 'router' || w.backend === null || cs.vips.length === 0) return false;
+  if (srcKey(w.flow) !== dstKey(w.flow)) return false;
+  w.drop({
+    index: 0,
+    type: 'load_balancer',
+    component: 'LB hairpin',
+    datapath: cs.sw.name,
+    stage: 'ls_in_hairpin',
+    action: 'drop',
+    description: `Load balanced back to its own sender by a router: ${cs.sw.name} hairpins it to the router port ${cp.port.name} it came from, and the router routes it back (a loop; nothing is delivered)`,
+  });
+  return true;
 }
 
 /** A client load-balanced to itself: OVN sends the packet back out of its port, SNATed to the VIP. */
