@@ -12,6 +12,7 @@ import type { TraceTree } from '../result/tree.ts';
 import type { ResolvedRequest, TraceEngine, TraceOptions, TraceRequest } from '../types.ts';
 import { buildRun, type TraceRun } from './build-result.ts';
 import { combineMembers, ecmpMembersOf } from './ecmp-members.ts';
+import { friendlyNames, unfriendly } from './friendly-names.ts';
 import { combineBackends, forBackend, lbBackendsOf } from './lb-backends.ts';
 import { buildMicroflow, type Microflow } from './microflow.ts';
 import { DEFAULT_TIMEOUT_MS, traceFailure, traceOneShot } from './one-shot.ts';
@@ -145,7 +146,7 @@ export class OvnTraceEngine implements TraceEngine {
       const runs: TraceRun[] = [];
       for (const id of members) {
         const rawM = await this.oneShot(flow, options.signal, [`--select-id=${id}`]);
-        runs.push(await runOf(parseDetailed(rawM), rawM, resolved, { member: String(id) }));
+        runs.push(await runOf(this.parse(rawM), rawM, resolved, { member: String(id) }));
       }
       return combineMembers(input, members, runs);
     }
@@ -155,9 +156,7 @@ export class OvnTraceEngine implements TraceEngine {
     const runs: TraceRun[] = [];
     for (const b of backends) {
       const rawB = await this.oneShot(flow, options.signal, [`--lb-dst=${b.lbDst}`]);
-      runs.push(
-        await runOf(parseDetailed(rawB), rawB, forBackend(topology, resolved, b), { backend: b.raw }),
-      );
+      runs.push(await runOf(this.parse(rawB), rawB, forBackend(topology, resolved, b), { backend: b.raw }));
     }
     return combineBackends(input, backends, runs);
   }
@@ -179,7 +178,12 @@ export class OvnTraceEngine implements TraceEngine {
       if (viaDaemon) return viaDaemon;
     }
     const raw = await this.oneShot(flow, signal);
-    return { raw, parsed: parseDetailed(raw) };
+    return { raw, parsed: this.parse(raw) };
+  }
+
+  /** Parses a trace of the current topology, its friendly names mapped back (friendly-names.ts). */
+  private parse(raw: string): ParsedTrace {
+    return parseDetailed(this.lastTopology ? unfriendly(raw, friendlyNames(this.lastTopology)) : raw);
   }
 
   /** The daemon may answer: it read the current SB, runs, and has ct states left. */
@@ -224,7 +228,7 @@ export class OvnTraceEngine implements TraceEngine {
       }
       throw traceFailure(raw);
     }
-    const parsed = parseDetailed(raw);
+    const parsed = this.parse(raw);
     d.ctLeft -= parsed.ctSteps;
     if (parsed.ctDefaultUsed) {
       this.replace(d, new Error('ct states exhausted'));

@@ -26,8 +26,6 @@ export function oneShotArgv(flow: Microflow, opts: Pick<OneShotOptions, 'sbDb' |
   const ct = Array.from({ length: ONE_SHOT_CT_STATES }, () => '--ct=new');
   return [
     `--db=${opts.sbDb}`,
-    // Full port names: "friendly" names cut a UUID-shaped name (Neutron's ports) to 6 characters.
-    '--no-friendly-names',
     ...ct,
     ...(opts.extraOptions ?? []),
     '--detailed',

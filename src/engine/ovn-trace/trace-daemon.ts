@@ -98,8 +98,6 @@ export class TraceDaemonInstance {
     const [file, argv] = ovnTraceArgv(tools, [
       `--db=${innerRemote(tools, opts.sbDb)}`,
       ...(opts.dbOptions ?? []),
-      // Full port names: "friendly" names cut a UUID-shaped name (Neutron's ports) to 6 characters.
-      '--no-friendly-names',
       ...Array.from({ length: ct }, () => '--ct=new'),
       '--detach',
       '--no-chdir',
