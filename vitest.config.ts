@@ -1,5 +1,5 @@
 // Vitest: most test files wait on real programs (OVN daemons, northd, Prometheus, Chromium, spawned
-// daemons), not on the CPU, so they run several at a time even on a 2-core CI machine (vitest's default
+// daemons), not on the CPU, so they run two at a time even on a 2-core CI machine (vitest's default
 // there is ONE file at a time: cores - 1). The files that assert wall-clock latencies (a verdict within
 // 1 s, /-/healthy within 100 ms, p99 under load) run afterwards, one at a time, on a machine the rest
 // of the suite no longer loads.
@@ -19,8 +19,13 @@ export const TIMING_FILES = [
   'test/ovsdb/restart.test.ts',
 ];
 
-/** Files at once in the first group; OVNCP_TEST_WORKERS overrides (1 = the old serial run). */
-const WORKERS = Number(process.env.OVNCP_TEST_WORKERS ?? 3);
+/**
+ * Files at once in the first group; OVNCP_TEST_WORKERS overrides (1 = the old serial run). Two: a serial
+ * pass already keeps about one core busy (the test process plus the OVN daemons, Chromium, Prometheus and
+ * CLI children it starts: ~480 s of CPU for ~460-550 s of wall), so a third file at once would mostly
+ * queue for the CPU on a 2-core runner and stretch the tests' own timeouts.
+ */
+const WORKERS = Number(process.env.OVNCP_TEST_WORKERS ?? 2);
 
 export default defineConfig({
   test: {
