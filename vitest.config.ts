@@ -10,7 +10,6 @@ export const TIMING_FILES = [
   'test/api/load-shed.test.ts',
   'test/api/probe.test.ts',
   'test/api/shutdown.test.ts',
-  'test/bench/smoke.test.ts',
   'test/monitor/live-ovn.test.ts',
   'test/monitor/monitor-daemon.test.ts',
   'test/monitor/reload-hardening.test.ts',
