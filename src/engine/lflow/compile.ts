@@ -18,6 +18,7 @@ import {
 } from '../../ovn/sb/types.ts';
 import { type Action, ActionSyntaxError, type Pipeline, parseActions } from './actions.ts';
 import { type CFlow, FlowIndex, KEY_READERS, type KeyField } from './flow-index.ts';
+import { expandTemplates } from './templates.ts';
 
 export type { CFlow } from './flow-index.ts';
 
@@ -61,6 +62,8 @@ export interface FlowProblem {
   readonly uuid: string;
   readonly stage: string;
   readonly message: string;
+  /** Template variables the flow names that have no value here (templates.ts): why it was ignored. */
+  readonly templates?: readonly string[];
 }
 
 export interface LbVip {
@@ -122,12 +125,18 @@ export class CompiledSb {
   private pgUnion = new Map<string, readonly string[]>();
   /** Bumped by every apply: results may say which SB state they were traced on. */
   generation = 0;
+  /** Template variable values (the chosen chassis's; none without one, as ovn-trace). */
+  private templateVars: ReadonlyMap<string, string> = new Map();
+  /** Flows whose text names a template variable (recompiled when the values change). */
+  private readonly templated = new Set<string>();
+  private gaps: { generation: number; byTable: Map<string, string[]> } | null = null;
 
   constructor(
     db: SbDatabase,
     private readonly opts: CompileSbOptions = {},
   ) {
     this.db = db;
+    this.rebuildTemplateVars();
     this.rebuildSets();
     this.rebuildDatapaths();
     this.rebuildPorts();
@@ -170,6 +179,10 @@ export class CompiledSb {
           this.flowsNaming(`%${(c.new ?? c.old)!.logicalPort}`, recompile);
     if (['MAC_Binding', 'Static_MAC_Binding', 'FDB', 'Load_Balancer'].some((t) => touched.has(t as never)))
       this.rebuildLookups();
+    if (touched.has('Chassis_Template_Var') || (touched.has('Chassis') && this.opts.chassis !== undefined)) {
+      this.rebuildTemplateVars();
+      for (const uuid of this.templated) recompile.add(uuid);
+    }
     for (const c of changes) {
       if (c.table !== 'Logical_Flow') continue;
       recompile.delete(c.uuid);
@@ -194,6 +207,37 @@ export class CompiledSb {
     const uuid = this.ports.get(port)?.row.chassis;
     const row = uuid ? this.db.Chassis.get(uuid) : undefined;
     return row !== undefined && (row.name === chassis || row.hostname === chassis);
+  }
+
+  /** The chosen chassis's template variables (by Chassis name, or the name of the Chassis so hosted). */
+  private rebuildTemplateVars(): void {
+    const want = this.opts.chassis;
+    if (want === undefined) return;
+    const names = new Set([want]);
+    for (const c of this.db.Chassis.values()) if (c.hostname === want) names.add(c.name);
+    const row = [...this.db.Chassis_Template_Var.values()].find((t) => names.has(t.chassis));
+    this.templateVars = row?.variables ?? new Map();
+  }
+
+  /**
+   * Template variables of flows ignored for want of a value, by `${dpUuid}|${pipeline}|${table}`: a trace
+   * passing such a table warns that a chassis with values may decide otherwise.
+   */
+  templateGaps(): ReadonlyMap<string, readonly string[]> {
+    if (this.gaps?.generation === this.generation) return this.gaps.byTable;
+    const byTable = new Map<string, string[]>();
+    for (const p of this.problems.values()) {
+      const f = p.templates ? this.flows.get(p.uuid)?.flow : undefined;
+      if (!f) continue;
+      for (const dp of this.datapathsOf(f)) {
+        const key = `${dp}|${f.pipeline}|${f.tableId}`;
+        const names = byTable.get(key) ?? [];
+        for (const n of p.templates!) if (!names.includes(n)) names.push(n);
+        byTable.set(key, names);
+      }
+    }
+    this.gaps = { generation: this.generation, byTable };
+    return byTable;
   }
 
   /** The compiled forms of one logical flow (one per datapath it is placed on); tests check reuse. */
@@ -336,9 +380,23 @@ export class CompiledSb {
     const stage = f.externalIds.get('stage-name') ?? `${f.pipeline}_${f.tableId}`;
     const entry: FlowEntry = { flow: f, placed: new Map(), refs: [] };
     const refs = new Set<string>();
+    if (f.match.includes('^') || f.actions.includes('^')) this.templated.add(f.uuid);
+    const text = {
+      match: expandTemplates(f.match, this.templateVars),
+      actions: expandTemplates(f.actions, this.templateVars),
+    };
+    const missing = [...new Set([...text.match.missing, ...text.actions.missing])];
+    if (missing.length > 0) {
+      // OVN cannot parse the flow without the values: ovn-trace (no chassis) ignores it, and so do we.
+      const message = `template variable${missing.length > 1 ? 's' : ''} ${missing.map((n) => `^${n}`).join(', ')} without a value`;
+      this.problems.set(f.uuid, { uuid: f.uuid, stage, message, templates: missing });
+      this.flows.set(f.uuid, entry);
+      this.gaps = null;
+      return;
+    }
     let actions: Action[];
     try {
-      actions = parseActions(f.actions);
+      actions = parseActions(text.actions.text);
     } catch (err) {
       if (!(err instanceof ActionSyntaxError)) throw err;
       this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `actions: ${err.message}` });
@@ -350,7 +408,7 @@ export class CompiledSb {
     // datapath being traced, so testing them against the union of those groups answers the same. A
     // datapath without its group does not get the flow (OVN could not parse it there).
     const pgs: string[] = [];
-    const cf = this.compileFor(f, stage, actions, refs, pgs);
+    const cf = this.compileFor(f, stage, actions, refs, pgs, text.match.text);
     if (cf)
       for (const uuid of this.datapathsOf(f)) {
         const dp = this.datapaths.get(uuid);
@@ -374,6 +432,7 @@ export class CompiledSb {
     actions: Action[],
     refs: Set<string>,
     pgs: string[],
+    match: string,
   ): CFlow | null {
     const resolver: RefResolver = {
       addressSet: (name) => {
@@ -390,7 +449,7 @@ export class CompiledSb {
         return this.addressSets.get(`${name}_ip${family}`);
       },
     };
-    const m = compileMatch(f.match, resolver, {
+    const m = compileMatch(match, resolver, {
       laterSymbols: true,
       chassisResident: (port) => {
         refs.add(`%${port}`);
@@ -402,7 +461,7 @@ export class CompiledSb {
       return null;
     }
     this.problems.delete(f.uuid);
-    return { flow: f, stage, evaluate: m.evaluate, actions, keys: keysOf(f.match, this.pgUnion) };
+    return { flow: f, stage, evaluate: m.evaluate, actions, keys: keysOf(match, this.pgUnion) };
   }
 
   private removeFlow(uuid: string): void {
@@ -413,7 +472,9 @@ export class CompiledSb {
       if (dp) (e.flow.pipeline === 'ingress' ? dp.ingress : dp.egress).remove(e.flow.tableId, cf);
     }
     for (const r of e.refs) this.byRef.get(r)?.delete(uuid);
+    if (this.problems.get(uuid)?.templates) this.gaps = null;
     this.problems.delete(uuid);
+    this.templated.delete(uuid);
     this.flows.delete(uuid);
   }
 

@@ -45,6 +45,7 @@ export const SB_TABLES: Readonly<Record<SbTableName, readonly string[]>> = {
   FDB: ['mac', 'dp_key', 'port_key'],
   Load_Balancer: ['name', 'vips', 'protocol', 'datapaths', 'datapath_group', 'options', 'external_ids'],
   Chassis: ['name', 'hostname'],
+  Chassis_Template_Var: ['chassis', 'variables'],
   SB_Global: ['nb_cfg', 'options', 'external_ids'],
 };
 
@@ -142,6 +143,7 @@ const READERS: { readonly [K in SbTableName]: Reader<K> } = {
     externalIds: smap(r.external_ids),
   }),
   Chassis: (uuid, r) => ({ uuid, name: str(r.name), hostname: str(r.hostname) }),
+  Chassis_Template_Var: (uuid, r) => ({ uuid, chassis: str(r.chassis), variables: smap(r.variables) }),
   SB_Global: (uuid, r) => ({
     uuid,
     nbCfg: num(r.nb_cfg),
