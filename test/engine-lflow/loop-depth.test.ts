@@ -4,6 +4,7 @@
 // it, and agrees with ovn-trace that nothing is delivered.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_TABLE_DEPTH } from '../../src/engine/lflow/execute.ts';
 import { compileSb, createLflowEngine } from '../../src/engine/lflow/index.ts';
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
@@ -63,6 +64,9 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a routing loop', () => {
     const sb = compileSb(await readSbOnce(tb.sbRemote, undefined));
     const tree = createLflowEngine({ sb: () => sb }).traceSync(REQ, { network: topology });
     expect(tree.truncated).toBe(true);
+    expect(tree.warnings).toContain(
+      `trace stopped by the loop guard: stopped ${MAX_TABLE_DEPTH} tables deep (a forwarding loop)`,
+    );
     expect([...tree.outputPorts]).toEqual([]);
     const oracle = new OvnTraceOracle(tb);
     await oracle.restart();
