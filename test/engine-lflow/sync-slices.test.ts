@@ -1,12 +1,14 @@
 // The SB sync of a daemon on lflow against a real OVN, for what the sliced sync changed:
-// - a big SB (the real SB's flows repeated to ~12k) compiles in slices: a timer probe sees no turn of
-//   the event loop use more than 100 ms of CPU, where one synchronous compile uses seconds (it prints both);
+// - a big SB (the real SB's flows repeated to ~20k) compiles in slices: a timer probe sees no turn of
+//   the event loop use more than 100 ms of CPU, where one synchronous compile is one turn of
+//   hundreds of ms (it prints both);
 //   the sliced compile traces like a one-shot compile;
 // - LiveSb holds an update that arrives while a follower's reset is still running, delivers it after,
 //   and moves database() only once every follower has the batch;
 // - a port group growing to a third switch changes the Logical_DP_Group of its ACL flows: the applied
 //   update places those flows (and only those) like a fresh compile.
 
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompiledSb, compileSb, createLflowEngine } from '../../src/engine/lflow/index.ts';
@@ -36,8 +38,6 @@ const SSH_TO_C1: TraceRequest = {
   protocol: 'tcp',
   destination_port_num: 22,
 };
-
-import { readFileSync } from 'node:fs';
 
 /**
  * CPU ms of the main thread (Linux: /proc/self/task/PID/stat, 10 ms ticks): what the event loop ran,
@@ -99,7 +99,7 @@ describe.skipIf(skipWithoutOvn())('lflow SB sync in slices (real OVN)', () => {
   afterAll(async () => tb?.stop());
 
   it('compiles a big SB without a turn over 100 ms of CPU, tracing like a one-shot compile', async () => {
-    const big = repeated(db, Math.ceil(12_000 / db.Logical_Flow.size));
+    const big = repeated(db, Math.ceil(20_000 / db.Logical_Flow.size));
     const holder = new CompiledSbHolder();
     const p = probe();
     await holder.reset(big);
@@ -115,7 +115,7 @@ describe.skipIf(skipWithoutOvn())('lflow SB sync in slices (real OVN)', () => {
         `one synchronous compile: ${onceCpu.toFixed(0)} ms CPU`,
     );
     // One synchronous compile would be a single turn of onceCpu: the bound below is then far exceeded.
-    expect(onceCpu).toBeGreaterThan(200);
+    expect(onceCpu).toBeGreaterThan(150);
     expect(worst.cpuMs).toBeLessThanOrEqual(100);
     const sliced = holder.compiled!;
     expect(sliced.flowCount()).toBe(once.flowCount());

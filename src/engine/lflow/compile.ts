@@ -130,20 +130,27 @@ export class CompiledSb {
   /** Action text -> parsed actions while a whole SB loads (many flows share their actions). */
   private parsedActions: Map<string, Action[] | ActionSyntaxError> | null = null;
 
-  /** Sets up the lookups; the flows are added by `loadFlows` (see compileSb / compileSteps). */
+  /** Empty: `load` fills it (see compileSb / compileSteps). */
   constructor(
     db: SbDatabase,
     private readonly opts: CompileSbOptions = {},
   ) {
     this.db = db;
-    this.rebuildSets();
-    this.rebuildDatapaths();
-    this.rebuildPorts();
-    this.rebuildLookups();
   }
 
-  /** Adds every flow of the SB, yielding after each `chunk` flows so a caller can slice the work. */
-  *loadFlows(chunk = 64): Generator<void, this> {
+  /**
+   * Builds the lookups and adds every flow of the SB, yielding between the lookups and after each
+   * `chunk` flows so a caller can slice the work (each step a few ms at L).
+   */
+  *load(chunk = 64): Generator<void, this> {
+    this.rebuildSets();
+    yield;
+    this.rebuildDatapaths();
+    yield;
+    yield* this.portSteps();
+    yield;
+    this.rebuildLookups();
+    yield;
     this.parsedActions = new Map();
     try {
       let n = 0;
@@ -293,10 +300,18 @@ export class CompiledSb {
   }
 
   private rebuildPorts(): void {
+    const steps = this.portSteps();
+    while (!steps.next().done);
+  }
+
+  /** rebuildPorts in steps of 1024 port bindings (10k ports at L take tens of ms). */
+  private *portSteps(): Generator<void, void> {
     this.ports.clear();
     for (const dp of this.datapaths.values()) dp.hasL3Gateway = false;
     const rows = [...this.db.Port_Binding.values()];
+    let n = 0;
     for (const pb of rows) {
+      if (++n % 1024 === 0) yield;
       const dp = this.datapaths.get(pb.datapath);
       if (!dp || this.ports.has(pb.logicalPort)) continue;
       if (pb.type === 'l3gateway') dp.hasL3Gateway = true;
@@ -570,5 +585,5 @@ export function compileSteps(
   opts: CompileSbOptions = {},
   chunk?: number,
 ): Generator<void, CompiledSb> {
-  return new CompiledSb(db, opts).loadFlows(chunk);
+  return new CompiledSb(db, opts).load(chunk);
 }
