@@ -350,7 +350,7 @@ class DocMaker {
       out.push(this.memoized(this.memos.acl, r, () => this.acl(uuid, r, action as AclAction)));
       if (out.length % ACLS_PER_STEP === 0) yield;
     }
-    return out.sort((a, b) => b.priority - a.priority || (a.uuid! < b.uuid! ? -1 : 1));
+    return yield* sortInSteps(out, byPriorityThenUuid);
   }
 
   acl(uuid: string, r: Row, action: AclAction): SnapshotAcl {
@@ -541,6 +541,38 @@ function portGroupEntry(m: DocMaker, uuid: string, r: Row): Generator<void, Port
       ...extras(r, { external_ids: 'external_ids' }),
     };
   });
+}
+
+function byPriorityThenUuid(a: SnapshotAcl, b: SnapshotAcl): number {
+  return b.priority - a.priority || (a.uuid! < b.uuid! ? -1 : 1);
+}
+
+/**
+ * `items` sorted by `cmp` (stable, like Array.prototype.sort), yielding every few thousand moves: a
+ * bottom-up merge sort, as sorting 20k ACLs of one port group in one go holds the loop for tens of ms.
+ */
+export function* sortInSteps<T>(items: T[], cmp: (a: T, b: T) => number): Generator<void, T[]> {
+  if (items.length <= ACLS_PER_STEP) return items.sort(cmp);
+  let from = items;
+  let to = new Array<T>(items.length);
+  let moves = 0;
+  for (let width = 1; width < from.length; width *= 2) {
+    for (let lo = 0; lo < from.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, from.length);
+      const hi = Math.min(lo + 2 * width, from.length);
+      let i = lo;
+      let j = mid;
+      for (let k = lo; k < hi; k++)
+        to[k] = i < mid && (j >= hi || cmp(from[i]!, from[j]!) <= 0) ? from[i++]! : from[j++]!;
+      moves += hi - lo;
+      if (moves >= 16 * ACLS_PER_STEP) {
+        moves = 0;
+        yield;
+      }
+    }
+    [from, to] = [to, from];
+  }
+  return from;
 }
 
 /** Address sets, port groups and load balancers, yielding after the sets and after each port group. */
