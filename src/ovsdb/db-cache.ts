@@ -24,6 +24,8 @@ export interface RowChange {
 
 export class DbCache {
   private readonly data = new Map<string, Map<string, Row>>();
+  /** Table maps handed out by snapshot(): a commit copies such a map before changing it. */
+  private readonly frozen = new WeakSet<Map<string, Row>>();
 
   constructor(readonly tables: MonitoredTables) {
     for (const t of tables.keys()) this.data.set(t, new Map());
@@ -33,6 +35,17 @@ export class DbCache {
     return this.data.get(name) ?? new Map();
   }
 
+  /**
+   * The tables as they are now, unchanged by later commits (copy on write: the first commit to a table
+   * after a snapshot copies that table's map). A reader spanning turns of the event loop (the live
+   * NB rebuild) gets a consistent view without copying every table up front.
+   */
+  snapshot(): (name: string) => ReadonlyMap<string, Row> {
+    const view = new Map(this.data);
+    for (const m of view.values()) this.frozen.add(m);
+    return (name) => view.get(name) ?? new Map();
+  }
+
   rowCount(): number {
     let n = 0;
     for (const t of this.data.values()) n += t.size;
@@ -40,7 +53,8 @@ export class DbCache {
   }
 
   clear(): void {
-    for (const t of this.data.values()) t.clear();
+    // New maps, not cleared ones: a snapshot may hold the old ones.
+    for (const t of this.data.keys()) this.data.set(t, new Map());
   }
 
   /** Applies `table-updates2` (monitor_cond / monitor_cond_since). */
@@ -105,7 +119,11 @@ export class DbCache {
   /** Applies a prepared update in one go; returns the tables it touched. */
   commit(prepared: PreparedUpdate, log?: RowChange[]): Set<string> {
     for (const c of prepared.changes) {
-      const data = this.data.get(c.table)!;
+      let data = this.data.get(c.table)!;
+      if (this.frozen.has(data)) {
+        data = new Map(data);
+        this.data.set(c.table, data);
+      }
       if (c.new) data.set(c.uuid, c.new);
       else data.delete(c.uuid);
       log?.push(c);

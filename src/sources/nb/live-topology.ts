@@ -38,8 +38,6 @@ async function inTurns<T>(steps: Generator<void, T>, slice: (ms: number) => void
   }
 }
 
-const NB_TABLES_LIST = Object.keys(NB_TABLES);
-
 export interface LiveTopologyOptions {
   /** Remote string as given by the user (comma list allowed). */
   readonly remote: string;
@@ -231,9 +229,8 @@ export class LiveTopology {
         return;
       }
       const step = this.opts.onRebuildStep;
-      // The rows as they are now: the cache changes under later turns, this copy does not.
-      const copy = new Map(NB_TABLES_LIST.map((name) => [name, new Map(tables(name))]));
-      const frozen = (name: string) => copy.get(name) ?? tables(name);
+      // The rows as they are now: the cache changes under later turns, this snapshot does not.
+      const frozen = this.client.cache.snapshot();
       const fromRows = await inTurns(nbToSnapshotSteps(frozen, this.memo), (ms) => step?.('rows', ms));
       const ovn = this.ovnInfo() ?? undefined;
       const built = await inTurns(buildLenientSteps(fromRows.doc, source, this.memo.build, ovn), (ms) =>
