@@ -81,6 +81,11 @@ export class OvsdbClient extends EventEmitter<{
     return this.monitoring !== null && this.monitoring === this.session && !this.session.isClosed();
   }
 
+  /** True while received updates are still being decoded or wait to be applied. */
+  busy(): boolean {
+    return this.inFlight > 0 || (this.session?.busy() ?? false);
+  }
+
   currentRemote(): Remote | null {
     return this.session && !this.session.isClosed() ? this.current : null;
   }

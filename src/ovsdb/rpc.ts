@@ -103,6 +103,11 @@ export class RpcSession extends EventEmitter<{
     return this.closed;
   }
 
+  /** True while received messages wait to be decoded or dispatched (a big one is being decoded). */
+  busy(): boolean {
+    return this.draining;
+  }
+
   request(method: string, params: unknown[], timeoutMs = this.requestTimeoutMs): Promise<unknown> {
     if (this.closed) return Promise.reject(new OvncpError('OVNCP_ERR_OVSDB', `${method}: not connected`));
     const id = this.nextId++;

@@ -128,11 +128,13 @@ export class LiveTopology {
   }
 
   /**
-   * Resolves once no rebuild is running or due: the store then holds the topology of every NB update
+   * Resolves once no rebuild is running or due and the client has applied every update it received
+   * (a big one is decoded over several turns): the store then holds the topology of every NB update
    * received so far (tests compare it with a full rebuild from the cache right after).
    */
   async idle(): Promise<void> {
-    while (this.building || this.timer || this.again) await new Promise((r) => setTimeout(r, 5));
+    while (this.building || this.timer || this.again || this.client.busy())
+      await new Promise((r) => setTimeout(r, 5));
   }
 
   /** NB rows the last rebuild left out, each with why (`validate` lists them). */
