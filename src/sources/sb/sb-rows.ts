@@ -162,10 +162,30 @@ export function sbDatabaseFromRows(
   table: (name: string) => ReadonlyMap<string, Row>,
   schemaVersion: string,
 ): SbDatabase {
+  const steps = sbDatabaseSteps(table, schemaVersion);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same in steps of `chunk` rows, for a caller that slices the work (an L-size SB is ~80k rows,
+ * about half a second). The tables must not change between steps: pass a copy of live ones.
+ */
+export function* sbDatabaseSteps(
+  table: (name: string) => ReadonlyMap<string, Row>,
+  schemaVersion: string,
+  chunk = 1024,
+): Generator<void, SbDatabase> {
   const db: Record<string, unknown> = { schemaVersion };
+  let n = 0;
   for (const name of SB_TABLE_NAMES) {
     const out = new Map<string, unknown>();
-    for (const [uuid, row] of table(name)) out.set(uuid, sbRow(name, uuid, row));
+    for (const [uuid, row] of table(name)) {
+      out.set(uuid, sbRow(name, uuid, row));
+      if (++n % chunk === 0) yield;
+    }
     db[name] = out;
   }
   return db as SbDatabase;
