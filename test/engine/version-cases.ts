@@ -151,6 +151,14 @@ function nodeGatewayNet(): SnapshotDoc {
   };
 }
 
+/** unresolvedNextHopNet with the next hop b's address and b disabled (no ARP entry for it). */
+function disabledNextHopNet(): SnapshotDoc {
+  const doc = unresolvedNextHopNet();
+  doc.switches![1]!.ports![0]!.enabled = false;
+  doc.routers![0]!.static_routes = [{ ip_prefix: '172.16.0.0/16', nexthop: '10.2.0.10' }];
+  return doc;
+}
+
 /** A distributed router whose gateway port's switch has (or has not) a localnet port. */
 function fipNet(localnet: boolean): SnapshotDoc {
   return {
@@ -415,6 +423,12 @@ export const VERSION_CASES: readonly VersionCase[] = [
       '24.09': { reaches: false, outputs: [] },
       '25.09': { reaches: true, outputs: ['pod'] },
     },
+  },
+  {
+    name: 'a disabled next hop has no ARP entry: like an unknown next hop (to unknown ports from 24.09)',
+    network: disabledNextHopNet(),
+    request: { source_port: 'a', destination_ip: '172.16.0.5', protocol: 'udp', destination_port_num: 53 },
+    verdicts: { '23.03': { reaches: false, outputs: [] }, '24.09': { reaches: true, outputs: ['c'] } },
   },
   {
     name: 'tiers: a tier-0 pass hands the packet to tier 1, whose drop decides',

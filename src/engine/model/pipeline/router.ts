@@ -404,6 +404,8 @@ function neighbours(net: CompiledNetwork, out: RouterPort): Map<IpKey, bigint> {
     const sw = lsp ? t.switches.get(t.ports.get(lsp)?.switchName ?? '') : undefined;
     for (const pn of sw?.ports ?? []) {
       const p = t.ports.get(pn)!;
+      // northd writes no lr_in_arp_resolve flow for a disabled port's addresses (the router ARPs).
+      if (p.enabled === false) continue;
       for (const a of [...p.addresses, ...(p.dynamicAddresses ? [p.dynamicAddresses] : [])]) {
         if (a.kind === 'static') for (const ip of a.ips) add(ip, a.mac);
       }
