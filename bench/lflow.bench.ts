@@ -5,9 +5,10 @@
 // ovn-trace daemon figures README measured at the same size beside ours (starting ovn-trace at L costs
 // ~21 s and 3.1 GB, so they are quoted, not re-measured).
 // Run: node --import tsx bench/lflow.bench.ts [--size L] [--dir /work/benchdata] [--ms 5000]
-//      [--every N] (every Nth path only) [--dump FILE]  (one JSON line per path: the API result, to diff two trees' answers)
+//      [--every N] (every Nth path only) [--cpu-prof FILE] (profile of the timed traces only) [--dump FILE]  (one JSON line per path: the API result, to diff two trees' answers)
 
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { indexStats } from '../src/engine/lflow/flow-index.ts';
@@ -33,6 +34,7 @@ const { values: o } = parseArgs({
     ms: { type: 'string', default: '5000' },
     dump: { type: 'string' },
     every: { type: 'string', default: '1' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const size = o.size!;
@@ -70,6 +72,14 @@ const evalsPerTrace = indexStats.evaluations / requests.length;
 const lookupsPerTrace = indexStats.lookups / requests.length;
 if (o.dump) writeFileSync(o.dump, `${dump.join('\n')}\n`);
 
+const session = o['cpu-prof'] ? new Session() : null;
+const post = (method: string) =>
+  new Promise<unknown>((ok, fail) => session!.post(method, (e, r) => (e ? fail(e) : ok(r))));
+if (session) {
+  session.connect();
+  await post('Profiler.enable');
+  await post('Profiler.start');
+}
 const lat: number[] = [];
 const minMs = Number(o.ms);
 const [, wall, cpu] = await timedCpu(() => {
@@ -82,6 +92,10 @@ const [, wall, cpu] = await timedCpu(() => {
     }
   }
 });
+if (session) {
+  const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+  writeFileSync(o['cpu-prof']!, JSON.stringify(profile));
+}
 const rss = memoryNow().rssMb;
 const { readFileSync: rf } = await import('node:fs');
 const load = rf('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
