@@ -60,7 +60,29 @@ function makeReader(field: string): KeyReader | null {
   const read = base.reader.read;
   const shift = BigInt(ofs);
   const bits = (1n << BigInt(sym.width)) - 1n;
-  return { field, kind: 'num', width: sym.width, read: (f) => Number((read(f) >> shift) & bits) };
+  const slow = (f: Flow) => Number((read(f) >> shift) & bits);
+  const reg = registerWord(slow);
+  return { field, kind: 'num', width: sym.width, read: reg === null ? slow : (f) => f.regs[reg]! };
+}
+
+/**
+ * The index of the one 32-bit word of `Flow.regs` a subfield reader returns, found by probing the reader
+ * (so the register layout stays the symbol table's), or null when it reads anything else.
+ */
+function registerWord(read: (f: Flow) => number): number | null {
+  const probe = (seed: number) => {
+    const f = { regs: new Uint32Array(16).map((_, i) => (i + 1) * seed) } as unknown as Flow;
+    try {
+      return read(f);
+    } catch {
+      return null;
+    }
+  };
+  const a = probe(0x01010101);
+  const b = probe(0x00370011);
+  if (a === null || b === null || a % 0x01010101 !== 0) return null;
+  const i = a / 0x01010101 - 1;
+  return i >= 0 && i < 16 && b === (i + 1) * 0x00370011 ? i : null;
 }
 
 /** The keyable top-level exact tests of a match. */
