@@ -4,7 +4,7 @@
 // API rendering, as the daemon answers), flow evaluations per trace, compile time and RSS. Prints the
 // ovn-trace daemon figures README measured at the same size beside ours (starting ovn-trace at L costs
 // ~21 s and 3.1 GB, so they are quoted, not re-measured).
-// Run: node --import tsx bench/lflow.bench.ts [--size L] [--dir /work/benchdata] [--ms 5000]
+// Run: node --import tsx bench/lflow.bench.ts [--size L] [--dir bench/results/db] (files from bench/make-db.ts) [--ms 5000]
 //      [--every N] (every Nth path only) [--cpu-prof FILE] (profile of the timed traces only) [--dump FILE]  (one JSON line per path: the API result, to diff two trees' answers)
 
 import { writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ const OVN_TRACE_README: Record<string, { perSec: number; startS: number; rssMb: 
 const { values: o } = parseArgs({
   options: {
     size: { type: 'string', default: 'L' },
-    dir: { type: 'string', default: '/work/benchdata' },
+    dir: { type: 'string', default: join(import.meta.dirname, 'results', 'db') },
     ms: { type: 'string', default: '5000' },
     dump: { type: 'string' },
     every: { type: 'string', default: '1' },

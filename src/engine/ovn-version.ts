@@ -51,6 +51,11 @@ export interface OvnBehaviour {
    * has a localnet port (else the gateway port is centralized and the external MAC drops at admission).
    */
   readonly distributedNatNeedsLocalnet: boolean;
+  /**
+   * ovn-trace fills the connection's fields (ct_nw_dst, ct_tp_dst, …) from the packet at every ct
+   * action, and answers ct_proto()/ct_tp_dst() with the packet's own protocol and destination port.
+   */
+  readonly traceCtFields: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -101,6 +106,10 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // Autodiscover centralize_routing" (v25.03.0) centralizes a lone gateway port whose switch has no
     // localnet port (24.09 did so only with options:centralize_routing=true, 8d13579bf).
     distributedNatNeedsLocalnet: at(r, '25.03'),
+    // measured: 26.03's ovn-trace vs the lflow engine (hairpin and NodePort cases), 25.03 not. history:
+    // acf9c8a9d "ovn-trace: Populate CT fields during CT actions." and 8e6f9a835 (ct_proto()/ct_tp_dst()
+    // in ovn-trace, the ct_extract stages in northd), both first in v25.09.0.
+    traceCtFields: at(r, '25.09'),
   };
 }
 

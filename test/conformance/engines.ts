@@ -1,17 +1,27 @@
 // The engines the conformance harness compares with the oracle: the model (compiled once per network,
-// traced in-process) and the ovn-trace engine (our parser and result builder over a daemon of the bed's
-// own ovn-trace, run inside the bed's chroot for 25.03/26.03). Another engine adds a factory here.
+// traced in-process), the ovn-trace engine (our parser and result builder over a daemon of the bed's
+// own ovn-trace, run inside the bed's chroot for 25.03/26.03) and the lflow engine (the bed's SB, read
+// once per network after northd wrote it). The lflow engine is also an oracle: the fast judge of the
+// model (`--oracle lflow`). Another engine adds a factory here.
 
+import { type CompiledSb, compileSb } from '../../src/engine/lflow/compile.ts';
+import { createLflowEngine } from '../../src/engine/lflow/index.ts';
 import { compileNetwork, traceResolved } from '../../src/engine/model/index.ts';
 import { createOvnTraceEngine, type OvnTraceEngine } from '../../src/engine/ovn-trace/engine.ts';
 import { summaryOf } from '../../src/engine/result/summary.ts';
 import type { TraceTree } from '../../src/engine/result/tree.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
+import { readSbOnce } from '../../src/sources/sb/read-sb.ts';
 import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
-import type { ConformanceEngine, EngineAnswer } from './run-conformance.ts';
+import type { ConformanceEngine, ConformanceOracle, EngineAnswer, LoadedNetwork } from './run-conformance.ts';
 
 function answerOf(tree: TraceTree): EngineAnswer {
-  return { ports: [...tree.outputPorts].sort(), summary: summaryOf(tree) };
+  return {
+    ports: [...tree.outputPorts].sort(),
+    summary: summaryOf(tree),
+    dropStage: tree.shown.dropped?.stage ?? null,
+    truncated: tree.truncated,
+  };
 }
 
 export function modelConformanceEngine(): ConformanceEngine {
@@ -55,6 +65,65 @@ export function ovnTraceConformanceEngine(tb: OvnTestbed, maxCases?: number): Co
     },
     async close() {
       await engine.close();
+    },
+  };
+}
+
+/** The lflow engine on the bed's SB as read after each network's load (the SB northd wrote for it). */
+function lflowOnBed() {
+  let sb: CompiledSb | null = null;
+  let topology: Topology | null = null;
+  const engine = createLflowEngine({ sb: () => sb });
+  return {
+    async load(net: LoadedNetwork) {
+      sb = compileSb(await readSbOnce(net.tb.sbRemote, undefined));
+      topology = net.topology;
+    },
+    answer(request: Parameters<typeof engine.traceSync>[0]): EngineAnswer {
+      return answerOf(engine.traceSync(request, { network: topology! }));
+    },
+    close() {
+      sb = null;
+      topology = null;
+    },
+  };
+}
+
+/** The lflow engine under test: judged on delivered ports and, when both drop, the dropping stage. */
+export function lflowConformanceEngine(maxCases?: number): ConformanceEngine {
+  const lf = lflowOnBed();
+  return {
+    name: 'lflow',
+    stages: true,
+    ...(maxCases !== undefined ? { maxCases } : {}),
+    load: (net) => lf.load(net),
+    async deliver(request) {
+      return lf.answer(request);
+    },
+    async close() {
+      lf.close();
+    },
+  };
+}
+
+/**
+ * The lflow engine as the judge (issue 15: "the model is also checked against the lflow engine on
+ * every generated network"): no ovn-trace process per network, so many cases per network cost little.
+ */
+export function lflowOracle(): ConformanceOracle {
+  const lf = lflowOnBed();
+  return {
+    name: 'lflow',
+    load: (net) => lf.load(net),
+    async ports(request) {
+      return lf.answer(request).ports;
+    },
+    async dropStages(request) {
+      const s = lf.answer(request).dropStage;
+      return s ? new Set([s]) : null;
+    },
+    async stop() {
+      lf.close();
     },
   };
 }

@@ -5,6 +5,8 @@
 // `arp {…}`, `icmp4 {…}`, `tcp_reset {…}` block are OVN's answers, not deliveries).
 
 import { readFileSync } from 'node:fs';
+import { parseDetailed } from '../../src/engine/ovn-trace/parse-detailed.ts';
+import { hopStageOf } from '../../src/engine/result/hop-stages.ts';
 import type { ResolvedRequest } from '../../src/engine/types.ts';
 import { formatIp } from '../../src/ovn/net/addr.ts';
 import { jsonRpcOnce, type OvnTestbed } from '../helpers/ovn-testbed.ts';
@@ -59,6 +61,21 @@ export function deliveredPorts(minimal: string): string[] {
     if (m && stack.every(Boolean) && !out.includes(m[1]!)) out.push(m[1]!);
   }
   return out.sort();
+}
+
+/**
+ * The stages where ovn-trace's paths of the packet itself ended in a drop (a packet that forks at a ct
+ * or LB step can drop on several branches), plus the last table it printed — as hop stage ids (the
+ * shared hop rule, src/engine/result/hop-stages.ts, names a group of OVN stages by its main stage).
+ */
+export function dropStagesOf(detailed: string): Set<string> {
+  const p = parseDetailed(detailed);
+  const tables = p.steps.filter((s) => s.kind === 'table' && !s.generated);
+  const out = new Set<string>();
+  for (const s of tables) if (s.kind === 'table' && s.dropped) out.add(hopStageOf(s.stage).stage);
+  const last = tables.at(-1);
+  if (last && last.kind === 'table') out.add(hopStageOf(last.stage).stage);
+  return out;
 }
 
 async function unixctl(socket: string, method: string, params: string[]): Promise<string> {

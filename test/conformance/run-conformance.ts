@@ -1,59 +1,100 @@
-// Runs generated cases through a list of engines and the bed's real ovn-trace (the oracle) and compares,
-// per packet and per engine, the set of logical ports it is delivered to (empty = dropped). The harness
-// knows no engine: each is a ConformanceEngine (engines.ts has the model and the ovn-trace engine; the
-// lflow engine adds its own). Used by the CI test (bounded) and by the long command (conformance-cli.ts),
-// which print `agreement: K/N` per engine and every disagreement's seed and feature tags.
+// Runs cases from a case source (the seeded generator by default; shape generators plug in as another
+// CaseSource) through a list of engines and an oracle, and compares, per packet and per engine, the set
+// of logical ports it is delivered to (empty = dropped) and, for engines that ask for it, when both drop,
+// the dropping stage. The oracle is the bed's real ovn-trace (default) or the lflow engine on the bed's
+// own SB (fast: judges the model on many more cases). The harness knows no engine: each is a
+// ConformanceEngine (engines.ts). Used by the CI tests (bounded) and by the long command
+// (conformance-cli.ts), which print `agreement: K/N` per engine and every disagreement's seed and tags.
 
 import { resolveRequest } from '../../src/engine/resolve.ts';
 import type { ResolvedRequest, TraceRequest } from '../../src/engine/types.ts';
 import { isOvncpError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
+import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
 import type { Topology } from '../../src/ovn/topology/types.ts';
 import type { OvnTestbed } from '../helpers/ovn-testbed.ts';
-import {
-  caseTags,
-  featuresOfBed,
-  type GenFeatures,
-  type GenNet,
-  genNetwork,
-  genRequests,
-  Rng,
-} from './generator.ts';
-import { OvnTraceOracle } from './ovn-oracle.ts';
+import { featuresOfBed, type GenFeatures, Rng } from './generator.ts';
+import { dropStagesOf, OvnTraceOracle } from './ovn-oracle.ts';
+import { GENERATOR_SOURCE } from './sources.ts';
+
+/** A network a case source made: the NB snapshot loaded into the bed, plus what the oracle must know. */
+export interface CaseNet {
+  readonly doc: SnapshotDoc;
+  /** Some route is an ECMP member: ovn-trace is asked with each --select-id and judged by the union. */
+  readonly ecmp?: boolean;
+}
+
+/**
+ * Where cases come from: a network per round and packets on it. The default is the seeded generator
+ * (sources.ts); a shape generator (ovn-kubernetes, Neutron) supplies its own networks and packets and
+ * gets the same engines, oracle and report. Everything is drawn from `rng` so a seed reproduces a case.
+ */
+export interface CaseSource<N extends CaseNet = CaseNet> {
+  readonly name: string;
+  /** `lb`: the round's load-balancer toggle (alternates per network unless forced); free to ignore. */
+  network(rng: Rng, opts: { lb: boolean; features: GenFeatures; seed: number }): N;
+  requests(net: N, rng: Rng, n: number): TraceRequest[];
+  /** Classes of a case for the per-tag report; ['base'] when absent. */
+  tags?(net: N, req: TraceRequest): string[];
+}
 
 /** A network as loaded for one round: in the bed's NB (SB in sync), and as a topology for the engines. */
 export interface LoadedNetwork {
   readonly tb: OvnTestbed;
-  readonly gen: GenNet;
+  readonly gen: CaseNet;
   readonly topology: Topology;
   readonly seed: number;
 }
 
-/** What an engine said about one packet: the ports it is delivered to (sorted) and a one-line summary. */
+/**
+ * What an engine said about one packet: the ports it is delivered to (sorted), a one-line summary and,
+ * when it dropped, the hop stage id it dropped at (result/hop-stages.ts).
+ */
 export interface EngineAnswer {
   readonly ports: string[];
   readonly summary: string;
+  readonly dropStage?: string | null;
+  /** max_hops cut the trace: it has no dropping stage to judge (result/hop-stages.ts). */
+  readonly truncated?: boolean;
 }
 
 /**
  * One engine under test. load() is called once per network, deliver() once per packet, for the first
  * `maxCases` cases of the run (all when absent: a slow engine can be judged on a prefix of the stream).
+ * `stages`: also judge the dropping stage when engine and oracle both drop (not on ECMP networks).
  */
 export interface ConformanceEngine {
   readonly name: string;
   readonly maxCases?: number;
+  readonly stages?: boolean;
   load(net: LoadedNetwork): Promise<void>;
   deliver(request: TraceRequest, resolved: ResolvedRequest): Promise<EngineAnswer>;
   close(): Promise<void>;
 }
 
+/**
+ * The judge. `ports` answers every case; `dropStages` (asked only when a stage-judged engine and the
+ * oracle both drop) gives the stages it accepts as "where it dropped", null when it cannot tell.
+ */
+export interface ConformanceOracle {
+  readonly name: string;
+  load(net: LoadedNetwork): Promise<void>;
+  ports(request: TraceRequest, resolved: ResolvedRequest): Promise<string[]>;
+  dropStages(request: TraceRequest, resolved: ResolvedRequest): Promise<Set<string> | null>;
+  stop(): Promise<void>;
+}
+
 export interface Disagreement {
   seed: number;
   engine: string;
-  /** Classes of the case (generator.ts caseTags: features and known version differences). */
+  /** 'ports': the delivered sets differ; 'stage': both drop, at different stages. */
+  kind: 'ports' | 'stage';
+  /** Classes of the case (the source's tags: features and known version differences). */
   tags: string[];
   request: TraceRequest;
+  /** The engine's ports (kind 'ports') or its dropping stage (kind 'stage'). */
   got: string[];
+  /** The oracle's ports, or the stages it dropped at. */
   ovn: string[];
   summary: string;
 }
@@ -62,11 +103,18 @@ export interface EngineReport {
   /** Cases this engine was asked (≤ the run's cases with maxCases). */
   cases: number;
   agreed: number;
+  /** Port-set disagreements. */
   disagreements: Disagreement[];
+  /** Stage-judged engines: cases where both dropped and the stage was judged, and how many agreed. */
+  drops: number;
+  stageAgreed: number;
+  stageDisagreements: Disagreement[];
 }
 
 export interface ConformanceReport {
   release: string;
+  source: string;
+  oracle: string;
   cases: number;
   topologies: number;
   skipped: number;
@@ -84,6 +132,10 @@ export interface ConformanceOptions {
   lb?: boolean;
   /** Generator features; default: every feature the bed's NB schema supports. */
   features?: GenFeatures;
+  /** Where networks and packets come from; default the seeded generator. */
+  source?: CaseSource;
+  /** The judge; default the bed's real ovn-trace (ovnTraceOracle). */
+  oracle?: ConformanceOracle;
 }
 
 function resolveOrFix(t: Topology, req: TraceRequest): { req: TraceRequest; r: ResolvedRequest } | null {
@@ -100,33 +152,88 @@ function resolveOrFix(t: Topology, req: TraceRequest): { req: TraceRequest; r: R
   }
 }
 
-/** The oracle: member 1 of every ECMP group, plus members 2 and 3 for networks that have ECMP. */
-class Judge {
+/**
+ * The bed's real ovn-trace as the oracle: member 1 of every ECMP group, plus members 2 and 3 for
+ * networks that have ECMP.
+ */
+export function ovnTraceOracle(tb: OvnTestbed): ConformanceOracle {
   // ovn-trace picks an ECMP member at random unless told which: member 1 here, and for networks with
   // ECMP routes also members 2 and 3 (generated groups have two members, three when the ECMP pair
   // joins the generator's other src-ip route), judged by the union of the answers.
-  private readonly first: OvnTraceOracle;
-  private readonly others: OvnTraceOracle[];
-  private ecmp = false;
-  constructor(tb: OvnTestbed) {
-    this.first = new OvnTraceOracle(tb, ['--select-id=1']);
-    this.others = [2, 3].map((id) => new OvnTraceOracle(tb, [`--select-id=${id}`]));
+  const first = new OvnTraceOracle(tb, ['--select-id=1']);
+  const others = [2, 3].map((id) => new OvnTraceOracle(tb, [`--select-id=${id}`]));
+  let ecmp = false;
+  return {
+    name: 'ovn-trace',
+    async load(net) {
+      ecmp = net.gen.ecmp ?? false;
+      await first.restart();
+      if (ecmp) for (const o of others) await o.restart();
+    },
+    async ports(_req, r) {
+      let ovn = (await first.trace(r)).ports;
+      if (ecmp) for (const o of others) ovn = [...new Set([...ovn, ...(await o.trace(r)).ports])].sort();
+      return ovn;
+    },
+    async dropStages(_req, r) {
+      return ecmp ? null : dropStagesOf(await first.detailed(r));
+    },
+    async stop() {
+      await first.stop();
+      for (const o of others) await o.stop();
+    },
+  };
+}
+
+function newEngineReport(): EngineReport {
+  return { cases: 0, agreed: 0, disagreements: [], drops: 0, stageAgreed: 0, stageDisagreements: [] };
+}
+
+/** Makes one network of the source, loads it into the bed (NB, SB in sync) and tells the oracle. */
+async function loadRound(
+  tb: OvnTestbed,
+  source: CaseSource,
+  oracle: ConformanceOracle,
+  seed: number,
+  rng: Rng,
+  opts: { lb: boolean; features: GenFeatures },
+): Promise<LoadedNetwork> {
+  const gen = source.network(rng, { ...opts, seed });
+  // The model learns the release from the topology (a live NB tells it by its schema).
+  const doc = tb.release === '23.03' ? gen.doc : { ...gen.doc, ovn_version: tb.release };
+  const topology = buildTopology(doc, { kind: 'memory', name: `conformance-${seed}` });
+  await tb.loadSnapshot(gen.doc);
+  const net: LoadedNetwork = { tb, gen, topology, seed };
+  await oracle.load(net);
+  return net;
+}
+
+interface CaseCtx {
+  readonly net: LoadedNetwork;
+  readonly req: TraceRequest;
+  readonly r: ResolvedRequest;
+  readonly tags: string[];
+  readonly ovn: string[];
+  readonly oracle: ConformanceOracle;
+}
+
+/** Asks one engine about one case and records its agreement (ports, then the dropping stage). */
+async function judgeEngine(e: ConformanceEngine, er: EngineReport, c: CaseCtx): Promise<void> {
+  const got = await e.deliver(c.req, c.r);
+  er.cases++;
+  const base = { seed: c.net.seed, engine: e.name, tags: c.tags, request: c.req, summary: got.summary };
+  if (got.ports.join(',') !== c.ovn.join(',')) {
+    er.disagreements.push({ ...base, kind: 'ports', got: got.ports, ovn: c.ovn });
+    return;
   }
-  async load(gen: GenNet): Promise<void> {
-    this.ecmp = gen.ecmp;
-    await this.first.restart();
-    if (this.ecmp) for (const o of this.others) await o.restart();
-  }
-  async ports(r: ResolvedRequest): Promise<string[]> {
-    let ovn = (await this.first.trace(r)).ports;
-    if (this.ecmp)
-      for (const o of this.others) ovn = [...new Set([...ovn, ...(await o.trace(r)).ports])].sort();
-    return ovn;
-  }
-  async stop(): Promise<void> {
-    await this.first.stop();
-    for (const o of this.others) await o.stop();
-  }
+  er.agreed++;
+  if (!e.stages || c.ovn.length > 0 || got.truncated) return;
+  const stages = await c.oracle.dropStages(c.req, c.r);
+  if (!stages) return;
+  er.drops++;
+  const stage = got.dropStage ?? null;
+  if (stage !== null && stages.has(stage)) er.stageAgreed++;
+  else er.stageDisagreements.push({ ...base, kind: 'stage', got: stage ? [stage] : [], ovn: [...stages] });
 }
 
 export async function runConformance(
@@ -136,62 +243,47 @@ export async function runConformance(
 ): Promise<ConformanceReport> {
   const per = opts.perTopology ?? 12;
   const features = opts.features ?? featuresOfBed(tb);
-  const judge = new Judge(tb);
+  const source = opts.source ?? GENERATOR_SOURCE;
+  const oracle = opts.oracle ?? ovnTraceOracle(tb);
   const rep: ConformanceReport = {
     release: tb.release,
+    source: source.name,
+    oracle: oracle.name,
     cases: 0,
     topologies: 0,
     skipped: 0,
     delivered: 0,
     tagCases: {},
-    engines: Object.fromEntries(engines.map((e) => [e.name, { cases: 0, agreed: 0, disagreements: [] }])),
+    engines: Object.fromEntries(engines.map((e) => [e.name, newEngineReport()])),
   };
   try {
     for (let k = 0; rep.cases < opts.cases; k++) {
       const seed = opts.seed + k;
       const rng = new Rng(seed);
-      const gen = genNetwork(rng, { lb: opts.lb ?? k % 2 === 1, features, seed });
-      // The model learns the release from the topology (a live NB tells it by its schema).
-      const doc = tb.release === '23.03' ? gen.doc : { ...gen.doc, ovn_version: tb.release };
-      const topology = buildTopology(doc, { kind: 'memory', name: `conformance-${seed}` });
-      await tb.loadSnapshot(gen.doc);
-      await judge.load(gen);
-      const net: LoadedNetwork = { tb, gen, topology, seed };
+      const net = await loadRound(tb, source, oracle, seed, rng, { lb: opts.lb ?? k % 2 === 1, features });
       const active = engines.filter((e) => rep.engines[e.name]!.cases < (e.maxCases ?? Infinity));
       for (const e of active) await e.load(net);
       rep.topologies++;
-      for (const req0 of genRequests(rng, gen, Math.min(per, opts.cases - rep.cases))) {
-        const fixed = resolveOrFix(topology, req0);
+      for (const req0 of source.requests(net.gen, rng, Math.min(per, opts.cases - rep.cases))) {
+        const fixed = resolveOrFix(net.topology, req0);
         if (!fixed) {
           rep.skipped++;
           continue;
         }
-        const ovn = await judge.ports(fixed.r);
+        const ovn = await oracle.ports(fixed.req, fixed.r);
         rep.cases++;
         if (ovn.length > 0) rep.delivered++;
-        const tags = caseTags(gen, fixed.req);
+        const tags = source.tags?.(net.gen, fixed.req) ?? ['base'];
         for (const t of tags) rep.tagCases[t] = (rep.tagCases[t] ?? 0) + 1;
+        const c: CaseCtx = { net, req: fixed.req, r: fixed.r, tags, ovn, oracle };
         for (const e of active) {
           const er = rep.engines[e.name]!;
-          if (er.cases >= (e.maxCases ?? Infinity)) continue;
-          const got = await e.deliver(fixed.req, fixed.r);
-          er.cases++;
-          if (got.ports.join(',') === ovn.join(',')) er.agreed++;
-          else
-            er.disagreements.push({
-              seed,
-              engine: e.name,
-              tags,
-              request: fixed.req,
-              got: got.ports,
-              ovn,
-              summary: got.summary,
-            });
+          if (er.cases < (e.maxCases ?? Infinity)) await judgeEngine(e, er, c);
         }
       }
     }
   } finally {
-    await judge.stop();
+    await oracle.stop();
     for (const e of engines) await e.close();
   }
   return rep;
@@ -207,10 +299,11 @@ export function disagreementsByTag(ds: readonly Disagreement[]): Record<string, 
 /** The lines a run prints: agreement per engine, per-tag disagreement counts, the first disagreements. */
 export function reportLines(rep: ConformanceReport, seed: number, show = 20): string[] {
   const lines = [
-    `OVN ${rep.release}: ${rep.cases} cases (${rep.topologies} topologies, ${rep.delivered} delivered by OVN, ${rep.skipped} requests unresolvable and skipped, seed ${seed})`,
+    `OVN ${rep.release}: ${rep.cases} cases from ${rep.source} (${rep.topologies} topologies, ${rep.delivered} delivered by the oracle ${rep.oracle}, ${rep.skipped} requests unresolvable and skipped, seed ${seed})`,
   ];
   for (const [name, er] of Object.entries(rep.engines)) {
-    lines.push(`agreement ${name}: ${er.agreed}/${er.cases}`);
+    const stage = er.drops > 0 ? `, dropping stage ${er.stageAgreed}/${er.drops}` : '';
+    lines.push(`agreement ${name}: ${er.agreed}/${er.cases}${stage}`);
     const byTag = disagreementsByTag(er.disagreements);
     if (er.disagreements.length > 0)
       lines.push(
@@ -218,7 +311,8 @@ export function reportLines(rep: ConformanceReport, seed: number, show = 20): st
           .map(([t, n]) => `${t}: ${n}/${rep.tagCases[t] ?? '?'}`)
           .join(', ')}`,
       );
-    for (const d of er.disagreements.slice(0, show)) lines.push(`  disagreement: ${JSON.stringify(d)}`);
+    for (const d of [...er.disagreements, ...er.stageDisagreements].slice(0, show))
+      lines.push(`  disagreement: ${JSON.stringify(d)}`);
   }
   return lines;
 }

@@ -20,6 +20,11 @@ export interface RunOptions {
   readonly ctState: number;
   /** Table visits allowed over the whole trace (a loop guard, far above any real path). */
   readonly maxSteps: number;
+  /**
+   * Every conntrack step records the packet's own addresses and ports as the connection's (ct_nw_dst,
+   * ct_tp_dst, …), and ct_proto()/ct_tp_dst() read the packet: ovn-trace from 25.09 (ovn-version.ts).
+   */
+  readonly ctFields?: boolean;
 }
 
 /** ovn-trace skips a table whose winning flow is `1` with `next;` to the following table. */
@@ -29,6 +34,9 @@ function omittable(f: CFlow, table: number): boolean {
   return a.k === 'next' && a.pipeline === null && (a.table === null || a.table === table + 1);
 }
 
+/** Nested tables one path may reach (see Run.table); the stack holds several times this. */
+export const MAX_TABLE_DEPTH = 1000;
+
 export class Run {
   readonly leaves: Leaf[] = [];
   readonly warnings = new Set<string>();
@@ -36,6 +44,8 @@ export class Run {
   private readonly choices: string[] = [];
   private replyDepth = 0;
   private visits = 0;
+  /** Tables nested in the current path (each `next` recurses): a routing loop ends on TTL only. */
+  private depth = 0;
 
   constructor(
     readonly sb: CompiledSb,
@@ -51,16 +61,25 @@ export class Run {
       this.leaf('limit', null, `stopped after ${this.opts.maxSteps} tables (loop guard)`);
       return;
     }
+    // A packet looping between routers goes ~30 tables per pass until its TTL runs out (ovn-trace
+    // follows it to the TTL drop); that many nested calls would overflow the stack, so the path stops
+    // here with a verdict-less leaf, far beyond any max_hops a result shows.
+    if (this.depth >= MAX_TABLE_DEPTH) {
+      this.leaf('limit', null, `stopped ${MAX_TABLE_DEPTH} tables deep (a forwarding loop)`);
+      return;
+    }
     const stage =
       f?.stage ?? index.stageOf(table) ?? `${pipeline === 'ingress' ? 'in' : 'out'}_table_${table}`;
     const step: Step = { dp, pipeline, table, stage, flow: f, notes: [], logName: null };
     this.path.push(step);
+    this.depth++;
     try {
       if (!f) this.leaf('dropped', null, 'no match (implicit drop)');
       else if (!this.actions(f.actions, dp, pkt, table, pipeline, step))
         this.leaf('dropped', null, f.actions.length === 0 ? 'drop' : 'the flow passes the packet nowhere');
     } finally {
       this.path.pop();
+      this.depth--;
     }
   }
 
@@ -131,7 +150,7 @@ export class Run {
       case 'nest':
         return this.nest(a.name, a.body, dp, pkt, table, pipeline, step);
       case 'fn':
-        applyFn(this.sb, a, dp, pkt, step);
+        applyFn(this.sb, a, dp, pkt, step, this.opts.ctFields === true);
         return false;
       case 'log':
         if (a.name) step.logName = a.name;
@@ -172,6 +191,7 @@ export class Run {
       return false;
     }
     const ct = clonePkt(pkt);
+    this.fillCtFields(ct, pkt);
     if (a.nat && a.addr) {
       if (a.addr.family === 4) {
         if (a.nat === 'dst') ct.f.ip4Dst = Number(a.addr.ip);
@@ -188,6 +208,15 @@ export class Run {
     return true;
   }
 
+  /** The connection's fields from the packet before the ct action (when the release's trace does so). */
+  private fillCtFields(ct: Pkt, before: Pkt): void {
+    if (!this.opts.ctFields) return;
+    const f = before.f;
+    if (f.ethType === 0x0800) ct.ctDst = BigInt(f.ip4Dst >>> 0);
+    else if (f.ethType === 0x86dd) ct.ctDst = f.ip6Dst;
+    ct.ctTpDst = f.l4Dst;
+  }
+
   private ctLb(
     name: string,
     backends: readonly LbBackend[],
@@ -202,6 +231,7 @@ export class Run {
     if (family === 0 || usable.length === 0) {
       if (family !== 0 && backends.length > 0) step.notes.push('*** no load balancing destination');
       const ct = clonePkt(pkt);
+      this.fillCtFields(ct, pkt);
       if (family !== 0) ct.f.ctState |= this.opts.ctState;
       step.notes.push(name);
       this.table(dp, ct, table + 1, pipeline);

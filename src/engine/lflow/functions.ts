@@ -33,7 +33,18 @@ function setResult(pkt: Pkt, a: FnAction, v: bigint): void {
   if (a.dst) writeBits(pkt.f, a.dst, v);
 }
 
-export function applyFn(sb: CompiledSb, a: FnAction, dp: CDatapath, pkt: Pkt, step: Step): void {
+/**
+ * Runs one `dst = fn(…)`. `ctFields`: the release's ovn-trace answers ct_tp_dst() and ct_proto() with
+ * the packet's own destination port and protocol (25.09+; older ones leave the register alone).
+ */
+export function applyFn(
+  sb: CompiledSb,
+  a: FnAction,
+  dp: CDatapath,
+  pkt: Pkt,
+  step: Step,
+  ctFields = false,
+): void {
   switch (a.name) {
     case 'check_in_port_sec':
     case 'check_out_port_sec': {
@@ -90,6 +101,12 @@ export function applyFn(sb: CompiledSb, a: FnAction, dp: CDatapath, pkt: Pkt, st
     case 'ct_state_save':
       setResult(pkt, a, pkt.f.ctState & 0x20 ? BigInt(pkt.f.ctState & 0xff) : 0n);
       return;
+    case 'ct_tp_dst':
+    case 'ct_proto':
+      if (!ctFields) break;
+      setResult(pkt, a, BigInt(a.name === 'ct_proto' ? pkt.f.ipProto : pkt.f.l4Dst));
+      step.notes.push(`${a.dst?.text ?? ''} = ${a.name}() /* the packet's own, as ovn-trace does */`);
+      return;
     case 'dns_lookup':
       setResult(pkt, a, 0n);
       step.notes.push('*** dns_lookup action not implemented');
@@ -99,10 +116,10 @@ export function applyFn(sb: CompiledSb, a: FnAction, dp: CDatapath, pkt: Pkt, st
     case 'put_nd_ra_opts':
       setResult(pkt, a, 1n);
       return;
-    default:
-      // check_pkt_larger, chk_lb_aff, chk_ecmp_nh(_mac): ovn-trace leaves the result untouched.
-      step.notes.push(`${a.name}() /* result left unchanged, as ovn-trace does */`);
   }
+  // check_pkt_larger, chk_lb_aff, chk_ecmp_nh(_mac), ct_nw_dst, ct_ip6_dst (and before 25.09
+  // ct_tp_dst, ct_proto): ovn-trace leaves the result untouched.
+  step.notes.push(`${a.name}() /* result left unchanged, as ovn-trace does */`);
 }
 
 /** ovn-trace's chk_lb_hairpin: the packet was DNATed to itself from a VIP (and the VIP port matches). */

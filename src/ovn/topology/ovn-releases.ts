@@ -74,6 +74,16 @@ export function releaseOfSchema(nb: string, sb: string | null): { release: OvnRe
     : { release: OVN_RELEASES[0], range: `<=${OVN_RELEASES[0]}` };
 }
 
+/**
+ * The release an SB schema version points at, for engines that only see the SB (the lflow engine): the
+ * newest release whose first SB schema is not newer than it; null when the version is unknown ('').
+ */
+export function releaseOfSbSchema(sb: string): OvnRelease | null {
+  if (!/^\d+(\.\d+)*$/.test(sb)) return null;
+  const older = OVN_RELEASES.filter((r) => compareVersions(RELEASE_SCHEMAS[r].sb, sb) <= 0);
+  return older.at(-1) ?? OVN_RELEASES[0];
+}
+
 /** The columns a release's NB schema has (for a topology that names its release but has no schema). */
 export function columnsOfRelease(release: OvnRelease): OvnColumns {
   const has = (k: keyof OvnColumns) => compareReleases(release, COLUMN_SINCE[k]) >= 0;
