@@ -52,10 +52,25 @@ export interface OvnBehaviour {
    */
   readonly distributedNatNeedsLocalnet: boolean;
   /**
+   * A global (empty route_table) src-ip static route also applies to packets entering a port with a
+   * route table (its flow has no `reg7 == 0`); from 25.03 it applies only to ports without one.
+   */
+  readonly globalSrcIpRouteInEveryTable: boolean;
+  /**
+   * A router that must ARP/ND for the next hop also outputs the packet itself (`arp {…}; output;`), with
+   * eth.dst 00:00:00:00:00:00: ovn-trace follows it to the switch's unknown-MAC ports.
+   */
+  readonly arpRequestOutputsPacket: boolean;
+  /**
    * ovn-trace fills the connection's fields (ct_nw_dst, ct_tp_dst, …) from the packet at every ct
    * action, and answers ct_proto()/ct_tp_dst() with the packet's own protocol and destination port.
    */
   readonly traceCtFields: boolean;
+  /**
+   * A gateway router skips lr_in_unsnat (priority 120 `next;`) for a load-balancer VIP that is also a
+   * NAT external IP; without it the VIP's traffic meets `ct_snat;`, where ovn-trace ends.
+   */
+  readonly unsnatSkippedForNatVips: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -106,10 +121,24 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // Autodiscover centralize_routing" (v25.03.0) centralizes a lone gateway port whose switch has no
     // localnet port (24.09 did so only with options:centralize_routing=true, 8d13579bf).
     distributedNatNeedsLocalnet: at(r, '25.03'),
+    // measured: 25.03 writes `reg7 == 0 && ip4.src == …` for a global src-ip route (a packet from a port
+    // with a route table misses it). history: through v24.09.0 build_route_match adds reg7 only when
+    // `ofs == ROUTE_PRIO_OFFSET_STATIC`, and a src-ip route's ofs is 0 by then; 966ca1c91 "northd: Handle
+    // learned routes" (v25.03.0) tests the route's source instead.
+    globalSrcIpRouteInEveryTable: !at(r, '25.03'),
+    // measured: 23.03 ends the trace in `arp { … };`, 25.03 then outputs the packet (eth.dst all zero) to
+    // the unknown-MAC ports. history: c141d8b19 "northd, controller: Use paused controller action for
+    // packet buffering" (v24.09.0) appends `output;` to the lr_in_arp_request flows.
+    arpRequestOutputsPacket: at(r, '24.09'),
     // measured: 26.03's ovn-trace vs the lflow engine (hairpin and NodePort cases), 25.03 not. history:
     // acf9c8a9d "ovn-trace: Populate CT fields during CT actions." and 8e6f9a835 (ct_proto()/ct_tp_dst()
     // in ovn-trace, the ct_extract stages in northd), both first in v25.09.0.
     traceCtFields: at(r, '25.09'),
+    // measured: the 120 flow is there on 23.03.1 and 26.03, not on 25.03.0 (ovn-trace then ends NodePort
+    // traffic to a node address at ct_snat). history: ffe267317 "northd: Don't skip the unSNAT stage for
+    // traffic towards VIPs." (v24.09.0; also backported to 22.03.7, 23.03.3, 23.06.3), reverted by
+    // 342eb7fec (v25.09.0; backported to 24.03.7, 25.03.2). By feature release: x.y.0 behaviour.
+    unsnatSkippedForNatVips: !at(r, '24.09') || at(r, '25.09'),
   };
 }
 

@@ -69,6 +69,96 @@ const acl = (
   ...(tier === undefined ? {} : { tier }),
 });
 
+/**
+ * A router whose port to `inside` looks up route table `rtb`, and a global src-ip route for `inside`'s
+ * subnet via `b` on `outside` (ovn-kubernetes' per-node egress routes are src-ip routes like this).
+ */
+function srcRouteNet(): SnapshotDoc {
+  const rport = (sw: string) => ({
+    name: `${sw}-lr`,
+    type: 'router',
+    addresses: ['router'],
+    options: { 'router-port': `lr-${sw}` },
+  });
+  return {
+    switches: [
+      { name: 'inside', ports: [{ name: 'a', addresses: ['0a:00:00:00:01:0a 10.1.0.10'] }, rport('inside')] },
+      {
+        name: 'outside',
+        ports: [{ name: 'b', addresses: ['0a:00:00:00:02:0a 10.2.0.10'] }, rport('outside')],
+      },
+    ],
+    routers: [
+      {
+        name: 'lr',
+        ports: [
+          {
+            name: 'lr-inside',
+            mac: '0a:00:00:00:ff:01',
+            networks: ['10.1.0.1/24'],
+            options: { route_table: 'rtb' },
+          },
+          { name: 'lr-outside', mac: '0a:00:00:00:ff:02', networks: ['10.2.0.1/24'] },
+        ],
+        static_routes: [{ ip_prefix: '10.1.0.0/24', nexthop: '10.2.0.10', policy: 'src-ip' }],
+      },
+    ],
+  };
+}
+
+/** srcRouteNet without the route table, a route via 10.2.0.99 (no port owns it) and an `unknown` port. */
+function unresolvedNextHopNet(): SnapshotDoc {
+  const doc = srcRouteNet();
+  doc.switches![1]!.ports!.push({ name: 'c', addresses: ['unknown'] });
+  const lr = doc.routers![0]!;
+  delete lr.ports![0]!.options;
+  lr.static_routes = [{ ip_prefix: '172.16.0.0/16', nexthop: '10.2.0.99' }];
+  return doc;
+}
+
+/**
+ * An ovn-kubernetes node gateway: gateway router `gr` SNATs the pods to the node address 172.18.0.2,
+ * which is also a NodePort VIP (172.18.0.2:30080 -> the pod) on it; `client` is outside.
+ */
+function nodeGatewayNet(): SnapshotDoc {
+  const rport = (sw: string) => ({
+    name: `${sw}-gr`,
+    type: 'router',
+    addresses: ['router'],
+    options: { 'router-port': `gr-${sw}` },
+  });
+  return {
+    load_balancers: [{ name: 'np', protocol: 'tcp', vips: { '172.18.0.2:30080': '10.0.0.5:80' } }],
+    switches: [
+      {
+        name: 'ext',
+        ports: [{ name: 'client', addresses: ['02:42:ac:12:00:64 172.18.0.100'] }, rport('ext')],
+      },
+      { name: 'pods', ports: [{ name: 'pod', addresses: ['0a:58:0a:00:00:05 10.0.0.5'] }, rport('pods')] },
+    ],
+    routers: [
+      {
+        name: 'gr',
+        options: { chassis: 'hv1' },
+        load_balancers: ['np'],
+        ports: [
+          { name: 'gr-ext', mac: '02:42:ac:12:00:02', networks: ['172.18.0.2/16'] },
+          { name: 'gr-pods', mac: '0a:58:0a:00:00:01', networks: ['10.0.0.1/24'] },
+        ],
+        nat: [{ type: 'snat', external_ip: '172.18.0.2', logical_ip: '10.0.0.0/24' }],
+      },
+    ],
+  };
+}
+
+/** unresolvedNextHopNet with the next hop b's address and b disabled (no ARP entry for it). */
+function disabledNextHopNet(): SnapshotDoc {
+  const doc = unresolvedNextHopNet();
+  doc.switches![1]!.ports![0]!.enabled = false;
+  doc.routers![0]!.static_routes = [{ ip_prefix: '172.16.0.0/16', nexthop: '10.2.0.10' }];
+  return doc;
+}
+
 /** A distributed router whose gateway port's switch has (or has not) a localnet port. */
 function fipNet(localnet: boolean): SnapshotDoc {
   return {
@@ -306,6 +396,39 @@ export const VERSION_CASES: readonly VersionCase[] = [
     network: fipNet(true),
     request: toFipMac,
     verdicts: { '23.03': { reaches: true, outputs: ['vm1'] } },
+  },
+  {
+    name: 'a global src-ip route applies to a port with a route table before 25.03 only',
+    network: srcRouteNet(),
+    request: { source_port: 'a', destination_ip: '172.16.0.5', protocol: 'udp', destination_port_num: 53 },
+    verdicts: { '23.03': { reaches: true, outputs: ['b'] }, '25.03': { reaches: false, outputs: [] } },
+  },
+  {
+    name: 'a next hop without a known MAC: ARP and stop before 24.09, then also output to unknown ports',
+    network: unresolvedNextHopNet(),
+    request: { source_port: 'a', destination_ip: '172.16.0.5', protocol: 'udp', destination_port_num: 53 },
+    verdicts: { '23.03': { reaches: false, outputs: [] }, '24.09': { reaches: true, outputs: ['c'] } },
+  },
+  {
+    name: 'a NodePort VIP that is also the SNAT address: ovn-trace ends at ct_snat on 24.09-25.03',
+    network: nodeGatewayNet(),
+    request: {
+      source_port: 'client',
+      destination_ip: '172.18.0.2',
+      protocol: 'tcp',
+      destination_port_num: 30080,
+    },
+    verdicts: {
+      '23.03': { reaches: true, outputs: ['pod'] },
+      '24.09': { reaches: false, outputs: [] },
+      '25.09': { reaches: true, outputs: ['pod'] },
+    },
+  },
+  {
+    name: 'a disabled next hop has no ARP entry: like an unknown next hop (to unknown ports from 24.09)',
+    network: disabledNextHopNet(),
+    request: { source_port: 'a', destination_ip: '172.16.0.5', protocol: 'udp', destination_port_num: 53 },
+    verdicts: { '23.03': { reaches: false, outputs: [] }, '24.09': { reaches: true, outputs: ['c'] } },
   },
   {
     name: 'tiers: a tier-0 pass hands the packet to tier 1, whose drop decides',

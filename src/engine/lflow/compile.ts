@@ -8,7 +8,7 @@
 // A whole SB compiles in steps (`compileSteps`): a daemon runs them in short slices between other work
 // (an L-size SB is ~58k flows, seconds of CPU), a one-shot command runs them at once (`compileSb`).
 
-import { compileMatch, type RefResolver, tokenize, topLevelConjuncts } from '../../ovn/expr/index.ts';
+import { compileMatch, type RefResolver } from '../../ovn/expr/index.ts';
 import { parseIp, parseMac } from '../../ovn/net/addr.ts';
 import {
   applySbChanges,
@@ -19,7 +19,8 @@ import {
   type SbDatabase,
 } from '../../ovn/sb/types.ts';
 import { type Action, ActionSyntaxError, type Pipeline, parseActions } from './actions.ts';
-import { type CFlow, FlowIndex, KEY_READERS, type KeyField } from './flow-index.ts';
+import { type CFlow, FlowIndex } from './flow-index.ts';
+import { flowKeys } from './flow-keys.ts';
 import { expandTemplates } from './templates.ts';
 
 export type { CFlow } from './flow-index.ts';
@@ -523,7 +524,7 @@ export class CompiledSb {
       return null;
     }
     this.problems.delete(f.uuid);
-    return { flow: f, stage, evaluate: m.evaluate, actions, keys: keysOf(match, this.pgUnion) };
+    return { flow: f, stage, evaluate: m.evaluate, actions, keys: flowKeys(match, resolver) };
   }
 
   private removeFlow(uuid: string): void {
@@ -563,58 +564,6 @@ function changedNames(
   }
   for (const k of a.keys()) if (!b.has(k)) out.push(k);
   return out;
-}
-
-const NO_KEYS: ReadonlyMap<KeyField, readonly string[]> = new Map();
-const KEY_FIELDS = Object.keys(KEY_READERS);
-
-/** The value(s) one `FIELD == …` conjunct allows, or null when it is no such exact test. */
-function keyValues(
-  field: string,
-  toks: ReturnType<typeof tokenize>,
-  pgUnion: ReadonlyMap<string, readonly string[]>,
-): string[] | null {
-  const str = field === 'inport' || field === 'outport';
-  const v = toks[2]!;
-  if (toks.length === 4) {
-    if (str && v.type === 'string') return [v.text];
-    if (str && v.type === 'portgroup') return [...(pgUnion.get(v.text) ?? [])];
-    if (!str && v.type === 'int' && v.mask === undefined) return [String(v.value)];
-    return null;
-  }
-  if (v.type !== '{' || toks.at(-2)?.type !== '}') return null;
-  const out: string[] = [];
-  for (const t of toks.slice(3, -2)) {
-    if (t.type === ',') continue;
-    if (str && t.type === 'string') out.push(t.text);
-    else if (!str && t.type === 'int' && t.mask === undefined) out.push(String(t.value));
-    else return null;
-  }
-  return out;
-}
-
-/** The exact `FIELD == VALUE(S)` top-level tests of a match, on fields a table may be hashed on. */
-function keysOf(
-  match: string,
-  pgUnion: ReadonlyMap<string, readonly string[]>,
-): ReadonlyMap<KeyField, readonly string[]> {
-  const conj = topLevelConjuncts(match);
-  if (!conj) return NO_KEYS;
-  let out: Map<KeyField, readonly string[]> | null = null;
-  for (const c of conj) {
-    // A conjunct whose first token is a key field starts with its name (conjuncts come trimmed): the
-    // others need no second tokenize (a third of the compile time at L before this test).
-    if (!KEY_FIELDS.some((k) => c.startsWith(k))) continue;
-    const t = tokenize(c);
-    if (t.length < 4 || t[0]!.type !== 'id' || t[1]!.type !== '==' || t.at(-1)!.type !== 'end') continue;
-    const field = t[0]!.text;
-    if (!(field in KEY_READERS)) continue;
-    const values = keyValues(field, t, pgUnion);
-    if (!values) continue;
-    out ??= new Map();
-    out.set(field as KeyField, values);
-  }
-  return out ?? NO_KEYS;
 }
 
 /** `IP`, `IP:port`, `[IPv6]:port` as Load_Balancer.vips keys are written. */

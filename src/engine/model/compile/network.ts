@@ -451,7 +451,7 @@ function compileRouter(
   b: OvnBehaviour,
 ): CompiledRouter {
   const ports = r.ports.map((n) => t.routerPorts.get(n)).filter((p): p is RouterPort => !!p);
-  const routes = compileRoutes(r, ports);
+  const routes = compileRoutes(r, ports, b.globalSrcIpRouteInEveryTable);
   const ignored = [...routerUnmodelled(t, r), ...routes.ignored];
   const chains = compilePolicies(r, ports, refs, ignored, b);
   const policies = chains.get('')!;

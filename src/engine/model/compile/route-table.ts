@@ -1,9 +1,9 @@
 // The one route compiler: the routes of a logical router as ovn-northd 23.03 installs them, grouped
 // per route table, and their lookup. lr_in_ip_routing_pre sets reg7 to the route table id of the
-// inport (options:route_table; 0 without). Connected routes and global src-ip routes match any reg7; a
-// static dst-ip route matches only `reg7 == <its table>`, so a global (empty route_table) dst-ip route
-// does NOT apply to packets entering a port with a route table, and a table's routes apply only to
-// ports naming that table. Static routes with the same prefix, policy and table form one ECMP group
+// inport (options:route_table; 0 without). Connected routes match any reg7, and so do global src-ip
+// routes before 25.03; a static dst-ip route (and from 25.03 any static route) matches only
+// `reg7 == <its table>`, so a global (empty route_table) dst-ip route does NOT apply to packets entering
+// a port with a route table, and a table's routes apply only to ports naming that table. Static routes with the same prefix, policy and table form one ECMP group
 // (lr_in_ip_routing_ecmp): OVN hashes a flow to one member, ovn-trace 23.03 picks one at random
 // (--select-id picks one by id); the model follows all.
 // compileRoutes runs once per compiled router; a trace only calls lookupRoutes on a prepared table.
@@ -119,12 +119,15 @@ function connectedRoutes(ports: readonly RouterPort[]): CompiledRoute[] {
   return routes;
 }
 
-/** Whether OVN's flow for `r` matches a packet whose inport selected route table `table`. */
-function applies(r: CompiledRoute, table: string): boolean {
+/**
+ * Whether OVN's flow for `r` matches a packet whose inport selected route table `table`;
+ * `srcIpEverywhere`: the release's globalSrcIpRouteInEveryTable (ovn-version.ts).
+ */
+function applies(r: CompiledRoute, table: string, srcIpEverywhere: boolean): boolean {
   if (r.kind === 'connected') return true;
-  // northd writes `reg7 == id` into every static dst-ip route (id 0 for the global table) but into
-  // src-ip routes only when they belong to a named table.
-  return r.table === table || (r.table === '' && r.bySource);
+  // northd writes `reg7 == id` into every static dst-ip route (id 0 for the global table); into src-ip
+  // routes before 25.03 only when they belong to a named table.
+  return r.table === table || (srcIpEverywhere && r.table === '' && r.bySource);
 }
 
 const mask4 = (bits: number): number => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
@@ -157,7 +160,11 @@ function groupRoutes(routes: readonly CompiledRoute[]): RouteGroup[] {
 }
 
 /** Compiles a router's routes once: every route that installs a flow, and each inport's lookup table. */
-export function compileRoutes(r: LogicalRouter, ports: readonly RouterPort[]): CompiledRoutes {
+export function compileRoutes(
+  r: LogicalRouter,
+  ports: readonly RouterPort[],
+  srcIpEverywhere = true,
+): CompiledRoutes {
   const ignored: string[] = [];
   const all = connectedRoutes(ports);
   for (const sr of r.staticRoutes) {
@@ -169,7 +176,7 @@ export function compileRoutes(r: LogicalRouter, ports: readonly RouterPort[]): C
   all.sort((a, b) => b.priority - a.priority);
   const table = (name: string): RouteTable => ({
     name,
-    groups: groupRoutes(all.filter((x) => applies(x, name))),
+    groups: groupRoutes(all.filter((x) => applies(x, name, srcIpEverywhere))),
   });
   const global = table('');
   const tables = new Map<string, RouteTable>([['', global]]);
