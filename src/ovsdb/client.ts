@@ -1,15 +1,17 @@
 // A read-mostly OVSDB client: connects to one of several remotes (round-robin, backoff 1 s -> 8 s),
 // checks the member through `_Server`, fetches the schema on every connection, monitors the wanted
 // tables (monitor_cond_since, falling back to monitor_cond and monitor) into a DbCache, and reconnects
-// whenever the session ends. `transact` is there for tests and what-if tools.
+// whenever the session ends. `transact` is there for tests and what-if tools. Updates are decoded into
+// rows in slices (a huge one over several turns of the event loop, issue 18 item 5) and applied to the
+// cache in one turn at the end, one update after the other in arrival order.
 
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { OvncpError } from '../errors.ts';
 import { openStream } from './connect.ts';
-import { DbCache, type MonitoredTables, type RowChange } from './db-cache.ts';
+import { DbCache, type MonitoredTables, type PreparedUpdate, type RowChange } from './db-cache.ts';
 import type { Remote, SslFiles } from './remote.ts';
-import { OvsdbRpcError, RpcSession } from './rpc.ts';
+import { OvsdbRpcError, RpcSession, runInSlices } from './rpc.ts';
 import { type DbSchema, schemaFromWire } from './schema.ts';
 import { type ServerCheckState, serverRowProblem } from './server-check.ts';
 
@@ -66,6 +68,9 @@ export class OvsdbClient extends EventEmitter<{
   private readonly serverState: ServerCheckState = { maxIndex: 0 };
   private wake: (() => void) | null = null;
   private current: Remote | null = null;
+  /** The last update apply in flight (updates apply one after the other) and how many are in flight. */
+  private chain: Promise<void> = Promise.resolve();
+  private inFlight = 0;
 
   constructor(readonly opts: ClientOptions) {
     super();
@@ -74,6 +79,11 @@ export class OvsdbClient extends EventEmitter<{
   /** True once a member passed its checks and the monitor is set up, until that session ends. */
   isConnected(): boolean {
     return this.monitoring !== null && this.monitoring === this.session && !this.session.isClosed();
+  }
+
+  /** True while received updates are still being decoded or wait to be applied. */
+  busy(): boolean {
+    return this.inFlight > 0 || (this.session?.busy() ?? false);
   }
 
   currentRemote(): Remote | null {
@@ -284,16 +294,23 @@ export class OvsdbClient extends EventEmitter<{
           object,
         ];
         const [found, txn, updates] = reply;
-        if (!found || !sameShape) this.cache = new DbCache(tables);
+        const cache = !found || !sameShape ? new DbCache(tables) : this.cache;
+        const prepared = await runInSlices(cache.prepareUpdate2(updates as never));
+        this.cache = cache;
         this.lastTxnId = txn;
         // A resumed monitor (found) sends only what changed while we were away: rows, not a full copy.
         const log = found ? this.rowLog() : undefined;
-        this.publish(this.cache.applyUpdate2(updates as never, log), !found, tables, log);
+        this.publish(cache.commit(prepared, log), !found, tables, log);
       } else {
         const reply = await session.request(method, [db, DB_MONITOR, requests]);
-        this.cache = new DbCache(tables);
-        if (method === 'monitor_cond') this.publish(this.cache.applyUpdate2(reply as never), true, tables);
-        else this.publish(this.cache.applyUpdate1(reply as never), true, tables);
+        const cache = new DbCache(tables);
+        const steps =
+          method === 'monitor_cond'
+            ? cache.prepareUpdate2(reply as never)
+            : cache.prepareUpdate1(reply as never);
+        const prepared = await runInSlices(steps);
+        this.cache = cache;
+        this.publish(cache.commit(prepared), true, tables);
       }
     } finally {
       this.flushHeld(session);
@@ -337,18 +354,44 @@ export class OvsdbClient extends EventEmitter<{
       } else if (id === SERVER_MONITOR && method === 'update2') {
         this.checkServerUpdate(session, params[1]);
       } else if (id === DB_MONITOR && method === 'update3') {
-        this.lastTxnId = String(params[1]);
-        const log = this.rowLog();
-        this.publish(this.cache.applyUpdate2(params[2] as never, log), false, this.cache.tables, log);
+        this.applyLater(session, String(params[1]), (c) => c.prepareUpdate2(params[2] as never));
       } else if (id === DB_MONITOR && method === 'update2') {
-        const log = this.rowLog();
-        this.publish(this.cache.applyUpdate2(params[1] as never, log), false, this.cache.tables, log);
+        this.applyLater(session, null, (c) => c.prepareUpdate2(params[1] as never));
       } else if (id === DB_MONITOR && method === 'update') {
-        const log = this.rowLog();
-        this.publish(this.cache.applyUpdate1(params[1] as never, log), false, this.cache.tables, log);
+        this.applyLater(session, null, (c) => c.prepareUpdate1(params[1] as never));
       }
     } catch (err) {
       session.close(err as Error);
+    }
+  }
+
+  /**
+   * Applies one update after every earlier one: decoded in slices, then applied and published in one
+   * turn (at once when nothing is in flight and it is small). Dropped if the session or cache changed
+   * meanwhile (a reconnect starts from the server's copy). `txn`: the update3 transaction id.
+   */
+  private applyLater(
+    session: RpcSession,
+    txn: string | null,
+    prepare: (cache: DbCache) => Generator<void, PreparedUpdate>,
+  ): void {
+    const job = (): void | Promise<void> => {
+      if (session !== this.session) return;
+      const cache = this.cache;
+      const finish = (prepared: PreparedUpdate) => {
+        if (session !== this.session || cache !== this.cache) return;
+        if (txn !== null) this.lastTxnId = txn;
+        const log = this.rowLog();
+        this.publish(cache.commit(prepared, log), false, cache.tables, log);
+      };
+      const prepared = runInSlices(prepare(cache));
+      return prepared instanceof Promise ? prepared.then(finish) : finish(prepared);
+    };
+    const now = this.inFlight === 0 ? job() : undefined;
+    if (this.inFlight > 0 || now instanceof Promise) {
+      this.inFlight++;
+      const done = (now ?? this.chain.then(job)).finally(() => this.inFlight--);
+      this.chain = done.catch((err: Error) => session.close(err));
     }
   }
 }

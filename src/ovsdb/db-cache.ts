@@ -24,6 +24,8 @@ export interface RowChange {
 
 export class DbCache {
   private readonly data = new Map<string, Map<string, Row>>();
+  /** Table maps handed out by snapshot(): a commit copies such a map before changing it. */
+  private readonly frozen = new WeakSet<Map<string, Row>>();
 
   constructor(readonly tables: MonitoredTables) {
     for (const t of tables.keys()) this.data.set(t, new Map());
@@ -33,6 +35,17 @@ export class DbCache {
     return this.data.get(name) ?? new Map();
   }
 
+  /**
+   * The tables as they are now, unchanged by later commits (copy on write: the first commit to a table
+   * after a snapshot copies that table's map). A reader spanning turns of the event loop (the live
+   * NB rebuild) gets a consistent view without copying every table up front.
+   */
+  snapshot(): (name: string) => ReadonlyMap<string, Row> {
+    const view = new Map(this.data);
+    for (const m of view.values()) this.frozen.add(m);
+    return (name) => view.get(name) ?? new Map();
+  }
+
   rowCount(): number {
     let n = 0;
     for (const t of this.data.values()) n += t.size;
@@ -40,54 +53,98 @@ export class DbCache {
   }
 
   clear(): void {
-    for (const t of this.data.values()) t.clear();
+    // New maps, not cleared ones: a snapshot may hold the old ones.
+    for (const t of this.data.keys()) this.data.set(t, new Map());
   }
 
   /** Applies `table-updates2` (monitor_cond / monitor_cond_since). */
   applyUpdate2(updates: TableUpdates<RowUpdate2>, log?: RowChange[]): Set<string> {
-    const touched = new Set<string>();
+    return this.commit(runToEnd(this.prepareUpdate2(updates)), log);
+  }
+
+  /** Applies RFC 7047 `table-updates` (plain `monitor`): `new` holds the row's monitored columns. */
+  applyUpdate1(updates: TableUpdates<RowUpdate1>, log?: RowChange[]): Set<string> {
+    return this.commit(runToEnd(this.prepareUpdate1(updates)), log);
+  }
+
+  /**
+   * The rows `table-updates2` makes, computed against the cache as it is now but not applied (commit
+   * applies them), yielding every few hundred rows: a huge update is decoded over several turns of the
+   * event loop while readers still see the cache before it (issue 18 item 5). Nothing may change the
+   * cache between this and the commit.
+   */
+  *prepareUpdate2(updates: TableUpdates<RowUpdate2>): Generator<void, PreparedUpdate> {
+    const out: PreparedUpdate = { touched: new Set(), changes: [] };
+    let n = 0;
     for (const [table, rows] of Object.entries(updates ?? {})) {
       const cols = this.tables.get(table);
       const data = this.data.get(table);
       if (!cols || !data) continue;
-      touched.add(table);
+      out.touched.add(table);
       for (const [uuid, u] of Object.entries(rows)) {
+        if (++n % ROWS_PER_STEP === 0) yield;
         const old = data.get(uuid) ?? null;
         const full = u.initial ?? u.insert;
         let next: Row | null = old;
         if (full) next = fullRow(cols, full);
         else if (u.modify) next = old ? modifiedRow(cols, old, u.modify) : null;
         else if ('delete' in u) next = null;
-        if (next === old) continue;
-        if (next) data.set(uuid, next);
-        else data.delete(uuid);
-        log?.push({ table, uuid, old, new: next });
+        if (next !== old) out.changes.push({ table, uuid, old, new: next });
       }
     }
-    return touched;
+    return out;
   }
 
-  /** Applies RFC 7047 `table-updates` (plain `monitor`): `new` holds the row's monitored columns. */
-  applyUpdate1(updates: TableUpdates<RowUpdate1>, log?: RowChange[]): Set<string> {
-    const touched = new Set<string>();
+  /** As prepareUpdate2, for RFC 7047 `table-updates`. */
+  *prepareUpdate1(updates: TableUpdates<RowUpdate1>): Generator<void, PreparedUpdate> {
+    const out: PreparedUpdate = { touched: new Set(), changes: [] };
+    let n = 0;
     for (const [table, rows] of Object.entries(updates ?? {})) {
       const cols = this.tables.get(table);
       const data = this.data.get(table);
       if (!cols || !data) continue;
-      touched.add(table);
+      out.touched.add(table);
       for (const [uuid, u] of Object.entries(rows)) {
+        if (++n % ROWS_PER_STEP === 0) yield;
         const old = data.get(uuid) ?? null;
         if (u.new) {
           const next = { ...(old ?? fullRow(cols, {})), ...fullRow(cols, u.new, false) };
-          data.set(uuid, next);
-          log?.push({ table, uuid, old, new: next });
-        } else if (old) {
-          data.delete(uuid);
-          log?.push({ table, uuid, old, new: null });
-        }
+          out.changes.push({ table, uuid, old, new: next });
+        } else if (old) out.changes.push({ table, uuid, old, new: null });
       }
     }
-    return touched;
+    return out;
+  }
+
+  /** Applies a prepared update in one go; returns the tables it touched. */
+  commit(prepared: PreparedUpdate, log?: RowChange[]): Set<string> {
+    for (const c of prepared.changes) {
+      let data = this.data.get(c.table)!;
+      if (this.frozen.has(data)) {
+        data = new Map(data);
+        this.data.set(c.table, data);
+      }
+      if (c.new) data.set(c.uuid, c.new);
+      else data.delete(c.uuid);
+      log?.push(c);
+    }
+    return prepared.touched;
+  }
+}
+
+/** Rows decoded between two yields of a prepare (a few ms at most). */
+const ROWS_PER_STEP = 256;
+
+/** An update decoded against a cache, not yet applied to it (see DbCache.prepareUpdate2). */
+export interface PreparedUpdate {
+  readonly touched: Set<string>;
+  readonly changes: RowChange[];
+}
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
   }
 }
 

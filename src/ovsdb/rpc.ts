@@ -1,11 +1,13 @@
 // One JSON-RPC 1.0 session over a byte stream, as OVSDB speaks it: numbered requests with timeouts,
 // notifications to a handler, the server's `echo` answered, and our own inactivity probe (an `echo` after
-// a quiet interval; no answer within another interval closes the session).
+// a quiet interval; no answer within another interval closes the session). A message bigger than
+// BIG_MESSAGE_BYTES is decoded in slices of about SLICE_MS with a turn of the event loop between them
+// (issue 18 item 5); messages are still dispatched strictly in the order they arrived.
 
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { OvncpError } from '../errors.ts';
-import { JsonStreamParser } from './json-stream.ts';
+import { type Frame, JsonStreamParser } from './json-stream.ts';
 
 /** An error the server answered a request with (`error` member of the reply). */
 export class OvsdbRpcError extends OvncpError {
@@ -14,6 +16,40 @@ export class OvsdbRpcError extends OvncpError {
   constructor(method: string, rpcError: string, details?: string) {
     super('OVNCP_ERR_OVSDB', `${method}: ${rpcError}${details ? ` (${details})` : ''}`);
     this.rpcError = rpcError;
+  }
+}
+
+/** Messages above this size are decoded in slices (smaller ones take well under a millisecond). */
+const BIG_MESSAGE_BYTES = 256 * 1024;
+
+/** How long one slice of decoding may keep the event loop. */
+export const SLICE_MS = 10;
+
+/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Runs `steps` to its end, giving the event loop a turn whenever a slice of `sliceMs` is used up;
+ * returns synchronously (no promise) when it finishes within the first slice.
+ */
+export function runInSlices<T>(steps: Generator<void, T>, sliceMs = SLICE_MS): T | Promise<T> {
+  const start = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - start >= sliceMs) return finishInSlices(steps, sliceMs);
+  }
+}
+
+async function finishInSlices<T>(steps: Generator<void, T>, sliceMs: number): Promise<T> {
+  for (;;) {
+    await nextTurn();
+    const start = performance.now();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      if (performance.now() - start >= sliceMs) break;
+    }
   }
 }
 
@@ -37,7 +73,10 @@ export class RpcSession extends EventEmitter<{
   notification: [method: string, params: unknown[]];
   close: [reason: Error];
 }> {
-  private readonly parser = new JsonStreamParser();
+  private readonly parser = new JsonStreamParser(1 << 30, BIG_MESSAGE_BYTES);
+  /** Frames waiting behind a big message being decoded (dispatch keeps arrival order). */
+  private queue: Frame[] = [];
+  private draining = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
@@ -62,6 +101,11 @@ export class RpcSession extends EventEmitter<{
 
   isClosed(): boolean {
     return this.closed;
+  }
+
+  /** True while received messages wait to be decoded or dispatched (a big one is being decoded). */
+  busy(): boolean {
+    return this.draining;
   }
 
   request(method: string, params: unknown[], timeoutMs = this.requestTimeoutMs): Promise<unknown> {
@@ -110,16 +154,35 @@ export class RpcSession extends EventEmitter<{
 
   private onData(chunk: Buffer): void {
     this.heardSince = true;
-    let values: unknown[];
+    let frames: Frame[];
     try {
-      values = this.parser.push(chunk);
+      frames = this.parser.pushFrames(chunk);
     } catch (err) {
       this.close(err as Error);
       return;
     }
-    for (const v of values) {
+    for (const f of frames) {
       if (this.closed) return;
-      this.dispatch(v as Message);
+      if (!this.draining && 'value' in f) this.dispatch(f.value as Message);
+      else this.queue.push(f);
+    }
+    if (this.queue.length > 0 && !this.draining) void this.drain();
+  }
+
+  /** Dispatches the queued frames in order, decoding big ones in slices. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const f = this.queue.shift()!;
+        const v = 'value' in f ? f.value : await runInSlices(f.big.parse());
+        if (!this.closed) this.dispatch(v as Message);
+      }
+    } catch (err) {
+      this.close(err as Error);
+    } finally {
+      this.queue = [];
+      this.draining = false;
     }
   }
 

@@ -101,6 +101,9 @@ function registerRoutes(
   );
 }
 
+/** How long stop() lets unfinished HTTP requests run before it closes their connections. */
+const SHUTDOWN_GRACE_MS = 3000;
+
 /** Builds a daemon without starting it; throws OvncpError on a bad setting or an unsafe listen address. */
 export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {}): Daemon {
   const traceApi = traceApiFor(settings); // first: an unsafe listen address stops the daemon before anything is built
@@ -136,7 +139,11 @@ export function createDaemon(settings: DaemonSettings, opts: DaemonOptions = {})
     async stop() {
       // HTTP first: in-flight traces finish on engines that are still open.
       tls?.close();
+      // close() waits for every busy connection, and one whose client stopped reading stays busy (its
+      // answer never finishes leaving): after a grace for in-flight requests, drop whatever is left.
+      const force = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await app.close();
+      clearTimeout(force);
       await rt.stop();
       rt.logger.info('stopped');
     },

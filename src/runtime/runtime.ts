@@ -255,7 +255,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   const loadOnce = async () => {
     const needSb = sbHolder && (usesLflow(settings) || sbTopology);
     const db = needSb ? await loadSbOnce(settings) : null;
-    if (db) sbHolder?.reset(db);
+    if (db) await sbHolder?.reset(db);
     if (db && sbTopology)
       topology.set(topologyFromSb(db, { kind: 'file', name: settings.sbFile ?? settings.sbDb! }));
     else await readTopologyOnce(source);
@@ -292,7 +292,7 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
         liveSb.start();
       } else if (sbHolder && settings.sbFile) {
         const db = await loadSbOnce(settings)!;
-        sbHolder.reset(db);
+        await sbHolder.reset(db);
         if (sbTopology) topology.set(topologyFromSb(db, { kind: 'file', name: settings.sbFile }));
         logger.info({ file: settings.sbFile, flows: db.Logical_Flow.size }, 'Southbound file loaded');
       }

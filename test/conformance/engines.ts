@@ -20,6 +20,7 @@ function answerOf(tree: TraceTree): EngineAnswer {
     ports: [...tree.outputPorts].sort(),
     summary: summaryOf(tree),
     dropStage: tree.shown.dropped?.stage ?? null,
+    truncated: tree.truncated,
   };
 }
 

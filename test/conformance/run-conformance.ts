@@ -54,6 +54,8 @@ export interface EngineAnswer {
   readonly ports: string[];
   readonly summary: string;
   readonly dropStage?: string | null;
+  /** max_hops cut the trace: it has no dropping stage to judge (result/hop-stages.ts). */
+  readonly truncated?: boolean;
 }
 
 /**
@@ -225,7 +227,7 @@ async function judgeEngine(e: ConformanceEngine, er: EngineReport, c: CaseCtx): 
     return;
   }
   er.agreed++;
-  if (!e.stages || c.ovn.length > 0) return;
+  if (!e.stages || c.ovn.length > 0 || got.truncated) return;
   const stages = await c.oracle.dropStages(c.req, c.r);
   if (!stages) return;
   er.drops++;

@@ -5,6 +5,7 @@
 import { caseTags, type GenNet, genNetwork, genRequests } from './generator.ts';
 import type { CaseSource } from './run-conformance.ts';
 import { NEUTRON_SOURCE } from './shapes/neutron-source.ts';
+import { OVNK_SOURCE } from './shapes/ovnk.ts';
 
 /** The seeded random generator: small networks of every feature the bed's schema has. */
 export const GENERATOR_SOURCE: CaseSource<GenNet> = {
@@ -17,4 +18,5 @@ export const GENERATOR_SOURCE: CaseSource<GenNet> = {
 export const CASE_SOURCES: Record<string, CaseSource> = {
   generator: GENERATOR_SOURCE,
   neutron: NEUTRON_SOURCE,
+  ovnk: OVNK_SOURCE,
 };

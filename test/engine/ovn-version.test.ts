@@ -114,14 +114,15 @@ describe('behaviour table', () => {
     'distributedNatNeedsLocalnet',
     'globalSrcIpRouteInEveryTable',
     'arpRequestOutputsPacket',
+    'unsnatSkippedForNatVips',
   ] as const;
   it.each([
-    ['23.03', [false, false, false, false, true, true, false, true, false]],
-    ['23.06', [true, false, false, false, false, false, false, true, false]],
-    ['24.03', [true, false, false, false, false, false, false, true, false]],
-    ['24.09', [true, true, false, false, false, false, false, true, true]],
-    ['25.03', [true, true, true, true, false, false, true, false, true]],
-    ['26.03', [true, true, true, true, false, false, true, false, true]],
+    ['23.03', [false, false, false, false, true, true, false, true, false, true]],
+    ['23.06', [true, false, false, false, false, false, false, true, false, true]],
+    ['24.03', [true, false, false, false, false, false, false, true, false, true]],
+    ['24.09', [true, true, false, false, false, false, false, true, true, false]],
+    ['25.03', [true, true, true, true, false, false, true, false, true, false]],
+    ['26.03', [true, true, true, true, false, false, true, false, true, true]],
   ] as const)('%s features', (release, expected) => {
     const b = ovnBehaviour(release);
     expect(FEATURES.map((f) => b[f])).toEqual(expected);

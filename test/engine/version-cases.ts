@@ -116,6 +116,49 @@ function unresolvedNextHopNet(): SnapshotDoc {
   return doc;
 }
 
+/**
+ * An ovn-kubernetes node gateway: gateway router `gr` SNATs the pods to the node address 172.18.0.2,
+ * which is also a NodePort VIP (172.18.0.2:30080 -> the pod) on it; `client` is outside.
+ */
+function nodeGatewayNet(): SnapshotDoc {
+  const rport = (sw: string) => ({
+    name: `${sw}-gr`,
+    type: 'router',
+    addresses: ['router'],
+    options: { 'router-port': `gr-${sw}` },
+  });
+  return {
+    load_balancers: [{ name: 'np', protocol: 'tcp', vips: { '172.18.0.2:30080': '10.0.0.5:80' } }],
+    switches: [
+      {
+        name: 'ext',
+        ports: [{ name: 'client', addresses: ['02:42:ac:12:00:64 172.18.0.100'] }, rport('ext')],
+      },
+      { name: 'pods', ports: [{ name: 'pod', addresses: ['0a:58:0a:00:00:05 10.0.0.5'] }, rport('pods')] },
+    ],
+    routers: [
+      {
+        name: 'gr',
+        options: { chassis: 'hv1' },
+        load_balancers: ['np'],
+        ports: [
+          { name: 'gr-ext', mac: '02:42:ac:12:00:02', networks: ['172.18.0.2/16'] },
+          { name: 'gr-pods', mac: '0a:58:0a:00:00:01', networks: ['10.0.0.1/24'] },
+        ],
+        nat: [{ type: 'snat', external_ip: '172.18.0.2', logical_ip: '10.0.0.0/24' }],
+      },
+    ],
+  };
+}
+
+/** unresolvedNextHopNet with the next hop b's address and b disabled (no ARP entry for it). */
+function disabledNextHopNet(): SnapshotDoc {
+  const doc = unresolvedNextHopNet();
+  doc.switches![1]!.ports![0]!.enabled = false;
+  doc.routers![0]!.static_routes = [{ ip_prefix: '172.16.0.0/16', nexthop: '10.2.0.10' }];
+  return doc;
+}
+
 /** A distributed router whose gateway port's switch has (or has not) a localnet port. */
 function fipNet(localnet: boolean): SnapshotDoc {
   return {
@@ -363,6 +406,27 @@ export const VERSION_CASES: readonly VersionCase[] = [
   {
     name: 'a next hop without a known MAC: ARP and stop before 24.09, then also output to unknown ports',
     network: unresolvedNextHopNet(),
+    request: { source_port: 'a', destination_ip: '172.16.0.5', protocol: 'udp', destination_port_num: 53 },
+    verdicts: { '23.03': { reaches: false, outputs: [] }, '24.09': { reaches: true, outputs: ['c'] } },
+  },
+  {
+    name: 'a NodePort VIP that is also the SNAT address: ovn-trace ends at ct_snat on 24.09-25.03',
+    network: nodeGatewayNet(),
+    request: {
+      source_port: 'client',
+      destination_ip: '172.18.0.2',
+      protocol: 'tcp',
+      destination_port_num: 30080,
+    },
+    verdicts: {
+      '23.03': { reaches: true, outputs: ['pod'] },
+      '24.09': { reaches: false, outputs: [] },
+      '25.09': { reaches: true, outputs: ['pod'] },
+    },
+  },
+  {
+    name: 'a disabled next hop has no ARP entry: like an unknown next hop (to unknown ports from 24.09)',
+    network: disabledNextHopNet(),
     request: { source_port: 'a', destination_ip: '172.16.0.5', protocol: 'udp', destination_port_num: 53 },
     verdicts: { '23.03': { reaches: false, outputs: [] }, '24.09': { reaches: true, outputs: ['c'] } },
   },

@@ -3,23 +3,16 @@
 // ovncp_path_reachable through the SB update (after northd rewrote the flows, never before), an SB
 // ovsdb-server restart is survived, and a saved SB file serves `check` and `trace` with no OVN running.
 
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/daemon-config.ts';
-import { readYamlFile } from '../../src/config/yaml-file.ts';
 import { createLogger } from '../../src/log.ts';
-import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
-import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
+import { createDaemon } from '../../src/runtime/daemon.ts';
 import { cli } from '../helpers/cli.ts';
-import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { type LiveDaemon, startLiveDaemon, until } from '../helpers/live-daemon.ts';
+import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
 import { parseMetrics, value } from './metrics-text.ts';
-
-const run = promisify(execFile);
 
 const PATHS = `defaults:
   interval: 1h   # only change-driven runs can explain a flip within the test
@@ -36,57 +29,29 @@ paths:
     port: 3306
 `;
 
-async function until(what: string, f: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<number> {
-  const t0 = Date.now();
-  while (!(await f())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return Date.now() - t0;
-}
-
 describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', () => {
-  let tb: OvnTestbed;
-  let d: Daemon;
-  let dir: string;
+  let live: LiveDaemon;
+  const d = () => live.d;
+  const tb = () => live.tb;
 
   beforeAll(async () => {
-    tb = await startOvn();
-    const doc = readYamlFile(DEMO_NETWORK_FILE, snapshotSchema);
-    if (!doc.ok) throw new Error(doc.errors.join('\n'));
-    await tb.loadSnapshot(doc.value);
-    dir = mkdtempSync(join(tmpdir(), 'ovncp-lflow-live-'));
-    writeFileSync(join(dir, 'paths.yaml'), PATHS);
-    const settings = resolveSettings(
-      {
-        'paths.file': join(dir, 'paths.yaml'),
-        'ovn.nb-db': tb.nbRemote,
-        'ovn.sb-db': tb.sbRemote,
-        engine: 'auto',
-        'web.listen-address': '127.0.0.1:0',
-      },
-      {},
-    );
-    d = createDaemon(settings, { logger: createLogger('fatal', 'json') });
-    await d.start();
+    live = await startLiveDaemon({ paths: PATHS, sb: true, settings: { engine: 'auto' } });
   }, 60_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await tb?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await live?.stop();
   });
 
-  const samples = async () => parseMetrics((await d.app.inject('/metrics')).body);
+  const samples = async () => parseMetrics((await d().app.inject('/metrics')).body);
   const reachable = async () => value(await samples(), 'ovncp_path_reachable', { path: 'vm1-to-vm2-http' });
 
   it('is ready after the first SB sync and round, with verdicts traced on lflow', async () => {
-    await until('ready', async () => (await d.app.inject('/-/ready')).statusCode === 200);
+    expect((await d().app.inject('/-/ready')).statusCode).toBe(200);
     expect(await reachable()).toBe(1);
     expect(value(await samples(), 'ovncp_path_reachable', { path: 'web-to-db' })).toBe(1);
-    const state = d.monitor.statesOf('vm1-to-vm2-http')[0]!;
+    const state = d().monitor.statesOf('vm1-to-vm2-http')[0]!;
     expect(state.last?.engine).toBe('lflow');
-    const flow = await d.app.inject({
+    const flow = await d().app.inject({
       method: 'POST',
       url: '/api/v1/trace/flow',
       payload: { source_port: 'vm1-port', destination_ip: '10.0.0.2', destination_port_num: 22 },
@@ -100,56 +65,58 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
   it('an acl-add flips the gauge through the SB update, and acl-del flips it back', async () => {
     const ms = await (async () => {
       const t0 = Date.now();
-      await tb.nbctl('acl-add', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80', 'drop');
+      await tb().nbctl(
+        'acl-add',
+        'ls1',
+        'to-lport',
+        '1900',
+        'outport == "vm2-port" && tcp.dst == 80',
+        'drop',
+      );
       await until('flip to blocked', async () => (await reachable()) === 0);
       return Date.now() - t0;
     })();
-    const state = d.monitor.statesOf('vm1-to-vm2-http')[0]!;
+    const state = d().monitor.statesOf('vm1-to-vm2-http')[0]!;
     expect(state.last).toMatchObject({ engine: 'lflow', reachable: false, trigger: 'topology' });
     // The drop came from the SB's flows: the flow northd made for the ACL is in the followed SB.
-    const flows = [...d.runtime.sb!.database()!.Logical_Flow.values()];
+    const flows = [...d().runtime.sb!.database()!.Logical_Flow.values()];
     expect(flows.some((f) => f.match.includes('tcp.dst == 80') && f.match.includes('vm2-port'))).toBe(true);
-    await tb.nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
+    await tb().nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
     await until('flip back', async () => (await reachable()) === 1);
     console.log(
-      `acl-add -> flipped gauge: ${ms} ms; SB update applied (median): ${d.runtime.sb!.medianApplyMs().toFixed(2)} ms`,
+      `acl-add -> flipped gauge: ${ms} ms; SB update applied (median): ${d().runtime.sb!.medianApplyMs().toFixed(2)} ms`,
     );
   }, 30_000);
 
   it('survives an SB ovsdb-server restart and follows changes again', async () => {
-    const pid = Number(readFileSync(join(tb.dir, 'sb.pid'), 'utf8'));
-    process.kill(pid, 'SIGKILL');
+    live.killDb('sb', 'SIGKILL');
     await until(
       'SB disconnected',
       async () => value(await samples(), 'ovncp_ovsdb_connected', { db: 'sb' }) === 0,
     );
-    const stale = await d.app.inject({
+    const stale = await d().app.inject({
       method: 'POST',
       url: '/api/v1/trace/flow',
       payload: { source_port: 'vm1-port', destination_ip: '10.0.0.2', destination_port_num: 80 },
     });
     expect(stale.json().warnings).toContainEqual(expect.stringMatching(/^SB database disconnected/));
-    await run('ovsdb-server', [
-      ...tb.daemonFlags('sb'),
-      `--remote=punix:${tb.sbSock}`,
-      join(tb.dir, 'sb.db'),
-    ]);
+    await live.restartDb('sb');
     await until(
       'SB back',
       async () => value(await samples(), 'ovncp_ovsdb_connected', { db: 'sb' }) === 1,
       30_000,
     );
-    await tb.nbctl('acl-add', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80', 'drop');
+    await tb().nbctl('acl-add', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80', 'drop');
     await until('flip after the restart', async () => (await reachable()) === 0, 30_000);
-    await tb.nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
+    await tb().nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
     await until('flip back', async () => (await reachable()) === 1, 30_000);
   }, 60_000);
 
   it('with only the SB: the topology comes from it and an SB flow change re-runs the checks', async () => {
     const settings = resolveSettings(
       {
-        'paths.file': join(dir, 'paths.yaml'),
-        'ovn.sb-db': tb.sbRemote,
+        'paths.file': join(live.dir, 'paths.yaml'),
+        'ovn.sb-db': tb().sbRemote,
         'web.listen-address': '127.0.0.1:0',
       },
       {},
@@ -161,9 +128,16 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
       expect(sbOnly.topology.current()?.ports.has('vm1-port')).toBe(true);
       const state = () => sbOnly.monitor.statesOf('vm1-to-vm2-http')[0]!.last;
       expect(state()).toMatchObject({ engine: 'lflow', reachable: true });
-      await tb.nbctl('acl-add', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80', 'drop');
+      await tb().nbctl(
+        'acl-add',
+        'ls1',
+        'to-lport',
+        '1900',
+        'outport == "vm2-port" && tcp.dst == 80',
+        'drop',
+      );
       await until('blocked after the SB update', () => state()?.reachable === false);
-      await tb.nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
+      await tb().nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
       await until('reachable again', () => state()?.reachable === true);
     } finally {
       await sbOnly.stop();
@@ -171,9 +145,9 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
   }, 60_000);
 
   it('a saved SB file serves check and trace with no OVN to ask', async () => {
-    await tb.sync();
-    const file = join(dir, 'saved-sb.db');
-    copyFileSync(join(tb.dir, 'sb.db'), file);
+    await tb().sync();
+    const file = join(live.dir, 'saved-sb.db');
+    copyFileSync(join(tb().dir, 'sb.db'), file);
     const t = await cli([
       'trace',
       `--topology.sb-file=${file}`,
@@ -191,7 +165,7 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
     const c = await cli([
       'check', // no --engine: auto is lflow when an SB is given
       `--topology.sb-file=${file}`,
-      `--paths.file=${join(dir, 'paths.yaml')}`,
+      `--paths.file=${join(live.dir, 'paths.yaml')}`,
       '--json',
     ]);
     const out = JSON.parse(c.stdout) as { checks: { path: string; verdict: string }[] };

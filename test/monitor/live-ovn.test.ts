@@ -2,17 +2,9 @@
 // with the demo network; a drop ACL added with ovn-nbctl must flip ovncp_path_reachable within 1 s,
 // and removing it must flip it back.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../src/config/daemon-config.ts';
-import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { createLogger } from '../../src/log.ts';
-import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
-import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
-import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { type LiveDaemon, startLiveDaemon, until } from '../helpers/live-daemon.ts';
+import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
 import { find, parseMetrics, value } from './metrics-text.ts';
 
 const PATHS = `defaults:
@@ -31,56 +23,36 @@ paths:
 `;
 
 describe.skipIf(skipWithoutOvn())('path monitor on a live NB (real OVN)', () => {
-  let tb: OvnTestbed;
-  let d: Daemon;
-  let dir: string;
+  let live: LiveDaemon;
 
   beforeAll(async () => {
-    tb = await startOvn();
-    const doc = readYamlFile(DEMO_NETWORK_FILE, snapshotSchema);
-    if (!doc.ok) throw new Error(doc.errors.join('\n'));
-    await tb.loadSnapshot(doc.value);
-    dir = mkdtempSync(join(tmpdir(), 'ovncp-live-'));
-    writeFileSync(join(dir, 'paths.yaml'), PATHS);
-    const settings = resolveSettings(
-      {
-        'paths.file': join(dir, 'paths.yaml'),
-        'ovn.nb-db': tb.nbRemote,
-        'web.listen-address': '127.0.0.1:0',
-      },
-      {},
-    );
-    d = createDaemon(settings, { logger: createLogger('fatal', 'json') });
-    await d.start();
+    live = await startLiveDaemon({ paths: PATHS });
   }, 60_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await tb?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await live?.stop();
   });
 
-  const samples = async () => parseMetrics((await d.app.inject('/metrics')).body);
+  const samples = async () => parseMetrics((await live.d.app.inject('/metrics')).body);
   const reachable = async () => value(await samples(), 'ovncp_path_reachable', { path: 'vm1-to-vm2-http' });
 
-  async function until(what: string, f: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-    const t0 = Date.now();
-    while (!(await f())) {
-      if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return Date.now() - t0;
-  }
-
   it('is ready after the first sync and round, with verdicts from the live topology', async () => {
-    await until('ready', async () => (await d.app.inject('/-/ready')).statusCode === 200, 20_000);
+    expect((await live.d.app.inject('/-/ready')).statusCode).toBe(200);
     expect(await reachable()).toBe(1);
     expect(value(await samples(), 'ovncp_path_reachable', { path: 'web-to-db' })).toBe(1);
   });
 
   it('flips within 1 s when a drop ACL is added with ovn-nbctl, and back when it is removed', async () => {
     const t0 = Date.now();
-    await tb.nbctl('--name=block-http-live', 'acl-add', 'ls1', 'from-lport', '3000', 'tcp.dst == 80', 'drop');
+    await live.tb.nbctl(
+      '--name=block-http-live',
+      'acl-add',
+      'ls1',
+      'from-lport',
+      '3000',
+      'tcp.dst == 80',
+      'drop',
+    );
     const blocked = await until('blocked', async () => (await reachable()) === 0, 1000 - (Date.now() - t0));
     const s = await samples();
     expect(find(s, 'ovncp_path_blocked_info', { path: 'vm1-to-vm2-http' })[0]?.labels).toMatchObject({
@@ -90,13 +62,13 @@ describe.skipIf(skipWithoutOvn())('path monitor on a live NB (real OVN)', () => 
     // The other path is on other switches: still reachable.
     expect(value(s, 'ovncp_path_reachable', { path: 'web-to-db' })).toBe(1);
     const t1 = Date.now();
-    await tb.nbctl('acl-del', 'ls1', 'from-lport', '3000', 'tcp.dst == 80');
+    await live.tb.nbctl('acl-del', 'ls1', 'from-lport', '3000', 'tcp.dst == 80');
     const open = await until(
       'reachable again',
       async () => (await reachable()) === 1,
       1000 - (Date.now() - t1),
     );
-    const api = (await d.app.inject('/api/v1/paths/vm1-to-vm2-http')).json();
+    const api = (await live.d.app.inject('/api/v1/paths/vm1-to-vm2-http')).json();
     expect(api.checks[0].trigger).toBe('topology');
     // Why it flipped (verdict history): both transitions name the ACL row of the real NB.
     const h = api.history as { from: string; to: string; trigger: string; rows: Record<string, unknown>[] }[];

@@ -2,19 +2,9 @@
 // status is `error` (reason topology_stale) in /metrics and /api/v1/paths, at once; when the NB is
 // back, the new topology re-checks them and they are `ok` again (issue 17). A real OVN, the real daemon.
 
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../src/config/daemon-config.ts';
-import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { createLogger } from '../../src/log.ts';
-import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
-import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
-import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { type LiveDaemon, startLiveDaemon, until } from '../helpers/live-daemon.ts';
+import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
 import { parseMetrics, value } from './metrics-text.ts';
 
 const PATHS = `defaults:
@@ -34,45 +24,18 @@ paths:
 const NAMES = ['vm1-to-vm2-http', 'web-to-db'];
 
 describe.skipIf(skipWithoutOvn())('paths while the NB is down (real OVN)', () => {
-  let tb: OvnTestbed;
-  let d: Daemon;
-  let dir: string;
+  let live: LiveDaemon;
+  const d = () => live.d;
 
   beforeAll(async () => {
-    tb = await startOvn();
-    const doc = readYamlFile(DEMO_NETWORK_FILE, snapshotSchema);
-    if (!doc.ok) throw new Error(doc.errors.join('\n'));
-    await tb.loadSnapshot(doc.value);
-    dir = mkdtempSync(join(tmpdir(), 'ovncp-nbdown-'));
-    writeFileSync(join(dir, 'paths.yaml'), PATHS);
-    const settings = resolveSettings(
-      {
-        'paths.file': join(dir, 'paths.yaml'),
-        'ovn.nb-db': tb.nbRemote,
-        'web.listen-address': '127.0.0.1:0',
-      },
-      {},
-    );
-    d = createDaemon(settings, { logger: createLogger('fatal', 'json') });
-    await d.start();
+    live = await startLiveDaemon({ paths: PATHS });
   }, 60_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await tb?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await live?.stop();
   });
 
-  async function until(what: string, f: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-    const t0 = Date.now();
-    while (!(await f())) {
-      if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return Date.now() - t0;
-  }
-
-  const samples = async () => parseMetrics((await d.app.inject('/metrics')).body);
+  const samples = async () => parseMetrics((await d().app.inject('/metrics')).body);
   const statuses = async () => {
     const s = await samples();
     return NAMES.map((path) =>
@@ -80,7 +43,7 @@ describe.skipIf(skipWithoutOvn())('paths while the NB is down (real OVN)', () =>
     );
   };
   const apiPaths = async () =>
-    (await d.app.inject('/api/v1/paths')).json().paths as {
+    (await d().app.inject('/api/v1/paths')).json().paths as {
       name: string;
       status: string;
       status_reason: string | null;
@@ -88,12 +51,10 @@ describe.skipIf(skipWithoutOvn())('paths while the NB is down (real OVN)', () =>
     }[];
 
   it('every path is error (topology_stale) while the NB is stopped, and ok again when it is back', async () => {
-    await until('ready', async () => (await d.app.inject('/-/ready')).statusCode === 200, 20_000);
+    expect((await d().app.inject('/-/ready')).statusCode).toBe(200);
     expect(await statuses()).toEqual(['ok', 'ok']);
 
-    // Stop the NB's ovsdb-server (ours: its pid file is in the test bed's directory).
-    const pid = Number(readFileSync(join(tb.dir, 'nb.pid'), 'utf8').trim());
-    process.kill(pid, 'SIGTERM');
+    live.killDb('nb');
     const down = await until(
       'error after the NB stopped',
       async () => (await statuses()).every((s) => s === 'error'),
@@ -108,7 +69,7 @@ describe.skipIf(skipWithoutOvn())('paths while the NB is down (real OVN)', () =>
     for (const path of NAMES)
       expect(value(s, 'ovncp_path_problem_info', { path, reason: 'topology_stale' }), path).toBe(1);
     // Traces answered meanwhile say the topology is the last good one.
-    const flow = await d.app.inject({
+    const flow = await d().app.inject({
       method: 'POST',
       url: '/api/v1/trace/flow',
       payload: {
@@ -121,11 +82,7 @@ describe.skipIf(skipWithoutOvn())('paths while the NB is down (real OVN)', () =>
     expect(flow.json().warnings.join('\n')).toContain('NB database disconnected');
 
     // Start it again on the same database file: the client reconnects (backoff up to 8 s).
-    await promisify(execFile)('ovsdb-server', [
-      ...tb.daemonFlags('nb'),
-      `--remote=punix:${tb.nbSock}`,
-      join(tb.dir, 'nb.db'),
-    ]);
+    await live.restartDb('nb');
     const back = await until(
       'ok after the NB returned',
       async () => (await statuses()).every((s) => s === 'ok'),

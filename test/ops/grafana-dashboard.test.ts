@@ -55,6 +55,7 @@ describe('grafana/ovncp-paths.json', () => {
       ['Paths errored / no checks', 'stat'],
       ['Paths by status', 'timeseries'],
       ['Path status', 'table'],
+      ['Unexpected open services', 'table'],
       ['Paths', 'table'],
       ['Reachability per path', 'state-timeline'],
       ['Check duration (p50 / p95 by engine)', 'timeseries'],
@@ -72,6 +73,9 @@ describe('grafana/ovncp-paths.json', () => {
       'ovncp_path_last_change_timestamp_seconds',
     ])
       expect(exprs, `Paths table shows ${m}`).toContain(m);
+    const services = byTitle.get('Unexpected open services')!.targets![0]!.expr;
+    expect(services).toContain('ovncp_path_unexpected_services{');
+    expect(services).toContain('path=~"$path"');
   });
 
   it('gives every panel a unique id and a place on the grid, and filters path queries by the variables', () => {

@@ -28,6 +28,13 @@ const PATHS = {
       port: 8080,
     },
     { name: 'vm1-to-vm2-http', source_port: 'vm1-port', destination: 'vm2-port', protocol: 'tcp', port: 80 },
+    // Exposure monitoring: ovncp_path_unexpected_services exists only for paths with expect_services.
+    {
+      name: 'web-db-exposure',
+      source_port: 'web-server-port',
+      destination: 'db-server-port',
+      expect_services: ['tcp/3306', 'icmp'],
+    },
   ],
 };
 
@@ -106,7 +113,7 @@ describe.skipIf(skipWithoutOvn() || skipWithout(['prometheus']))(
 
     it('gives the verdicts of the live network to Prometheus, and data to the OVSDB panels', async () => {
       const reach = await poll('two ovncp_path_reachable series', async () => {
-        const r = await prom!.query('ovncp_path_reachable{job="ovncp"}');
+        const r = await prom!.query('ovncp_path_reachable{job="ovncp", path=~"web-to-app|vm1-to-vm2-http"}');
         return r.length === 2 ? r : undefined;
       });
       expect(Object.fromEntries(reach.map((s) => [s.metric.path!, s.value[1]]))).toEqual({

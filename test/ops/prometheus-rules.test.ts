@@ -26,6 +26,7 @@ interface RulesFile {
 const REQUIRED = [
   'OvncpPathExpectationViolated',
   'OvncpPathCheckStale',
+  'OvncpPathUnexpectedServices',
   'OvncpPathViolatedThenUnverifiable',
   'OvncpPathUnverified',
   'OvncpMonitorDown',

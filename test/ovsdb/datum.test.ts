@@ -1,8 +1,9 @@
 // Wire values, defaults and update2 diffs (sets by symmetric difference, maps by key).
 
 import { describe, expect, it } from 'vitest';
+import { runSteps } from '../../src/ovn/topology/build.ts';
 import { applyDiff, datumFromWire, defaultDatum } from '../../src/ovsdb/datum.ts';
-import { DbCache } from '../../src/ovsdb/db-cache.ts';
+import { DbCache, type RowChange } from '../../src/ovsdb/db-cache.ts';
 import { type ColumnSchema, columnFromWire } from '../../src/ovsdb/schema.ts';
 
 const setCol: ColumnSchema = { kind: 'set', keyType: 'string' };
@@ -96,5 +97,26 @@ describe('OVSDB values', () => {
     expect([...cache.table('T').keys()]).toEqual(['u1']);
     cache.applyUpdate1({ T: { u1: { old: { n: 7 }, new: { s: ['set', []], n: 8, m: ['map', []] } } } });
     expect(cache.table('T').get('u1')).toEqual({ s: [], n: 8, m: new Map() });
+  });
+
+  it('prepares an update without changing the cache, and a snapshot stays as it was after commits', () => {
+    const cache = new DbCache(new Map([['T', new Map([['n', intCol]])]]));
+    cache.applyUpdate2({ T: { u1: { initial: { n: 1 } } } });
+    const view = cache.snapshot();
+    const prepared = runSteps(
+      cache.prepareUpdate2({ T: { u1: { modify: { n: 2 } }, u2: { insert: { n: 3 } } } }),
+    );
+    expect(cache.table('T').get('u1')).toEqual({ n: 1 }); // prepared, not applied
+    expect(cache.table('T').size).toBe(1);
+    const log: RowChange[] = [];
+    expect([...cache.commit(prepared, log)]).toEqual(['T']);
+    expect(log.map((c) => [c.uuid, c.old, c.new])).toEqual([
+      ['u1', { n: 1 }, { n: 2 }],
+      ['u2', null, { n: 3 }],
+    ]);
+    expect(cache.table('T').get('u1')).toEqual({ n: 2 });
+    expect([...view('T')]).toEqual([['u1', { n: 1 }]]);
+    cache.clear();
+    expect([...view('T')]).toEqual([['u1', { n: 1 }]]);
   });
 });

@@ -19,6 +19,35 @@ import { jsonRpcOnce, skipWithoutOvn, startNbServer } from '../helpers/ovn-testb
 
 const ACLS = 10_000;
 
+/**
+ * The longest gap between two ticks of a 1 ms timer, in wall time and in the process's CPU time: the
+ * CPU figure is what our code kept the event loop for, the wall figure adds what the machine's other
+ * load took from us (this 2-core box often runs 8 test suites at once).
+ */
+function turnProbe(): { stop: () => { wallMs: number; cpuMs: number } } {
+  let wall = performance.now();
+  let cpu = process.cpuUsage();
+  let wallMs = 0;
+  let cpuMs = 0;
+  let timer: NodeJS.Timeout;
+  const tick = () => {
+    const w = performance.now();
+    const c = process.cpuUsage();
+    wallMs = Math.max(wallMs, w - wall);
+    cpuMs = Math.max(cpuMs, (c.user - cpu.user + c.system - cpu.system) / 1000);
+    wall = w;
+    cpu = c;
+    timer = setTimeout(tick, 1);
+  };
+  timer = setTimeout(tick, 1);
+  return {
+    stop: () => {
+      clearTimeout(timer);
+      return { wallMs, cpuMs };
+    },
+  };
+}
+
 /** One transaction: 10k new ACL rows, all added to port group pg_ns0. */
 function tenThousandAcls(): unknown[] {
   const ops: unknown[] = ['OVN_Northbound'];
@@ -93,15 +122,18 @@ describe.skipIf(skipWithoutOvn())('a 10k-ACL NB transaction at L (real NB)', () 
     steps.length = 0;
     order.length = 0;
     const changed = new Promise<void>((resolve) => store.once('change', () => resolve()));
+    const ops = tenThousandAcls(); // made before the probe starts: the test's own work is not the daemon's
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
-    const reply = (await jsonRpcOnce(sock, 'transact', tenThousandAcls())) as {
+    const probe = turnProbe();
+    const reply = (await jsonRpcOnce(sock, 'transact', ops)) as {
       result?: { error?: string }[];
     };
     expect(reply.result?.find((r) => r?.error)).toBeUndefined();
     await changed;
     await new Promise((r) => setImmediate(r));
     delay.disable();
+    const turn = probe.stop();
     const pg = store.current()!.portGroups.get('pg_ns0')!;
     expect(pg.acls.length - before.portGroups.get('pg_ns0')!.acls.length).toBe(ACLS);
     // Every slice of a step is followed by a turn of the event loop before the next slice.
@@ -110,7 +142,9 @@ describe.skipIf(skipWithoutOvn())('a 10k-ACL NB transaction at L (real NB)', () 
     expect(steps.length).toBeGreaterThan(3);
     const ms = (ns: number) => Math.round(ns / 1e6);
     console.log(
-      `10k ACLs at L: event loop delay max ${ms(delay.max)} ms, p99 ${ms(delay.percentile(99))} ms; ${steps.length} slices, longest ${Math.round(Math.max(...steps.map((s) => s.ms)))} ms; rebuild CPU ${Math.round(live.lastRebuildCpuMs)} ms`,
+      `10k ACLs at L: longest turn ${Math.round(turn.cpuMs)} ms CPU (${Math.round(turn.wallMs)} ms wall); event loop delay max ${ms(delay.max)} ms, p99 ${ms(delay.percentile(99))} ms; ${steps.length} slices, longest ${Math.round(Math.max(...steps.map((s) => s.ms)))} ms; rebuild CPU ${Math.round(live.lastRebuildCpuMs)} ms`,
     );
+    // Issue 18 item 5: no stall over 100 ms. Held in CPU time, which the machine's load does not inflate.
+    expect(turn.cpuMs).toBeLessThanOrEqual(100);
   }, 120_000);
 });

@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonStreamError, JsonStreamParser } from '../../src/ovsdb/json-stream.ts';
+import { type BigValue, JsonStreamError, JsonStreamParser } from '../../src/ovsdb/json-stream.ts';
 
 function feed(parser: JsonStreamParser, bytes: Buffer, cuts: number[]): unknown[] {
   const out: unknown[] = [];
@@ -66,5 +66,67 @@ describe('JsonStreamParser', () => {
   it('refuses a message larger than its limit', () => {
     const p = new JsonStreamParser(16);
     expect(() => p.push(Buffer.from('{"a":"0123456789abcdef'))).toThrow(/larger than 16 bytes/);
+  });
+
+  // Big values come out undecoded with their outline and are decoded in pieces (issue 18 item 5): the
+  // pieces must add up to exactly what JSON.parse makes of the whole, and bad JSON must still be refused.
+  it('decodes big values in pieces to what JSON.parse makes, for any value, chunking and piece size', () => {
+    const value = fc.oneof(
+      fc.array(fc.jsonValue({ maxDepth: 6 }), { maxLength: 8 }),
+      fc.dictionary(fc.string({ unit: 'binary' }), fc.jsonValue({ maxDepth: 6 }), { maxKeys: 8 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat()),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        (values, rawCuts, leaf, spaced) => {
+          const text = values.map((v) => JSON.stringify(v, null, spaced ? 1 : undefined)).join(' ');
+          const bytes = Buffer.from(text);
+          const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const p = new JsonStreamParser(1 << 30, 0, leaf);
+          const out = feed(p, bytes, cuts);
+          expect(out).toEqual(values.map((v) => JSON.parse(JSON.stringify(v))));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('yields between the pieces of a big value and keeps "__proto__" as data', () => {
+    const rows = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`u${i}`, { insert: { n: i } }]));
+    const msg = { method: 'update3', params: ['db', 'txn', { ACL: rows, __proto__x: 1 }], id: null };
+    const text = JSON.stringify(msg).replace('"__proto__x"', '"__proto__"');
+    const frames = new JsonStreamParser(1 << 30, 100, 64).pushFrames(Buffer.from(text));
+    expect(frames).toHaveLength(1);
+    const big = (frames[0] as { big: BigValue }).big;
+    const steps = big.parse();
+    let pieces = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) pieces++;
+    expect(pieces).toBeGreaterThan(10);
+    expect(r.value).toEqual(JSON.parse(text));
+    const tables = (r.value as { params: Record<string, unknown>[] }).params[2]!;
+    expect(Object.getPrototypeOf(tables)).toBe(Object.prototype);
+    expect(Object.keys(tables)).toEqual(['ACL', '__proto__']);
+  });
+
+  it('refuses big values that are not JSON, as JSON.parse does', () => {
+    for (const bad of [
+      '{"a" 1, "b": [1,2,3]}',
+      '[1, 2,, 3]',
+      '{"a": 1: 2}',
+      '[1 {"a": 1}]',
+      '{"a": [1, ]}',
+      '[{"a":1} x]',
+      '{1: 2}',
+      '{"a": 1,}',
+    ]) {
+      expect(() => JSON.parse(bad)).toThrow();
+      expect(() => new JsonStreamParser(1 << 30, 0, 1).push(Buffer.from(bad)), bad).toThrow(
+        /bad JSON-RPC message/,
+      );
+    }
   });
 });

@@ -4,23 +4,11 @@
 // reload, the trace view naming that ACL, the matrix of a group path, the trace form, the NB banner
 // when its ovsdb-server is killed and gone when it returns, and /docs working offline.
 
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../src/config/daemon-config.ts';
-import { readYamlFile } from '../../src/config/yaml-file.ts';
-import { createLogger } from '../../src/log.ts';
-import { snapshotSchema } from '../../src/ovn/topology/snapshot-schema.ts';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
-import { DEMO_NETWORK_FILE } from '../../src/sources/file.ts';
-import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { type LiveDaemon, startLiveDaemon } from '../helpers/live-daemon.ts';
+import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
 import { launchBrowser, openTab, screenshot, skipWithoutChromium, type Tab } from './browser.ts';
-
-const run = promisify(execFile);
 
 // The callbacks given to page.evaluate run in the browser; tsconfig has no DOM lib for the Node side.
 // biome-ignore lint/suspicious/noExplicitAny: browser globals, typed loosely on purpose
@@ -72,42 +60,21 @@ const ACL = 'block-http-pages';
 describe.skipIf(skipWithoutOvn() || skipWithoutChromium())(
   'pages in Chromium on a live NB (real OVN)',
   () => {
-    let tb: OvnTestbed;
-    let d: Daemon;
-    let dir: string;
+    let live: LiveDaemon;
     let browser: Browser;
     let tab: Tab;
     let base: string;
     const page = (): Page => tab.page;
 
     beforeAll(async () => {
-      [tb, browser] = await Promise.all([startOvn(), launchBrowser()]);
-      const doc = readYamlFile(DEMO_NETWORK_FILE, snapshotSchema);
-      if (!doc.ok) throw new Error(doc.errors.join('\n'));
-      await tb.loadSnapshot(doc.value);
-      dir = mkdtempSync(join(tmpdir(), 'ovncp-pages-'));
-      writeFileSync(join(dir, 'paths.yaml'), PATHS);
-      const settings = resolveSettings(
-        {
-          'paths.file': join(dir, 'paths.yaml'),
-          'ovn.nb-db': tb.nbRemote,
-          'web.listen-address': '127.0.0.1:0',
-        },
-        {},
-      );
-      d = createDaemon(settings, { logger: createLogger('fatal', 'json') });
-      await d.start();
-      base = `http://${d.address()}`;
-      for (let i = 0; i < 400 && (await fetch(`${base}/-/ready`)).status !== 200; i++)
-        await new Promise((r) => setTimeout(r, 50));
+      [live, browser] = await Promise.all([startLiveDaemon({ paths: PATHS }), launchBrowser()]);
+      base = live.base;
       tab = await openTab(browser);
     }, 60_000);
 
     afterAll(async () => {
       await browser?.close();
-      await d?.stop();
-      await tb?.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await live?.stop();
     });
 
     const counts = () =>
@@ -180,7 +147,7 @@ describe.skipIf(skipWithoutOvn() || skipWithoutChromium())(
         (window as unknown as { kept: number }).kept = 42;
       });
       expect(await statusOf('vm1-to-vm2-http')).toBe('ok');
-      await tb.nbctl(`--name=${ACL}`, 'acl-add', 'ls1', 'from-lport', '3000', 'tcp.dst == 80', 'drop');
+      await live.tb.nbctl(`--name=${ACL}`, 'acl-add', 'ls1', 'from-lport', '3000', 'tcp.dst == 80', 'drop');
       await page().waitForFunction(
         () =>
           document.querySelector('tr:has(a[href="/paths/vm1-to-vm2-http"]) .badge')?.textContent === 'unmet',
@@ -279,17 +246,13 @@ describe.skipIf(skipWithoutOvn() || skipWithoutChromium())(
     it('shows a banner while the NB ovsdb-server is down, and drops it when it returns', async () => {
       await page().goto(`${base}/?refresh=2`);
       expect(await page().locator('#banner-nb-disconnected').count()).toBe(0);
-      process.kill(Number(readFileSync(join(tb.dir, 'nb.pid'), 'utf8')), 'SIGKILL');
+      live.killDb('nb', 'SIGKILL');
       await page().waitForSelector('#banner-nb-disconnected', { timeout: 15_000 });
       await expect(page().locator('#banner-nb-disconnected').textContent()).resolves.toMatch(
         /Northbound DB disconnected.*last good topology, updated \d+ (s|min) ago/,
       );
       await screenshot(page(), 'landing-nb-down');
-      await run('ovsdb-server', [
-        ...tb.daemonFlags('nb'),
-        `--remote=punix:${tb.nbSock}`,
-        join(tb.dir, 'nb.db'),
-      ]);
+      await live.restartDb('nb');
       await page().waitForSelector('#banner-nb-disconnected', { state: 'detached', timeout: 25_000 });
     });
 

@@ -5,8 +5,10 @@
 // changed address set or port group recompiles the flows that name it; other tables rebuild their
 // small lookups. A CompiledSb is owned by whoever feeds it (an SB file load, a live follower); traces
 // read it synchronously, so an apply between two traces never shows a half-changed SB to either.
+// A whole SB compiles in steps (`compileSteps`): a daemon runs them in short slices between other work
+// (an L-size SB is ~58k flows, seconds of CPU), a one-shot command runs them at once (`compileSb`).
 
-import { compileMatch, type RefResolver, tokenize, topLevelConjuncts } from '../../ovn/expr/index.ts';
+import { compileMatch, type RefResolver } from '../../ovn/expr/index.ts';
 import { parseIp, parseMac } from '../../ovn/net/addr.ts';
 import {
   applySbChanges,
@@ -17,7 +19,9 @@ import {
   type SbDatabase,
 } from '../../ovn/sb/types.ts';
 import { type Action, ActionSyntaxError, type Pipeline, parseActions } from './actions.ts';
-import { type CFlow, FlowIndex, KEY_READERS, type KeyField } from './flow-index.ts';
+import { type CFlow, FlowIndex } from './flow-index.ts';
+import { flowKeys } from './flow-keys.ts';
+import { expandTemplates } from './templates.ts';
 
 export type { CFlow } from './flow-index.ts';
 
@@ -61,6 +65,8 @@ export interface FlowProblem {
   readonly uuid: string;
   readonly stage: string;
   readonly message: string;
+  /** Template variables the flow names that have no value here (templates.ts): why it was ignored. */
+  readonly templates?: readonly string[];
 }
 
 export interface LbVip {
@@ -115,6 +121,8 @@ export class CompiledSb {
   private readonly flows = new Map<string, FlowEntry>();
   /** SB Address_Set / Port_Group name -> flows naming it. */
   private readonly byRef = new Map<string, Set<string>>();
+  /** Logical_DP_Group UUID -> flows placed through it. */
+  private readonly byGroup = new Map<string, Set<string>>();
   private readonly dpGroups = new Map<string, readonly string[]>();
   private addressSets = new Map<string, readonly string[]>();
   private portGroups = new Map<string, readonly string[]>();
@@ -122,23 +130,57 @@ export class CompiledSb {
   private pgUnion = new Map<string, readonly string[]>();
   /** Bumped by every apply: results may say which SB state they were traced on. */
   generation = 0;
+  /** Template variable values (the chosen chassis's; none without one, as ovn-trace). */
+  private templateVars: ReadonlyMap<string, string> = new Map();
+  /** Flows whose text names a template variable (recompiled when the values change). */
+  private readonly templated = new Set<string>();
+  private gaps: { generation: number; byTable: Map<string, string[]> } | null = null;
 
+  /** Action text -> parsed actions while a whole SB loads (many flows share their actions). */
+  private parsedActions: Map<string, Action[] | ActionSyntaxError> | null = null;
+
+  /** Empty: `load` fills it (see compileSb / compileSteps). */
   constructor(
     db: SbDatabase,
     private readonly opts: CompileSbOptions = {},
   ) {
     this.db = db;
-    this.rebuildSets();
-    this.rebuildDatapaths();
-    this.rebuildPorts();
-    this.rebuildLookups();
-    for (const f of db.Logical_Flow.values()) this.addFlow(f);
   }
 
-  /** Applies SB row changes (from a monitor update); returns this, current. */
-  apply(changes: readonly SbChange[]): this {
+  /**
+   * Builds the lookups and adds every flow of the SB, yielding between the lookups and after each
+   * `chunk` flows so a caller can slice the work (each step a few ms at L).
+   */
+  *load(chunk = 64): Generator<void, this> {
+    this.rebuildTemplateVars();
+    this.rebuildSets();
+    yield;
+    this.rebuildDatapaths();
+    yield;
+    yield* this.portSteps();
+    yield;
+    this.rebuildLookups();
+    yield;
+    this.parsedActions = new Map();
+    try {
+      let n = 0;
+      for (const f of this.db.Logical_Flow.values()) {
+        this.addFlow(f);
+        if (++n % chunk === 0) yield;
+      }
+    } finally {
+      this.parsedActions = null;
+    }
+    return this;
+  }
+
+  /**
+   * Applies SB row changes (from a monitor update); returns this, current. `after` is the database with
+   * the changes applied when the caller has it already (the live SB does), saving a copy of big tables.
+   */
+  apply(changes: readonly SbChange[], after?: SbDatabase): this {
     if (changes.length === 0) return this;
-    this.db = applySbChanges(this.db, changes);
+    this.db = after ?? applySbChanges(this.db, changes);
     this.generation++;
     const touched = new Set(changes.map((c) => c.table));
     const recompile = new Set<string>();
@@ -155,12 +197,17 @@ export class CompiledSb {
     }
     if (touched.has('Datapath_Binding') || touched.has('Logical_DP_Group')) {
       const dps = new Set(this.rebuildDatapaths());
-      const groups = new Set(changes.filter((c) => c.table === 'Logical_DP_Group').map((c) => c.uuid));
-      for (const f of this.flows.values()) {
-        const g = f.flow.logicalDpGroup;
-        if ((g && groups.has(g)) || [...f.placed.keys()].some((d) => dps.has(d))) recompile.add(f.flow.uuid);
-        else if (dps.size > 0 && this.datapathsOf(f.flow).some((d) => dps.has(d))) recompile.add(f.flow.uuid);
-      }
+      // A changed group moves only the flows placed through it (a new group's flows come as changes);
+      // only a changed datapath needs the walk over every flow (rare: northd renumbering one).
+      for (const c of changes)
+        if (c.table === 'Logical_DP_Group') for (const u of this.byGroup.get(c.uuid) ?? []) recompile.add(u);
+      if (dps.size > 0)
+        for (const f of this.flows.values())
+          if (
+            [...f.placed.keys()].some((d) => dps.has(d)) ||
+            this.datapathsOf(f.flow).some((d) => dps.has(d))
+          )
+            recompile.add(f.flow.uuid);
     }
     if (touched.has('Port_Binding') || touched.has('Multicast_Group') || touched.has('Datapath_Binding'))
       this.rebuildPorts();
@@ -170,6 +217,10 @@ export class CompiledSb {
           this.flowsNaming(`%${(c.new ?? c.old)!.logicalPort}`, recompile);
     if (['MAC_Binding', 'Static_MAC_Binding', 'FDB', 'Load_Balancer'].some((t) => touched.has(t as never)))
       this.rebuildLookups();
+    if (touched.has('Chassis_Template_Var') || (touched.has('Chassis') && this.opts.chassis !== undefined)) {
+      this.rebuildTemplateVars();
+      for (const uuid of this.templated) recompile.add(uuid);
+    }
     for (const c of changes) {
       if (c.table !== 'Logical_Flow') continue;
       recompile.delete(c.uuid);
@@ -194,6 +245,37 @@ export class CompiledSb {
     const uuid = this.ports.get(port)?.row.chassis;
     const row = uuid ? this.db.Chassis.get(uuid) : undefined;
     return row !== undefined && (row.name === chassis || row.hostname === chassis);
+  }
+
+  /** The chosen chassis's template variables (by Chassis name, or the name of the Chassis so hosted). */
+  private rebuildTemplateVars(): void {
+    const want = this.opts.chassis;
+    if (want === undefined) return;
+    const names = new Set([want]);
+    for (const c of this.db.Chassis.values()) if (c.hostname === want) names.add(c.name);
+    const row = [...this.db.Chassis_Template_Var.values()].find((t) => names.has(t.chassis));
+    this.templateVars = row?.variables ?? new Map();
+  }
+
+  /**
+   * Template variables of flows ignored for want of a value, by `${dpUuid}|${pipeline}|${table}`: a trace
+   * passing such a table warns that a chassis with values may decide otherwise.
+   */
+  templateGaps(): ReadonlyMap<string, readonly string[]> {
+    if (this.gaps?.generation === this.generation) return this.gaps.byTable;
+    const byTable = new Map<string, string[]>();
+    for (const p of this.problems.values()) {
+      const f = p.templates ? this.flows.get(p.uuid)?.flow : undefined;
+      if (!f) continue;
+      for (const dp of this.datapathsOf(f)) {
+        const key = `${dp}|${f.pipeline}|${f.tableId}`;
+        const names = byTable.get(key) ?? [];
+        for (const n of p.templates!) if (!names.includes(n)) names.push(n);
+        byTable.set(key, names);
+      }
+    }
+    this.gaps = { generation: this.generation, byTable };
+    return byTable;
   }
 
   /** The compiled forms of one logical flow (one per datapath it is placed on); tests check reuse. */
@@ -263,10 +345,18 @@ export class CompiledSb {
   }
 
   private rebuildPorts(): void {
+    const steps = this.portSteps();
+    while (!steps.next().done);
+  }
+
+  /** rebuildPorts in steps of 1024 port bindings (10k ports at L take tens of ms). */
+  private *portSteps(): Generator<void, void> {
     this.ports.clear();
     for (const dp of this.datapaths.values()) dp.hasL3Gateway = false;
     const rows = [...this.db.Port_Binding.values()];
+    let n = 0;
     for (const pb of rows) {
+      if (++n % 1024 === 0) yield;
       const dp = this.datapaths.get(pb.datapath);
       if (!dp || this.ports.has(pb.logicalPort)) continue;
       if (pb.type === 'l3gateway') dp.hasL3Gateway = true;
@@ -336,12 +426,23 @@ export class CompiledSb {
     const stage = f.externalIds.get('stage-name') ?? `${f.pipeline}_${f.tableId}`;
     const entry: FlowEntry = { flow: f, placed: new Map(), refs: [] };
     const refs = new Set<string>();
-    let actions: Action[];
-    try {
-      actions = parseActions(f.actions);
-    } catch (err) {
-      if (!(err instanceof ActionSyntaxError)) throw err;
-      this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `actions: ${err.message}` });
+    if (f.match.includes('^') || f.actions.includes('^')) this.templated.add(f.uuid);
+    const text = {
+      match: expandTemplates(f.match, this.templateVars),
+      actions: expandTemplates(f.actions, this.templateVars),
+    };
+    const missing = [...new Set([...text.match.missing, ...text.actions.missing])];
+    if (missing.length > 0) {
+      // OVN cannot parse the flow without the values: ovn-trace (no chassis) ignores it, and so do we.
+      const message = `template variable${missing.length > 1 ? 's' : ''} ${missing.map((n) => `^${n}`).join(', ')} without a value`;
+      this.problems.set(f.uuid, { uuid: f.uuid, stage, message, templates: missing });
+      this.flows.set(f.uuid, entry);
+      this.gaps = null;
+      return;
+    }
+    const actions = this.actionsOf(text.actions.text);
+    if (actions instanceof ActionSyntaxError) {
+      this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `actions: ${actions.message}` });
       this.flows.set(f.uuid, entry);
       return;
     }
@@ -350,7 +451,7 @@ export class CompiledSb {
     // datapath being traced, so testing them against the union of those groups answers the same. A
     // datapath without its group does not get the flow (OVN could not parse it there).
     const pgs: string[] = [];
-    const cf = this.compileFor(f, stage, actions, refs, pgs);
+    const cf = this.compileFor(f, stage, actions, refs, pgs, text.match.text);
     if (cf)
       for (const uuid of this.datapathsOf(f)) {
         const dp = this.datapaths.get(uuid);
@@ -360,6 +461,11 @@ export class CompiledSb {
         (f.pipeline === 'ingress' ? dp.ingress : dp.egress).add(f.tableId, cf);
       }
     (entry as { refs: readonly string[] }).refs = [...refs];
+    if (f.logicalDpGroup) {
+      let s = this.byGroup.get(f.logicalDpGroup);
+      if (!s) this.byGroup.set(f.logicalDpGroup, (s = new Set()));
+      s.add(f.uuid);
+    }
     for (const r of refs) {
       let s = this.byRef.get(r);
       if (!s) this.byRef.set(r, (s = new Set()));
@@ -368,12 +474,28 @@ export class CompiledSb {
     this.flows.set(f.uuid, entry);
   }
 
+  /** Parsed actions (readonly values, so flows with the same text share them during a load). */
+  private actionsOf(text: string): Action[] | ActionSyntaxError {
+    const known = this.parsedActions?.get(text);
+    if (known) return known;
+    let out: Action[] | ActionSyntaxError;
+    try {
+      out = parseActions(text);
+    } catch (err) {
+      if (!(err instanceof ActionSyntaxError)) throw err;
+      out = err;
+    }
+    this.parsedActions?.set(text, out);
+    return out;
+  }
+
   private compileFor(
     f: LogicalFlow,
     stage: string,
     actions: Action[],
     refs: Set<string>,
     pgs: string[],
+    match: string,
   ): CFlow | null {
     const resolver: RefResolver = {
       addressSet: (name) => {
@@ -390,7 +512,7 @@ export class CompiledSb {
         return this.addressSets.get(`${name}_ip${family}`);
       },
     };
-    const m = compileMatch(f.match, resolver, {
+    const m = compileMatch(match, resolver, {
       laterSymbols: true,
       chassisResident: (port) => {
         refs.add(`%${port}`);
@@ -402,7 +524,7 @@ export class CompiledSb {
       return null;
     }
     this.problems.delete(f.uuid);
-    return { flow: f, stage, evaluate: m.evaluate, actions, keys: keysOf(f.match, this.pgUnion) };
+    return { flow: f, stage, evaluate: m.evaluate, actions, keys: flowKeys(match, resolver) };
   }
 
   private removeFlow(uuid: string): void {
@@ -413,7 +535,15 @@ export class CompiledSb {
       if (dp) (e.flow.pipeline === 'ingress' ? dp.ingress : dp.egress).remove(e.flow.tableId, cf);
     }
     for (const r of e.refs) this.byRef.get(r)?.delete(uuid);
+    if (this.problems.get(uuid)?.templates) this.gaps = null;
+    const g = e.flow.logicalDpGroup;
+    if (g) {
+      const s = this.byGroup.get(g);
+      s?.delete(uuid);
+      if (s?.size === 0) this.byGroup.delete(g);
+    }
     this.problems.delete(uuid);
+    this.templated.delete(uuid);
     this.flows.delete(uuid);
   }
 
@@ -436,54 +566,6 @@ function changedNames(
   return out;
 }
 
-const NO_KEYS: ReadonlyMap<KeyField, readonly string[]> = new Map();
-
-/** The value(s) one `FIELD == …` conjunct allows, or null when it is no such exact test. */
-function keyValues(
-  field: string,
-  toks: ReturnType<typeof tokenize>,
-  pgUnion: ReadonlyMap<string, readonly string[]>,
-): string[] | null {
-  const str = field === 'inport' || field === 'outport';
-  const v = toks[2]!;
-  if (toks.length === 4) {
-    if (str && v.type === 'string') return [v.text];
-    if (str && v.type === 'portgroup') return [...(pgUnion.get(v.text) ?? [])];
-    if (!str && v.type === 'int' && v.mask === undefined) return [String(v.value)];
-    return null;
-  }
-  if (v.type !== '{' || toks.at(-2)?.type !== '}') return null;
-  const out: string[] = [];
-  for (const t of toks.slice(3, -2)) {
-    if (t.type === ',') continue;
-    if (str && t.type === 'string') out.push(t.text);
-    else if (!str && t.type === 'int' && t.mask === undefined) out.push(String(t.value));
-    else return null;
-  }
-  return out;
-}
-
-/** The exact `FIELD == VALUE(S)` top-level tests of a match, on fields a table may be hashed on. */
-function keysOf(
-  match: string,
-  pgUnion: ReadonlyMap<string, readonly string[]>,
-): ReadonlyMap<KeyField, readonly string[]> {
-  const conj = topLevelConjuncts(match);
-  if (!conj) return NO_KEYS;
-  let out: Map<KeyField, readonly string[]> | null = null;
-  for (const c of conj) {
-    const t = tokenize(c);
-    if (t.length < 4 || t[0]!.type !== 'id' || t[1]!.type !== '==' || t.at(-1)!.type !== 'end') continue;
-    const field = t[0]!.text;
-    if (!(field in KEY_READERS)) continue;
-    const values = keyValues(field, t, pgUnion);
-    if (!values) continue;
-    out ??= new Map();
-    out.set(field as KeyField, values);
-  }
-  return out ?? NO_KEYS;
-}
-
 /** `IP`, `IP:port`, `[IPv6]:port` as Load_Balancer.vips keys are written. */
 function parseVip(key: string): LbVip | null {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(key);
@@ -498,7 +580,20 @@ export interface CompileSbOptions {
   readonly chassis?: string;
 }
 
-/** Compiles a whole SB (see CompiledSb.apply for updates). */
+/** Compiles a whole SB at once (see CompiledSb.apply for updates). */
 export function compileSb(db: SbDatabase, opts: CompileSbOptions = {}): CompiledSb {
-  return new CompiledSb(db, opts);
+  const steps = compileSteps(db, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Compiles a whole SB in steps: each `next()` does a bounded share of the work (a few ms). */
+export function compileSteps(
+  db: SbDatabase,
+  opts: CompileSbOptions = {},
+  chunk?: number,
+): Generator<void, CompiledSb> {
+  return new CompiledSb(db, opts).load(chunk);
 }

@@ -16,7 +16,7 @@ import { Run } from './execute.ts';
 import { newPkt } from './packet.ts';
 import { rawText } from './raw-text.ts';
 import { buildTree } from './result.ts';
-import { NO_PORT } from './steps.ts';
+import { type Leaf, NO_PORT } from './steps.ts';
 
 /** Conntrack state at every ct step: a first packet (default), an established one, or a reply. */
 export type CtMode = 'new' | 'est' | 'rpl';
@@ -70,7 +70,7 @@ export class LflowEngine implements TraceEngine {
       resolved,
       topology: options.network,
       leaves: run.leaves,
-      warnings: [...run.warnings],
+      warnings: [...run.warnings, ...templateWarnings(sb, run.leaves)],
     };
     return buildTree(input, resolved.verbose ? rawText(dp.name, resolved.sourcePort, run.leaves) : null);
   }
@@ -80,6 +80,25 @@ export class LflowEngine implements TraceEngine {
 function traceCtFields(sb: CompiledSb): boolean {
   const release = releaseOfSbSchema(sb.db.schemaVersion);
   return release !== null && ovnBehaviour(release).traceCtFields;
+}
+
+/**
+ * One warning per hop the trace passed where flows were ignored for want of template variable values
+ * (templates.ts): the variables, the stage and the datapath.
+ */
+function templateWarnings(sb: CompiledSb, leaves: readonly Leaf[]): string[] {
+  const gaps = sb.templateGaps();
+  if (gaps.size === 0) return [];
+  const out = new Set<string>();
+  for (const leaf of leaves)
+    for (const st of leaf.steps) {
+      const names = gaps.get(`${st.dp.uuid}|${st.pipeline}|${st.table}`);
+      if (names)
+        out.add(
+          `template variable${names.length > 1 ? 's' : ''} ${names.map((n) => `^${n}`).join(', ')} without a value (ovn-trace has none; a chassis the trace runs as may lack it too): flows naming ${names.length > 1 ? 'them' : 'it'} were ignored at ${st.stage} on ${st.dp.name}`,
+        );
+    }
+  return [...out];
 }
 
 export function createLflowEngine(opts: LflowEngineOptions): LflowEngine {

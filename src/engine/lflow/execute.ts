@@ -34,6 +34,9 @@ function omittable(f: CFlow, table: number): boolean {
   return a.k === 'next' && a.pipeline === null && (a.table === null || a.table === table + 1);
 }
 
+/** Nested tables one path may reach (see Run.table); the stack holds several times this. */
+export const MAX_TABLE_DEPTH = 1000;
+
 export class Run {
   readonly leaves: Leaf[] = [];
   readonly warnings = new Set<string>();
@@ -41,6 +44,8 @@ export class Run {
   private readonly choices: string[] = [];
   private replyDepth = 0;
   private visits = 0;
+  /** Tables nested in the current path (each `next` recurses): a routing loop ends on TTL only. */
+  private depth = 0;
 
   constructor(
     readonly sb: CompiledSb,
@@ -56,16 +61,25 @@ export class Run {
       this.leaf('limit', null, `stopped after ${this.opts.maxSteps} tables (loop guard)`);
       return;
     }
+    // A packet looping between routers goes ~30 tables per pass until its TTL runs out (ovn-trace
+    // follows it to the TTL drop); that many nested calls would overflow the stack, so the path stops
+    // here with a verdict-less leaf, far beyond any max_hops a result shows.
+    if (this.depth >= MAX_TABLE_DEPTH) {
+      this.leaf('limit', null, `stopped ${MAX_TABLE_DEPTH} tables deep (a forwarding loop)`);
+      return;
+    }
     const stage =
       f?.stage ?? index.stageOf(table) ?? `${pipeline === 'ingress' ? 'in' : 'out'}_table_${table}`;
     const step: Step = { dp, pipeline, table, stage, flow: f, notes: [], logName: null };
     this.path.push(step);
+    this.depth++;
     try {
       if (!f) this.leaf('dropped', null, 'no match (implicit drop)');
       else if (!this.actions(f.actions, dp, pkt, table, pipeline, step))
         this.leaf('dropped', null, f.actions.length === 0 ? 'drop' : 'the flow passes the packet nowhere');
     } finally {
       this.path.pop();
+      this.depth--;
     }
   }
 

@@ -286,7 +286,8 @@ export function buildTree(input: TreeInput, raw: string | null): TraceTree {
   const lbs = [...new Set(built.map((b) => b.branch.backend).filter((x): x is string => x !== null))];
   const missed = lbs.filter((lb) => !built.some((b) => b.branch.backend === lb && b.branch.reached));
   if (reached && missed.length > 0) warnings.push(`load-balancer backends not reached: ${missed.join(', ')}`);
-  if (input.leaves.some((l) => l.kind === 'limit')) warnings.push('trace stopped by the loop guard');
+  const limits = new Set(input.leaves.filter((l) => l.kind === 'limit').map((l) => l.reason));
+  for (const why of limits) warnings.push(`trace stopped by the loop guard: ${why}`);
   const visited = new Set<string>();
   for (const l of input.leaves) for (const s of l.steps) visited.add(s.dp.name);
   const fallback: TraceBranch = {

@@ -119,6 +119,14 @@ export interface Chassis {
   readonly hostname: string;
 }
 
+/** A chassis's values for template variables (`^name` in flows; ovn-controller substitutes per chassis). */
+export interface ChassisTemplateVar {
+  readonly uuid: string;
+  /** The chassis name the values are for. */
+  readonly chassis: string;
+  readonly variables: ReadonlyMap<string, string>;
+}
+
 export interface SbGlobal {
   readonly uuid: string;
   /** northd's acknowledgement of NB_Global.nb_cfg (see DESIGN.md §5). */
@@ -141,6 +149,7 @@ export interface SbTables {
   FDB: Fdb;
   Load_Balancer: LoadBalancer;
   Chassis: Chassis;
+  Chassis_Template_Var: ChassisTemplateVar;
   SB_Global: SbGlobal;
 }
 
@@ -159,6 +168,7 @@ export const SB_TABLE_NAMES: readonly SbTableName[] = [
   'FDB',
   'Load_Balancer',
   'Chassis',
+  'Chassis_Template_Var',
   'SB_Global',
 ];
 

@@ -162,6 +162,27 @@ class Builder {
     return value;
   }
 
+  /** cached() for a value made in steps (a port group of 10k ACLs). */
+  *cachedSteps<T>(
+    entry: object,
+    tag: string,
+    base: DocPath,
+    make: () => Generator<void, T>,
+  ): Generator<void, T> {
+    if (!this.memo) return yield* make();
+    const hit = this.memo.get(entry, tag);
+    if (hit) {
+      for (const i of hit.issues) this.issue([...base, ...i.path], i.message);
+      return hit.value as T;
+    }
+    const from = this.issues.length;
+    const value = yield* make();
+    const depth = base.length;
+    const issues = this.issues.slice(from).map((i) => ({ path: i.path.slice(depth), message: i.message }));
+    this.memo.set(entry, { tag, value, issues });
+    return value;
+  }
+
   uuid(given: string | undefined, kind: string, key: string): string {
     return (given ?? derivedUuid(kind, key)).toLowerCase();
   }
@@ -574,7 +595,7 @@ export function* buildSteps(
   const routers = buildRouters(b, doc, routerPorts);
   const loadBalancers = buildLoadBalancers(b, doc);
   yield;
-  const portGroups = buildPortGroups(b, doc);
+  const portGroups = yield* buildPortGroups(b, doc);
   const addressSets = new Map<string, AddressSet>(
     (doc.address_sets ?? []).map((s, si) => [
       s.name,
@@ -610,21 +631,29 @@ export function* buildSteps(
 
 const NO_GLOBAL: NonNullable<SnapshotDoc['nb_global']> = {};
 
-function buildPortGroups(b: Builder, doc: SnapshotDoc): Map<string, PortGroup> {
-  return new Map(
-    (doc.port_groups ?? []).map((g, gi) => [
-      g.name,
-      b.cached(g, '', ['port_groups', gi], () => ({
+/** How many ACLs of a port group are built between two yields (a group can hold tens of thousands). */
+const ACLS_PER_STEP = 512;
+
+function* buildPortGroups(b: Builder, doc: SnapshotDoc): Generator<void, Map<string, PortGroup>> {
+  const out = new Map<string, PortGroup>();
+  for (const [gi, g] of (doc.port_groups ?? []).entries()) {
+    const group = yield* b.cachedSteps(g, '', ['port_groups', gi], function* () {
+      const acls: Acl[] = [];
+      for (const [ai, a] of (g.acls ?? []).entries()) {
+        acls.push(b.acl(a, ['port_groups', gi, 'acls', ai], { kind: 'port_group', name: g.name }));
+        if (acls.length % ACLS_PER_STEP === 0) yield;
+      }
+      return {
         uuid: b.uuid(g.uuid, 'pg', g.name),
         name: g.name,
         ports: g.ports ?? [],
-        acls: (g.acls ?? []).map((a, ai) =>
-          b.acl(a, ['port_groups', gi, 'acls', ai], { kind: 'port_group', name: g.name }),
-        ),
+        acls,
         externalIds: g.external_ids ?? {},
-      })),
-    ]),
-  );
+      };
+    });
+    out.set(g.name, group);
+  }
+  return out;
 }
 
 function buildAddressSet(b: Builder, s: NonNullable<SnapshotDoc['address_sets']>[number]): AddressSet {

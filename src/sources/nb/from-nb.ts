@@ -267,12 +267,8 @@ class DocMaker {
 
   /** The entry made from `row`, reused from an earlier rebuild when none of its lookups changed. */
   memoized<T>(cache: MemoMap<T>, row: Row, make: () => T): T {
-    const hit = cache.get(row);
-    if (hit && this.unchanged(hit.deps)) {
-      if (this.deps) for (const d of hit.deps) this.deps.push(d);
-      for (const w of hit.warnings) this.warnings.push(w);
-      return hit.value;
-    }
+    const hit = this.reuse(cache, row);
+    if (hit) return hit.value;
     const outer = this.deps;
     const from = this.warnings.length;
     const deps: Deps = [];
@@ -283,9 +279,48 @@ class DocMaker {
     } finally {
       this.deps = outer;
     }
-    cache.set(row, { deps, value, warnings: this.warnings.slice(from) });
-    if (outer) for (const d of deps) outer.push(d);
+    this.remember(cache, row, { deps, value, warnings: this.warnings.slice(from) }, outer);
     return value;
+  }
+
+  /**
+   * memoized() for an entry made in steps (a port group with 10k ACLs): nothing else may use this maker
+   * between the steps, as the entry's lookups are being recorded.
+   */
+  *memoizedSteps<T>(cache: MemoMap<T>, row: Row, make: () => Generator<void, T>): Generator<void, T> {
+    const hit = this.reuse(cache, row);
+    if (hit) return hit.value;
+    const outer = this.deps;
+    const from = this.warnings.length;
+    const deps: Deps = [];
+    this.deps = deps;
+    let value: T;
+    try {
+      value = yield* make();
+    } finally {
+      this.deps = outer;
+    }
+    this.remember(cache, row, { deps, value, warnings: this.warnings.slice(from) }, outer);
+    return value;
+  }
+
+  /** The memo's entry for `row` when none of its lookups changed (its lookups and warnings replayed). */
+  private reuse<T>(cache: MemoMap<T>, row: Row): { value: T } | null {
+    const hit = cache.get(row);
+    if (!hit || !this.unchanged(hit.deps)) return null;
+    if (this.deps) for (const d of hit.deps) this.deps.push(d);
+    for (const w of hit.warnings) this.warnings.push(w);
+    return hit;
+  }
+
+  private remember<T>(
+    cache: MemoMap<T>,
+    row: Row,
+    made: { deps: Deps; value: T; warnings: string[] },
+    outer: Deps | null,
+  ): void {
+    cache.set(row, made);
+    if (outer) for (const d of made.deps) outer.push(d);
   }
 
   rows(table: string, uuids: readonly Atom[]): [string, Row][] {
@@ -298,6 +333,11 @@ class DocMaker {
   }
 
   acls(uuids: readonly Atom[], owner: string): SnapshotAcl[] {
+    return runSteps(this.aclSteps(uuids, owner));
+  }
+
+  /** acls() yielding every ACLS_PER_STEP ACLs (a port group can hold tens of thousands). */
+  *aclSteps(uuids: readonly Atom[], owner: string): Generator<void, SnapshotAcl[]> {
     const out: SnapshotAcl[] = [];
     for (const [uuid, r] of this.rows('ACL', uuids)) {
       const action = str(r, 'action');
@@ -308,8 +348,9 @@ class DocMaker {
         continue;
       }
       out.push(this.memoized(this.memos.acl, r, () => this.acl(uuid, r, action as AclAction)));
+      if (out.length % ACLS_PER_STEP === 0) yield;
     }
-    return out.sort((a, b) => b.priority - a.priority || (a.uuid! < b.uuid! ? -1 : 1));
+    return yield* sortInSteps(out, byPriorityThenUuid);
   }
 
   acl(uuid: string, r: Row, action: AclAction): SnapshotAcl {
@@ -486,9 +527,9 @@ function router(m: DocMaker, uuid: string, r: Row): SnapshotRouter {
   };
 }
 
-function portGroupEntry(m: DocMaker, uuid: string, r: Row): PortGroupEntry {
-  return m.memoized(m.memos.portGroup, r, () => {
-    const acls = m.acls(set(r, 'acls'), `port group ${str(r, 'name')}`);
+function portGroupEntry(m: DocMaker, uuid: string, r: Row): Generator<void, PortGroupEntry> {
+  return m.memoizedSteps(m.memos.portGroup, r, function* () {
+    const acls = yield* m.aclSteps(set(r, 'acls'), `port group ${str(r, 'name')}`);
     const ports = strs(r, 'ports')
       .map((u) => m.look<string>('#lsp', u))
       .filter((n): n is string => n !== undefined);
@@ -502,6 +543,38 @@ function portGroupEntry(m: DocMaker, uuid: string, r: Row): PortGroupEntry {
   });
 }
 
+function byPriorityThenUuid(a: SnapshotAcl, b: SnapshotAcl): number {
+  return b.priority - a.priority || (a.uuid! < b.uuid! ? -1 : 1);
+}
+
+/**
+ * `items` sorted by `cmp` (stable, like Array.prototype.sort), yielding every few thousand moves: a
+ * bottom-up merge sort, as sorting 20k ACLs of one port group in one go holds the loop for tens of ms.
+ */
+export function* sortInSteps<T>(items: T[], cmp: (a: T, b: T) => number): Generator<void, T[]> {
+  if (items.length <= ACLS_PER_STEP) return items.sort(cmp);
+  let from = items;
+  let to = new Array<T>(items.length);
+  let moves = 0;
+  for (let width = 1; width < from.length; width *= 2) {
+    for (let lo = 0; lo < from.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, from.length);
+      const hi = Math.min(lo + 2 * width, from.length);
+      let i = lo;
+      let j = mid;
+      for (let k = lo; k < hi; k++)
+        to[k] = i < mid && (j >= hi || cmp(from[i]!, from[j]!) <= 0) ? from[i++]! : from[j++]!;
+      moves += hi - lo;
+      if (moves >= 16 * ACLS_PER_STEP) {
+        moves = 0;
+        yield;
+      }
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}
+
 /** Address sets, port groups and load balancers, yielding after the sets and after each port group. */
 function* sharedParts(
   m: DocMaker,
@@ -510,7 +583,7 @@ function* sharedParts(
   yield;
   const port_groups: PortGroupEntry[] = [];
   for (const [uuid, r] of m.t('Port_Group')) {
-    port_groups.push(portGroupEntry(m, uuid, r));
+    port_groups.push(yield* portGroupEntry(m, uuid, r));
     yield;
   }
   const load_balancers = [...m.t('Load_Balancer')].map(([uuid, r]) =>

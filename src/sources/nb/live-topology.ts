@@ -38,8 +38,6 @@ async function inTurns<T>(steps: Generator<void, T>, slice: (ms: number) => void
   }
 }
 
-const NB_TABLES_LIST = Object.keys(NB_TABLES);
-
 export interface LiveTopologyOptions {
   /** Remote string as given by the user (comma list allowed). */
   readonly remote: string;
@@ -130,11 +128,13 @@ export class LiveTopology {
   }
 
   /**
-   * Resolves once no rebuild is running or due: the store then holds the topology of every NB update
+   * Resolves once no rebuild is running or due and the client has applied every update it received
+   * (a big one is decoded over several turns): the store then holds the topology of every NB update
    * received so far (tests compare it with a full rebuild from the cache right after).
    */
   async idle(): Promise<void> {
-    while (this.building || this.timer || this.again) await new Promise((r) => setTimeout(r, 5));
+    while (this.building || this.timer || this.again || this.client.busy())
+      await new Promise((r) => setTimeout(r, 5));
   }
 
   /** NB rows the last rebuild left out, each with why (`validate` lists them). */
@@ -231,9 +231,8 @@ export class LiveTopology {
         return;
       }
       const step = this.opts.onRebuildStep;
-      // The rows as they are now: the cache changes under later turns, this copy does not.
-      const copy = new Map(NB_TABLES_LIST.map((name) => [name, new Map(tables(name))]));
-      const frozen = (name: string) => copy.get(name) ?? tables(name);
+      // The rows as they are now: the cache changes under later turns, this snapshot does not.
+      const frozen = this.client.cache.snapshot();
       const fromRows = await inTurns(nbToSnapshotSteps(frozen, this.memo), (ms) => step?.('rows', ms));
       const ovn = this.ovnInfo() ?? undefined;
       const built = await inTurns(buildLenientSteps(fromRows.doc, source, this.memo.build, ovn), (ms) =>

@@ -4,6 +4,9 @@
 // daemon replacement, the never-stale gate). A (re)sync that is not a resume hands followers the whole
 // database instead. Followers run synchronously in the order they were added, inside the update, so once
 // a batch is delivered every follower reflects it; how long that took is the "SB update applied" figure.
+// A whole database is converted in slices of the event loop and a follower may take its reset in slices
+// too (the compiled SB: seconds at L), so the daemon keeps answering meanwhile; updates that arrive then
+// wait in order, and database()/nbCfg() move only once every follower has the batch.
 
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -11,15 +14,20 @@ import { Gauge, type Registry } from 'prom-client';
 import type { SbChange, SbDatabase, SbTableName } from '../../ovn/sb/types.ts';
 import { applySbChanges, SB_TABLE_NAMES } from '../../ovn/sb/types.ts';
 import { OvsdbClient, type SyncEvent } from '../../ovsdb/client.ts';
+import type { Row } from '../../ovsdb/datum.ts';
 import type { RowChange } from '../../ovsdb/db-cache.ts';
 import { createDbMetrics, type OvsdbDbMetrics } from '../../ovsdb/metrics.ts';
 import { checkSsl, parseRemotes, type SslFiles } from '../../ovsdb/remote.ts';
-import { SB_TABLES, sbDatabaseFromRows, sbRow } from './sb-rows.ts';
+import { runInSlices } from './in-slices.ts';
+import { SB_TABLES, sbDatabaseSteps, sbRow } from './sb-rows.ts';
 
 /** Something that keeps itself current with the SB (e.g. a compiled SB). */
 export interface SbFollower {
-  /** The whole database: the first sync, or a resync the server could not resume. */
-  reset(db: SbDatabase): void;
+  /**
+   * The whole database: the first sync, or a resync the server could not resume. A returned promise
+   * holds later batches (and the other followers) until it settles.
+   */
+  reset(db: SbDatabase): void | Promise<void>;
   /** One update: the changed rows, and the database after them. */
   apply(changes: readonly SbChange[], db: SbDatabase): void;
 }
@@ -38,6 +46,15 @@ const KNOWN = new Set<string>(SB_TABLE_NAMES);
 /** Recent apply times kept for the median (benchmarks, the /metrics gauge shows the last). */
 const APPLY_SAMPLES = 256;
 
+/** One sync event, taken from the client in its turn (the client's cache moves on after it). */
+type Pending =
+  | {
+      readonly kind: 'whole';
+      readonly tables: ReadonlyMap<string, ReadonlyMap<string, Row>>;
+      readonly epoch: number;
+    }
+  | { readonly kind: 'changes'; readonly changes: SbChange[]; readonly epoch: number };
+
 export class LiveSb extends EventEmitter<{ batch: [{ initial: boolean; changes: number }] }> {
   readonly client: OvsdbClient;
   private readonly followers: SbFollower[] = [];
@@ -49,6 +66,11 @@ export class LiveSb extends EventEmitter<{ batch: [{ initial: boolean; changes: 
   private resolveFirst!: () => void;
   /** Wall time (ms) followers took for each of the recent batches, oldest first. */
   readonly applyMs: number[] = [];
+  /** Wall time (ms) of the last whole-database batch (conversion and every follower's reset). */
+  lastResetMs = 0;
+  /** Batches run one after another; a whole database bumps the epoch, dropping older queued ones. */
+  private queue: Promise<void> = Promise.resolve();
+  private epoch = 0;
 
   /** Parses the remote (throws a one-line OvncpError on a bad string); does not connect yet. */
   constructor(private readonly opts: LiveSbOptions) {
@@ -76,10 +98,10 @@ export class LiveSb extends EventEmitter<{ batch: [{ initial: boolean; changes: 
     this.wire();
   }
 
-  /** Adds a follower; it gets the current database at once when there is one. */
+  /** Adds a follower; it gets the current database (after the batches under way) when there is one. */
   follow(f: SbFollower): void {
     this.followers.push(f);
-    if (this.db) f.reset(this.db);
+    this.queue = this.queue.then(() => (this.db ? this.guarded(() => f.reset(this.db!)) : undefined));
   }
 
   start(): void {
@@ -131,28 +153,63 @@ export class LiveSb extends EventEmitter<{ batch: [{ initial: boolean; changes: 
 
   private onSync(ev: SyncEvent): void {
     this.metrics?.updates.inc();
+    let item: Pending;
+    if (ev.initial || (!this.db && this.epoch === 0)) {
+      // A copy of the cache's maps (its rows are replaced, never changed, by later updates): the
+      // conversion runs in slices while the client keeps applying updates to the cache.
+      const tables = new Map(SB_TABLE_NAMES.map((t) => [t, new Map(this.client.cache.table(t))]));
+      item = { kind: 'whole', tables, epoch: ++this.epoch };
+    } else {
+      const changes = sbChanges(ev.rows);
+      if (changes.length === 0) return;
+      item = { kind: 'changes', changes, epoch: this.epoch };
+    }
+    this.queue = this.queue.then(() => this.run(item));
+  }
+
+  /** Delivers one batch to every follower; a batch made stale by a newer whole database is skipped. */
+  private async run(item: Pending): Promise<void> {
+    if (item.epoch < this.epoch) return;
     const began = performance.now();
     let changes = 0;
-    try {
-      if (ev.initial || !this.db) {
-        this.db = sbDatabaseFromRows((t) => this.client.cache.table(t), this.client.schema?.version ?? '');
-        for (const f of this.followers) f.reset(this.db);
-      } else {
-        const batch = sbChanges(ev.rows);
-        changes = batch.length;
-        if (batch.length === 0) return;
-        this.db = applySbChanges(this.db, batch);
-        for (const f of this.followers) f.apply(batch, this.db);
+    if (item.kind === 'whole') {
+      const db = await runInSlices(
+        sbDatabaseSteps((t) => item.tables.get(t) ?? new Map(), this.client.schema?.version ?? ''),
+      );
+      // The followers of now: one added meanwhile gets this database from its own queued reset.
+      for (const f of [...this.followers]) {
+        if (item.epoch < this.epoch) return;
+        await this.guarded(() => f.reset(db));
       }
-    } catch (err) {
-      // A follower that cannot take an update must not stop the others or the client; it is logged.
-      this.opts.logger.error({ err }, 'applying a Southbound update failed');
+      this.db = db;
+      this.lastResetMs = performance.now() - began;
+    } else if (this.db) {
+      changes = item.changes.length;
+      const db = applySbChanges(this.db, item.changes);
+      this.db = db;
+      // An update is applied by every follower in this one turn: none is seen half-delivered.
+      for (const f of this.followers) {
+        try {
+          f.apply(item.changes, db);
+        } catch (err) {
+          this.opts.logger.error({ err }, 'applying a Southbound update failed');
+        }
+      }
     }
     this.updatedAt = Date.now();
     this.applyMs.push(performance.now() - began);
     if (this.applyMs.length > APPLY_SAMPLES) this.applyMs.shift();
     this.resolveFirst();
-    this.emit('batch', { initial: ev.initial, changes });
+    this.emit('batch', { initial: item.kind === 'whole', changes });
+  }
+
+  /** A follower that cannot take a whole database must not stop the others or the client: it is logged. */
+  private async guarded(f: () => void | Promise<void>): Promise<void> {
+    try {
+      await f();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'applying a Southbound update failed');
+    }
   }
 
   private gauges(registry: Registry): void {

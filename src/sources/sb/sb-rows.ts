@@ -45,6 +45,7 @@ export const SB_TABLES: Readonly<Record<SbTableName, readonly string[]>> = {
   FDB: ['mac', 'dp_key', 'port_key'],
   Load_Balancer: ['name', 'vips', 'protocol', 'datapaths', 'datapath_group', 'options', 'external_ids'],
   Chassis: ['name', 'hostname'],
+  Chassis_Template_Var: ['chassis', 'variables'],
   SB_Global: ['nb_cfg', 'options', 'external_ids'],
 };
 
@@ -142,6 +143,7 @@ const READERS: { readonly [K in SbTableName]: Reader<K> } = {
     externalIds: smap(r.external_ids),
   }),
   Chassis: (uuid, r) => ({ uuid, name: str(r.name), hostname: str(r.hostname) }),
+  Chassis_Template_Var: (uuid, r) => ({ uuid, chassis: str(r.chassis), variables: smap(r.variables) }),
   SB_Global: (uuid, r) => ({
     uuid,
     nbCfg: num(r.nb_cfg),
@@ -160,10 +162,30 @@ export function sbDatabaseFromRows(
   table: (name: string) => ReadonlyMap<string, Row>,
   schemaVersion: string,
 ): SbDatabase {
+  const steps = sbDatabaseSteps(table, schemaVersion);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same in steps of `chunk` rows, for a caller that slices the work (an L-size SB is ~80k rows,
+ * about half a second). The tables must not change between steps: pass a copy of live ones.
+ */
+export function* sbDatabaseSteps(
+  table: (name: string) => ReadonlyMap<string, Row>,
+  schemaVersion: string,
+  chunk = 1024,
+): Generator<void, SbDatabase> {
   const db: Record<string, unknown> = { schemaVersion };
+  let n = 0;
   for (const name of SB_TABLE_NAMES) {
     const out = new Map<string, unknown>();
-    for (const [uuid, row] of table(name)) out.set(uuid, sbRow(name, uuid, row));
+    for (const [uuid, row] of table(name)) {
+      out.set(uuid, sbRow(name, uuid, row));
+      if (++n % chunk === 0) yield;
+    }
     db[name] = out;
   }
   return db as SbDatabase;

@@ -212,7 +212,33 @@ export function routerIngress(w: Walk, lrpName: string): void {
     if (w.answeredBy && !w.ended) route(w, cr, base, inport.routes);
     return;
   }
+  if (cr.gateway && unsnatEndsTrace(w, cr, lrp, base)) return;
   for (const b of dnatStage(w, cr, base)) route(b, cr, base, inport.routes);
+}
+
+/**
+ * lr_in_unsnat of a gateway router: traffic to a NAT external IP (priority 90) or, with
+ * lb_force_snat_ip=router_ip, to the inport's own address (110) gets an argument-less `ct_snat;`, where
+ * ovn-trace ends its trace ("no visible effect in a gateway router"); the datapath goes on unchanged.
+ * Before 24.09 and again from 25.09 a load-balancer VIP that is also a NAT external IP skips it (120,
+ * `next;`). The model follows ovn-trace (issue 16) and says so in a warning.
+ */
+function unsnatEndsTrace(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): boolean {
+  const f = w.flow;
+  const dst = dstKey(f);
+  const natIp = cr.snat.some((n) => ipKey(n.externalIp) === dst);
+  const forceRouterIp =
+    cr.router.options.lb_force_snat_ip === 'router_ip' &&
+    lrp.networks.some(
+      (n) =>
+        n.family === (f.ethType === ETH_IP6 ? 6 : 4) && ipKey({ family: n.family, value: n.addr }) === dst,
+    );
+  if (!natIp && !forceRouterIp) return false;
+  if (natIp && w.ctx.net.behaviour.unsnatSkippedForNatVips && matchVip(cr.vipIndex, f)) return false;
+  const text = `ovn-trace ends at the argument-less ct_snat in lr_in_unsnat of gateway router ${cr.router.name} for traffic to ${keyText(dst)}; the datapath would go on unchanged (no SNAT entry): the model follows ovn-trace`;
+  w.ctx.warnings.add(text);
+  w.drop({ index: 0, ...base, type: 'nat', action: 'drop', stage: 'lr_in_unsnat', description: text });
+  return true;
 }
 
 function route(w: Walk, cr: CompiledRouter, base: Base, table: RouteTable): void {
@@ -378,7 +404,7 @@ function neighbours(net: CompiledNetwork, out: RouterPort): Map<IpKey, bigint> {
     const sw = lsp ? t.switches.get(t.ports.get(lsp)?.switchName ?? '') : undefined;
     for (const pn of sw?.ports ?? []) {
       const p = t.ports.get(pn)!;
-      // northd installs no lr_in_arp_resolve flow for a disabled port's addresses.
+      // northd writes no lr_in_arp_resolve flow for a disabled port's addresses (the router ARPs).
       if (p.enabled === false) continue;
       for (const a of [...p.addresses, ...(p.dynamicAddresses ? [p.dynamicAddresses] : [])]) {
         if (a.kind === 'static') for (const ip of a.ips) add(ip, a.mac);
