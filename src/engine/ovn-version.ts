@@ -41,6 +41,16 @@ export interface OvnBehaviour {
   readonly aclPersistEstablished: boolean;
   /** Logical_Router_Policy `chain` and the `jump` action. */
   readonly policyChains: boolean;
+  /**
+   * A reroute policy keeps the next hops a router port reaches and installs a flow when one is left
+   * (before: one unreachable next hop and the policy installs nothing).
+   */
+  readonly policyDropsUnreachableNexthops: boolean;
+  /**
+   * A reroute policy of several next hops (the ECMP form) matches without its chain's id, so it
+   * applies in every chain, the default one included.
+   */
+  readonly ecmpPolicyInEveryChain: boolean;
   readonly routePriority: RoutePriority;
   /** default_acl_drop=true also drops new IP traffic on a switch with a load balancer and no ACLs. */
   readonly defaultDropOnLbOnlySwitch: boolean;
@@ -104,6 +114,13 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     aclPersistEstablished: at(r, '25.03'),
     // history: Logical_Router_Policy.chain in ovn-nb.ovsschema from v25.03.0 (NB 7.11.0).
     policyChains: at(r, '25.03'),
+    // history: next hops filtered by reachability when the router's policies are parsed, from 15c9c9f42
+    // "northd: Add bfd, static_routes, route_policies and bfd_sync nodes to I-P engine." (v24.09.0);
+    // 23.03 gives up on the whole policy. measured: 25.03 (version-cases.ts).
+    policyDropsUnreachableNexthops: at(r, '24.09'),
+    // history: build_ecmp_routing_policy_flows adds the rule's own match only, while the single-next-hop
+    // flow gets the chain-id condition (v25.03.0 to v26.03.0). measured: 25.03 (version-cases.ts).
+    ecmpPolicyInEveryChain: at(r, '25.03'),
     // measured: 3·plen+2 connected / +1 static on 23.03, 8·plen+6 / +4 on 25.03. history: multiplier 3
     // through v24.09.0, 8 from 966ca1c91 "northd: Handle learned routes" (v25.03.0); src-ip +0 in both.
     routePriority: at(r, '25.03')

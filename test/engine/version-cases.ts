@@ -268,6 +268,31 @@ function chainNet(): SnapshotDoc {
   };
 }
 
+type PolicyDoc = NonNullable<NonNullable<SnapshotDoc['routers']>[number]['policies']>[number];
+
+/**
+ * chainNet's router with other policies, and a third port p3 (10.2.0.20) on s2 that only a reroute
+ * reaches (172.16.0.1 is a next hop no router port reaches).
+ */
+function rerouteNet(policies: PolicyDoc[]): SnapshotDoc {
+  const net = chainNet();
+  const [s1, s2] = net.switches!;
+  const p3 = { name: 'p3', addresses: ['0a:00:00:00:02:02 10.2.0.20'] };
+  return {
+    switches: [s1!, { ...s2!, ports: [...s2!.ports!, p3] }],
+    routers: [{ ...net.routers![0]!, policies }],
+  };
+}
+
+/** ECMP-form reroute to p3 (delivered there, so not to the owner of 10.2.0.10): one next hop reachable, one not. */
+const halfReachable = (priority: number, chain?: string): PolicyDoc => ({
+  priority,
+  match: 'udp.dst == 53',
+  action: 'reroute',
+  nexthops: ['10.2.0.20', '172.16.0.1'],
+  ...(chain ? { chain } : {}),
+});
+
 const dns: TraceRequest = {
   source_port: 'p1',
   destination_ip: '10.2.0.10',
@@ -490,6 +515,24 @@ export const VERSION_CASES: readonly VersionCase[] = [
     network: chainNet(),
     request: { ...dns, protocol: 'tcp', destination_port_num: 80 },
     verdicts: { '25.03': { reaches: true, outputs: ['p2'] } },
+  },
+  {
+    name: 'router policy reroute: a next hop no port reaches leaves the others (24.09+) or voids the policy',
+    network: rerouteNet([halfReachable(60)]),
+    request: dns,
+    verdicts: { '22.03': { reaches: true, outputs: ['p2'] }, '24.09': { reaches: false, outputs: ['p3'] } },
+  },
+  {
+    name: 'router policy chains: an ECMP-form reroute of the default chain also matches inside a chain',
+    since: '25.03',
+    network: rerouteNet([
+      { priority: 100, match: 'ip4.src == 10.1.0.0/24', action: 'jump', jump_chain: 'from-s1' },
+      halfReachable(60),
+      { priority: 50, match: 'udp.dst == 53', action: 'drop', chain: 'from-s1' },
+      { priority: 10, match: 'ip4', action: 'allow', chain: 'from-s1' },
+    ]),
+    request: dns,
+    verdicts: { '25.03': { reaches: false, outputs: ['p3'] } },
   },
 ];
 

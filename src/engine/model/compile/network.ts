@@ -362,17 +362,43 @@ function compileSwitch(
 
 /**
  * A reroute policy's next hops with the router port reaching each, or null when northd installs no
- * flow for the policy (a next hop no port reaches, or next hops of mixed families).
+ * flow for the policy: no next hop left, or next hops of mixed families. Since 24.09 northd leaves out
+ * the next hops no port reaches; before, one such next hop and the policy has no flow.
  */
-function rerouteTargets(ports: readonly RouterPort[], p: RouterPolicy): RerouteTarget[] | null {
+function rerouteTargets(
+  ports: readonly RouterPort[],
+  p: RouterPolicy,
+  b: OvnBehaviour,
+): RerouteTarget[] | null {
   const out: RerouteTarget[] = [];
   for (const n of p.nexthops) {
     const to = parseIp(n);
     const port = to ? ports.find((rp) => rp.networks.some((c) => inCidr(c, to))) : undefined;
-    if (!to || !port || (out.length > 0 && out[0]!.to.family !== to.family)) return null;
+    if (!to || !port) {
+      if (b.policyDropsUnreachableNexthops) continue;
+      return null;
+    }
+    if (out.length > 0 && out[0]!.to.family !== to.family) return null;
     out.push({ to, port });
   }
   return out.length > 0 ? out : null;
+}
+
+/**
+ * Adds each ECMP-form reroute policy (several next hops) to every other chain where northd's flow for
+ * it carries no chain condition, keeping each chain highest priority first.
+ */
+function spreadEcmpPolicies(chains: Map<string, CompiledPolicy[]>, b: OvnBehaviour): void {
+  if (!b.ecmpPolicyInEveryChain || chains.size < 2) return;
+  const ecmp = [...chains.values()]
+    .flat()
+    .filter((p) => p.policy.nexthops.length > 1 && p.targets.length > 0);
+  for (const [name, list] of chains) {
+    const add = ecmp.filter((p) => p.policy.chain !== name);
+    if (add.length === 0) continue;
+    list.push(...add);
+    list.sort((x, y) => y.policy.priority - x.policy.priority);
+  }
 }
 
 /** Why a policy of a chain, or a `jump`, installs nothing before policy chains (25.03), else null. */
@@ -412,13 +438,14 @@ function compilePolicies(
       continue;
     }
     // northd installs no flow for such a reroute: a packet then meets the next policy.
-    const targets = rerouteTargets(ports, policy);
+    const targets = rerouteTargets(ports, policy, b);
     if (targets) push({ policy, match: m, targets });
     else
       ignored.push(
         `${what}: no router port reaches next hop ${policy.nexthops.join(', ')} or the next hops mix IPv4 and IPv6 (OVN installs no flow)`,
       );
   }
+  spreadEcmpPolicies(chains, b);
   return chains;
 }
 
