@@ -342,6 +342,19 @@ function nodePortNet(): SnapshotDoc {
   };
 }
 
+/** nodePortNet with a reroute policy sending TCP 22 to the pod: its own address is then not dropped. */
+function nodePortRerouteNet(): SnapshotDoc {
+  const net = nodePortNet();
+  const gr = net.routers![0]!;
+  const policy = {
+    priority: 60,
+    match: 'tcp.dst == 22',
+    action: 'reroute' as const,
+    nexthops: ['10.244.0.5'],
+  };
+  return { ...net, routers: [{ ...gr, policies: [policy] }] };
+}
+
 export const VERSION_CASES: readonly VersionCase[] = [
   {
     name: 'a NodePort VIP equal to the gateway router own address reaches the backend',
@@ -351,6 +364,17 @@ export const VERSION_CASES: readonly VersionCase[] = [
       destination_ip: '172.18.0.2',
       protocol: 'tcp',
       destination_port_num: 30080,
+    },
+    verdicts: { '22.03': { reaches: true, outputs: ['pod'] } },
+  },
+  {
+    name: 'the gateway router own address on a port that is no VIP follows a reroute policy',
+    network: nodePortRerouteNet(),
+    request: {
+      source_port: 'client',
+      destination_ip: '172.18.0.2',
+      protocol: 'tcp',
+      destination_port_num: 22,
     },
     verdicts: { '22.03': { reaches: true, outputs: ['pod'] } },
   },

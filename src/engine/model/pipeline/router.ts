@@ -90,8 +90,9 @@ function ipInput(w: Walk, cr: CompiledRouter, lrp: RouterPort, base: Base): bool
   if (cr.ownKeys.has(dstKey(f))) {
     const echo = f.ipProto === (v6 ? 58 : 1) && f.icmpType === (v6 ? 128 : 8);
     // northd leaves a router address that is also a load-balancer VIP (a NodePort on a gateway
-    // router) out of its drop-own-address flow: the LB stage decides.
-    if (!echo && matchVip(cr.vipIndex, f)) return ttlAndRest(f, drop, v6);
+    // router), on any port, out of its drop-own-address flow: the LB stage decides, and what it does
+    // not take is dropped in lr_in_arp_resolve unless a reroute gave it a next hop (resolveAndSend).
+    if (!echo && cr.vipIndex.has(dstKey(f))) return ttlAndRest(f, drop, v6);
     if (!echo)
       return drop(
         `Router ${cr.router.name} drops traffic to its own address ${keyText(dstKey(f))} other than ping`,
@@ -427,6 +428,19 @@ function resolveAndSend(w: Walk, cr: CompiledRouter, out: RouterPort, nh: IpAddr
     const natMac = natArpResolve(w, dgp, out, nh, base);
     if (natMac === null) return;
     mac = natMac ?? mac;
+  }
+  if (mac === undefined && cr.ownKeys.has(dstKey(w.flow))) {
+    // The router's own address let through lr_in_ip_input (a VIP address, above): northd drops it here,
+    // above the ARP request, when no known next hop sent it elsewhere.
+    w.drop({
+      index: 0,
+      ...base,
+      type: 'l3_routing',
+      stage: 'lr_in_arp_resolve',
+      action: 'drop',
+      description: `Router ${cr.router.name} drops traffic to its own address ${keyText(dstKey(w.flow))} that no load balancer took`,
+    });
+    return;
   }
   if (mac === undefined && w.ctx.net.behaviour.arpRequestOutputsPacket) {
     // 24.09+: the datapath pauses the packet until the neighbour answers; ovn-trace instead follows the
