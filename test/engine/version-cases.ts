@@ -355,6 +355,51 @@ function nodePortRerouteNet(): SnapshotDoc {
   return { ...net, routers: [{ ...gr, policies: [policy] }] };
 }
 
+/**
+ * A distributed router with two gateway ports (no localnet behind either) and a floating IP of vm with
+ * its own external_mac: with two gateway ports northd centralizes neither, so the FIP stays distributed.
+ */
+function twoDgpFipNet(): SnapshotDoc {
+  const rp = (name: string, lrp: string) => ({
+    name,
+    type: 'router',
+    addresses: ['router'],
+    options: { 'router-port': lrp },
+  });
+  return {
+    switches: [
+      {
+        name: 'ext1',
+        ports: [{ name: 'c', addresses: ['0a:00:00:00:0e:01 172.20.0.9'] }, rp('e1-lr', 'lr-e1')],
+      },
+      { name: 'ext2', ports: [rp('e2-lr', 'lr-e2')] },
+      {
+        name: 'in',
+        ports: [{ name: 'vm', addresses: ['0a:00:00:00:0a:05 10.5.0.5'] }, rp('in-lr', 'lr-in')],
+      },
+    ],
+    routers: [
+      {
+        name: 'lr',
+        ports: [
+          { name: 'lr-e1', mac: '0a:00:00:00:fe:01', networks: ['172.20.0.1/24'], gateway_chassis: ['hv1'] },
+          { name: 'lr-e2', mac: '0a:00:00:00:fe:02', networks: ['172.21.0.1/24'], gateway_chassis: ['hv1'] },
+          { name: 'lr-in', mac: '0a:00:00:00:fe:05', networks: ['10.5.0.1/24'] },
+        ],
+        nat: [
+          {
+            type: 'dnat_and_snat',
+            external_ip: '172.20.0.50',
+            logical_ip: '10.5.0.5',
+            logical_port: 'vm',
+            external_mac: '0a:00:00:00:fa:01',
+          },
+        ],
+      },
+    ],
+  };
+}
+
 export const VERSION_CASES: readonly VersionCase[] = [
   {
     name: 'a NodePort VIP equal to the gateway router own address reaches the backend',
@@ -557,6 +602,18 @@ export const VERSION_CASES: readonly VersionCase[] = [
     ]),
     request: dns,
     verdicts: { '25.03': { reaches: false, outputs: ['p3'] } },
+  },
+  {
+    name: 'a floating IP external_mac behind one of two gateway ports without localnet stays distributed',
+    network: twoDgpFipNet(),
+    request: {
+      source_port: 'c',
+      destination_ip: '172.20.0.50',
+      destination_mac: '0a:00:00:00:fa:01',
+      protocol: 'tcp',
+      destination_port_num: 80,
+    },
+    verdicts: { '22.03': { reaches: true, outputs: ['vm'] } },
   },
 ];
 

@@ -14,8 +14,8 @@
 //   gateway port (lr_out_egr_loop) where DNAT applies: east-west traffic to a floating IP;
 // - such a packet that came in on the gateway port itself is dropped (lr_in_arp_resolve, no loop).
 // NAT on a router with neither options:chassis nor a DGP installs no flow at all.
-// From 25.03 (ovn-version.ts distributedNatNeedsLocalnet) a gateway port whose switch has no localnet
-// port is centralized: its floating IPs are not distributed (their external_mac is not admitted).
+// From 25.03 (ovn-version.ts distributedNatNeedsLocalnet) a router's lone gateway port whose switch has
+// no localnet port is centralized: its floating IPs are not distributed (external_mac not admitted).
 
 import { formatIp, type IpAddr, parseMac } from '../../../ovn/net/addr.ts';
 import type { LogicalRouter, Nat, RouterPort, Topology } from '../../../ovn/topology/types.ts';
@@ -96,14 +96,26 @@ function peerHasLocalnet(t: Topology, lrp: RouterPort): boolean {
   return sw?.ports.some((p) => t.ports.get(p)?.type === 'localnet') ?? false;
 }
 
+/** True when `lrp` is the only distributed gateway port of its router. */
+function loneDgp(t: Topology, lrp: RouterPort): boolean {
+  const r = t.routers.get(lrp.routerName);
+  const dgps = (r?.ports ?? []).filter((pn) => {
+    const p = t.routerPorts.get(pn);
+    return p !== undefined && isDgp(p);
+  });
+  return dgps.length <= 1;
+}
+
 /**
  * A floating IP is distributed (answered with its external_mac where the VM runs) when it is a
- * dnat_and_snat with logical_port and external_mac, and, from 25.03, its gateway port's switch has a
- * localnet port (measured: else the gateway port is centralized and the external MAC is dropped).
+ * dnat_and_snat with logical_port and external_mac, and, from 25.03, its gateway port is not
+ * centralized: northd centralizes the router's lone gateway port whose switch has no localnet port
+ * (measured: the external MAC is then dropped); a router with several gateway ports keeps them all
+ * distributed (measured on 25.03 through the lflow engine, network seed 20359).
  */
 function isDistributedNat(t: Topology, n: Nat, dgp: RouterPort): boolean {
   if (n.type !== 'dnat_and_snat' || !n.logicalPort || !n.externalMac) return false;
-  return !ovnBehaviour(t.ovn).distributedNatNeedsLocalnet || peerHasLocalnet(t, dgp);
+  return !ovnBehaviour(t.ovn).distributedNatNeedsLocalnet || peerHasLocalnet(t, dgp) || !loneDgp(t, dgp);
 }
 
 /** lr_in_admission: eth.dst = external_mac of a distributed floating IP on this gateway port. */
