@@ -140,11 +140,16 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
  * A packet a router's load balancer sent back to its own sender, entering the sender's switch from the
  * router: the switch's hairpin check (ls_in_pre_hairpin, chk_lb_hairpin: DNATed by an LB and source ==
  * destination, on a switch with VIPs) sends it back out of the port it came in by, to the router, which
- * routes it here again. ovn-trace follows that loop to its depth limit (the datapath until the TTL runs
- * out): nothing is delivered.
+ * routes it here again. Whether that repeats depends on the conntrack state crossing the router port:
+ * from 23.03 on (OvnBehaviour.routerPortEgressCtClear) a switch without an allow-related ACL clears it
+ * on the way out (ct_clear in ls_out_pre_lb), so on the next pass the packet is no longer DNATed, is not
+ * hairpinned and reaches the sender (what the L2 lookup below gives). A switch with one (or any switch
+ * before) keeps the DNAT state, so the check holds again every pass: ovn-trace follows that loop to its
+ * depth limit (the datapath until the TTL runs out) and nothing is delivered.
  */
 function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
   if (cp.port.type !== 'router' || w.backend === null || cs.vips.length === 0) return false;
+  if (w.ctx.net.behaviour.routerPortEgressCtClear && !cs.statefulAcl) return false;
   if (srcKey(w.flow) !== dstKey(w.flow)) return false;
   w.drop({
     index: 0,
@@ -153,7 +158,7 @@ function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
     datapath: cs.sw.name,
     stage: 'ls_in_hairpin',
     action: 'drop',
-    description: `Load balanced back to its own sender by a router: ${cs.sw.name} hairpins it to the router port ${cp.port.name} it came from, and the router routes it back (a loop; nothing is delivered)`,
+    description: `Load balanced back to its own sender by a router: ${cs.sw.name} hairpins it to the router port ${cp.port.name} it came from with its DNAT conntrack state kept, and the router routes it back (a loop; nothing is delivered)`,
   });
   return true;
 }
