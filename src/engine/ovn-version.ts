@@ -76,6 +76,11 @@ export interface OvnBehaviour {
    * port (ls_out_pre_lb `ct_clear; next;`); before, and with such an ACL, the state goes on to the router.
    */
   readonly routerPortEgressCtClear: boolean;
+  /**
+   * The SB Load_Balancer table also holds load balancers only routers use (lr_datapath_group); before,
+   * only those of a switch, and ovn-trace's chk_lb_hairpin finds the VIP of a packet only there.
+   */
+  readonly sbHasRouterOnlyLbs: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -148,6 +153,9 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // history: d17ece7f3 "northd: prevents sending packet to conntrack for router ports" (v23.06.0,
     // backported to 23.03.1; 23.03.0 and 22.x lack it). By feature release: 23.03 counts as having it.
     routerPortEgressCtClear: at(r, '23.03'),
+    // measured: 23.03.1's ovn-trace does not hairpin a router-only VIP (chk_lb_hairpin 0), 25.03 does.
+    // history: Load_Balancer.lr_datapath_group in ovn-sb.ovsschema from v24.03.0.
+    sbHasRouterOnlyLbs: at(r, '24.03'),
   };
 }
 

@@ -145,11 +145,14 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
  * on the way out (ct_clear in ls_out_pre_lb), so on the next pass the packet is no longer DNATed, is not
  * hairpinned and reaches the sender (what the L2 lookup below gives). A switch with one (or any switch
  * before) keeps the DNAT state, so the check holds again every pass: ovn-trace follows that loop to its
- * depth limit (the datapath until the TTL runs out) and nothing is delivered.
+ * depth limit (the datapath until the TTL runs out) and nothing is delivered. Before 24.03 ovn-trace
+ * knows only the load balancers of switches: a router-only VIP is never hairpinned there.
  */
 function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
   if (cp.port.type !== 'router' || w.backend === null || cs.vips.length === 0) return false;
-  if (w.ctx.net.behaviour.routerPortEgressCtClear && !cs.statefulAcl) return false;
+  const b = w.ctx.net.behaviour;
+  if (b.routerPortEgressCtClear && !cs.statefulAcl) return false;
+  if (!b.sbHasRouterOnlyLbs && !onSomeSwitch(w, w.lbVip)) return false;
   if (srcKey(w.flow) !== dstKey(w.flow)) return false;
   w.drop({
     index: 0,
@@ -161,6 +164,13 @@ function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
     description: `Load balanced back to its own sender by a router: ${cs.sw.name} hairpins it to the router port ${cp.port.name} it came from with its DNAT conntrack state kept, and the router routes it back (a loop; nothing is delivered)`,
   });
   return true;
+}
+
+/** Whether the load balancer of `v` is also on a switch (so in the SB of a release before 24.03). */
+function onSomeSwitch(w: Walk, v: CompiledVip | null): boolean {
+  if (v === null) return false;
+  for (const cs of w.ctx.net.switches.values()) if (cs.sw.loadBalancers.includes(v.lb.name)) return true;
+  return false;
 }
 
 /** A client load-balanced to itself: OVN sends the packet back out of its port, SNATed to the VIP. */
