@@ -115,6 +115,7 @@ export const configFileSchema = z.strictObject({
       cross_check_sample: z.number().min(0).max(1).optional(),
       sb_wait: durationMs.optional(),
       sb_settle: durationMs.optional(),
+      chassis: z.string().min(1).max(256).optional(),
     })
     .nullish(),
   log: z
@@ -181,6 +182,12 @@ export interface DaemonSettings {
   readonly web: WebSettings;
   /** engine.cross_check_sample: share of `auto` checks re-checked by a second engine; null = the default. */
   readonly crossCheckSample: number | null;
+  /**
+   * engine.chassis: the lflow engine traces as seen from this chassis (name or hostname): its
+   * Chassis_Template_Var values fill `^name` templates and is_chassis_resident() is real; null = as
+   * ovn-trace without a chassis (templated flows ignored with a warning, residency true).
+   */
+  readonly lflowChassis: string | null;
   /** Never stale (src/sources/sb/sb-freshness.ts): engine.sb_wait, engine.sb_settle, ovn.bump_nb_cfg. */
   readonly sbFreshness: {
     readonly waitMs: number;
@@ -304,6 +311,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     ssl: sslSettings(flags, configFile, file),
     web: webSettings(configFile, file),
     crossCheckSample: file.engine?.cross_check_sample ?? null,
+    lflowChassis: file.engine?.chassis ?? null,
     sbFreshness: {
       waitMs: file.engine?.sb_wait ?? DEFAULT_SB_WAIT_MS,
       settleMs: file.engine?.sb_settle ?? DEFAULT_SB_SETTLE_MS,

@@ -81,6 +81,16 @@ export interface OvnBehaviour {
    * NAT external IP; without it the VIP's traffic meets `ct_snat;`, where ovn-trace ends.
    */
   readonly unsnatSkippedForNatVips: boolean;
+  /**
+   * A switch without an allow-related ACL clears the conntrack state of IP packets it sends to a router
+   * port (ls_out_pre_lb `ct_clear; next;`); before, and with such an ACL, the state goes on to the router.
+   */
+  readonly routerPortEgressCtClear: boolean;
+  /**
+   * The SB Load_Balancer table also holds load balancers only routers use (lr_datapath_group); before,
+   * only those of a switch, and ovn-trace's chk_lb_hairpin finds the VIP of a packet only there.
+   */
+  readonly sbHasRouterOnlyLbs: boolean;
 }
 
 const at = (release: OvnRelease, since: OvnRelease) => compareReleases(release, since) >= 0;
@@ -156,6 +166,13 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // traffic towards VIPs." (v24.09.0; also backported to 22.03.7, 23.03.3, 23.06.3), reverted by
     // 342eb7fec (v25.09.0; backported to 24.03.7, 25.03.2). By feature release: x.y.0 behaviour.
     unsnatSkippedForNatVips: !at(r, '24.09') || at(r, '25.09'),
+    // measured: ct_clear on 23.03.1, 25.03 and 26.03 (the router LB hairpin case of version-cases.ts).
+    // history: d17ece7f3 "northd: prevents sending packet to conntrack for router ports" (v23.06.0,
+    // backported to 23.03.1; 23.03.0 and 22.x lack it). By feature release: 23.03 counts as having it.
+    routerPortEgressCtClear: at(r, '23.03'),
+    // measured: 23.03.1's ovn-trace does not hairpin a router-only VIP (chk_lb_hairpin 0), 25.03 does.
+    // history: Load_Balancer.lr_datapath_group in ovn-sb.ovsschema from v24.03.0.
+    sbHasRouterOnlyLbs: at(r, '24.03'),
   };
 }
 

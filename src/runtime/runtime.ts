@@ -227,7 +227,10 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
   ovnInfoGauge(registry, topology);
   unmodelledGauge(registry, topology, logger);
   const liveSb = createLiveSb(settings, registry, logger);
-  const sbHolder = settings.sbDb || settings.sbFile ? new CompiledSbHolder() : null;
+  const sbHolder =
+    settings.sbDb || settings.sbFile
+      ? new CompiledSbHolder(settings.lflowChassis ? { chassis: settings.lflowChassis } : {})
+      : null;
   const engines = lazyEngines(settings, { registry, logger, liveSb, sb: sbHolder });
   const sbTopology = topologyFromSbOnly(settings);
   // /-/ready waits for the first SB sync when lflow answers (a live SB; a file is read before start ends).

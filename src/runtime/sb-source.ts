@@ -6,7 +6,7 @@
 
 import type { Registry } from 'prom-client';
 import type { DaemonSettings } from '../config/daemon-config.ts';
-import { type CompiledSb, compileSteps } from '../engine/lflow/index.ts';
+import { type CompiledSb, type CompileSbOptions, compileSteps } from '../engine/lflow/index.ts';
 import type { Logger } from '../log.ts';
 import type { FreshnessGate } from '../monitor/monitor.ts';
 import type { SbChange, SbDatabase } from '../ovn/sb/types.ts';
@@ -43,6 +43,7 @@ const SB_ENGINES = new Set<string>(['lflow', 'ovn-trace']);
  */
 export class CompiledSbHolder implements SbFollower {
   compiled: CompiledSb | null = null;
+  constructor(private readonly opts: CompileSbOptions = {}) {}
   /** Wall time (ms) of the last whole compile, for logs and benchmarks. */
   lastCompileMs = 0;
   /** The longest slice (ms) of the last whole compile: what it held the event loop at most. */
@@ -51,7 +52,7 @@ export class CompiledSbHolder implements SbFollower {
   async reset(db: SbDatabase): Promise<void> {
     const t = performance.now();
     let longest = 0;
-    this.compiled = await runInSlices(compileSteps(db), undefined, (ms) => {
+    this.compiled = await runInSlices(compileSteps(db, this.opts), undefined, (ms) => {
       longest = Math.max(longest, ms);
     });
     this.lastCompileMs = performance.now() - t;

@@ -102,11 +102,11 @@ describe('load shedding', () => {
     expect(all.map((r) => r.status)).toEqual([200, 200, 200]);
   }, 60_000);
 
-  // p90, not p99: on this shared 2-core machine single pauses (GC, other processes) of 50-250 ms show up
-  // in the last percent; without the shedding and yielding, most samples wait for a whole fan-out.
-  // Issue 18 asks p99 <= 50 ms: it is printed (100 samples, so p99 is the second worst) and not held
-  // here: measured 2026-12-03 at load average 14 on 2 cores, /-/healthy p99 128 ms, /flow p99 116 ms.
-  it('keeps /-/healthy and a light /flow under 50 ms p90 while two fan-outs run', async () => {
+  // Issue 18: p99 <= 50 ms (100 samples, so p99 is the second worst). The file runs in the "timing" group
+  // (vitest.config.ts), alone, after the rest of the suite. Measured 2026-12-03 at load average 4-5 on 2
+  // cores (two other jobs): /-/healthy p99 8.7-22.9 ms, /flow p99 8.1-18.0 ms over 6 runs; at load average
+  // 14-25 (a machine shared by 8 sessions) p99 reached 72-191 ms: pauses of other processes, not ours.
+  it('keeps /-/healthy and a light /flow under 50 ms p99 while two fan-outs run', async () => {
     let running = true;
     const fanOuts = [0, 1].map(async () => {
       let n = 0;
@@ -138,7 +138,7 @@ describe('load shedding', () => {
     console.log(
       `load-shed latency over ${healthy.length} samples: /-/healthy p90 ${pct(healthy, 0.9).toFixed(1)} p99 ${pct(healthy, 0.99).toFixed(1)} ms; /flow p90 ${pct(flow, 0.9).toFixed(1)} p99 ${pct(flow, 0.99).toFixed(1)} ms`,
     );
-    expect({ healthy: pct(healthy, 0.9), flow: pct(flow, 0.9) }).toEqual({
+    expect({ healthy: pct(healthy, 0.99), flow: pct(flow, 0.99) }).toEqual({
       healthy: expect.toSatisfy((ms: number) => ms <= 50),
       flow: expect.toSatisfy((ms: number) => ms <= 50),
     });

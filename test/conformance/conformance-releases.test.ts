@@ -9,8 +9,9 @@
 // OVNCP_CONFORMANCE_RELEASE_CASES overrides the case count (the counts are then not compared); the
 // long run is `npm run conformance -- --release 25.03 --cases 3000 --engines model,lflow`.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OvnRelease, type OvnTestbed, skipWithoutRelease, startOvn } from '../helpers/ovn-testbed.ts';
+import { describe, expect, it } from 'vitest';
+import type { OvnRelease } from '../helpers/ovn-testbed.ts';
+import { describeBed } from '../helpers/release-bed.ts';
 import { lflowConformanceEngine, modelConformanceEngine, ovnTraceConformanceEngine } from './engines.ts';
 import { disagreementsByTag, reportLines, runConformance } from './run-conformance.ts';
 
@@ -32,18 +33,11 @@ const MODEL_GAPS: Record<'25.03' | '26.03', { total: number; byTag: Record<strin
 };
 
 describe.each(['25.03', '26.03'] as const)('engine conformance with real ovn-trace %s', (release) => {
-  describe.skipIf(skipWithoutRelease(release as OvnRelease))('in its test bed', () => {
-    let tb: OvnTestbed;
-    beforeAll(async () => {
-      tb = await startOvn({ release });
-    }, 120_000);
-    afterAll(async () => {
-      await tb?.stop();
-    });
-
+  describeBed(release as OvnRelease, 'in its test bed', (bed) => {
     it(
       `${CASES} cases: the ovn-trace and lflow engines always agree, the model on every class it knows`,
       async () => {
+        const tb = bed();
         const engines = [modelConformanceEngine(), ovnTraceConformanceEngine(tb), lflowConformanceEngine()];
         const rep = await runConformance(tb, engines, { seed: SEED, cases: CASES });
         for (const l of reportLines(rep, SEED, 5)) console.log(l);

@@ -6,8 +6,9 @@
 // engine over many cases per network. The long run is one command:
 // `npm run conformance -- --release 25.03 --source neutron --cases 1000 --per 20`.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OvnRelease, type OvnTestbed, skipWithoutRelease, startOvn } from '../helpers/ovn-testbed.ts';
+import { describe, expect, it } from 'vitest';
+import type { OvnRelease } from '../helpers/ovn-testbed.ts';
+import { describeBed } from '../helpers/release-bed.ts';
 import { lflowOracle, modelConformanceEngine, ovnTraceConformanceEngine } from './engines.ts';
 import { type ConformanceReport, reportLines, runConformance } from './run-conformance.ts';
 import { NEUTRON_SOURCE } from './shapes/neutron-source.ts';
@@ -33,16 +34,9 @@ function expectUseful(rep: ConformanceReport): void {
 }
 
 describe.each(['23.03', '25.03', '26.03'] as const)('Neutron-shaped networks, OVN %s', (release) => {
-  describe.skipIf(skipWithoutRelease(release as OvnRelease))('in its test bed', () => {
-    let tb: OvnTestbed;
-    beforeAll(async () => {
-      tb = await startOvn({ release });
-    }, 120_000);
-    afterAll(async () => {
-      await tb?.stop();
-    });
-
+  describeBed(release as OvnRelease, 'in its test bed', (bed) => {
     it(`${CASES} cases: the model and the ovn-trace engine agree with ovn-trace on every one`, async () => {
+      const tb = bed();
       const t0 = Date.now();
       const rep = await runConformance(tb, [modelConformanceEngine(), ovnTraceConformanceEngine(tb, 60)], {
         seed: SEED,
@@ -61,6 +55,7 @@ describe.each(['23.03', '25.03', '26.03'] as const)('Neutron-shaped networks, OV
     }, 300_000);
 
     it('the model judged by the lflow engine, 100 cases per network', async () => {
+      const tb = bed();
       const t0 = Date.now();
       const rep = await runConformance(tb, [modelConformanceEngine()], {
         seed: SEED + 1000,

@@ -6,8 +6,9 @@
 // packets per network (fast: no ovn-trace). OVNCP_OVNK_CASES overrides the ovn-trace round's size.
 // The long run: `npm run conformance -- --release 25.03 --source ovnk --engines model,lflow --cases 3000`.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OvnRelease, type OvnTestbed, skipWithoutRelease, startOvn } from '../helpers/ovn-testbed.ts';
+import { describe, expect, it } from 'vitest';
+import type { OvnRelease } from '../helpers/ovn-testbed.ts';
+import { describeBed } from '../helpers/release-bed.ts';
 import { lflowConformanceEngine, lflowOracle, modelConformanceEngine } from './engines.ts';
 import { reportLines, runConformance } from './run-conformance.ts';
 import { OVNK_SOURCE } from './shapes/ovnk.ts';
@@ -36,16 +37,9 @@ const TIER_TAGS = ['anp', 'anp-pass', 'banp'];
 describe.each(['23.03', '25.03', '26.03'] as const)(
   'ovn-kubernetes shapes on real ovn-trace %s',
   (release) => {
-    describe.skipIf(skipWithoutRelease(release as OvnRelease))('in its test bed', () => {
-      let tb: OvnTestbed;
-      beforeAll(async () => {
-        tb = await startOvn({ release });
-      }, 120_000);
-      afterAll(async () => {
-        await tb?.stop();
-      });
-
+    describeBed(release as OvnRelease, 'in its test bed', (bed) => {
       it(`${CASES} cases: model and lflow agree with ovn-trace on the delivered ports`, async () => {
+        const tb = bed();
         const rep = await runConformance(tb, [modelConformanceEngine(), lflowConformanceEngine()], {
           seed: SEED,
           cases: CASES,
@@ -63,6 +57,7 @@ describe.each(['23.03', '25.03', '26.03'] as const)(
       }, 300_000);
 
       it(`${LFLOW_ORACLE_CASES} cases: the model agrees with the lflow engine`, async () => {
+        const tb = bed();
         const rep = await runConformance(tb, [modelConformanceEngine()], {
           seed: SEED + 500,
           cases: LFLOW_ORACLE_CASES,

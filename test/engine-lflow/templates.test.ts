@@ -3,6 +3,9 @@
 // and the trace warns naming the variable and the hop. Traced as a chassis that defines the values, the
 // template load balancer of a real OVN works as that chassis's ovn-controller would make it.
 
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSb, createLflowEngine } from '../../src/engine/lflow/index.ts';
 import { expandTemplates } from '../../src/engine/lflow/templates.ts';
@@ -13,6 +16,7 @@ import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
 import { readSbOnce } from '../../src/sources/sb/read-sb.ts';
 import { OvnTraceOracle } from '../conformance/ovn-oracle.ts';
+import { cli } from '../helpers/cli.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 
 describe('expandTemplates', () => {
@@ -107,6 +111,37 @@ describe.skipIf(skipWithoutOvn())('template load balancer on a real OVN', () => 
     expect([...tree.outputPorts]).toEqual(['b1']);
     expect(tree.warnings.filter((w) => w.includes('template'))).toEqual([]);
   });
+
+  it('the daemon setting engine.chassis: `trace` on the SB file as hv1 load-balances; without it, not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovncp-tmpl-'));
+    try {
+      const file = join(dir, 'sb.db');
+      copyFileSync(join(tb.dir, 'sb.db'), file);
+      const cfg = join(dir, 'ovncp.yaml');
+      writeFileSync(cfg, 'engine:\n  chassis: hv1\n');
+      const args = [
+        'trace',
+        `--topology.sb-file=${file}`,
+        '--engine=lflow',
+        '--source-port=c1',
+        '--destination-ip=10.9.1.100',
+        '--protocol=tcp',
+        '--destination-port-num=80',
+        '--json',
+      ];
+      type Out = { reaches_destination: boolean; output_ports?: string[]; warnings: string[] };
+      const as = await cli([...args, `--config.file=${cfg}`]);
+      expect(as.stderr).toBe('');
+      const hv1 = JSON.parse(as.stdout) as Out;
+      expect(hv1.warnings.filter((w) => w.includes('template'))).toEqual([]);
+      expect(JSON.stringify(hv1)).toContain('"b1"');
+      const none = JSON.parse((await cli(args)).stdout) as Out;
+      expect(none.warnings.some((w) => w.includes('^vip'))).toBe(true);
+      expect(JSON.stringify(none)).not.toContain('"b1"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('values changed by an SB update recompile the flows naming them', () => {
     const sb = compileSb(db, { chassis: 'hv1' });

@@ -115,14 +115,17 @@ describe('behaviour table', () => {
     'globalSrcIpRouteInEveryTable',
     'arpRequestOutputsPacket',
     'unsnatSkippedForNatVips',
+    'routerPortEgressCtClear',
+    'sbHasRouterOnlyLbs',
   ] as const;
   it.each([
-    ['23.03', [false, false, false, false, true, true, false, true, false, true]],
-    ['23.06', [true, false, false, false, false, false, false, true, false, true]],
-    ['24.03', [true, false, false, false, false, false, false, true, false, true]],
-    ['24.09', [true, true, false, false, false, false, false, true, true, false]],
-    ['25.03', [true, true, true, true, false, false, true, false, true, false]],
-    ['26.03', [true, true, true, true, false, false, true, false, true, true]],
+    ['22.03', [false, false, false, false, true, true, false, true, false, true, false, false]],
+    ['23.03', [false, false, false, false, true, true, false, true, false, true, true, false]],
+    ['23.06', [true, false, false, false, false, false, false, true, false, true, true, false]],
+    ['24.03', [true, false, false, false, false, false, false, true, false, true, true, true]],
+    ['24.09', [true, true, false, false, false, false, false, true, true, false, true, true]],
+    ['25.03', [true, true, true, true, false, false, true, false, true, false, true, true]],
+    ['26.03', [true, true, true, true, false, false, true, false, true, true, true, true]],
   ] as const)('%s features', (release, expected) => {
     const b = ovnBehaviour(release);
     expect(FEATURES.map((f) => b[f])).toEqual(expected);

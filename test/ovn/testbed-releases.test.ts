@@ -4,8 +4,9 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OvnRelease, type OvnTestbed, skipWithoutRelease, startOvn } from '../helpers/ovn-testbed.ts';
+import { describe, expect, it } from 'vitest';
+import { type OvnRelease, startOvn } from '../helpers/ovn-testbed.ts';
+import { describeBed } from '../helpers/release-bed.ts';
 
 const run = promisify(execFile);
 const FLOW =
@@ -18,16 +19,9 @@ const CASES: readonly { release: OvnRelease; nbSchema: string; chain: boolean }[
 ];
 
 describe.each(CASES)('OVN $release test bed', ({ release, nbSchema, chain }) => {
-  describe.skipIf(skipWithoutRelease(release))('in its chroot', () => {
-    let tb: OvnTestbed;
-    beforeAll(async () => {
-      tb = await startOvn({ release });
-    }, 120_000);
-    afterAll(async () => {
-      await tb?.stop();
-    });
-
+  describeBed(release, 'in its chroot', (bed) => {
     it('runs the release it says, with its NB schema', () => {
+      const tb = bed();
       expect(tb.release).toBe(release);
       expect(tb.ovnVersion.startsWith(`${release}.`)).toBe(true);
       expect(tb.root).not.toBeNull();
@@ -39,6 +33,7 @@ describe.each(CASES)('OVN $release test bed', ({ release, nbSchema, chain }) => 
     });
 
     it('traces with its own ovn-trace: delivers, then drops after an ACL', async () => {
+      const tb = bed();
       await tb.nbctl(
         ...['ls-add', 'ls1'],
         ...['--', 'lsp-add', 'ls1', 'vm1', '--', 'lsp-set-addresses', 'vm1', '00:00:00:00:00:01 10.0.0.1'],
@@ -55,18 +50,21 @@ describe.each(CASES)('OVN $release test bed', ({ release, nbSchema, chain }) => 
     });
 
     it("is driven by the host's 23.03 ovn-nbctl over the socket too", async () => {
+      const tb = bed();
       await run('ovn-nbctl', [`--db=${tb.nbRemote}`, 'ls-add', 'from-host']);
       expect(await tb.nbctl('ls-list')).toContain('from-host');
       expect((await run('ovn-nbctl', [`--db=${tb.nbTcpRemote}`, 'ls-list'])).stdout).toContain('ls1');
     });
 
     it('runs an ovn-trace daemon whose socket the host reaches by path', async () => {
+      const tb = bed();
       const ctl = await tb.startTraceDaemon();
       const { stdout } = await run('ovs-appctl', ['-t', ctl, 'trace', 'ls1', FLOW]);
       expect(stdout).toContain('ls_in_acl_eval');
     });
 
     it('stops every process it started', async () => {
+      const _tb = bed();
       const extra = await startOvn({ release });
       const pids = extra.startedPids();
       expect(pids.length).toBe(3);

@@ -74,6 +74,11 @@ export interface CompiledSwitch {
   readonly statelessIn: AclList;
   readonly statelessOut: AclList;
   readonly hasAcls: boolean;
+  /**
+   * An allow-related ACL applies here (its own or a port group's). Without one, northd clears the
+   * conntrack state of IP packets leaving by a router port (ls_out_pre_lb); with one it keeps it.
+   */
+  readonly statefulAcl: boolean;
   /** An allow-related ACL or a load balancer: IP traffic goes through conntrack. */
   readonly stateful: boolean;
   readonly vips: readonly CompiledVip[];
@@ -348,6 +353,7 @@ function compileSwitch(
       'outport',
     ),
     hasAcls: acls.length > 0,
+    statefulAcl: hasStatefulAcl,
     stateful: hasStatefulAcl || vips.vips.length > 0,
     vips: vips.vips,
     vipIndex: vips.index,

@@ -89,6 +89,7 @@ export function applyVip(w: Walk, v: CompiledVip, backend: LbBackend, where: str
   setDstIp(w.flow, backend.ip);
   if (backend.port !== null) w.flow.l4Dst = backend.port;
   w.backend = backend.raw;
+  w.lbVip = v;
   if (!w.full) return w.add(null);
   const before = `${formatIp(v.vip.ip)}${v.vip.port === null ? '' : `:${v.vip.port}`}`;
   return w.add({

@@ -140,11 +140,19 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
  * A packet a router's load balancer sent back to its own sender, entering the sender's switch from the
  * router: the switch's hairpin check (ls_in_pre_hairpin, chk_lb_hairpin: DNATed by an LB and source ==
  * destination, on a switch with VIPs) sends it back out of the port it came in by, to the router, which
- * routes it here again. ovn-trace follows that loop to its depth limit (the datapath until the TTL runs
- * out): nothing is delivered.
+ * routes it here again. Whether that repeats depends on the conntrack state crossing the router port:
+ * from 23.03 on (OvnBehaviour.routerPortEgressCtClear) a switch without an allow-related ACL clears it
+ * on the way out (ct_clear in ls_out_pre_lb), so on the next pass the packet is no longer DNATed, is not
+ * hairpinned and reaches the sender (what the L2 lookup below gives). A switch with one (or any switch
+ * before) keeps the DNAT state, so the check holds again every pass: ovn-trace follows that loop to its
+ * depth limit (the datapath until the TTL runs out) and nothing is delivered. Before 24.03 ovn-trace
+ * knows only the load balancers of switches: a router-only VIP is never hairpinned there.
  */
 function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
   if (cp.port.type !== 'router' || w.backend === null || cs.vips.length === 0) return false;
+  const b = w.ctx.net.behaviour;
+  if (b.routerPortEgressCtClear && !cs.statefulAcl) return false;
+  if (!b.sbHasRouterOnlyLbs && !onSomeSwitch(w, w.lbVip)) return false;
   if (srcKey(w.flow) !== dstKey(w.flow)) return false;
   w.drop({
     index: 0,
@@ -153,9 +161,16 @@ function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
     datapath: cs.sw.name,
     stage: 'ls_in_hairpin',
     action: 'drop',
-    description: `Load balanced back to its own sender by a router: ${cs.sw.name} hairpins it to the router port ${cp.port.name} it came from, and the router routes it back (a loop; nothing is delivered)`,
+    description: `Load balanced back to its own sender by a router: ${cs.sw.name} hairpins it to the router port ${cp.port.name} it came from with its DNAT conntrack state kept, and the router routes it back (a loop; nothing is delivered)`,
   });
   return true;
+}
+
+/** Whether the load balancer of `v` is also on a switch (so in the SB of a release before 24.03). */
+function onSomeSwitch(w: Walk, v: CompiledVip | null): boolean {
+  if (v === null) return false;
+  for (const cs of w.ctx.net.switches.values()) if (cs.sw.loadBalancers.includes(v.lb.name)) return true;
+  return false;
 }
 
 /** A client load-balanced to itself: OVN sends the packet back out of its port, SNATed to the VIP. */

@@ -6,7 +6,7 @@
 import type { Flow } from '../../../ovn/expr/index.ts';
 import type { AclDecision, TraceBranch } from '../../result/tree.ts';
 import type { Hop, HopType } from '../../types.ts';
-import type { CompiledNetwork } from '../compile/network.ts';
+import type { CompiledNetwork, CompiledVip } from '../compile/network.ts';
 import { copyFlow } from '../packet.ts';
 
 export type HopInput = Omit<Hop, 'index'>;
@@ -57,6 +57,8 @@ export interface TraceContext {
 
 export class Walk {
   backend: string | null = null;
+  /** The VIP whose load balancer DNATed the packet last (with `backend`). */
+  lbVip: CompiledVip | null = null;
   /** The ECMP members (routes or reroute next hops) this walk took, when a router split it. */
   member: string | null = null;
   /** Set when a router answered the packet (a ping to its address): the walk now carries the reply. */
@@ -84,6 +86,7 @@ export class Walk {
     const w = new Walk(this.ctx, copyFlow(this.flow), this.full ? this.hops.slice() : []);
     w.count = this.count;
     w.backend = this.backend;
+    w.lbVip = this.lbVip;
     w.member = this.member;
     w.answeredBy = this.answeredBy;
     return w;
