@@ -74,6 +74,8 @@ export interface OvnBehaviour {
   /**
    * ovn-trace fills the connection's fields (ct_nw_dst, ct_tp_dst, …) from the packet at every ct
    * action, and answers ct_proto()/ct_tp_dst() with the packet's own protocol and destination port.
+   * So a gateway router's egress ct_dnat (lr_out_undnat) records a load-balanced packet's backend as
+   * its destination: a switch's chk_lb_hairpin after it no longer finds the VIP (switch.ts hairpinLoop).
    */
   readonly traceCtFields: boolean;
   /**
@@ -157,7 +159,8 @@ function behaviour(r: OvnRelease): OvnBehaviour {
     // the unknown-MAC ports. history: c141d8b19 "northd, controller: Use paused controller action for
     // packet buffering" (v24.09.0) appends `output;` to the lr_in_arp_request flows.
     arpRequestOutputsPacket: at(r, '24.09'),
-    // measured: 26.03's ovn-trace vs the lflow engine (hairpin and NodePort cases), 25.03 not. history:
+    // measured: 26.03's ovn-trace vs the lflow engine (hairpin and NodePort cases), 25.03 not; the
+    // gateway-router hairpin loop of version-cases.ts ends on 26.03 only, the distributed one not. history:
     // acf9c8a9d "ovn-trace: Populate CT fields during CT actions." and 8e6f9a835 (ct_proto()/ct_tp_dst()
     // in ovn-trace, the ct_extract stages in northd), both first in v25.09.0.
     traceCtFields: at(r, '25.09'),

@@ -434,6 +434,50 @@ function routerHairpinNet(): SnapshotDoc {
   };
 }
 
+/**
+ * `a` calling VIP 10.99.0.5:30080 of router `r` (load balancer `np`, only on the router), balanced back to
+ * `a` itself; `ls` has an allow-related ACL, so its DNAT state crosses the router port and the hairpin
+ * check holds again on every pass from 24.03 (a loop) — until 25.09, where a gateway router's egress
+ * ct_dnat makes the backend the connection's destination and the second pass is not hairpinned.
+ */
+function routerHairpinLoopNet(gateway: boolean): SnapshotDoc {
+  return {
+    load_balancers: [
+      { name: 'np', protocol: 'tcp', vips: { '10.99.0.5:30080': '10.10.0.1:8080' } },
+      { name: 'swlb', protocol: 'tcp', vips: { '10.10.0.100:80': '10.10.0.2:80' } },
+    ],
+    switches: [
+      {
+        name: 'ls',
+        load_balancers: ['swlb'],
+        acls: [
+          { name: 'rel', direction: 'from-lport', priority: 100, match: 'ip4', action: 'allow-related' },
+        ],
+        ports: [
+          { name: 'a', addresses: [A] },
+          { name: 'b', addresses: [B] },
+          { name: 'ls-r', type: 'router', addresses: ['router'], options: { 'router-port': 'r-ls' } },
+        ],
+      },
+    ],
+    routers: [
+      {
+        name: 'r',
+        ...(gateway ? { options: { chassis: 'hv1' } } : {}),
+        load_balancers: ['np'],
+        ports: [{ name: 'r-ls', mac: '0a:00:00:00:00:fe', networks: ['10.10.0.254/24'] }],
+      },
+    ],
+  };
+}
+
+const toRouterVip: TraceRequest = {
+  source_port: 'a',
+  destination_ip: '10.99.0.5',
+  protocol: 'tcp',
+  destination_port_num: 30080,
+};
+
 const toOwnVip: TraceRequest = {
   source_port: 'a',
   destination_ip: '10.10.0.254',
@@ -662,6 +706,24 @@ export const VERSION_CASES: readonly VersionCase[] = [
     request: toOwnVip,
     // measured on 23.03.1, 25.03, 26.03; before 23.03.1 northd has no ct_clear there (d17ece7f3), unmeasured.
     verdicts: { '23.03': { reaches: true, outputs: ['a'] } },
+  },
+  {
+    name: 'a gateway router VIP balanced back to its caller with ct state kept: a loop, until 25.09',
+    network: routerHairpinLoopNet(true),
+    request: toRouterVip,
+    // measured: delivered on 23.03.1 (router-only VIP, no hairpin), a loop on 25.03, delivered on 26.03.
+    verdicts: {
+      '23.03': { reaches: true, outputs: ['a'] },
+      '24.03': { reaches: false, outputs: [] },
+      '25.09': { reaches: true, outputs: ['a'] },
+    },
+  },
+  {
+    name: 'a distributed router VIP balanced back to its caller with ct state kept: a loop from 24.03',
+    network: routerHairpinLoopNet(false),
+    request: toRouterVip,
+    // measured: delivered on 23.03.1, a loop on 25.03 and 26.03 (no ct action on the router's egress).
+    verdicts: { '23.03': { reaches: true, outputs: ['a'] }, '24.03': { reaches: false, outputs: [] } },
   },
 ];
 

@@ -146,13 +146,16 @@ export function switchIngress(w: Walk, swName: string, inport: string): void {
  * hairpinned and reaches the sender (what the L2 lookup below gives). A switch with one (or any switch
  * before) keeps the DNAT state, so the check holds again every pass: ovn-trace follows that loop to its
  * depth limit (the datapath until the TTL runs out) and nothing is delivered. Before 24.03 ovn-trace
- * knows only the load balancers of switches: a router-only VIP is never hairpinned there.
+ * knows only the load balancers of switches: a router-only VIP is never hairpinned there. From 25.09 a
+ * gateway router's egress ct_dnat makes the backend the connection's destination (fromGatewayRouter):
+ * the check fails on the second pass and the packet reaches the sender.
  */
 function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
   if (cp.port.type !== 'router' || w.backend === null || cs.vips.length === 0) return false;
   const b = w.ctx.net.behaviour;
   if (b.routerPortEgressCtClear && !cs.statefulAcl) return false;
   if (!b.sbHasRouterOnlyLbs && !onSomeSwitch(w, w.lbVip)) return false;
+  if (b.traceCtFields && fromGatewayRouter(w, cp)) return false;
   if (srcKey(w.flow) !== dstKey(w.flow)) return false;
   w.drop({
     index: 0,
@@ -164,6 +167,18 @@ function hairpinLoop(w: Walk, cs: CompiledSwitch, cp: CompiledPort): boolean {
     description: `Load balanced back to its own sender by a router: ${cs.sw.name} hairpins it to the router port ${cp.port.name} it came from with its DNAT conntrack state kept, and the router routes it back (a loop; nothing is delivered)`,
   });
   return true;
+}
+
+/**
+ * Whether the switch port `cp` leads to a gateway router. Every packet leaving a gateway router with a
+ * load balancer meets `ct_dnat` (lr_out_undnat); from 25.09 ovn-trace records the packet's destination,
+ * now the backend, as the connection's at that step (OvnBehaviour.traceCtFields), so the switch's
+ * chk_lb_hairpin no longer finds the VIP. measured on 26.03: a distributed router has no such step and
+ * still loops.
+ */
+function fromGatewayRouter(w: Walk, cp: CompiledPort): boolean {
+  const rp = w.ctx.net.topology.routerPorts.get(cp.port.options['router-port'] ?? '');
+  return rp !== undefined && w.ctx.net.routers.get(rp.routerName)?.gateway === true;
 }
 
 /** Whether the load balancer of `v` is also on a switch (so in the SB of a release before 24.03). */
