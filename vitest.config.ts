@@ -15,6 +15,7 @@ export const TIMING_FILES = [
   'test/monitor/reload-hardening.test.ts',
   'test/monitor/scheduler.test.ts',
   'test/ovsdb/huge-transaction.test.ts',
+  'test/ovsdb/probe-interval.test.ts',
   'test/ovsdb/restart.test.ts',
 ];
 

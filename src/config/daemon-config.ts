@@ -36,6 +36,13 @@ const durationMs = z
 
 /** Default of engine.sb_wait: how long an SB-traced check waits for the SB to reflect an NB change. */
 export const DEFAULT_SB_WAIT_MS = 10_000;
+/**
+ * Default of ovn.probe_interval: after this long without a message from ovsdb-server we send `echo`, and
+ * drop the connection when no answer comes within as long again (OVS's jsonrpc default). A server that
+ * builds a very large monitor reply (an SB of hundreds of thousands of flows) can stay silent longer:
+ * raise it there, as ovn-controller's ovn-remote-probe-interval.
+ */
+export const DEFAULT_PROBE_INTERVAL_MS = 5_000;
 /** Default of engine.sb_settle: how long the SB must be quiet after an NB change (passive mode). */
 export const DEFAULT_SB_SETTLE_MS = 500;
 
@@ -84,6 +91,8 @@ export const configFileSchema = z.strictObject({
       /** The OVN release whose behaviour the model follows, over what the NB or snapshot says. */
       version: z.string().optional(),
       bump_nb_cfg: z.boolean().optional(),
+      /** Inactivity probe of the OVSDB connections (OVS's default 5s); `0s` turns it off. */
+      probe_interval: durationMs.optional(),
       ssl: z
         .strictObject({
           private_key: z.string().optional(),
@@ -188,6 +197,8 @@ export interface DaemonSettings {
    * ovn-trace without a chassis (templated flows ignored with a warning, residency true).
    */
   readonly lflowChassis: string | null;
+  /** ovn.probe_interval (ms; 0 = no probe) of the NB and SB OVSDB connections. */
+  readonly probeIntervalMs: number;
   /** Never stale (src/sources/sb/sb-freshness.ts): engine.sb_wait, engine.sb_settle, ovn.bump_nb_cfg. */
   readonly sbFreshness: {
     readonly waitMs: number;
@@ -312,6 +323,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     web: webSettings(configFile, file),
     crossCheckSample: file.engine?.cross_check_sample ?? null,
     lflowChassis: file.engine?.chassis ?? null,
+    probeIntervalMs: file.ovn?.probe_interval ?? DEFAULT_PROBE_INTERVAL_MS,
     sbFreshness: {
       waitMs: file.engine?.sb_wait ?? DEFAULT_SB_WAIT_MS,
       settleMs: file.engine?.sb_settle ?? DEFAULT_SB_SETTLE_MS,

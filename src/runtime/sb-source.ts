@@ -167,6 +167,7 @@ export function createLiveSb(settings: DaemonSettings, registry: Registry, logge
   return new LiveSb({
     remote: settings.sbDb,
     ssl: settings.ssl,
+    probeIntervalMs: settings.probeIntervalMs,
     logger: logger.child({ component: 'ovsdb-sb' }),
     registry,
   });

@@ -43,6 +43,7 @@ function liveSource(d: SourceDeps, withMetrics: boolean): LiveTopology {
   return new LiveTopology({
     remote: d.settings.nbDb!,
     ssl: d.settings.ssl,
+    probeIntervalMs: d.settings.probeIntervalMs,
     store: d.store,
     logger: d.logger.child({ component: 'ovsdb' }),
     registry: withMetrics ? d.registry : undefined,

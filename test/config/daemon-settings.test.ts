@@ -23,6 +23,7 @@ describe('resolveSettings', () => {
 ovn:
   nb_db: unix:/run/nb.sock
   sb_db: ssl:10.0.0.1:6642
+  probe_interval: 30s
   ssl: { private_key: ../pki/key.pem, certificate: /abs/cert.pem, ca_cert: pki/ca.pem }
 topology: { file: net.yaml }
 paths: { file: /etc/paths.yaml }
@@ -54,6 +55,7 @@ engine: { type: model, cross_check_sample: 0.25 }
     expect(s.topologyFile).toBe(join(etc, 'net.yaml'));
     expect(s.pathsFile).toBe('/etc/paths.yaml');
     expect(s.crossCheckSample).toBe(0.25);
+    expect(s.probeIntervalMs).toBe(30_000);
     expect(s.engine).toBe('model');
     expect(s).not.toHaveProperty('raw');
   });
@@ -74,6 +76,7 @@ engine: { type: model, cross_check_sample: 0.25 }
     const s = resolveSettings({}, {});
     expect(s.ssl).toBeUndefined();
     expect(s.crossCheckSample).toBeNull();
+    expect(s.probeIntervalMs).toBe(5_000);
     expect(s.web).toEqual({
       tokensFile: null,
       metricsAuth: false,
