@@ -26,6 +26,11 @@ export interface VersionCase {
   readonly since?: OvnRelease;
 }
 
+/** A switch's router-type port peered with router port `lrp`. */
+function routerPort(name: string, lrp: string) {
+  return { name, type: 'router', addresses: ['router'], options: { 'router-port': lrp } };
+}
+
 const A = '0a:00:00:00:00:01 10.10.0.1';
 const B = '0a:00:00:00:00:02 10.10.0.2';
 type AclDoc = NonNullable<NonNullable<SnapshotDoc['switches']>[number]['acls']>[number];
@@ -234,21 +239,15 @@ const toFipMac: TraceRequest = {
 
 /** A router between two switches whose policies jump to a chain that drops UDP 53. */
 function chainNet(): SnapshotDoc {
-  const rp = (name: string, lrp: string) => ({
-    name,
-    type: 'router',
-    addresses: ['router'],
-    options: { 'router-port': lrp },
-  });
   return {
     switches: [
       {
         name: 's1',
-        ports: [{ name: 'p1', addresses: ['0a:00:00:00:01:01 10.1.0.10'] }, rp('s1-lr', 'lr-s1')],
+        ports: [{ name: 'p1', addresses: ['0a:00:00:00:01:01 10.1.0.10'] }, routerPort('s1-lr', 'lr-s1')],
       },
       {
         name: 's2',
-        ports: [{ name: 'p2', addresses: ['0a:00:00:00:02:01 10.2.0.10'] }, rp('s2-lr', 'lr-s2')],
+        ports: [{ name: 'p2', addresses: ['0a:00:00:00:02:01 10.2.0.10'] }, routerPort('s2-lr', 'lr-s2')],
       },
     ],
     routers: [
@@ -307,12 +306,6 @@ const toVip: TraceRequest = { ...tcp80, destination_ip: '10.10.0.100', destinati
 
 /** ovn-kubernetes shape: a gateway router whose own external address is a NodePort VIP. */
 function nodePortNet(): SnapshotDoc {
-  const rp = (name: string, lrp: string) => ({
-    name,
-    type: 'router',
-    addresses: ['router'],
-    options: { 'router-port': lrp },
-  });
   return {
     load_balancers: [{ name: 'np', protocol: 'tcp', vips: { '172.18.0.2:30080': '10.244.0.5:8080' } }],
     switches: [
@@ -320,12 +313,15 @@ function nodePortNet(): SnapshotDoc {
         name: 'ext_node1',
         ports: [
           { name: 'client', addresses: ['0a:00:00:00:12:09 172.18.0.9'] },
-          rp('ext-gr', 'rtoe-GR_node1'),
+          routerPort('ext-gr', 'rtoe-GR_node1'),
         ],
       },
       {
         name: 'node1',
-        ports: [{ name: 'pod', addresses: ['0a:58:0a:f4:00:05 10.244.0.5'] }, rp('node-gr', 'rtos-GR_node1')],
+        ports: [
+          { name: 'pod', addresses: ['0a:58:0a:f4:00:05 10.244.0.5'] },
+          routerPort('node-gr', 'rtos-GR_node1'),
+        ],
       },
     ],
     routers: [
@@ -360,22 +356,16 @@ function nodePortRerouteNet(): SnapshotDoc {
  * its own external_mac: with two gateway ports northd centralizes neither, so the FIP stays distributed.
  */
 function twoDgpFipNet(): SnapshotDoc {
-  const rp = (name: string, lrp: string) => ({
-    name,
-    type: 'router',
-    addresses: ['router'],
-    options: { 'router-port': lrp },
-  });
   return {
     switches: [
       {
         name: 'ext1',
-        ports: [{ name: 'c', addresses: ['0a:00:00:00:0e:01 172.20.0.9'] }, rp('e1-lr', 'lr-e1')],
+        ports: [{ name: 'c', addresses: ['0a:00:00:00:0e:01 172.20.0.9'] }, routerPort('e1-lr', 'lr-e1')],
       },
-      { name: 'ext2', ports: [rp('e2-lr', 'lr-e2')] },
+      { name: 'ext2', ports: [routerPort('e2-lr', 'lr-e2')] },
       {
         name: 'in',
-        ports: [{ name: 'vm', addresses: ['0a:00:00:00:0a:05 10.5.0.5'] }, rp('in-lr', 'lr-in')],
+        ports: [{ name: 'vm', addresses: ['0a:00:00:00:0a:05 10.5.0.5'] }, routerPort('in-lr', 'lr-in')],
       },
     ],
     routers: [

@@ -14,6 +14,9 @@ import { type LiveDaemon, startLiveDaemon, until } from '../helpers/live-daemon.
 import { skipWithoutOvn } from '../helpers/ovn-testbed.ts';
 import { parseMetrics, value } from './metrics-text.ts';
 
+/** The switch, direction, priority and match of the drop ACL the tests add and remove. */
+const HTTP_TO_VM2 = ['ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80'];
+
 const PATHS = `defaults:
   interval: 1h   # only change-driven runs can explain a flip within the test
 paths:
@@ -65,14 +68,7 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
   it('an acl-add flips the gauge through the SB update, and acl-del flips it back', async () => {
     const ms = await (async () => {
       const t0 = Date.now();
-      await tb().nbctl(
-        'acl-add',
-        'ls1',
-        'to-lport',
-        '1900',
-        'outport == "vm2-port" && tcp.dst == 80',
-        'drop',
-      );
+      await tb().nbctl('acl-add', ...HTTP_TO_VM2, 'drop');
       await until('flip to blocked', async () => (await reachable()) === 0);
       return Date.now() - t0;
     })();
@@ -81,7 +77,7 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
     // The drop came from the SB's flows: the flow northd made for the ACL is in the followed SB.
     const flows = [...d().runtime.sb!.database()!.Logical_Flow.values()];
     expect(flows.some((f) => f.match.includes('tcp.dst == 80') && f.match.includes('vm2-port'))).toBe(true);
-    await tb().nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
+    await tb().nbctl('acl-del', ...HTTP_TO_VM2);
     await until('flip back', async () => (await reachable()) === 1);
     console.log(
       `acl-add -> flipped gauge: ${ms} ms; SB update applied (median): ${d().runtime.sb!.medianApplyMs().toFixed(2)} ms`,
@@ -106,9 +102,9 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
       async () => value(await samples(), 'ovncp_ovsdb_connected', { db: 'sb' }) === 1,
       30_000,
     );
-    await tb().nbctl('acl-add', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80', 'drop');
+    await tb().nbctl('acl-add', ...HTTP_TO_VM2, 'drop');
     await until('flip after the restart', async () => (await reachable()) === 0, 30_000);
-    await tb().nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
+    await tb().nbctl('acl-del', ...HTTP_TO_VM2);
     await until('flip back', async () => (await reachable()) === 1, 30_000);
   }, 60_000);
 
@@ -128,16 +124,9 @@ describe.skipIf(skipWithoutOvn())('lflow engine on a live NB + SB (real OVN)', (
       expect(sbOnly.topology.current()?.ports.has('vm1-port')).toBe(true);
       const state = () => sbOnly.monitor.statesOf('vm1-to-vm2-http')[0]!.last;
       expect(state()).toMatchObject({ engine: 'lflow', reachable: true });
-      await tb().nbctl(
-        'acl-add',
-        'ls1',
-        'to-lport',
-        '1900',
-        'outport == "vm2-port" && tcp.dst == 80',
-        'drop',
-      );
+      await tb().nbctl('acl-add', ...HTTP_TO_VM2, 'drop');
       await until('blocked after the SB update', () => state()?.reachable === false);
-      await tb().nbctl('acl-del', 'ls1', 'to-lport', '1900', 'outport == "vm2-port" && tcp.dst == 80');
+      await tb().nbctl('acl-del', ...HTTP_TO_VM2);
       await until('reachable again', () => state()?.reachable === true);
     } finally {
       await sbOnly.stop();

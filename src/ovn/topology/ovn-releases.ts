@@ -133,26 +133,30 @@ export function ovnInfoFromSchema(nb: SchemaShape, sbSchema: string | null): Ovn
 export const DEFAULT_RELEASE: OvnRelease = '23.03';
 
 const fromRelease = new Map<string, OvnInfo>();
+
+/** The OvnInfo of a release known only by name (no schema seen), one object per key. */
+function namedRelease(key: string, release: OvnRelease, source: OvnInfo['source']): OvnInfo {
+  let info = fromRelease.get(key);
+  if (!info) {
+    info = {
+      nbSchema: null,
+      sbSchema: null,
+      columns: columnsOfRelease(release),
+      release,
+      releaseRange: release,
+      source,
+    };
+    fromRelease.set(key, info);
+  }
+  return info;
+}
+
 /**
  * OvnInfo of a topology that only names its release (a snapshot's `ovn_version`), or of one that says
  * nothing (the default). Same arguments, same object, so topologies of one file compare equal.
  */
 export function ovnInfoOfRelease(release: OvnRelease | undefined): OvnInfo {
-  const key = release ?? '';
-  let info = fromRelease.get(key);
-  if (!info) {
-    const r = release ?? DEFAULT_RELEASE;
-    info = {
-      nbSchema: null,
-      sbSchema: null,
-      columns: columnsOfRelease(r),
-      release: r,
-      releaseRange: r,
-      source: release ? 'snapshot' : 'default',
-    };
-    fromRelease.set(key, info);
-  }
-  return info;
+  return namedRelease(release ?? '', release ?? DEFAULT_RELEASE, release ? 'snapshot' : 'default');
 }
 
 /**
@@ -161,19 +165,5 @@ export function ovnInfoOfRelease(release: OvnRelease | undefined): OvnInfo {
  */
 export function ovnInfoOverride(release: string): OvnInfo | null {
   if (!(OVN_RELEASES as readonly string[]).includes(release)) return null;
-  const key = `override:${release}`;
-  let info = fromRelease.get(key);
-  if (!info) {
-    const r = release as OvnRelease;
-    info = {
-      nbSchema: null,
-      sbSchema: null,
-      columns: columnsOfRelease(r),
-      release: r,
-      releaseRange: r,
-      source: 'override',
-    };
-    fromRelease.set(key, info);
-  }
-  return info;
+  return namedRelease(`override:${release}`, release as OvnRelease, 'override');
 }

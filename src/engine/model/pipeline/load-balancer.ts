@@ -52,17 +52,15 @@ export function forkPerBackend(w: Walk, vip: CompiledVip, where: string, stage: 
 function noBackends(w: Walk, v: CompiledVip, where: string, stage: string): void {
   const reject = v.lb.options.reject === 'true';
   const answer = w.flow.ipProto === 6 ? 'a TCP reset' : 'an ICMP port unreachable';
-  w.drop({
-    index: 0,
-    type: 'load_balancer',
-    component: `load balancer ${v.lb.name}`,
-    action: 'drop',
-    datapath: where,
+  lbDrop(
+    w,
+    v,
+    where,
     stage,
-    description: reject
-      ? `Load balancer ${v.lb.name}: VIP ${v.vip.key} has no backends and options:reject=true: OVN answers the client with ${answer}`
-      : `Load balancer ${v.lb.name}: VIP ${v.vip.key} has no backends`,
-  });
+    reject
+      ? `VIP ${v.vip.key} has no backends and options:reject=true: OVN answers the client with ${answer}`
+      : `VIP ${v.vip.key} has no backends`,
+  );
 }
 
 /**
@@ -73,6 +71,11 @@ function noBackends(w: Walk, v: CompiledVip, where: string, stage: string): void
 function affinityEnd(w: Walk, v: CompiledVip, where: string, stage: string): void {
   const why = `load balancer ${v.lb.name} has options:affinity_timeout=${v.lb.options.affinity_timeout}: ovn-trace ends the first packet at commit_lb_aff (the affinity learn step); the model follows ovn-trace, OVN's datapath may forward it to the backend`;
   w.ctx.warnings.add(why);
+  lbDrop(w, v, where, stage, why);
+}
+
+/** Ends the walk at the load balancer's stage; the description starts with the LB's name. */
+function lbDrop(w: Walk, v: CompiledVip, where: string, stage: string, why: string): void {
   w.drop({
     index: 0,
     type: 'load_balancer',
