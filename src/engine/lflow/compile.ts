@@ -19,7 +19,7 @@ import {
   type SbDatabase,
 } from '../../ovn/sb/types.ts';
 import { type Action, ActionSyntaxError, type Pipeline, parseActions } from './actions.ts';
-import { type CFlow, FlowIndex } from './flow-index.ts';
+import { type CFlow, FlowIndex, IndexShare } from './flow-index.ts';
 import { flowKeys } from './flow-keys.ts';
 import { expandTemplates } from './templates.ts';
 
@@ -152,6 +152,13 @@ export class CompiledSb {
    * `chunk` flows so a caller can slice the work (each step a few ms at L).
    */
   *load(chunk = 64): Generator<void, this> {
+    yield* this.loadFlows(chunk);
+    yield* this.indexSteps();
+    return this;
+  }
+
+  /** The first part of `load`: the lookups and every flow compiled and placed (indexes not built). */
+  *loadFlows(chunk = 64): Generator<void, this> {
     this.rebuildTemplateVars();
     this.rebuildSets();
     yield;
@@ -171,6 +178,18 @@ export class CompiledSb {
     } finally {
       this.parsedActions = null;
     }
+    return this;
+  }
+
+  /**
+   * The second part of `load`: builds every table's flow index now, a table per step, so the first
+   * traces after a sync do not pay for it (a table changed later is rebuilt on its next lookup).
+   */
+  *indexSteps(): Generator<void, this> {
+    const share = new IndexShare();
+    for (const dp of this.datapaths.values())
+      for (const index of [dp.ingress, dp.egress])
+        for (let t = 0; t < index.length; t++) if (index.build(t, share)) yield;
     return this;
   }
 

@@ -8,7 +8,8 @@
 // evaluates each leaf's flows in table order, skipping every flow, child or leaf that cannot come before
 // the best match found so far (positions in the sorted table are the ovn-trace order). Keys are
 // necessary conditions only, so the compiled match still decides every flow that is evaluated.
-// Building happens lazily, on the first lookup after a change, so a bulk load or an apply costs one rebuild.
+// A whole-SB compile builds every table (sharing the trees of tables holding the same flows, IndexShare);
+// after a change a table is rebuilt lazily, on its next lookup, so an apply costs one rebuild per table.
 
 import type { Flow } from '../../ovn/expr/index.ts';
 import type { LogicalFlow } from '../../ovn/sb/types.ts';
@@ -180,6 +181,46 @@ interface Table {
   root: Node | null;
 }
 
+/**
+ * Trees built during one bulk build (a whole-SB compile), by the exact sorted flow sequence of a table:
+ * the tree depends on nothing else, and datapaths placed through the same datapath groups hold the same
+ * flows, so most tables can share one (at L: 669 distinct flow lists in 3,729 tables, 60k of 374k
+ * placed flows). Nodes are never changed after the build; a table changed later builds its own again.
+ */
+export class IndexShare {
+  private readonly ids = new Map<CFlow, number>();
+  private readonly trees = new Map<string, { list: readonly CFlow[]; root: Node }[]>();
+
+  /** The tree of a table holding exactly `list` (same flows, same order), if one was built. */
+  get(list: readonly CFlow[]): Node | null {
+    for (const t of this.trees.get(this.key(list)) ?? []) if (sameFlows(t.list, list)) return t.root;
+    return null;
+  }
+
+  put(list: readonly CFlow[], root: Node): void {
+    const k = this.key(list);
+    let ts = this.trees.get(k);
+    if (!ts) this.trees.set(k, (ts = []));
+    ts.push({ list: [...list], root });
+  }
+
+  private key(list: readonly CFlow[]): string {
+    let h = 0x811c9dc5;
+    for (const f of list) {
+      let id = this.ids.get(f);
+      if (id === undefined) this.ids.set(f, (id = this.ids.size));
+      h = Math.imul(h ^ id, 0x01000193);
+    }
+    return `${list.length}:${h >>> 0}`;
+  }
+}
+
+function sameFlows(a: readonly CFlow[], b: readonly CFlow[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class FlowIndex {
   private readonly tables: Table[] = [];
 
@@ -198,23 +239,38 @@ export class FlowIndex {
     t!.root = null;
   }
 
+  /**
+   * Builds the index of `table` if a change left it unbuilt (a compile builds them all ahead of the
+   * first traces; lookup builds one on first use otherwise); true when there was work to do.
+   */
+  build(table: number, share?: IndexShare): boolean {
+    const t = this.tables[table];
+    if (!t || t.root !== null) return false;
+    // Array.prototype.sort is stable: equal priorities keep insertion order.
+    t.list.sort((a, b) => b.flow.priority - a.flow.priority);
+    const known = share?.get(t.list);
+    if (known) {
+      t.root = known;
+      return true;
+    }
+    t.root = build(
+      t.list,
+      t.list.map((_, i) => i),
+      new Set(),
+      true,
+      new Map(),
+    );
+    share?.put(t.list, t.root);
+    return true;
+  }
+
   /** The highest-priority flow of `table` matching `flow`, or null. */
   lookup(table: number, flow: Flow): CFlow | null {
     const t = this.tables[table];
     indexStats.lookups++;
     if (!t) return null;
-    if (t.root === null) {
-      // Array.prototype.sort is stable: equal priorities keep insertion order.
-      t.list.sort((a, b) => b.flow.priority - a.flow.priority);
-      t.root = build(
-        t.list,
-        t.list.map((_, i) => i),
-        new Set(),
-        true,
-        new Map(),
-      );
-    }
-    const p = find(t.list, t.root, flow, t.list.length);
+    if (t.root === null) this.build(table);
+    const p = find(t.list, t.root!, flow, t.list.length);
     return p < t.list.length ? t.list[p]! : null;
   }
 
