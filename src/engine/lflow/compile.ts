@@ -8,7 +8,7 @@
 // A whole SB compiles in steps (`compileSteps`): a daemon runs them in short slices between other work
 // (an L-size SB is ~58k flows, seconds of CPU), a one-shot command runs them at once (`compileSb`).
 
-import { compileMatch, type RefResolver } from '../../ovn/expr/index.ts';
+import { compileMatch, type RefResolver, tokenize } from '../../ovn/expr/index.ts';
 import { parseIp, parseMac } from '../../ovn/net/addr.ts';
 import {
   applySbChanges,
@@ -78,10 +78,19 @@ export interface LbVip {
 
 interface FlowEntry {
   readonly flow: LogicalFlow;
-  /** Datapath UUID -> compiled flow placed there. */
-  readonly placed: Map<string, CFlow>;
+  /** The compiled flow: one compile serves every datapath it is placed on. */
+  readonly cf: CFlow | null;
+  /** Datapath UUIDs the compiled flow is placed on. */
+  readonly placed: readonly string[];
   /** Address sets and port groups (SB names) the match named. */
   readonly refs: readonly string[];
+}
+
+/** What the match compile of one flow named, filled by the compiled SB's resolver. */
+interface Named {
+  readonly refs: Set<string>;
+  /** Port groups (NB names) the match names: the flow is placed only where each has ports. */
+  readonly pgs: string[];
 }
 
 function dpName(d: DatapathBinding): string {
@@ -126,6 +135,8 @@ export class CompiledSb {
   private readonly dpGroups = new Map<string, readonly string[]>();
   private addressSets = new Map<string, readonly string[]>();
   private portGroups = new Map<string, readonly string[]>();
+  /** NB port group name -> tunnel keys of the datapaths with an SB group of it (`<key>_<name>`). */
+  private pgDatapaths = new Map<string, Set<number>>();
   /** NB port group name -> members over every datapath (the per-datapath SB groups united). */
   private pgUnion = new Map<string, readonly string[]>();
   /** Bumped by every apply: results may say which SB state they were traced on. */
@@ -151,14 +162,14 @@ export class CompiledSb {
    * Builds the lookups and adds every flow of the SB, yielding between the lookups and after each
    * `chunk` flows so a caller can slice the work (each step a few ms at L).
    */
-  *load(chunk = 64): Generator<void, this> {
+  *load(chunk = 8): Generator<void, this> {
     yield* this.loadFlows(chunk);
     yield* this.indexSteps();
     return this;
   }
 
   /** The first part of `load`: the lookups and every flow compiled and placed (indexes not built). */
-  *loadFlows(chunk = 64): Generator<void, this> {
+  *loadFlows(chunk = 8): Generator<void, this> {
     this.rebuildTemplateVars();
     this.rebuildSets();
     yield;
@@ -189,7 +200,7 @@ export class CompiledSb {
     const share = new IndexShare();
     for (const dp of this.datapaths.values())
       for (const index of [dp.ingress, dp.egress])
-        for (let t = 0; t < index.length; t++) if (index.build(t, share)) yield;
+        for (let t = 0; t < index.length; t++) if (yield* index.buildSteps(t, share)) yield;
     return this;
   }
 
@@ -222,10 +233,7 @@ export class CompiledSb {
         if (c.table === 'Logical_DP_Group') for (const u of this.byGroup.get(c.uuid) ?? []) recompile.add(u);
       if (dps.size > 0)
         for (const f of this.flows.values())
-          if (
-            [...f.placed.keys()].some((d) => dps.has(d)) ||
-            this.datapathsOf(f.flow).some((d) => dps.has(d))
-          )
+          if (f.placed.some((d) => dps.has(d)) || this.datapathsOf(f.flow).some((d) => dps.has(d)))
             recompile.add(f.flow.uuid);
     }
     if (touched.has('Port_Binding') || touched.has('Multicast_Group') || touched.has('Datapath_Binding'))
@@ -299,7 +307,8 @@ export class CompiledSb {
 
   /** The compiled forms of one logical flow (one per datapath it is placed on); tests check reuse. */
   compiledFlow(uuid: string): readonly CFlow[] {
-    return [...(this.flows.get(uuid)?.placed.values() ?? [])];
+    const e = this.flows.get(uuid);
+    return e?.cf ? e.placed.map(() => e.cf!) : [];
   }
 
   flowCount(): number {
@@ -319,12 +328,18 @@ export class CompiledSb {
       if (!u) union.set(name, (u = []));
       u.push(...ports);
     };
+    const dps = new Map<string, Set<number>>();
     for (const [name, ports] of this.portGroups) {
       add(name, ports);
-      const m = /^\d+_(.+)$/.exec(name);
-      if (m) add(m[1]!, ports);
+      const m = /^(\d+)_(.+)$/.exec(name);
+      if (!m) continue;
+      add(m[2]!, ports);
+      let keys = dps.get(m[2]!);
+      if (!keys) dps.set(m[2]!, (keys = new Set()));
+      keys.add(Number(m[1]));
     }
     this.pgUnion = union;
+    this.pgDatapaths = dps;
   }
 
   /** Rebuilds the datapath list, keeping the flow tables of datapaths whose key/name did not change. */
@@ -443,8 +458,6 @@ export class CompiledSb {
 
   private addFlow(f: LogicalFlow): void {
     const stage = f.externalIds.get('stage-name') ?? `${f.pipeline}_${f.tableId}`;
-    const entry: FlowEntry = { flow: f, placed: new Map(), refs: [] };
-    const refs = new Set<string>();
     if (f.match.includes('^') || f.actions.includes('^')) this.templated.add(f.uuid);
     const text = {
       match: expandTemplates(f.match, this.templateVars),
@@ -455,31 +468,21 @@ export class CompiledSb {
       // OVN cannot parse the flow without the values: ovn-trace (no chassis) ignores it, and so do we.
       const message = `template variable${missing.length > 1 ? 's' : ''} ${missing.map((n) => `^${n}`).join(', ')} without a value`;
       this.problems.set(f.uuid, { uuid: f.uuid, stage, message, templates: missing });
-      this.flows.set(f.uuid, entry);
+      this.flows.set(f.uuid, { flow: f, cf: null, placed: [], refs: [] });
       this.gaps = null;
       return;
     }
     const actions = this.actionsOf(text.actions.text);
     if (actions instanceof ActionSyntaxError) {
       this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `actions: ${actions.message}` });
-      this.flows.set(f.uuid, entry);
+      this.flows.set(f.uuid, { flow: f, cf: null, placed: [], refs: [] });
       return;
     }
-    // One compile serves every datapath of the flow. `@pg` names per-datapath SB groups
-    // (`<tunnel key>_<name>`, each holding that datapath's ports); inport/outport are always ports of the
-    // datapath being traced, so testing them against the union of those groups answers the same. A
-    // datapath without its group does not get the flow (OVN could not parse it there).
-    const pgs: string[] = [];
-    const cf = this.compileFor(f, stage, actions, refs, pgs, text.match.text);
-    if (cf)
-      for (const uuid of this.datapathsOf(f)) {
-        const dp = this.datapaths.get(uuid);
-        if (!dp || !pgs.every((g) => this.portGroups.has(`${dp.key}_${g}`) || this.portGroups.has(g)))
-          continue;
-        entry.placed.set(uuid, cf);
-        (f.pipeline === 'ingress' ? dp.ingress : dp.egress).add(f.tableId, cf);
-      }
-    (entry as { refs: readonly string[] }).refs = [...refs];
+    const named: Named = { refs: new Set(), pgs: [] };
+    const cf = this.compileFor(f, stage, actions, named, text.match.text);
+    const placed = cf ? this.place(f, cf, named.pgs) : [];
+    const refs = [...named.refs];
+    this.flows.set(f.uuid, { flow: f, cf, placed, refs });
     if (f.logicalDpGroup) {
       let s = this.byGroup.get(f.logicalDpGroup);
       if (!s) this.byGroup.set(f.logicalDpGroup, (s = new Set()));
@@ -490,7 +493,26 @@ export class CompiledSb {
       if (!s) this.byRef.set(r, (s = new Set()));
       s.add(f.uuid);
     }
-    this.flows.set(f.uuid, entry);
+  }
+
+  /**
+   * Puts the compiled flow in the tables of its datapaths; returns their UUIDs. One compile serves every
+   * datapath of the flow. `@pg` names per-datapath SB groups (`<tunnel key>_<name>`, each holding that
+   * datapath's ports); inport/outport are always ports of the datapath being traced, so testing them
+   * against the union of those groups answers the same. A datapath without its group does not get the
+   * flow (OVN could not parse it there).
+   */
+  private place(f: LogicalFlow, cf: CFlow, pgs: readonly string[]): string[] {
+    const placed: string[] = [];
+    for (const uuid of this.datapathsOf(f)) {
+      const dp = this.datapaths.get(uuid);
+      if (!dp) continue;
+      if (pgs.length > 0 && !pgs.every((g) => this.portGroups.has(g) || this.pgDatapaths.get(g)?.has(dp.key)))
+        continue;
+      placed.push(uuid);
+      (f.pipeline === 'ingress' ? dp.ingress : dp.egress).add(f.tableId, cf);
+    }
+    return placed;
   }
 
   /** Parsed actions (readonly values, so flows with the same text share them during a load). */
@@ -508,50 +530,57 @@ export class CompiledSb {
     return out;
   }
 
+  /** The flow being compiled: what the resolver notes its match names (see compileFor). */
+  private naming: Named = { refs: new Set(), pgs: [] };
+  /** One resolver for every flow (no closures per flow: 58k flows at L). */
+  private readonly resolver: RefResolver = {
+    addressSet: (name) => {
+      this.naming.refs.add(`$${name}`);
+      return this.addressSets.get(name);
+    },
+    portGroup: (name) => {
+      this.naming.pgs.push(name);
+      this.naming.refs.add(`@${name}`);
+      return this.pgUnion.get(name);
+    },
+    portGroupAddresses: (name, family) => {
+      this.naming.refs.add(`$${name}_ip${family}`);
+      return this.addressSets.get(`${name}_ip${family}`);
+    },
+  };
+  private readonly matchOptions = {
+    laterSymbols: true,
+    chassisResident: (port: string) => {
+      this.naming.refs.add(`%${port}`);
+      return this.resident(port);
+    },
+  };
+
+  /** The match compiled (tokenized once for the compile and the index keys); what it names goes to `named`. */
   private compileFor(
     f: LogicalFlow,
     stage: string,
     actions: Action[],
-    refs: Set<string>,
-    pgs: string[],
+    named: Named,
     match: string,
   ): CFlow | null {
-    const resolver: RefResolver = {
-      addressSet: (name) => {
-        refs.add(`$${name}`);
-        return this.addressSets.get(name);
-      },
-      portGroup: (name) => {
-        pgs.push(name);
-        refs.add(`@${name}`);
-        return this.pgUnion.get(name);
-      },
-      portGroupAddresses: (name, family) => {
-        refs.add(`$${name}_ip${family}`);
-        return this.addressSets.get(`${name}_ip${family}`);
-      },
-    };
-    const m = compileMatch(match, resolver, {
-      laterSymbols: true,
-      chassisResident: (port) => {
-        refs.add(`%${port}`);
-        return this.resident(port);
-      },
-    });
+    this.naming = named;
+    const tokens = tokenize(match);
+    const m = compileMatch(match, this.resolver, this.matchOptions, tokens);
     if (!m.ok) {
       this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `match: ${m.message} (at ${m.offset})` });
       return null;
     }
     this.problems.delete(f.uuid);
-    return { flow: f, stage, evaluate: m.evaluate, actions, keys: flowKeys(match, resolver) };
+    return { flow: f, stage, evaluate: m.evaluate, actions, keys: flowKeys(tokens, this.resolver) };
   }
 
   private removeFlow(uuid: string): void {
     const e = this.flows.get(uuid);
     if (!e) return;
-    for (const [dpUuid, cf] of e.placed) {
+    for (const dpUuid of e.placed) {
       const dp = this.datapaths.get(dpUuid);
-      if (dp) (e.flow.pipeline === 'ingress' ? dp.ingress : dp.egress).remove(e.flow.tableId, cf);
+      if (dp && e.cf) (e.flow.pipeline === 'ingress' ? dp.ingress : dp.egress).remove(e.flow.tableId, e.cf);
     }
     for (const r of e.refs) this.byRef.get(r)?.delete(uuid);
     if (this.problems.get(uuid)?.templates) this.gaps = null;

@@ -81,34 +81,59 @@ function splitField(
 
 /**
  * Nodes of one table's build by fields used and positions: buckets holding the same flows (a big set's
- * values, a port group's members) share one subtree.
+ * values, a port group's members) share one subtree. Keyed by a hash of the positions (checked
+ * position by position), not by their text: at L the text keys were a third of the index build.
  */
-type Shared = Map<string, Node>;
+type Shared = Map<string, { readonly pos: readonly number[]; readonly node: Node }[]>;
+
+/** Fields used on the way to a node, and their key in `Shared`. */
+interface Used {
+  readonly fields: ReadonlySet<string>;
+  readonly key: string;
+}
+
+const NO_FIELDS: Used = { fields: new Set(), key: '' };
 
 function build(
   list: readonly CFlow[],
   pos: readonly number[],
-  used: ReadonlySet<string>,
+  used: Used,
   root: boolean,
   shared: Shared,
 ): Node {
-  const id = `${[...used].join(' ')}|${pos.join(',')}`;
-  let n = shared.get(id);
-  if (!n) shared.set(id, (n = buildNode(list, pos, used, root, shared)));
-  return n;
+  let h = 0x811c9dc5;
+  for (const p of pos) h = Math.imul(h ^ p, 0x01000193);
+  const id = `${used.key}|${pos.length}|${h >>> 0}`;
+  let known = shared.get(id);
+  for (const k of known ?? []) if (samePositions(k.pos, pos)) return k.node;
+  const node = buildNode(list, pos, used, root, shared);
+  if (!known) shared.set(id, (known = []));
+  known.push({ pos, node });
+  return node;
 }
 
-function buildNode(
-  list: readonly CFlow[],
-  pos: readonly number[],
-  used: ReadonlySet<string>,
-  root: boolean,
-  shared: Shared,
-): Node {
-  if (pos.length <= LEAF_MAX) return leaf(pos);
-  const field = splitField(list, pos, used, root);
+function samePositions(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A node's flows split on one field: the positions under each value (per mask) and the rest. */
+interface Split {
+  readonly reader: KeyReader;
+  /** The fields used below this node. */
+  readonly inner: Used;
+  readonly exact: Map<KeyValue, number[]>;
+  readonly masked: Map<number | bigint, Map<KeyValue, number[]>>;
+  readonly rest: number[];
+}
+
+/** How `pos` splits, or null when it stays a leaf. */
+function splitNode(list: readonly CFlow[], pos: readonly number[], used: Used, root: boolean): Split | null {
+  if (pos.length <= LEAF_MAX) return null;
+  const field = splitField(list, pos, used.fields, root);
   const reader = field === null ? null : keyReader(field);
-  if (field === null || !reader) return leaf(pos);
+  if (field === null || !reader) return null;
   const rest: number[] = [];
   const exact = new Map<KeyValue, number[]>();
   const masked = new Map<number | bigint, Map<KeyValue, number[]>>();
@@ -117,20 +142,59 @@ function buildNode(
     if (!values || (!root && values.length > NESTED_VALUES_MAX)) rest.push(p);
     else for (const e of values) place(exact, masked, e, p);
   }
-  const inner = new Set(used).add(field);
+  const inner = { fields: new Set(used.fields).add(field), key: `${used.key} ${field}` };
+  return { reader, inner, exact, masked, rest };
+}
+
+/** The node of a split whose buckets' subtrees `child` gives. */
+function assemble(s: Split, min: number, child: (pos: number[]) => Node): Node {
   const sub = (m: Map<KeyValue, number[]>) => {
     const out = new Map<KeyValue, Node>();
-    for (const [v, ps] of m) out.set(v, build(list, ps, inner, false, shared));
+    for (const [v, ps] of m) out.set(v, child(ps));
     return out;
   };
   return {
-    min: pos[0]!,
+    min,
     scan: [],
-    reader,
-    exact: sub(exact),
-    masked: [...masked].map(([mask, m]) => ({ mask, children: sub(m) })),
-    rest: rest.length > 0 ? build(list, rest, inner, false, shared) : null,
+    reader: s.reader,
+    exact: sub(s.exact),
+    masked: [...s.masked].map(([mask, m]) => ({ mask, children: sub(m) })),
+    rest: s.rest.length > 0 ? child(s.rest) : null,
   };
+}
+
+function buildNode(
+  list: readonly CFlow[],
+  pos: readonly number[],
+  used: Used,
+  root: boolean,
+  shared: Shared,
+): Node {
+  const s = splitNode(list, pos, used, root);
+  return s ? assemble(s, pos[0]!, (ps) => build(list, ps, s.inner, false, shared)) : leaf(pos);
+}
+
+/** Positions of subtrees built between two steps of a table's build (a few ms). */
+const STEP_POSITIONS = 1024;
+
+/** A whole table's tree, built in steps: the root's subtrees one after another (big tables: ~100 ms at L). */
+function* buildSteps(list: readonly CFlow[]): Generator<void, Node> {
+  const pos = list.map((_, i) => i);
+  const s = splitNode(list, pos, NO_FIELDS, true);
+  if (!s) return leaf(pos);
+  const shared: Shared = new Map();
+  const built = new Map<number[], Node>();
+  let n = 0;
+  for (const ps of [...s.exact.values(), ...[...s.masked.values()].flatMap((m) => [...m.values()]), s.rest]) {
+    if (ps.length === 0) continue;
+    built.set(ps, build(list, ps, s.inner, false, shared));
+    n += ps.length;
+    if (n >= STEP_POSITIONS) {
+      n = 0;
+      yield;
+    }
+  }
+  return assemble(s, pos[0]!, (ps) => built.get(ps)!);
 }
 
 /** Adds position `p` under value `e` (once: a set may repeat a value). */
@@ -244,6 +308,14 @@ export class FlowIndex {
    * first traces; lookup builds one on first use otherwise); true when there was work to do.
    */
   build(table: number, share?: IndexShare): boolean {
+    const steps = this.buildSteps(table, share);
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    return r.value;
+  }
+
+  /** `build` in steps of a few ms (a daemon's compile runs them in slices of the event loop). */
+  *buildSteps(table: number, share?: IndexShare): Generator<void, boolean> {
     const t = this.tables[table];
     if (!t || t.root !== null) return false;
     // Array.prototype.sort is stable: equal priorities keep insertion order.
@@ -253,14 +325,11 @@ export class FlowIndex {
       t.root = known;
       return true;
     }
-    t.root = build(
-      t.list,
-      t.list.map((_, i) => i),
-      new Set(),
-      true,
-      new Map(),
-    );
-    share?.put(t.list, t.root);
+    const list = [...t.list];
+    const root = yield* buildSteps(list);
+    // The table may have changed while its steps ran: then it stays unbuilt (the next lookup builds it).
+    if (sameFlows(list, t.list)) t.root = root;
+    share?.put(list, root);
     return true;
   }
 

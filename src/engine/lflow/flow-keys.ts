@@ -10,8 +10,7 @@ import {
   type RefResolver,
   resolveAddressSet,
   type Token,
-  tokenize,
-  topLevelConjuncts,
+  topLevelConjunctTokens,
 } from '../../ovn/expr/index.ts';
 import { baseField, lookupSymbol } from '../../ovn/expr/symbols.ts';
 
@@ -85,14 +84,13 @@ function registerWord(read: (f: Flow) => number): number | null {
   return i >= 0 && i < 16 && b === (i + 1) * 0x00370011 ? i : null;
 }
 
-/** The keyable top-level exact tests of a match. */
-export function flowKeys(match: string, sets: RefResolver): FlowKeys {
-  const conj = topLevelConjuncts(match);
+/** The keyable top-level exact tests of a match, from its tokens (tokenize's, as the compile read them). */
+export function flowKeys(tokens: readonly Token[], sets: RefResolver): FlowKeys {
+  const conj = topLevelConjunctTokens(tokens);
   if (!conj) return NO_KEYS;
   let out: Map<string, readonly KeyEntry[]> | null = null;
-  for (const c of conj) {
-    const t = tokenize(c);
-    if (t.length < 4 || t[0]!.type !== 'id' || t[1]!.type !== '==' || t.at(-1)!.type !== 'end') continue;
+  for (const t of conj) {
+    if (t.length < 3 || t[0]!.type !== 'id' || t[1]!.type !== '==') continue;
     const reader = keyReader(t[0]!.text);
     if (!reader || out?.has(reader.field)) continue;
     const values = conjunctValues(reader, t, sets);
@@ -103,13 +101,13 @@ export function flowKeys(match: string, sets: RefResolver): FlowKeys {
   return out ?? NO_KEYS;
 }
 
-/** The values one `FIELD == …` conjunct (tokens, `end` last) allows, or null when it is no such test. */
+/** The values one `FIELD == …` conjunct (its tokens) allows, or null when it is no such test. */
 function conjunctValues(r: KeyReader, toks: readonly Token[], sets: RefResolver): KeyEntry[] | null {
   const v = toks[2]!;
   let items: readonly Token[];
-  if (toks.length === 4) items = [v];
-  else if (v.type === '{' && toks.at(-2)?.type === '}')
-    items = toks.slice(3, -2).filter((x) => x.type !== ',');
+  if (toks.length === 3) items = [v];
+  else if (v.type === '{' && toks.at(-1)?.type === '}')
+    items = toks.slice(3, -1).filter((x) => x.type !== ',');
   else return null;
   const out: KeyEntry[] = [];
   for (const item of items) if (!addItem(r, item, sets, out)) return null;

@@ -116,6 +116,16 @@ export function topLevelConjuncts(match: string): string[] | null {
   return spans ? spans.map((s) => match.slice(toks[s.from]!.offset, toks[s.to]!.offset).trim()) : null;
 }
 
+/**
+ * topLevelConjuncts on the match's tokens (tokenize's, `end` last), for a caller that has them already:
+ * each conjunct's tokens (no `end`); null as there.
+ */
+export function topLevelConjunctTokens(toks: readonly Token[]): Token[][] | null {
+  if (!lexOk(toks)) return null;
+  const spans = conjunctSpans(toks, 0, toks.length - 1);
+  return spans ? spans.map((s) => toks.slice(s.from, s.to)) : null;
+}
+
 /** Index of the token closing the group opened at `open`, or -1 when it is not closed before `to`. */
 function closing(toks: readonly Token[], open: number, to: number): number {
   let depth = 0;

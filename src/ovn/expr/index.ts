@@ -6,6 +6,7 @@
 import { annotate, fieldsOf } from './annotate.ts';
 import { type CompileOptions, compile } from './evaluate.ts';
 import type { Flow } from './flow.ts';
+import type { Token } from './lexer.ts';
 import { ExprSyntaxError, parseMatch } from './parser.ts';
 import type { RefResolver } from './refs.ts';
 
@@ -22,6 +23,7 @@ export {
   resolveScope,
   type ScopeNames,
   topLevelConjuncts,
+  topLevelConjunctTokens,
 } from './analyze.ts';
 export type { Expr } from './ast.ts';
 export { formatExpr } from './ast.ts';
@@ -56,13 +58,19 @@ export const NO_REFS: RefResolver = {
   portGroupAddresses: () => undefined,
 };
 
+/** `tokens`: the match's tokens (tokenize(match)) when the caller has them (the lflow compile keys on them). */
 export function compileMatch(
   match: string,
   refs: RefResolver,
   opts: CompileOptions = {},
+  tokens?: readonly Token[],
 ): CompiledMatch | ExprError {
   try {
-    const annotated = annotate(parseMatch(match, refs, { laterSymbols: opts.laterSymbols ?? false }));
+    const parsed = parseMatch(match, refs, {
+      laterSymbols: opts.laterSymbols ?? false,
+      ...(tokens ? { tokens } : {}),
+    });
+    const annotated = annotate(parsed);
     const evaluate = compile(annotated, opts);
     return { ok: true, source: match, fields: [...fieldsOf(annotated)], evaluate };
   } catch (err) {

@@ -48,7 +48,7 @@ class Parser {
   private depth = 0;
 
   constructor(
-    private readonly toks: Token[],
+    private readonly toks: readonly Token[],
     private readonly refs: RefResolverLike | undefined,
     private readonly laterSymbols = false,
   ) {}
@@ -353,11 +353,13 @@ function describe(t: Token): string {
 export interface ParseOptions {
   /** Also accept the fields later OVN releases added (logical flows northd of 24.03+ wrote). */
   readonly laterSymbols?: boolean;
+  /** The match's tokens (tokenize(src)) when the caller has them: not lexed again. */
+  readonly tokens?: readonly Token[];
 }
 
 /** Parses a whole match into a tree; throws ExprSyntaxError (offset + message) on the first error. */
 export function parseMatch(src: string, refs?: RefResolverLike, opts: ParseOptions = {}): Expr {
-  const p = new Parser(tokenize(src), refs, opts.laterSymbols ?? false);
+  const p = new Parser(opts.tokens ?? tokenize(src), refs, opts.laterSymbols ?? false);
   const e = p.parseExpr();
   const t = p.peek();
   if (t.type !== 'end') p.fail(`Syntax error at \`${describe(t)}' expecting end of input.`);
