@@ -76,7 +76,7 @@ function print(i: number, f: SbSyncFigures, load: string): void {
   );
   if (f.traces > 0)
     console.log(
-      `first ${f.traces} traces after ready ${f.firstTracesMs.toFixed(0)} ms, the same again ${f.againTracesMs.toFixed(0)} ms`,
+      `first ${f.traces} traces after ready ${f.firstTracesMs.toFixed(0)} ms (index trees they built: ${f.firstTracesBuilds}), the same again ${f.againTracesMs.toFixed(0)} ms`,
     );
 }
 

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { CompiledSb, type CompileSbOptions } from '../../src/engine/lflow/compile.ts';
+import { indexStats } from '../../src/engine/lflow/flow-index.ts';
 import { createLflowEngine } from '../../src/engine/lflow/index.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
 import type { SbDatabase } from '../../src/ovn/sb/types.ts';
@@ -43,6 +44,8 @@ export interface SbSyncFigures {
   readonly firstTracesMs: number;
   readonly againTracesMs: number;
   readonly traces: number;
+  /** Flow-index trees the first traces had to build (0: the sync left nothing lazy for them). */
+  readonly firstTracesBuilds: number;
 }
 
 const cpuNow = () => {
@@ -128,6 +131,7 @@ export async function measureSbSync(
   if (!sb) throw new Error('the initial sync did not reach the compiled SB');
   let firstTracesMs = 0;
   let againTracesMs = 0;
+  let firstTracesBuilds = 0;
   const reqs = opts.traces ?? [];
   if (opts.topo && reqs.length > 0) {
     const engine = createLflowEngine({ sb: () => sb });
@@ -136,7 +140,9 @@ export async function measureSbSync(
       for (const r of reqs) engine.traceSync(r, { network: opts.topo! });
       return performance.now() - t;
     };
+    const builds = indexStats.builds;
     firstTracesMs = pass();
+    firstTracesBuilds = indexStats.builds - builds;
     againTracesMs = pass();
   }
   const total = clock.total();
@@ -153,5 +159,6 @@ export async function measureSbSync(
     firstTracesMs,
     againTracesMs,
     traces: reqs.length,
+    firstTracesBuilds,
   };
 }

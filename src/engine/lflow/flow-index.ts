@@ -49,8 +49,8 @@ interface Node {
   readonly rest: Node | null;
 }
 
-/** Counters for the benchmark (bench/lflow.bench.ts): table lookups and match evaluations so far. */
-export const indexStats = { lookups: 0, evaluations: 0 };
+/** Counters for the benchmarks (bench/lflow.bench.ts, sb-sync): lookups, match evaluations, tree builds. */
+export const indexStats = { lookups: 0, evaluations: 0, builds: 0 };
 
 const leaf = (pos: readonly number[]): Node => ({
   min: pos[0] ?? Number.POSITIVE_INFINITY,
@@ -326,6 +326,7 @@ export class FlowIndex {
       return true;
     }
     const list = [...t.list];
+    indexStats.builds++;
     const root = yield* buildSteps(list);
     // The table may have changed while its steps ran: then it stays unbuilt (the next lookup builds it).
     if (sameFlows(list, t.list)) t.root = root;
