@@ -29,9 +29,11 @@ export interface RunOptions {
 
 /** ovn-trace skips a table whose winning flow is `1` with `next;` to the following table. */
 function omittable(f: CFlow, table: number): boolean {
-  if (f.flow.match.trim() !== '1' || f.actions.length !== 1) return false;
+  if (f.actions.length !== 1) return false;
   const a = f.actions[0]!;
-  return a.k === 'next' && a.pipeline === null && (a.table === null || a.table === table + 1);
+  if (a.k !== 'next' || a.pipeline !== null || (a.table !== null && a.table !== table + 1)) return false;
+  const m = f.flow.match;
+  return m === '1' || (m.length < 16 && m.trim() === '1');
 }
 
 /** Nested tables one path may reach (see Run.table); the stack holds several times this. */
