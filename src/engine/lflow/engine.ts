@@ -64,6 +64,7 @@ export class LflowEngine implements TraceEngine {
       ctState: CT_STATES[this.opts.ct ?? 'new'],
       maxSteps: MAX_TABLE_VISITS,
       ctFields: traceCtFields(sb),
+      notes: resolved.verbose,
     });
     run.table(dp, newPkt(f), 0, 'ingress');
     const input = {

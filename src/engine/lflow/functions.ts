@@ -60,7 +60,7 @@ export function applyFn(
       const ip = ipKey(pkt, argField(a, 1));
       const mac = p && ip ? sb.macBindings.get(`${dp.uuid}|${p.key}|${ip}`) : undefined;
       pkt.f.ethDst = mac ?? 0n;
-      step.notes.push(mac === undefined ? '/* No MAC binding. */' : '/* MAC binding found. */');
+      step.notes?.push(mac === undefined ? '/* No MAC binding. */' : '/* MAC binding found. */');
       return;
     }
     case 'lookup_arp':
@@ -105,11 +105,11 @@ export function applyFn(
     case 'ct_proto':
       if (!ctFields) break;
       setResult(pkt, a, BigInt(a.name === 'ct_proto' ? pkt.f.ipProto : pkt.f.l4Dst));
-      step.notes.push(`${a.dst?.text ?? ''} = ${a.name}() /* the packet's own, as ovn-trace does */`);
+      step.notes?.push(`${a.dst?.text ?? ''} = ${a.name}() /* the packet's own, as ovn-trace does */`);
       return;
     case 'dns_lookup':
       setResult(pkt, a, 0n);
-      step.notes.push('*** dns_lookup action not implemented');
+      step.notes?.push('*** dns_lookup action not implemented');
       return;
     case 'put_dhcp_opts':
     case 'put_dhcpv6_opts':
@@ -119,7 +119,7 @@ export function applyFn(
   }
   // check_pkt_larger, chk_lb_aff, chk_ecmp_nh(_mac), ct_nw_dst, ct_ip6_dst (and before 25.09
   // ct_tp_dst, ct_proto): ovn-trace leaves the result untouched.
-  step.notes.push(`${a.name}() /* result left unchanged, as ovn-trace does */`);
+  step.notes?.push(`${a.name}() /* result left unchanged, as ovn-trace does */`);
 }
 
 /** ovn-trace's chk_lb_hairpin: the packet was DNATed to itself from a VIP (and the VIP port matches). */

@@ -137,6 +137,26 @@ function rewrites(a: Action): boolean {
   }
 }
 
+interface Effects {
+  readonly changed: boolean;
+  readonly loadBalances: boolean;
+}
+const NO_EFFECTS: Effects = { changed: false, loadBalances: false };
+/** Per parsed action list (shared by the flows with the same actions text): what the hop rule asks. */
+const effectsCache = new WeakMap<readonly Action[], Effects>();
+
+function effectsOf(actions: readonly Action[]): Effects {
+  let e = effectsCache.get(actions);
+  if (!e) {
+    e = {
+      changed: actions.some(rewrites),
+      loadBalances: actions.some((a) => a.k === 'ct_lb' && a.backends.length > 0),
+    };
+    effectsCache.set(actions, e);
+  }
+  return e;
+}
+
 /** One executed flow as the shared hop rule (result/hop-stages.ts) sees it. */
 interface StepEvent extends FlowEvent {
   readonly step: Step;
@@ -160,15 +180,15 @@ function eventsOf(input: TreeInput, leaf: Leaf): StepEvent[] {
         : null;
     const f = step.flow?.flow;
     const policy = step.stage === 'lr_in_policy' && !!f && (f.priority > 0 || f.match !== '1');
-    const actions = step.flow?.actions ?? [];
+    const effects = step.flow ? effectsOf(step.flow.actions) : NO_EFFECTS;
     events.push({
       step,
       stage: step.stage,
       pass,
       dropped,
       rule: acl !== null || policy,
-      changed: actions.some(rewrites),
-      loadBalances: actions.some((a) => a.k === 'ct_lb' && a.backends.length > 0),
+      changed: effects.changed,
+      loadBalances: effects.loadBalances,
       acl,
     });
   });
@@ -184,7 +204,7 @@ function flowDetail(step: Step) {
     match: f?.match ?? null,
     priority: f?.priority ?? null,
     uuid: f?.uuid ?? null,
-    effects: step.notes,
+    effects: step.notes ?? [],
   };
 }
 
@@ -221,7 +241,7 @@ function hopOf(g: FlowHop<StepEvent>, leaf: Leaf, isLast: boolean, verbose: bool
       priority: f?.priority ?? null,
       uuid: f?.uuid ?? null,
       actions: f?.actions ?? null,
-      effects: step.notes,
+      effects: step.notes ?? [],
       flows: all.map(flowDetail),
     };
   }
