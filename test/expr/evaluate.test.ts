@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CT, compileMatch, emptyFlow, type Flow, FRAG, type RefResolver } from '../../src/ovn/expr/index.ts';
 import { parseIpv4, parseIpv6, parseMac } from '../../src/ovn/net/addr.ts';
+import { prng } from '../helpers/prng.ts';
 
 const refs: RefResolver = {
   addressSet: (n) => ({ web: ['10.0.0.1', '10.0.0.2', '10.1.0.0/16'], v6: ['2001:db8::/32'], empty: [] })[n],
@@ -236,5 +237,70 @@ describe('evaluation', () => {
       probe('192.168.7.9'),
       probe('192.168.8.1'),
     ]).toEqual([true, false, true, true, false]);
+  });
+
+  it('tests register bits on their 32-bit words exactly as on the whole register (random matches)', () => {
+    // Register subfields are tested on Flow.regs words (evaluate.ts compileRegWords); the reference here
+    // reads the whole 128/64-bit register as one number, as the match language defines it.
+    const rnd = prng(20261203);
+    const int = (n: number) => Math.floor(rnd() * n);
+    const word = () => (int(4) === 0 ? [0, 1, 0x80000000, 0xffffffff][int(4)]! : int(2 ** 32)) >>> 0;
+    const fields: [string, number, number, number][] = [
+      ['xxreg0', 0, 4, 128],
+      ['xxreg1', 4, 4, 128],
+      ['xreg0', 0, 2, 64],
+      ['xreg3', 6, 2, 64],
+      ['xreg4', 8, 2, 64],
+      ['reg0', 0, 1, 32],
+      ['reg3', 3, 1, 32],
+      ['reg8', 8, 1, 32],
+      ['reg9', 9, 1, 32],
+    ];
+    const wide = (f: Flow, first: number, count: number) => {
+      let v = 0n;
+      for (let i = 0; i < count; i++) v = (v << 32n) | BigInt(f.regs[first + i]!);
+      return v;
+    };
+    let checked = 0;
+    for (let n = 0; n < 400; n++) {
+      const [name, first, count, width] = fields[int(fields.length)]!;
+      const lo = int(width);
+      const hi = Math.min(width - 1, lo + int(int(2) ? 8 : 70));
+      const bits = hi - lo + 1;
+      const rand = () => BigInt.asUintN(bits, (BigInt(word()) << 32n) | BigInt(word()));
+      const values = Array.from({ length: 1 + int(3) }, () => {
+        const v = rand();
+        const m = int(3) === 0 ? rand() : null;
+        return { v: m === null ? v : v & m, m };
+      });
+      const text = (x: { v: bigint; m: bigint | null }) =>
+        x.m === null ? `0x${x.v.toString(16)}` : `0x${x.v.toString(16)}/0x${x.m.toString(16)}`;
+      const rhs = values.length === 1 ? text(values[0]!) : `{${values.map(text).join(', ')}}`;
+      const neg = int(2) === 0;
+      const match = `${name}[${lo}..${hi}] ${neg ? '!=' : '=='} ${rhs}`;
+      const c = compileMatch(match, refs);
+      if (!c.ok) throw new Error(`${match}: ${c.message}`);
+      for (let k = 0; k < 6; k++) {
+        const f = flow({ regs: new Uint32Array(16).map(() => word()) });
+        // Half the packets carry one of the values, so both outcomes are exercised.
+        if (k % 2 === 0) {
+          const pick = values[int(values.length)]!;
+          const full = wide(f, first, count);
+          const mask = ((1n << BigInt(bits)) - 1n) << BigInt(lo);
+          let v = (full & ~mask) | (pick.v << BigInt(lo));
+          for (let i = count - 1; i >= 0; i--) {
+            f.regs[first + i] = Number(v & 0xffffffffn);
+            v >>= 32n;
+          }
+        }
+        const got = (wide(f, first, count) >> BigInt(lo)) & ((1n << BigInt(bits)) - 1n);
+        const any = values.some((x) => (x.m === null ? got === x.v : (got & x.m) === x.v));
+        expect(c.evaluate(f), `${match} on ${f.regs.slice(first, first + count).join(',')}`).toBe(
+          any !== neg,
+        );
+        checked++;
+      }
+    }
+    expect(checked).toBe(2400);
   });
 });

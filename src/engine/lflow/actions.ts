@@ -20,7 +20,13 @@ export type Action =
   /** `next;`, `next(N);`, `next(pipeline=P, table=N);` — table null: the current table + 1. */
   | { readonly k: 'next'; readonly pipeline: Pipeline | null; readonly table: number | null }
   | { readonly k: 'output' }
-  | { readonly k: 'load'; readonly dst: FieldRef; readonly value: bigint | string }
+  /** `word`: the value as a number when `dst` is bits of one register word (fields.ts FieldRef.word). */
+  | {
+      readonly k: 'load';
+      readonly dst: FieldRef;
+      readonly value: bigint | string;
+      readonly word?: number;
+    }
   | { readonly k: 'move'; readonly dst: FieldRef; readonly src: FieldRef }
   | { readonly k: 'exchange'; readonly a: FieldRef; readonly b: FieldRef }
   | { readonly k: 'dec_ttl' }
@@ -239,7 +245,9 @@ class ActionParser {
     }
     if (t.type === 'int') {
       this.take();
-      return this.end({ k: 'load', dst, value: t.value });
+      const v = t.value;
+      const word = dst.word && v >= 0n && v <= 0xffffffffn ? { word: Number(v) } : {};
+      return this.end({ k: 'load', dst, value: v, ...word });
     }
     const id = this.expect('id').text;
     if (this.peek().type === '(') return this.end(this.fnCall(id, dst));

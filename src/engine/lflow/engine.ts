@@ -4,7 +4,7 @@
 // SB datapath of the source port's switch. No SB yet is an OvncpError, never an empty result.
 
 import { OvncpError } from '../../errors.ts';
-import { CT } from '../../ovn/expr/index.ts';
+import { CT, cloneFlow } from '../../ovn/expr/index.ts';
 import { releaseOfSbSchema } from '../../ovn/topology/ovn-releases.ts';
 import { initialFlow } from '../model/packet.ts';
 import { ovnBehaviour } from '../ovn-version.ts';
@@ -58,11 +58,13 @@ export class LflowEngine implements TraceEngine {
         `source port ${resolved.sourcePort} on ${resolved.datapath} is not in the Southbound database (yet)`,
         { field: 'source_port' },
       );
-    const f = { ...initialFlow(resolved), outport: NO_PORT, regs: new Uint32Array(16) };
+    // One object shape for every packet of every trace (cloneFlow's), so the compiled matches stay monomorphic.
+    const f = cloneFlow({ ...initialFlow(resolved), outport: NO_PORT, regs: new Uint32Array(16) });
     const run = new Run(sb, {
       ctState: CT_STATES[this.opts.ct ?? 'new'],
       maxSteps: MAX_TABLE_VISITS,
       ctFields: traceCtFields(sb),
+      notes: resolved.verbose,
     });
     run.table(dp, newPkt(f), 0, 'ingress');
     const input = {
@@ -78,9 +80,15 @@ export class LflowEngine implements TraceEngine {
 
 /** How the ovn-trace of the release that wrote the SB treats conntrack fields (its SB schema says). */
 function traceCtFields(sb: CompiledSb): boolean {
-  const release = releaseOfSbSchema(sb.db.schemaVersion);
-  return release !== null && ovnBehaviour(release).traceCtFields;
+  const schema = sb.db.schemaVersion;
+  let v = ctFieldsBySchema.get(schema);
+  if (v === undefined) {
+    const release = releaseOfSbSchema(schema);
+    ctFieldsBySchema.set(schema, (v = release !== null && ovnBehaviour(release).traceCtFields));
+  }
+  return v;
 }
+const ctFieldsBySchema = new Map<string, boolean>();
 
 /**
  * One warning per hop the trace passed where flows were ignored for want of template variable values

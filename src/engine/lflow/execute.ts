@@ -11,6 +11,7 @@ import { formatIpv4, formatIpv6 } from '../../ovn/net/addr.ts';
 import type { Action, LbBackend, Pipeline } from './actions.ts';
 import { REPLY_ACTIONS } from './actions.ts';
 import type { CDatapath, CFlow, CompiledSb, CPort } from './compile.ts';
+import { writeWord } from './fields.ts';
 import { applyFn } from './functions.ts';
 import { clonePkt, exchangeAction, loadAction, moveAction, type Pkt } from './packet.ts';
 import { type Leaf, type LeafKind, NO_PORT, type Step } from './steps.ts';
@@ -25,13 +26,17 @@ export interface RunOptions {
    * ct_tp_dst, …), and ct_proto()/ct_tp_dst() read the packet: ovn-trace from 25.09 (ovn-version.ts).
    */
   readonly ctFields?: boolean;
+  /** Write what each action did into Step.notes (verbose results and `raw` show them). */
+  readonly notes?: boolean;
 }
 
 /** ovn-trace skips a table whose winning flow is `1` with `next;` to the following table. */
 function omittable(f: CFlow, table: number): boolean {
-  if (f.flow.match.trim() !== '1' || f.actions.length !== 1) return false;
+  if (f.actions.length !== 1) return false;
   const a = f.actions[0]!;
-  return a.k === 'next' && a.pipeline === null && (a.table === null || a.table === table + 1);
+  if (a.k !== 'next' || a.pipeline !== null || (a.table !== null && a.table !== table + 1)) return false;
+  const m = f.flow.match;
+  return m === '1' || (m.length < 16 && m.trim() === '1');
 }
 
 /** Nested tables one path may reach (see Run.table); the stack holds several times this. */
@@ -70,7 +75,15 @@ export class Run {
     }
     const stage =
       f?.stage ?? index.stageOf(table) ?? `${pipeline === 'ingress' ? 'in' : 'out'}_table_${table}`;
-    const step: Step = { dp, pipeline, table, stage, flow: f, notes: [], logName: null };
+    const step: Step = {
+      dp,
+      pipeline,
+      table,
+      stage,
+      flow: f,
+      notes: this.opts.notes ? [] : null,
+      logName: null,
+    };
     this.path.push(step);
     this.depth++;
     try {
@@ -122,7 +135,9 @@ export class Run {
         this.output(dp, pkt, pipeline, step);
         return true;
       case 'load':
-        loadAction(pkt, a.dst, a.value, step.notes);
+        // Register bits: no prerequisites, no note (loadAction writes none for registers either).
+        if (a.word !== undefined && a.dst.word) writeWord(pkt.f, a.dst.word, a.word);
+        else loadAction(pkt, a.dst, a.value, step.notes);
         return false;
       case 'move':
         moveAction(pkt, a.dst, a.src, step.notes);
@@ -154,16 +169,16 @@ export class Run {
         return false;
       case 'log':
         if (a.name) step.logName = a.name;
-        step.notes.push(
+        step.notes?.push(
           `log(${a.name ? `name=${JSON.stringify(a.name)}` : ''}${a.verdict ? `, verdict=${a.verdict}` : ''})`,
         );
         return false;
       case 'noop':
-        step.notes.push(`${a.name} /* no effect on the trace */`);
+        step.notes?.push(`${a.name} /* no effect on the trace */`);
         return false;
       case 'unsupported':
         this.warnings.add(`action ${a.name} is not followed (stage ${step.stage} on ${dp.name})`);
-        step.notes.push(`${a.name} /* not followed */`);
+        step.notes?.push(`${a.name} /* not followed */`);
         return false;
     }
   }
@@ -172,8 +187,8 @@ export class Run {
     const ip = pkt.f.ethType === 0x0800 || pkt.f.ethType === 0x86dd;
     if (ip && pkt.f.ipTtl > 0) {
       pkt.f.ipTtl--;
-      step.notes.push('ip.ttl--');
-    } else step.notes.push(ip ? '*** TTL underflow' : '*** TTL decrement of non-IP packet');
+      step.notes?.push('ip.ttl--');
+    } else step.notes?.push(ip ? '*** TTL underflow' : '*** TTL decrement of non-IP packet');
     return false;
   }
 
@@ -187,7 +202,7 @@ export class Run {
   ): boolean {
     // ovn-trace: an argument-less ct_snat on a gateway router has no visible effect and stops there.
     if (a.nat === 'src' && !a.addr && dp.hasL3Gateway) {
-      step.notes.push(`${a.name} /* no effect on a gateway router */`);
+      step.notes?.push(`${a.name} /* no effect on a gateway router */`);
       return false;
     }
     const ct = clonePkt(pkt);
@@ -203,7 +218,7 @@ export class Run {
     // ct_next sets the state; the NAT and commit forms imply ct() only when the packet is untracked.
     if (a.name === 'ct_next') ct.f.ctState = this.opts.ctState;
     else if (!(ct.f.ctState & CT.trk)) ct.f.ctState |= this.opts.ctState;
-    step.notes.push(`${a.name}(ct_state=${ctStateText(ct.f.ctState)})`);
+    step.notes?.push(`${a.name}(ct_state=${ctStateText(ct.f.ctState)})`);
     this.table(dp, ct, table + 1, pipeline);
     return true;
   }
@@ -229,11 +244,11 @@ export class Run {
     const family = pkt.f.ethType === 0x0800 ? 4 : pkt.f.ethType === 0x86dd ? 6 : 0;
     const usable = backends.filter((b) => b.family === family);
     if (family === 0 || usable.length === 0) {
-      if (family !== 0 && backends.length > 0) step.notes.push('*** no load balancing destination');
+      if (family !== 0 && backends.length > 0) step.notes?.push('*** no load balancing destination');
       const ct = clonePkt(pkt);
       this.fillCtFields(ct, pkt);
       if (family !== 0) ct.f.ctState |= this.opts.ctState;
-      step.notes.push(name);
+      step.notes?.push(name);
       this.table(dp, ct, table + 1, pipeline);
       return;
     }
@@ -246,7 +261,7 @@ export class Run {
       if (b.port) ct.f.l4Dst = b.port;
       ct.f.ctState |= CT.dnat | this.opts.ctState;
       const text = backendText(b);
-      step.notes.push(`${name} /* backend ${text} */`);
+      step.notes?.push(`${name} /* backend ${text} */`);
       this.choices.push(text);
       try {
         this.table(dp, ct, table + 1, pipeline);
@@ -267,8 +282,8 @@ export class Run {
   ): void {
     for (const id of ids) {
       const s = clonePkt(pkt);
-      loadAction(s, dst, BigInt(id), []);
-      step.notes.push(`select: ${dst.text} = ${id}`);
+      loadAction(s, dst, BigInt(id), null);
+      step.notes?.push(`select: ${dst.text} = ${id}`);
       this.choices.push(`member ${id}`);
       try {
         this.table(dp, s, table + 1, pipeline);
@@ -289,14 +304,14 @@ export class Run {
   ): boolean {
     const n = clonePkt(pkt);
     if (name === 'clone') {
-      step.notes.push('clone');
+      step.notes?.push('clone');
       return this.actions(body, dp, n, table, pipeline, step);
     }
     if (!shapeReply(name, n, pkt)) {
-      step.notes.push(`${name} /* skipped: would recirculate */`);
+      step.notes?.push(`${name} /* skipped: would recirculate */`);
       return false;
     }
-    step.notes.push(name);
+    step.notes?.push(name);
     this.replyDepth++;
     try {
       this.actions(body, dp, n, table, pipeline, step);
@@ -310,7 +325,7 @@ export class Run {
   private output(dp: CDatapath, pkt: Pkt, pipeline: Pipeline, step: Step): void {
     const name = pkt.f.outport;
     if (!name || name === NO_PORT) {
-      step.notes.push('*** output to null logical port');
+      step.notes?.push('*** output to null logical port');
       this.leaf('dropped', null, 'output to null logical port');
       return;
     }
@@ -338,7 +353,7 @@ export class Run {
     step: Step,
   ): void {
     const loopback = (pkt.f.logFlags & 1) !== 0;
-    step.notes.push(`multicast(dp=${JSON.stringify(dp.name)}, mcgroup=${JSON.stringify(name)})`);
+    step.notes?.push(`multicast(dp=${JSON.stringify(dp.name)}, mcgroup=${JSON.stringify(name)})`);
     for (const member of group) {
       if (member === pkt.f.inport && !loopback) {
         this.leaf('omitted', member, 'inport == outport && !flags.loopback');
@@ -362,13 +377,13 @@ export class Run {
       target = d;
       egress.f.outport = d.name;
     }
-    if (!inDp) step.notes.push(`*** unknown port or multicast group ${JSON.stringify(name)}`);
+    if (!inDp) step.notes?.push(`*** unknown port or multicast group ${JSON.stringify(name)}`);
     if ((target && target.name !== pkt.f.inport) || loopback) this.table(dp, egress, 0, 'egress');
     else this.leaf('omitted', name, 'inport == outport && !flags.loopback');
   }
 
   private egressOutput(pkt: Pkt, port: CPort | null, name: string, step: Step): void {
-    step.notes.push(`/* output to ${JSON.stringify(name)}, type ${JSON.stringify(port?.type ?? '')} */`);
+    step.notes?.push(`/* output to ${JSON.stringify(name)}, type ${JSON.stringify(port?.type ?? '')} */`);
     const peer = port?.peer ? this.sb.ports.get(port.peer) : undefined;
     const peerDp = peer ? this.sb.datapaths.get(peer.dp) : undefined;
     if (peer && peerDp) {

@@ -13,6 +13,11 @@ export interface FieldRef {
   readonly base: FieldSymbol;
   readonly ofs: number;
   readonly nbits: number;
+  /**
+   * When the bits lie in one 32-bit register word (`reg0[3]`, `reg9[0..15]`, `xxreg0[96..127]`): that
+   * word of Flow.regs, the bits' shift in it and their mask, so a load is a few number operations.
+   */
+  readonly word?: { readonly index: number; readonly shift: number; readonly mask: number };
 }
 
 type Setter = (f: Flow, v: bigint) => void;
@@ -148,7 +153,25 @@ export function resolveField(name: string, lo?: number, hi?: number): FieldRef |
   const to = hi ?? (lo !== undefined ? lo : sym.width - 1);
   if (field.width > 0 && (from > to || to >= sym.width)) return null;
   const text = lo === undefined ? name : lo === to ? `${name}[${lo}]` : `${name}[${lo}..${to}]`;
-  return { text, base: field, ofs: ofs + from, nbits: field.width === 0 ? 0 : to - from + 1 };
+  const nbits = field.width === 0 ? 0 : to - from + 1;
+  const word = registerWord(field, ofs + from, nbits);
+  return { text, base: field, ofs: ofs + from, nbits, ...(word ? { word } : {}) };
+}
+
+function registerWord(field: FieldSymbol, ofs: number, nbits: number): FieldRef['word'] {
+  const regs = field.reader.kind === 'big' ? field.reader.regs : undefined;
+  if (!regs || nbits === 0 || nbits > 32) return undefined;
+  const w = Math.floor(ofs / 32);
+  if (Math.floor((ofs + nbits - 1) / 32) !== w) return undefined;
+  const shift = ofs % 32;
+  const mask = nbits === 32 ? 0xffffffff : ((2 ** nbits - 1) * 2 ** shift) >>> 0;
+  return { index: regs.first + regs.count - 1 - w, shift, mask };
+}
+
+/** Stores number `v` into a register word's bits (FieldRef.word). */
+export function writeWord(f: Flow, w: NonNullable<FieldRef['word']>, v: number): void {
+  const x = f.regs[w.index]!;
+  f.regs[w.index] = ((x & ~w.mask) | ((v * 2 ** w.shift) & w.mask)) >>> 0;
 }
 
 /** True for string fields (inport, outport, remote_outport): their values are port names. */

@@ -243,6 +243,11 @@ function find(list: readonly CFlow[], n: Node, flow: Flow, limit: number): numbe
 interface Table {
   list: CFlow[];
   root: Node | null;
+  /**
+   * The table's first flow when its match is `1`: every packet gets it, no walk needed (44 % of the
+   * lookups at L are on such tables, most of them one `1, next;` flow). Set with the root.
+   */
+  always: CFlow | null;
 }
 
 /**
@@ -285,14 +290,24 @@ function sameFlows(a: readonly CFlow[], b: readonly CFlow[]): boolean {
   return true;
 }
 
+/** True for the match text that matches every packet, as northd writes it. */
+const matchesAll = (f: CFlow | undefined) => f !== undefined && f.flow.match.trim() === '1';
+
+/** A built tree for a table (its list sorted), with the table's `always` flow. */
+function setRoot(t: Table, root: Node): void {
+  t.root = root;
+  t.always = matchesAll(t.list[0]) ? t.list[0]! : null;
+}
+
 export class FlowIndex {
   private readonly tables: Table[] = [];
 
   add(table: number, f: CFlow): void {
     let t = this.tables[table];
-    if (!t) this.tables[table] = t = { list: [], root: null };
+    if (!t) this.tables[table] = t = { list: [], root: null, always: null };
     t.list.push(f);
     t.root = null;
+    t.always = null;
   }
 
   remove(table: number, f: CFlow): void {
@@ -301,6 +316,7 @@ export class FlowIndex {
     if (i < 0) return;
     t!.list.splice(i, 1);
     t!.root = null;
+    t!.always = null;
   }
 
   /**
@@ -322,14 +338,14 @@ export class FlowIndex {
     t.list.sort((a, b) => b.flow.priority - a.flow.priority);
     const known = share?.get(t.list);
     if (known) {
-      t.root = known;
+      setRoot(t, known);
       return true;
     }
     const list = [...t.list];
     indexStats.builds++;
     const root = yield* buildSteps(list);
     // The table may have changed while its steps ran: then it stays unbuilt (the next lookup builds it).
-    if (sameFlows(list, t.list)) t.root = root;
+    if (sameFlows(list, t.list)) setRoot(t, root);
     share?.put(list, root);
     return true;
   }
@@ -339,7 +355,11 @@ export class FlowIndex {
     const t = this.tables[table];
     indexStats.lookups++;
     if (!t) return null;
-    if (t.root === null) this.build(table);
+    if (t.always !== null) return t.always;
+    if (t.root === null) {
+      this.build(table);
+      if (t.always !== null) return t.always;
+    }
     const p = find(t.list, t.root!, flow, t.list.length);
     return p < t.list.length ? t.list[p]! : null;
   }

@@ -5,7 +5,7 @@
 
 import { linkLocalFromMac } from '../../ovn/net/addr.ts';
 import type { Action } from './actions.ts';
-import type { CDatapath, CompiledSb, CPort, PortSecEntry } from './compile.ts';
+import type { CDatapath, CompiledSb, CPort, LbVip, PortSecEntry } from './compile.ts';
 import { type FieldRef, isStringField, readBits, readString, writeBits, writeString } from './fields.ts';
 import type { Pkt } from './packet.ts';
 import { NO_PORT, type Step } from './steps.ts';
@@ -60,7 +60,7 @@ export function applyFn(
       const ip = ipKey(pkt, argField(a, 1));
       const mac = p && ip ? sb.macBindings.get(`${dp.uuid}|${p.key}|${ip}`) : undefined;
       pkt.f.ethDst = mac ?? 0n;
-      step.notes.push(mac === undefined ? '/* No MAC binding. */' : '/* MAC binding found. */');
+      step.notes?.push(mac === undefined ? '/* No MAC binding. */' : '/* MAC binding found. */');
       return;
     }
     case 'lookup_arp':
@@ -105,11 +105,11 @@ export function applyFn(
     case 'ct_proto':
       if (!ctFields) break;
       setResult(pkt, a, BigInt(a.name === 'ct_proto' ? pkt.f.ipProto : pkt.f.l4Dst));
-      step.notes.push(`${a.dst?.text ?? ''} = ${a.name}() /* the packet's own, as ovn-trace does */`);
+      step.notes?.push(`${a.dst?.text ?? ''} = ${a.name}() /* the packet's own, as ovn-trace does */`);
       return;
     case 'dns_lookup':
       setResult(pkt, a, 0n);
-      step.notes.push('*** dns_lookup action not implemented');
+      step.notes?.push('*** dns_lookup action not implemented');
       return;
     case 'put_dhcp_opts':
     case 'put_dhcpv6_opts':
@@ -119,7 +119,7 @@ export function applyFn(
   }
   // check_pkt_larger, chk_lb_aff, chk_ecmp_nh(_mac), ct_nw_dst, ct_ip6_dst (and before 25.09
   // ct_tp_dst, ct_proto): ovn-trace leaves the result untouched.
-  step.notes.push(`${a.name}() /* result left unchanged, as ovn-trace does */`);
+  step.notes?.push(`${a.name}() /* result left unchanged, as ovn-trace does */`);
 }
 
 /** ovn-trace's chk_lb_hairpin: the packet was DNATed to itself from a VIP (and the VIP port matches). */
@@ -127,12 +127,28 @@ function hairpin(sb: CompiledSb, pkt: Pkt, orig: boolean): boolean {
   const f = pkt.f;
   const v4 = f.ethType === 0x0800;
   if (!v4 && f.ethType !== 0x86dd) return false;
-  const vip = sb.vips.find((v) => v.family === (v4 ? 4 : 6) && v.ip === pkt.ctDst);
+  const vip = firstVip(sb.vips, v4 ? 4 : 6, pkt.ctDst);
   if (!vip) return false;
   let res = false;
   if (f.ctState & 0x80) res = v4 ? f.ip4Src === f.ip4Dst : f.ip6Src === f.ip6Dst;
   const port = orig ? pkt.ctTpDst : f.l4Dst;
   return res && vip.port === port;
+}
+
+/**
+ * The first VIP (in SB order) with this family and address: each SB's VIP list hashed once, as every
+ * switch hop on a switch with load balancers asks.
+ */
+const vipIndex = new WeakMap<readonly LbVip[], { 4: Map<bigint, LbVip>; 6: Map<bigint, LbVip> }>();
+
+function firstVip(vips: readonly LbVip[], family: 4 | 6, ip: bigint): LbVip | undefined {
+  let m = vipIndex.get(vips);
+  if (!m) {
+    m = { 4: new Map(), 6: new Map() };
+    for (const v of vips) if (!m[v.family].has(v.ip)) m[v.family].set(v.ip, v);
+    vipIndex.set(vips, m);
+  }
+  return m[family].get(ip);
 }
 
 function portSecViolation(entries: readonly PortSecEntry[], pkt: Pkt, inbound: boolean): boolean {

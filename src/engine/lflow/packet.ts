@@ -36,29 +36,29 @@ function prereqsOk(r: FieldRef, f: Flow): boolean {
   return test ? test(f) : true;
 }
 
-export function loadAction(p: Pkt, dst: FieldRef, value: bigint | string, notes: string[]): void {
+export function loadAction(p: Pkt, dst: FieldRef, value: bigint | string, notes: string[] | null): void {
   if (typeof value === 'string') {
     writeString(p.f, dst, value);
-    notes.push(`${dst.text} = ${JSON.stringify(value)}`);
+    notes?.push(`${dst.text} = ${JSON.stringify(value)}`);
     return;
   }
   if (!prereqsOk(dst, p.f)) return;
   writeBits(p.f, dst, value);
-  if (!dst.base.name.includes('reg')) notes.push(`${dst.text} = 0x${value.toString(16)}`);
+  if (!dst.base.name.includes('reg')) notes?.push(`${dst.text} = 0x${value.toString(16)}`);
 }
 
-export function moveAction(p: Pkt, dst: FieldRef, src: FieldRef, notes: string[]): void {
+export function moveAction(p: Pkt, dst: FieldRef, src: FieldRef, notes: string[] | null): void {
   if (isStringField(dst) || isStringField(src)) {
     writeString(p.f, dst, readString(p.f, src));
-    notes.push(`${dst.text} = ${JSON.stringify(readString(p.f, src))}`);
+    notes?.push(`${dst.text} = ${JSON.stringify(readString(p.f, src))}`);
     return;
   }
   if (!prereqsOk(dst, p.f)) return;
   writeBits(p.f, dst, readBits(p.f, src));
-  if (!dst.base.name.includes('reg')) notes.push(`${dst.text} = ${src.text}`);
+  if (!dst.base.name.includes('reg')) notes?.push(`${dst.text} = ${src.text}`);
 }
 
-export function exchangeAction(p: Pkt, a: FieldRef, b: FieldRef, notes: string[]): void {
+export function exchangeAction(p: Pkt, a: FieldRef, b: FieldRef, notes: string[] | null): void {
   if (isStringField(a) || isStringField(b)) {
     const x = readString(p.f, a);
     writeString(p.f, a, readString(p.f, b));
@@ -68,5 +68,5 @@ export function exchangeAction(p: Pkt, a: FieldRef, b: FieldRef, notes: string[]
     writeBits(p.f, a, readBits(p.f, b));
     writeBits(p.f, b, x);
   }
-  notes.push(`${a.text} <-> ${b.text}`);
+  notes?.push(`${a.text} <-> ${b.text}`);
 }

@@ -48,7 +48,7 @@ export function rawText(dp: string, inport: string, leaves: readonly Leaf[]): st
         ind = `${indent}    `;
       }
       out.push(`${ind}${tableLine(n.step)}`);
-      for (const note of n.step.notes) out.push(`${ind}    ${note}`);
+      for (const note of n.step.notes ?? []) out.push(`${ind}    ${note}`);
       for (const e of n.ends)
         out.push(
           `${ind}    /* ${e.reply ? 'reply: ' : ''}${e.kind}: ${e.reason}${e.choices.length ? ` [${e.choices.join(', ')}]` : ''} */`,

@@ -15,6 +15,7 @@ import { type FlowEvent, type FlowHop, groupFlows } from '../result/hop-stages.t
 import type { AclDecision, TraceBranch, TraceTree } from '../result/tree.ts';
 import type { AclMatch, Hop, HopAction, ResolvedRequest, TraceRequest } from '../types.ts';
 import type { Action } from './actions.ts';
+import type { CFlow } from './compile.ts';
 import type { Leaf, Step } from './steps.ts';
 
 export interface TreeInput {
@@ -33,6 +34,12 @@ interface SwitchAcls {
   readonly byName: Map<string, Acl[]>;
   /** `direction priority` -> ACLs, for the flow-shape test. */
   readonly byPrio: Map<string, Acl[]>;
+  /**
+   * The ACL each flow of the switch's ACL stages names, as aclMatchOf renders it (null: none found): the
+   * answer depends only on the flow (its stage-hint, its own log action, its match) and the topology, and
+   * a trace asks it on every ACL stage it passes.
+   */
+  readonly byFlow: WeakMap<CFlow, AclMatch | null>;
 }
 
 /** Per topology, per switch (a trace names a few; a benchmark thousands per second). */
@@ -49,7 +56,7 @@ function switchAcls(t: Topology, sw: string): SwitchAcls {
   if (!m) aclCache.set(t, (m = new Map()));
   let s = m.get(sw);
   if (!s) {
-    s = { byHint: new Map(), byName: new Map(), byPrio: new Map() };
+    s = { byHint: new Map(), byName: new Map(), byPrio: new Map(), byFlow: new WeakMap() };
     for (const a of aclsOnSwitch(t, sw)) {
       push(s.byHint, a.uuid.slice(0, 8), a);
       if (a.name) push(s.byName, a.name, a);
@@ -60,9 +67,8 @@ function switchAcls(t: Topology, sw: string): SwitchAcls {
   return s;
 }
 
-function aclName(t: Topology, step: Step): Acl | null {
+function aclName(acls: SwitchAcls, step: Step): Acl | null {
   if (!step.flow) return null;
-  const acls = switchAcls(t, step.dp.name);
   const hint = step.flow.flow.externalIds.get('stage-hint');
   const byHint = hint ? acls.byHint.get(hint.slice(0, 8)) : undefined;
   if (byHint?.length === 1) return byHint[0]!;
@@ -78,9 +84,25 @@ function aclName(t: Topology, step: Step): Acl | null {
 }
 
 function aclMatchOf(t: Topology, step: Step, dropped: boolean): AclMatch | null {
-  const f = step.flow?.flow;
-  if (!f || f.priority < ACL_PRIORITY_OFFSET) return null;
-  const acl = aclName(t, step);
+  const cf = step.flow;
+  const f = cf?.flow;
+  if (!cf || !f || f.priority < ACL_PRIORITY_OFFSET) return null;
+  const acls = switchAcls(t, step.dp.name);
+  let named = acls.byFlow.get(cf);
+  if (named === undefined) acls.byFlow.set(cf, (named = namedAclMatch(t, aclName(acls, step))));
+  if (named) return named;
+  const reject = cf.actions.some((a) => a.k === 'nest' && a.name === 'reject');
+  return {
+    acl_name: step.logName,
+    priority: f.priority - ACL_PRIORITY_OFFSET,
+    direction: stageDirection(step.stage),
+    action: reject ? 'reject' : dropped ? 'drop' : 'allow',
+    match: f.match,
+  };
+}
+
+/** An NB ACL as a hop shows it (shared by every trace that passes its flow: read-only). */
+function namedAclMatch(t: Topology, acl: Acl | null): AclMatch | null {
   if (acl)
     return {
       acl_name: acl.name,
@@ -93,14 +115,7 @@ function aclMatchOf(t: Topology, step: Step, dropped: boolean): AclMatch | null 
       uuid: acl.uuid,
       ...(acl.tier !== 0 ? { tier: acl.tier } : {}),
     };
-  const reject = step.flow?.actions.some((a) => a.k === 'nest' && a.name === 'reject');
-  return {
-    acl_name: step.logName,
-    priority: f.priority - ACL_PRIORITY_OFFSET,
-    direction: stageDirection(step.stage),
-    action: reject ? 'reject' : dropped ? 'drop' : 'allow',
-    match: f.match,
-  };
+  return null;
 }
 
 /** A flow rewrote the packet's addresses: NAT or LB with a target, an address set or swapped. */
@@ -120,6 +135,26 @@ function rewrites(a: Action): boolean {
     default:
       return false;
   }
+}
+
+interface Effects {
+  readonly changed: boolean;
+  readonly loadBalances: boolean;
+}
+const NO_EFFECTS: Effects = { changed: false, loadBalances: false };
+/** Per parsed action list (shared by the flows with the same actions text): what the hop rule asks. */
+const effectsCache = new WeakMap<readonly Action[], Effects>();
+
+function effectsOf(actions: readonly Action[]): Effects {
+  let e = effectsCache.get(actions);
+  if (!e) {
+    e = {
+      changed: actions.some(rewrites),
+      loadBalances: actions.some((a) => a.k === 'ct_lb' && a.backends.length > 0),
+    };
+    effectsCache.set(actions, e);
+  }
+  return e;
 }
 
 /** One executed flow as the shared hop rule (result/hop-stages.ts) sees it. */
@@ -145,15 +180,15 @@ function eventsOf(input: TreeInput, leaf: Leaf): StepEvent[] {
         : null;
     const f = step.flow?.flow;
     const policy = step.stage === 'lr_in_policy' && !!f && (f.priority > 0 || f.match !== '1');
-    const actions = step.flow?.actions ?? [];
+    const effects = step.flow ? effectsOf(step.flow.actions) : NO_EFFECTS;
     events.push({
       step,
       stage: step.stage,
       pass,
       dropped,
       rule: acl !== null || policy,
-      changed: actions.some(rewrites),
-      loadBalances: actions.some((a) => a.k === 'ct_lb' && a.backends.length > 0),
+      changed: effects.changed,
+      loadBalances: effects.loadBalances,
       acl,
     });
   });
@@ -169,7 +204,7 @@ function flowDetail(step: Step) {
     match: f?.match ?? null,
     priority: f?.priority ?? null,
     uuid: f?.uuid ?? null,
-    effects: step.notes,
+    effects: step.notes ?? [],
   };
 }
 
@@ -206,7 +241,7 @@ function hopOf(g: FlowHop<StepEvent>, leaf: Leaf, isLast: boolean, verbose: bool
       priority: f?.priority ?? null,
       uuid: f?.uuid ?? null,
       actions: f?.actions ?? null,
-      effects: step.notes,
+      effects: step.notes ?? [],
       flows: all.map(flowDetail),
     };
   }

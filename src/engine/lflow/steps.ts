@@ -14,8 +14,11 @@ export interface Step {
   readonly table: number;
   readonly stage: string;
   readonly flow: CFlow | null;
-  /** What the actions did, one line each, in ovn-trace's words (for `raw` and verbose hops). */
-  readonly notes: string[];
+  /**
+   * What the actions did, one line each, in ovn-trace's words (for `raw` and verbose hops); null when the
+   * trace shows neither, so no line is written (`notes?.push(…)` does not build its argument then).
+   */
+  readonly notes: string[] | null;
   /** The ACL name a `log(name=…)` action gave, if any. */
   logName: string | null;
 }

@@ -4,6 +4,7 @@
 
 import type { AExpr, AIntEq, AIntRange, AStr } from './annotate.ts';
 import type { Flow } from './flow.ts';
+import type { Reader } from './symbols.ts';
 
 export type Predicate = (f: Flow) => boolean;
 
@@ -17,7 +18,85 @@ export interface CompileOptions {
   readonly laterSymbols?: boolean;
 }
 
+/**
+ * The match as one generated JS function: every test inlined (field reads, masks, hashed sets), the
+ * constants passed in an array, so matches of the same shape share one compiled function body (a few
+ * hundred bodies for a 60k-flow Southbound) and a trace evaluates straight-line code instead of a tree
+ * of closure calls. Tests with no inline form (ranges, multi-mask sets) call their closure from compileTree.
+ */
 export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {
+  const consts: unknown[] = [];
+  const body = `return function match(f) { return ${gen(a, opts, consts)}; };`;
+  let factory = factories.get(body);
+  if (!factory) {
+    // The body is built from our own templates and field expressions only: match text never reaches it
+    // (every value of the match is a constant in K).
+    factory = new Function('K', body) as (k: unknown[]) => Predicate;
+    if (factories.size >= FACTORIES_MAX) factories.clear();
+    factories.set(body, factory);
+  }
+  return factory(consts);
+}
+
+/** Generated bodies by source (distinct shapes; the bound keeps a stream of odd matches from growing it). */
+const factories = new Map<string, (k: unknown[]) => Predicate>();
+const FACTORIES_MAX = 20_000;
+
+/** JS source of one test: reads `f`, constants as K[i]. */
+function gen(a: AExpr, opts: CompileOptions, consts: unknown[]): string {
+  switch (a.k) {
+    case 'bool':
+      return a.value ? 'true' : 'false';
+    case 'cond':
+      return (opts.chassisResident?.(a.port) ?? true) !== a.not ? 'true' : 'false';
+    case 'and':
+    case 'or': {
+      const subs = flatten(a.k, a.subs).sort((x, y) => cost(x) - cost(y));
+      if (subs.length === 0) return a.k === 'and' ? 'true' : 'false';
+      return `(${subs.map((x) => gen(x, opts, consts)).join(a.k === 'and' ? ' && ' : ' || ')})`;
+    }
+    case 'str': {
+      const r = a.field.reader;
+      const read = r.expr ? `(${r.expr})` : `${k(consts, r.read)}(f)`;
+      if (a.values.length === 1)
+        return `(${read} ${a.relop === '==' ? '===' : '!=='} ${k(consts, a.values[0])})`;
+      return `(${a.relop === '==' ? '' : '!'}${k(consts, new Set(a.values))}.has(${read}))`;
+    }
+    case 'int':
+      return genInt(a, consts) ?? `${k(consts, compileTree(a, opts))}(f)`;
+    case 'range':
+      return `${k(consts, compileTree(a, opts))}(f)`;
+  }
+}
+
+/** Adds a constant; its reference in generated code. */
+function k(consts: unknown[], v: unknown): string {
+  return `K[${consts.push(v) - 1}]`;
+}
+
+/** An equality test inline: one (value, mask) of a field, or of register words; null: use the closure. */
+function genInt(a: AIntEq, c: unknown[]): string | null {
+  const eq = a.relop === '==' ? '===' : '!==';
+  const r = a.field.reader;
+  if (r.kind === 'big' && r.regs) {
+    const per = a.entries.map((e) => regWords(e, r.regs!));
+    if (per.length !== 1) return null;
+    const words = per[0]!;
+    if (words.length === 0) return a.relop === '==' ? 'true' : 'false';
+    const all = words.map(([i, mask, value]) => `((f.regs[${i}] & ${k(c, mask)}) >>> 0) === ${k(c, value)}`);
+    return a.relop === '==' ? `(${all.join(' && ')})` : `!(${all.join(' && ')})`;
+  }
+  if (!r.expr || a.entries.length !== 1) return null;
+  const { value, mask } = a.entries[0]!;
+  const read = `(${r.expr})`;
+  if (r.kind === 'num') return `(((${read} & ${k(c, Number(mask))}) >>> 0) ${eq} ${k(c, Number(value))})`;
+  if (r.kind !== 'big') return null;
+  if (mask === (1n << BigInt(a.field.width)) - 1n) return `(${read} ${eq} ${k(c, value)})`;
+  return `((${read} & ${k(c, mask)}) ${eq} ${k(c, value)})`;
+}
+
+/** The same match as a tree of closures (the parts gen() does not inline; tests compare the two). */
+export function compileTree(a: AExpr, opts: CompileOptions = {}): Predicate {
   switch (a.k) {
     case 'bool':
       return a.value ? TRUE : FALSE;
@@ -31,7 +110,7 @@ export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {
         a.k,
         flatten(a.k, a.subs)
           .sort((x, y) => cost(x) - cost(y))
-          .map((s) => compile(s, opts)),
+          .map((s) => compileTree(s, opts)),
       );
     case 'str':
       return compileStr(a);
@@ -153,16 +232,16 @@ const sharedGone = new FinalizationRegistry<string>((key) => {
   if (shared.get(key)?.deref() === undefined) shared.delete(key);
 });
 
-function entriesKey(
-  entries: readonly { value: bigint; mask: bigint }[],
-  conv: (v: bigint) => unknown,
-): string {
+function entriesKey(entries: readonly { value: bigint; mask: bigint }[], numbers: boolean): string {
+  // An index loop and plain arguments: this runs once per big set per compile, on entry arrays of
+  // several shapes, and a for-of over them (or a function argument) made V8 re-optimise it hundreds of times.
   let h = 0x811c9dc5;
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
     h = Math.imul(h ^ Number(BigInt.asUintN(32, e.value)), 16777619);
     h = Math.imul(h ^ Number(BigInt.asUintN(16, e.mask)), 16777619);
   }
-  return `${conv === Number ? 'n' : 'b'}:${entries.length}:${h >>> 0}`;
+  return `${numbers ? 'n' : 'b'}:${entries.length}:${h >>> 0}`;
 }
 
 function sameEntries(
@@ -179,7 +258,7 @@ function sharedGroups<T>(
   entries: readonly { value: bigint; mask: bigint }[],
   conv: (v: bigint) => T,
 ): MaskGroup<T>[] {
-  const key = entriesKey(entries, conv);
+  const key = entriesKey(entries, (conv as unknown) === Number);
   const hit = shared.get(key)?.deref();
   if (hit && sameEntries(hit.entries, entries)) return hit.groups as MaskGroup<T>[];
   const groups = buildGroups(entries, conv);
@@ -211,18 +290,79 @@ function compileIntNum(a: AIntEq): Predicate {
 }
 
 function compileIntBig(a: AIntEq): Predicate {
-  const read = (a.field.reader as { read: (f: Flow) => bigint }).read;
+  const reader = a.field.reader as Extract<Reader, { kind: 'big' }>;
+  const read = reader.read;
   const want = a.relop === '==';
+  if (reader.regs) {
+    const words = compileRegWords(a, reader.regs);
+    if (words) return words;
+  }
   const groups = groupByMask(a.entries, (v) => v);
   if (groups.length === 1 && groups[0]!.values.size === 1) {
     const mask = groups[0]!.mask;
     const value = [...groups[0]!.values][0]!;
+    if (mask === (1n << BigInt(a.field.width)) - 1n) return (f) => (read(f) === value) === want;
     return (f) => ((read(f) & mask) === value) === want;
   }
   return (f) => {
     const x = read(f);
     for (const g of groups) if (g.values.has(x & g.mask)) return want;
     return !want;
+  };
+}
+
+/** The 32-bit words of a register-backed field an entry tests: [index into Flow.regs, mask, value]. */
+function regWords(
+  e: { readonly value: bigint; readonly mask: bigint },
+  regs: { readonly first: number; readonly count: number },
+): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (let w = 0; w < regs.count; w++) {
+    const shift = BigInt(32 * (regs.count - 1 - w));
+    const mask = Number((e.mask >> shift) & 0xffffffffn);
+    if (mask !== 0) out.push([regs.first + w, mask, (Number((e.value >> shift) & 0xffffffffn) & mask) >>> 0]);
+  }
+  return out;
+}
+
+/**
+ * A test of register bits (`reg0[3] == 1`, `reg9 == {…}`: subfields of xxreg/xreg) on the 32-bit words of
+ * Flow.regs instead of the 128-bit value: entries that all fall in one word become a hashed test of that
+ * word, a single entry spanning words one test per word. Null: neither shape (the bigint test applies).
+ */
+function compileRegWords(
+  a: AIntEq,
+  regs: { readonly first: number; readonly count: number },
+): Predicate | null {
+  const want = a.relop === '==';
+  const per = a.entries.map((e) => regWords(e, regs));
+  if (per.length === 0) return null;
+  const word = per[0]![0]?.[0];
+  if (word !== undefined && per.every((ws) => ws.length === 1 && ws[0]![0] === word)) {
+    const byMask = new Map<number, Set<number>>();
+    for (const ws of per) {
+      const [, mask, value] = ws[0]!;
+      let set = byMask.get(mask);
+      if (!set) byMask.set(mask, (set = new Set()));
+      set.add(value);
+    }
+    const groups = [...byMask];
+    if (groups.length === 1 && groups[0]![1].size === 1) {
+      const [mask, set] = groups[0]!;
+      const value = [...set][0]!;
+      return (f) => ((f.regs[word]! & mask) >>> 0 === value) === want;
+    }
+    return (f) => {
+      const x = f.regs[word]!;
+      for (const [mask, set] of groups) if (set.has((x & mask) >>> 0)) return want;
+      return !want;
+    };
+  }
+  if (per.length !== 1) return null;
+  const tests = per[0]!;
+  return (f) => {
+    for (const [i, mask, value] of tests) if ((f.regs[i]! & mask) >>> 0 !== value) return !want;
+    return want;
   };
 }
 

@@ -113,6 +113,47 @@ export function emptyFlow(): Flow {
   };
 }
 
+/**
+ * A copy with its own registers. Every field is written out in one order, so all copies share one object
+ * shape (whatever shape the original had): the compiled matches that read them stay monomorphic.
+ */
 export function cloneFlow(f: Flow): Flow {
-  return { ...f, regs: new Uint32Array(f.regs) };
+  return {
+    inport: f.inport,
+    outport: f.outport,
+    ethSrc: f.ethSrc,
+    ethDst: f.ethDst,
+    ethType: f.ethType,
+    vlanTci: f.vlanTci,
+    ip4Src: f.ip4Src,
+    ip4Dst: f.ip4Dst,
+    ip6Src: f.ip6Src,
+    ip6Dst: f.ip6Dst,
+    ip6Label: f.ip6Label,
+    ipProto: f.ipProto,
+    ipTtl: f.ipTtl,
+    ipDscp: f.ipDscp,
+    ipEcn: f.ipEcn,
+    ipFrag: f.ipFrag,
+    l4Src: f.l4Src,
+    l4Dst: f.l4Dst,
+    tcpFlags: f.tcpFlags,
+    icmpType: f.icmpType,
+    icmpCode: f.icmpCode,
+    arpOp: f.arpOp,
+    arpSpa: f.arpSpa,
+    arpTpa: f.arpTpa,
+    arpSha: f.arpSha,
+    arpTha: f.arpTha,
+    ndTarget: f.ndTarget,
+    ndSll: f.ndSll,
+    ndTll: f.ndTll,
+    ctState: f.ctState,
+    ctMark: f.ctMark,
+    ctLabel: f.ctLabel,
+    regs: new Uint32Array(f.regs),
+    logFlags: f.logFlags,
+    pktMark: f.pktMark ?? 0,
+    remoteOutport: f.remoteOutport ?? '',
+  };
 }

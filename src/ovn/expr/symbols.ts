@@ -12,9 +12,15 @@ export type Level = 'nominal' | 'boolean' | 'ordinal';
 
 /** How to read a field from a flow: numbers for fields up to 32 bits, bigints beyond, strings. */
 export type Reader =
-  | { readonly kind: 'num'; readonly read: (f: Flow) => number }
-  | { readonly kind: 'big'; readonly read: (f: Flow) => bigint }
-  | { readonly kind: 'str'; readonly read: (f: Flow) => string };
+  | { readonly kind: 'num'; readonly read: (f: Flow) => number; readonly expr?: string }
+  | {
+      readonly kind: 'big';
+      readonly read: (f: Flow) => bigint;
+      readonly expr?: string;
+      /** Register-backed (xxreg, xreg): the words of Flow.regs it reads, most significant first. */
+      readonly regs?: { readonly first: number; readonly count: number };
+    }
+  | { readonly kind: 'str'; readonly read: (f: Flow) => string; readonly expr?: string };
 
 export interface FieldSymbol {
   readonly kind: 'field';
@@ -47,9 +53,12 @@ export interface PredicateSymbol {
 
 export type ExprSymbol = FieldSymbol | SubfieldSymbol | PredicateSymbol;
 
-const num = (read: (f: Flow) => number): Reader => ({ kind: 'num', read });
-const big = (read: (f: Flow) => bigint): Reader => ({ kind: 'big', read });
-const str = (read: (f: Flow) => string): Reader => ({ kind: 'str', read });
+// A reader is written once, as the JS expression reading the field from a Flow `f`: the function reads
+// with it, and the match compiler (evaluate.ts) inlines it into the code it generates.
+const readerFn = <T>(expr: string) => new Function('f', `return ${expr};`) as (f: Flow) => T;
+const num = (expr: string): Reader => ({ kind: 'num', read: readerFn<number>(expr), expr });
+const big = (expr: string): Reader => ({ kind: 'big', read: readerFn<bigint>(expr), expr });
+const str = (expr: string): Reader => ({ kind: 'str', read: readerFn<string>(expr), expr });
 
 const base = new Map<string, ExprSymbol>();
 /** Symbols later releases added (24.03 .. 26.03): only logical flows of those releases use them. */
@@ -93,35 +102,18 @@ function predicate(name: string, expansion: string, nominal: boolean): void {
 }
 
 function regReader(first: number, count: number): Reader {
-  return big((f) => {
+  const read = (f: Flow) => {
     let v = 0n;
     for (let i = 0; i < count; i++) v = (v << 32n) | BigInt(f.regs[first + i] ?? 0);
     return v;
-  });
+  };
+  return { kind: 'big', read, regs: { first, count } };
 }
 
 function defineMetadata(): void {
-  field(
-    'pkt.mark',
-    32,
-    true,
-    null,
-    num((f) => (f.pktMark ?? 0) >>> 0),
-  );
-  field(
-    'inport',
-    0,
-    false,
-    null,
-    str((f) => f.inport),
-  );
-  field(
-    'outport',
-    0,
-    false,
-    null,
-    str((f) => f.outport),
-  );
+  field('pkt.mark', 32, true, null, num('(f.pktMark ?? 0) >>> 0'));
+  field('inport', 0, false, null, str('f.inport'));
+  field('outport', 0, false, null, str('f.outport'));
   // 23.03 has ten logical registers: xxreg0..1 cover reg0..7, xreg4 covers reg8..9.
   field('xxreg0', 128, true, null, regReader(0, 4));
   field('xxreg1', 128, true, null, regReader(4, 4));
@@ -134,13 +126,7 @@ function defineMetadata(): void {
   }
   subfield('reg8', null, 'xreg4[32..63]');
   subfield('reg9', null, 'xreg4[0..31]');
-  field(
-    'flags',
-    32,
-    true,
-    null,
-    num((f) => f.logFlags >>> 0),
-  );
+  field('flags', 32, true, null, num('f.logFlags >>> 0'));
   const flagBits: [string, number][] = [
     ['loopback', 0],
     ['force_snat_for_dnat', 2],
@@ -152,25 +138,13 @@ function defineMetadata(): void {
 }
 
 function defineConntrack(): void {
-  field(
-    'ct_mark',
-    32,
-    true,
-    null,
-    num((f) => f.ctMark >>> 0),
-  );
+  field('ct_mark', 32, true, null, num('f.ctMark >>> 0'));
   subfield('ct_mark.blocked', null, 'ct_mark[0]');
   subfield('ct_mark.natted', null, 'ct_mark[1]');
   subfield('ct_mark.skip_snat', null, 'ct_mark[2]');
   subfield('ct_mark.force_snat', null, 'ct_mark[3]');
   subfield('ct_mark.ecmp_reply_port', null, 'ct_mark[16..31]');
-  field(
-    'ct_label',
-    128,
-    true,
-    null,
-    big((f) => f.ctLabel),
-  );
+  field('ct_label', 128, true, null, big('f.ctLabel'));
   subfield('ct_label.blocked', null, 'ct_label[0]');
   subfield('ct_label.natted', null, 'ct_label[1]');
   subfield('ct_label.skip_snat', null, 'ct_label[2]');
@@ -178,13 +152,7 @@ function defineConntrack(): void {
   subfield('ct_label.ecmp_reply_eth', null, 'ct_label[32..79]');
   subfield('ct_label.ecmp_reply_port', null, 'ct_label[80..95]');
   subfield('ct_label.label', null, 'ct_label[96..127]');
-  field(
-    'ct_state',
-    32,
-    true,
-    null,
-    num((f) => f.ctState >>> 0),
-  );
+  field('ct_state', 32, true, null, num('f.ctState >>> 0'));
   const bits = ['new', 'est', 'rel', 'rpl', 'inv', 'trk', 'snat', 'dnat'];
   bits.forEach((n, i) => {
     subfield(`ct.${n}`, n === 'trk' ? null : 'ct.trk', `ct_state[${i}]`);
@@ -192,37 +160,13 @@ function defineConntrack(): void {
 }
 
 function defineL2(): void {
-  field(
-    'eth.src',
-    48,
-    true,
-    null,
-    big((f) => f.ethSrc),
-  );
-  field(
-    'eth.dst',
-    48,
-    true,
-    null,
-    big((f) => f.ethDst),
-  );
-  field(
-    'eth.type',
-    16,
-    false,
-    null,
-    num((f) => f.ethType),
-  );
+  field('eth.src', 48, true, null, big('f.ethSrc'));
+  field('eth.dst', 48, true, null, big('f.ethDst'));
+  field('eth.type', 16, false, null, num('f.ethType'));
   predicate('eth.bcast', 'eth.dst == ff:ff:ff:ff:ff:ff', false);
   subfield('eth.mcast', null, 'eth.dst[40]');
   predicate('eth.mcastv6', 'eth.dst[32..47] == 0x3333', false);
-  field(
-    'vlan.tci',
-    16,
-    true,
-    null,
-    num((f) => f.vlanTci),
-  );
+  field('vlan.tci', 16, true, null, num('f.vlanTci'));
   predicate('vlan.present', 'vlan.tci[12]', false);
   subfield('vlan.pcp', 'vlan.present', 'vlan.tci[13..15]');
   subfield('vlan.vid', 'vlan.present', 'vlan.tci[0..11]');
@@ -232,87 +176,21 @@ function defineIp(): void {
   predicate('ip4', 'eth.type == 0x800', true);
   predicate('ip6', 'eth.type == 0x86dd', true);
   predicate('ip', 'ip4 || ip6', true);
-  field(
-    'ip.proto',
-    8,
-    false,
-    'ip',
-    num((f) => f.ipProto),
-  );
-  field(
-    'ip.dscp',
-    6,
-    false,
-    'ip',
-    num((f) => f.ipDscp),
-  );
-  field(
-    'ip.ecn',
-    2,
-    false,
-    'ip',
-    num((f) => f.ipEcn),
-  );
-  field(
-    'ip.ttl',
-    8,
-    false,
-    'ip',
-    num((f) => f.ipTtl),
-  );
-  field(
-    'ip4.src',
-    32,
-    true,
-    'ip4',
-    num((f) => f.ip4Src >>> 0),
-  );
-  field(
-    'ip4.dst',
-    32,
-    true,
-    'ip4',
-    num((f) => f.ip4Dst >>> 0),
-  );
+  field('ip.proto', 8, false, 'ip', num('f.ipProto'));
+  field('ip.dscp', 6, false, 'ip', num('f.ipDscp'));
+  field('ip.ecn', 2, false, 'ip', num('f.ipEcn'));
+  field('ip.ttl', 8, false, 'ip', num('f.ipTtl'));
+  field('ip4.src', 32, true, 'ip4', num('f.ip4Src >>> 0'));
+  field('ip4.dst', 32, true, 'ip4', num('f.ip4Dst >>> 0'));
   predicate('ip4.src_mcast', 'ip4.src[28..31] == 0xe', false);
   predicate('ip4.mcast', 'eth.mcast && ip4.dst[28..31] == 0xe', false);
   predicate('icmp4', 'ip4 && ip.proto == 1', true);
-  field(
-    'icmp4.type',
-    8,
-    false,
-    'icmp4',
-    num((f) => f.icmpType),
-  );
-  field(
-    'icmp4.code',
-    8,
-    false,
-    'icmp4',
-    num((f) => f.icmpCode),
-  );
+  field('icmp4.type', 8, false, 'icmp4', num('f.icmpType'));
+  field('icmp4.code', 8, false, 'icmp4', num('f.icmpCode'));
   predicate('igmp', 'ip4 && ip.proto == 2', true);
-  field(
-    'ip6.src',
-    128,
-    true,
-    'ip6',
-    big((f) => f.ip6Src),
-  );
-  field(
-    'ip6.dst',
-    128,
-    true,
-    'ip6',
-    big((f) => f.ip6Dst),
-  );
-  field(
-    'ip6.label',
-    20,
-    true,
-    'ip6',
-    num((f) => f.ip6Label),
-  );
+  field('ip6.src', 128, true, 'ip6', big('f.ip6Src'));
+  field('ip6.dst', 128, true, 'ip6', big('f.ip6Dst'));
+  field('ip6.label', 20, true, 'ip6', num('f.ip6Label'));
   predicate('ip6.mcast_rsvd', 'ip6.dst[116..127] == 0xff0 && ip6.dst[0..111] == 0x0', false);
   predicate('ip6.mcast_all_nodes', 'ip6.dst == ff01::1 || ip6.dst == ff02::1', false);
   predicate('ip6.mcast_all_rtrs', 'ip6.dst == ff01::2 || ip6.dst == ff02::2 || ip6.dst == ff05::2', false);
@@ -324,28 +202,10 @@ function defineIp(): void {
   );
   predicate('ip6.mcast', 'eth.mcastv6 && ip6.dst[120..127] == 0xff', false);
   predicate('icmp6', 'ip6 && ip.proto == 58', true);
-  field(
-    'icmp6.type',
-    8,
-    false,
-    'icmp6',
-    num((f) => f.icmpType),
-  );
-  field(
-    'icmp6.code',
-    8,
-    false,
-    'icmp6',
-    num((f) => f.icmpCode),
-  );
+  field('icmp6.type', 8, false, 'icmp6', num('f.icmpType'));
+  field('icmp6.code', 8, false, 'icmp6', num('f.icmpCode'));
   predicate('icmp', 'icmp4 || icmp6', true);
-  field(
-    'ip.frag',
-    2,
-    true,
-    'ip',
-    num((f) => f.ipFrag),
-  );
+  field('ip.frag', 2, true, 'ip', num('f.ipFrag'));
   predicate('ip.is_frag', 'ip.frag[0]', false);
   predicate('ip.later_frag', 'ip.frag[1]', false);
   predicate('ip.first_frag', 'ip.is_frag && !ip.later_frag', false);
@@ -357,68 +217,20 @@ function defineArpNd(): void {
     ['rarp', '0x8035'],
   ] as const) {
     predicate(p, `eth.type == ${type}`, true);
-    field(
-      `${p}.op`,
-      16,
-      false,
-      p,
-      num((f) => f.arpOp),
-    );
-    field(
-      `${p}.spa`,
-      32,
-      true,
-      p,
-      num((f) => f.arpSpa >>> 0),
-    );
-    field(
-      `${p}.sha`,
-      48,
-      true,
-      p,
-      big((f) => f.arpSha),
-    );
-    field(
-      `${p}.tpa`,
-      32,
-      true,
-      p,
-      num((f) => f.arpTpa >>> 0),
-    );
-    field(
-      `${p}.tha`,
-      48,
-      true,
-      p,
-      big((f) => f.arpTha),
-    );
+    field(`${p}.op`, 16, false, p, num('f.arpOp'));
+    field(`${p}.spa`, 32, true, p, num('f.arpSpa >>> 0'));
+    field(`${p}.sha`, 48, true, p, big('f.arpSha'));
+    field(`${p}.tpa`, 32, true, p, num('f.arpTpa >>> 0'));
+    field(`${p}.tha`, 48, true, p, big('f.arpTha'));
   }
   predicate('nd', 'icmp6.type == {135, 136} && icmp6.code == 0 && ip.ttl == 255', true);
   predicate('nd_ns', 'icmp6.type == 135 && icmp6.code == 0 && ip.ttl == 255', true);
   predicate('nd_na', 'icmp6.type == 136 && icmp6.code == 0 && ip.ttl == 255', true);
   predicate('nd_rs', 'icmp6.type == 133 && icmp6.code == 0 && ip.ttl == 255', true);
   predicate('nd_ra', 'icmp6.type == 134 && icmp6.code == 0 && ip.ttl == 255', true);
-  field(
-    'nd.target',
-    128,
-    true,
-    'nd',
-    big((f) => f.ndTarget),
-  );
-  field(
-    'nd.sll',
-    48,
-    true,
-    'nd_ns',
-    big((f) => f.ndSll),
-  );
-  field(
-    'nd.tll',
-    48,
-    true,
-    'nd_na',
-    big((f) => f.ndTll),
-  );
+  field('nd.target', 128, true, 'nd', big('f.ndTarget'));
+  field('nd.sll', 48, true, 'nd_ns', big('f.ndSll'));
+  field('nd.tll', 48, true, 'nd_na', big('f.ndTll'));
   predicate('mldv1', 'ip6.src == fe80::/10 && icmp6.type == {130, 131, 132}', true);
   predicate('mldv2', 'ip6.dst == ff02::16 && icmp6.type == 143', true);
 }
@@ -431,28 +243,10 @@ function defineL4(): void {
   ] as const;
   for (const [p, proto] of protos) {
     predicate(p, `ip.proto == ${proto}`, true);
-    field(
-      `${p}.src`,
-      16,
-      true,
-      p,
-      num((f) => f.l4Src),
-    );
-    field(
-      `${p}.dst`,
-      16,
-      true,
-      p,
-      num((f) => f.l4Dst),
-    );
+    field(`${p}.src`, 16, true, p, num('f.l4Src'));
+    field(`${p}.dst`, 16, true, p, num('f.l4Dst'));
   }
-  field(
-    'tcp.flags',
-    12,
-    true,
-    'tcp',
-    num((f) => f.tcpFlags),
-  );
+  field('tcp.flags', 12, true, 'tcp', num('f.tcpFlags'));
 }
 
 /** What 24.03 .. 26.03 added to lib/logical-fields.c (flag bits, ct_mark/ct_label parts, …). */
@@ -480,13 +274,7 @@ function defineLater(): void {
   subfield('ct_label.tun_if', null, 'ct_label[8]');
   subfield('ct_label.tun_if_id', null, 'ct_label[80..95]');
   predicate('nd_ns_mcast', 'ip6.mcast && icmp6.type == 135 && icmp6.code == 0 && ip.ttl == 255', true);
-  field(
-    'remote_outport',
-    0,
-    false,
-    null,
-    str((f) => f.remoteOutport ?? ''),
-  );
+  field('remote_outport', 0, false, null, str("f.remoteOutport ?? ''"));
 }
 
 defineMetadata();
