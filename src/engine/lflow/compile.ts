@@ -6,7 +6,9 @@
 // small lookups. A CompiledSb is owned by whoever feeds it (an SB file load, a live follower); traces
 // read it synchronously, so an apply between two traces never shows a half-changed SB to either.
 // A whole SB compiles in steps (`compileSteps`): a daemon runs them in short slices between other work
-// (an L-size SB is ~58k flows, seconds of CPU), a one-shot command runs them at once (`compileSb`).
+// (an L-size SB is ~58k flows, seconds of CPU), a one-shot command runs them at once (`compileSb`). The
+// last steps build every table's flow index (tables of one datapath group share theirs), so the first
+// traces after a sync run at full speed; after an apply a changed table is rebuilt on its next lookup.
 
 import { compileMatch, type RefResolver, tokenize } from '../../ovn/expr/index.ts';
 import { parseIp, parseMac } from '../../ovn/net/addr.ts';
