@@ -135,6 +135,11 @@ export class CompiledSb {
   /** Logical_DP_Group UUID -> flows placed through it. */
   private readonly byGroup = new Map<string, Set<string>>();
   private readonly dpGroups = new Map<string, readonly string[]>();
+  /** Datapath or group UUID -> its datapaths that exist (see placeable); cleared with the datapaths. */
+  private readonly placeCache = new Map<
+    string,
+    { readonly dps: readonly CDatapath[]; readonly uuids: readonly string[] }
+  >();
   private addressSets = new Map<string, readonly string[]>();
   private portGroups = new Map<string, readonly string[]>();
   /** NB port group name -> tunnel keys of the datapaths with an SB group of it (`<key>_<name>`). */
@@ -376,6 +381,7 @@ export class CompiledSb {
       changed.push(uuid);
     }
     this.dpGroups.clear();
+    this.placeCache.clear();
     for (const g of this.db.Logical_DP_Group.values()) this.dpGroups.set(g.uuid, g.datapaths);
     return changed;
   }
@@ -504,17 +510,35 @@ export class CompiledSb {
    * against the union of those groups answers the same. A datapath without its group does not get the
    * flow (OVN could not parse it there).
    */
-  private place(f: LogicalFlow, cf: CFlow, pgs: readonly string[]): string[] {
-    const placed: string[] = [];
-    for (const uuid of this.datapathsOf(f)) {
-      const dp = this.datapaths.get(uuid);
-      if (!dp) continue;
-      if (pgs.length > 0 && !pgs.every((g) => this.portGroups.has(g) || this.pgDatapaths.get(g)?.has(dp.key)))
-        continue;
-      placed.push(uuid);
-      (f.pipeline === 'ingress' ? dp.ingress : dp.egress).add(f.tableId, cf);
+  private place(f: LogicalFlow, cf: CFlow, pgs: readonly string[]): readonly string[] {
+    const on = this.placeable(f);
+    // Per-datapath groups only: a global SB group of that name (no `<key>_` prefix) is everywhere.
+    const need = pgs.filter((g) => !this.portGroups.has(g)).map((g) => this.pgDatapaths.get(g));
+    let all = true;
+    for (const dp of on.dps)
+      if (need.every((keys) => keys?.has(dp.key)))
+        (f.pipeline === 'ingress' ? dp.ingress : dp.egress).add(f.tableId, cf);
+      else all = false;
+    // The usual case (on every datapath of its group) shares the group's list of UUIDs.
+    return all
+      ? on.uuids
+      : on.dps.filter((dp) => need.every((keys) => keys?.has(dp.key))).map((dp) => dp.uuid);
+  }
+
+  /** Datapaths of a flow that exist, cached per datapath group (58k flows, 374k placements at L). */
+  private placeable(f: LogicalFlow): {
+    readonly dps: readonly CDatapath[];
+    readonly uuids: readonly string[];
+  } {
+    const key = f.logicalDatapath ?? f.logicalDpGroup ?? '';
+    let on = this.placeCache.get(key);
+    if (!on) {
+      const dps = this.datapathsOf(f)
+        .map((u) => this.datapaths.get(u))
+        .filter((d): d is CDatapath => d !== undefined);
+      this.placeCache.set(key, (on = { dps, uuids: dps.map((d) => d.uuid) }));
     }
-    return placed;
+    return on;
   }
 
   /** Parsed actions (readonly values, so flows with the same text share them during a load). */
