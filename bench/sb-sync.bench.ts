@@ -3,7 +3,8 @@
 // bench/make-db.ts output) and a fresh node process syncs it with LiveSb and compiles it, once per run
 // (a daemon starts cold, so every run is a new process). Prints each run's phases, wall and CPU, the
 // ovsdb-server's CPU, RSS, the longest event-loop delay, and the first traces after ready.
-// Run: node --import tsx bench/sb-sync.bench.ts [--size L] [--dir /work/benchdata] [--runs 3] [--traces 2000]
+// Run: node --import tsx bench/sb-sync.bench.ts [--size L] [--dir bench/results/db] [--runs 3] [--traces 2000]
+//      (files from bench/make-db.ts: sb-SIZE.db, and snapshot-/paths-SIZE.yaml for the traces; needs ovsdb-server)
 
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { measureSbSync, type SbSyncFigures } from './measure/sb-sync.ts';
 const { values: o } = parseArgs({
   options: {
     size: { type: 'string', default: 'L' },
-    dir: { type: 'string', default: '/work/benchdata' },
+    dir: { type: 'string', default: join(import.meta.dirname, 'results', 'db') },
     runs: { type: 'string', default: '3' },
     traces: { type: 'string', default: '2000' },
     /** Internal: one run in this process against this remote, figures as JSON on stdout. */
