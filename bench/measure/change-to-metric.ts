@@ -92,6 +92,8 @@ async function flip(
   await run('ovn-nbctl', nbctl);
   const committed = performance.now();
   const committedWall = Date.now();
+  if (process.env.OVNCP_BENCH_SERVE_LOG)
+    process.stderr.write(`  flip to ${want}: committed at ${new Date(committedWall).toISOString()}\n`);
   for (let stale = 0; ; stale++) {
     const text = await scrape(url);
     if (reachableOf(text, path) === want) {
@@ -99,6 +101,8 @@ async function flip(
       const cpu1 = pid ? await cpuMsOfPid(pid) : null;
       const sbAt = gauge(text, 'ovncp_sb_last_update_timestamp_seconds');
       const apply = gauge(text, 'ovncp_sb_apply_duration_seconds');
+      if (process.env.OVNCP_BENCH_SERVE_LOG)
+        process.stderr.write(`  flipped scrape at ${new Date().toISOString()} after ${stale} stale\n`);
       return {
         afterCommit: c,
         afterSpawn: s,
@@ -126,6 +130,9 @@ export async function measureChangeToMetric(
   const match = `outport == @${pg} && ip4`;
   const t0 = performance.now();
   const engine = sbRemote ? ['--engine=auto', `--ovn.sb-db=${sbRemote}`] : ['--engine=model'];
+  // OVNCP_BENCH_SERVE_LOG=FILE: serve logs at debug level into FILE (the timeline of each flip).
+  const logFile = process.env.OVNCP_BENCH_SERVE_LOG;
+  if (logFile) engine.push('--log.level=debug');
   // With the SB, the initial SB sync and compile run before the daemon logs its address: wait longer.
   const srv = await serve(
     [`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, ...engine],
@@ -176,5 +183,6 @@ export async function measureChangeToMetric(
     };
   } finally {
     await srv.stop();
+    if (logFile) writeFileSync(logFile, srv.logs());
   }
 }

@@ -119,6 +119,12 @@ export class Monitor {
   readonly history: VerdictHistory;
   /** NB changes waiting for the re-run of a check they triggered (the cause of a flip it finds). */
   private readonly causes = new Map<string, ChangedRows>();
+  /**
+   * Checks from/to a port the NB changes since the last SB change touched (tier 0): the SB-driven
+   * re-runs start with them, as the topology-driven runs did.
+   */
+  private nearChange = new Set<string>();
+  private sbSinceNb = false;
   private config: PathsConfig = EMPTY_PATHS_CONFIG;
   private problems: ReadonlyMap<string, PathProblem> = new Map();
   private keysByPath = new Map<string, string[]>();
@@ -340,6 +346,9 @@ export class Monitor {
     if (rows)
       for (const t of tiers)
         for (const key of t) this.causes.set(key, mergeCauses(this.causes.get(key), rows));
+    if (this.sbSinceNb) this.nearChange = new Set();
+    this.sbSinceNb = false;
+    for (const key of tiers[0]) this.nearChange.add(key);
     for (const key of tiers[0]) this.scheduler.enqueue(key, 'topology', true, true);
     for (const key of tiers[1]) this.scheduler.enqueue(key, 'topology', true, true);
     for (const key of tiers[2]) this.scheduler.enqueue(key, 'topology', true);
@@ -387,11 +396,16 @@ export class Monitor {
    * The Southbound changed (a follower of the live SB calls this): checks traced on the SB whose last
    * trace went through one of `datapaths` (null: any), errored or has none re-run. The NB-triggered run
    * may have come before northd's answer (the passive freshness rule is not a proof); this one sees it.
+   * A check that already ran (or runs) may have traced the old SB: its re-run goes ahead of everything
+   * queued (else it waits behind the whole NB-triggered queue), those from/to a port the NB change
+   * touched first. A queued one has not run yet and will see this SB: it keeps its place (or moves up).
    */
   sbChanged(datapaths: ReadonlySet<string> | null): void {
     const gate = this.opts.freshness;
     if (this.stopped || !this.started || !gate) return;
-    let n = 0;
+    this.sbSinceNb = true;
+    const near: string[] = [];
+    const rest: string[] = [];
     for (const s of this.results.all()) {
       let name: string;
       try {
@@ -400,11 +414,16 @@ export class Monitor {
         continue;
       }
       if (!gate.tracesSb(name) || (datapaths && !affected(s.last, datapaths))) continue;
-      this.scheduler.enqueue(s.check.key, 'topology', true, true);
-      n++;
+      (this.nearChange.has(s.check.key) ? near : rest).push(s.check.key);
     }
+    for (const key of [...near, ...rest])
+      this.scheduler.enqueue(key, 'topology', true, this.scheduler.isQueued(key) || 'first');
+    const n = near.length + rest.length;
     if (n > 0)
-      this.opts.logger.debug({ checks: n, datapaths: datapaths?.size ?? 'all' }, 'SB changed: re-checking');
+      this.opts.logger.debug(
+        { checks: n, near: near.length, datapaths: datapaths?.size ?? 'all' },
+        'SB changed: re-checking',
+      );
   }
 
   private async runOne(key: string, trigger: Trigger): Promise<void> {

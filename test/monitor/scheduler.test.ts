@@ -1,6 +1,6 @@
 // The scheduler under fake timers: interval offsets and jitter, node-cron schedules with seconds, no
 // overlap of one check, the concurrency limit, change-driven re-runs of a running check, the urgent
-// lane, and stop(); under real timers: a long queue of synchronous checks yields to the event loop.
+// and first lanes, and stop(); under real timers: a long queue of synchronous checks yields to the event loop.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scheduleSeconds } from '../../src/monitor/path-metrics.ts';
@@ -164,6 +164,23 @@ describe('Scheduler', () => {
       'a:schedule',
       'b:schedule',
     ]);
+  });
+
+  it("runs 'first' checks (SB-driven re-runs) ahead of urgent ones; a running one re-runs first", async () => {
+    const h = harness({ concurrency: 1 });
+    h.s.enqueue('ran', 'topology', true, true); // runs at once: on the old SB, say
+    for (const k of ['u1', 'u2', 'u3']) h.s.enqueue(k, 'topology', true, true);
+    h.s.enqueue('n1', 'schedule');
+    h.s.enqueue('u3', 'topology', true, 'first'); // queued urgent: moves ahead of u1, u2
+    h.s.enqueue('ran', 'topology', true, 'first'); // running: its re-run goes first too
+    h.s.enqueue('u1', 'topology', true, true); // already ahead of urgent: stays where it is
+    h.s.enqueue('u3', 'topology', true, true); // already first: not moved back
+    for (let i = 0; i < 6; i++) {
+      h.runs.at(-1)?.finish();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    await h.s.idle();
+    expect(h.runs.map((r) => r.key)).toEqual(['ran', 'u3', 'ran', 'u1', 'u2', 'n1']);
   });
 
   it('a check moved up and run, then queued again, runs at its new place, not at the old one', async () => {
