@@ -8,6 +8,8 @@
 // With `sbRemote` the daemon also follows the SB and checks on lflow (`--engine auto`): the flip then
 // waits for ovn-northd; northd's share is the time from the commit to the SB update our daemon applied
 // (ovncp_sb_last_update_timestamp_seconds on the flipped scrape), and the SB apply time is reported.
+// Each flip starts once the daemon is quiet again (no check left from the last one): an isolated change;
+// the checks it made the daemon run (re-runs included) are counted, a figure the machine's load cannot move.
 
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -30,6 +32,8 @@ export interface ChangeFigures {
   serveCpuMs?: number[];
   /** Per flip: scrapes made before the flipped one. */
   staleScrapes?: number[];
+  /** Per flip: checks the daemon ran for it (ovncp_path_checks_total, quiet to quiet): re-runs included. */
+  checksRun?: number[];
   /** lflow run: per flip, ms from ovn-nbctl exit to the SB update applied (ovn-northd's share). */
   northdMs?: number[];
   /** lflow run: per flip, ms the last SB update took to reach the compiled flows and followers. */
@@ -62,6 +66,27 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
     await sleep(100);
   }
   throw new Error(`serve was not ready within ${timeoutMs} ms`);
+}
+
+/** Sum of a counter's series. */
+function counterSum(text: string, name: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+/**
+ * Waits until the daemon has no check left to run from the last flip (the checks counter stays still
+ * over 500 ms), so each flip is an isolated change; returns the counter then.
+ */
+async function quiet(url: string): Promise<number> {
+  let last = counterSum(await scrape(url), 'ovncp_path_checks_total');
+  for (;;) {
+    await sleep(500);
+    const now = counterSum(await scrape(url), 'ovncp_path_checks_total');
+    if (now === last) return now;
+    last = now;
+  }
 }
 
 function gauge(text: string, name: string): number | null {
@@ -133,6 +158,8 @@ export async function measureChangeToMetric(
   // OVNCP_BENCH_SERVE_LOG=FILE: serve logs at debug level into FILE (the timeline of each flip).
   const logFile = process.env.OVNCP_BENCH_SERVE_LOG;
   if (logFile) engine.push('--log.level=debug');
+  // OVNCP_BENCH_SERVE_ARGS: more serve flags, e.g. --ovn.bump-nb-cfg (the exact never-stale mode).
+  engine.push(...(process.env.OVNCP_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean));
   // With the SB, the initial SB sync and compile run before the daemon logs its address: wait longer.
   const srv = await serve(
     [`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, ...engine],
@@ -152,7 +179,9 @@ export async function measureChangeToMetric(
     const staleScrapes: number[] = [];
     const northdMs: number[] = [];
     const sbApplyMs: number[] = [];
+    const checksRun: number[] = [];
     const db = `--db=${nbRemote}`;
+    let ran = await quiet(srv.url);
     for (let i = 0; i < flips; i++) {
       const add = [db, '--type=port-group', 'acl-add', pg, 'to-lport', '2000', match, 'drop'];
       const del = [db, '--type=port-group', 'acl-del', pg, 'to-lport', '2000', match];
@@ -167,6 +196,9 @@ export async function measureChangeToMetric(
         staleScrapes.push(f.stale);
         if (sbRemote && f.northd !== null) northdMs.push(f.northd);
         if (sbRemote && f.sbApply !== null) sbApplyMs.push(f.sbApply);
+        const after = await quiet(srv.url);
+        checksRun.push(after - ran);
+        ran = after;
       }
     }
     return {
@@ -177,6 +209,7 @@ export async function measureChangeToMetric(
       scrapeMs: median(scrapes),
       ...(serveCpuMs.length > 0 ? { serveCpuMs } : {}),
       staleScrapes,
+      checksRun,
       ...(sbRemote ? { northdMs, sbApplyMs } : {}),
       series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
       serveRssMb: srv.proc.pid ? await rssOfPid(srv.proc.pid) : null,

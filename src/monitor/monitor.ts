@@ -125,6 +125,8 @@ export class Monitor {
    */
   private nearChange = new Set<string>();
   private sbSinceNb = false;
+  /** Checks waiting in sbCurrent: they trace after the gate opens, so on any SB that arrives meanwhile. */
+  private readonly atGate = new Set<string>();
   private config: PathsConfig = EMPTY_PATHS_CONFIG;
   private problems: ReadonlyMap<string, PathProblem> = new Map();
   private keysByPath = new Map<string, string[]>();
@@ -374,7 +376,11 @@ export class Monitor {
     }
     if (!gate.gates(name)) return true;
     const since = this.opts.topology.lastUpdate();
-    if (await gate.wait(since, this.abort.signal)) return true;
+    this.atGate.add(state.check.key);
+    const fresh = await gate
+      .wait(since, this.abort.signal)
+      .finally(() => this.atGate.delete(state.check.key));
+    if (fresh) return true;
     if (this.stopped) return false;
     state.pendingSince = since;
     this.opts.logger.warn(
@@ -414,6 +420,7 @@ export class Monitor {
         continue;
       }
       if (!gate.tracesSb(name) || (datapaths && !affected(s.last, datapaths))) continue;
+      if (this.atGate.has(s.check.key)) continue; // not traced yet: it will see this SB
       (this.nearChange.has(s.check.key) ? near : rest).push(s.check.key);
     }
     for (const key of [...near, ...rest])

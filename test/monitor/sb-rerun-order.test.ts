@@ -71,4 +71,48 @@ describe('Monitor: re-runs after an SB change', () => {
     expect(traced).toEqual([1, 2, 3, 1, 2, 3, 4, 5, 6]);
     await m.stop();
   });
+
+  it('a check still waiting at the freshness gate is not re-run: it traces after the gate, on the new SB', async () => {
+    const file = join(dir, 'gate.yaml');
+    writeFileSync(file, PATHS);
+    const store = new TopologyStore();
+    store.set(loadDemoTopology(), ['initial']);
+    const model = createModelEngine();
+    const traced: number[] = [];
+    const asSb: TraceEngine = {
+      name: 'lflow',
+      trace: (req, o) => {
+        traced.push(req.destination_port_num ?? 0);
+        return model.trace(req, o);
+      },
+    };
+    let hold = false;
+    let open = () => {};
+    const gate: FreshnessGate = {
+      ...ALWAYS_FRESH,
+      gates: () => true,
+      wait: () => (hold ? new Promise((r) => (open = () => r(true))) : Promise.resolve(true)),
+    };
+    const m = new Monitor({
+      pathsFile: file,
+      topology: store,
+      engine: () => asSb,
+      registry: new Registry(),
+      logger: createLogger('fatal', 'json'),
+      freshness: gate,
+    });
+    await m.start();
+    await m.idle();
+    traced.length = 0;
+    hold = true;
+    m.topologyStale(); // p1 runs and waits at the gate (concurrency 1), p2..p6 queued
+    await new Promise((r) => setTimeout(r, 10));
+    expect(traced).toEqual([]);
+    m.sbChanged(null); // the SB update arrives while p1 waits
+    hold = false;
+    open();
+    await m.idle();
+    expect(traced).toEqual(PORTS); // each once
+    await m.stop();
+  });
 });
