@@ -36,6 +36,8 @@ export interface ChangeFigures {
   checksRun?: number[];
   /** lflow run: per flip, ms from ovn-nbctl exit to the SB update applied (ovn-northd's share). */
   northdMs?: number[];
+  /** Per flip: ms from ovn-nbctl exit to the new topology in the daemon's store (NB update + rebuild). */
+  nbMs?: number[];
   /** lflow run: per flip, ms the last SB update took to reach the compiled flows and followers. */
   sbApplyMs?: number[];
   series: number;
@@ -76,15 +78,16 @@ function counterSum(text: string, name: string): number {
 }
 
 /**
- * Waits until the daemon has no check left to run from the last flip (the checks counter stays still
- * over 500 ms), so each flip is an isolated change; returns the counter then.
+ * Waits until the daemon has no check left to run from the last flip (the checks counter moves by less
+ * than 10 over a second: the paths' own 1 h schedules run ~3 checks a second at 10k paths), so each
+ * flip is an isolated change; returns the counter then.
  */
 async function quiet(url: string): Promise<number> {
   let last = counterSum(await scrape(url), 'ovncp_path_checks_total');
   for (;;) {
-    await sleep(500);
+    await sleep(1000);
     const now = counterSum(await scrape(url), 'ovncp_path_checks_total');
-    if (now === last) return now;
+    if (now - last < 10) return now;
     last = now;
   }
 }
@@ -102,6 +105,7 @@ interface Flip {
   /** From the flipped scrape: the SB update's time minus the commit's (ms), and its apply time. */
   northd: number | null;
   sbApply: number | null;
+  nb: number | null;
 }
 
 /** Runs one ovn-nbctl change and polls /metrics until `path` shows `want`. */
@@ -126,6 +130,7 @@ async function flip(
       const cpu1 = pid ? await cpuMsOfPid(pid) : null;
       const sbAt = gauge(text, 'ovncp_sb_last_update_timestamp_seconds');
       const apply = gauge(text, 'ovncp_sb_apply_duration_seconds');
+      const nbAt = gauge(text, 'ovncp_topology_last_update_timestamp_seconds');
       if (process.env.OVNCP_BENCH_SERVE_LOG)
         process.stderr.write(`  flipped scrape at ${new Date().toISOString()} after ${stale} stale\n`);
       return {
@@ -135,6 +140,7 @@ async function flip(
         stale,
         northd: sbAt !== null ? sbAt * 1000 - committedWall : null,
         sbApply: apply !== null ? apply * 1000 : null,
+        nb: nbAt !== null ? nbAt * 1000 - committedWall : null,
       };
     }
     if (performance.now() - committed > 60_000) throw new Error(`${path} did not become ${want} in 60 s`);
@@ -180,6 +186,7 @@ export async function measureChangeToMetric(
     const northdMs: number[] = [];
     const sbApplyMs: number[] = [];
     const checksRun: number[] = [];
+    const nbMs: number[] = [];
     const db = `--db=${nbRemote}`;
     let ran = await quiet(srv.url);
     for (let i = 0; i < flips; i++) {
@@ -196,6 +203,7 @@ export async function measureChangeToMetric(
         staleScrapes.push(f.stale);
         if (sbRemote && f.northd !== null) northdMs.push(f.northd);
         if (sbRemote && f.sbApply !== null) sbApplyMs.push(f.sbApply);
+        if (f.nb !== null) nbMs.push(f.nb);
         const after = await quiet(srv.url);
         checksRun.push(after - ran);
         ran = after;
@@ -210,6 +218,7 @@ export async function measureChangeToMetric(
       ...(serveCpuMs.length > 0 ? { serveCpuMs } : {}),
       staleScrapes,
       checksRun,
+      nbMs,
       ...(sbRemote ? { northdMs, sbApplyMs } : {}),
       series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
       serveRssMb: srv.proc.pid ? await rssOfPid(srv.proc.pid) : null,

@@ -287,7 +287,11 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
         // The first topology is the NB's initial copy, not a change northd will answer.
         else
           topology.on('change', (c) =>
-            fresh.freshness.noteNbChange(topology.lastUpdate(), c.previous !== null),
+            fresh.freshness.noteNbChange(
+              topology.lastUpdate(),
+              c.previous !== null,
+              followed?.live?.receivedAt() || undefined,
+            ),
           );
         void liveSb.synced().then(() => {
           logger.info(

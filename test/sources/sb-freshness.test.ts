@@ -2,6 +2,7 @@
 // with SIGSTOP, as a busy northd at L takes 1-3 s): once the gate has seen northd answer slowly, it
 // waits for the answer to the next NB change instead of calling the SB fresh after the settle time, and
 // when it says fresh the SB holds the change. A fixed settle called the old SB fresh (a stale verdict).
+// An answer that arrived while our own topology rebuild ran (before the change was noted) counts.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,5 +68,19 @@ describe.skipIf(skipWithoutOvn())('SB freshness, passive, with a slow ovn-northd
     expect(fresh.isFresh(since)).toBe(false); // past the settle time, but no answer yet
     expect(await fresh.wait(since)).toBe(true);
     expect(hasFlowFor(1002)).toBe(true); // fresh means: the SB has the change
+  }, 30_000);
+
+  it('an answer that came while our topology rebuild ran counts: settle time only, no hold', async () => {
+    expect(fresh.holdMs()).toBeGreaterThan(SETTLE_MS + 300); // learnt above
+    const received = Date.now(); // the NB update arrives; at L the rebuild takes a second or more
+    await tb.nbctl('acl-add', 'sw1', 'to-lport', '1001', 'tcp.dst == 1003', 'drop');
+    const end = Date.now() + 10_000;
+    while (!hasFlowFor(1003) && Date.now() < end) await sleep(10);
+    expect(hasFlowFor(1003)).toBe(true); // northd answered before the topology was built
+    const built = Date.now();
+    fresh.noteNbChange(built, true, received);
+    expect(fresh.isFresh(built)).toBe(false);
+    await sleep(SETTLE_MS + 100);
+    expect(fresh.isFresh(built)).toBe(true); // not the hold of a second or more
   }, 30_000);
 });

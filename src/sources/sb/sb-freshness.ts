@@ -45,8 +45,10 @@ interface Waiter {
 
 export class SbFreshness implements SbFollower {
   private lastNbChange = 0;
-  /** The earliest NB change northd has not answered yet (0: none waiting). */
+  /** The earliest NB change northd has not answered yet (0: none waiting), by when it arrived. */
   private unanswered = 0;
+  /** NB changes seen up to this time (ms) have had an SB update from northd since they arrived. */
+  private answeredUpTo = 0;
   /** ms from an NB change to northd's SB update, most recent last. */
   private readonly answers: number[] = [];
   /** Epoch ms of the last SB change northd made (or of a full resync). */
@@ -74,12 +76,17 @@ export class SbFreshness implements SbFollower {
   }
 
   /**
-   * The topology source saw an NB change at `at` (ms epoch). `expectAnswer`: false for one northd does not
-   * answer (the NB's initial copy): its wait is not a sample of northd's answer time.
+   * The topology source saw an NB change at `at` (ms epoch), the NB update having arrived at
+   * `receivedAt` (the topology rebuild in between takes a second at L: northd may have answered
+   * meanwhile). `expectAnswer`: false for one northd does not answer (the NB's initial copy): its
+   * wait is not a sample of northd's answer time.
    */
-  noteNbChange(at: number, expectAnswer = true): void {
+  noteNbChange(at: number, expectAnswer = true, receivedAt = at): void {
     this.lastNbChange = Math.max(this.lastNbChange, at);
-    if (expectAnswer && this.unanswered === 0) this.unanswered = at;
+    if (expectAnswer && this.lastSbChange >= receivedAt) {
+      this.answeredUpTo = Math.max(this.answeredUpTo, at);
+      this.sample(this.lastSbChange - receivedAt);
+    } else if (expectAnswer && this.unanswered === 0) this.unanswered = receivedAt;
     if (this.mode === 'nb_cfg') void this.bump();
   }
 
@@ -89,7 +96,8 @@ export class SbFreshness implements SbFollower {
     if (since <= this.acked) return true;
     if (this.mode === 'nb_cfg') return false;
     if (!this.o.sb.client.isConnected()) return false;
-    const quiet = this.lastSbChange >= since ? this.o.settleMs : this.holdMs();
+    const answered = this.lastSbChange >= since || since <= this.answeredUpTo;
+    const quiet = answered ? this.o.settleMs : this.holdMs();
     return now >= Math.max(since, this.lastSbChange, this.connectedAt) + quiet;
   }
 
@@ -127,14 +135,17 @@ export class SbFreshness implements SbFollower {
     if (changes.some((c) => !NOT_NORTHD.has(c.table))) {
       const now = Date.now();
       this.lastSbChange = now;
-      // An answer much later than the wait is more likely another change's (or an NB change with none).
-      if (this.unanswered > 0 && now - this.unanswered <= this.o.waitMs) {
-        this.answers.push(now - this.unanswered);
-        if (this.answers.length > ANSWER_SAMPLES) this.answers.shift();
-      }
+      if (this.unanswered > 0) this.sample(now - this.unanswered);
       this.unanswered = 0;
     }
     this.noteAck(db);
+  }
+
+  /** One answer time of northd; one much longer than the wait is more likely another change's. */
+  private sample(ms: number): void {
+    if (ms > this.o.waitMs) return;
+    this.answers.push(ms);
+    if (this.answers.length > ANSWER_SAMPLES) this.answers.shift();
   }
 
   private waitUntil(since: number, deadline: number, signal?: AbortSignal): Promise<boolean> {
