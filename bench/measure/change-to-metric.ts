@@ -167,9 +167,11 @@ export async function measureChangeToMetric(
   // OVNCP_BENCH_SERVE_ARGS: more serve flags, e.g. --ovn.bump-nb-cfg (the exact never-stale mode).
   engine.push(...(process.env.OVNCP_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean));
   // With the SB, the initial SB sync and compile run before the daemon logs its address: wait longer.
+  // OVNCP_BENCH_SERVE_PROF=DIR: a V8 CPU profile of serve, written to DIR when it stops.
+  const prof = process.env.OVNCP_BENCH_SERVE_PROF;
   const srv = await serve(
     [`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, ...engine],
-    {},
+    prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {},
     sbRemote ? 600_000 : 30_000,
   );
   try {

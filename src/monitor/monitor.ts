@@ -423,12 +423,16 @@ export class Monitor {
       if (this.atGate.has(s.check.key)) continue; // not traced yet: it will see this SB
       (this.nearChange.has(s.check.key) ? near : rest).push(s.check.key);
     }
-    for (const key of [...near, ...rest])
-      this.scheduler.enqueue(key, 'topology', true, this.scheduler.isQueued(key) || 'first');
+    let again = 0;
+    for (const key of [...near, ...rest]) {
+      const queued = this.scheduler.isQueued(key);
+      if (!queued) again++;
+      this.scheduler.enqueue(key, 'topology', true, queued || 'first');
+    }
     const n = near.length + rest.length;
     if (n > 0)
       this.opts.logger.debug(
-        { checks: n, near: near.length, datapaths: datapaths?.size ?? 'all' },
+        { checks: n, again, near: near.length, datapaths: datapaths?.size ?? 'all' },
         'SB changed: re-checking',
       );
   }

@@ -136,6 +136,10 @@ export class SbFreshness implements SbFollower {
       const now = Date.now();
       this.lastSbChange = now;
       if (this.unanswered > 0) this.sample(now - this.unanswered);
+      this.o.logger?.debug(
+        { changes: changes.length, answer_ms: this.unanswered > 0 ? now - this.unanswered : null },
+        'SB update from northd',
+      );
       this.unanswered = 0;
     }
     this.noteAck(db);
@@ -170,10 +174,15 @@ export class SbFreshness implements SbFollower {
 
   private tick(): void {
     const now = Date.now();
+    let fresh = 0;
     for (const w of [...this.waiters]) {
-      if (this.isFresh(w.since, now)) w.resolve(true);
-      else if (now >= w.deadline) w.resolve(false);
+      if (this.isFresh(w.since, now)) {
+        fresh++;
+        w.resolve(true);
+      } else if (now >= w.deadline) w.resolve(false);
     }
+    if (fresh > 0)
+      this.o.logger?.debug({ checks: fresh, hold_ms: this.holdMs(), waiting: this.waiters.size }, 'SB fresh');
     if (this.waiters.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = null;
