@@ -13,6 +13,7 @@
 
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { serve } from '../../test/helpers/cli.ts';
 import { cpuMsOfPid, median, rssOfPid, sleep, timed } from '../lib/stats.ts';
@@ -169,9 +170,10 @@ export async function measureChangeToMetric(
   // With the SB, the initial SB sync and compile run before the daemon logs its address: wait longer.
   // OVNCP_BENCH_SERVE_PROF=DIR: a V8 CPU profile of serve, written to DIR when it stops.
   const prof = process.env.OVNCP_BENCH_SERVE_PROF;
+  const preload = join(import.meta.dirname, '../lib/cpu-profile.cjs');
   const srv = await serve(
     [`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, ...engine],
-    prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {},
+    prof ? { NODE_OPTIONS: `--require ${preload}`, OVNCP_CPU_PROFILE_DIR: prof } : {},
     sbRemote ? 600_000 : 30_000,
   );
   try {

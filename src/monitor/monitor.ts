@@ -442,9 +442,12 @@ export class Monitor {
     if (!state) return;
     if (!(await this.sbCurrent(state, trigger))) return;
     // A pending NB change is what this run sees, whatever queued it (a schedule run may have absorbed it).
+    await this.scheduler.turn();
     const cause = this.causes.get(key) ?? null;
     this.causes.delete(key);
-    const outcome = await runCheck(state.check, {
+    // An engine that answers synchronously (model, lflow) traces inside this call: ran() then passes
+    // the turn on (scheduler.ts), so a scrape or an SB update gets in between the traces.
+    const running = runCheck(state.check, {
       topology: this.opts.topology.current(),
       engine: this.opts.engine,
       timeoutMs: this.config.timeoutMs,
@@ -452,6 +455,8 @@ export class Monitor {
       signal: this.abort.signal,
       stale: this.opts.staleness?.() ?? null,
     });
+    this.scheduler.ran();
+    const outcome = await running;
     if (this.stopped) return; // aborted by shutdown: not a verdict
     const previous = verdictOf(state.last);
     if (!this.results.record(key, outcome)) {

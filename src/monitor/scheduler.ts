@@ -9,6 +9,9 @@
 // The model engine answers synchronously, so a long queue would run as one unbroken chain of
 // microtasks, starving /metrics scrapes and timers until the last check: after SLICE_MS of work the
 // next runs start from setImmediate, letting I/O in (a flipped verdict is then visible at once).
+// The runs started together (up to the concurrency) each take a turn (turn()/ran()) before their CPU
+// work: lflow answers synchronously too, and 64 runs started at once otherwise all traced in one
+// microtask drain (~0.3 s at L under load) between two I/O phases.
 
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import type { Schedule } from './paths-config.ts';
@@ -86,6 +89,13 @@ export class Scheduler {
   /** When the current unbroken stretch of runs began (-1: none open; cleared once the loop turns). */
   private sliceStart = -1;
   private yielding = false;
+  /** Runs waiting for their turn, first come first served; see turn(). */
+  private readonly turnWaiters: (() => void)[] = [];
+  /** When the current stretch of turns began (-1: none), and whether the next one is scheduled. */
+  private turnStart = -1;
+  private turnScheduled = false;
+  /** Turns given whose ran() has not come yet (runs started together call turn() before any works). */
+  private turnHeld = 0;
   private stopped = false;
   private readonly random: () => number;
 
@@ -165,6 +175,49 @@ export class Scheduler {
     }
     if (now - this.sliceStart < SLICE_MS) this.pump();
     else if (!this.yielding) this.yieldThenPump();
+  }
+
+  /**
+   * Resolves when the calling run may do its CPU work: at once while the current stretch of work is
+   * under SLICE_MS and nobody waits, else in order on later turns of the event loop. The caller must
+   * call ran() right after the synchronous part of its work (that passes the turn on).
+   */
+  turn(): Promise<void> {
+    const now = performance.now();
+    if (this.turnStart < 0) this.turnStart = now;
+    if (this.turnHeld === 0 && this.turnWaiters.length === 0 && now - this.turnStart < SLICE_MS) {
+      this.turnHeld++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.turnWaiters.push(resolve);
+      if (this.turnHeld === 0) this.nextTurn();
+    });
+  }
+
+  /** The run that had the turn did its synchronous work: the next waiter goes now or on a later turn. */
+  ran(): void {
+    this.turnHeld = Math.max(0, this.turnHeld - 1);
+    if (this.turnWaiters.length === 0 || this.turnHeld > 0) return;
+    if (performance.now() - this.turnStart < SLICE_MS) this.give();
+    else this.nextTurn();
+  }
+
+  private give(): void {
+    const w = this.turnWaiters.shift();
+    if (!w) return;
+    this.turnHeld++;
+    w();
+  }
+
+  private nextTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.turnStart = performance.now();
+      if (this.turnHeld === 0) this.give();
+    });
   }
 
   private yieldThenPump(): void {
@@ -248,6 +301,11 @@ export class Scheduler {
     this.queued.clear();
     this.rerun.clear();
     this.rerunLane.clear();
+    // Runs waiting for a turn go on (their checks see the abort) so that they end.
+    for (const w of this.turnWaiters.splice(0)) {
+      this.turnHeld++;
+      w();
+    }
     if (this.running.size === 0) this.notifyIdle();
   }
 }

@@ -219,6 +219,35 @@ describe('Scheduler', () => {
 });
 
 describe('Scheduler under real timers', () => {
+  it('runs started together take turns: at most a slice of them between two turns of the event loop', async () => {
+    vi.useRealTimers();
+    let sinceTurn = 0;
+    let most = 0;
+    const s: Scheduler = new Scheduler({
+      concurrency: 64, // as the default: 64 runs started by one pump
+      keysOf: () => [],
+      run: async () => {
+        await s.turn();
+        const end = performance.now() + 2; // a synchronous 2 ms trace, as lflow at L
+        while (performance.now() < end);
+        s.ran();
+        most = Math.max(most, ++sinceTurn);
+      },
+    });
+    let done = false;
+    const probe = () => {
+      sinceTurn = 0; // an I/O callback (a scrape's next chunk) got in
+      if (!done) setImmediate(probe);
+    };
+    setImmediate(probe);
+    for (let i = 0; i < 200; i++) s.enqueue(`k${i}`, 'topology');
+    await s.idle();
+    done = true;
+    // SLICE_MS (10 ms) of 2 ms runs, plus the one that crosses it; without turns: 64.
+    expect(most).toBeLessThanOrEqual(7);
+    expect(most).toBeGreaterThanOrEqual(1);
+  });
+
   it('yields to the event loop during a long queue of checks that finish synchronously', async () => {
     vi.useRealTimers();
     const finishedAt: number[] = [];
