@@ -86,7 +86,10 @@ export class SbFreshness implements SbFollower {
     if (expectAnswer && this.lastSbChange >= receivedAt) {
       this.answeredUpTo = Math.max(this.answeredUpTo, at);
       this.sample(this.lastSbChange - receivedAt);
-    } else if (expectAnswer && this.unanswered === 0) this.unanswered = receivedAt;
+    } else if (expectAnswer && (this.unanswered === 0 || receivedAt - this.unanswered > this.holdMs()))
+      // An earlier change still unanswered after the hold most likely needed no SB change at all (e.g.
+      // external_ids only): timing northd's answer from it would teach a far too long hold.
+      this.unanswered = receivedAt;
     if (this.mode === 'nb_cfg') void this.bump();
   }
 
