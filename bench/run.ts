@@ -1,12 +1,16 @@
 // `npm run bench`: benchmarks each named size (default S,M,L; XL opt-in) against the baseline in one
 // run, on a real throwaway OVN per size, and prints one table per size plus a JSON file.
 // Usage: npm run bench -- [--size S,M,L] [--out bench/results/latest.json] [--soak-rounds 120]
-//        [--steps model,lflow,ovn-trace,analysis,sync,change,change-lflow,soak] [--sample ONE_SHOT,DAEMON,VIP] | --table FILE
+//        [--steps model,lflow,ovn-trace,analysis,sync,change,change-lflow,soak] [--sample ONE_SHOT,DAEMON,VIP]
+//        [--release 23.03|25.03|26.03] | --table FILE
+// --release runs the test bed's NB, SB and ovn-northd of that OVN release (25.03, 26.03: the cached Debian
+// chroots of test/helpers/ovn-chroot.ts, built first when missing and root); default the host's 23.03.
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type OvnRelease, RELEASES } from '../test/helpers/ovn-chroot.ts';
 import { benchSize, type SizeOptions, type SizeResult } from './lib/bench-size.ts';
 import { table } from './lib/report.ts';
 import { rowsOf } from './lib/size-rows.ts';
@@ -27,8 +31,9 @@ export interface BenchOptions extends Partial<Omit<SizeOptions, 'outDir' | 'log'
   readonly log?: (msg: string) => void;
 }
 
-export function machine(): Record<string, string | number> {
-  const ovn = execFileSync('ovn-nbctl', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+export function machine(release?: OvnRelease): Record<string, string | number> {
+  const host = execFileSync('ovn-nbctl', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+  const ovn = release && release !== '23.03' ? `OVN ${release} (Debian chroot)` : host;
   const load = loadavg()[0]!.toFixed(1);
   return { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? '?', node: process.version, ovn, load };
 }
@@ -47,11 +52,12 @@ export async function runBench(o: BenchOptions): Promise<SizeResult[]> {
         soakBudgetMs: o.soakBudgetMs ?? 300_000,
         renderSeries: o.renderSeries ?? [10_000, 100_000],
         ...(o.steps ? { steps: o.steps } : {}),
+        ...(o.release ? { release: o.release } : {}),
         log,
       }),
     );
     const at = new Date().toISOString();
-    writeFileSync(o.out, `${JSON.stringify({ at, machine: machine(), results }, null, 2)}\n`);
+    writeFileSync(o.out, `${JSON.stringify({ at, machine: machine(o.release), results }, null, 2)}\n`);
   }
   return results;
 }
@@ -62,6 +68,7 @@ function parseArgs(argv: string[]): {
   soakRounds?: number;
   steps?: ReadonlySet<string>;
   sample?: SampleSizes;
+  release?: OvnRelease;
 } {
   const get = (name: string) => {
     const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -74,6 +81,9 @@ function parseArgs(argv: string[]): {
   const rounds = get('soak-rounds');
   if (rounds !== undefined && !(Number(rounds) >= 1)) throw new Error('--soak-rounds: must be a number ≥ 1');
   const steps = get('steps');
+  const release = get('release');
+  if (release !== undefined && !RELEASES.includes(release as OvnRelease))
+    throw new Error(`--release: unknown release "${release}" (releases: ${RELEASES.join(', ')})`);
   const sample = get('sample'); // one-shot,daemon,vip
   const [oneShot, daemon, vip] = (sample ?? '').split(',').map(Number);
   return {
@@ -82,6 +92,7 @@ function parseArgs(argv: string[]): {
     ...(rounds ? { soakRounds: Number(rounds) } : {}),
     ...(steps ? { steps: new Set(steps.split(',')) } : {}),
     ...(sample ? { sample: { oneShot: oneShot!, daemon: daemon!, vip: vip ?? 0 } } : {}),
+    ...(release ? { release: release as OvnRelease } : {}),
   };
 }
 
@@ -96,7 +107,7 @@ async function main(): Promise<void> {
   }
   const args = parseArgs(argv);
   const results = await runBench(args);
-  printTables(machine(), results);
+  printTables(machine(args.release), results);
   console.log(`\nJSON: ${args.out}`);
 }
 

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadTopologyFile } from '../../src/sources/file.ts';
-import { startOvn } from '../../test/helpers/ovn-testbed.ts';
+import { type OvnRelease, startOvn } from '../../test/helpers/ovn-testbed.ts';
 import { type AnalysisFigures, measureAnalysis } from '../measure/analysis.ts';
 import { type ChangeFigures, measureChangeToMetric } from '../measure/change-to-metric.ts';
 import { type LflowFigures, measureLflow } from '../measure/lflow.ts';
@@ -31,6 +31,8 @@ export interface SizeOptions {
   readonly renderSeries: readonly number[];
   /** Steps to run (default all): model, lflow, ovn-trace, analysis, sync, change, change-lflow, soak (render needs soak). */
   readonly steps?: ReadonlySet<string>;
+  /** The OVN release of the test bed (NB, SB, ovn-northd); default the host's 23.03. */
+  readonly release?: OvnRelease;
   readonly log: (msg: string) => void;
 }
 
@@ -76,7 +78,7 @@ export async function benchSize(size: string, o: SizeOptions): Promise<SizeResul
   const topo = loadTopologyFile(snapshotFile);
   const checks = benchChecks(g.paths, topo);
   o.log(`size ${size}: ${JSON.stringify(g.counts)}, ${checks.length} paths`);
-  const tb = await startOvn();
+  const tb = await startOvn(o.release ? { release: o.release } : {});
   try {
     const [, nbLoadMs] = await timed(() => tb.loadSnapshot(g.doc));
     const flows = (await tb.sbctl('--bare', '--columns=_uuid', 'list', 'Logical_Flow')).split('\n');

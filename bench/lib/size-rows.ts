@@ -170,7 +170,7 @@ function lflowChangeRows(
       ours: val(
         c,
         (x) =>
-          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit; northd's share median ${x.northdMs?.length ? fmtMs(med(x.northdMs)) : '?'}; SB update applied median ${x.sbApplyMs?.length ? fmtMs(med(x.sbApplyMs)) : '?'}; ready in ${fmtMs(x.readyMs)}, RSS ${x.serveRssMb?.toFixed(0) ?? '?'} MB`,
+          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit; northd's share median ${x.northdMs?.length ? fmtMs(med(x.northdMs)) : '?'}; ours (after the SB update) median ${x.northdMs?.length === x.afterCommitMs.length ? fmtMs(med(x.afterCommitMs.map((t, i) => t - x.northdMs![i]!))) : '?'}; NB topology in the store median ${x.nbMs?.length ? fmtMs(med(x.nbMs)) : '?'}; SB update applied median ${x.sbApplyMs?.length ? fmtMs(med(x.sbApplyMs)) : '?'}${x.checksRun?.length ? `; checks run per flip median ${fmtNum(med(x.checksRun))}` : ''}${x.serveCpuMs?.length ? `; serve CPU to the flipped scrape median ${fmtMs(med(x.serveCpuMs))}` : ''}; ready in ${fmtMs(x.readyMs)}, RSS ${x.serveRssMb?.toFixed(0) ?? '?'} MB`,
         why(c),
       ),
       baseline: '',

@@ -8,9 +8,13 @@
 // With `sbRemote` the daemon also follows the SB and checks on lflow (`--engine auto`): the flip then
 // waits for ovn-northd; northd's share is the time from the commit to the SB update our daemon applied
 // (ovncp_sb_last_update_timestamp_seconds on the flipped scrape), and the SB apply time is reported.
+// With the SB, each flip starts once the daemon is quiet again (no check left from the last one): an
+// isolated change; the checks it made the daemon run (re-runs included) are counted, a figure the
+// machine's load cannot move.
 
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { serve } from '../../test/helpers/cli.ts';
 import { cpuMsOfPid, median, rssOfPid, sleep, timed } from '../lib/stats.ts';
@@ -30,8 +34,12 @@ export interface ChangeFigures {
   serveCpuMs?: number[];
   /** Per flip: scrapes made before the flipped one. */
   staleScrapes?: number[];
+  /** Per flip: checks the daemon ran for it (ovncp_path_checks_total, quiet to quiet): re-runs included. */
+  checksRun?: number[];
   /** lflow run: per flip, ms from ovn-nbctl exit to the SB update applied (ovn-northd's share). */
   northdMs?: number[];
+  /** Per flip: ms from ovn-nbctl exit to the new topology in the daemon's store (NB update + rebuild). */
+  nbMs?: number[];
   /** lflow run: per flip, ms the last SB update took to reach the compiled flows and followers. */
   sbApplyMs?: number[];
   series: number;
@@ -64,6 +72,28 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`serve was not ready within ${timeoutMs} ms`);
 }
 
+/** Sum of a counter's series. */
+function counterSum(text: string, name: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+/**
+ * Waits until the daemon has no check left to run from the last flip (the checks counter moves by less
+ * than 10 over a second: the paths' own 1 h schedules run ~3 checks a second at 10k paths), so each
+ * flip is an isolated change; returns the counter then.
+ */
+async function quiet(url: string): Promise<number> {
+  let last = counterSum(await scrape(url), 'ovncp_path_checks_total');
+  for (;;) {
+    await sleep(1000);
+    const now = counterSum(await scrape(url), 'ovncp_path_checks_total');
+    if (now - last < 10) return now;
+    last = now;
+  }
+}
+
 function gauge(text: string, name: string): number | null {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : null;
@@ -77,6 +107,7 @@ interface Flip {
   /** From the flipped scrape: the SB update's time minus the commit's (ms), and its apply time. */
   northd: number | null;
   sbApply: number | null;
+  nb: number | null;
 }
 
 /** Runs one ovn-nbctl change and polls /metrics until `path` shows `want`. */
@@ -92,6 +123,8 @@ async function flip(
   await run('ovn-nbctl', nbctl);
   const committed = performance.now();
   const committedWall = Date.now();
+  if (process.env.OVNCP_BENCH_SERVE_LOG)
+    process.stderr.write(`  flip to ${want}: committed at ${new Date(committedWall).toISOString()}\n`);
   for (let stale = 0; ; stale++) {
     const text = await scrape(url);
     if (reachableOf(text, path) === want) {
@@ -99,6 +132,9 @@ async function flip(
       const cpu1 = pid ? await cpuMsOfPid(pid) : null;
       const sbAt = gauge(text, 'ovncp_sb_last_update_timestamp_seconds');
       const apply = gauge(text, 'ovncp_sb_apply_duration_seconds');
+      const nbAt = gauge(text, 'ovncp_topology_last_update_timestamp_seconds');
+      if (process.env.OVNCP_BENCH_SERVE_LOG)
+        process.stderr.write(`  flipped scrape at ${new Date().toISOString()} after ${stale} stale\n`);
       return {
         afterCommit: c,
         afterSpawn: s,
@@ -106,6 +142,7 @@ async function flip(
         stale,
         northd: sbAt !== null ? sbAt * 1000 - committedWall : null,
         sbApply: apply !== null ? apply * 1000 : null,
+        nb: nbAt !== null ? nbAt * 1000 - committedWall : null,
       };
     }
     if (performance.now() - committed > 60_000) throw new Error(`${path} did not become ${want} in 60 s`);
@@ -126,10 +163,18 @@ export async function measureChangeToMetric(
   const match = `outport == @${pg} && ip4`;
   const t0 = performance.now();
   const engine = sbRemote ? ['--engine=auto', `--ovn.sb-db=${sbRemote}`] : ['--engine=model'];
+  // OVNCP_BENCH_SERVE_LOG=FILE: serve logs at debug level into FILE (the timeline of each flip).
+  const logFile = process.env.OVNCP_BENCH_SERVE_LOG;
+  if (logFile) engine.push('--log.level=debug');
+  // OVNCP_BENCH_SERVE_ARGS: more serve flags, e.g. --ovn.bump-nb-cfg (the exact never-stale mode).
+  engine.push(...(process.env.OVNCP_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean));
   // With the SB, the initial SB sync and compile run before the daemon logs its address: wait longer.
+  // OVNCP_BENCH_SERVE_PROF=DIR: a V8 CPU profile of serve, written to DIR when it stops.
+  const prof = process.env.OVNCP_BENCH_SERVE_PROF;
+  const preload = join(import.meta.dirname, '../lib/cpu-profile.cjs');
   const srv = await serve(
     [`--ovn.nb-db=${nbRemote}`, `--paths.file=${pathsFile}`, ...engine],
-    {},
+    prof ? { NODE_OPTIONS: `--require ${preload}`, OVNCP_CPU_PROFILE_DIR: prof } : {},
     sbRemote ? 600_000 : 30_000,
   );
   try {
@@ -145,7 +190,11 @@ export async function measureChangeToMetric(
     const staleScrapes: number[] = [];
     const northdMs: number[] = [];
     const sbApplyMs: number[] = [];
+    const checksRun: number[] = [];
+    const nbMs: number[] = [];
     const db = `--db=${nbRemote}`;
+    // Only for the lflow run (the model run's flips take milliseconds; CI's smoke run keeps its time).
+    let ran = sbRemote ? await quiet(srv.url) : 0;
     for (let i = 0; i < flips; i++) {
       const add = [db, '--type=port-group', 'acl-add', pg, 'to-lport', '2000', match, 'drop'];
       const del = [db, '--type=port-group', 'acl-del', pg, 'to-lport', '2000', match];
@@ -160,6 +209,12 @@ export async function measureChangeToMetric(
         staleScrapes.push(f.stale);
         if (sbRemote && f.northd !== null) northdMs.push(f.northd);
         if (sbRemote && f.sbApply !== null) sbApplyMs.push(f.sbApply);
+        if (f.nb !== null) nbMs.push(f.nb);
+        if (sbRemote) {
+          const after = await quiet(srv.url);
+          checksRun.push(after - ran);
+          ran = after;
+        }
       }
     }
     return {
@@ -170,11 +225,14 @@ export async function measureChangeToMetric(
       scrapeMs: median(scrapes),
       ...(serveCpuMs.length > 0 ? { serveCpuMs } : {}),
       staleScrapes,
+      ...(sbRemote ? { checksRun } : {}),
+      nbMs,
       ...(sbRemote ? { northdMs, sbApplyMs } : {}),
       series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
       serveRssMb: srv.proc.pid ? await rssOfPid(srv.proc.pid) : null,
     };
   } finally {
     await srv.stop();
+    if (logFile) writeFileSync(logFile, srv.logs());
   }
 }

@@ -119,6 +119,14 @@ export class Monitor {
   readonly history: VerdictHistory;
   /** NB changes waiting for the re-run of a check they triggered (the cause of a flip it finds). */
   private readonly causes = new Map<string, ChangedRows>();
+  /**
+   * Checks from/to a port the NB changes since the last SB change touched (tier 0): the SB-driven
+   * re-runs start with them, as the topology-driven runs did.
+   */
+  private nearChange = new Set<string>();
+  private sbSinceNb = false;
+  /** Checks waiting in sbCurrent: they trace after the gate opens, so on any SB that arrives meanwhile. */
+  private readonly atGate = new Set<string>();
   private config: PathsConfig = EMPTY_PATHS_CONFIG;
   private problems: ReadonlyMap<string, PathProblem> = new Map();
   private keysByPath = new Map<string, string[]>();
@@ -340,6 +348,9 @@ export class Monitor {
     if (rows)
       for (const t of tiers)
         for (const key of t) this.causes.set(key, mergeCauses(this.causes.get(key), rows));
+    if (this.sbSinceNb) this.nearChange = new Set();
+    this.sbSinceNb = false;
+    for (const key of tiers[0]) this.nearChange.add(key);
     for (const key of tiers[0]) this.scheduler.enqueue(key, 'topology', true, true);
     for (const key of tiers[1]) this.scheduler.enqueue(key, 'topology', true, true);
     for (const key of tiers[2]) this.scheduler.enqueue(key, 'topology', true);
@@ -365,7 +376,11 @@ export class Monitor {
     }
     if (!gate.gates(name)) return true;
     const since = this.opts.topology.lastUpdate();
-    if (await gate.wait(since, this.abort.signal)) return true;
+    this.atGate.add(state.check.key);
+    const fresh = await gate
+      .wait(since, this.abort.signal)
+      .finally(() => this.atGate.delete(state.check.key));
+    if (fresh) return true;
     if (this.stopped) return false;
     state.pendingSince = since;
     this.opts.logger.warn(
@@ -387,11 +402,16 @@ export class Monitor {
    * The Southbound changed (a follower of the live SB calls this): checks traced on the SB whose last
    * trace went through one of `datapaths` (null: any), errored or has none re-run. The NB-triggered run
    * may have come before northd's answer (the passive freshness rule is not a proof); this one sees it.
+   * A check that already ran (or runs) may have traced the old SB: its re-run goes ahead of everything
+   * queued (else it waits behind the whole NB-triggered queue), those from/to a port the NB change
+   * touched first. A queued one has not run yet and will see this SB: it keeps its place (or moves up).
    */
   sbChanged(datapaths: ReadonlySet<string> | null): void {
     const gate = this.opts.freshness;
     if (this.stopped || !this.started || !gate) return;
-    let n = 0;
+    this.sbSinceNb = true;
+    const near: string[] = [];
+    const rest: string[] = [];
     for (const s of this.results.all()) {
       let name: string;
       try {
@@ -400,11 +420,21 @@ export class Monitor {
         continue;
       }
       if (!gate.tracesSb(name) || (datapaths && !affected(s.last, datapaths))) continue;
-      this.scheduler.enqueue(s.check.key, 'topology', true, true);
-      n++;
+      if (this.atGate.has(s.check.key)) continue; // not traced yet: it will see this SB
+      (this.nearChange.has(s.check.key) ? near : rest).push(s.check.key);
     }
+    let again = 0;
+    for (const key of [...near, ...rest]) {
+      const queued = this.scheduler.isQueued(key);
+      if (!queued) again++;
+      this.scheduler.enqueue(key, 'topology', true, queued || 'first');
+    }
+    const n = near.length + rest.length;
     if (n > 0)
-      this.opts.logger.debug({ checks: n, datapaths: datapaths?.size ?? 'all' }, 'SB changed: re-checking');
+      this.opts.logger.debug(
+        { checks: n, again, near: near.length, datapaths: datapaths?.size ?? 'all' },
+        'SB changed: re-checking',
+      );
   }
 
   private async runOne(key: string, trigger: Trigger): Promise<void> {
@@ -412,9 +442,12 @@ export class Monitor {
     if (!state) return;
     if (!(await this.sbCurrent(state, trigger))) return;
     // A pending NB change is what this run sees, whatever queued it (a schedule run may have absorbed it).
+    await this.scheduler.turn();
     const cause = this.causes.get(key) ?? null;
     this.causes.delete(key);
-    const outcome = await runCheck(state.check, {
+    // An engine that answers synchronously (model, lflow) traces inside this call: ran() then passes
+    // the turn on (scheduler.ts), so a scrape or an SB update gets in between the traces.
+    const running = runCheck(state.check, {
       topology: this.opts.topology.current(),
       engine: this.opts.engine,
       timeoutMs: this.config.timeoutMs,
@@ -422,6 +455,8 @@ export class Monitor {
       signal: this.abort.signal,
       stale: this.opts.staleness?.() ?? null,
     });
+    this.scheduler.ran();
+    const outcome = await running;
     if (this.stopped) return; // aborted by shutdown: not a verdict
     const previous = verdictOf(state.last);
     if (!this.results.record(key, outcome)) {

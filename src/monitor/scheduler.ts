@@ -3,10 +3,15 @@
 // All runs go through one queue with a concurrency limit; a check never overlaps itself: a scheduled
 // run of a check that is queued or running is skipped, while a change-driven request for a running
 // check is remembered and run again right after (the running one may have seen the old topology).
-// Two lanes: `urgent` runs (checks a topology change may have flipped) go before everything queued.
+// Three lanes: `urgent` runs (checks a topology change may have flipped) go before everything queued,
+// and `first` runs (re-runs after the Southbound changed: the checks that already ran on the SB before
+// northd's answer) before those, so the one check that flips does not wait behind a thousand others.
 // The model engine answers synchronously, so a long queue would run as one unbroken chain of
 // microtasks, starving /metrics scrapes and timers until the last check: after SLICE_MS of work the
 // next runs start from setImmediate, letting I/O in (a flipped verdict is then visible at once).
+// The runs started together (up to the concurrency) each take a turn (turn()/ran()) before their CPU
+// work: lflow answers synchronously too, and 64 runs started at once otherwise all traced in one
+// microtask drain (~0.3 s at L under load) between two I/O phases.
 
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import type { Schedule } from './paths-config.ts';
@@ -59,24 +64,38 @@ class Lane {
   }
 }
 
-type LaneName = 'urgent' | 'normal';
+export type LaneName = 'first' | 'urgent' | 'normal';
+/** Lanes in the order they run. */
+const LANES: readonly LaneName[] = ['first', 'urgent', 'normal'];
+const RANK: Readonly<Record<LaneName, number>> = { first: 0, urgent: 1, normal: 2 };
 
 /** Longest stretch of back-to-back check runs before yielding to the event loop. */
 export const SLICE_MS = 10;
 
 export class Scheduler {
-  private readonly lanes: Record<LaneName, Lane> = { urgent: new Lane(), normal: new Lane() };
+  private readonly lanes: Record<LaneName, Lane> = {
+    first: new Lane(),
+    urgent: new Lane(),
+    normal: new Lane(),
+  };
   /** Queued keys and their live entry (an entry left behind in a lane is stale and skipped). */
   private readonly queued = new Map<string, Entry>();
   private readonly running = new Set<string>();
   private readonly rerun = new Map<string, Trigger>();
-  /** Running checks whose change-driven re-run goes to the urgent lane. */
-  private readonly urgentRerun = new Set<string>();
+  /** Running checks whose change-driven re-run goes to a lane ahead of `normal`. */
+  private readonly rerunLane = new Map<string, LaneName>();
   private readonly timers = new Map<string, { stop(): void }>();
   private idleWaiters: (() => void)[] = [];
   /** When the current unbroken stretch of runs began (-1: none open; cleared once the loop turns). */
   private sliceStart = -1;
   private yielding = false;
+  /** Runs waiting for their turn, first come first served; see turn(). */
+  private readonly turnWaiters: (() => void)[] = [];
+  /** When the current stretch of turns began (-1: none), and whether the next one is scheduled. */
+  private turnStart = -1;
+  private turnScheduled = false;
+  /** Turns given whose ran() has not come yet (runs started together call turn() before any works). */
+  private turnHeld = 0;
   private stopped = false;
   private readonly random: () => number;
 
@@ -91,28 +110,36 @@ export class Scheduler {
 
   /**
    * Asks for a run now. `force` (change-driven) re-runs a running check after it ends; `urgent` puts
-   * the run ahead of every non-urgent one (moving it up if it was already queued).
+   * the run ahead of every non-urgent one, `'first'` ahead of those too (moving it up if it was
+   * already queued in a later lane).
    */
-  enqueue(key: string, trigger: Trigger, force = false, urgent = false): void {
+  enqueue(key: string, trigger: Trigger, force = false, urgent: boolean | 'first' = false): void {
     if (this.stopped) return;
+    const want: LaneName = urgent === 'first' ? 'first' : urgent ? 'urgent' : 'normal';
     const lane = this.queued.get(key)?.lane;
-    if (lane === 'urgent' || (lane === 'normal' && !urgent)) return;
+    if (lane && RANK[lane] <= RANK[want]) return;
     if (this.running.has(key)) {
       if (force) {
         this.rerun.set(key, trigger);
-        if (urgent) this.urgentRerun.add(key);
+        const had = this.rerunLane.get(key);
+        if (want !== 'normal' && (!had || RANK[want] < RANK[had])) this.rerunLane.set(key, want);
       } else this.opts.onSkip?.(key);
       return;
     }
-    const entry: Entry = { key, trigger, lane: urgent ? 'urgent' : 'normal' };
+    const entry: Entry = { key, trigger, lane: want };
     this.queued.set(key, entry);
     this.lanes[entry.lane].push(entry);
     this.pump();
   }
 
-  /** The next live entry: urgent lane first, skipping entries that were moved up or already ran. */
+  /** True while `key` waits in a lane (not while it runs). */
+  isQueued(key: string): boolean {
+    return this.queued.has(key);
+  }
+
+  /** The next live entry: the earliest lane first, skipping entries that were moved up or already ran. */
   private next(): Entry | undefined {
-    for (const name of ['urgent', 'normal'] as const) {
+    for (const name of LANES) {
       for (let it = this.lanes[name].take(); it; it = this.lanes[name].take())
         if (this.queued.get(it.key) === it) return it;
     }
@@ -135,8 +162,9 @@ export class Scheduler {
     const again = this.rerun.get(key);
     if (again) {
       this.rerun.delete(key);
-      const urgent = this.urgentRerun.delete(key);
-      this.enqueue(key, again, false, urgent);
+      const lane = this.rerunLane.get(key) ?? 'normal';
+      this.rerunLane.delete(key);
+      this.enqueue(key, again, false, lane === 'first' ? 'first' : lane === 'urgent');
     }
     const now = performance.now();
     if (this.sliceStart < 0) {
@@ -147,6 +175,49 @@ export class Scheduler {
     }
     if (now - this.sliceStart < SLICE_MS) this.pump();
     else if (!this.yielding) this.yieldThenPump();
+  }
+
+  /**
+   * Resolves when the calling run may do its CPU work: at once while the current stretch of work is
+   * under SLICE_MS and nobody waits, else in order on later turns of the event loop. The caller must
+   * call ran() right after the synchronous part of its work (that passes the turn on).
+   */
+  turn(): Promise<void> {
+    const now = performance.now();
+    if (this.turnStart < 0) this.turnStart = now;
+    if (this.turnHeld === 0 && this.turnWaiters.length === 0 && now - this.turnStart < SLICE_MS) {
+      this.turnHeld++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.turnWaiters.push(resolve);
+      if (this.turnHeld === 0) this.nextTurn();
+    });
+  }
+
+  /** The run that had the turn did its synchronous work: the next waiter goes now or on a later turn. */
+  ran(): void {
+    this.turnHeld = Math.max(0, this.turnHeld - 1);
+    if (this.turnWaiters.length === 0 || this.turnHeld > 0) return;
+    if (performance.now() - this.turnStart < SLICE_MS) this.give();
+    else this.nextTurn();
+  }
+
+  private give(): void {
+    const w = this.turnWaiters.shift();
+    if (!w) return;
+    this.turnHeld++;
+    w();
+  }
+
+  private nextTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.turnStart = performance.now();
+      if (this.turnHeld === 0) this.give();
+    });
   }
 
   private yieldThenPump(): void {
@@ -226,11 +297,15 @@ export class Scheduler {
     this.stopped = true;
     for (const t of this.timers.values()) t.stop();
     this.timers.clear();
-    this.lanes.urgent.clear();
-    this.lanes.normal.clear();
+    for (const lane of LANES) this.lanes[lane].clear();
     this.queued.clear();
     this.rerun.clear();
-    this.urgentRerun.clear();
+    this.rerunLane.clear();
+    // Runs waiting for a turn go on (their checks see the abort) so that they end.
+    for (const w of this.turnWaiters.splice(0)) {
+      this.turnHeld++;
+      w();
+    }
     if (this.running.size === 0) this.notifyIdle();
   }
 }

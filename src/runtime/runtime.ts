@@ -284,7 +284,15 @@ export function createRuntime(settings: DaemonSettings, opts: RuntimeOptions = {
         liveSb.follow(sbRecheck);
         if (sbTopology)
           liveSb.follow(sbTopologyFollower(topology, settings.sbDb!, () => readiness.met('topology')));
-        else topology.on('change', () => fresh.freshness.noteNbChange(topology.lastUpdate()));
+        // The first topology is the NB's initial copy, not a change northd will answer.
+        else
+          topology.on('change', (c) =>
+            fresh.freshness.noteNbChange(
+              topology.lastUpdate(),
+              c.previous !== null,
+              followed?.live?.receivedAt() || undefined,
+            ),
+          );
         void liveSb.synced().then(() => {
           logger.info(
             { rows: liveSb.database()?.Logical_Flow.size },

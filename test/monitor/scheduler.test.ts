@@ -1,6 +1,6 @@
 // The scheduler under fake timers: interval offsets and jitter, node-cron schedules with seconds, no
 // overlap of one check, the concurrency limit, change-driven re-runs of a running check, the urgent
-// lane, and stop(); under real timers: a long queue of synchronous checks yields to the event loop.
+// and first lanes, and stop(); under real timers: a long queue of synchronous checks yields to the event loop.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scheduleSeconds } from '../../src/monitor/path-metrics.ts';
@@ -166,6 +166,23 @@ describe('Scheduler', () => {
     ]);
   });
 
+  it("runs 'first' checks (SB-driven re-runs) ahead of urgent ones; a running one re-runs first", async () => {
+    const h = harness({ concurrency: 1 });
+    h.s.enqueue('ran', 'topology', true, true); // runs at once: on the old SB, say
+    for (const k of ['u1', 'u2', 'u3']) h.s.enqueue(k, 'topology', true, true);
+    h.s.enqueue('n1', 'schedule');
+    h.s.enqueue('u3', 'topology', true, 'first'); // queued urgent: moves ahead of u1, u2
+    h.s.enqueue('ran', 'topology', true, 'first'); // running: its re-run goes first too
+    h.s.enqueue('u1', 'topology', true, true); // already ahead of urgent: stays where it is
+    h.s.enqueue('u3', 'topology', true, true); // already first: not moved back
+    for (let i = 0; i < 6; i++) {
+      h.runs.at(-1)?.finish();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    await h.s.idle();
+    expect(h.runs.map((r) => r.key)).toEqual(['ran', 'u3', 'ran', 'u1', 'u2', 'n1']);
+  });
+
   it('a check moved up and run, then queued again, runs at its new place, not at the old one', async () => {
     const h = harness({ concurrency: 1 });
     for (const k of ['busy', 'a', 'c', 'b']) h.s.enqueue(k, 'schedule');
@@ -202,6 +219,35 @@ describe('Scheduler', () => {
 });
 
 describe('Scheduler under real timers', () => {
+  it('runs started together take turns: at most a slice of them between two turns of the event loop', async () => {
+    vi.useRealTimers();
+    let sinceTurn = 0;
+    let most = 0;
+    const s: Scheduler = new Scheduler({
+      concurrency: 64, // as the default: 64 runs started by one pump
+      keysOf: () => [],
+      run: async () => {
+        await s.turn();
+        const end = performance.now() + 2; // a synchronous 2 ms trace, as lflow at L
+        while (performance.now() < end);
+        s.ran();
+        most = Math.max(most, ++sinceTurn);
+      },
+    });
+    let done = false;
+    const probe = () => {
+      sinceTurn = 0; // an I/O callback (a scrape's next chunk) got in
+      if (!done) setImmediate(probe);
+    };
+    setImmediate(probe);
+    for (let i = 0; i < 200; i++) s.enqueue(`k${i}`, 'topology');
+    await s.idle();
+    done = true;
+    // SLICE_MS (10 ms) of 2 ms runs, plus the one that crosses it; without turns: 64.
+    expect(most).toBeLessThanOrEqual(7);
+    expect(most).toBeGreaterThanOrEqual(1);
+  });
+
   it('yields to the event loop during a long queue of checks that finish synchronously', async () => {
     vi.useRealTimers();
     const finishedAt: number[] = [];

@@ -57,6 +57,10 @@ export class LiveTopology {
   readonly client: OvsdbClient;
   private readonly metrics: OvsdbMetrics | null;
   private pendingTables = new Set<string>();
+  /** When the oldest NB update not yet in a rebuild arrived (0: none). */
+  private pendingSince = 0;
+  /** When the oldest NB update of the topology in the store arrived (see receivedAt()). */
+  private storedSince = 0;
   private timer: NodeJS.Timeout | null = null;
   private connections = 0;
   private lastWarnings = '';
@@ -114,6 +118,7 @@ export class LiveTopology {
     c.on('sync', (ev) => {
       this.metrics?.updates.inc();
       for (const t of ev.tables) this.pendingTables.add(t);
+      if (this.pendingSince === 0) this.pendingSince = Date.now();
       if (ev.initial) this.rebuild();
       else this.timer ??= setTimeout(() => this.rebuild(), this.opts.debounceMs ?? 5);
     });
@@ -135,6 +140,14 @@ export class LiveTopology {
   async idle(): Promise<void> {
     while (this.building || this.timer || this.again || this.client.busy())
       await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /**
+   * When the oldest NB update the topology in the store took in arrived (epoch ms): at L the rebuild
+   * takes a second or more, and ovn-northd may answer the same change in that time.
+   */
+  receivedAt(): number {
+    return this.storedSince;
   }
 
   /** NB rows the last rebuild left out, each with why (`validate` lists them). */
@@ -211,6 +224,8 @@ export class LiveTopology {
   private async rebuildInTurns(): Promise<void> {
     const changed = [...this.pendingTables].sort();
     this.pendingTables = new Set();
+    const since = this.pendingSince || Date.now();
+    this.pendingSince = 0;
     const began = performance.now();
     const cpu = process.cpuUsage();
     const took = () => {
@@ -227,6 +242,7 @@ export class LiveTopology {
         const next = withAddressSets(prev, tables, source, this.memo);
         took();
         this.down = false;
+        this.storedSince = since;
         this.opts.store.set(next, changed);
         return;
       }
@@ -242,6 +258,7 @@ export class LiveTopology {
       took();
       await nextTurn();
       const t = performance.now();
+      this.storedSince = since;
       this.swapIn(built.topology, warnings, changed);
       step?.('swap', performance.now() - t);
     } catch (err) {

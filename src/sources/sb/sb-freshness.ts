@@ -5,10 +5,14 @@
 //   `ovn-nbctl --wait=sb` does; northd copies the value it has processed to SB_Global.nb_cfg in the same
 //   SB transaction as the flows it computed, so SB_Global.nb_cfg >= our value means the SB holds the
 //   result of every NB change we had seen. That is a write to the user's NB, hence opt-in.
-// - passive (default, no writes): the SB has been quiet for `settleMs` since the NB change (and since
-//   its last update or reconnect). northd reacts within milliseconds on a healthy cluster, so a quiet SB
-//   after the change has taken it; a busy or slow northd makes checks wait, up to `waitMs`, and then
-//   they are pending rather than stale. Not a proof: the exact mode is.
+// - passive (default, no writes): the SB has been quiet for `settleMs` since northd's answer to the NB
+//   change (an SB update after it; and since a reconnect). Until an answer comes, checks wait at least
+//   `settleMs` after the NB change, or longer when northd has been seen to be slower: twice the median
+//   of its recent answer times (NB change to its SB update), at most half of `waitMs`. northd 23.03
+//   takes 1-3 s for an ACL change at L, so a fixed 500 ms made every check run on the old SB first
+//   (recorded stale until the SB-driven re-run): work thrown away at the moment it delays the answer.
+//   A busy or slow northd makes checks wait, up to `waitMs`, and then they are pending rather than
+//   stale. Not a proof: the exact mode is.
 
 import type { Logger } from 'pino';
 import type { SbChange, SbDatabase } from '../../ovn/sb/types.ts';
@@ -27,6 +31,9 @@ export interface SbFreshnessOptions {
   readonly tickMs?: number;
 }
 
+/** Recent northd answer times kept for the passive hold. */
+const ANSWER_SAMPLES = 16;
+
 /** SB tables whose change is not northd's answer to an NB change (chassis and their acks). */
 const NOT_NORTHD = new Set<string>(['SB_Global', 'Chassis', 'MAC_Binding', 'FDB']);
 
@@ -38,6 +45,12 @@ interface Waiter {
 
 export class SbFreshness implements SbFollower {
   private lastNbChange = 0;
+  /** The earliest NB change northd has not answered yet (0: none waiting), by when it arrived. */
+  private unanswered = 0;
+  /** NB changes seen up to this time (ms) have had an SB update from northd since they arrived. */
+  private answeredUpTo = 0;
+  /** ms from an NB change to northd's SB update, most recent last. */
+  private readonly answers: number[] = [];
   /** Epoch ms of the last SB change northd made (or of a full resync). */
   private lastSbChange = 0;
   /** When the SB connection last came up (a reconnect resyncs: nothing before it counts as quiet). */
@@ -62,9 +75,21 @@ export class SbFreshness implements SbFollower {
     return this.o.bump && !this.bumpFailed ? 'nb_cfg' : 'settle';
   }
 
-  /** The topology source saw an NB change at `at` (ms epoch). */
-  noteNbChange(at: number): void {
+  /**
+   * The topology source saw an NB change at `at` (ms epoch), the NB update having arrived at
+   * `receivedAt` (the topology rebuild in between takes a second at L: northd may have answered
+   * meanwhile). `expectAnswer`: false for one northd does not answer (the NB's initial copy): its
+   * wait is not a sample of northd's answer time.
+   */
+  noteNbChange(at: number, expectAnswer = true, receivedAt = at): void {
     this.lastNbChange = Math.max(this.lastNbChange, at);
+    if (expectAnswer && this.lastSbChange >= receivedAt) {
+      this.answeredUpTo = Math.max(this.answeredUpTo, at);
+      this.sample(this.lastSbChange - receivedAt);
+    } else if (expectAnswer && (this.unanswered === 0 || receivedAt - this.unanswered > this.holdMs()))
+      // An earlier change still unanswered after the hold most likely needed no SB change at all (e.g.
+      // external_ids only): timing northd's answer from it would teach a far too long hold.
+      this.unanswered = receivedAt;
     if (this.mode === 'nb_cfg') void this.bump();
   }
 
@@ -74,7 +99,16 @@ export class SbFreshness implements SbFollower {
     if (since <= this.acked) return true;
     if (this.mode === 'nb_cfg') return false;
     if (!this.o.sb.client.isConnected()) return false;
-    return now >= Math.max(since, this.lastSbChange, this.connectedAt) + this.o.settleMs;
+    const answered = this.lastSbChange >= since || since <= this.answeredUpTo;
+    const quiet = answered ? this.o.settleMs : this.holdMs();
+    return now >= Math.max(since, this.lastSbChange, this.connectedAt) + quiet;
+  }
+
+  /** Passive mode: how long to wait for northd's answer to an NB change before judging the SB quiet. */
+  holdMs(): number {
+    const a = [...this.answers].sort((x, y) => x - y);
+    const median = a.length > 0 ? a[Math.floor(a.length / 2)]! : 0;
+    return Math.max(this.o.settleMs, Math.min(2 * median, this.o.waitMs / 2));
   }
 
   /** Resolves true once fresh for `since`, false after waitMs (or on abort). */
@@ -96,12 +130,29 @@ export class SbFreshness implements SbFollower {
 
   reset(db: SbDatabase): void {
     this.lastSbChange = Date.now();
+    this.unanswered = 0;
     this.noteAck(db);
   }
 
   apply(changes: readonly SbChange[], db: SbDatabase): void {
-    if (changes.some((c) => !NOT_NORTHD.has(c.table))) this.lastSbChange = Date.now();
+    if (changes.some((c) => !NOT_NORTHD.has(c.table))) {
+      const now = Date.now();
+      this.lastSbChange = now;
+      if (this.unanswered > 0) this.sample(now - this.unanswered);
+      this.o.logger?.debug(
+        { changes: changes.length, answer_ms: this.unanswered > 0 ? now - this.unanswered : null },
+        'SB update from northd',
+      );
+      this.unanswered = 0;
+    }
     this.noteAck(db);
+  }
+
+  /** One answer time of northd; one much longer than the wait is more likely another change's. */
+  private sample(ms: number): void {
+    if (ms > this.o.waitMs) return;
+    this.answers.push(ms);
+    if (this.answers.length > ANSWER_SAMPLES) this.answers.shift();
   }
 
   private waitUntil(since: number, deadline: number, signal?: AbortSignal): Promise<boolean> {
@@ -126,10 +177,15 @@ export class SbFreshness implements SbFollower {
 
   private tick(): void {
     const now = Date.now();
+    let fresh = 0;
     for (const w of [...this.waiters]) {
-      if (this.isFresh(w.since, now)) w.resolve(true);
-      else if (now >= w.deadline) w.resolve(false);
+      if (this.isFresh(w.since, now)) {
+        fresh++;
+        w.resolve(true);
+      } else if (now >= w.deadline) w.resolve(false);
     }
+    if (fresh > 0)
+      this.o.logger?.debug({ checks: fresh, hold_ms: this.holdMs(), waiting: this.waiters.size }, 'SB fresh');
     if (this.waiters.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = null;
