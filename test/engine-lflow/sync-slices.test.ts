@@ -22,6 +22,7 @@ import { CompiledSbHolder } from '../../src/runtime/sb-source.ts';
 import { LiveSb } from '../../src/sources/sb/live-sb.ts';
 import { readSbOnce } from '../../src/sources/sb/read-sb.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
+import { mainThreadCpuMs } from '../helpers/thread-cpu.ts';
 
 const port = (name: string, n: number) => ({ name, addresses: [`0a:00:00:00:00:0${n} 10.0.0.${n}`] });
 const DOC: SnapshotDoc = {
@@ -39,15 +40,7 @@ const SSH_TO_C1: TraceRequest = {
   destination_port_num: 22,
 };
 
-/**
- * CPU ms of the main thread (Linux: /proc/self/task/PID/stat, 10 ms ticks): what the event loop ran,
- * without GC helper threads or the wait for a core on a loaded machine.
- */
-const cpuMs = () => {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+const cpuMs = mainThreadCpuMs;
 
 /** Probes the event loop every 5 ms; stop() gives the worst wall gap and the most CPU one turn used. */
 function probe(): { stop(): { wallMs: number; cpuMs: number } } {

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/log.ts';
 import { runLoad } from '../../src/monitor/load-worker.ts';
 import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
 import { DEMO_NETWORK_FILE, loadTopologyFile } from '../../src/sources/file.ts';
+import { mainThreadCpuMs } from '../helpers/thread-cpu.ts';
 import { parseMetrics, value } from './metrics-text.ts';
 
 const PATHS = `defaults:
@@ -63,16 +64,6 @@ function grow(file: string, bytes: number): void {
   const fd = openSync(file, 'a');
   closeSync(fd);
   truncateSync(file, bytes);
-}
-
-/**
- * CPU time (user + system, ms) of this process's main thread, where the daemon's event loop and the
- * test's client run; the parse worker's time is not in it. Linux /proc, 10 ms ticks (USER_HZ 100).
- */
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime: fields 14 and 15 of proc(5)
 }
 
 async function until(what: string, f: () => Promise<boolean>, ms = 5000): Promise<void> {
