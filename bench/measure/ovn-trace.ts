@@ -104,8 +104,12 @@ export async function measureOvnTrace(
       compare(i, r);
     }
     const cpu1 = pid === null || daemon.daemonPid() !== pid ? null : await cpuMsOfPid(pid);
+    // /proc counts CPU in 10 ms ticks: a small sample (size S: 10 traces of ~2 ms) may see none, which
+    // is below the resolution, not zero (it made the speed-up read 0×).
     daemonCpuMsPerTrace =
-      cpu0 === null || cpu1 === null || daemonMs.length === 0 ? null : (cpu1 - cpu0) / daemonMs.length;
+      cpu0 === null || cpu1 === null || daemonMs.length === 0 || cpu1 === cpu0
+        ? null
+        : (cpu1 - cpu0) / daemonMs.length;
     for (const i of spread(checks, n.vip, (c) => c.kind === 'vip')) {
       const [r, ms] = await timed(() => api(daemon, checks[i]!.request));
       vipMs.push(ms);
