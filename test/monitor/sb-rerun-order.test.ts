@@ -32,37 +32,46 @@ const ALWAYS_FRESH: FreshnessGate = {
   whenFresh: async () => true,
 };
 
+/**
+ * A monitor of the six paths on the demo network whose engine is the model under an SB engine's name;
+ * `traced` records each trace's destination port, `onTrace` runs after it is recorded.
+ */
+function tracingMonitor(name: string, freshness: FreshnessGate) {
+  const file = join(dir, name);
+  writeFileSync(file, PATHS);
+  const store = new TopologyStore();
+  store.set(loadDemoTopology(), ['initial']);
+  const model = createModelEngine();
+  const t = { traced: [] as number[], onTrace: () => {} };
+  const asSb: TraceEngine = {
+    name: 'lflow',
+    trace: (req, o) => {
+      t.traced.push(req.destination_port_num ?? 0);
+      t.onTrace();
+      return model.trace(req, o);
+    },
+  };
+  const monitor = new Monitor({
+    pathsFile: file,
+    topology: store,
+    engine: () => asSb,
+    registry: new Registry(),
+    logger: createLogger('fatal', 'json'),
+    freshness,
+  });
+  return { monitor, t };
+}
+
 describe('Monitor: re-runs after an SB change', () => {
   it('the checks that already ran re-run before the queued ones; the running one right after them', async () => {
-    const file = join(dir, 'paths.yaml');
-    writeFileSync(file, PATHS);
-    const store = new TopologyStore();
-    store.set(loadDemoTopology(), ['initial']);
-    const model = createModelEngine();
-    const traced: number[] = [];
-    let onTrace = () => {};
-    const asSb: TraceEngine = {
-      name: 'lflow',
-      trace: (req, o) => {
-        traced.push(req.destination_port_num ?? 0);
-        onTrace();
-        return model.trace(req, o);
-      },
-    };
-    const m = new Monitor({
-      pathsFile: file,
-      topology: store,
-      engine: () => asSb,
-      registry: new Registry(),
-      logger: createLogger('fatal', 'json'),
-      freshness: ALWAYS_FRESH,
-    });
+    const { monitor: m, t } = tracingMonitor('paths.yaml', ALWAYS_FRESH);
+    const traced = t.traced;
     await m.start();
     await m.idle();
     expect(traced.sort()).toEqual(PORTS);
     traced.length = 0;
     // A change queues every check; the SB update arrives while the third one runs.
-    onTrace = () => {
+    t.onTrace = () => {
       if (traced.length === 3) m.sbChanged(null);
     };
     m.topologyStale();
@@ -73,19 +82,6 @@ describe('Monitor: re-runs after an SB change', () => {
   });
 
   it('a check still waiting at the freshness gate is not re-run: it traces after the gate, on the new SB', async () => {
-    const file = join(dir, 'gate.yaml');
-    writeFileSync(file, PATHS);
-    const store = new TopologyStore();
-    store.set(loadDemoTopology(), ['initial']);
-    const model = createModelEngine();
-    const traced: number[] = [];
-    const asSb: TraceEngine = {
-      name: 'lflow',
-      trace: (req, o) => {
-        traced.push(req.destination_port_num ?? 0);
-        return model.trace(req, o);
-      },
-    };
     let hold = false;
     let open = () => {};
     const gate: FreshnessGate = {
@@ -93,14 +89,8 @@ describe('Monitor: re-runs after an SB change', () => {
       gates: () => true,
       wait: () => (hold ? new Promise((r) => (open = () => r(true))) : Promise.resolve(true)),
     };
-    const m = new Monitor({
-      pathsFile: file,
-      topology: store,
-      engine: () => asSb,
-      registry: new Registry(),
-      logger: createLogger('fatal', 'json'),
-      freshness: gate,
-    });
+    const { monitor: m, t } = tracingMonitor('gate.yaml', gate);
+    const traced = t.traced;
     await m.start();
     await m.idle();
     traced.length = 0;
