@@ -33,7 +33,15 @@ function cflow(uuid: string, priority: number, match: string): CFlow {
   const m = compileMatch(match, NO_REFS, { laterSymbols: true });
   if (!m.ok) throw new Error(m.message);
   const flow = lflow(uuid, priority, match);
-  return { flow, stage: 's', evaluate: m.evaluate, actions: [], keys: flowKeys(tokenize(match), NO_REFS) };
+  return {
+    flow,
+    stage: 's',
+    evaluate: m.evaluate,
+    actions: [],
+    keys: flowKeys(tokenize(match), NO_REFS),
+    omit: false,
+    hopInfo: null,
+  };
 }
 
 function toPort(port: string, ip?: string): Flow {

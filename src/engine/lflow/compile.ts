@@ -95,6 +95,13 @@ interface Named {
   readonly pgs: string[];
 }
 
+/** ovn-trace skips a table whose winning flow is `1` with `next;` to the following table. */
+function omittable(match: string, actions: readonly Action[], table: number): boolean {
+  if (actions.length !== 1 || match.trim() !== '1') return false;
+  const a = actions[0]!;
+  return a.k === 'next' && a.pipeline === null && (a.table === null || a.table === table + 1);
+}
+
 function dpName(d: DatapathBinding): string {
   return d.externalIds.get('name') ?? d.externalIds.get('name2') ?? d.uuid;
 }
@@ -598,7 +605,15 @@ export class CompiledSb {
       return null;
     }
     this.problems.delete(f.uuid);
-    return { flow: f, stage, evaluate: m.evaluate, actions, keys: flowKeys(tokens, this.resolver) };
+    return {
+      flow: f,
+      stage,
+      evaluate: m.evaluate,
+      actions,
+      keys: flowKeys(tokens, this.resolver),
+      omit: omittable(match, actions, f.tableId),
+      hopInfo: null,
+    };
   }
 
   private removeFlow(uuid: string): void {

@@ -10,7 +10,7 @@ import { CT } from '../../ovn/expr/index.ts';
 import { formatIpv4, formatIpv6 } from '../../ovn/net/addr.ts';
 import type { Action, LbBackend, Pipeline } from './actions.ts';
 import { REPLY_ACTIONS } from './actions.ts';
-import type { CDatapath, CFlow, CompiledSb, CPort } from './compile.ts';
+import type { CDatapath, CompiledSb, CPort } from './compile.ts';
 import { writeWord } from './fields.ts';
 import { applyFn } from './functions.ts';
 import { clonePkt, exchangeAction, loadAction, moveAction, type Pkt } from './packet.ts';
@@ -28,15 +28,6 @@ export interface RunOptions {
   readonly ctFields?: boolean;
   /** Write what each action did into Step.notes (verbose results and `raw` show them). */
   readonly notes?: boolean;
-}
-
-/** ovn-trace skips a table whose winning flow is `1` with `next;` to the following table. */
-function omittable(f: CFlow, table: number): boolean {
-  if (f.actions.length !== 1) return false;
-  const a = f.actions[0]!;
-  if (a.k !== 'next' || a.pipeline !== null || (a.table !== null && a.table !== table + 1)) return false;
-  const m = f.flow.match;
-  return m === '1' || (m.length < 16 && m.trim() === '1');
 }
 
 /** Nested tables one path may reach (see Run.table); the stack holds several times this. */
@@ -61,7 +52,7 @@ export class Run {
   table(dp: CDatapath, pkt: Pkt, table: number, pipeline: Pipeline): void {
     const index = pipeline === 'ingress' ? dp.ingress : dp.egress;
     let f = index.lookup(table, pkt.f);
-    while (f && omittable(f, table)) f = index.lookup(++table, pkt.f);
+    while (f?.omit) f = index.lookup(++table, pkt.f);
     if (++this.visits > this.opts.maxSteps) {
       this.leaf('limit', null, `stopped after ${this.opts.maxSteps} tables (loop guard)`);
       return;

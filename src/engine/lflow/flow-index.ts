@@ -13,6 +13,7 @@
 
 import type { Flow } from '../../ovn/expr/index.ts';
 import type { LogicalFlow } from '../../ovn/sb/types.ts';
+import type { HopStage } from '../result/hop-stages.ts';
 import type { Action } from './actions.ts';
 import { type FlowKeys, type KeyEntry, type KeyReader, type KeyValue, keyReader } from './flow-keys.ts';
 
@@ -24,6 +25,26 @@ export interface CFlow {
   readonly actions: readonly Action[];
   /** Exact top-level tests of the match, by field: a packet must have one of these values. */
   readonly keys: FlowKeys;
+  /**
+   * The flow is `1` with `next;` to the following table: ovn-trace skips its table (execute.ts). Set by
+   * the compile, so a trace does not read the flow's text on every table.
+   */
+  readonly omit: boolean;
+  /** What the hop rule reads of this flow, filled by the result builder on first use (result.ts). */
+  hopInfo: HopInfo | null;
+}
+
+/** A flow's answers to the hop rule (result/hop-stages.ts): the same for every trace that runs it. */
+export interface HopInfo {
+  readonly hop: HopStage;
+  /** The flow's stage chooses an ACL (its verdict is named from the NB). */
+  readonly aclDecision: boolean;
+  /** A router policy that is not northd's default. */
+  readonly policy: boolean;
+  /** The actions rewrite the packet's addresses. */
+  readonly changed: boolean;
+  /** The actions load-balance (ct_lb with backends). */
+  readonly loadBalances: boolean;
 }
 
 /** Nodes with fewer flows are scanned. */

@@ -11,11 +11,12 @@ import type { Acl, Topology } from '../../ovn/topology/types.ts';
 import { ACL_PRIORITY_OFFSET, aclsOnSwitch } from '../ovn-trace/acl-names.ts';
 import { reachesDestination } from '../ovn-trace/build-result.ts';
 import { hopTypeOfStage, isAclDecisionStage, stageDirection } from '../ovn-trace/stages.ts';
-import { type FlowEvent, type FlowHop, groupFlows } from '../result/hop-stages.ts';
+import { type FlowEvent, type FlowHop, groupFlows, hopStageOf } from '../result/hop-stages.ts';
 import type { AclDecision, TraceBranch, TraceTree } from '../result/tree.ts';
 import type { AclMatch, Hop, HopAction, ResolvedRequest, TraceRequest } from '../types.ts';
 import type { Action } from './actions.ts';
 import type { CFlow } from './compile.ts';
+import type { HopInfo } from './flow-index.ts';
 import type { Leaf, Step } from './steps.ts';
 
 export interface TreeInput {
@@ -161,6 +162,25 @@ function effectsOf(actions: readonly Action[]): Effects {
 interface StepEvent extends FlowEvent {
   readonly step: Step;
   readonly acl: AclMatch | null;
+  /** The step's stage chooses an ACL. */
+  readonly aclDecision: boolean;
+}
+
+/** What the hop rule reads of a step: its flow's (computed once per flow), or its stage's when no flow matched. */
+function hopInfoOf(step: Step): HopInfo {
+  const cf = step.flow;
+  if (cf?.hopInfo) return cf.hopInfo;
+  const f = cf?.flow;
+  const effects = cf ? effectsOf(cf.actions) : NO_EFFECTS;
+  const info: HopInfo = {
+    hop: hopStageOf(step.stage),
+    aclDecision: hopTypeOfStage(step.stage) === 'acl' && isAclDecisionStage(step.stage),
+    policy: step.stage === 'lr_in_policy' && !!f && (f.priority > 0 || f.match !== '1'),
+    changed: effects.changed,
+    loadBalances: effects.loadBalances,
+  };
+  if (cf) cf.hopInfo = info;
+  return info;
 }
 
 function eventsOf(input: TreeInput, leaf: Leaf): StepEvent[] {
@@ -168,30 +188,27 @@ function eventsOf(input: TreeInput, leaf: Leaf): StepEvent[] {
   const events: StepEvent[] = [];
   let pass = 0;
   let prev: Step | null = null;
-  steps.forEach((step, i) => {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
     // A datapath pass: consecutive tables of one datapath and pipeline; a hop never spans two.
     if (prev && (prev.dp !== step.dp || prev.pipeline !== step.pipeline || step.table <= prev.table)) pass++;
     prev = step;
-    const last = i === steps.length - 1;
-    const dropped = last && leaf.kind === 'dropped';
-    const acl =
-      hopTypeOfStage(step.stage) === 'acl' && isAclDecisionStage(step.stage)
-        ? aclMatchOf(input.topology, step, dropped)
-        : null;
-    const f = step.flow?.flow;
-    const policy = step.stage === 'lr_in_policy' && !!f && (f.priority > 0 || f.match !== '1');
-    const effects = step.flow ? effectsOf(step.flow.actions) : NO_EFFECTS;
+    const dropped = i === steps.length - 1 && leaf.kind === 'dropped';
+    const info = hopInfoOf(step);
+    const acl = info.aclDecision ? aclMatchOf(input.topology, step, dropped) : null;
     events.push({
       step,
       stage: step.stage,
+      hop: info.hop,
       pass,
       dropped,
-      rule: acl !== null || policy,
-      changed: effects.changed,
-      loadBalances: effects.loadBalances,
+      rule: acl !== null || info.policy,
+      changed: info.changed,
+      loadBalances: info.loadBalances,
       acl,
+      aclDecision: info.aclDecision,
     });
-  });
+  }
   return events;
 }
 
@@ -292,7 +309,7 @@ function decisions(events: readonly StepEvent[]): AclDecision[] {
   const out: AclDecision[] = [];
   events.forEach((e, i) => {
     const st = e.step.stage;
-    if (hopTypeOfStage(st) !== 'acl' || !isAclDecisionStage(st)) return;
+    if (!e.aclDecision) return;
     const next = events[i + 1];
     const actionStep = next?.step.stage.endsWith('_action') && next.step.dp === e.step.dp ? next : null;
     const drops = e.acl ? DENY.has(e.acl.action) : e.dropped || actionStep?.dropped === true;
