@@ -192,8 +192,9 @@ describe('one compile of a flow placed on its datapaths', () => {
     expect(ls1.egress.lookup(0, toPort('x', '10.0.0.9'))).toBeNull();
     const [dst] = sb.compiledFlow('dst');
     const [src] = sb.compiledFlow('src');
-    expect([...dst!.keys.keys()]).toEqual(['ip4.dst']);
-    expect([...src!.keys.keys()]).toEqual(['ip4.src']);
+    // Each by its own field, beside eth.type (the `ip4` both test).
+    expect([...dst!.keys.keys()]).toEqual(['ip4.dst', 'eth.type']);
+    expect([...src!.keys.keys()]).toEqual(['ip4.src', 'eth.type']);
     const old = db.Address_Set.get('as-as')!;
     sb.apply([{ table: 'Address_Set', uuid: old.uuid, old, new: { ...old, addresses: ['10.0.0.9'] } }]);
     expect(ls1.egress.lookup(0, toPort('x', '10.0.0.9'))?.flow.uuid).toBe('dst');

@@ -29,6 +29,13 @@ const ETH_TYPES = [0x0800, 0x86dd, 0x0806];
 const PROTOS = [6, 17, 1, 58, 132];
 
 function setKey(f: Flow, field: string, e: KeyEntry, rnd: () => number): void {
+  const word = /^regs\[(\d+)\]$/.exec(field);
+  if (word) {
+    // A key on one register word (bit tests): the masked bits from the key, the others random.
+    const m = e.mask === null ? 0xffffffff : Number(e.mask);
+    f.regs[Number(word[1])] = ((Number(e.value) & m) | (Math.floor(rnd() * 2 ** 32) & ~m)) >>> 0;
+    return;
+  }
   const ref = resolveField(field)!;
   if (typeof e.value === 'string') writeString(f, ref, e.value);
   else {

@@ -599,7 +599,7 @@ export class CompiledSb {
   ): CFlow | null {
     this.naming = named;
     const tokens = tokenize(match);
-    const m = compileMatch(match, this.resolver, this.matchOptions, tokens);
+    const m = compileMatch(match, this.resolver, this.matchOptions, tokens, true);
     if (!m.ok) {
       this.problems.set(f.uuid, { uuid: f.uuid, stage, message: `match: ${m.message} (at ${m.offset})` });
       return null;
@@ -610,7 +610,7 @@ export class CompiledSb {
       stage,
       evaluate: m.evaluate,
       actions,
-      keys: flowKeys(tokens, this.resolver),
+      keys: flowKeys(tokens, this.resolver, m.tests),
       omit: omittable(match, actions, f.tableId),
       hopInfo: null,
     };

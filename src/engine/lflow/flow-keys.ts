@@ -6,6 +6,8 @@
 // come from the expression library's symbol table, so a key reads the packet exactly as the match does.
 
 import {
+  type ExactEntry,
+  type ExactTest,
   type Flow,
   type RefResolver,
   resolveAddressSet,
@@ -46,7 +48,15 @@ export function keyReader(field: string): KeyReader | null {
   return r;
 }
 
+/** A key on one 32-bit word of the registers (a test of register bits, exact-tests.ts), by its name. */
+const REG_WORD = /^regs\[(\d+)\]$/;
+
 function makeReader(field: string): KeyReader | null {
+  const word = REG_WORD.exec(field);
+  if (word) {
+    const i = Number(word[1]);
+    return { field, kind: 'num', width: 32, read: (f) => f.regs[i]! };
+  }
   const sym = lookupSymbol(field, true);
   if (!sym || sym.kind === 'predicate') return null;
   const { field: base, ofs } = baseField(sym);
@@ -84,12 +94,19 @@ function registerWord(read: (f: Flow) => number): number | null {
   return i >= 0 && i < 16 && b === (i + 1) * 0x00370011 ? i : null;
 }
 
-/** The keyable top-level exact tests of a match, from its tokens (tokenize's, as the compile read them). */
-export function flowKeys(tokens: readonly Token[], sets: RefResolver): FlowKeys {
+/**
+ * The keyable top-level exact tests of a match: from its tokens (tokenize's, as the compile read them:
+ * `FIELD == C`, sets, groups), then from its annotated form (`tests`, exact-tests.ts: bit tests,
+ * predicates, prerequisites) for the fields the tokens gave no key.
+ */
+export function flowKeys(
+  tokens: readonly Token[],
+  sets: RefResolver,
+  tests: readonly ExactTest[] = [],
+): FlowKeys {
   const conj = topLevelConjunctTokens(tokens);
-  if (!conj) return NO_KEYS;
   let out: Map<string, readonly KeyEntry[]> | null = null;
-  for (const t of conj) {
+  for (const t of conj ?? []) {
     if (t.length < 3 || t[0]!.type !== 'id' || t[1]!.type !== '==') continue;
     const reader = keyReader(t[0]!.text);
     if (!reader || out?.has(reader.field)) continue;
@@ -98,7 +115,59 @@ export function flowKeys(tokens: readonly Token[], sets: RefResolver): FlowKeys 
     out ??= new Map();
     out.set(reader.field, values);
   }
+  for (const t of tests) {
+    const k = testKey(t);
+    if (!k || out?.has(k.field)) continue;
+    out ??= new Map();
+    out.set(k.field, k.entries);
+  }
   return out ?? NO_KEYS;
+}
+
+/** One exact test as a key: the field's own reader, or one register word (`regs[i]`) for register bits. */
+function testKey(t: ExactTest): { field: string; entries: KeyEntry[] } | null {
+  const r = t.field.reader;
+  const all = (1n << BigInt(t.field.width)) - 1n;
+  if (r.kind === 'num')
+    return {
+      field: t.field.name,
+      entries: t.entries.map((e) => ({
+        value: Number(e.value & e.mask),
+        mask: e.mask === all ? null : Number(e.mask),
+      })),
+    };
+  if (r.kind !== 'big') return null;
+  if (!r.regs)
+    return {
+      field: t.field.name,
+      entries: t.entries.map((e) => ({ value: e.value & e.mask, mask: e.mask === all ? null : e.mask })),
+    };
+  // Register bits: every entry must test bits of the same one word.
+  let word: number | null = null;
+  const entries: KeyEntry[] = [];
+  for (const e of t.entries) {
+    const w = registerWordOf(e, r.regs);
+    if (!w || (word !== null && w.index !== word)) return null;
+    word = w.index;
+    entries.push({ value: w.value, mask: w.mask === 0xffffffff ? null : w.mask });
+  }
+  return word === null ? null : { field: `regs[${word}]`, entries };
+}
+
+/** The one 32-bit word of Flow.regs (most significant first) an entry tests, or null (none, or several). */
+function registerWordOf(
+  e: ExactEntry,
+  regs: { readonly first: number; readonly count: number },
+): { index: number; mask: number; value: number } | null {
+  let found: { index: number; mask: number; value: number } | null = null;
+  for (let w = 0; w < regs.count; w++) {
+    const shift = BigInt(32 * (regs.count - 1 - w));
+    const mask = Number((e.mask >> shift) & 0xffffffffn);
+    if (mask === 0) continue;
+    if (found) return null;
+    found = { index: regs.first + w, mask, value: (Number((e.value >> shift) & 0xffffffffn) & mask) >>> 0 };
+  }
+  return found;
 }
 
 /**

@@ -5,6 +5,7 @@
 
 import { annotate, fieldsOf } from './annotate.ts';
 import { type CompileOptions, compile } from './evaluate.ts';
+import { type ExactTest, exactTests } from './exact-tests.ts';
 import type { Flow } from './flow.ts';
 import type { Token } from './lexer.ts';
 import { ExprSyntaxError, parseMatch } from './parser.ts';
@@ -28,6 +29,7 @@ export {
 export type { Expr } from './ast.ts';
 export { formatExpr } from './ast.ts';
 export type { CompileOptions } from './evaluate.ts';
+export type { ExactEntry, ExactTest } from './exact-tests.ts';
 export type { Flow } from './flow.ts';
 export { CT, cloneFlow, emptyFlow, FRAG } from './flow.ts';
 export { type L4Constant, type L4Cuts, type L4Protocol, l4Constants, l4Cuts } from './l4-constants.ts';
@@ -44,6 +46,8 @@ export interface ExprError {
 
 export interface CompiledMatch {
   readonly ok: true;
+  /** The equality tests every accepted packet passes (exact-tests.ts), when asked for (`exactTests`). */
+  readonly tests?: readonly ExactTest[];
   /** The match as given. */
   readonly source: string;
   /** Fields the match reads (after prerequisites were added), e.g. ['ip4.src', 'tcp.dst', 'outport']. */
@@ -58,12 +62,16 @@ export const NO_REFS: RefResolver = {
   portGroupAddresses: () => undefined,
 };
 
-/** `tokens`: the match's tokens (tokenize(match)) when the caller has them (the lflow compile keys on them). */
+/**
+ * `tokens`: the match's tokens (tokenize(match)) when the caller has them (the lflow compile keys on them);
+ * `withTests`: also return the match's exact tests (the lflow flow index hashes on them).
+ */
 export function compileMatch(
   match: string,
   refs: RefResolver,
   opts: CompileOptions = {},
   tokens?: readonly Token[],
+  withTests = false,
 ): CompiledMatch | ExprError {
   try {
     const parsed = parseMatch(match, refs, {
@@ -72,7 +80,9 @@ export function compileMatch(
     });
     const annotated = annotate(parsed);
     const evaluate = compile(annotated, opts);
-    return { ok: true, source: match, fields: [...fieldsOf(annotated)], evaluate };
+    const fields = [...fieldsOf(annotated)];
+    if (withTests) return { ok: true, source: match, fields, evaluate, tests: exactTests(annotated) };
+    return { ok: true, source: match, fields, evaluate };
   } catch (err) {
     if (err instanceof ExprSyntaxError) return { ok: false, offset: err.offset, message: err.message };
     throw err;
