@@ -106,6 +106,17 @@ describe('exact tests of a match', () => {
     // reg0 is the most significant word of xxreg0 (bits 96..127): reg0[6] is its bit 102.
     const x = byField('reg0[6] == 1')['xxreg0']!;
     expect(x).toEqual([[1n << 102n, 1n << 102n]]);
+    // A disjunction keeps what every disjunct tests: nd and nd_ra are both ICMPv6.
+    const nd = byField('nd || nd_ra');
+    expect(nd['eth.type']).toEqual([[0x86ddn, 0xffffn]]);
+    expect(nd['ip.proto']).toEqual([[58n, 0xffn]]);
+    const inv = BigInt(CT.inv);
+    const rpl = BigInt(CT.rpl);
+    // (every ct.* bit has the prerequisite ct.trk)
+    expect(byField('ct.inv || (ct.est && ct.rpl)').ct_state).toEqual([
+      [inv | trk, inv | trk],
+      [est | rpl | trk, est | rpl | trk],
+    ]);
     // Disjunctions over different fields, and a `!=` of several bits, are no exact test.
     expect(byField('ct.est || ip4')).toEqual({});
     expect(byField('reg0[0..1] != 1')).toEqual({});

@@ -71,7 +71,7 @@ interface Node {
 }
 
 /** Counters for the benchmarks (bench/lflow.bench.ts, sb-sync): lookups, match evaluations, tree builds. */
-export const indexStats = { lookups: 0, evaluations: 0, builds: 0 };
+export const indexStats = { lookups: 0, evaluations: 0, builds: 0, visits: 0 };
 
 const leaf = (pos: readonly number[]): Node => ({
   min: pos[0] ?? Number.POSITIVE_INFINITY,
@@ -239,6 +239,7 @@ function place(
 /** The smallest position under `n` before `limit` whose flow matches, else `limit`. */
 function find(list: readonly CFlow[], n: Node, flow: Flow, limit: number): number {
   if (n.min >= limit) return limit;
+  indexStats.visits++;
   const r = n.reader;
   if (r === null) {
     for (const p of n.scan) {
