@@ -76,7 +76,7 @@ describe('flow index trees shared between tables', () => {
     expect(c.lookup(0, toPort('d'))?.flow.uuid).toBe('f3');
     expect(a.lookup(0, toPort('z'))).toBeNull();
     // Built once for a and c: the tree is the same object (the point of sharing).
-    const root = (ix: FlowIndex) => (ix as unknown as { tables: { root: unknown }[] }).tables[0]!.root;
+    const root = (ix: FlowIndex) => (ix as unknown as { built: { root: unknown }[] }).built[0]!.root;
     expect(root(c)).toBe(root(a));
     expect(root(b)).not.toBe(root(a));
     // A change after the build rebuilds that table alone; the other keeps answering from the shared tree.

@@ -237,62 +237,66 @@ function place(
 }
 
 /** The smallest position under `n` before `limit` whose flow matches, else `limit`. */
-function find(list: readonly CFlow[], n: Node, flow: Flow, limit: number): number {
-  if (n.min >= limit) return limit;
-  indexStats.visits++;
-  const r = n.reader;
-  if (r === null) {
-    for (const p of n.scan) {
-      if (p >= limit) break;
-      indexStats.evaluations++;
-      if (list[p]!.evaluate(flow)) return p;
+function find(list: readonly CFlow[], node: Node, flow: Flow, limit: number): number {
+  // The `rest` chain is walked in this loop; only the children a value selects recurse.
+  for (let n: Node | null = node; n !== null && n.min < limit; n = n.rest) {
+    indexStats.visits++;
+    const r = n.reader;
+    if (r === null) {
+      for (const p of n.scan) {
+        if (p >= limit) break;
+        indexStats.evaluations++;
+        if (list[p]!.evaluate(flow)) return p;
+      }
+      return limit;
     }
-    return limit;
+    // Numbers compared unsigned, as the match evaluator does.
+    const v = r.kind === 'num' ? (r.read(flow) as number) >>> 0 : r.read(flow);
+    const hit = n.exact!.get(v);
+    if (hit) limit = find(list, hit, flow, limit);
+    for (const g of n.masked) {
+      const mv =
+        r.kind === 'num' ? ((v as number) & (g.mask as number)) >>> 0 : (v as bigint) & (g.mask as bigint);
+      const child = g.children.get(mv);
+      if (child) limit = find(list, child, flow, limit);
+    }
   }
-  // Numbers compared unsigned, as the match evaluator does.
-  const v = r.kind === 'num' ? (r.read(flow) as number) >>> 0 : r.read(flow);
-  const hit = n.exact!.get(v);
-  if (hit) limit = find(list, hit, flow, limit);
-  for (const g of n.masked) {
-    const mv =
-      r.kind === 'num' ? ((v as number) & (g.mask as number)) >>> 0 : (v as bigint) & (g.mask as bigint);
-    const child = g.children.get(mv);
-    if (child) limit = find(list, child, flow, limit);
-  }
-  return n.rest ? find(list, n.rest, flow, limit) : limit;
-}
-
-interface Table {
-  list: CFlow[];
-  root: Node | null;
-  /**
-   * The table's first flow when its match is `1`: every packet gets it, no walk needed (44 % of the
-   * lookups at L are on such tables, most of them one `1, next;` flow). Set with the root.
-   */
-  always: CFlow | null;
+  return limit;
 }
 
 /**
- * Trees built during one bulk build (a whole-SB compile), by the exact sorted flow sequence of a table:
+ * A table's built index: its flows in table order, the tree over them and, when the first flow's match is
+ * `1`, that flow (every packet gets it, no walk: 44 % of the lookups at L are on such tables, most of
+ * them one `1, next;` flow). Never changed once built, so datapaths holding the same flows share one
+ * (IndexShare): a lookup then touches objects other datapaths' traces keep in the CPU's caches.
+ */
+interface Built {
+  readonly list: readonly CFlow[];
+  readonly root: Node;
+  readonly always: CFlow | null;
+}
+
+/**
+ * Built indexes of one bulk build (a whole-SB compile), by the exact sorted flow sequence of a table:
  * the tree depends on nothing else, and datapaths placed through the same datapath groups hold the same
  * flows, so most tables can share one (at L: 669 distinct flow lists in 3,729 tables, 60k of 374k
- * placed flows). Nodes are never changed after the build; a table changed later builds its own again.
+ * placed flows). A table changed later builds its own again.
  */
 export class IndexShare {
   private readonly ids = new Map<CFlow, number>();
-  private readonly trees = new Map<string, { list: readonly CFlow[]; root: Node }[]>();
+  private readonly trees = new Map<string, Built[]>();
 
-  /** The tree of a table holding exactly `list` (same flows, same order), if one was built. */
-  get(list: readonly CFlow[]): Node | null {
-    for (const t of this.trees.get(this.key(list)) ?? []) if (sameFlows(t.list, list)) return t.root;
+  /** The index of a table holding exactly `list` (same flows, same order), if one was built. */
+  get(list: readonly CFlow[]): Built | null {
+    for (const t of this.trees.get(this.key(list)) ?? []) if (sameFlows(t.list, list)) return t;
     return null;
   }
 
-  put(list: readonly CFlow[], root: Node): void {
-    const k = this.key(list);
+  put(built: Built): void {
+    const k = this.key(built.list);
     let ts = this.trees.get(k);
     if (!ts) this.trees.set(k, (ts = []));
-    ts.push({ list: [...list], root });
+    ts.push(built);
   }
 
   private key(list: readonly CFlow[]): string {
@@ -315,30 +319,25 @@ function sameFlows(a: readonly CFlow[], b: readonly CFlow[]): boolean {
 /** True for the match text that matches every packet, as northd writes it. */
 const matchesAll = (f: CFlow | undefined) => f !== undefined && f.flow.match.trim() === '1';
 
-/** A built tree for a table (its list sorted), with the table's `always` flow. */
-function setRoot(t: Table, root: Node): void {
-  t.root = root;
-  t.always = matchesAll(t.list[0]) ? t.list[0]! : null;
-}
-
 export class FlowIndex {
-  private readonly tables: Table[] = [];
+  /** Per table id: its flows, in the order they were added until a build sorts them. */
+  private readonly tables: CFlow[][] = [];
+  /** Per table id: its built index; null (or a hole) until built and after every change. */
+  private readonly built: (Built | null)[] = [];
 
   add(table: number, f: CFlow): void {
     let t = this.tables[table];
-    if (!t) this.tables[table] = t = { list: [], root: null, always: null };
-    t.list.push(f);
-    t.root = null;
-    t.always = null;
+    if (!t) this.tables[table] = t = [];
+    t.push(f);
+    this.built[table] = null;
   }
 
   remove(table: number, f: CFlow): void {
     const t = this.tables[table];
-    const i = t ? t.list.indexOf(f) : -1;
+    const i = t ? t.indexOf(f) : -1;
     if (i < 0) return;
-    t!.list.splice(i, 1);
-    t!.root = null;
-    t!.always = null;
+    t!.splice(i, 1);
+    this.built[table] = null;
   }
 
   /**
@@ -355,43 +354,43 @@ export class FlowIndex {
   /** `build` in steps of a few ms (a daemon's compile runs them in slices of the event loop). */
   *buildSteps(table: number, share?: IndexShare): Generator<void, boolean> {
     const t = this.tables[table];
-    if (!t || t.root !== null) return false;
+    if (!t || this.built[table]) return false;
     // Array.prototype.sort is stable: equal priorities keep insertion order.
-    t.list.sort((a, b) => b.flow.priority - a.flow.priority);
-    const known = share?.get(t.list);
+    t.sort((a, b) => b.flow.priority - a.flow.priority);
+    const known = share?.get(t);
     if (known) {
-      setRoot(t, known);
+      this.built[table] = known;
       return true;
     }
-    const list = [...t.list];
+    const list = [...t];
     indexStats.builds++;
     const root = yield* buildSteps(list);
+    const built: Built = { list, root, always: matchesAll(list[0]) ? list[0]! : null };
     // The table may have changed while its steps ran: then it stays unbuilt (the next lookup builds it).
-    if (sameFlows(list, t.list)) setRoot(t, root);
-    share?.put(list, root);
+    if (sameFlows(list, t)) this.built[table] = built;
+    share?.put(built);
     return true;
   }
 
   /** The highest-priority flow of `table` matching `flow`, or null. */
   lookup(table: number, flow: Flow): CFlow | null {
-    const t = this.tables[table];
     indexStats.lookups++;
-    if (!t) return null;
-    if (t.always !== null) return t.always;
-    if (t.root === null) {
+    let b = this.built[table];
+    if (!b) {
+      if (!this.tables[table]) return null;
       this.build(table);
-      if (t.always !== null) return t.always;
+      b = this.built[table]!;
     }
-    const p = find(t.list, t.root!, flow, t.list.length);
-    return p < t.list.length ? t.list[p]! : null;
+    if (b.always !== null) return b.always;
+    const p = find(b.list, b.root, flow, b.list.length);
+    return p < b.list.length ? b.list[p]! : null;
   }
 
   /** The highest-priority flow of `table` matching `flow` by evaluating every flow in order (tests). */
   scan(table: number, flow: Flow): CFlow | null {
-    const t = this.tables[table];
-    if (!t) return null;
-    if (t.root === null) this.lookup(table, flow);
-    for (const f of t.list) if (f.evaluate(flow)) return f;
+    if (!this.tables[table]) return null;
+    this.build(table);
+    for (const f of this.built[table]!.list) if (f.evaluate(flow)) return f;
     return null;
   }
 
@@ -402,6 +401,6 @@ export class FlowIndex {
 
   /** The stage name of a table, from any of its flows. */
   stageOf(table: number): string | null {
-    return this.tables[table]?.list[0]?.stage ?? null;
+    return this.tables[table]?.[0]?.stage ?? null;
   }
 }
