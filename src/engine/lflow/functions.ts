@@ -6,7 +6,15 @@
 import { linkLocalFromMac } from '../../ovn/net/addr.ts';
 import type { Action } from './actions.ts';
 import type { CDatapath, CompiledSb, CPort, LbVip, PortSecEntry } from './compile.ts';
-import { type FieldRef, isStringField, readBits, readString, writeBits, writeString } from './fields.ts';
+import {
+  type FieldRef,
+  isStringField,
+  readBits,
+  readString,
+  writeBits,
+  writeString,
+  writeWord,
+} from './fields.ts';
 import type { Pkt } from './packet.ts';
 import { NO_PORT, type Step } from './steps.ts';
 
@@ -30,7 +38,10 @@ function ipKey(pkt: Pkt, r: FieldRef | null): string | null {
 }
 
 function setResult(pkt: Pkt, a: FnAction, v: bigint): void {
-  if (a.dst) writeBits(pkt.f, a.dst, v);
+  if (!a.dst) return;
+  // A result bit in one register word (reg0[15] = check_in_port_sec()): numbers, no 128-bit value.
+  if (a.dst.word) writeWord(pkt.f, a.dst.word, Number(v));
+  else writeBits(pkt.f, a.dst, v);
 }
 
 /**
