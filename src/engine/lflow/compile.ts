@@ -554,13 +554,29 @@ export class CompiledSb {
     if (known) return known;
     let out: Action[] | ActionSyntaxError;
     try {
-      out = parseActions(text);
+      out = this.portNames(parseActions(text));
     } catch (err) {
       if (!(err instanceof ActionSyntaxError)) throw err;
       out = err;
     }
     this.parsedActions?.set(text, out);
     return out;
+  }
+
+  /**
+   * A port name as the one string object the port's binding holds (the key of `ports`), when the port
+   * exists: a trace looks port names up by the packet's inport/outport on every hop, and the same object
+   * is found by identity instead of by comparing the text.
+   */
+  private portName = (name: string): string => this.ports.get(name)?.name ?? name;
+
+  /** Actions with the port names they load (`outport = "p"`) as the ports' own strings (portName). */
+  private portNames(list: Action[]): Action[] {
+    return list.map((a) => {
+      if (a.k === 'load' && typeof a.value === 'string') return { ...a, value: this.portName(a.value) };
+      if (a.k === 'nest') return { ...a, body: this.portNames([...a.body]) };
+      return a;
+    });
   }
 
   /** The flow being compiled: what the resolver notes its match names (see compileFor). */
@@ -610,7 +626,7 @@ export class CompiledSb {
       stage,
       evaluate: m.evaluate,
       actions,
-      keys: flowKeys(tokens, this.resolver, m.tests),
+      keys: flowKeys(tokens, this.resolver, m.tests, this.portName),
       omit: omittable(match, actions, f.tableId),
       hopInfo: null,
     };

@@ -59,7 +59,13 @@ export class LflowEngine implements TraceEngine {
         { field: 'source_port' },
       );
     // One object shape for every packet of every trace (cloneFlow's), so the compiled matches stay monomorphic.
-    const f = cloneFlow({ ...initialFlow(resolved), outport: NO_PORT, regs: new Uint32Array(16) });
+    // The inport as the port's own string: the hops look it up by identity (CompiledSb.portName).
+    const f = cloneFlow({
+      ...initialFlow(resolved),
+      inport: port.name,
+      outport: NO_PORT,
+      regs: new Uint32Array(16),
+    });
     const run = new Run(sb, {
       ctState: CT_STATES[this.opts.ct ?? 'new'],
       maxSteps: MAX_TABLE_VISITS,

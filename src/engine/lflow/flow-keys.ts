@@ -103,6 +103,7 @@ export function flowKeys(
   tokens: readonly Token[],
   sets: RefResolver,
   tests: readonly ExactTest[] = [],
+  portName: (name: string) => string = (name) => name,
 ): FlowKeys {
   const conj = topLevelConjunctTokens(tokens);
   let out: Map<string, readonly KeyEntry[]> | null = null;
@@ -110,7 +111,7 @@ export function flowKeys(
     if (t.length < 3 || t[0]!.type !== 'id' || t[1]!.type !== '==') continue;
     const reader = keyReader(t[0]!.text);
     if (!reader || out?.has(reader.field)) continue;
-    const values = conjunctValues(reader, t, sets);
+    const values = conjunctValues(reader, t, sets, portName);
     if (!values) continue;
     out ??= new Map();
     out.set(reader.field, values);
@@ -178,7 +179,12 @@ function registerWordOf(
 const setKeys = new WeakMap<object, Map<string, readonly KeyEntry[] | null>>();
 
 /** The keys of `FIELD == $set` / `FIELD == @group`: shared by every flow naming that set. */
-function wholeSetValues(r: KeyReader, t: Token, sets: RefResolver): readonly KeyEntry[] | null {
+function wholeSetValues(
+  r: KeyReader,
+  t: Token,
+  sets: RefResolver,
+  portName: (name: string) => string,
+): readonly KeyEntry[] | null {
   const source = t.type === 'addrset' ? resolveAddressSet(sets, t.text) : sets.portGroup(t.text);
   if (!source) return null;
   let byField = setKeys.get(source);
@@ -186,33 +192,44 @@ function wholeSetValues(r: KeyReader, t: Token, sets: RefResolver): readonly Key
   let keys = byField.get(r.field);
   if (keys === undefined) {
     const out: KeyEntry[] = [];
-    byField.set(r.field, (keys = addItem(r, t, sets, out) ? out : null));
+    byField.set(r.field, (keys = addItem(r, t, sets, out, portName) ? out : null));
   }
   return keys;
 }
 
 /** The values one `FIELD == …` conjunct (its tokens) allows, or null when it is no such test. */
-function conjunctValues(r: KeyReader, toks: readonly Token[], sets: RefResolver): readonly KeyEntry[] | null {
+function conjunctValues(
+  r: KeyReader,
+  toks: readonly Token[],
+  sets: RefResolver,
+  portName: (name: string) => string,
+): readonly KeyEntry[] | null {
   const v = toks[2]!;
   let items: readonly Token[];
   if (toks.length === 3 && (v.type === 'addrset' || v.type === 'portgroup'))
-    return wholeSetValues(r, v, sets);
+    return wholeSetValues(r, v, sets, portName);
   if (toks.length === 3) items = [v];
   else if (v.type === '{' && toks.at(-1)?.type === '}')
     items = toks.slice(3, -1).filter((x) => x.type !== ',');
   else return null;
   const out: KeyEntry[] = [];
-  for (const item of items) if (!addItem(r, item, sets, out)) return null;
+  for (const item of items) if (!addItem(r, item, sets, out, portName)) return null;
   return out;
 }
 
-function addItem(r: KeyReader, t: Token, sets: RefResolver, out: KeyEntry[]): boolean {
+function addItem(
+  r: KeyReader,
+  t: Token,
+  sets: RefResolver,
+  out: KeyEntry[],
+  portName: (name: string) => string,
+): boolean {
   if (r.kind === 'str') {
-    if (t.type === 'string') out.push({ value: t.text, mask: null });
+    if (t.type === 'string') out.push({ value: portName(t.text), mask: null });
     else if (t.type === 'portgroup') {
       const members = sets.portGroup(t.text);
       if (!members) return false;
-      for (const m of members) out.push({ value: m, mask: null });
+      for (const m of members) out.push({ value: portName(m), mask: null });
     } else return false;
     return true;
   }
