@@ -4,7 +4,7 @@
 // SB or a saved database file; the lflow engine compiles it. UUIDs are plain strings; references between
 // rows stay UUIDs, resolved by the compiler, so a changed row replaces only itself (SbChange).
 
-import { type MapEdit, withEdits } from './overlay-map.ts';
+import { type MapEdit, withEdits } from './delta-map.ts';
 
 /** Logical_Flow: one flow of one pipeline table of a datapath (or of every datapath of a group). */
 export interface LogicalFlow {
@@ -202,7 +202,7 @@ export function emptySbDatabase(schemaVersion = ''): SbDatabase {
 
 /**
  * A new SbDatabase with `changes` applied (tables untouched by them are shared with `db`). A big table's
- * new version shares the old one's rows and costs only the changed keys (OverlayMap), so an SB update
+ * new version shares the old one's rows and costs only the changed keys (DeltaMap), so an SB update
  * costs O(changed rows) while `db` stays as it was for whoever still reads it.
  */
 export function applySbChanges(db: SbDatabase, changes: readonly SbChange[]): SbDatabase {

@@ -1,9 +1,9 @@
-// The SB tables' persistent map (src/ovn/sb/overlay-map.ts) against a plain Map doing the same sets and
+// The SB tables' persistent map (src/ovn/sb/delta-map.ts) against a plain Map doing the same sets and
 // deletes: same entries in the same order, same size and lookups, at every version; every older version
 // unchanged after newer ones are made; the flatten into a new base exactly at the bound.
 
 import { describe, expect, it } from 'vitest';
-import { flattenBound, type MapEdit, OverlayMap, withEdits } from '../../src/ovn/sb/overlay-map.ts';
+import { DeltaMap, flattenBound, type MapEdit, withEdits } from '../../src/ovn/sb/delta-map.ts';
 import { applySbChanges, emptySbDatabase, type LogicalFlow, type SbChange } from '../../src/ovn/sb/types.ts';
 
 interface Row {
@@ -95,7 +95,7 @@ function expectSame(m: ReadonlyMap<string, Row>, want: readonly [string, Row][],
   }
 }
 
-describe('OverlayMap', () => {
+describe('DeltaMap', () => {
   it('matches a plain Map through 300 random versions, and every old version stays as it was', () => {
     const r = rng(15);
     const start = baseMap(1500);
@@ -111,8 +111,8 @@ describe('OverlayMap', () => {
       const before = current;
       current = withEdits(current, edits);
       applyToModel(model, edits);
-      if (current instanceof OverlayMap) overlays++;
-      else if (before instanceof OverlayMap) flattens++;
+      if (current instanceof DeltaMap) overlays++;
+      else if (before instanceof DeltaMap) flattens++;
       const want = [...model];
       const probes = [...edits.map(([k]) => k), 'k0', 'k1', `new${next.n}`, 'never1'];
       expectSame(current, want, probes);
@@ -125,7 +125,7 @@ describe('OverlayMap', () => {
   });
 
   it('branches: two versions made from one do not see each other', () => {
-    const base = OverlayMap.over(baseMap(2000));
+    const base = DeltaMap.over(baseMap(2000));
     const a = base.with([
       ['k1', null],
       ['x', { id: 'a', rev: 1 }],
@@ -160,11 +160,11 @@ describe('OverlayMap', () => {
       let m: ReadonlyMap<string, Row> = baseMap(n);
       for (let i = 0; i < bound; i++) {
         m = withEdits(m, [[`k${i}`, { id: `k${i}`, rev: 1 }]]);
-        expect(m).toBeInstanceOf(OverlayMap);
-        expect((m as OverlayMap<string, Row>).deltaSize).toBe(i + 1);
+        expect(m).toBeInstanceOf(DeltaMap);
+        expect((m as DeltaMap<string, Row>).deltaSize).toBe(i + 1);
       }
       const last = withEdits(m, [[`k${bound}`, { id: `k${bound}`, rev: 1 }]]);
-      expect(last).not.toBeInstanceOf(OverlayMap);
+      expect(last).not.toBeInstanceOf(DeltaMap);
       expect(last).toBeInstanceOf(Map);
       expect([...last.values()].filter((v) => v.rev === 1)).toHaveLength(bound + 1);
       expect([...last.keys()]).toEqual([...baseMap(n).keys()]);
@@ -173,7 +173,7 @@ describe('OverlayMap', () => {
         { length: bound + 1 },
         (_, i): MapEdit<string, Row> => [`z${i}`, { id: 'z', rev: 2 }],
       );
-      expect(withEdits(baseMap(n), big)).not.toBeInstanceOf(OverlayMap);
+      expect(withEdits(baseMap(n), big)).not.toBeInstanceOf(DeltaMap);
     }
   });
 
@@ -183,7 +183,7 @@ describe('OverlayMap', () => {
       ['k3', null],
       ['k3', { id: 'k3', rev: 1 }],
     ]);
-    expect(out).not.toBeInstanceOf(OverlayMap);
+    expect(out).not.toBeInstanceOf(DeltaMap);
     expect([...out.keys()].at(-1)).toBe('k3');
     expect(small.get('k3')?.rev).toBe(0);
   });
