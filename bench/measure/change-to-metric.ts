@@ -119,10 +119,13 @@ interface Flip {
 
 /** Per flip, from serve's debug log: the steps between northd's SB update and the flipped scrape (ms). */
 export interface FlipPhases {
-  /** The SB update from northd to the first checks let through by the never-stale gate (settle/nb_cfg). */
-  gate: number[];
-  /** Those checks let through to the path's new verdict recorded. */
+  /** The SB update from northd to the path's new verdict recorded. */
   verdict: number[];
+  /**
+   * Of that, the wait for the never-stale gate to let waiting checks through ('SB fresh': the passive
+   * settle time); flips whose verdict came without such a line (the nb_cfg mode) are left out.
+   */
+  gate: number[];
   /** The verdict recorded to the scrape that showed it (the scrape's render, interleaved with re-runs). */
   scrape: number[];
 }
@@ -155,12 +158,12 @@ export function flipPhases(
       (l) => l.time !== undefined && l.time >= f.committedAt && l.time <= f.flippedAt,
     );
     const sb = within.find((l) => l.msg === 'SB update from northd')?.time;
-    const fresh = within.find((l) => l.msg === 'SB fresh' && sb !== undefined && l.time! >= sb)?.time;
     const verdict = within.find((l) => l.msg === 'path verdict changed' && l.path === path)?.time;
     for (const l of within) if (l.msg === 'SB batch applied' && !l.whole) out.applies.push(l.apply_ms ?? 0);
-    if (sb === undefined || fresh === undefined || verdict === undefined) continue;
-    out.gate.push(fresh - sb);
-    out.verdict.push(verdict - fresh);
+    if (sb === undefined || verdict === undefined || verdict < sb) continue;
+    const fresh = within.find((l) => l.msg === 'SB fresh' && l.time! >= sb && l.time! <= verdict)?.time;
+    if (fresh !== undefined) out.gate.push(fresh - sb);
+    out.verdict.push(verdict - sb);
     out.scrape.push(f.flippedAt - verdict);
   }
   return out;
