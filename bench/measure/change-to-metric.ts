@@ -42,6 +42,10 @@ export interface ChangeFigures {
   nbMs?: number[];
   /** lflow run: per flip, ms the last SB update took to reach the compiled flows and followers. */
   sbApplyMs?: number[];
+  /** With OVNCP_BENCH_SERVE_LOG (lflow run): every SB update batch applied during the flips (ms). */
+  sbBatchApplyMs?: number[];
+  /** With OVNCP_BENCH_SERVE_LOG (lflow run): where "ours" went, per flip (see flipPhases). */
+  phases?: FlipPhases;
   series: number;
   serveRssMb: number | null;
 }
@@ -108,6 +112,61 @@ interface Flip {
   northd: number | null;
   sbApply: number | null;
   nb: number | null;
+  /** Epoch ms of the commit and of the flipped scrape (to place the flip in serve's log). */
+  committedAt: number;
+  flippedAt: number;
+}
+
+/** Per flip, from serve's debug log: the steps between northd's SB update and the flipped scrape (ms). */
+export interface FlipPhases {
+  /** The SB update from northd to the path's new verdict recorded. */
+  verdict: number[];
+  /**
+   * Of that, the wait for the never-stale gate to let waiting checks through ('SB fresh': the passive
+   * settle time); flips whose verdict came without such a line (the nb_cfg mode) are left out.
+   */
+  gate: number[];
+  /** The verdict recorded to the scrape that showed it (the scrape's render, interleaved with re-runs). */
+  scrape: number[];
+}
+
+type LogLine = { msg?: string; time?: number; path?: string; apply_ms?: number; whole?: boolean };
+
+/** Splits each flip by serve's debug log; flips missing a step are left out. */
+export function flipPhases(
+  log: string,
+  flips: readonly Flip[],
+  path: string,
+): FlipPhases & { applies: number[] } {
+  const lines: LogLine[] = [];
+  for (const l of log.split('\n')) {
+    if (!l.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(l) as LogLine);
+    } catch {
+      // a partial last line
+    }
+  }
+  const out = {
+    gate: [] as number[],
+    verdict: [] as number[],
+    scrape: [] as number[],
+    applies: [] as number[],
+  };
+  for (const f of flips) {
+    const within = lines.filter(
+      (l) => l.time !== undefined && l.time >= f.committedAt && l.time <= f.flippedAt,
+    );
+    const sb = within.find((l) => l.msg === 'SB update from northd')?.time;
+    const verdict = within.find((l) => l.msg === 'path verdict changed' && l.path === path)?.time;
+    for (const l of within) if (l.msg === 'SB batch applied' && !l.whole) out.applies.push(l.apply_ms ?? 0);
+    if (sb === undefined || verdict === undefined || verdict < sb) continue;
+    const fresh = within.find((l) => l.msg === 'SB fresh' && l.time! >= sb && l.time! <= verdict)?.time;
+    if (fresh !== undefined) out.gate.push(fresh - sb);
+    out.verdict.push(verdict - sb);
+    out.scrape.push(f.flippedAt - verdict);
+  }
+  return out;
 }
 
 /** Runs one ovn-nbctl change and polls /metrics until `path` shows `want`. */
@@ -143,6 +202,8 @@ async function flip(
         northd: sbAt !== null ? sbAt * 1000 - committedWall : null,
         sbApply: apply !== null ? apply * 1000 : null,
         nb: nbAt !== null ? nbAt * 1000 - committedWall : null,
+        committedAt: committedWall,
+        flippedAt: Date.now(),
       };
     }
     if (performance.now() - committed > 60_000) throw new Error(`${path} did not become ${want} in 60 s`);
@@ -192,6 +253,7 @@ export async function measureChangeToMetric(
     const sbApplyMs: number[] = [];
     const checksRun: number[] = [];
     const nbMs: number[] = [];
+    const done: Flip[] = [];
     const db = `--db=${nbRemote}`;
     // Only for the lflow run (the model run's flips take milliseconds; CI's smoke run keeps its time).
     let ran = sbRemote ? await quiet(srv.url) : 0;
@@ -203,6 +265,7 @@ export async function measureChangeToMetric(
         [del, '1'],
       ] as const) {
         const f = await flip(srv.url, srv.proc.pid, cmd, target.name, want);
+        done.push(f);
         afterCommitMs.push(f.afterCommit);
         afterSpawnMs.push(f.afterSpawn);
         if (f.cpu !== null) serveCpuMs.push(f.cpu);
@@ -217,6 +280,7 @@ export async function measureChangeToMetric(
         }
       }
     }
+    const split = logFile && sbRemote ? flipPhases(srv.logs(), done, target.name) : null;
     return {
       paths: paths.length,
       readyMs,
@@ -228,6 +292,12 @@ export async function measureChangeToMetric(
       ...(sbRemote ? { checksRun } : {}),
       nbMs,
       ...(sbRemote ? { northdMs, sbApplyMs } : {}),
+      ...(split
+        ? {
+            sbBatchApplyMs: split.applies,
+            phases: { gate: split.gate, verdict: split.verdict, scrape: split.scrape },
+          }
+        : {}),
       series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
       serveRssMb: srv.proc.pid ? await rssOfPid(srv.proc.pid) : null,
     };

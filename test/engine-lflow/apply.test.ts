@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompiledSb, compileSb, createLflowEngine } from '../../src/engine/lflow/index.ts';
 import { toTraceResult } from '../../src/engine/result/api.ts';
 import type { TraceRequest } from '../../src/engine/types.ts';
+import { DeltaMap } from '../../src/ovn/sb/delta-map.ts';
 import { diffSbDatabases } from '../../src/ovn/sb/diff.ts';
 import type { SbDatabase } from '../../src/ovn/sb/types.ts';
 import { buildTopology } from '../../src/ovn/topology/build.ts';
@@ -94,6 +95,42 @@ describe.skipIf(skipWithoutOvn())('CompiledSb.apply on real SB changes', () => {
     expect(await verdict(live)).toEqual({ reaches: true, stage: null, ports: ['p2'] });
     expect(await verdict(removed.fresh)).toEqual(await verdict(live));
     expect(live.flowCount()).toBe(removed.fresh.flowCount());
+  }, 60_000);
+
+  it('applies the same way when the flow table is big enough to be versioned as a delta', async () => {
+    // 1,100 flows that never match (`0`) push Logical_Flow past the size copied whole, so apply()'s own
+    // applySbChanges (no `after`: what-if, offline) makes DeltaMap versions; the previous database must
+    // stay as it was.
+    const pad = (d: SbDatabase): SbDatabase => {
+      const flows = new Map(d.Logical_Flow);
+      const some = flows.values().next().value!;
+      for (let i = 0; i < 1100; i++) {
+        const uuid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+        flows.set(uuid, { ...some, uuid, match: '0', priority: 0 });
+      }
+      return { ...d, Logical_Flow: flows };
+    };
+    await tb.sync();
+    let base = pad(await readSbOnce(tb.sbRemote, undefined));
+    const big = compileSb(base);
+    const first = base;
+    const firstKeys = [...first.Logical_Flow.keys()];
+    for (const [nbctl, reaches] of [
+      [['acl-add', 'sw', 'to-lport', '1001', 'tcp.dst == 22', 'drop'], false],
+      [['acl-del', 'sw'], true],
+    ] as const) {
+      await tb.nbctl(...nbctl);
+      await tb.sync();
+      const next = pad(await readSbOnce(tb.sbRemote, undefined));
+      big.apply(diffSbDatabases(base, next));
+      expect(big.db.Logical_Flow).toBeInstanceOf(DeltaMap);
+      expect(new Set(big.db.Logical_Flow.keys())).toEqual(new Set(next.Logical_Flow.keys()));
+      expect((await verdict(big)).reaches).toBe(reaches);
+      expect(await verdict(big)).toEqual(await verdict(compileSb(next)));
+      base = next;
+    }
+    expect(await verdict(big)).toEqual({ reaches: true, stage: null, ports: ['p2'] });
+    expect([...first.Logical_Flow.keys()]).toEqual(firstKeys);
   }, 60_000);
 
   it('says when there is no SB yet', async () => {

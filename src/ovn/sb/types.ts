@@ -4,6 +4,8 @@
 // SB or a saved database file; the lflow engine compiles it. UUIDs are plain strings; references between
 // rows stay UUIDs, resolved by the compiler, so a changed row replaces only itself (SbChange).
 
+import { type MapEdit, withEdits } from './delta-map.ts';
+
 /** Logical_Flow: one flow of one pipeline table of a datapath (or of every datapath of a group). */
 export interface LogicalFlow {
   readonly uuid: string;
@@ -198,14 +200,20 @@ export function emptySbDatabase(schemaVersion = ''): SbDatabase {
   return db as SbDatabase;
 }
 
-/** A new SbDatabase with `changes` applied (tables untouched by them are shared with `db`). */
+/**
+ * A new SbDatabase with `changes` applied (tables untouched by them are shared with `db`). A big table's
+ * new version shares the old one's rows and costs only the changed keys (DeltaMap), so an SB update
+ * costs O(changed rows) while `db` stays as it was for whoever still reads it.
+ */
 export function applySbChanges(db: SbDatabase, changes: readonly SbChange[]): SbDatabase {
-  const copies = new Map<SbTableName, Map<string, unknown>>();
+  const edits = new Map<SbTableName, MapEdit<string, object>[]>();
   for (const c of changes) {
-    let m = copies.get(c.table);
-    if (!m) copies.set(c.table, (m = new Map(db[c.table] as ReadonlyMap<string, unknown>)));
-    if (c.new) m.set(c.uuid, c.new);
-    else m.delete(c.uuid);
+    let list = edits.get(c.table);
+    if (!list) edits.set(c.table, (list = []));
+    list.push([c.uuid, c.new]);
   }
-  return { ...db, ...Object.fromEntries(copies) } as SbDatabase;
+  const tables: Record<string, ReadonlyMap<string, object>> = {};
+  for (const [table, list] of edits)
+    tables[table] = withEdits(db[table] as ReadonlyMap<string, object>, list);
+  return { ...db, ...tables } as SbDatabase;
 }

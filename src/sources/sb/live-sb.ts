@@ -197,7 +197,9 @@ export class LiveSb extends EventEmitter<{ batch: [{ initial: boolean; changes: 
       }
     }
     this.updatedAt = Date.now();
-    this.applyMs.push(performance.now() - began);
+    const ms = performance.now() - began;
+    this.applyMs.push(ms);
+    this.opts.logger.debug({ changes, whole: item.kind === 'whole', apply_ms: ms }, 'SB batch applied');
     if (this.applyMs.length > APPLY_SAMPLES) this.applyMs.shift();
     this.resolveFirst();
     this.emit('batch', { initial: item.kind === 'whole', changes });
