@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { type Cidr, type IpAddr, normalizeMac, parseCidr, parseIp } from '../net/addr.ts';
+import { flattenLbGroups } from './lb-groups.ts';
 import { ovnInfoOfRelease } from './ovn-releases.ts';
 import type { SnapshotAcl, SnapshotDoc, SnapshotSwitch } from './snapshot-schema.ts';
 import { buildIndex, updateIndex } from './topology-index.ts';
@@ -572,12 +573,14 @@ export function runSteps<T>(steps: Generator<void, T>): T {
  * hold the event loop for a whole build (the live NB source) can give turns between them.
  */
 export function* buildSteps(
-  doc: SnapshotDoc,
+  original: SnapshotDoc,
   source: Topology['source'],
   memo?: BuildMemo,
   ovn?: OvnInfo,
 ): Generator<void, Topology> {
   const b = new Builder(memo);
+  b.unique(original.load_balancer_groups, ['load_balancer_groups'], 'load balancer group', new Set());
+  const doc = flattenLbGroups(original, (path, message) => b.issue(path, message));
   for (const [key, what] of [
     ['switches', 'switch'],
     ['routers', 'router'],
