@@ -10,6 +10,7 @@ import type { TraceRequest } from '../../../src/engine/types.ts';
 import type { Rng } from '../generator.ts';
 import type { NeutronNet, NPort } from './neutron.ts';
 import { PROVIDER_CIDR, SG_PORTS } from './neutron-ids.ts';
+import { aimAtVirtual } from './neutron-virtual.ts';
 
 type Kind =
   | 'same-net'
@@ -143,6 +144,7 @@ export function genNeutronRequests(net: NeutronNet, rng: Rng, count: number): Tr
     if (a.mac) req.destination_mac = a.mac;
     if (kind.startsWith('outside')) fromLocalnet(rng, net, req, a.src);
     else spoof(rng, req, a.src);
+    if (net.extras) aimAtVirtual(net.extras, net, req);
     out.push(req);
   }
   return out;
@@ -163,9 +165,11 @@ export function neutronCaseTags(net: NeutronNet, req: TraceRequest): string[] {
     tags.add(fip.mac ? (localnet ? 'fip-distributed' : 'fip-dvr-no-localnet') : 'fip-centralized');
   }
   if (vip) tags.add(vip.fip === req.destination_ip ? 'octavia-fip' : 'octavia');
+  const virt = net.virtuals.find((v) => v.ip === req.destination_ip);
+  if (virt) tags.add(src && src.net !== virt.net ? 'virtual-routed' : 'virtual');
   if (dst?.role === 'metadata') tags.add('metadata');
   if (dst && src && dst.net !== src.net && !tags.has('from-outside')) tags.add('routed');
-  if (!dst && !fip && !vip && src && !srcNet?.provider) tags.add('snat');
+  if (!dst && !fip && !vip && !virt && src && !srcNet?.provider) tags.add('snat');
   if (req.destination_ip?.includes(':')) tags.add('v6');
   if (src && req.source_ip && src.aap.includes(req.source_ip)) tags.add('aap');
   else if (req.source_ip && src) tags.add('spoofed');
