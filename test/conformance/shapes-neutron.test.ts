@@ -31,6 +31,7 @@ const MUST_SEE = [
   'aap',
   'virtual',
   'virtual-routed',
+  'ha-chassis-group',
 ];
 
 /** Both verdicts are well represented (about a third of Neutron cases are delivered). */

@@ -419,7 +419,13 @@ function buildRouterPort(b: Builder, p: RouterPortEntry, routerName: string, pp:
     networks,
     peer: p.peer ?? null,
     enabled: p.enabled ?? null,
-    gatewayChassis: p.gateway_chassis ?? [],
+    // As the live NB source reads them: Gateway_Chassis, then the HA group's chassis, each by priority.
+    gatewayChassis: [
+      ...(p.gateway_chassis ?? []),
+      ...[...(p.ha_chassis_group?.ha_chassis ?? [])]
+        .sort((a, b) => b.priority - a.priority)
+        .map((c) => c.chassis_name),
+    ],
     options: p.options ?? {},
     externalIds: p.external_ids ?? {},
   };

@@ -72,6 +72,14 @@ export const addressSetSchema = z.strictObject({
   external_ids: stringMap.optional(),
 });
 
+/** NB HA_Chassis_Group of a gateway port: its chassis by priority (the highest is the active one). */
+export const haChassisGroupSchema = z.strictObject({
+  name,
+  ha_chassis: z.array(
+    z.strictObject({ chassis_name: z.string().min(1), priority: z.number().int().min(0).max(32767) }),
+  ),
+});
+
 export const routerPortSchema = z.strictObject({
   uuid: uuid.optional(),
   name,
@@ -80,6 +88,7 @@ export const routerPortSchema = z.strictObject({
   peer: z.string().nullable().optional(),
   enabled: z.boolean().nullable().optional(),
   gateway_chassis: z.array(z.string()).optional(),
+  ha_chassis_group: haChassisGroupSchema.optional(),
   options: stringMap.optional(),
   external_ids: stringMap.optional(),
 });

@@ -17,6 +17,10 @@ const ROOT_TABLES = [
   'Address_Set',
   'Load_Balancer_Group',
   'Load_Balancer',
+  // Router ports go with their router only at commit (garbage collection), after the reference check:
+  // deleted here so that the HA_Chassis_Group they name can go in the same transaction.
+  'Logical_Router_Port',
+  'HA_Chassis_Group',
 ];
 
 const set = (items: readonly unknown[]): unknown => ['set', items];
@@ -130,6 +134,15 @@ function insertSwitches(b: TxnBuilder, doc: Doc): void {
 
 type SnapRouter = NonNullable<Doc['routers']>[number];
 
+type SnapHaGroup = NonNullable<NonNullable<SnapRouter['ports']>[number]['ha_chassis_group']>;
+
+/** The `ha_chassis_group` column of a gateway port and the HA_Chassis rows of its group. */
+function haChassisGroup(b: TxnBuilder, g: SnapHaGroup | undefined): Row {
+  if (!g) return {};
+  const chassis = g.ha_chassis.map((c) => ref(b.insert('HA_Chassis', { ...c })));
+  return { ha_chassis_group: ref(b.insert('HA_Chassis_Group', { name: g.name, ha_chassis: set(chassis) })) };
+}
+
 function insertRouterPorts(b: TxnBuilder, r: SnapRouter): unknown[] {
   return (r.ports ?? []).map((p) => {
     const chassis = (p.gateway_chassis ?? []).map((c, i) =>
@@ -142,6 +155,7 @@ function insertRouterPorts(b: TxnBuilder, r: SnapRouter): unknown[] {
       peer: optional(p.peer),
       enabled: optional(p.enabled),
       gateway_chassis: set(chassis),
+      ...haChassisGroup(b, p.ha_chassis_group),
       options: map(p.options),
       external_ids: map(p.external_ids),
     });

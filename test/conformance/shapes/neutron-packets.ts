@@ -171,6 +171,8 @@ export function neutronCaseTags(net: NeutronNet, req: TraceRequest): string[] {
   if (dst && src && dst.net !== src.net && !tags.has('from-outside')) tags.add('routed');
   if (!dst && !fip && !vip && !virt && src && !srcNet?.provider) tags.add('snat');
   if (req.destination_ip?.includes(':')) tags.add('v6');
+  const viaGateway = fip || tags.has('snat') || (srcNet?.provider && req.destination_ip === net.router?.gwIp);
+  if (net.haGroup && viaGateway) tags.add('ha-chassis-group');
   if (src && req.source_ip && src.aap.includes(req.source_ip)) tags.add('aap');
   else if (req.source_ip && src) tags.add('spoofed');
   const touched = [src, dst].filter((p): p is NPort => p !== undefined);

@@ -1,4 +1,8 @@
-// Virtual ports in the Neutron shape, as ML2/OVN writes them: a Neutron port whose fixed IP is an
+// Virtual ports and HA chassis groups in the Neutron shape, as ML2/OVN writes them. HA: since 2024.1 the
+// driver schedules a router's gateway port with an HA_Chassis_Group (one HA_Chassis per gateway chassis,
+// priorities from 32767 down) instead of Gateway_Chassis rows; either way ovn-northd makes a `cr-` port
+// and gates the gateway's flows with is_chassis_resident(), which ovn-trace takes as true.
+// Virtual ports: a Neutron port whose fixed IP is an
 // allowed-address-pair IP of other ports (a keepalived VIP) becomes LSP type `virtual` with
 // `options:virtual-ip` and `options:virtual-parents` (the ports that may claim it). Until a parent
 // sends an ARP for the VIP, ovn-controller leaves the port unbound, and so does every test bed here (no
@@ -47,6 +51,23 @@ export function addVirtualPorts(extras: Rng, net: NeutronNet): NVirtual[] {
     out.push({ name, net: i, ip, mac, parents });
   });
   return out;
+}
+
+/** Moves the gateway port's chassis into an HA_Chassis_Group of 1..3 chassis (sometimes). */
+export function haGroupGateway(extras: Rng, net: NeutronNet): boolean {
+  const router = net.doc.routers?.[0];
+  const gw = router?.ports?.find((p) => p.gateway_chassis?.length);
+  if (!router || !gw || !extras.chance(0.5)) return false;
+  const count = extras.int(1, 3);
+  delete gw.gateway_chassis;
+  gw.ha_chassis_group = {
+    name: router.name,
+    ha_chassis: Array.from({ length: count }, (_, i) => ({
+      chassis_name: `hv${i + 1}`,
+      priority: 32767 - i,
+    })),
+  };
+  return true;
 }
 
 /**

@@ -8,14 +8,15 @@
 // port_security, ports with port security off (then in no group), a router with a distributed gateway
 // port on the provider network (SNAT per subnet, floating IPs with logical_port and, when distributed,
 // external_mac), Octavia load balancers whose VIP address is owned by an unbound VIP port, and (with the
-// round's extras) `virtual` ports owning an allowed-address-pair VIP (neutron-virtual.ts).
+// round's extras) `virtual` ports owning an allowed-address-pair VIP and the gateway port's chassis in
+// an HA_Chassis_Group (neutron-virtual.ts).
 // Sizes and shares are arbitrary but fixed: a seed reproduces a network and its packets.
 
 import type { SnapshotDoc } from '../../../src/ovn/topology/snapshot-schema.ts';
 import type { Rng } from '../generator.ts';
 import { type NeutronIds, neutronIds, PROVIDER_CIDR, SG_PORTS } from './neutron-ids.ts';
 import { addRouter, type NRouterInfo } from './neutron-router.ts';
-import { addVirtualPorts, type NVirtual } from './neutron-virtual.ts';
+import { addVirtualPorts, haGroupGateway, type NVirtual } from './neutron-virtual.ts';
 
 type Doc = SnapshotDoc;
 type Sw = NonNullable<Doc['switches']>[number];
@@ -70,6 +71,8 @@ export interface NeutronNet {
   readonly ids: NeutronIds;
   /** Virtual ports (neutron-virtual.ts); none without `extras`. */
   virtuals: NVirtual[];
+  /** The gateway port has an HA_Chassis_Group (else Gateway_Chassis rows). */
+  haGroup: boolean;
   /** The round's second stream: virtual ports and the packets aimed at them. */
   readonly extras: Rng | null;
 }
@@ -290,6 +293,7 @@ export function genNeutronNetwork(rng: Rng, opts: { extras?: Rng } = {}): Neutro
     vips: [],
     ids: neutronIds(rng),
     virtuals: [],
+    haGroup: false,
     extras: opts.extras ?? null,
   };
   addSecurityGroups(rng, net);
@@ -306,7 +310,10 @@ export function genNeutronNetwork(rng: Rng, opts: { extras?: Rng } = {}): Neutro
   }
   if (rng.chance(0.9)) net.router = addRouter(rng, net, { addPort });
   finishGroups(rng, net);
-  if (net.extras) net.virtuals = addVirtualPorts(net.extras, net);
+  if (net.extras) {
+    net.virtuals = addVirtualPorts(net.extras, net);
+    net.haGroup = haGroupGateway(net.extras, net);
+  }
   return net;
 }
 

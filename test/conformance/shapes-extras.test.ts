@@ -3,7 +3,7 @@
 // networks): an EgressIP pod's traffic to the outside leaves by its egress node's localnet port, not its
 // own; a pod whose namespace's EgressFirewall drops the destination first is dropped; the cluster-wide
 // Service LBs reach every node switch through the LB group; and the snapshot's groups load as
-// Load_Balancer_Group rows.
+// Load_Balancer_Group rows. Also the snapshot's HA chassis groups (the Neutron shape's gateway ports).
 
 import { describe, expect, it } from 'vitest';
 import { compileNetwork, traceResolved } from '../../src/engine/model/index.ts';
@@ -128,5 +128,45 @@ describe('ovn-kubernetes shape extras', () => {
     expect(() => buildTopology(doc, { kind: 'memory', name: 'x' })).toThrow(
       /load_balancer_groups.*nope|nope[\s\S]*missing|missing[\s\S]*nope/,
     );
+  });
+});
+
+describe('HA chassis groups in a snapshot', () => {
+  const doc = {
+    routers: [
+      {
+        name: 'r',
+        ports: [
+          {
+            name: 'gw',
+            mac: '0a:00:00:00:00:01',
+            networks: ['172.24.4.2/24'],
+            ha_chassis_group: {
+              name: 'r',
+              ha_chassis: [
+                { chassis_name: 'hv2', priority: 32766 },
+                { chassis_name: 'hv1', priority: 32767 },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+
+  it('the gateway chassis come by priority and load as HA_Chassis_Group rows', () => {
+    const t = buildTopology(doc, { kind: 'memory', name: 'ha' });
+    expect(t.routerPorts.get('gw')!.gatewayChassis).toEqual(['hv1', 'hv2']);
+    const ops = nbTransaction(doc, { replace: true }).slice(1) as {
+      op: string;
+      table: string;
+      row?: Record<string, unknown>;
+    }[];
+    expect(ops.filter((o) => o.op === 'insert' && o.table === 'HA_Chassis')).toHaveLength(2);
+    const lrp = ops.find((o) => o.table === 'Logical_Router_Port' && o.op === 'insert')!;
+    expect(lrp.row!.ha_chassis_group).toBeDefined();
+    // Router ports are deleted explicitly before the groups they name (else the reference check fails).
+    const del = ops.filter((o) => o.op === 'delete').map((o) => o.table);
+    expect(del.indexOf('Logical_Router_Port')).toBeLessThan(del.indexOf('HA_Chassis_Group'));
   });
 });
