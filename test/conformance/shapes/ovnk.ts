@@ -13,18 +13,19 @@
 //   (tier 1, allow/deny/pass) and BaselineAdminNetworkPolicy (tier 3), NetworkPolicy in tier 2;
 // - external_ids as ovn-kubernetes writes them (k8s.ovn.org/owner-type, k8s.ovn.org/name, …).
 // - with the round's extras (ovnk-egress.ts): EgressIP reroutes and SNAT, EgressFirewall ACLs on `join`,
-//   and the cluster-wide Service load balancers in a Load_Balancer_Group.
+//   and the cluster-wide Service load balancers in a Load_Balancer_Group; dual-stack (ovnk-ipv6.ts).
 // Names follow ovn-kubernetes; its hashed port group / address set names are `a<decimal hash>` here too.
 // Each Service VIP has one backend, so OVN's backend choice is known (ovn-trace picks one at random).
 // Not generated: dynamic_neigh_routers
 // (next hops would need learned SB MAC_Bindings, which a fresh bed has not: every trace would end in an
-// ARP request), IPv6.
+// ARP request).
 
 import type { TraceRequest } from '../../../src/engine/types.ts';
 import type { SnapshotDoc } from '../../../src/ovn/topology/snapshot-schema.ts';
 import { type GenFeatures, Rng } from '../generator.ts';
 import type { CaseSource } from '../run-conformance.ts';
 import { addEgress, type OvnkEgress } from './ovnk-egress.ts';
+import { addIpv6, podIp6, serviceIp6, toV6 } from './ovnk-ipv6.ts';
 import { type Acl, k8sAclIds, lbIds, nsAddressSet, podMac } from './ovnk-names.ts';
 import { addPolicies, type PolicyCtx } from './ovnk-policy.ts';
 
@@ -68,6 +69,10 @@ export interface OvnkNet {
   readonly tiers: boolean;
   /** EgressIP, EgressFirewall and LB groups (none without `extras`). */
   readonly egress: OvnkEgress;
+  /** Dual-stack (ovnk-ipv6.ts): a share of the packets is IPv6. */
+  readonly dualStack: boolean;
+  /** The round's second stream (extras), continued by the packets (IPv6 twins). */
+  readonly extras: Rng | null;
 }
 
 export const CLUSTER_CIDR = '10.244.0.0/16';
@@ -314,6 +319,8 @@ export function genOvnkNetwork(rng: Rng, opts: { features?: GenFeatures; extras?
   const egress: OvnkEgress = opts.extras
     ? addEgress(opts.extras, doc, { pods, nodes, namespaces, tiers })
     : { egressIps: new Map(), firewalled: [], lbGroups: false };
+  const dualStack = opts.extras?.chance(0.5) ?? false;
+  if (dualStack) addIpv6(doc, nodes);
   const tags = [...policyTags];
   if (services.some((s) => s.affinity)) tags.push('affinity');
   if (services.some((s) => s.backend === null)) tags.push('no-endpoints');
@@ -328,6 +335,8 @@ export function genOvnkNetwork(rng: Rng, opts: { features?: GenFeatures; extras?
     tags: tags.length > 0 ? [...new Set(tags)].sort() : ['base'],
     tiers,
     egress,
+    dualStack,
+    extras: opts.extras ?? null,
   };
 }
 
@@ -400,6 +409,7 @@ export function genOvnkRequests(rng: Rng, net: OvnkNet, count: number): TraceReq
     const r = rng.next();
     AIMS.find(([p]) => r < p)![1](rng, net, req);
     if (req.protocol !== 'icmp') req.source_port_num ??= rng.int(1024, 65535);
+    if (net.dualStack && net.extras) toV6(net.extras, req, net.nodes);
     out.push(req);
   }
   return out;
@@ -408,28 +418,34 @@ export function genOvnkRequests(rng: Rng, net: OvnkNet, count: number): TraceReq
 /** The classes of one case: the network's and the packet's (service, nodeport, hairpin, …). */
 export function ovnkCaseTags(net: OvnkNet, req: TraceRequest): string[] {
   const tags = new Set(net.tags.filter((t) => t !== 'base' && t !== 'affinity' && t !== 'no-endpoints'));
+  const dstIp = req.destination_ip ?? '';
+  const v6 = dstIp.includes(':');
   const s = net.services.find(
     (x) =>
-      (x.clusterIp === req.destination_ip && x.port === req.destination_port_num) ||
+      ((x.clusterIp === dstIp || serviceIp6(x.clusterIp) === dstIp) && x.port === req.destination_port_num) ||
       (x.nodePort === req.destination_port_num && req.source_port.startsWith('breth0_')),
   );
   if (s && req.protocol === s.protocol) {
-    tags.add(s.clusterIp === req.destination_ip ? 'service' : 'nodeport');
+    const clusterIp = s.clusterIp === dstIp || serviceIp6(s.clusterIp) === dstIp;
+    tags.add(clusterIp ? 'service' : 'nodeport');
     if (s.affinity) tags.add('affinity');
     if (!s.backend) tags.add('no-endpoints');
     else if (s.backend.name === req.source_port) tags.add('hairpin');
+    if (clusterIp && net.egress.lbGroups) tags.add('lb-group');
   }
   if (req.source_port.startsWith('breth0_')) tags.add('from-outside');
   else if (req.source_port.startsWith('k8s-')) tags.add('from-mgmt');
-  const dst = net.pods.find((p) => p.ip === req.destination_ip);
+  const dst = net.pods.find((p) => p.ip === dstIp || podIp6(p.ip) === dstIp);
   const src = net.pods.find((p) => p.name === req.source_port);
   if (dst && src) tags.add(dst.node === src.node ? 'pod-same-node' : 'pod-other-node');
-  if (!dst && !s && src && !req.destination_ip?.startsWith('10.244.')) {
+  const cluster = dstIp.startsWith('10.244.') || dstIp.startsWith('fd00:10:244:');
+  if (!dst && !s && src && !cluster) {
     tags.add('egress');
-    if (net.egress.egressIps.has(src.name)) tags.add('egress-ip');
-    if (net.egress.firewalled.includes(src.ns)) tags.add('egress-firewall');
+    // EgressIP and EgressFirewall are IPv4 only here.
+    if (!v6 && net.egress.egressIps.has(src.name)) tags.add('egress-ip');
+    if (!v6 && net.egress.firewalled.includes(src.ns)) tags.add('egress-firewall');
   }
-  if (s && net.egress.lbGroups && s.clusterIp === req.destination_ip) tags.add('lb-group');
+  if (v6) tags.add('ipv6');
   return tags.size > 0 ? [...tags].sort() : ['base'];
 }
 
