@@ -4,7 +4,8 @@
 // IP or the router's gateway address, a VM to the outside through SNAT, a VM to an Octavia VIP (and the
 // outside to the VIP's floating IP), a VM to its metadata port, and spoofed sources (an allowed address
 // pair's IP is allowed by port security, another address is not). Destination ports come from the ports
-// the security groups open, so that the groups both allow and deny.
+// the security groups open, so that the groups both allow and deny. With the round's extras, a share of
+// the packets aims at a virtual port's VIP instead (neutron-virtual.ts).
 
 import type { TraceRequest } from '../../../src/engine/types.ts';
 import type { Rng } from '../generator.ts';
