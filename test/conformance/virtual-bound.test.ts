@@ -86,8 +86,8 @@ async function both(tb: OvnTestbed): Promise<{ lflow: string[][]; ovn: string[][
 }
 
 /**
- * Waits (bounded) for northd's flows of the binding: an SB-side change is not covered by `--wait=sb`,
- * which acknowledges the NB only.
+ * Waits (bounded) for northd's flows of the binding: northd takes the SB change on its own turn, and
+ * `--wait=sb` is about NB changes.
  */
 async function untilResolved(tb: OvnTestbed): Promise<void> {
   for (const t0 = Date.now(); Date.now() - t0 < 20_000; ) {
