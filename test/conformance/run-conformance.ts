@@ -300,6 +300,10 @@ export function disagreementsByTag(ds: readonly Disagreement[]): Record<string, 
 export function reportLines(rep: ConformanceReport, seed: number, show = 20): string[] {
   const lines = [
     `OVN ${rep.release}: ${rep.cases} cases from ${rep.source} (${rep.topologies} topologies, ${rep.delivered} delivered by the oracle ${rep.oracle}, ${rep.skipped} requests unresolvable and skipped, seed ${seed})`,
+    `cases per tag: ${Object.entries(rep.tagCases)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
   ];
   for (const [name, er] of Object.entries(rep.engines)) {
     const stage = er.drops > 0 ? `, dropping stage ${er.stageAgreed}/${er.drops}` : '';

@@ -1,15 +1,20 @@
 // The model (and the ovn-trace engine, on a prefix) against real ovn-trace on Neutron-shaped networks
 // (shapes/neutron.ts: neutron_pg_drop, security groups with remote groups and stateless groups,
 // allowed-address-pairs, a distributed gateway port with SNAT and floating IPs, provider localnet,
-// metadata localports, Octavia VIP ports) on 23.03 (host), 25.03 and 26.03 (chroot beds). Goal and
-// assertion: every delivered port set agrees. Then, on the same bed, the model judged by the lflow
+// metadata localports, Octavia VIP ports, `virtual` ports) on 23.03 (host), 25.03 and 26.03 (chroot beds). Goal and
+// assertion: every delivered port set agrees (model, lflow engine, ovn-trace engine on a prefix). Then, on the same bed, the model judged by the lflow
 // engine over many cases per network. The long run is one command:
 // `npm run conformance -- --release 25.03 --source neutron --cases 1000 --per 20`.
 
 import { describe, expect, it } from 'vitest';
 import type { OvnRelease } from '../helpers/ovn-testbed.ts';
 import { describeBed } from '../helpers/release-bed.ts';
-import { lflowOracle, modelConformanceEngine, ovnTraceConformanceEngine } from './engines.ts';
+import {
+  lflowConformanceEngine,
+  lflowOracle,
+  modelConformanceEngine,
+  ovnTraceConformanceEngine,
+} from './engines.ts';
 import { type ConformanceReport, reportLines, runConformance } from './run-conformance.ts';
 import { NEUTRON_SOURCE } from './shapes/neutron-source.ts';
 
@@ -24,6 +29,9 @@ const MUST_SEE = [
   'metadata',
   'from-localnet',
   'aap',
+  'virtual',
+  'virtual-routed',
+  'ha-chassis-group',
 ];
 
 /** Both verdicts are well represented (about a third of Neutron cases are delivered). */
@@ -35,10 +43,11 @@ function expectUseful(rep: ConformanceReport): void {
 
 describe.each(['23.03', '25.03', '26.03'] as const)('Neutron-shaped networks, OVN %s', (release) => {
   describeBed(release as OvnRelease, 'in its test bed', (bed) => {
-    it(`${CASES} cases: the model and the ovn-trace engine agree with ovn-trace on every one`, async () => {
+    it(`${CASES} cases: the model, lflow and the ovn-trace engine agree with ovn-trace on every one`, async () => {
       const tb = bed();
       const t0 = Date.now();
-      const rep = await runConformance(tb, [modelConformanceEngine(), ovnTraceConformanceEngine(tb, 60)], {
+      const engines = [modelConformanceEngine(), lflowConformanceEngine(), ovnTraceConformanceEngine(tb, 60)];
+      const rep = await runConformance(tb, engines, {
         seed: SEED,
         cases: CASES,
         perTopology: 20,
@@ -49,6 +58,7 @@ describe.each(['23.03', '25.03', '26.03'] as const)('Neutron-shaped networks, OV
       expectUseful(rep);
       if (CASES >= 200) for (const t of MUST_SEE) expect(rep.tagCases[t] ?? 0, t).toBeGreaterThan(0);
       expect(rep.engines.model!.disagreements).toEqual([]);
+      expect(rep.engines.lflow!.disagreements).toEqual([]);
       // Neutron names ports by UUID: ovn-trace's "friendly" names would cut them to 6 characters.
       expect(rep.engines['ovn-trace']!.cases).toBe(Math.min(60, rep.cases));
       expect(rep.engines['ovn-trace']!.disagreements).toEqual([]);

@@ -1,7 +1,9 @@
 // The model (and the lflow engine) on ovn-kubernetes-shaped networks (shapes/ovnk.ts) against real
 // ovn-trace of OVN 23.03, 25.03 and 26.03: node switches with management ports, the cluster router, join,
 // gateway routers with SNAT and localnet, Services (ClusterIP, NodePort on the node address, affinity,
-// no endpoints, hairpin), NetworkPolicy / ANP / BANP with tiers and pass. Every engine must agree on the
+// no endpoints, hairpin), NetworkPolicy / ANP / BANP with tiers and pass, EgressIP reroutes and SNAT,
+// EgressFirewall ACLs on join, Service LBs in a Load_Balancer_Group, dual-stack (IPv6 pods, ClusterIPs,
+// NodePorts, routes, SNAT and ACLs). Every engine must agree on the
 // delivered port set of every case; a second round judges the model by the lflow engine on many more
 // packets per network (fast: no ovn-trace). OVNCP_OVNK_CASES overrides the ovn-trace round's size.
 // The long run: `npm run conformance -- --release 25.03 --source ovnk --engines model,lflow --cases 3000`.
@@ -31,6 +33,10 @@ const TAGS = [
   'no-endpoints',
   'netpol',
   'egress-policy',
+  'egress-ip',
+  'egress-firewall',
+  'lb-group',
+  'ipv6',
 ];
 const TIER_TAGS = ['anp', 'anp-pass', 'banp'];
 

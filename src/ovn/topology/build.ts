@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { type Cidr, type IpAddr, normalizeMac, parseCidr, parseIp } from '../net/addr.ts';
+import { flattenLbGroups } from './lb-groups.ts';
 import { ovnInfoOfRelease } from './ovn-releases.ts';
 import type { SnapshotAcl, SnapshotDoc, SnapshotSwitch } from './snapshot-schema.ts';
 import { buildIndex, updateIndex } from './topology-index.ts';
@@ -418,7 +419,13 @@ function buildRouterPort(b: Builder, p: RouterPortEntry, routerName: string, pp:
     networks,
     peer: p.peer ?? null,
     enabled: p.enabled ?? null,
-    gatewayChassis: p.gateway_chassis ?? [],
+    // As the live NB source reads them: Gateway_Chassis, then the HA group's chassis, each by priority.
+    gatewayChassis: [
+      ...(p.gateway_chassis ?? []),
+      ...[...(p.ha_chassis_group?.ha_chassis ?? [])]
+        .sort((a, b) => b.priority - a.priority)
+        .map((c) => c.chassis_name),
+    ],
     options: p.options ?? {},
     externalIds: p.external_ids ?? {},
   };
@@ -572,12 +579,14 @@ export function runSteps<T>(steps: Generator<void, T>): T {
  * hold the event loop for a whole build (the live NB source) can give turns between them.
  */
 export function* buildSteps(
-  doc: SnapshotDoc,
+  original: SnapshotDoc,
   source: Topology['source'],
   memo?: BuildMemo,
   ovn?: OvnInfo,
 ): Generator<void, Topology> {
   const b = new Builder(memo);
+  b.unique(original.load_balancer_groups, ['load_balancer_groups'], 'load balancer group', new Set());
+  const doc = flattenLbGroups(original, (path, message) => b.issue(path, message));
   for (const [key, what] of [
     ['switches', 'switch'],
     ['routers', 'router'],

@@ -51,6 +51,8 @@ export const switchSchema = z.strictObject({
   ports: z.array(switchPortSchema).optional(),
   acls: z.array(aclSchema).optional(),
   load_balancers: z.array(name).optional(),
+  /** Load_Balancer_Group names: each group's load balancers apply here as if listed in load_balancers. */
+  load_balancer_groups: z.array(name).optional(),
   other_config: stringMap.optional(),
   external_ids: stringMap.optional(),
 });
@@ -70,6 +72,14 @@ export const addressSetSchema = z.strictObject({
   external_ids: stringMap.optional(),
 });
 
+/** NB HA_Chassis_Group of a gateway port: its chassis by priority (the highest is the active one). */
+export const haChassisGroupSchema = z.strictObject({
+  name,
+  ha_chassis: z.array(
+    z.strictObject({ chassis_name: z.string().min(1), priority: z.number().int().min(0).max(32767) }),
+  ),
+});
+
 export const routerPortSchema = z.strictObject({
   uuid: uuid.optional(),
   name,
@@ -78,6 +88,7 @@ export const routerPortSchema = z.strictObject({
   peer: z.string().nullable().optional(),
   enabled: z.boolean().nullable().optional(),
   gateway_chassis: z.array(z.string()).optional(),
+  ha_chassis_group: haChassisGroupSchema.optional(),
   options: stringMap.optional(),
   external_ids: stringMap.optional(),
 });
@@ -129,6 +140,7 @@ export const routerSchema = z.strictObject({
   policies: z.array(routerPolicySchema).optional(),
   nat: z.array(natSchema).optional(),
   load_balancers: z.array(name).optional(),
+  load_balancer_groups: z.array(name).optional(),
   enabled: z.boolean().nullable().optional(),
   options: stringMap.optional(),
   external_ids: stringMap.optional(),
@@ -144,6 +156,13 @@ export const loadBalancerSchema = z.strictObject({
   external_ids: stringMap.optional(),
 });
 
+/** NB Load_Balancer_Group (ovn-kubernetes puts its cluster-wide Services in a few of them). */
+export const loadBalancerGroupSchema = z.strictObject({
+  uuid: uuid.optional(),
+  name,
+  load_balancers: z.array(name).optional(),
+});
+
 export const snapshotSchema = z.strictObject({
   version: z.literal(1).optional(),
   description: z.string().optional(),
@@ -153,6 +172,7 @@ export const snapshotSchema = z.strictObject({
   address_sets: z.array(addressSetSchema).optional(),
   port_groups: z.array(portGroupSchema).optional(),
   load_balancers: z.array(loadBalancerSchema).optional(),
+  load_balancer_groups: z.array(loadBalancerGroupSchema).optional(),
   switches: z.array(switchSchema).optional(),
   routers: z.array(routerSchema).optional(),
 });

@@ -10,7 +10,18 @@ type Op = Record<string, unknown>;
 type Doc = SnapshotDoc;
 
 /** Root tables whose rows `replace` deletes first (non-root rows go with them by garbage collection). */
-const ROOT_TABLES = ['Logical_Switch', 'Logical_Router', 'Port_Group', 'Address_Set', 'Load_Balancer'];
+const ROOT_TABLES = [
+  'Logical_Switch',
+  'Logical_Router',
+  'Port_Group',
+  'Address_Set',
+  'Load_Balancer_Group',
+  'Load_Balancer',
+  // Router ports go with their router only at commit (garbage collection), after the reference check:
+  // deleted here so that the HA_Chassis_Group they name can go in the same transaction.
+  'Logical_Router_Port',
+  'HA_Chassis_Group',
+];
 
 const set = (items: readonly unknown[]): unknown => ['set', items];
 const map = (m: Readonly<Record<string, string>> | undefined): unknown => ['map', Object.entries(m ?? {})];
@@ -23,6 +34,15 @@ class TxnBuilder {
   readonly ports = new Map<string, string>();
   readonly routerPorts = new Map<string, string>();
   readonly lbs = new Map<string, string>();
+  readonly lbGroups = new Map<string, string>();
+
+  /** The `load_balancer_group` column of a switch or router, only when it names groups. */
+  groupColumn(names: readonly string[] | undefined): Row {
+    if (!names?.length) return {};
+    return {
+      load_balancer_group: set(names.map((g) => this.lookup(this.lbGroups, 'load balancer group', g))),
+    };
+  }
 
   insert(table: string, row: Row): string {
     const name = `r${++this.n}`;
@@ -76,6 +96,10 @@ function insertLoadBalancers(b: TxnBuilder, doc: Doc): void {
     };
     b.lbs.set(lb.name, b.insert('Load_Balancer', row));
   }
+  for (const g of doc.load_balancer_groups ?? []) {
+    const lbs = (g.load_balancers ?? []).map((l) => b.lookup(b.lbs, 'load balancer', l));
+    b.lbGroups.set(g.name, b.insert('Load_Balancer_Group', { name: g.name, load_balancer: set(lbs) }));
+  }
 }
 
 function insertSwitches(b: TxnBuilder, doc: Doc): void {
@@ -101,6 +125,7 @@ function insertSwitches(b: TxnBuilder, doc: Doc): void {
       ports: set(ports),
       acls: set((s.acls ?? []).map((a) => insertAcl(b, a))),
       load_balancer: set((s.load_balancers ?? []).map((l) => b.lookup(b.lbs, 'load balancer', l))),
+      ...b.groupColumn(s.load_balancer_groups),
       other_config: map(s.other_config),
       external_ids: map(s.external_ids),
     });
@@ -108,6 +133,15 @@ function insertSwitches(b: TxnBuilder, doc: Doc): void {
 }
 
 type SnapRouter = NonNullable<Doc['routers']>[number];
+
+type SnapHaGroup = NonNullable<NonNullable<SnapRouter['ports']>[number]['ha_chassis_group']>;
+
+/** The `ha_chassis_group` column of a gateway port and the HA_Chassis rows of its group. */
+function haChassisGroup(b: TxnBuilder, g: SnapHaGroup | undefined): Row {
+  if (!g) return {};
+  const chassis = g.ha_chassis.map((c) => ref(b.insert('HA_Chassis', { ...c })));
+  return { ha_chassis_group: ref(b.insert('HA_Chassis_Group', { name: g.name, ha_chassis: set(chassis) })) };
+}
 
 function insertRouterPorts(b: TxnBuilder, r: SnapRouter): unknown[] {
   return (r.ports ?? []).map((p) => {
@@ -121,6 +155,7 @@ function insertRouterPorts(b: TxnBuilder, r: SnapRouter): unknown[] {
       peer: optional(p.peer),
       enabled: optional(p.enabled),
       gateway_chassis: set(chassis),
+      ...haChassisGroup(b, p.ha_chassis_group),
       options: map(p.options),
       external_ids: map(p.external_ids),
     });
@@ -184,6 +219,7 @@ function insertRouters(b: TxnBuilder, doc: Doc): void {
       ports: set(ports),
       ...insertRouterRows(b, r),
       load_balancer: set((r.load_balancers ?? []).map((l) => b.lookup(b.lbs, 'load balancer', l))),
+      ...b.groupColumn(r.load_balancer_groups),
       enabled: optional(r.enabled),
       options: map(r.options),
       external_ids: map(r.external_ids),

@@ -4,12 +4,14 @@
 // IP or the router's gateway address, a VM to the outside through SNAT, a VM to an Octavia VIP (and the
 // outside to the VIP's floating IP), a VM to its metadata port, and spoofed sources (an allowed address
 // pair's IP is allowed by port security, another address is not). Destination ports come from the ports
-// the security groups open, so that the groups both allow and deny.
+// the security groups open, so that the groups both allow and deny. With the round's extras, a share of
+// the packets aims at a virtual port's VIP instead (neutron-virtual.ts).
 
 import type { TraceRequest } from '../../../src/engine/types.ts';
 import type { Rng } from '../generator.ts';
 import type { NeutronNet, NPort } from './neutron.ts';
 import { PROVIDER_CIDR, SG_PORTS } from './neutron-ids.ts';
+import { aimAtVirtual } from './neutron-virtual.ts';
 
 type Kind =
   | 'same-net'
@@ -143,6 +145,7 @@ export function genNeutronRequests(net: NeutronNet, rng: Rng, count: number): Tr
     if (a.mac) req.destination_mac = a.mac;
     if (kind.startsWith('outside')) fromLocalnet(rng, net, req, a.src);
     else spoof(rng, req, a.src);
+    if (net.extras) aimAtVirtual(net.extras, net, req);
     out.push(req);
   }
   return out;
@@ -163,10 +166,14 @@ export function neutronCaseTags(net: NeutronNet, req: TraceRequest): string[] {
     tags.add(fip.mac ? (localnet ? 'fip-distributed' : 'fip-dvr-no-localnet') : 'fip-centralized');
   }
   if (vip) tags.add(vip.fip === req.destination_ip ? 'octavia-fip' : 'octavia');
+  const virt = net.virtuals.find((v) => v.ip === req.destination_ip);
+  if (virt) tags.add(src && src.net !== virt.net ? 'virtual-routed' : 'virtual');
   if (dst?.role === 'metadata') tags.add('metadata');
   if (dst && src && dst.net !== src.net && !tags.has('from-outside')) tags.add('routed');
-  if (!dst && !fip && !vip && src && !srcNet?.provider) tags.add('snat');
+  if (!dst && !fip && !vip && !virt && src && !srcNet?.provider) tags.add('snat');
   if (req.destination_ip?.includes(':')) tags.add('v6');
+  const viaGateway = fip || tags.has('snat') || (srcNet?.provider && req.destination_ip === net.router?.gwIp);
+  if (net.haGroup && viaGateway) tags.add('ha-chassis-group');
   if (src && req.source_ip && src.aap.includes(req.source_ip)) tags.add('aap');
   else if (req.source_ip && src) tags.add('spoofed');
   const touched = [src, dst].filter((p): p is NPort => p !== undefined);

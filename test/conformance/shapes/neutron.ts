@@ -7,13 +7,16 @@
 // address sets; some groups stateless: allow-stateless), allowed-address-pairs as extra addresses in
 // port_security, ports with port security off (then in no group), a router with a distributed gateway
 // port on the provider network (SNAT per subnet, floating IPs with logical_port and, when distributed,
-// external_mac), and Octavia load balancers whose VIP address is owned by an unbound VIP port.
+// external_mac), Octavia load balancers whose VIP address is owned by an unbound VIP port, and (with the
+// round's extras) `virtual` ports owning an allowed-address-pair VIP and the gateway port's chassis in
+// an HA_Chassis_Group (neutron-virtual.ts).
 // Sizes and shares are arbitrary but fixed: a seed reproduces a network and its packets.
 
 import type { SnapshotDoc } from '../../../src/ovn/topology/snapshot-schema.ts';
 import type { Rng } from '../generator.ts';
 import { type NeutronIds, neutronIds, PROVIDER_CIDR, SG_PORTS } from './neutron-ids.ts';
 import { addRouter, type NRouterInfo } from './neutron-router.ts';
+import { addVirtualPorts, haGroupGateway, type NVirtual } from './neutron-virtual.ts';
 
 type Doc = SnapshotDoc;
 type Sw = NonNullable<Doc['switches']>[number];
@@ -66,6 +69,12 @@ export interface NeutronNet {
   /** Octavia VIPs: address, port, the backend and the floating IP of the VIP if any. */
   readonly vips: { ip: string; port: number; backend: NPort; fip: string | null }[];
   readonly ids: NeutronIds;
+  /** Virtual ports (neutron-virtual.ts); none without `extras`. */
+  virtuals: NVirtual[];
+  /** The gateway port has an HA_Chassis_Group (else Gateway_Chassis rows). */
+  haGroup: boolean;
+  /** The round's second stream: virtual ports and the packets aimed at them. */
+  readonly extras: Rng | null;
 }
 
 function addNetwork(rng: Rng, net: NeutronNet, n: number, provider: boolean): NNetwork {
@@ -273,7 +282,7 @@ function finishGroups(rng: Rng, net: NeutronNet): void {
 }
 
 /** One Neutron deployment: a provider network, 1..3 tenant networks, their ports, groups and a router. */
-export function genNeutronNetwork(rng: Rng): NeutronNet {
+export function genNeutronNetwork(rng: Rng, opts: { extras?: Rng } = {}): NeutronNet {
   const net: NeutronNet = {
     doc: { nb_global: { options: {} }, switches: [], port_groups: [], address_sets: [], load_balancers: [] },
     ecmp: false,
@@ -283,6 +292,9 @@ export function genNeutronNetwork(rng: Rng): NeutronNet {
     router: null,
     vips: [],
     ids: neutronIds(rng),
+    virtuals: [],
+    haGroup: false,
+    extras: opts.extras ?? null,
   };
   addSecurityGroups(rng, net);
   const provider = addNetwork(rng, net, 0, true);
@@ -298,6 +310,10 @@ export function genNeutronNetwork(rng: Rng): NeutronNet {
   }
   if (rng.chance(0.9)) net.router = addRouter(rng, net, { addPort });
   finishGroups(rng, net);
+  if (net.extras) {
+    net.virtuals = addVirtualPorts(net.extras, net);
+    net.haGroup = haGroupGateway(net.extras, net);
+  }
   return net;
 }
 

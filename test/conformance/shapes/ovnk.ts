@@ -12,16 +12,20 @@
 //   from-lport apply-after-lb, default-deny groups), and on NBs with ACL tiers AdminNetworkPolicy
 //   (tier 1, allow/deny/pass) and BaselineAdminNetworkPolicy (tier 3), NetworkPolicy in tier 2;
 // - external_ids as ovn-kubernetes writes them (k8s.ovn.org/owner-type, k8s.ovn.org/name, …).
+// - with the round's extras (ovnk-egress.ts): EgressIP reroutes and SNAT, EgressFirewall ACLs on `join`,
+//   and the cluster-wide Service load balancers in a Load_Balancer_Group; dual-stack (ovnk-ipv6.ts).
 // Names follow ovn-kubernetes; its hashed port group / address set names are `a<decimal hash>` here too.
 // Each Service VIP has one backend, so OVN's backend choice is known (ovn-trace picks one at random).
-// Not generated: load balancer groups (the snapshot has no Load_Balancer_Group), dynamic_neigh_routers
+// Not generated: dynamic_neigh_routers
 // (next hops would need learned SB MAC_Bindings, which a fresh bed has not: every trace would end in an
-// ARP request), EgressIP/EgressFirewall, IPv6.
+// ARP request).
 
 import type { TraceRequest } from '../../../src/engine/types.ts';
 import type { SnapshotDoc } from '../../../src/ovn/topology/snapshot-schema.ts';
-import type { GenFeatures, Rng } from '../generator.ts';
+import { type GenFeatures, Rng } from '../generator.ts';
 import type { CaseSource } from '../run-conformance.ts';
+import { addEgress, type OvnkEgress } from './ovnk-egress.ts';
+import { addIpv6, podIp6, serviceIp6, toV6 } from './ovnk-ipv6.ts';
 import { type Acl, k8sAclIds, lbIds, nsAddressSet, podMac } from './ovnk-names.ts';
 import { addPolicies, type PolicyCtx } from './ovnk-policy.ts';
 
@@ -63,6 +67,12 @@ export interface OvnkNet {
   /** Classes of the network (ovnkCaseTags adds the packet's own). */
   readonly tags: string[];
   readonly tiers: boolean;
+  /** EgressIP, EgressFirewall and LB groups (none without `extras`). */
+  readonly egress: OvnkEgress;
+  /** Dual-stack (ovnk-ipv6.ts): a share of the packets is IPv6. */
+  readonly dualStack: boolean;
+  /** The round's second stream (extras), continued by the packets (IPv6 twins). */
+  readonly extras: Rng | null;
 }
 
 export const CLUSTER_CIDR = '10.244.0.0/16';
@@ -278,8 +288,12 @@ function topology(nodes: number, pods: OvnkPod[]): Doc {
   return { switches, routers };
 }
 
-/** One ovn-kubernetes-shaped network; `features.tiers` (the NB has ACL.tier) adds ANP/BANP tiers. */
-export function genOvnkNetwork(rng: Rng, opts: { features?: GenFeatures } = {}): OvnkNet {
+/**
+ * One ovn-kubernetes-shaped network; `features.tiers` (the NB has ACL.tier) adds ANP/BANP tiers.
+ * `extras` draws EgressIP / EgressFirewall / LB groups on top, from its own stream, so that the rest
+ * of the network and its packets are what `rng` alone gives.
+ */
+export function genOvnkNetwork(rng: Rng, opts: { features?: GenFeatures; extras?: Rng } = {}): OvnkNet {
   const nodes = rng.int(2, 3);
   const namespaces = NAMESPACES.slice(0, rng.int(2, 4));
   const pods = makePods(rng, nodes, namespaces);
@@ -302,6 +316,11 @@ export function genOvnkNetwork(rng: Rng, opts: { features?: GenFeatures } = {}):
     doc.switches!.find((x) => x.name === nodeName(n))!.acls!.push(acl);
   }
   const policyTags = addPolicies(ctx);
+  const egress: OvnkEgress = opts.extras
+    ? addEgress(opts.extras, doc, { pods, nodes, namespaces, tiers })
+    : { egressIps: new Map(), firewalled: [], lbGroups: false };
+  const dualStack = opts.extras?.chance(0.5) ?? false;
+  if (dualStack) addIpv6(doc, nodes);
   const tags = [...policyTags];
   if (services.some((s) => s.affinity)) tags.push('affinity');
   if (services.some((s) => s.backend === null)) tags.push('no-endpoints');
@@ -315,6 +334,9 @@ export function genOvnkNetwork(rng: Rng, opts: { features?: GenFeatures } = {}):
     ecmp: false,
     tags: tags.length > 0 ? [...new Set(tags)].sort() : ['base'],
     tiers,
+    egress,
+    dualStack,
+    extras: opts.extras ?? null,
   };
 }
 
@@ -387,6 +409,7 @@ export function genOvnkRequests(rng: Rng, net: OvnkNet, count: number): TraceReq
     const r = rng.next();
     AIMS.find(([p]) => r < p)![1](rng, net, req);
     if (req.protocol !== 'icmp') req.source_port_num ??= rng.int(1024, 65535);
+    if (net.dualStack && net.extras) toV6(net.extras, req, net.nodes);
     out.push(req);
   }
   return out;
@@ -395,30 +418,42 @@ export function genOvnkRequests(rng: Rng, net: OvnkNet, count: number): TraceReq
 /** The classes of one case: the network's and the packet's (service, nodeport, hairpin, …). */
 export function ovnkCaseTags(net: OvnkNet, req: TraceRequest): string[] {
   const tags = new Set(net.tags.filter((t) => t !== 'base' && t !== 'affinity' && t !== 'no-endpoints'));
+  const dstIp = req.destination_ip ?? '';
+  const v6 = dstIp.includes(':');
   const s = net.services.find(
     (x) =>
-      (x.clusterIp === req.destination_ip && x.port === req.destination_port_num) ||
+      ((x.clusterIp === dstIp || serviceIp6(x.clusterIp) === dstIp) && x.port === req.destination_port_num) ||
       (x.nodePort === req.destination_port_num && req.source_port.startsWith('breth0_')),
   );
   if (s && req.protocol === s.protocol) {
-    tags.add(s.clusterIp === req.destination_ip ? 'service' : 'nodeport');
+    const clusterIp = s.clusterIp === dstIp || serviceIp6(s.clusterIp) === dstIp;
+    tags.add(clusterIp ? 'service' : 'nodeport');
     if (s.affinity) tags.add('affinity');
     if (!s.backend) tags.add('no-endpoints');
     else if (s.backend.name === req.source_port) tags.add('hairpin');
+    if (clusterIp && net.egress.lbGroups) tags.add('lb-group');
   }
   if (req.source_port.startsWith('breth0_')) tags.add('from-outside');
   else if (req.source_port.startsWith('k8s-')) tags.add('from-mgmt');
-  const dst = net.pods.find((p) => p.ip === req.destination_ip);
+  const dst = net.pods.find((p) => p.ip === dstIp || podIp6(p.ip) === dstIp);
   const src = net.pods.find((p) => p.name === req.source_port);
   if (dst && src) tags.add(dst.node === src.node ? 'pod-same-node' : 'pod-other-node');
-  if (!dst && !s && src && !req.destination_ip?.startsWith('10.244.')) tags.add('egress');
+  const cluster = dstIp.startsWith('10.244.') || dstIp.startsWith('fd00:10:244:');
+  if (!dst && !s && src && !cluster) {
+    tags.add('egress');
+    // EgressIP and EgressFirewall are IPv4 only here.
+    if (!v6 && net.egress.egressIps.has(src.name)) tags.add('egress-ip');
+    if (!v6 && net.egress.firewalled.includes(src.ns)) tags.add('egress-firewall');
+  }
+  if (v6) tags.add('ipv6');
   return tags.size > 0 ? [...tags].sort() : ['base'];
 }
 
 /** The harness's case source (`--source ovnk`): ovn-kubernetes networks and packets. */
 export const OVNK_SOURCE: CaseSource<OvnkNet> = {
   name: 'ovnk',
-  network: (rng, opts) => genOvnkNetwork(rng, { features: opts.features }),
+  network: (rng, opts) =>
+    genOvnkNetwork(rng, { features: opts.features, extras: new Rng((opts.seed ^ 0x0e9e55) >>> 0) }),
   requests: (net, rng, n) => genOvnkRequests(rng, net, n),
   tags: ovnkCaseTags,
 };
