@@ -5,22 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { DeltaMap, flattenBound, type MapEdit, withEdits } from '../../src/ovn/sb/delta-map.ts';
 import { applySbChanges, emptySbDatabase, type LogicalFlow, type SbChange } from '../../src/ovn/sb/types.ts';
+import { prng as rng } from '../helpers/prng.ts';
 
 interface Row {
   readonly id: string;
   readonly rev: number;
-}
-
-/** mulberry32: a seeded generator, so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function baseMap(n: number): Map<string, Row> {
