@@ -101,12 +101,25 @@ describe.skipIf(skipWithoutOvn())('CompiledSb.apply on real SB changes', () => {
     // 1,100 flows that never match (`0`) push Logical_Flow past the size copied whole, so apply()'s own
     // applySbChanges (no `after`: what-if, offline) makes DeltaMap versions; the previous database must
     // stay as it was.
+    // The padding is the same rows in every read (built from no row of it: a read's first flow can
+    // change with the ACL, and then all 1,100 rows would differ and the apply flatten, as it should).
     const pad = (d: SbDatabase): SbDatabase => {
       const flows = new Map(d.Logical_Flow);
-      const some = flows.values().next().value!;
+      const dp = [...d.Datapath_Binding.keys()].sort()[0]!;
       for (let i = 0; i < 1100; i++) {
         const uuid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-        flows.set(uuid, { ...some, uuid, match: '0', priority: 0 });
+        flows.set(uuid, {
+          uuid,
+          logicalDatapath: dp,
+          logicalDpGroup: null,
+          pipeline: 'ingress',
+          tableId: 0,
+          priority: 0,
+          match: '0',
+          actions: 'next;',
+          externalIds: new Map(),
+          tags: new Map(),
+        });
       }
       return { ...d, Logical_Flow: flows };
     };
