@@ -15,7 +15,7 @@ import { type FlowEvent, type FlowHop, groupFlows, hopStageOf } from '../result/
 import type { AclDecision, TraceBranch, TraceTree } from '../result/tree.ts';
 import type { AclMatch, Hop, HopAction, ResolvedRequest, TraceRequest } from '../types.ts';
 import type { Action } from './actions.ts';
-import type { CFlow } from './compile.ts';
+import type { CDatapath, CFlow } from './compile.ts';
 import type { HopInfo } from './flow-index.ts';
 import type { Leaf, Step } from './steps.ts';
 
@@ -225,6 +225,19 @@ function flowDetail(step: Step) {
   };
 }
 
+/** `ingress(dp="name")` per datapath and pipeline (a hop's component; every trace names a few). */
+const components = new WeakMap<CDatapath, { ingress: string; egress: string }>();
+
+function componentOf(step: Step): string {
+  let c = components.get(step.dp);
+  if (!c) {
+    const dp = JSON.stringify(step.dp.name);
+    c = { ingress: `ingress(dp=${dp})`, egress: `egress(dp=${dp})` };
+    components.set(step.dp, c);
+  }
+  return c[step.pipeline];
+}
+
 function hopOf(g: FlowHop<StepEvent>, leaf: Leaf, isLast: boolean, verbose: boolean): Hop {
   const main =
     g.members.find((e) => e.dropped) ?? g.members.find((e) => e.stage === g.stage) ?? g.members[0]!;
@@ -237,7 +250,7 @@ function hopOf(g: FlowHop<StepEvent>, leaf: Leaf, isLast: boolean, verbose: bool
   const hop: Hop = {
     index: 0,
     type: g.type,
-    component: `${step.pipeline}(dp=${JSON.stringify(step.dp.name)})`,
+    component: componentOf(step),
     action,
     description: `${step.stage} (table ${step.table}) on ${step.dp.name}: ${what} -> ${action}`,
     datapath: step.dp.name,

@@ -62,7 +62,7 @@ export function parseIpv4(text: string): number | null {
 
 export function formatIpv4(value: number | bigint): string {
   const n = Number(value);
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 /** Parses an IPv6 address (with `::` compression and an optional trailing dotted IPv4). */
