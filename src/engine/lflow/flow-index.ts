@@ -71,7 +71,7 @@ interface Node {
 }
 
 /** Counters for the benchmarks (bench/lflow.bench.ts, sb-sync): lookups, match evaluations, tree builds. */
-export const indexStats = { lookups: 0, evaluations: 0, builds: 0, visits: 0 };
+export const indexStats = { lookups: 0, evaluations: 0, builds: 0 };
 
 const leaf = (pos: readonly number[]): Node => ({
   min: pos[0] ?? Number.POSITIVE_INFINITY,
@@ -240,7 +240,6 @@ function place(
 function find(list: readonly CFlow[], node: Node, flow: Flow, limit: number): number {
   // The `rest` chain is walked in this loop; only the children a value selects recurse.
   for (let n: Node | null = node; n !== null && n.min < limit; n = n.rest) {
-    indexStats.visits++;
     const r = n.reader;
     if (r === null) {
       for (const p of n.scan) {

@@ -138,26 +138,6 @@ function rewrites(a: Action): boolean {
   }
 }
 
-interface Effects {
-  readonly changed: boolean;
-  readonly loadBalances: boolean;
-}
-const NO_EFFECTS: Effects = { changed: false, loadBalances: false };
-/** Per parsed action list (shared by the flows with the same actions text): what the hop rule asks. */
-const effectsCache = new WeakMap<readonly Action[], Effects>();
-
-function effectsOf(actions: readonly Action[]): Effects {
-  let e = effectsCache.get(actions);
-  if (!e) {
-    e = {
-      changed: actions.some(rewrites),
-      loadBalances: actions.some((a) => a.k === 'ct_lb' && a.backends.length > 0),
-    };
-    effectsCache.set(actions, e);
-  }
-  return e;
-}
-
 /** One executed flow as the shared hop rule (result/hop-stages.ts) sees it. */
 interface StepEvent extends FlowEvent {
   readonly step: Step;
@@ -171,13 +151,13 @@ function hopInfoOf(step: Step): HopInfo {
   const cf = step.flow;
   if (cf?.hopInfo) return cf.hopInfo;
   const f = cf?.flow;
-  const effects = cf ? effectsOf(cf.actions) : NO_EFFECTS;
+  const actions = cf?.actions ?? [];
   const info: HopInfo = {
     hop: hopStageOf(step.stage),
     aclDecision: hopTypeOfStage(step.stage) === 'acl' && isAclDecisionStage(step.stage),
     policy: step.stage === 'lr_in_policy' && !!f && (f.priority > 0 || f.match !== '1'),
-    changed: effects.changed,
-    loadBalances: effects.loadBalances,
+    changed: actions.some(rewrites),
+    loadBalances: actions.some((a) => a.k === 'ct_lb' && a.backends.length > 0),
   };
   if (cf) cf.hopInfo = info;
   return info;
