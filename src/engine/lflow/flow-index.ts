@@ -6,12 +6,13 @@
 // per distinct mask, so prefixes of every length are found); flows without that test go on to the node's
 // `rest`, split again on another field. A lookup visits only the children the packet's value selects and
 // evaluates each leaf's flows in table order, skipping every flow, child or leaf that cannot come before
-// the best match found so far (positions in the sorted table are the ovn-trace order). Keys are
+// the best match found so far (positions in the sorted table are the ovn-trace order); a leaf's matches
+// run as one generated function (compileFirst: one call, one constant array per leaf). Keys are
 // necessary conditions only, so the compiled match still decides every flow that is evaluated.
 // A whole-SB compile builds every table (sharing the trees of tables holding the same flows, IndexShare);
 // after a change a table is rebuilt lazily, on its next lookup, so an apply costs one rebuild per table.
 
-import type { Flow } from '../../ovn/expr/index.ts';
+import { compileFirst, type FirstMatch, type Flow } from '../../ovn/expr/index.ts';
 import type { LogicalFlow } from '../../ovn/sb/types.ts';
 import type { HopStage } from '../result/hop-stages.ts';
 import type { Action } from './actions.ts';
@@ -64,18 +65,21 @@ interface Node {
   readonly min: number;
   /** Leaf: positions to evaluate, ascending. Split nodes have none. */
   readonly scan: readonly number[];
+  /** Leaf: the matches of `scan`'s flows as one function (compileFirst); null on split nodes. */
+  readonly first: FirstMatch | null;
   readonly reader: KeyReader | null;
   readonly exact: Map<KeyValue, Node> | null;
   readonly masked: readonly MaskGroup[];
   readonly rest: Node | null;
 }
 
-/** Counters for the benchmarks (bench/lflow.bench.ts, sb-sync): lookups, match evaluations, tree builds. */
-export const indexStats = { lookups: 0, evaluations: 0, builds: 0 };
+/** Counters for the benchmarks (bench/lflow.bench.ts, sb-sync): lookups, leaf scans, tree builds. */
+export const indexStats = { lookups: 0, scans: 0, builds: 0 };
 
-const leaf = (pos: readonly number[]): Node => ({
+const leaf = (list: readonly CFlow[], pos: readonly number[]): Node => ({
   min: pos[0] ?? Number.POSITIVE_INFINITY,
   scan: pos,
+  first: compileFirst(pos.map((p) => list[p]!.evaluate)),
   reader: null,
   exact: null,
   masked: [],
@@ -177,6 +181,7 @@ function assemble(s: Split, min: number, child: (pos: number[]) => Node): Node {
   return {
     min,
     scan: [],
+    first: null,
     reader: s.reader,
     exact: sub(s.exact),
     masked: [...s.masked].map(([mask, m]) => ({ mask, children: sub(m) })),
@@ -192,7 +197,7 @@ function buildNode(
   shared: Shared,
 ): Node {
   const s = splitNode(list, pos, used, root);
-  return s ? assemble(s, pos[0]!, (ps) => build(list, ps, s.inner, false, shared)) : leaf(pos);
+  return s ? assemble(s, pos[0]!, (ps) => build(list, ps, s.inner, false, shared)) : leaf(list, pos);
 }
 
 /** Positions of subtrees built between two steps of a table's build (a few ms). */
@@ -202,7 +207,7 @@ const STEP_POSITIONS = 1024;
 function* buildSteps(list: readonly CFlow[]): Generator<void, Node> {
   const pos = list.map((_, i) => i);
   const s = splitNode(list, pos, NO_FIELDS, true);
-  if (!s) return leaf(pos);
+  if (!s) return leaf(list, pos);
   const shared: Shared = new Map();
   const built = new Map<number[], Node>();
   let n = 0;
@@ -242,12 +247,13 @@ function find(list: readonly CFlow[], node: Node, flow: Flow, limit: number): nu
   for (let n: Node | null = node; n !== null && n.min < limit; n = n.rest) {
     const r = n.reader;
     if (r === null) {
-      for (const p of n.scan) {
-        if (p >= limit) break;
-        indexStats.evaluations++;
-        if (list[p]!.evaluate(flow)) return p;
-      }
-      return limit;
+      // The leaf's flows before `limit` (positions ascend), evaluated in order by one call.
+      const scan = n.scan;
+      let k = scan.length;
+      while (k > 0 && scan[k - 1]! >= limit) k--;
+      indexStats.scans++;
+      const i = n.first!(flow, k);
+      return i < 0 ? limit : scan[i]!;
     }
     // Numbers compared unsigned, as the match evaluator does.
     const v = r.kind === 'num' ? (r.read(flow) as number) >>> 0 : r.read(flow);

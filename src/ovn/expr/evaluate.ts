@@ -26,21 +26,55 @@ export interface CompileOptions {
  */
 export function compile(a: AExpr, opts: CompileOptions = {}): Predicate {
   const consts: unknown[] = [];
-  const body = `return function match(f) { return ${gen(a, opts, consts)}; };`;
-  let factory = factories.get(body);
-  if (!factory) {
+  const expr = gen(a, opts, consts);
+  const match = factory<Predicate>(`return function match(f) { return ${expr}; };`)(consts);
+  sources.set(match, { expr, consts });
+  return match;
+}
+
+/** The generated function of `body`, made once per distinct body. */
+function factory<T>(body: string): (k: unknown[]) => T {
+  let made = factories.get(body);
+  if (!made) {
     // The body is built from our own templates and field expressions only: match text never reaches it
     // (every value of the match is a constant in K).
-    factory = new Function('K', body) as (k: unknown[]) => Predicate;
+    made = new Function('K', body) as (k: unknown[]) => unknown;
     if (factories.size >= FACTORIES_MAX) factories.clear();
-    factories.set(body, factory);
+    factories.set(body, made);
   }
-  return factory(consts);
+  return made as (k: unknown[]) => T;
 }
 
 /** Generated bodies by source (distinct shapes; the bound keeps a stream of odd matches from growing it). */
-const factories = new Map<string, (k: unknown[]) => Predicate>();
+const factories = new Map<string, (k: unknown[]) => unknown>();
 const FACTORIES_MAX = 20_000;
+
+/** The expression and constants of each predicate compile() generated (compileFirst inlines them). */
+const sources = new WeakMap<Predicate, { readonly expr: string; readonly consts: readonly unknown[] }>();
+
+/** The first of a list of predicates that holds, among the first `n` (-1: none). */
+export type FirstMatch = (f: Flow, n: number) => number;
+
+/**
+ * Several predicates as one generated function returning the index of the first that holds among the
+ * first `n` of them: their expressions inlined one after another (constants renumbered into one array),
+ * so a scan of a few matches is one call over one constant array instead of a call per match. A
+ * predicate compile() did not make is called from the array. Lists of the same shapes share one body.
+ */
+export function compileFirst(preds: readonly Predicate[]): FirstMatch {
+  const consts: unknown[] = [];
+  const tests = preds.map((p, i) => {
+    const src = sources.get(p);
+    let expr: string;
+    if (src) {
+      const base = consts.length;
+      consts.push(...src.consts);
+      expr = src.expr.replace(/K\[(\d+)\]/g, (_, j: string) => `K[${base + Number(j)}]`);
+    } else expr = `${k(consts, p)}(f)`;
+    return `if (n > ${i} && ${expr}) return ${i};`;
+  });
+  return factory<FirstMatch>(`return function first(f, n) { ${tests.join(' ')} return -1; };`)(consts);
+}
 
 /** JS source of one test: reads `f`, constants as K[i]. */
 function gen(a: AExpr, opts: CompileOptions, consts: unknown[]): string {

@@ -29,6 +29,7 @@ export {
 export type { Expr } from './ast.ts';
 export { formatExpr } from './ast.ts';
 export type { CompileOptions } from './evaluate.ts';
+export { compileFirst, type FirstMatch } from './evaluate.ts';
 export type { ExactEntry, ExactTest } from './exact-tests.ts';
 export type { Flow } from './flow.ts';
 export { CT, cloneFlow, emptyFlow, FRAG } from './flow.ts';
