@@ -51,6 +51,7 @@ export class Run {
   /** Runs pipeline `pipeline` of `dp` from `table` on `pkt` (mutated, as ovn-trace's `next` does). */
   table(dp: CDatapath, pkt: Pkt, table: number, pipeline: Pipeline): void {
     const index = pipeline === 'ingress' ? dp.ingress : dp.egress;
+    table = index.firstActive(table);
     let f = index.lookup(table, pkt.f);
     while (f?.omit) f = index.lookup(++table, pkt.f);
     if (++this.visits > this.opts.maxSteps) {

@@ -329,12 +329,18 @@ export class FlowIndex {
   private readonly tables: CFlow[][] = [];
   /** Per table id: its built index; null (or a hole) until built and after every change. */
   private readonly built: (Built | null)[] = [];
+  /**
+   * Per table id: 1 when its built index sends every packet through a `1, next;` flow (ovn-trace skips
+   * such a table). A trace steps over them here without touching their index or flow (memory reads
+   * dominate a lookup); 0 for every other table and for any table not built since its last change.
+   */
+  private skips = new Uint8Array(32);
 
   add(table: number, f: CFlow): void {
     let t = this.tables[table];
     if (!t) this.tables[table] = t = [];
     t.push(f);
-    this.built[table] = null;
+    this.unbuild(table);
   }
 
   remove(table: number, f: CFlow): void {
@@ -342,7 +348,29 @@ export class FlowIndex {
     const i = t ? t.indexOf(f) : -1;
     if (i < 0) return;
     t!.splice(i, 1);
+    this.unbuild(table);
+  }
+
+  private unbuild(table: number): void {
     this.built[table] = null;
+    if (table < this.skips.length) this.skips[table] = 0;
+  }
+
+  private setBuilt(table: number, b: Built): void {
+    this.built[table] = b;
+    if (table >= this.skips.length) {
+      const grown = new Uint8Array(Math.max(table + 1, this.skips.length * 2));
+      grown.set(this.skips);
+      this.skips = grown;
+    }
+    this.skips[table] = b.always?.omit ? 1 : 0;
+  }
+
+  /** The first table from `table` on that a trace does not skip (tables not built yet are not skipped). */
+  firstActive(table: number): number {
+    const s = this.skips;
+    while (table < s.length && s[table] === 1) table++;
+    return table;
   }
 
   /**
@@ -364,7 +392,7 @@ export class FlowIndex {
     t.sort((a, b) => b.flow.priority - a.flow.priority);
     const known = share?.get(t);
     if (known) {
-      this.built[table] = known;
+      this.setBuilt(table, known);
       return true;
     }
     const list = [...t];
@@ -372,7 +400,7 @@ export class FlowIndex {
     const root = yield* buildSteps(list);
     const built: Built = { list, root, always: matchesAll(list[0]) ? list[0]! : null };
     // The table may have changed while its steps ran: then it stays unbuilt (the next lookup builds it).
-    if (sameFlows(list, t)) this.built[table] = built;
+    if (sameFlows(list, t)) this.setBuilt(table, built);
     share?.put(built);
     return true;
   }
