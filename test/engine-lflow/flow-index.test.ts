@@ -7,10 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../bench/lib/topology-generator.ts';
 import { resolveField, writeBits, writeString } from '../../src/engine/lflow/fields.ts';
-import type { CFlow } from '../../src/engine/lflow/flow-index.ts';
-import type { KeyEntry } from '../../src/engine/lflow/flow-keys.ts';
+import { type CFlow, FlowIndex } from '../../src/engine/lflow/flow-index.ts';
+import { type KeyEntry, NO_KEYS } from '../../src/engine/lflow/flow-keys.ts';
 import { type CompiledSb, compileSb } from '../../src/engine/lflow/index.ts';
 import { emptyFlow, type Flow } from '../../src/ovn/expr/index.ts';
+import type { LogicalFlow } from '../../src/ovn/sb/types.ts';
 import { readSbOnce } from '../../src/sources/sb/read-sb.ts';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
 
@@ -111,5 +112,40 @@ describe.skipIf(skipWithoutOvn())('flow index vs a plain priority scan', () => {
     // The packets reach hashed flows often (8.8% of ~16k lookups here), else the comparison tests little.
     expect(keyedHits).toBeGreaterThan(500);
     expect(keyedHits / lookups).toBeGreaterThan(0.04);
+  });
+});
+
+describe('tables a trace steps over (FlowIndex.firstActive)', () => {
+  const flow = (priority: number, match: string, omit: boolean): CFlow =>
+    ({
+      flow: { priority, match } as LogicalFlow,
+      stage: 'ls_in_test',
+      evaluate: () => match === '1',
+      actions: [],
+      keys: NO_KEYS,
+      omit,
+      hopInfo: null,
+    }) as CFlow;
+
+  it('skips a built `1, next;` table, and stops skipping it once it changes', () => {
+    const index = new FlowIndex();
+    const skip = flow(0, '1', true);
+    index.add(0, skip);
+    index.add(1, flow(0, '1', false));
+    // Not built yet: not skipped (the trace's lookup builds it).
+    expect(index.firstActive(0)).toBe(0);
+    expect(index.lookup(0, emptyFlow())).toBe(skip);
+    expect(index.firstActive(0)).toBe(1);
+    // A flow above it: packets may now stop there.
+    const above = flow(10, 'ip4', false);
+    index.add(0, above);
+    expect(index.firstActive(0)).toBe(0);
+    expect(index.lookup(0, emptyFlow())).toBe(skip);
+    index.remove(0, above);
+    index.build(0);
+    expect(index.firstActive(0)).toBe(1);
+    // A table whose only flow is `1` with other actions is not stepped over.
+    index.build(1);
+    expect(index.firstActive(1)).toBe(1);
   });
 });
