@@ -8,7 +8,6 @@
 // - a port group growing to a third switch changes the Logical_DP_Group of its ACL flows: the applied
 //   update places those flows (and only those) like a fresh compile.
 
-import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompiledSb, compileSb, createLflowEngine } from '../../src/engine/lflow/index.ts';
