@@ -13,6 +13,7 @@ import { REPLY_ACTIONS } from './actions.ts';
 import type { CDatapath, CompiledSb, CPort } from './compile.ts';
 import { writeWord } from './fields.ts';
 import { applyFn } from './functions.ts';
+import { hopInfoOf } from './hop-info.ts';
 import { clonePkt, exchangeAction, loadAction, moveAction, type Pkt } from './packet.ts';
 import { type Leaf, type LeafKind, NO_PORT, type Step } from './steps.ts';
 
@@ -73,6 +74,7 @@ export class Run {
       table,
       stage,
       flow: f,
+      info: f?.hopInfo ?? hopInfoOf(f, stage),
       notes: this.opts.notes ? [] : null,
       logName: null,
     };

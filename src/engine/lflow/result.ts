@@ -10,13 +10,11 @@ import { ruleOwner } from '../../ovn/topology/rule-owner.ts';
 import type { Acl, Topology } from '../../ovn/topology/types.ts';
 import { ACL_PRIORITY_OFFSET, aclsOnSwitch } from '../ovn-trace/acl-names.ts';
 import { reachesDestination } from '../ovn-trace/build-result.ts';
-import { hopTypeOfStage, isAclDecisionStage, stageDirection } from '../ovn-trace/stages.ts';
-import { type FlowEvent, type FlowHop, groupFlows, hopStageOf } from '../result/hop-stages.ts';
+import { stageDirection } from '../ovn-trace/stages.ts';
+import { type FlowEvent, type FlowHop, groupFlows } from '../result/hop-stages.ts';
 import type { AclDecision, TraceBranch, TraceTree } from '../result/tree.ts';
 import type { AclMatch, Hop, HopAction, ResolvedRequest, TraceRequest } from '../types.ts';
-import type { Action } from './actions.ts';
 import type { CDatapath, CFlow } from './compile.ts';
-import type { HopInfo } from './flow-index.ts';
 import type { Leaf, Step } from './steps.ts';
 
 export interface TreeInput {
@@ -119,48 +117,12 @@ function namedAclMatch(t: Topology, acl: Acl | null): AclMatch | null {
   return null;
 }
 
-/** A flow rewrote the packet's addresses: NAT or LB with a target, an address set or swapped. */
-const ADDR_FIELD = /^(eth|ip4|ip6)\.(src|dst)$/;
-
-function rewrites(a: Action): boolean {
-  switch (a.k) {
-    case 'ct':
-      return a.nat !== null && a.addr !== null;
-    case 'ct_lb':
-      return a.backends.length > 0;
-    case 'load':
-    case 'move':
-      return ADDR_FIELD.test(a.dst.text);
-    case 'exchange':
-      return ADDR_FIELD.test(a.a.text) || ADDR_FIELD.test(a.b.text);
-    default:
-      return false;
-  }
-}
-
 /** One executed flow as the shared hop rule (result/hop-stages.ts) sees it. */
 interface StepEvent extends FlowEvent {
   readonly step: Step;
   readonly acl: AclMatch | null;
   /** The step's stage chooses an ACL. */
   readonly aclDecision: boolean;
-}
-
-/** What the hop rule reads of a step: its flow's (computed once per flow), or its stage's when no flow matched. */
-function hopInfoOf(step: Step): HopInfo {
-  const cf = step.flow;
-  if (cf?.hopInfo) return cf.hopInfo;
-  const f = cf?.flow;
-  const actions = cf?.actions ?? [];
-  const info: HopInfo = {
-    hop: hopStageOf(step.stage),
-    aclDecision: hopTypeOfStage(step.stage) === 'acl' && isAclDecisionStage(step.stage),
-    policy: step.stage === 'lr_in_policy' && !!f && (f.priority > 0 || f.match !== '1'),
-    changed: actions.some(rewrites),
-    loadBalances: actions.some((a) => a.k === 'ct_lb' && a.backends.length > 0),
-  };
-  if (cf) cf.hopInfo = info;
-  return info;
 }
 
 function eventsOf(input: TreeInput, leaf: Leaf): StepEvent[] {
@@ -174,7 +136,7 @@ function eventsOf(input: TreeInput, leaf: Leaf): StepEvent[] {
     if (prev && (prev.dp !== step.dp || prev.pipeline !== step.pipeline || step.table <= prev.table)) pass++;
     prev = step;
     const dropped = i === steps.length - 1 && leaf.kind === 'dropped';
-    const info = hopInfoOf(step);
+    const info = step.info;
     const acl = info.aclDecision ? aclMatchOf(input.topology, step, dropped) : null;
     events.push({
       step,
@@ -219,12 +181,22 @@ function componentOf(step: Step): string {
 }
 
 function hopOf(g: FlowHop<StepEvent>, leaf: Leaf, isLast: boolean, verbose: boolean): Hop {
-  const main =
-    g.members.find((e) => e.dropped) ?? g.members.find((e) => e.stage === g.stage) ?? g.members[0]!;
-  const step = main.step;
+  // One pass over the members: the one that dropped, else the first of the hop's own stage, else the
+  // first; whether any rewrote the packet; the first ACL named.
+  let dropped: StepEvent | null = null;
+  let own: StepEvent | null = null;
+  let changed = false;
+  let acl: AclMatch | null = null;
+  for (const e of g.members) {
+    if (e.dropped && !dropped) dropped = e;
+    if (!own && e.stage === g.stage) own = e;
+    if (e.changed) changed = true;
+    if (!acl && e.acl) acl = e.acl;
+  }
+  const step = (dropped ?? own ?? g.members[0]!).step;
   let action: HopAction;
   if (isLast) action = leaf.kind === 'delivered' ? 'output' : leaf.kind === 'limit' ? 'forward' : 'drop';
-  else action = g.members.some((e) => e.changed) ? 'modify' : 'forward';
+  else action = changed ? 'modify' : 'forward';
   const f = step.flow?.flow;
   const what = f ? `${f.match} [priority ${f.priority}]` : 'no match (implicit drop)';
   const hop: Hop = {
@@ -237,7 +209,6 @@ function hopOf(g: FlowHop<StepEvent>, leaf: Leaf, isLast: boolean, verbose: bool
     stage: g.stage,
   };
   if (isLast && leaf.port) hop.next_hop = leaf.port;
-  const acl = g.members.find((e) => e.acl)?.acl;
   if (acl) {
     hop.acl_matches = [acl];
     hop.description = `${acl.direction} ACL ${acl.acl_name ?? '(unnamed)'} priority ${acl.priority}: ${acl.action} (${acl.match})`;
@@ -334,7 +305,14 @@ export function buildTree(input: TreeInput, raw: string | null): TraceTree {
   const limits = new Set(input.leaves.filter((l) => l.kind === 'limit').map((l) => l.reason));
   for (const why of limits) warnings.push(`trace stopped by the loop guard: ${why}`);
   const visited = new Set<string>();
-  for (const l of input.leaves) for (const s of l.steps) visited.add(s.dp.name);
+  for (const l of input.leaves) {
+    let last: CDatapath | null = null;
+    for (const s of l.steps)
+      if (s.dp !== last) {
+        last = s.dp;
+        visited.add(s.dp.name);
+      }
+  }
   const fallback: TraceBranch = {
     hops: [],
     count: 0,

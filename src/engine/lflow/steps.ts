@@ -3,6 +3,7 @@
 
 import type { Pipeline } from './actions.ts';
 import type { CDatapath, CFlow } from './compile.ts';
+import type { HopInfo } from './flow-index.ts';
 
 /** Port key 0 by name: OVN resolves the name "none" to no port (`outport == "none"` after get_fdb). */
 export const NO_PORT = 'none';
@@ -14,6 +15,8 @@ export interface Step {
   readonly table: number;
   readonly stage: string;
   readonly flow: CFlow | null;
+  /** What the hop rule reads of running `flow` here (hop-info.ts). */
+  readonly info: HopInfo;
   /**
    * What the actions did, one line each, in ovn-trace's words (for `raw` and verbose hops); null when the
    * trace shows neither, so no line is written (`notes?.push(…)` does not build its argument then).
