@@ -106,3 +106,46 @@ describe('Monitor: re-runs after an SB change', () => {
     await m.stop();
   });
 });
+
+describe('Monitor: the batch order of checks', () => {
+  it('runs a batch grouped by source switch (first-seen order), each group in config order', async () => {
+    // Config order alternates switches: ls1, ls-web, ls1, ls-db, ls-web.
+    const sources = ['vm1-port', 'web-server-port', 'mgmt-port', 'db-server-port', 'app-server-port'];
+    const file = join(dir, 'batch.yaml');
+    writeFileSync(
+      file,
+      `concurrency: 1\npaths:\n${sources
+        .map(
+          (s, i) =>
+            `  - name: b${i}\n    source_port: ${s}\n    destination: dmz-port\n    protocol: tcp\n    port: ${i + 1}\n    interval: 1h\n`,
+        )
+        .join('')}`,
+    );
+    const store = new TopologyStore();
+    store.set(loadDemoTopology(), ['initial']);
+    const model = createModelEngine();
+    const traced: string[] = [];
+    const m = new Monitor({
+      pathsFile: file,
+      topology: store,
+      engine: () => ({
+        name: 'model',
+        trace: (req, o) => {
+          traced.push(String(req.source_port));
+          return model.trace(req, o);
+        },
+      }),
+      registry: new Registry(),
+      logger: createLogger('fatal', 'json'),
+    });
+    await m.start();
+    await m.idle();
+    expect(traced).toEqual(['vm1-port', 'mgmt-port', 'web-server-port', 'app-server-port', 'db-server-port']);
+    // A topology-driven re-run of every check: the same order.
+    traced.length = 0;
+    m.topologyStale();
+    await m.idle();
+    expect(traced).toEqual(['vm1-port', 'mgmt-port', 'web-server-port', 'app-server-port', 'db-server-port']);
+    await m.stop();
+  });
+});
