@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { resolveField, writeBits, writeString } from '../../src/engine/lflow/fields.ts';
-import { type CFlow, FlowIndex, IndexShare } from '../../src/engine/lflow/flow-index.ts';
+import { type CFlow, FlowIndex, IndexShare, indexStats } from '../../src/engine/lflow/flow-index.ts';
 import { flowKeys } from '../../src/engine/lflow/flow-keys.ts';
 import { compileSb } from '../../src/engine/lflow/index.ts';
 import { compileMatch, emptyFlow, type Flow, NO_REFS, tokenize } from '../../src/ovn/expr/index.ts';
@@ -172,6 +172,25 @@ describe('one compile of a flow placed on its datapaths', () => {
     expect(ls2.egress.lookup(0, toPort('p2'))?.flow.uuid).toBe('both');
     expect(ls2.egress.lookup(0, toPort('p1'))?.flow.uuid).toBe('both');
     expect(sb.datapathsByName.get('ls1')!.egress.lookup(0, toPort('p1'))?.flow.uuid).toBe('both');
+  });
+
+  it('after a change to a flow of a datapath group, the tables it unbuilt share one rebuilt tree', () => {
+    const inGroup = { logicalDatapath: null, logicalDpGroup: 'g' };
+    // Enough flows that the table is a tree, every one on both switches through the group.
+    const flows = ports.map((p, i) => lflow(`g${i}`, 100 - i, `outport == "${p}" && ip4`, inGroup));
+    const db = twoSwitches(flows, {});
+    const sb = compileSb(db);
+    const [ls1, ls2] = ['ls1', 'ls2'].map((n) => sb.datapathsByName.get(n)!);
+    const root = (ix: FlowIndex) => (ix as unknown as { built: { root: unknown }[] }).built[0]!.root;
+    const old = db.Logical_Flow.get('g3')!;
+    sb.apply([{ table: 'Logical_Flow', uuid: 'g3', old, new: { ...old, match: 'outport == "z" && ip4' } }]);
+    const builds = indexStats.builds;
+    // Rebuilt on their next lookups, once between the two switches, and answering the new flows.
+    expect(ls1!.egress.lookup(0, toPort('z', '10.0.0.1'))?.flow.uuid).toBe('g3');
+    expect(ls2!.egress.lookup(0, toPort('d', '10.0.0.1'))).toBeNull();
+    expect(ls2!.egress.lookup(0, toPort('e', '10.0.0.1'))?.flow.uuid).toBe('g4');
+    expect(indexStats.builds - builds).toBe(1);
+    expect(root(ls2!.egress)).toBe(root(ls1!.egress));
   });
 
   it('keys two flows naming one address set each by its own field, and follows the set when it changes', () => {

@@ -325,6 +325,12 @@ function sameFlows(a: readonly CFlow[], b: readonly CFlow[]): boolean {
 const matchesAll = (f: CFlow | undefined) => f !== undefined && f.flow.match.trim() === '1';
 
 export class FlowIndex {
+  /**
+   * `shareOf`: the share for tables built on lookup (after a change), so datapaths whose tables hold
+   * the same flows again (one flow changed on a datapath group) build one tree between them.
+   */
+  constructor(private readonly shareOf?: () => IndexShare | undefined) {}
+
   /** Per table id: its flows, in the order they were added until a build sorts them. */
   private readonly tables: CFlow[][] = [];
   /** Per table id: its built index; null (or a hole) until built and after every change. */
@@ -411,7 +417,7 @@ export class FlowIndex {
     let b = this.built[table];
     if (!b) {
       if (!this.tables[table]) return null;
-      this.build(table);
+      this.build(table, this.shareOf?.());
       b = this.built[table]!;
     }
     if (b.always !== null) return b.always;
