@@ -71,6 +71,11 @@ export class CompiledNetworks {
     return net;
   }
 
+  /** How many compiled networks are cached (0: the model has not traced yet). */
+  get count(): number {
+    return this.entries.length;
+  }
+
   /** The compiled network of `t` if it is cached (tests check reuse by identity). */
   peek(t: Topology): CompiledNetwork | undefined {
     return this.entries.find((n) => n.topology === t);
