@@ -31,7 +31,7 @@ export interface CFlow {
    * the compile, so a trace does not read the flow's text on every table.
    */
   readonly omit: boolean;
-  /** What the hop rule reads of this flow, filled by the result builder on first use (result.ts). */
+  /** What the hop rule reads of this flow, filled on its first run (hop-info.ts). */
   hopInfo: HopInfo | null;
 }
 
