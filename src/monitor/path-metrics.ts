@@ -185,10 +185,10 @@ export class PathMetrics {
 
   /**
    * The exposition text of every per-check family, as chunks to send one after the other. Copies at
-   * most `sliceSize` checks' lines at a time and yields to the event loop in between, so a 100k-series
-   * scrape never holds it for long; no final copy of the whole text is made.
+   * most `sliceSize` checks' lines at a time and yields to the event loop once a turn has copied for
+   * RENDER_YIELD_MS, so a 100k-series scrape never holds it for long; no final copy of the whole text.
    */
-  async renderChunks(sliceSize = 5_000, yieldMs = RENDER_YIELD_MS): Promise<Buffer[]> {
+  async renderChunks(sliceSize = 5_000): Promise<Buffer[]> {
     const rows = [...this.rendered.values()];
     const out: Buffer[] = [];
     let since = performance.now();
@@ -202,9 +202,9 @@ export class PathMetrics {
           if (b) part.push(b);
         }
         out.push(Buffer.concat(part));
-        // Yield once this turn has copied for `yieldMs`, not after every slice: while checks run, each
+        // Yield once this turn has copied for RENDER_YIELD_MS, not after every slice: while checks run, each
         // yield lets a whole slice of them (scheduler.ts, ~10 ms) in before the scrape goes on.
-        if (performance.now() - since >= yieldMs) {
+        if (performance.now() - since >= RENDER_YIELD_MS) {
           await new Promise<void>((r) => setImmediate(r));
           since = performance.now();
         }

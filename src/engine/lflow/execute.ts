@@ -74,7 +74,7 @@ export class Run {
       table,
       stage,
       flow: f,
-      info: f?.hopInfo ?? hopInfoOf(f, stage),
+      info: hopInfoOf(f, stage),
       notes: this.opts.notes ? [] : null,
       logName: null,
     };

@@ -42,6 +42,9 @@ function intern(info: HopInfo): HopInfo {
   return s;
 }
 
+/** Per stage, for tables where no flow matched. */
+const noFlow = new Map<string, HopInfo>();
+
 /** The hop rule's view of running `cf` (null: no flow matched) at `stage`; computed once per flow. */
 export function hopInfoOf(cf: CFlow | null, stage: string): HopInfo {
   if (cf?.hopInfo) return cf.hopInfo;
@@ -55,9 +58,6 @@ export function hopInfoOf(cf: CFlow | null, stage: string): HopInfo {
   }
   return (cf.hopInfo = compute(cf, stage));
 }
-
-/** Per stage, for tables where no flow matched. */
-const noFlow = new Map<string, HopInfo>();
 
 function compute(cf: CFlow | null, stage: string): HopInfo {
   const f = cf?.flow;
