@@ -2,11 +2,17 @@
 // ovsdb-client, prom-client) and the issue's goal. Goals are stated for size L; other sizes show the
 // same comparison for orientation.
 
+import type { ChangeFigures } from '../measure/change-to-metric.ts';
 import type { SizeResult } from './bench-size.ts';
 import { fmtMs, fmtNum, goal, na, type Row, type Step } from './report.ts';
 
 const val = <T, R>(s: Step<T>, f: (v: T) => R, none: R): R => (s.ok ? f(s.value) : none);
 const why = (s: Step<unknown>) => na(s.ok ? 'not measured' : s.error);
+/** serve's live heap beside its RSS (RSS holds what V8 has not given back). */
+const heapText = (x: ChangeFigures) =>
+  x.serveHeapUsedMb != null
+    ? ` (V8 heap ${x.serveHeapUsedMb.toFixed(0)} MB used of ${x.serveHeapTotalMb?.toFixed(0) ?? '?'} MB)`
+    : '';
 
 function modelRows(r: SizeResult): Row[] {
   const m = r.model;
@@ -153,7 +159,11 @@ function liveRows(r: SizeResult): Row[] {
     ...lflowChangeRows(r.changeLflow, med, worst),
     {
       figure: 'serve: start to ready / RSS',
-      ours: val(c, (x) => `${fmtMs(x.readyMs)} / ${x.serveRssMb?.toFixed(0) ?? '?'} MB`, why(c)),
+      ours: val(
+        c,
+        (x) => `${fmtMs(x.readyMs)} / ${x.serveRssMb?.toFixed(0) ?? '?'} MB${heapText(x)}`,
+        why(c),
+      ),
       baseline: '',
       goal: '',
       status: '',
@@ -174,7 +184,7 @@ function lflowChangeRows(
       ours: val(
         c,
         (x) =>
-          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit; northd's share median ${x.northdMs?.length ? fmtMs(med(x.northdMs)) : '?'}; ours (after the SB update) median ${x.northdMs?.length === x.afterCommitMs.length ? fmtMs(med(x.afterCommitMs.map((t, i) => t - x.northdMs![i]!))) : '?'}; NB topology in the store median ${x.nbMs?.length ? fmtMs(med(x.nbMs)) : '?'}; SB update applied median ${x.sbApplyMs?.length ? fmtMs(med(x.sbApplyMs)) : '?'}${x.sbBatchApplyMs?.length ? ` (every SB batch in the log: median ${fmtMs(med(x.sbBatchApplyMs))}, max ${fmtMs(worst(x.sbBatchApplyMs))}, ${x.sbBatchApplyMs.length} batches)` : ''}${x.phases?.verdict.length ? `; from serve's log, SB update -> verdict recorded median ${fmtMs(med(x.phases.verdict))}${x.phases.gate.length ? ` (the never-stale gate opened after ${fmtMs(med(x.phases.gate))})` : ''}, verdict -> flipped scrape ${fmtMs(med(x.phases.scrape))}` : ''}${x.checksRun?.length ? `; checks run per flip median ${fmtNum(med(x.checksRun))}` : ''}${x.serveCpuMs?.length ? `; serve CPU to the flipped scrape median ${fmtMs(med(x.serveCpuMs))}` : ''}; ready in ${fmtMs(x.readyMs)}, RSS ${x.serveRssMb?.toFixed(0) ?? '?'} MB`,
+          `median ${fmtMs(med(x.afterCommitMs))}, max ${fmtMs(worst(x.afterCommitMs))} after commit; northd's share median ${x.northdMs?.length ? fmtMs(med(x.northdMs)) : '?'}; ours (after the SB update) median ${x.northdMs?.length === x.afterCommitMs.length ? fmtMs(med(x.afterCommitMs.map((t, i) => t - x.northdMs![i]!))) : '?'}; NB topology in the store median ${x.nbMs?.length ? fmtMs(med(x.nbMs)) : '?'}; SB update applied median ${x.sbApplyMs?.length ? fmtMs(med(x.sbApplyMs)) : '?'}${x.sbBatchApplyMs?.length ? ` (every SB batch in the log: median ${fmtMs(med(x.sbBatchApplyMs))}, max ${fmtMs(worst(x.sbBatchApplyMs))}, ${x.sbBatchApplyMs.length} batches)` : ''}${x.phases?.verdict.length ? `; from serve's log, SB update -> verdict recorded median ${fmtMs(med(x.phases.verdict))}${x.phases.gate.length ? ` (the never-stale gate opened after ${fmtMs(med(x.phases.gate))})` : ''}, verdict -> flipped scrape ${fmtMs(med(x.phases.scrape))}` : ''}${x.checksRun?.length ? `; checks run per flip median ${fmtNum(med(x.checksRun))}` : ''}${x.serveCpuMs?.length ? `; serve CPU to the flipped scrape median ${fmtMs(med(x.serveCpuMs))}` : ''}; ready in ${fmtMs(x.readyMs)}, RSS ${x.serveRssMb?.toFixed(0) ?? '?'} MB${heapText(x)}`,
         why(c),
       ),
       baseline: '',

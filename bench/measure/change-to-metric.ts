@@ -48,6 +48,9 @@ export interface ChangeFigures {
   phases?: FlipPhases;
   series: number;
   serveRssMb: number | null;
+  /** serve's V8 heap at the end (its own nodejs_heap_size_* series): live objects vs what V8 holds. */
+  serveHeapUsedMb?: number | null;
+  serveHeapTotalMb?: number | null;
 }
 
 async function scrape(url: string): Promise<string> {
@@ -101,6 +104,18 @@ async function quiet(url: string): Promise<number> {
 function gauge(text: string, name: string): number | null {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : null;
+}
+
+/** serve's heap in MB from its prom-client default metrics. */
+function heapOf(text: string): { serveHeapUsedMb: number | null; serveHeapTotalMb: number | null } {
+  const mb = (name: string) => {
+    const v = gauge(text, name);
+    return v === null ? null : v / 2 ** 20;
+  };
+  return {
+    serveHeapUsedMb: mb('nodejs_heap_size_used_bytes'),
+    serveHeapTotalMb: mb('nodejs_heap_size_total_bytes'),
+  };
 }
 
 interface Flip {
@@ -300,6 +315,7 @@ export async function measureChangeToMetric(
         : {}),
       series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
       serveRssMb: srv.proc.pid ? await rssOfPid(srv.proc.pid) : null,
+      ...heapOf(await scrape(srv.url)),
     };
   } finally {
     await srv.stop();
