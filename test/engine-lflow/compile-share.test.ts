@@ -41,6 +41,7 @@ function cflow(uuid: string, priority: number, match: string): CFlow {
     keys: flowKeys(tokenize(match), NO_REFS),
     omit: false,
     hopInfo: null,
+    rowHash: 0,
   };
 }
 
@@ -160,7 +161,7 @@ describe('one compile of a flow placed on its datapaths', () => {
       twoSwitches(
         [
           lflow('both', 100, 'outport == @pg_both', inGroup),
-          lflow('one', 100, 'outport == @pg_one', inGroup),
+          lflow('one', 90, 'outport == @pg_one', inGroup),
         ],
         {},
       ),

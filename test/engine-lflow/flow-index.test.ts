@@ -125,6 +125,7 @@ describe('tables a trace steps over (FlowIndex.firstActive)', () => {
       keys: NO_KEYS,
       omit,
       hopInfo: null,
+      rowHash: 0,
     }) as CFlow;
 
   it('skips a built `1, next;` table, and stops skipping it once it changes', () => {

@@ -23,6 +23,7 @@ import {
 import { type Action, ActionSyntaxError, type Pipeline, parseActions } from './actions.ts';
 import { type CFlow, FlowIndex, IndexShare } from './flow-index.ts';
 import { flowKeys } from './flow-keys.ts';
+import { IdlOrder, uuidHash } from './idl-order.ts';
 import { expandTemplates } from './templates.ts';
 
 export type { CFlow } from './flow-index.ts';
@@ -172,12 +173,16 @@ export class CompiledSb {
   /** Action text -> parsed actions while a whole SB loads (many flows share their actions). */
   private parsedActions: Map<string, Action[] | ActionSyntaxError> | null = null;
 
+  /** ovn-trace's order among flows of equal priority (idl-order.ts), shared by every table. */
+  private readonly order: IdlOrder;
+
   /** Empty: `load` fills it (see compileSb / compileSteps). */
   constructor(
     db: SbDatabase,
     private readonly opts: CompileSbOptions = {},
   ) {
     this.db = db;
+    this.order = new IdlOrder(db.Logical_Flow.size, () => this.db.Logical_Flow.keys());
   }
 
   /**
@@ -282,6 +287,14 @@ export class CompiledSb {
       this.removeFlow(uuid);
       if (f) this.addFlow(f);
     }
+    // Rows came or went: ovn-trace's row map may have a new bucket count (then equal priorities may
+    // sort anew everywhere) and the rows' places in it move.
+    const rowsMoved = changes.some((c) => c.table === 'Logical_Flow' && (!c.old || !c.new));
+    if (rowsMoved && this.order.resize(this.db.Logical_Flow.size))
+      for (const dp of this.datapaths.values()) {
+        dp.ingress.unbuildAll();
+        dp.egress.unbuildAll();
+      }
     return this;
   }
 
@@ -382,8 +395,8 @@ export class CompiledSb {
         key: d.tunnelKey,
         isRouter,
         hasL3Gateway: false,
-        ingress: new FlowIndex(this.shareOfChanges),
-        egress: new FlowIndex(this.shareOfChanges),
+        ingress: new FlowIndex(this.shareOfChanges, this.order),
+        egress: new FlowIndex(this.shareOfChanges, this.order),
         mcgroups: new Map(),
       };
       this.datapaths.set(d.uuid, dp);
@@ -632,6 +645,7 @@ export class CompiledSb {
     this.problems.delete(f.uuid);
     return {
       flow: f,
+      rowHash: uuidHash(f.uuid),
       stage,
       evaluate: m.evaluate,
       actions,

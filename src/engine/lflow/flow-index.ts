@@ -17,10 +17,13 @@ import type { LogicalFlow } from '../../ovn/sb/types.ts';
 import type { HopStage } from '../result/hop-stages.ts';
 import type { Action } from './actions.ts';
 import { type FlowKeys, type KeyEntry, type KeyReader, type KeyValue, keyReader } from './flow-keys.ts';
+import type { IdlOrder } from './idl-order.ts';
 
 /** One logical flow ready to run on one datapath. */
 export interface CFlow {
   readonly flow: LogicalFlow;
+  /** uuidHash of the flow's UUID: where ovn-trace's row map puts it among equal priorities (idl-order.ts). */
+  readonly rowHash: number;
   readonly stage: string;
   readonly evaluate: (f: Flow) => boolean;
   readonly actions: readonly Action[];
@@ -329,7 +332,11 @@ export class FlowIndex {
    * `shareOf`: the share for tables built on lookup (after a change), so datapaths whose tables hold
    * the same flows again (one flow changed on a datapath group) build one tree between them.
    */
-  constructor(private readonly shareOf?: () => IndexShare | undefined) {}
+  constructor(
+    private readonly shareOf?: () => IndexShare | undefined,
+    /** ovn-trace's order among equal priorities (idl-order.ts); without it, the order flows were added. */
+    private readonly order?: IdlOrder,
+  ) {}
 
   /** Per table id: its flows, in the order they were added until a build sorts them. */
   private readonly tables: CFlow[][] = [];
@@ -355,6 +362,11 @@ export class FlowIndex {
     if (i < 0) return;
     t!.splice(i, 1);
     this.unbuild(table);
+  }
+
+  /** Every table unbuilt (the tie order changed): each is rebuilt on its next lookup. */
+  unbuildAll(): void {
+    for (let t = 0; t < this.tables.length; t++) if (this.tables[t]) this.unbuild(t);
   }
 
   private unbuild(table: number): void {
@@ -394,8 +406,14 @@ export class FlowIndex {
   *buildSteps(table: number, share?: IndexShare): Generator<void, boolean> {
     const t = this.tables[table];
     if (!t || this.built[table]) return false;
-    // Array.prototype.sort is stable: equal priorities keep insertion order.
-    t.sort((a, b) => b.flow.priority - a.flow.priority);
+    // Highest priority first; equal priorities as ovn-trace meets them (idl-order.ts), else in the
+    // order they were added (Array.prototype.sort is stable).
+    const order = this.order;
+    t.sort(
+      order
+        ? (a, b) => b.flow.priority - a.flow.priority || order.compare(a, b)
+        : (a, b) => b.flow.priority - a.flow.priority,
+    );
     const known = share?.get(t);
     if (known) {
       this.setBuilt(table, known);

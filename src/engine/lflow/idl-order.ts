@@ -1,0 +1,171 @@
+// Which of two equal-priority flows ovn-trace tries first. OVN leaves it open ("who cares", ovn-trace's
+// sort), but northd does write overlapping flows of one priority with different actions (23.03's
+// ls_out_pre_lb at 110: `ip && outport == "<router port>"` clears conntrack, `reg0[16] == 1` does not),
+// and the trace of a hairpinned load-balanced packet turns on which one runs. ovn-trace reads the
+// Logical_Flow rows through the OVSDB IDL, whose rows live in an OVS hmap keyed by the first 32 bits of
+// their UUID (uuid_hash), appends each to its datapaths' lists in that map's iteration order and sorts
+// each list by table and priority with glibc's qsort, a merge sort: stable. So among equal priorities
+// the order is the hmap's: by bucket (hash & mask, ascending), then along the bucket's chain.
+//
+// An OVS hmap inserts at the head of a chain and, once it holds more than twice its bucket count,
+// rehashes into a larger table by walking the old chains in order and inserting each node at the head
+// again, which reverses every chain it moves (lib/hmap.c). Two rows that share a bucket therefore end in
+// an order that depends on when each arrived: the newer one first, flipped once per rehash since it
+// arrived. A fresh ovn-trace inserts the rows in the order of its first monitor reply, which we take to
+// be the order our own reader received them in (the same server, the same rows); a row that arrived
+// later counts as newer. Within one bucket that is an approximation for a live SB (a fresh ovn-trace
+// would see ovsdb-server's current order); across buckets the order is exact, and rows sharing a bucket
+// are rare (about one in `mask` pairs).
+
+/** The bucket mask of an OVS hmap after `n` insertions into an empty one (lib/hmap.c calc_mask). */
+export function hmapMask(n: number): number {
+  let mask = 0;
+  for (const t of rehashes(n)) mask = calcMask(t);
+  return mask;
+}
+
+function calcMask(capacity: number): number {
+  let m = Math.floor(capacity / 2);
+  m |= m >>> 1;
+  m |= m >>> 2;
+  m |= m >>> 4;
+  m |= m >>> 8;
+  m |= m >>> 16;
+  return m | ((m & 1) << 1);
+}
+
+/** Row counts at which inserting a row made the hmap rehash (it grows once n / 2 exceeds the mask). */
+function rehashes(n: number): number[] {
+  const out: number[] = [];
+  let mask = 0;
+  for (let at = 2 * (mask + 1); at <= n; at = 2 * (mask + 1)) {
+    out.push(at);
+    mask = calcMask(at);
+  }
+  return out;
+}
+
+/** uuid_hash: the UUID's first 32 bits (its first eight hex digits). */
+export function uuidHash(uuid: string): number {
+  return Number.parseInt(uuid.slice(0, 8), 16) >>> 0;
+}
+
+function mhashAdd(hash: number, data: number): number {
+  if (data !== 0) {
+    let d = Math.imul(data, 0xcc9e2d51);
+    d = (d << 15) | (d >>> 17);
+    d = Math.imul(d, 0x1b873593);
+    hash ^= d;
+  }
+  hash = (hash << 13) | (hash >>> 19);
+  return (Math.imul(hash, 5) + 0xe6546b64) | 0;
+}
+
+/**
+ * OVS's hash_string(s, 0) (lib/hash.c hash_bytes over murmur-style mhash steps, the build without SSE
+ * 4.2 CRC instructions, as Debian's x86-64 packages are): how an OVSDB client's JSON parser places an
+ * object's member names, here the row UUIDs of a table update.
+ */
+export function hashString(s: string): number {
+  let hash = 0;
+  const n = s.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4)
+    hash = mhashAdd(
+      hash,
+      s.charCodeAt(i) |
+        (s.charCodeAt(i + 1) << 8) |
+        (s.charCodeAt(i + 2) << 16) |
+        (s.charCodeAt(i + 3) << 24),
+    );
+  if (i < n) {
+    let tail = 0;
+    for (let k = 0; i + k < n; k++) tail |= s.charCodeAt(i + k) << (8 * k);
+    hash = mhashAdd(hash, tail);
+  }
+  hash ^= n;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+/**
+ * Order along one chain of an OVS hmap that rehashed at the row counts `cuts`, for two entries of one
+ * bucket with 1-based insertion ranks `ra` and `rb`: negative when `a` comes first. The newer is at the
+ * head when it arrived, and every rehash since reversed the chain.
+ */
+function chainOrder(ra: number, rb: number, cuts: readonly number[]): number {
+  const newer = Math.max(ra, rb);
+  let flips = 0;
+  for (const t of cuts) if (t >= newer) flips++;
+  return ra > rb === (flips % 2 === 0) ? -1 : 1;
+}
+
+/** What the order needs of a flow: its row's UUID and uuidHash of it (computed once). */
+export interface OrderedRow {
+  readonly flow: { readonly uuid: string };
+  readonly rowHash: number;
+}
+
+/**
+ * ovn-trace's order among equal-priority rows of one SB state: `rows` is the number of Logical_Flow
+ * rows, `arrival` gives the row UUIDs in the order our reader received them (asked only for rows that
+ * share a bucket). ovn-trace's IDL inserts the rows in the iteration order of its JSON parser's map of the
+ * table update's members (an OVS shash keyed by hash_string of the UUID text, filled in text order) into
+ * the row map keyed by uuid_hash: both steps are simulated.
+ */
+export class IdlOrder {
+  private mask: number;
+  private cuts: number[];
+  private ranks: Map<string, number> | null = null;
+
+  constructor(
+    private rows: number,
+    private readonly arrival: () => Iterable<string>,
+  ) {
+    this.mask = hmapMask(rows);
+    this.cuts = rehashes(rows);
+  }
+
+  /** Rows were added or removed: true when the bucket mask changed (every tie may sort anew). */
+  resize(rows: number): boolean {
+    this.ranks = null;
+    this.rows = rows;
+    const mask = hmapMask(rows);
+    this.cuts = rehashes(rows);
+    if (mask === this.mask) return false;
+    this.mask = mask;
+    return true;
+  }
+
+  /** Negative when ovn-trace tries `a` before `b` (both of one priority). */
+  compare(a: OrderedRow, b: OrderedRow): number {
+    const ba = (a.rowHash & this.mask) >>> 0;
+    const bb = (b.rowHash & this.mask) >>> 0;
+    if (ba !== bb) return ba - bb;
+    if (a.flow.uuid === b.flow.uuid) return 0;
+    const ranks = this.insertionRanks();
+    // A row the reader has not listed (not expected) counts as the last one in.
+    const ra = ranks.get(a.flow.uuid) ?? ranks.size + 1;
+    const rb = ranks.get(b.flow.uuid) ?? ranks.size + 1;
+    return chainOrder(ra, rb, this.cuts);
+  }
+
+  /** Each row's 1-based place in the IDL's insertion order: the parser map's iteration order. */
+  private insertionRanks(): Map<string, number> {
+    if (this.ranks) return this.ranks;
+    const rows = [...this.arrival()].map((uuid, i) => ({ uuid, text: i + 1, hash: hashString(uuid) }));
+    // The parser's map holds the same number of members as the table has rows.
+    const mask = hmapMask(rows.length);
+    const cuts = rehashes(rows.length);
+    rows.sort((a, b) => {
+      const d = ((a.hash & mask) >>> 0) - ((b.hash & mask) >>> 0);
+      return d !== 0 ? d : chainOrder(a.text, b.text, cuts);
+    });
+    this.ranks = new Map(rows.map((r, i) => [r.uuid, i + 1]));
+    return this.ranks;
+  }
+}
