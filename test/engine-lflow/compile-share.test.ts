@@ -159,10 +159,7 @@ describe('one compile of a flow placed on its datapaths', () => {
     const inGroup = { logicalDatapath: null, logicalDpGroup: 'g' };
     const sb = compileSb(
       twoSwitches(
-        [
-          lflow('both', 100, 'outport == @pg_both', inGroup),
-          lflow('one', 90, 'outport == @pg_one', inGroup),
-        ],
+        [lflow('both', 100, 'outport == @pg_both', inGroup), lflow('one', 90, 'outport == @pg_one', inGroup)],
         {},
       ),
     );
