@@ -326,6 +326,16 @@ export class Run {
     const port = this.sb.ports.get(name);
     const inDp = port && port.dp === dp.uuid ? port : null;
     const group = inDp ? undefined : dp.mcgroups.get(name);
+    if (!inDp && !group) {
+      // ovn-trace stores a port name as the tunnel key it finds in this datapath (a port of it, else a
+      // multicast group of it) and 0 when there is none (e.g. `_MC_unknown` on a switch without
+      // unknown-address ports, where northd writes no such group): the output goes nowhere.
+      step.notes?.push(
+        `*** output to null logical port (no port or multicast group ${JSON.stringify(name)} here)`,
+      );
+      this.leaf('dropped', null, `output to ${name}: no such port or multicast group on ${dp.name}`);
+      return;
+    }
     if (pipeline === 'egress') {
       this.egressOutput(pkt, inDp, name, step);
       return;
@@ -335,7 +345,7 @@ export class Run {
     egress.f.regs.fill(0);
     egress.f.logFlags = 0;
     if (group) this.flood(dp, pkt, egress, name, group, step);
-    else this.toPort(dp, pkt, egress, inDp, name, step);
+    else if (inDp) this.toPort(dp, pkt, egress, inDp, name);
   }
 
   private flood(
@@ -359,10 +369,10 @@ export class Run {
     }
   }
 
-  private toPort(dp: CDatapath, pkt: Pkt, egress: Pkt, inDp: CPort | null, name: string, step: Step): void {
+  private toPort(dp: CDatapath, pkt: Pkt, egress: Pkt, inDp: CPort, name: string): void {
     const loopback = (pkt.f.logFlags & 1) !== 0;
     let target = inDp;
-    if (target?.type === 'chassisredirect') {
+    if (target.type === 'chassisredirect') {
       const d = target.distributedPort ? this.sb.ports.get(target.distributedPort) : undefined;
       if (!d || d.dp !== dp.uuid) {
         this.leaf('dropped', null, `output to chassisredirect port ${name} with no distributed port`);
@@ -371,8 +381,7 @@ export class Run {
       target = d;
       egress.f.outport = d.name;
     }
-    if (!inDp) step.notes?.push(`*** unknown port or multicast group ${JSON.stringify(name)}`);
-    if ((target && target.name !== pkt.f.inport) || loopback) this.table(dp, egress, 0, 'egress');
+    if (target.name !== pkt.f.inport || loopback) this.table(dp, egress, 0, 'egress');
     else this.leaf('omitted', name, 'inport == outport && !flags.loopback');
   }
 
