@@ -363,6 +363,7 @@ export function jsonRpcOnce(
     let buf = '';
     conn.setEncoding('utf8');
     conn.on('error', reject);
+    conn.on('close', () => reject(new Error(`${method} on ${socket}: the connection closed before a reply`)));
     conn.on('data', (chunk: string) => {
       buf += chunk;
       try {
