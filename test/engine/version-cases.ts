@@ -229,6 +229,13 @@ function fipNet(localnet: boolean): SnapshotDoc {
   };
 }
 
+/** fipNet without a localnet port, plus a port with unknown addresses on the gateway port's switch. */
+function fipNetWithUnknown(): SnapshotDoc {
+  const doc = fipNet(false);
+  doc.switches![0]!.ports!.push({ name: 'catchall', addresses: ['unknown'] });
+  return doc;
+}
+
 const toFipMac: TraceRequest = {
   source_port: 'extc',
   destination_mac: '0a:00:00:00:aa:01',
@@ -557,6 +564,12 @@ export const VERSION_CASES: readonly VersionCase[] = [
   {
     name: 'a floating IP behind a gateway port whose switch has no localnet port: centralized from 25.03',
     network: fipNet(false),
+    request: toFipMac,
+    verdicts: { '23.03': { reaches: true, outputs: ['vm1'] }, '25.03': { reaches: false, outputs: [] } },
+  },
+  {
+    name: "a centralized floating IP's external_mac still goes to the router, which drops it (not to unknown ports)",
+    network: fipNetWithUnknown(),
     request: toFipMac,
     verdicts: { '23.03': { reaches: true, outputs: ['vm1'] }, '25.03': { reaches: false, outputs: [] } },
   },

@@ -15,7 +15,8 @@
 // - such a packet that came in on the gateway port itself is dropped (lr_in_arp_resolve, no loop).
 // NAT on a router with neither options:chassis nor a DGP installs no flow at all.
 // From 25.03 (ovn-version.ts distributedNatNeedsLocalnet) a router's lone gateway port whose switch has
-// no localnet port is centralized: its floating IPs are not distributed (external_mac not admitted).
+// no localnet port is centralized: its floating IPs are not distributed (external_mac not admitted by
+// the router, though the switch still sends it there).
 
 import { formatIp, type IpAddr, parseMac } from '../../../ovn/net/addr.ts';
 import type { LogicalRouter, Nat, RouterPort, Topology } from '../../../ovn/topology/types.ts';
@@ -199,8 +200,11 @@ function natMacsOnSwitch(t: Topology, switchName: string): Map<bigint, NatMacTar
     const r = rp ? t.routers.get(rp.routerName) : undefined;
     if (!rp || !r || !isDgp(rp) || r.options.chassis) continue;
     for (const n of r.nat) {
-      if (!isDistributedNat(t, n, rp)) continue;
-      const mac = parseMac(n.externalMac!);
+      // Every floating IP with an external_mac, distributed or not: from 25.03 northd keeps this flow
+      // when it centralizes the gateway port (no localnet), and the router then drops the MAC at
+      // admission (measured on 25.03 and 26.03, conformance seeds 440001 and 777161).
+      if (n.type !== 'dnat_and_snat' || !n.logicalPort || !n.externalMac) continue;
+      const mac = parseMac(n.externalMac);
       if (mac === null || out.has(mac)) continue;
       const how = `forward to router port ${pn} for floating IP ${formatIp(n.externalIp)} (external_mac ${n.externalMac} of ${n.logicalPort})`;
       out.set(mac, { targets: [pn], how });
