@@ -14,14 +14,9 @@ import { buildTopology } from '../../src/ovn/topology/build.ts';
 import type { SnapshotDoc } from '../../src/ovn/topology/snapshot-schema.ts';
 import { readSbOnce } from '../../src/sources/sb/read-sb.ts';
 import { OvnTraceOracle } from '../conformance/ovn-oracle.ts';
+import { routerPort } from '../engine/scenarios.ts';
 import { type OvnRelease, type OvnTestbed, skipWithoutRelease, startOvn } from '../helpers/ovn-testbed.ts';
 
-const routerPort = (name: string, peer: string) => ({
-  name,
-  type: 'router' as const,
-  addresses: ['router'],
-  options: { 'router-port': peer },
-});
 const DOC: SnapshotDoc = {
   switches: [
     {

@@ -26,6 +26,7 @@ import {
   skipWithoutRelease,
   startOvn,
 } from '../helpers/ovn-testbed.ts';
+import { prng } from '../helpers/prng.ts';
 
 const DOC: SnapshotDoc = {
   switches: [
@@ -51,16 +52,10 @@ const TABLES = 12;
 const PER_TABLE = 6;
 const PRIORITY = 65000;
 
-/** A seeded 32-bit generator (mulberry32). */
+/** Seeded 32-bit values. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = prng(seed);
+  return () => Math.floor(next() * 2 ** 32) >>> 0;
 }
 
 const hex = (n: number, digits: number) => n.toString(16).padStart(digits, '0').slice(-digits);

@@ -82,7 +82,8 @@ const natNet: SnapshotDoc = {
   ],
 };
 
-const routerPort = (name: string, lrp: string) => ({
+/** A switch's router-type port peered with router port `lrp`. */
+export const routerPort = (name: string, lrp: string) => ({
   name,
   type: 'router' as const,
   addresses: ['router'],
