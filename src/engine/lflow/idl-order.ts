@@ -11,11 +11,14 @@
 // rehashes into a larger table by walking the old chains in order and inserting each node at the head
 // again, which reverses every chain it moves (lib/hmap.c). Two rows that share a bucket therefore end in
 // an order that depends on when each arrived: the newer one first, flipped once per rehash since it
-// arrived. A fresh ovn-trace inserts the rows in the order of its first monitor reply, which we take to
-// be the order our own reader received them in (the same server, the same rows); a row that arrived
-// later counts as newer. Within one bucket that is an approximation for a live SB (a fresh ovn-trace
-// would see ovsdb-server's current order); across buckets the order is exact, and rows sharing a bucket
-// are rare (about one in `mask` pairs).
+// arrived. A fresh ovn-trace inserts the rows in the iteration order of its JSON parser's map of the
+// monitor reply's row UUIDs (another OVS hmap, keyed by hash_string of the UUID text, filled in text
+// order); we take the text order to be the one our own reader received (the same server, the same rows)
+// and simulate both maps; a row that arrived later counts as newer. Within one bucket that is an
+// approximation for a live SB (a fresh ovn-trace would see ovsdb-server's current order); across buckets
+// the order is exact, and rows sharing a bucket are rare (about one in `mask` pairs).
+// test/engine-lflow/idl-order.test.ts checks the formulas against a literal hmap, tie-order.test.ts the
+// whole against real ovn-trace.
 
 /** The bucket mask of an OVS hmap after `n` insertions into an empty one (lib/hmap.c calc_mask). */
 export function hmapMask(n: number): number {
