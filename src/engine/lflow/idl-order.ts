@@ -126,7 +126,7 @@ export class IdlOrder {
   private ranks: Map<string, number> | null = null;
 
   constructor(
-    private rows: number,
+    rows: number,
     private readonly arrival: () => Iterable<string>,
   ) {
     this.mask = hmapMask(rows);
@@ -136,7 +136,6 @@ export class IdlOrder {
   /** Rows were added or removed: true when the bucket mask changed (every tie may sort anew). */
   resize(rows: number): boolean {
     this.ranks = null;
-    this.rows = rows;
     const mask = hmapMask(rows);
     this.cuts = rehashes(rows);
     if (mask === this.mask) return false;
