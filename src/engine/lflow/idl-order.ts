@@ -20,11 +20,23 @@
 // test/engine-lflow/idl-order.test.ts checks the formulas against a literal hmap, tie-order.test.ts the
 // whole against real ovn-trace.
 
-/** The bucket mask of an OVS hmap after `n` insertions into an empty one (lib/hmap.c calc_mask). */
-export function hmapMask(n: number): number {
+/**
+ * An OVS hmap after `n` insertions into an empty one: its bucket mask, and the row counts at which an
+ * insertion made it rehash (it grows once n / 2 exceeds the mask, to lib/hmap.c's calc_mask(n)).
+ */
+function growth(n: number): { mask: number; cuts: number[] } {
+  const cuts: number[] = [];
   let mask = 0;
-  for (const t of rehashes(n)) mask = calcMask(t);
-  return mask;
+  for (let at = 2; at <= n; at = 2 * (mask + 1)) {
+    cuts.push(at);
+    mask = calcMask(at);
+  }
+  return { mask, cuts };
+}
+
+/** The bucket mask of an OVS hmap after `n` insertions into an empty one. */
+export function hmapMask(n: number): number {
+  return growth(n).mask;
 }
 
 function calcMask(capacity: number): number {
@@ -35,17 +47,6 @@ function calcMask(capacity: number): number {
   m |= m >>> 8;
   m |= m >>> 16;
   return m | ((m & 1) << 1);
-}
-
-/** Row counts at which inserting a row made the hmap rehash (it grows once n / 2 exceeds the mask). */
-function rehashes(n: number): number[] {
-  const out: number[] = [];
-  let mask = 0;
-  for (let at = 2 * (mask + 1); at <= n; at = 2 * (mask + 1)) {
-    out.push(at);
-    mask = calcMask(at);
-  }
-  return out;
 }
 
 /** uuid_hash: the UUID's first 32 bits (its first eight hex digits). */
@@ -129,18 +130,15 @@ export class IdlOrder {
     rows: number,
     private readonly arrival: () => Iterable<string>,
   ) {
-    this.mask = hmapMask(rows);
-    this.cuts = rehashes(rows);
+    ({ mask: this.mask, cuts: this.cuts } = growth(rows));
   }
 
   /** Rows were added or removed: true when the bucket mask changed (every tie may sort anew). */
   resize(rows: number): boolean {
     this.ranks = null;
-    const mask = hmapMask(rows);
-    this.cuts = rehashes(rows);
-    if (mask === this.mask) return false;
-    this.mask = mask;
-    return true;
+    const before = this.mask;
+    ({ mask: this.mask, cuts: this.cuts } = growth(rows));
+    return this.mask !== before;
   }
 
   /** Negative when ovn-trace tries `a` before `b` (both of one priority). */
@@ -161,8 +159,7 @@ export class IdlOrder {
     if (this.ranks) return this.ranks;
     const rows = [...this.arrival()].map((uuid, i) => ({ uuid, text: i + 1, hash: hashString(uuid) }));
     // The parser's map holds the same number of members as the table has rows.
-    const mask = hmapMask(rows.length);
-    const cuts = rehashes(rows.length);
+    const { mask, cuts } = growth(rows.length);
     rows.sort((a, b) => {
       const d = ((a.hash & mask) >>> 0) - ((b.hash & mask) >>> 0);
       return d !== 0 ? d : chainOrder(a.text, b.text, cuts);

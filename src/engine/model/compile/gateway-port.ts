@@ -115,8 +115,13 @@ function loneDgp(t: Topology, lrp: RouterPort): boolean {
  * distributed (measured on 25.03 through the lflow engine, network seed 20359).
  */
 function isDistributedNat(t: Topology, n: Nat, dgp: RouterPort): boolean {
-  if (n.type !== 'dnat_and_snat' || !n.logicalPort || !n.externalMac) return false;
+  if (!hasFloatingMac(n)) return false;
   return !ovnBehaviour(t.ovn).distributedNatNeedsLocalnet || peerHasLocalnet(t, dgp) || !loneDgp(t, dgp);
+}
+
+/** A floating IP with its own MAC: dnat_and_snat with logical_port and external_mac. */
+function hasFloatingMac(n: Nat): boolean {
+  return n.type === 'dnat_and_snat' && !!n.logicalPort && !!n.externalMac;
 }
 
 /** lr_in_admission: eth.dst = external_mac of a distributed floating IP on this gateway port. */
@@ -203,8 +208,8 @@ function natMacsOnSwitch(t: Topology, switchName: string): Map<bigint, NatMacTar
       // Every floating IP with an external_mac, distributed or not: from 25.03 northd keeps this flow
       // when it centralizes the gateway port (no localnet), and the router then drops the MAC at
       // admission (measured on 25.03 and 26.03, conformance seeds 440001 and 777161).
-      if (n.type !== 'dnat_and_snat' || !n.logicalPort || !n.externalMac) continue;
-      const mac = parseMac(n.externalMac);
+      if (!hasFloatingMac(n)) continue;
+      const mac = parseMac(n.externalMac!);
       if (mac === null || out.has(mac)) continue;
       const how = `forward to router port ${pn} for floating IP ${formatIp(n.externalIp)} (external_mac ${n.externalMac} of ${n.logicalPort})`;
       out.set(mac, { targets: [pn], how });
