@@ -69,6 +69,12 @@ export interface ConformanceEngine {
   readonly stages?: boolean;
   load(net: LoadedNetwork): Promise<void>;
   deliver(request: TraceRequest, resolved: ResolvedRequest): Promise<EngineAnswer>;
+  /**
+   * Asked when the engine disagrees: true when the oracle's answer there depends on which of two
+   * overlapping equal-priority flows runs first and `got` is the answer with the other one first. Such
+   * a case is reported (EngineReport.orderDependent), not counted as a disagreement.
+   */
+  orderDependent?(request: TraceRequest, resolved: ResolvedRequest, got: EngineAnswer): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -81,7 +87,23 @@ export interface ConformanceOracle {
   load(net: LoadedNetwork): Promise<void>;
   ports(request: TraceRequest, resolved: ResolvedRequest): Promise<string[]>;
   dropStages(request: TraceRequest, resolved: ResolvedRequest): Promise<Set<string> | null>;
+  /**
+   * Asks again from a fresh start (a new ovn-trace process over the same SB), for a case some engine
+   * disagreed on. Absent for an oracle that keeps no state between cases.
+   */
+  confirm?(request: TraceRequest, resolved: ResolvedRequest): Promise<OracleAnswer>;
   stop(): Promise<void>;
+}
+
+/**
+ * What the oracle said of one case when asked afresh; `detail` is the fresh trace's text and
+ * `previous` the long-running process's text of the same case, kept when the answers differ.
+ */
+export interface OracleAnswer {
+  readonly ports: string[];
+  readonly dropStages: Set<string> | null;
+  readonly detail?: string;
+  readonly previous?: string;
 }
 
 export interface Disagreement {
@@ -97,6 +119,8 @@ export interface Disagreement {
   /** The oracle's ports, or the stages it dropped at. */
   ovn: string[];
   summary: string;
+  /** The oracle's trace of the case, when it was asked again (ConformanceOracle.confirm). */
+  trace?: string;
 }
 
 export interface EngineReport {
@@ -109,6 +133,8 @@ export interface EngineReport {
   drops: number;
   stageAgreed: number;
   stageDisagreements: Disagreement[];
+  /** Disagreements the engine's orderDependent() set aside (ports or stage). */
+  orderDependent: Disagreement[];
 }
 
 export interface ConformanceReport {
@@ -125,6 +151,19 @@ export interface ConformanceReport {
    * named in the report; the oracle is restarted for the next cases.
    */
   oracleDied: { seed: number; request: TraceRequest; error: string }[];
+  /**
+   * Cases where the oracle, asked again by a fresh process over the same SB, answered otherwise than
+   * the long-running one that first answered (each case an engine disagreed on is asked again). The
+   * fresh answer is the one engines are judged by; both are kept here, with the first trace's text.
+   */
+  oracleUnstable: {
+    seed: number;
+    request: TraceRequest;
+    first: string;
+    fresh: string;
+    detail: string;
+    previous: string;
+  }[];
   delivered: number;
   /** Cases per tag (a case counts for each of its tags). */
   tagCases: Record<string, number>;
@@ -185,6 +224,22 @@ export function ovnTraceOracle(tb: OvnTestbed): ConformanceOracle {
     async dropStages(_req, r) {
       return ecmp ? null : dropStagesOf(await first.detailed(r));
     },
+    async confirm(_req, r) {
+      const previous = await first.detailed(r);
+      let ports: string[] = [];
+      let detail = '';
+      for (const id of ecmp ? [1, 2, 3] : [1]) {
+        const fresh = new OvnTraceOracle(tb, [`--select-id=${id}`]);
+        try {
+          await fresh.restart();
+          ports = [...new Set([...ports, ...(await fresh.trace(r)).ports])].sort();
+          if (id === 1) detail = await fresh.detailed(r);
+        } finally {
+          await fresh.stop();
+        }
+      }
+      return { ports, dropStages: ecmp ? null : dropStagesOf(detail), detail, previous };
+    },
     async stop() {
       await first.stop();
       for (const o of others) await o.stop();
@@ -193,7 +248,15 @@ export function ovnTraceOracle(tb: OvnTestbed): ConformanceOracle {
 }
 
 function newEngineReport(): EngineReport {
-  return { cases: 0, agreed: 0, disagreements: [], drops: 0, stageAgreed: 0, stageDisagreements: [] };
+  return {
+    cases: 0,
+    agreed: 0,
+    disagreements: [],
+    drops: 0,
+    stageAgreed: 0,
+    stageDisagreements: [],
+    orderDependent: [],
+  };
 }
 
 /** Makes one network of the source, loads it into the bed (NB, SB in sync) and tells the oracle. */
@@ -224,23 +287,117 @@ interface CaseCtx {
   readonly oracle: ConformanceOracle;
 }
 
-/** Asks one engine about one case and records its agreement (ports, then the dropping stage). */
-async function judgeEngine(e: ConformanceEngine, er: EngineReport, c: CaseCtx): Promise<void> {
-  const got = await e.deliver(c.req, c.r);
+/** An engine's answer to one case, judged against one answer of the oracle. */
+interface Judged {
+  readonly got: EngineAnswer;
+  readonly ports: boolean;
+  /** The dropping stage when both dropped and it is judged: true when it agrees. */
+  readonly stage: boolean | null;
+  readonly stages: Set<string> | null;
+}
+
+/** Judges one engine's answer by the oracle's ports and, when both drop, the dropping stage. */
+async function judgeAnswer(
+  e: ConformanceEngine,
+  got: EngineAnswer,
+  ovn: readonly string[],
+  stagesOf: () => Promise<Set<string> | null>,
+): Promise<Judged> {
+  if (got.ports.join(',') !== ovn.join(',')) return { got, ports: false, stage: null, stages: null };
+  if (!e.stages || ovn.length > 0 || got.truncated) return { got, ports: true, stage: null, stages: null };
+  const stages = await stagesOf();
+  if (!stages) return { got, ports: true, stage: null, stages: null };
+  const stage = got.dropStage ?? null;
+  return { got, ports: true, stage: stage !== null && stages.has(stage), stages };
+}
+
+const disagrees = (j: Judged) => !j.ports || j.stage === false;
+
+function record(
+  er: EngineReport,
+  e: ConformanceEngine,
+  j: Judged,
+  c: CaseCtx,
+  ovn: readonly string[],
+  trace: string | undefined,
+  orderDependent: boolean,
+): void {
   er.cases++;
-  const base = { seed: c.net.seed, engine: e.name, tags: c.tags, request: c.req, summary: got.summary };
-  if (got.ports.join(',') !== c.ovn.join(',')) {
-    er.disagreements.push({ ...base, kind: 'ports', got: got.ports, ovn: c.ovn });
+  const base = {
+    seed: c.net.seed,
+    engine: e.name,
+    tags: c.tags,
+    request: c.req,
+    summary: j.got.summary,
+    ...(trace !== undefined ? { trace } : {}),
+  };
+  if (orderDependent) {
+    const d: Disagreement = !j.ports
+      ? { ...base, kind: 'ports', got: j.got.ports, ovn: [...ovn] }
+      : { ...base, kind: 'stage', got: j.got.dropStage ? [j.got.dropStage] : [], ovn: [...j.stages!] };
+    er.orderDependent.push(d);
+    return;
+  }
+  if (!j.ports) {
+    er.disagreements.push({ ...base, kind: 'ports', got: j.got.ports, ovn: [...ovn] });
     return;
   }
   er.agreed++;
-  if (!e.stages || c.ovn.length > 0 || got.truncated) return;
-  const stages = await c.oracle.dropStages(c.req, c.r);
-  if (!stages) return;
+  if (j.stage === null) return;
   er.drops++;
-  const stage = got.dropStage ?? null;
-  if (stage !== null && stages.has(stage)) er.stageAgreed++;
-  else er.stageDisagreements.push({ ...base, kind: 'stage', got: stage ? [stage] : [], ovn: [...stages] });
+  if (j.stage) er.stageAgreed++;
+  else {
+    const stage = j.got.dropStage ?? null;
+    er.stageDisagreements.push({ ...base, kind: 'stage', got: stage ? [stage] : [], ovn: [...j.stages!] });
+  }
+}
+
+/**
+ * Asks the case's engines and records their agreement. When one disagrees and the oracle can be asked
+ * afresh, it is: an answer the fresh oracle does not repeat was the long-running process's, not the
+ * SB's, and every engine is judged by the fresh one (the case is reported as unstable).
+ */
+async function judgeCase(
+  engines: readonly ConformanceEngine[],
+  rep: ConformanceReport,
+  c: CaseCtx,
+): Promise<void> {
+  const answers = new Map<ConformanceEngine, EngineAnswer>();
+  for (const e of engines) answers.set(e, await e.deliver(c.req, c.r));
+  let stagesMemo: Promise<Set<string> | null> | null = null;
+  const stagesOf = () => (stagesMemo ??= c.oracle.dropStages(c.req, c.r));
+  const judge = async (ovn: readonly string[], stages: () => Promise<Set<string> | null>) => {
+    const out = new Map<ConformanceEngine, Judged>();
+    for (const [e, got] of answers) out.set(e, await judgeAnswer(e, got, ovn, stages));
+    return out;
+  };
+  let ovn: readonly string[] = c.ovn;
+  let judged = await judge(ovn, stagesOf);
+  let trace: string | undefined;
+  if ([...judged.values()].some(disagrees) && c.oracle.confirm) {
+    const fresh = await c.oracle.confirm(c.req, c.r);
+    trace = fresh.detail;
+    const key = (ports: readonly string[], stages: Set<string> | null) =>
+      `${ports.join(',')} | ${stages ? [...stages].sort().join(',') : '-'}`;
+    const first = key(ovn, ovn.length === 0 ? await stagesOf() : null);
+    const again = key(fresh.ports, fresh.ports.length === 0 ? fresh.dropStages : null);
+    if (first !== again) {
+      rep.oracleUnstable.push({
+        seed: c.net.seed,
+        request: c.req,
+        first,
+        fresh: again,
+        detail: fresh.detail ?? '',
+        previous: fresh.previous ?? '',
+      });
+      ovn = fresh.ports;
+      judged = await judge(ovn, async () => fresh.dropStages);
+    }
+  }
+  for (const [e, j] of judged) {
+    const setAside = disagrees(j) && ((await e.orderDependent?.(c.req, c.r, j.got)) ?? false);
+    record(rep.engines[e.name]!, e, j, c, ovn, trace, setAside);
+  }
 }
 
 export async function runConformance(
@@ -260,6 +417,7 @@ export async function runConformance(
     topologies: 0,
     skipped: 0,
     oracleDied: [],
+    oracleUnstable: [],
     delivered: 0,
     tagCases: {},
     engines: Object.fromEntries(engines.map((e) => [e.name, newEngineReport()])),
@@ -292,10 +450,11 @@ export async function runConformance(
         const tags = source.tags?.(net.gen, fixed.req) ?? ['base'];
         for (const t of tags) rep.tagCases[t] = (rep.tagCases[t] ?? 0) + 1;
         const c: CaseCtx = { net, req: fixed.req, r: fixed.r, tags, ovn, oracle };
-        for (const e of active) {
-          const er = rep.engines[e.name]!;
-          if (er.cases < (e.maxCases ?? Infinity)) await judgeEngine(e, er, c);
-        }
+        await judgeCase(
+          active.filter((e) => rep.engines[e.name]!.cases < (e.maxCases ?? Infinity)),
+          rep,
+          c,
+        );
       }
     }
   } finally {
@@ -328,9 +487,20 @@ export function reportLines(rep: ConformanceReport, seed: number, show = 20): st
         .map((d) => `seed ${d.seed} ${JSON.stringify(d.request)}: ${d.error}`)
         .join('; ')})`,
     );
+  for (const u of rep.oracleUnstable.slice(0, show))
+    lines.push(
+      `oracle unstable (judged by the fresh answer): seed ${u.seed} ${JSON.stringify(u.request)}: first ${u.first}, fresh ${u.fresh}`,
+      `  first process's trace:\n${u.previous}`,
+      `  fresh process's trace:\n${u.detail}`,
+    );
   for (const [name, er] of Object.entries(rep.engines)) {
     const stage = er.drops > 0 ? `, dropping stage ${er.stageAgreed}/${er.drops}` : '';
-    lines.push(`agreement ${name}: ${er.agreed}/${er.cases}${stage}`);
+    const aside =
+      er.orderDependent.length > 0
+        ? `, ${er.orderDependent.length} set aside: their answer depends on the order of equal-priority flows`
+        : '';
+    lines.push(`agreement ${name}: ${er.agreed}/${er.cases}${stage}${aside}`);
+    for (const d of er.orderDependent.slice(0, show)) lines.push(`  order-dependent: ${JSON.stringify(d)}`);
     const byTag = disagreementsByTag(er.disagreements);
     if (er.disagreements.length > 0)
       lines.push(
@@ -338,8 +508,10 @@ export function reportLines(rep: ConformanceReport, seed: number, show = 20): st
           .map(([t, n]) => `${t}: ${n}/${rep.tagCases[t] ?? '?'}`)
           .join(', ')}`,
       );
-    for (const d of [...er.disagreements, ...er.stageDisagreements].slice(0, show))
+    for (const { trace, ...d } of [...er.disagreements, ...er.stageDisagreements].slice(0, show)) {
       lines.push(`  disagreement: ${JSON.stringify(d)}`);
+      if (trace) lines.push(`  the oracle's trace of it:\n${trace}`);
+    }
   }
   return lines;
 }

@@ -182,7 +182,11 @@ export class CompiledSb {
     private readonly opts: CompileSbOptions = {},
   ) {
     this.db = db;
-    this.order = new IdlOrder(db.Logical_Flow.size, () => this.db.Logical_Flow.keys());
+    this.order = new IdlOrder(
+      db.Logical_Flow.size,
+      () => this.db.Logical_Flow.keys(),
+      opts.tieOrder === 'reversed',
+    );
   }
 
   /**
@@ -706,6 +710,11 @@ function parseVip(key: string): LbVip | null {
 export interface CompileSbOptions {
   /** Trace as seen from this chassis (name or hostname): is_chassis_resident() is then real. */
   readonly chassis?: string;
+  /**
+   * Equal-priority flows of a table in ovn-trace's order (default), or in the opposite order: a trace
+   * whose answer differs between the two depends on which of two overlapping flows runs first.
+   */
+  readonly tieOrder?: 'ovn-trace' | 'reversed';
 }
 
 /** Compiles a whole SB at once (see CompiledSb.apply for updates). */

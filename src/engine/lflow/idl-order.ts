@@ -126,9 +126,11 @@ export class IdlOrder {
   private cuts: number[];
   private ranks: Map<string, number> | null = null;
 
+  /** `reversed`: the opposite order (to find the answers that depend on it). */
   constructor(
     rows: number,
     private readonly arrival: () => Iterable<string>,
+    private readonly reversed = false,
   ) {
     ({ mask: this.mask, cuts: this.cuts } = growth(rows));
   }
@@ -143,6 +145,10 @@ export class IdlOrder {
 
   /** Negative when ovn-trace tries `a` before `b` (both of one priority). */
   compare(a: OrderedRow, b: OrderedRow): number {
+    return this.reversed ? -this.idlCompare(a, b) : this.idlCompare(a, b);
+  }
+
+  private idlCompare(a: OrderedRow, b: OrderedRow): number {
     const ba = (a.rowHash & this.mask) >>> 0;
     const bb = (b.rowHash & this.mask) >>> 0;
     if (ba !== bb) return ba - bb;
