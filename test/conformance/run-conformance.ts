@@ -331,24 +331,18 @@ function record(
     summary: j.got.summary,
     ...(trace !== undefined ? { trace } : {}),
   };
-  if (orderDependent) {
-    const d: Disagreement = !j.ports
+  const disagreement = (): Disagreement =>
+    !j.ports
       ? { ...base, kind: 'ports', got: j.got.ports, ovn: [...ovn] }
       : { ...base, kind: 'stage', got: j.got.dropStage ? [j.got.dropStage] : [], ovn: [...j.stages!] };
-    er.orderDependent.push(d);
-    return;
-  }
-  if (!j.ports) {
-    er.disagreements.push({ ...base, kind: 'ports', got: j.got.ports, ovn: [...ovn] });
-    return;
-  }
-  er.agreed++;
-  if (j.stage === null) return;
-  er.drops++;
-  if (j.stage) er.stageAgreed++;
+  if (orderDependent) er.orderDependent.push(disagreement());
+  else if (!j.ports) er.disagreements.push(disagreement());
   else {
-    const stage = j.got.dropStage ?? null;
-    er.stageDisagreements.push({ ...base, kind: 'stage', got: stage ? [stage] : [], ovn: [...j.stages!] });
+    er.agreed++;
+    if (j.stage === null) return;
+    er.drops++;
+    if (j.stage) er.stageAgreed++;
+    else er.stageDisagreements.push(disagreement());
   }
 }
 
