@@ -4,7 +4,6 @@
 // of the engines and reads which logical ports the packet itself is output to (outputs inside an
 // `arp {…}`, `icmp4 {…}`, `tcp_reset {…}` block are OVN's answers, not deliveries).
 
-import { readFileSync } from 'node:fs';
 import { parseDetailed } from '../../src/engine/ovn-trace/parse-detailed.ts';
 import { hopStageOf } from '../../src/engine/result/hop-stages.ts';
 import type { ResolvedRequest } from '../../src/engine/types.ts';
@@ -122,9 +121,9 @@ export class OvnTraceOracle {
 
   async stop(): Promise<void> {
     if (!this.pidFile) return;
+    const pid = this.tb.daemonPid(this.pidFile);
     try {
-      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
-      if (pid > 0) process.kill(pid, 'SIGTERM');
+      if (pid !== null) process.kill(pid, 'SIGTERM');
     } catch {
       /* already gone */
     }

@@ -289,17 +289,24 @@ export class OvnTestbed {
     return this.outer(ctl);
   }
 
+  /**
+   * The live processes this bed started. A pid file outlives a daemon that was killed or crashed, and
+   * its number may since belong to a process of another test (they run in parallel): a pid counts only
+   * while its command line still names this bed's directory (every daemon's --pidfile is in it).
+   */
   private pids(): number[] {
-    const out: number[] = [];
-    for (const f of this.pidFiles) {
-      try {
-        const pid = Number(readFileSync(f, 'utf8').trim());
-        if (pid > 0) out.push(pid);
-      } catch {
-        /* never started */
-      }
+    return this.pidFiles.map((f) => this.daemonPid(f)).filter((pid) => pid !== null);
+  }
+
+  /** The pid in a pid file of this bed while that process is this bed's daemon (see pids), else null. */
+  daemonPid(pidFile: string): number | null {
+    try {
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.inner(this.dir))) return pid;
+    } catch {
+      /* never started, or gone */
     }
-    return out;
+    return null;
   }
 
   /** Synchronous kill of everything, for process exit. */

@@ -1,7 +1,9 @@
 // The real-OVN test bed works: build a two-port switch, see real ovn-trace deliver a packet, add a drop
-// ACL, see it dropped; and every process the bed started is gone after stop().
+// ACL, see it dropped; and every process the bed started is gone after stop(), and only those.
 
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OvnTestbed, skipWithoutOvn, startOvn } from '../helpers/ovn-testbed.ts';
@@ -51,5 +53,18 @@ describe.skipIf(skipWithoutOvn())('real OVN test bed', () => {
     expect(pids.length).toBe(3);
     await extra.stop();
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('leaves alone a process that took the number of a daemon it started', async () => {
+    const extra = await startOvn();
+    const pidFile = join(extra.dir, 'northd.pid');
+    const northd = extra.daemonPid(pidFile);
+    expect(northd).toBeGreaterThan(0);
+    // A stale pid file (its daemon gone) whose number is now another program's: this test's own process.
+    process.kill(northd!, 'SIGKILL');
+    writeFileSync(pidFile, `${process.pid}\n`);
+    expect(extra.daemonPid(pidFile)).toBeNull();
+    await extra.stop(); // would SIGKILL this test's process if it trusted the file
+    expect(extra.startedPids()).toEqual([]);
   });
 });
