@@ -22,7 +22,7 @@ import { PathMetrics } from './path-metrics.ts';
 import {
   derivePathStatus,
   type PathStatusInfo,
-  renderPathStatus,
+  PathStatusText,
   renderUnexpectedServices,
 } from './path-status.ts';
 import { EMPTY_PATHS_CONFIG, type PathsConfig } from './paths-config.ts';
@@ -115,6 +115,8 @@ function traceSignature(c: Check): string {
 export class Monitor {
   readonly results = new ResultsStore();
   readonly pathMetrics = new PathMetrics();
+  /** ovncp_path_status and ovncp_path_problem_info, each path's lines kept while its status holds. */
+  private readonly statusText = new PathStatusText();
   readonly metrics: MonitorMetrics;
   /** Per path, its last verdict transitions and their causes. */
   readonly history: VerdictHistory;
@@ -574,7 +576,7 @@ export class Monitor {
   async renderMetrics(): Promise<Buffer[]> {
     const chunks = await this.pathMetrics.renderChunks();
     const paths = this.currentConfig().paths.map((p) => ({ name: p.name, info: this.pathStatus(p.name) }));
-    chunks.push(Buffer.from(renderPathStatus(paths)));
+    chunks.push(Buffer.from(this.statusText.render(paths)));
     const exposed = this.currentConfig().paths.filter((p) => p.expectServices);
     const text = renderUnexpectedServices(
       exposed.map((p) => ({ name: p.name, states: this.statesOf(p.name) })),

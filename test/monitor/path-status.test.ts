@@ -13,7 +13,12 @@ import { createModelEngine } from '../../src/engine/model/index.ts';
 import type { TraceEngine } from '../../src/engine/types.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Check } from '../../src/monitor/expand.ts';
-import { derivePathStatus, PATH_STATUSES } from '../../src/monitor/path-status.ts';
+import {
+  derivePathStatus,
+  PATH_STATUSES,
+  type PathStatusInfo,
+  PathStatusText,
+} from '../../src/monitor/path-status.ts';
 import type { PathSpec } from '../../src/monitor/paths-config.ts';
 import type { CheckOutcome, CheckState } from '../../src/monitor/results.ts';
 import { createDaemon, type Daemon } from '../../src/runtime/daemon.ts';
@@ -160,6 +165,51 @@ async function untilReady(d: Daemon): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('PathStatusText (the /metrics lines, kept per path while its status holds)', () => {
+  const info = (
+    status: PathStatusInfo['status'],
+    reason: string | null = null,
+    message: string | null = null,
+  ) => ({
+    status,
+    reason,
+    message,
+    checks: 1,
+    unmet: 0,
+    errors: 0,
+  });
+  it('renders after every change what a renderer without kept lines renders', () => {
+    const kept = new PathStatusText();
+    const rounds: { name: string; info: PathStatusInfo }[][] = [
+      [
+        { name: 'a', info: info('ok') },
+        { name: 'b"x', info: info('pending') },
+      ],
+      // a flips, b's status stays but gains a reason, c arrives
+      [
+        { name: 'a', info: info('unmet') },
+        { name: 'b"x', info: info('error', 'port_not_found', 'port "p" not found') },
+        { name: 'c', info: info('ok') },
+      ],
+      // only b's message changes; a is removed by a reload
+      [
+        { name: 'b"x', info: info('error', 'port_not_found', 'port "q" not found') },
+        { name: 'c', info: info('ok') },
+      ],
+      // a comes back: its old lines must not
+      [
+        { name: 'a', info: info('no_checks', 'no_checks', 'none') },
+        { name: 'c', info: info('ok') },
+      ],
+    ];
+    for (const paths of rounds) expect(kept.render(paths)).toBe(new PathStatusText().render(paths));
+    const last = parseMetrics(kept.render(rounds[3]!));
+    expect(find(last, 'ovncp_path_status', { path: 'a', status: 'no_checks' })[0]?.value).toBe(1);
+    expect(find(last, 'ovncp_path_status', { path: 'a', status: 'unmet' })[0]?.value).toBe(0);
+    expect(find(last, 'ovncp_path_problem_info', { path: 'b"x' })).toEqual([]);
+  });
+});
 
 describe('path status in the daemon', () => {
   it('is pending from the first scrape, then one status per path, with the reason of each problem', async () => {
