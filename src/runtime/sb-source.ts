@@ -60,7 +60,14 @@ export class CompiledSbHolder implements SbFollower {
   }
 
   apply(changes: readonly SbChange[], db: SbDatabase): void {
-    this.compiled?.apply(changes, db);
+    const compiled = this.compiled;
+    if (!compiled) return;
+    compiled.apply(changes, db);
+    // The tables the update unbuilt, rebuilt from the next turn on (not inside the update) in slices,
+    // rather than by the first traces after it. A table that cannot be built here fails the same way in
+    // the trace that needs it, which reports it.
+    const steps = compiled.rebuildSteps();
+    setImmediate(() => runInSlices(steps).catch(() => {}));
   }
 }
 

@@ -191,6 +191,36 @@ describe('one compile of a flow placed on its datapaths', () => {
     expect(root(ls2!.egress)).toBe(root(ls1!.egress));
   });
 
+  it('rebuildSteps builds what an apply unbuilt ahead of the lookups, and stops when another apply comes', () => {
+    const inGroup = { logicalDatapath: null, logicalDpGroup: 'g' };
+    const flows = ports.map((p, i) => lflow(`g${i}`, 100 - i, `outport == "${p}" && ip4`, inGroup));
+    const db = twoSwitches(flows, {});
+    const sb = compileSb(db);
+    const [ls1, ls2] = ['ls1', 'ls2'].map((n) => sb.datapathsByName.get(n)!);
+    const change = (uuid: string, match: string) => {
+      const old = sb.db.Logical_Flow.get(uuid)!;
+      sb.apply([{ table: 'Logical_Flow', uuid, old, new: { ...old, match } }]);
+    };
+    change('g3', 'outport == "z" && ip4');
+    let builds = indexStats.builds;
+    for (const _ of sb.rebuildSteps());
+    expect(indexStats.builds - builds).toBe(1); // one tree, shared by the two switches
+    builds = indexStats.builds;
+    expect(ls1!.egress.lookup(0, toPort('z', '10.0.0.1'))?.flow.uuid).toBe('g3');
+    expect(ls2!.egress.lookup(0, toPort('e', '10.0.0.1'))?.flow.uuid).toBe('g4');
+    expect(indexStats.builds - builds).toBe(0); // nothing left for the lookups to build
+    // Overtaken: the steps of an older apply stop, the newer ones build.
+    change('g4', 'outport == "y" && ip4');
+    const stale = sb.rebuildSteps();
+    change('g5', 'outport == "x" && ip4');
+    builds = indexStats.builds;
+    for (const _ of stale);
+    expect(indexStats.builds - builds).toBe(0);
+    for (const _ of sb.rebuildSteps());
+    expect(indexStats.builds - builds).toBe(1);
+    expect(ls2!.egress.lookup(0, toPort('x', '10.0.0.1'))?.flow.uuid).toBe('g5');
+  });
+
   it('keys two flows naming one address set each by its own field, and follows the set when it changes', () => {
     // Enough flows that the table is a tree (small tables are scanned, which would hide a wrong key).
     const flows = [
