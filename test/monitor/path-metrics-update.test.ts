@@ -78,3 +78,62 @@ describe('PathMetrics.update', () => {
     expect(m.renderSync()).toContain('ovncp_path_expected_reachable{path="a"');
   });
 });
+
+describe('PathMetrics.renderChunks (parts kept between scrapes)', () => {
+  /** 12,000 checks: three parts of each family. */
+  function many(): { m: PathMetrics; states: CheckState[] } {
+    const m = new PathMetrics();
+    const states = Array.from({ length: 12_000 }, (_, i): CheckState => {
+      const c = check();
+      return {
+        check: { ...c, key: `${c.key}|${i}`, path: { ...c.path, name: `p${i}` } },
+        last: outcome(1_000, i % 7 !== 0),
+        lastChange: 1_000,
+        runs: 1,
+      };
+    });
+    for (const s of states) m.update(s);
+    return { m, states };
+  }
+  const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString('utf8');
+
+  it('sends what a full render sends after runs, verdict changes, new and removed checks', async () => {
+    const { m, states } = many();
+    expect(text(await m.renderChunks())).toBe(m.renderSync());
+    const run = (i: number, at: number, reachable: boolean) => {
+      const s = states[i]!;
+      if (s.last?.reachable !== reachable) s.lastChange = at;
+      s.last = outcome(at, reachable);
+      m.update(s);
+    };
+    run(5, 2_000, states[5]!.last!.reachable!); // only its check time moves
+    expect(text(await m.renderChunks())).toBe(m.renderSync());
+    run(11_000, 3_000, !states[11_000]!.last!.reachable); // a verdict flips in the last part
+    expect(text(await m.renderChunks())).toBe(m.renderSync());
+    expect(m.renderSync()).toContain(' 3\n');
+    const added = {
+      ...states[0]!,
+      check: { ...states[0]!.check, key: 'new', path: { ...spec, name: 'new' } },
+    };
+    m.update(added);
+    expect(text(await m.renderChunks())).toBe(m.renderSync());
+    m.remove(states[6_000]!.check.key);
+    expect(text(await m.renderChunks())).toBe(m.renderSync());
+    expect(m.renderSync()).not.toContain('path="p6000"');
+  });
+
+  it('copies again only the parts a run changed', async () => {
+    const { m, states } = many();
+    const first = await m.renderChunks();
+    const s = states[7_000]!; // the second part
+    s.last = outcome(2_000, s.last!.reachable);
+    m.update(s);
+    const second = await m.renderChunks();
+    expect(second).toHaveLength(first.length);
+    const copied = second.flatMap((b, i) => (b === first[i] ? [] : [i]));
+    // One part: the second part of the last-check family (a header is one shared Buffer).
+    expect(copied).toHaveLength(1);
+    expect(text([second[copied[0]!]!])).toContain('ovncp_path_last_check_timestamp_seconds{path="p7000"');
+    expect(text(second)).toBe(m.renderSync());
+  });
+});
