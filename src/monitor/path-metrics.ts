@@ -223,8 +223,9 @@ export class PathMetrics {
 
   /**
    * The exposition text of every per-check family, as chunks to send one after the other. Copies at
-   * most SLICE_SIZE checks' lines at a time (a part kept from an earlier scrape is not copied again) and yields to the event loop once a turn has copied for
-   * RENDER_YIELD_MS, so a 100k-series scrape never holds it for long; no final copy of the whole text.
+   * most SLICE_SIZE checks' lines at a time (a part kept from an earlier scrape is not copied again)
+   * and yields to the event loop once a turn has copied for RENDER_YIELD_MS, so a 100k-series scrape
+   * never holds it for long; no final copy of the whole text.
    */
   async renderChunks(): Promise<Buffer[]> {
     if (!this.places) this.places = new Map([...this.rendered.keys()].map((k, i) => [k, i]));
