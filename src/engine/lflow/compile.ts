@@ -228,10 +228,7 @@ export class CompiledSb {
    * traces after a sync do not pay for it (a table changed later is rebuilt on its next lookup).
    */
   *indexSteps(): Generator<void, this> {
-    const share = new IndexShare();
-    for (const dp of this.datapaths.values())
-      for (const index of [dp.ingress, dp.egress])
-        for (let t = 0; t < index.length; t++) if (yield* index.buildSteps(t, share)) yield;
+    yield* this.buildUnbuilt(new IndexShare(), () => true);
     return this;
   }
 
@@ -243,14 +240,16 @@ export class CompiledSb {
    * update, while the never-stale gate still holds the checks. Ends early once another apply comes.
    */
   rebuildSteps(): Generator<void, void> {
-    return this.rebuildSince(this.generation, this.changedShare);
+    const generation = this.generation;
+    return this.buildUnbuilt(this.changedShare, () => this.generation === generation);
   }
 
-  private *rebuildSince(generation: number, share: IndexShare | undefined): Generator<void, void> {
+  /** Builds every unbuilt table, one per step, while `current()` holds. */
+  private *buildUnbuilt(share: IndexShare | undefined, current: () => boolean): Generator<void, void> {
     for (const dp of this.datapaths.values())
       for (const index of [dp.ingress, dp.egress])
         for (let t = 0; t < index.length; t++) {
-          if (this.generation !== generation) return;
+          if (!current()) return;
           if (yield* index.buildSteps(t, share)) yield;
         }
   }
